@@ -1,0 +1,70 @@
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators;
+
+/// <summary>Every diagnostic the generator reports. All are errors: each means no correct model can be generated.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "DslConv";
+    private const string HelpBase = "https://github.com/dslconv/dslconv/blob/main/README.md#diagnostics";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: HelpBase);
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("DSLC001",
+        "Model class must be partial",
+        "Model class '{0}' must be declared 'partial' so that DslConv can generate its layers; add 'partial' to every declaration");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error("DSLC002",
+        "Model has no [Input]",
+        "Model class '{0}' has layer attributes but no [Input(height, width, channels)]; add one to give the image shape");
+
+    public static readonly DiagnosticDescriptor InvalidInput = Error("DSLC003",
+        "Input shape must be positive",
+        "[Input({0}, {1}, {2})] on '{3}' has a non-positive dimension; height, width and channels must all be at least 1");
+
+    public static readonly DiagnosticDescriptor NonPositiveArgument = Error("DSLC004",
+        "Layer argument must be positive",
+        "{0} has {1} = {2}; it must be at least 1");
+
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error("DSLC005",
+        "Window larger than its input",
+        "{0} ({1}) on input {2} would give output {3}; use a smaller window or stride, Padding = Padding.Same, or fewer pooling layers before it");
+
+    public static readonly DiagnosticDescriptor DenseNeedsFlatten = Error("DSLC006",
+        "Dense layer on a 3-D tensor",
+        "{0} receives the 3-D tensor {1}; add [Flatten] before it");
+
+    public static readonly DiagnosticDescriptor SpatialLayerAfterFlatten = Error("DSLC007",
+        "Conv2D or MaxPool after Flatten",
+        "{0} needs a 3-D (height, width, channels) input but receives the flat tensor {1}; move it before [Flatten] or remove the Flatten/Dense before it");
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = Error("DSLC008",
+        "Softmax only on the last layer",
+        "{0} uses Activation.Softmax but is not the last layer; Softmax is fused with the loss and allowed only on the last [Dense]");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("DSLC009",
+        "Model has no layers",
+        "Model class '{0}' has an [Input] but no layers; add layer attributes such as [Flatten] and [Dense(10, Activation.Softmax)]");
+
+    public static readonly DiagnosticDescriptor LastLayerNotDense = Error("DSLC010",
+        "Last layer must be Dense",
+        "The last layer of '{0}' is {1} with output {2}; a classifier must end with [Dense(classes, ...)] (add [Flatten] and a [Dense])");
+
+    public static readonly DiagnosticDescriptor LayersSplitAcrossDeclarations = Error("DSLC011",
+        "Layer attributes on several partial declarations",
+        "Layer attributes of '{0}' are spread over several partial declarations, so their order is undefined; put [Input] and all layer attributes on one declaration");
+
+    public static readonly DiagnosticDescriptor UnknownEnumValue = Error("DSLC012",
+        "Unknown activation or padding",
+        "{0} has {1} = {2}, which is not a defined value; use one of {3}");
+
+    public static readonly DiagnosticDescriptor ModelTooLarge = Error("DSLC013",
+        "Model too large",
+        "Model '{0}' needs {1} {2}; DslConv buffers are limited to {3} floats");
+
+    public static readonly DiagnosticDescriptor UnsupportedClass = Error("DSLC014",
+        "Unsupported model class",
+        "Model class '{0}' is {1}; declare the model as a non-generic, non-static class directly in a namespace");
+}

@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using System.Linq;
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>
+/// Which workspace buffer each layer reads and writes. Flatten owns no buffer: (H, W, C) row-major already is
+/// Keras's flatten order, so its output is its input. Layers before the first one with parameters need no input
+/// gradient, and a parameter-free layer there needs no backward pass at all.
+/// </summary>
+internal sealed class BufferLayout
+{
+    private readonly ModelPlan _plan;
+    private readonly string[] _outputs;
+    private readonly string?[] _outputGradients;
+    private readonly bool[] _needsInputGradient;
+
+    public BufferLayout(ModelPlan plan)
+    {
+        _plan = plan;
+        int count = plan.Layers.Count;
+        _outputs = new string[count];
+        _outputGradients = new string?[count];
+        _needsInputGradient = new bool[count];
+        bool parametersBefore = false;
+        for (int i = 0; i < count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            _needsInputGradient[i] = parametersBefore;
+            bool needsBackward = parametersBefore || layer.HasParameters;
+            parametersBefore |= layer.HasParameters;
+            if (layer.Kind == LayerKind.Flatten)
+            {
+                _outputs[i] = i == 0 ? "images" : _outputs[i - 1];
+                _outputGradients[i] = i == 0 ? null : _outputGradients[i - 1];
+            }
+            else
+            {
+                _outputs[i] = "workspace." + layer.Identifier + "Output";
+                _outputGradients[i] = needsBackward ? "workspace." + layer.Identifier + "OutputGradient" : null;
+            }
+        }
+    }
+
+    /// <summary>A span over the first <paramref name="length"/> floats of a buffer (the images span or a workspace array).</summary>
+    public static string Prefix(string buffer, string length) =>
+        buffer == "images" ? $"images.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
+
+    /// <summary>The forward input of layer <paramref name="index"/>: "images" or a workspace buffer.</summary>
+    public string Input(int index) => index == 0 ? "images" : _outputs[index - 1];
+
+    public string Output(int index) => _outputs[index];
+
+    public string? OutputGradient(int index) => _outputGradients[index];
+
+    /// <summary>Where layer <paramref name="index"/> writes dL/d(input), or null when nothing upstream needs it.</summary>
+    public string? InputGradient(int index) => _needsInputGradient[index] ? _outputGradients[index - 1] : null;
+
+    public bool NeedsBackward(int index) =>
+        _plan.Layers[index].Kind != LayerKind.Flatten && (_plan.Layers[index].HasParameters || _needsInputGradient[index]);
+
+    public bool NeedsInputGradient(int index) => _needsInputGradient[index];
+
+    /// <summary>Floats per image in the largest im2col buffer any conv layer needs.</summary>
+    public long PatchBufferSize => ConvLayers.Select(l => (long)l.Output.Height * l.Output.Width * l.WindowHeight * l.WindowWidth * l.Input.Channels)
+        .DefaultIfEmpty(0).Max();
+
+    /// <summary>Same, for conv layers that pass a gradient back to their input.</summary>
+    public long PatchGradientBufferSize => _plan.Layers
+        .Where((layer, i) => layer.Kind == LayerKind.Conv2D && _needsInputGradient[i])
+        .Select(l => (long)l.Output.Height * l.Output.Width * l.WindowHeight * l.WindowWidth * l.Input.Channels)
+        .DefaultIfEmpty(0).Max();
+
+    /// <summary>Largest kernel that has to be transposed for an input gradient.</summary>
+    public long TransposedKernelSize => _plan.Layers
+        .Where((layer, i) => layer.HasParameters && _needsInputGradient[i])
+        .Select(layer => (long)layer.KernelSize)
+        .DefaultIfEmpty(0).Max();
+
+    private IEnumerable<LayerPlan> ConvLayers => _plan.Layers.Where(layer => layer.Kind == LayerKind.Conv2D);
+}

@@ -1,0 +1,36 @@
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>Names and spellings shared by the emitters, so that every file agrees on them.</summary>
+internal static class Names
+{
+    public const string Kernels = "global::DslConv.Kernels";
+    public const string Training = "global::DslConv.Training";
+    public const string Span = "global::System.Span<float>";
+    public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+
+    public static string Activation(ActivationKind activation) => "global::DslConv.Activation." + activation;
+
+    /// <summary>Keras's spelling of an activation argument.</summary>
+    public static string KerasActivation(ActivationKind activation) => activation switch
+    {
+        ActivationKind.None => "None",
+        _ => "\"" + activation.ToString().ToLowerInvariant() + "\"",
+    };
+
+    /// <summary>How the Keras layer was written, for comments: Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu").</summary>
+    public static string KerasCall(LayerPlan layer) => layer.Kind switch
+    {
+        LayerKind.Conv2D =>
+            $"Conv2D({layer.Spec.Size}, ({layer.Spec.KernelHeight}, {layer.Spec.KernelWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
+            $"padding=\"{layer.Spec.Padding.ToString().ToLowerInvariant()}\", activation={KerasActivation(layer.Activation)})",
+        LayerKind.MaxPool =>
+            $"MaxPooling2D(({layer.Spec.Size}, {layer.Spec.Size}), strides=({layer.StrideHeight}, {layer.StrideWidth}))",
+        LayerKind.Flatten => "Flatten()",
+        _ => $"Dense({layer.Spec.Size}, activation={KerasActivation(layer.Activation)})",
+    };
+
+    public static string Shape(TensorShape shape) =>
+        shape.IsFlat ? $"(B, {shape.Channels})" : $"(B, {shape.Height}, {shape.Width}, {shape.Channels})";
+}

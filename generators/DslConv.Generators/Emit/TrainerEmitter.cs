@@ -1,0 +1,71 @@
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>Emits the nested Trainer: owns a workspace, the gradient buffer and the optimizer, sized once.</summary>
+internal static class TrainerEmitter
+{
+    private const string T = Names.Training;
+    private const string Rs = Names.ReadOnlySpan;
+
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        string model = plan.ClassName;
+        w.Line("/// <summary>");
+        w.Line($"/// Trains a <see cref=\"{model}\"/> with sparse categorical cross-entropy. Every buffer a step needs is allocated");
+        w.Line("/// here, once, for <see cref=\"BatchSize\"/> images, so a training step allocates nothing.");
+        w.Line("/// </summary>");
+        w.OpenBrace($"public sealed class Trainer : {T}.ITrainer");
+        w.Line($"private readonly {model} _model;");
+        w.Line("private readonly Workspace _workspace;");
+        w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        w.Line();
+        w.Line("/// <summary>A trainer for <paramref name=\"model\"/>; the optimizer defaults to Keras's Adam (lr 0.001).</summary>");
+        w.OpenBrace($"public Trainer({model} model, int batchSize = 32, {T}.Optimizer? optimizer = null)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
+        w.Line("if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, \"Batch size must be at least 1.\");");
+        w.Line("_model = model;");
+        w.Line("BatchSize = batchSize;");
+        w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
+        w.Line("Optimizer.Prepare(ParameterCount);");
+        w.Line("_workspace = new Workspace(batchSize);");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <summary>The model whose parameters this trainer updates.</summary>");
+        w.Line($"public {model} Model => _model;");
+        w.Line($"public {T}.Optimizer Optimizer {{ get; }}");
+        w.Line("public int BatchSize { get; }");
+        w.Line("public int InputSize => " + model + ".InputSize;");
+        w.Line("public int OutputSize => " + model + ".OutputSize;");
+        w.Line("/// <summary>The gradients of the last step, same layout as <see cref=\"Parameters\"/>.</summary>");
+        w.Line($"public {Rs} Gradients => _gradients;");
+        w.Line();
+        w.Line("/// <summary>One optimisation step on up to <see cref=\"BatchSize\"/> images; returns the batch's mean loss.</summary>");
+        w.Line($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels) => TrainStep(images, labels, out _);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct)");
+        w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line("float loss = _model.ComputeGradients(_workspace, images, labels, _gradients, out correct);");
+        w.Line("if (!float.IsFinite(loss))");
+        w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
+        w.Line("Optimizer.Step(_model._parameters, _gradients);");
+        w.Line("return loss;");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public void EvaluateBatch({Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)");
+        w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line("_model.Evaluate(_workspace, images, labels, out lossSum, out correct);");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref=\"BatchSize\"/>, one result per epoch.</summary>");
+        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{T}.EpochResult> Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,");
+        w.Line($"    long seed = 1, bool shuffle = true, global::System.Action<{T}.EpochResult>? onEpochEnd = null) =>");
+        w.Line($"    {T}.Fitter.Fit(this, data, new {T}.FitOptions {{ Epochs = epochs, Seed = seed, Shuffle = shuffle }}, onEpochEnd);");
+        w.Line();
+        w.Line("/// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name=\"data\"/>.</summary>");
+        w.Line($"public {T}.Evaluation Evaluate(global::DslConv.Data.LabeledImages data) => {T}.Fitter.Evaluate(this, data);");
+        w.CloseBrace();
+    }
+}

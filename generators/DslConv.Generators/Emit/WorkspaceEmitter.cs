@@ -1,0 +1,77 @@
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>Emits the nested Workspace class: every buffer one batch needs, allocated once in its constructor.</summary>
+internal static class WorkspaceEmitter
+{
+    public static void Emit(SourceWriter w, ModelPlan plan, BufferLayout buffers)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Every buffer a forward and backward pass over up to <see cref=\"Capacity\"/> images needs, allocated once.");
+        w.Line("/// Per-layer outputs are kept for backward; max-pool layers keep the index of each window's winner.");
+        w.Line("/// </summary>");
+        w.OpenBrace("public sealed class Workspace");
+        w.Line("/// <summary>Largest batch these buffers hold.</summary>");
+        w.Line("public int Capacity { get; }");
+        w.Line();
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.Kind == LayerKind.Flatten) continue;
+            string shape = Names.Shape(layer.Output);
+            w.Line($"/// <summary>{layer.Name} output {shape}.</summary>");
+            w.Line($"internal readonly float[] {layer.Identifier}Output;");
+            if (buffers.OutputGradient(i) is not null)
+            {
+                w.Line($"/// <summary>dL/d({layer.Name} output) {shape}.</summary>");
+                w.Line($"internal readonly float[] {layer.Identifier}OutputGradient;");
+            }
+            if (layer.Kind == LayerKind.MaxPool)
+            {
+                w.Line($"/// <summary>{layer.Name}: per output element, the winning element's index within its input image.</summary>");
+                w.Line($"internal readonly int[] {layer.Identifier}Argmax;");
+            }
+        }
+        if (plan.Last.Activation == ActivationKind.Softmax)
+        {
+            w.Line($"/// <summary>{plan.Last.Name} pre-softmax values (B, {plan.OutputSize}), for the fused loss.</summary>");
+            w.Line("internal readonly float[] Logits;");
+        }
+        if (buffers.PatchBufferSize > 0)
+        {
+            w.Line("/// <summary>One image's im2col rows, sized for the largest conv layer.</summary>");
+            w.Line("internal readonly float[] Patches;");
+        }
+        if (buffers.PatchGradientBufferSize > 0)
+        {
+            w.Line("/// <summary>Gradients of one image's im2col rows.</summary>");
+            w.Line("internal readonly float[] PatchGradients;");
+        }
+        if (buffers.TransposedKernelSize > 0)
+        {
+            w.Line("/// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>");
+            w.Line("internal readonly float[] TransposedKernel;");
+        }
+        w.Line();
+
+        w.Line("/// <summary>Allocates buffers for batches of up to <paramref name=\"capacity\"/> images.</summary>");
+        w.OpenBrace("public Workspace(int capacity)");
+        w.Line("if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, \"Capacity must be at least 1.\");");
+        w.Line("Capacity = capacity;");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.Kind == LayerKind.Flatten) continue;
+            w.Line($"{layer.Identifier}Output = new float[capacity * {layer.Output.Size}];");
+            if (buffers.OutputGradient(i) is not null) w.Line($"{layer.Identifier}OutputGradient = new float[capacity * {layer.Output.Size}];");
+            if (layer.Kind == LayerKind.MaxPool) w.Line($"{layer.Identifier}Argmax = new int[capacity * {layer.Output.Size}];");
+        }
+        if (plan.Last.Activation == ActivationKind.Softmax) w.Line($"Logits = new float[capacity * {plan.OutputSize}];");
+        if (buffers.PatchBufferSize > 0) w.Line($"Patches = new float[{buffers.PatchBufferSize}];");
+        if (buffers.PatchGradientBufferSize > 0) w.Line($"PatchGradients = new float[{buffers.PatchGradientBufferSize}];");
+        if (buffers.TransposedKernelSize > 0) w.Line($"TransposedKernel = new float[{buffers.TransposedKernelSize}];");
+        w.CloseBrace();
+        w.CloseBrace();
+    }
+}

@@ -1,0 +1,60 @@
+namespace DslConv.Generators.Model;
+
+/// <summary>
+/// A validated model with every shape, offset and name worked out: all the emitter reads. Built once by
+/// <see cref="Validation.ModelValidator"/>, so shape inference has one home.
+/// </summary>
+internal sealed record ModelPlan(
+    string? Namespace,
+    string ClassName,
+    TensorShape Input,
+    EquatableArray<LayerPlan> Layers,
+    int ParameterCount)
+{
+    public LayerPlan Last => Layers[Layers.Count - 1];
+
+    public int OutputSize => (int)Last.Output.Size;
+}
+
+/// <summary>
+/// One layer of a plan. <see cref="Name"/> is Keras's automatic layer name ("conv2d_1") and <see cref="Identifier"/>
+/// its C# form ("Conv2d_1"). Windows (conv and pool) carry Keras's padding before the first row/column; parameter
+/// layers carry their offsets into the flat parameter vector (kernel, then bias).
+/// </summary>
+internal sealed record LayerPlan(
+    LayerSpec Spec,
+    string Name,
+    string Identifier,
+    TensorShape Input,
+    TensorShape Output,
+    int StrideHeight,
+    int StrideWidth,
+    int PadTop,
+    int PadLeft,
+    int KernelOffset,
+    int KernelSize,
+    int BiasOffset,
+    int BiasSize)
+{
+    public LayerKind Kind => Spec.Kind;
+
+    public ActivationKind Activation => Spec.Activation;
+
+    public int ParameterCount => KernelSize + BiasSize;
+
+    public bool HasParameters => ParameterCount > 0;
+
+    /// <summary>Keras's class name, for the summary.</summary>
+    public string KerasType => Kind switch
+    {
+        LayerKind.Conv2D => "Conv2D",
+        LayerKind.MaxPool => "MaxPooling2D",
+        LayerKind.Flatten => "Flatten",
+        _ => "Dense",
+    };
+
+    /// <summary>Window height and width (conv kernel or pool size).</summary>
+    public int WindowHeight => Kind == LayerKind.Conv2D ? Spec.KernelHeight : Spec.Size;
+
+    public int WindowWidth => Kind == LayerKind.Conv2D ? Spec.KernelWidth : Spec.Size;
+}

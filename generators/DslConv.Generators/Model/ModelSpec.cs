@@ -1,0 +1,17 @@
+namespace DslConv.Generators.Model;
+
+/// <summary>
+/// Everything the generator needs to know about one annotated class, as values only: the output of parsing and
+/// the input of validation. Holds no ISymbol, SyntaxNode or Compilation, so equal specs hit the cache.
+/// </summary>
+internal sealed record ModelSpec(
+    string FullName,
+    string? Namespace,
+    string ClassName,
+    LocationInfo? ClassLocation,
+    InputSpec? Input,
+    EquatableArray<LayerSpec> Layers,
+    EquatableArray<DiagnosticInfo> ParseDiagnostics);
+
+/// <summary>The [Input(height, width, channels)] attribute.</summary>
+internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

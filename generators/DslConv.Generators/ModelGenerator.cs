@@ -1,0 +1,73 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Parsing;
+using DslConv.Generators.Validation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DslConv.Generators;
+
+/// <summary>
+/// The pipeline only: classes carrying any DslConv attribute -> <see cref="ModelSpec"/> (parse) ->
+/// <see cref="ValidationResult"/> (validate) -> diagnostics, and source from the plan alone (emit).
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ModelGenerator : IIncrementalGenerator
+{
+    /// <summary>Names of the tracked steps, for the caching tests.</summary>
+    public static class StepNames
+    {
+        public const string Specs = nameof(Specs);
+        public const string Validated = nameof(Validated);
+        public const string Plans = nameof(Plans);
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // One listener per attribute, because a model must be found even when its [Input] is missing (DSLC002).
+        IncrementalValueProvider<ImmutableArray<ModelSpec>> specs = ModelParser.TriggerAttributes
+            .Select(attribute => context.SyntaxProvider
+                .ForAttributeWithMetadataName(attribute,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (syntaxContext, cancellationToken) => ModelParser.Parse(syntaxContext.TargetSymbol, cancellationToken))
+                .Where(static spec => spec is not null)
+                .Select(static (spec, _) => spec!)
+                .Collect())
+            .Aggregate((left, right) => left.Combine(right).Select(static (pair, _) => pair.Left.AddRange(pair.Right)));
+
+        // A class with several of the attributes (or several partial declarations) is seen more than once: keep one.
+        IncrementalValuesProvider<ModelSpec> distinct = specs
+            .SelectMany(static (all, _) => Distinct(all))
+            .WithTrackingName(StepNames.Specs);
+
+        IncrementalValuesProvider<ValidationResult> validated = distinct
+            .Select(static (spec, _) => ModelValidator.Validate(spec))
+            .WithTrackingName(StepNames.Validated);
+
+        context.RegisterSourceOutput(validated.Select(static (result, _) => result.Diagnostics), static (production, diagnostics) =>
+        {
+            foreach (DiagnosticInfo diagnostic in diagnostics) production.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
+        IncrementalValuesProvider<ModelPlan> plans = validated
+            .Where(static result => result.Plan is not null)
+            .Select(static (result, _) => result.Plan!)
+            .WithTrackingName(StepNames.Plans);
+
+        context.RegisterSourceOutput(plans, static (production, plan) =>
+            production.AddSource(HintName(plan), ModelEmitter.Emit(plan)));
+    }
+
+    private static IEnumerable<ModelSpec> Distinct(ImmutableArray<ModelSpec> all)
+    {
+        var seen = new HashSet<string>();
+        foreach (ModelSpec spec in all.OrderBy(spec => spec.FullName, System.StringComparer.Ordinal))
+            if (seen.Add(spec.FullName)) yield return spec;
+    }
+
+    private static string HintName(ModelPlan plan) =>
+        (plan.Namespace is null ? plan.ClassName : plan.Namespace + "." + plan.ClassName) + ".g.cs";
+}

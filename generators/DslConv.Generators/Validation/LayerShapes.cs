@@ -1,0 +1,106 @@
+using System.Collections.Generic;
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Validation;
+
+/// <summary>Keras's shape rules, one layer at a time.</summary>
+internal static class LayerShapes
+{
+    /// <summary>Plans <paramref name="layer"/> on <paramref name="input"/>, or reports why it cannot and returns null.</summary>
+    public static LayerPlan? Infer(LayerSpec layer, TensorShape input, int parameterOffset, LayerNamer names,
+        List<DiagnosticInfo> diagnostics)
+    {
+        switch (layer.Kind)
+        {
+            case LayerKind.Conv2D:
+            {
+                if (!Positive(layer, "filters", layer.Size, diagnostics) || !Positive(layer, "kernelHeight", layer.KernelHeight, diagnostics)
+                    || !Positive(layer, "kernelWidth", layer.KernelWidth, diagnostics) || !Positive(layer, "Stride", layer.Stride, diagnostics)
+                    || !Spatial(layer, input, diagnostics))
+                    return null;
+                bool same = layer.Padding == PaddingKind.Same;
+                int stride = layer.Stride;
+                int outH = same ? Ceil(input.Height, stride) : Floor(input.Height, layer.KernelHeight, stride);
+                int outW = same ? Ceil(input.Width, stride) : Floor(input.Width, layer.KernelWidth, stride);
+                var output = new TensorShape(outH, outW, layer.Size);
+                string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {stride}, {(same ? "same" : "valid")} padding";
+                if (!Fits(layer, window, input, output, diagnostics)) return null;
+                long kernelSize = (long)layer.KernelHeight * layer.KernelWidth * input.Channels * layer.Size;
+                if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1; // reported by the caller
+                var (name, identifier) = names.Next("conv2d");
+                return new LayerPlan(layer, name, identifier, input, output, stride, stride,
+                    same ? PadBefore(input.Height, layer.KernelHeight, stride) : 0,
+                    same ? PadBefore(input.Width, layer.KernelWidth, stride) : 0,
+                    parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
+            }
+            case LayerKind.MaxPool:
+            {
+                if (!Positive(layer, "size", layer.Size, diagnostics) || !Spatial(layer, input, diagnostics)) return null;
+                if (layer.Stride < 0)
+                {
+                    Positive(layer, "Stride", layer.Stride, diagnostics);
+                    return null;
+                }
+                int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
+                var output = new TensorShape(Floor(input.Height, layer.Size, stride), Floor(input.Width, layer.Size, stride), input.Channels);
+                if (!Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}", input, output, diagnostics)) return null;
+                var (name, identifier) = names.Next("max_pooling2d");
+                return new LayerPlan(layer, name, identifier, input, output, stride, stride, 0, 0, parameterOffset, 0, parameterOffset, 0);
+            }
+            case LayerKind.Flatten:
+            {
+                var (name, identifier) = names.Next("flatten");
+                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat((int)input.Size), 1, 1, 0, 0,
+                    parameterOffset, 0, parameterOffset, 0);
+            }
+            default:
+            {
+                if (!Positive(layer, "units", layer.Size, diagnostics)) return null;
+                if (!input.IsFlat)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DenseNeedsFlatten, layer.Location, layer.DisplayName, input));
+                    return null;
+                }
+                long kernelSize = input.Size * layer.Size;
+                if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1;
+                var (name, identifier) = names.Next("dense");
+                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Size), 1, 1, 0, 0,
+                    parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
+            }
+        }
+    }
+
+    private static bool Positive(LayerSpec layer, string argument, int value, List<DiagnosticInfo> diagnostics)
+    {
+        if (value > 0) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Location, layer.DisplayName, argument, value));
+        return false;
+    }
+
+    private static bool Spatial(LayerSpec layer, TensorShape input, List<DiagnosticInfo> diagnostics)
+    {
+        if (!input.IsFlat) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpatialLayerAfterFlatten, layer.Location, layer.DisplayName, input));
+        return false;
+    }
+
+    private static bool Fits(LayerSpec layer, string window, TensorShape input, TensorShape output, List<DiagnosticInfo> diagnostics)
+    {
+        if (output.Height >= 1 && output.Width >= 1) return true;
+        var shown = new TensorShape(System.Math.Max(output.Height, 0), System.Math.Max(output.Width, 0), output.Channels);
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowTooLarge, layer.Location, layer.DisplayName, window, input, shown));
+        return false;
+    }
+
+    /// <summary>Valid padding: floor((input - window) / stride) + 1, or 0 when the window does not fit at all.</summary>
+    private static int Floor(int input, int window, int stride) => input < window ? 0 : (input - window) / stride + 1;
+
+    private static int Ceil(int input, int stride) => (input + stride - 1) / stride;
+
+    /// <summary>TensorFlow's "same": the total padding's smaller half goes before, the extra one after.</summary>
+    private static int PadBefore(int input, int window, int stride)
+    {
+        int total = System.Math.Max((Ceil(input, stride) - 1) * stride + window - input, 0);
+        return total / 2;
+    }
+}

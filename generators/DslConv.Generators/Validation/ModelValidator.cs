@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Validation;
+
+/// <summary>The result of validation: the diagnostics, and a plan when there are none.</summary>
+internal sealed record ValidationResult(string FullName, ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// <see cref="ModelSpec"/> -> diagnostics and a <see cref="ModelPlan"/>. Infers every layer's output shape with
+/// Keras's rules (floor for valid windows, ceil(input / stride) for same padding) and checks that the layers fit.
+/// The first layer whose shape cannot be inferred ends shape checking, so one mistake gives one diagnostic.
+/// </summary>
+internal static class ModelValidator
+{
+    /// <summary>Largest buffer (in floats) a generated model may ask for.</summary>
+    public const long MaxFloats = int.MaxValue / 2;
+
+    public static ValidationResult Validate(ModelSpec spec)
+    {
+        var diagnostics = new List<DiagnosticInfo>(spec.ParseDiagnostics);
+        ModelPlan? plan = Plan(spec, diagnostics);
+        return new ValidationResult(spec.FullName, diagnostics.Count == 0 ? plan : null, diagnostics.ToEquatableArray());
+    }
+
+    private static ModelPlan? Plan(ModelSpec spec, List<DiagnosticInfo> diagnostics)
+    {
+        if (spec.Input is not { } input)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, spec.ClassLocation, spec.ClassName));
+            return null;
+        }
+        if (input.Height <= 0 || input.Width <= 0 || input.Channels <= 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInput, input.Location,
+                input.Height, input.Width, input.Channels, spec.ClassName));
+            return null;
+        }
+        if (spec.Layers.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, input.Location ?? spec.ClassLocation, spec.ClassName));
+            return null;
+        }
+
+        var inputShape = new TensorShape(input.Height, input.Width, input.Channels);
+        if (inputShape.Size > MaxFloats)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, input.Location, spec.ClassName,
+                inputShape.Size, "floats per input image", MaxFloats));
+            return null;
+        }
+
+        var names = new LayerNamer();
+        var layers = new List<LayerPlan>();
+        TensorShape shape = inputShape;
+        long parameterCount = 0;
+        int lastIndex = spec.Layers.Count - 1;
+        for (int index = 0; index <= lastIndex; index++)
+        {
+            LayerSpec layer = spec.Layers[index];
+            if (!CheckEnums(layer, diagnostics)) return null;
+            if (layer.Activation == ActivationKind.Softmax && index != lastIndex)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.Location, layer.DisplayName));
+
+            LayerPlan? planned = LayerShapes.Infer(layer, shape, (int)parameterCount, names, diagnostics);
+            if (planned is null) return null;
+            parameterCount += planned.ParameterCount;
+            if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
+                    System.Math.Max(planned.Output.Size, parameterCount), $"floats at {layer.DisplayName}", MaxFloats));
+                return null;
+            }
+            layers.Add(planned);
+            shape = planned.Output;
+        }
+
+        LayerPlan last = layers[layers.Count - 1];
+        if (last.Kind != LayerKind.Dense)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LastLayerNotDense, last.Spec.Location, spec.ClassName,
+                last.Spec.DisplayName, last.Output));
+            return null;
+        }
+        return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount);
+    }
+
+    private static bool CheckEnums(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        if (layer.Activation is < ActivationKind.None or > ActivationKind.Softmax)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
+                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax"));
+            return false;
+        }
+        if (layer.Padding is < PaddingKind.Valid or > PaddingKind.Same)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
+                "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
+            return false;
+        }
+        return true;
+    }
+}

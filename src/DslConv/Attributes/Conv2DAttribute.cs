@@ -1,0 +1,21 @@
+namespace DslConv;
+
+/// <summary>
+/// Keras <c>Conv2D(filters, (kernelHeight, kernelWidth), strides=Stride, padding=Padding, activation=activation)</c>:
+/// Glorot-uniform kernel of shape (kernelHeight, kernelWidth, in, filters) and a zero bias of shape (filters).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWidth, Activation activation = Activation.None)
+    : Attribute
+{
+    public int Filters { get; } = filters;
+    public int KernelHeight { get; } = kernelHeight;
+    public int KernelWidth { get; } = kernelWidth;
+    public Activation Activation { get; } = activation;
+
+    /// <summary>Step between windows, in both directions (Keras default 1).</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary><see cref="DslConv.Padding.Valid"/> (Keras default) or <see cref="DslConv.Padding.Same"/>.</summary>
+    public Padding Padding { get; set; } = Padding.Valid;
+}

@@ -1,0 +1,110 @@
+using System.Numerics.Tensors;
+
+namespace DslConv.Kernels;
+
+/// <summary>
+/// Sparse categorical cross-entropy, mean over the batch, with its gradient with respect to the last layer's
+/// pre-activation (fused with Softmax or taken from logits) or its output (probability-like heads).
+/// </summary>
+public static class CrossEntropy
+{
+    /// <summary>Keras's <c>backend.epsilon()</c>, the clip applied to probabilities.</summary>
+    public const float Epsilon = 1e-7f;
+
+    /// <summary>
+    /// Softmax head: <paramref name="logits"/> are the pre-softmax values (batch, classes). Returns the mean loss
+    /// logsumexp(z) - z[label] and writes (softmax(z) - onehot) / batch into <paramref name="logitGradients"/>.
+    /// With a None head (Keras's <c>from_logits=True</c>) the same formula applies to the layer's outputs.
+    /// </summary>
+    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients)
+    {
+        int batch = labels.Length;
+        double total = 0;
+        float scale = 1f / batch;
+        for (int b = 0; b < batch; b++)
+        {
+            int label = CheckLabel(labels[b], classes, b);
+            ReadOnlySpan<float> row = logits.Slice(b * classes, classes);
+            Span<float> gradient = logitGradients.Slice(b * classes, classes);
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, gradient);
+            TensorPrimitives.Exp(gradient, gradient);
+            float sum = TensorPrimitives.Sum(gradient);
+            total += Math.Log(sum) + max - row[label];
+            TensorPrimitives.Multiply(gradient, scale / sum, gradient);
+            gradient[label] -= scale;
+        }
+        return (float)(total / batch);
+    }
+
+    /// <summary>
+    /// Probability-like heads (Sigmoid, ReLU, Tanh last layers), as Keras treats them with <c>from_logits=False</c>:
+    /// each row is normalised to sum 1, clipped to [ε, 1 - ε], and the loss is -log of the label's entry. Writes
+    /// dL/d(output) / batch into <paramref name="outputGradients"/> (zero where the clip is active).
+    /// </summary>
+    public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients)
+    {
+        int batch = labels.Length;
+        double total = 0;
+        float scale = 1f / batch;
+        for (int b = 0; b < batch; b++)
+        {
+            int label = CheckLabel(labels[b], classes, b);
+            ReadOnlySpan<float> row = outputs.Slice(b * classes, classes);
+            Span<float> gradient = outputGradients.Slice(b * classes, classes);
+            float sum = TensorPrimitives.Sum(row);
+            float p = row[label] / sum;
+            bool clipped = !(p > Epsilon && p < 1f - Epsilon);
+            total += -Math.Log(Math.Clamp(p, Epsilon, 1f - Epsilon));
+            if (clipped)
+            {
+                gradient.Clear();
+                continue;
+            }
+            // L = -log(y_l / S): dL/dy_j = 1/S - [j == l] / y_l.
+            gradient.Fill(scale / sum);
+            gradient[label] -= scale / row[label];
+        }
+        return (float)(total / batch);
+    }
+
+    /// <summary>Mean loss only (evaluation), for a head that has already applied its activation.</summary>
+    public static double SumLossFromOutputs(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, bool outputsAreLogits)
+    {
+        double total = 0;
+        for (int b = 0; b < labels.Length; b++)
+        {
+            int label = CheckLabel(labels[b], classes, b);
+            ReadOnlySpan<float> row = outputs.Slice(b * classes, classes);
+            if (outputsAreLogits)
+            {
+                float max = TensorPrimitives.Max(row);
+                double sum = 0;
+                foreach (float z in row) sum += Math.Exp(z - max);
+                total += Math.Log(sum) + max - row[label];
+            }
+            else
+            {
+                float p = row[label] / TensorPrimitives.Sum(row);
+                total += -Math.Log(Math.Clamp(p, Epsilon, 1f - Epsilon));
+            }
+        }
+        return total;
+    }
+
+    /// <summary>Number of rows whose largest output is at the label (first maximum on ties).</summary>
+    public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes)
+    {
+        int correct = 0;
+        for (int b = 0; b < labels.Length; b++)
+            if (TensorPrimitives.IndexOfMax(outputs.Slice(b * classes, classes)) == labels[b]) correct++;
+        return correct;
+    }
+
+    private static int CheckLabel(int label, int classes, int index)
+    {
+        if ((uint)label >= (uint)classes)
+            throw new ArgumentOutOfRangeException("labels", label, $"Label {index} is {label}; it must be in 0..{classes - 1}.");
+        return label;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DslConv.Kernels;
+
+/// <summary>How <see cref="Gemm.Multiply"/> starts each element of C before adding A·B.</summary>
+public enum GemmStart
+{
+    /// <summary>C = A·B.</summary>
+    Zero,
+    /// <summary>C += A·B (gradient accumulation).</summary>
+    Accumulate,
+    /// <summary>C = bias + A·B, the bias broadcast over rows.</summary>
+    Bias,
+}
+
+/// <summary>
+/// The one matrix-multiply kernel every layer uses: C[m, n] (=|+=) A[m, k] · B[k, n], B and C row-major, A read
+/// through two strides so that A or its transpose can be passed without a copy:
+/// element (i, p) of A is <c>a[i * aRowStride + p * aColStride]</c>.
+/// Register-blocked: 4 rows of C by 64 columns (16 Vector512 accumulators) per tile, with narrower tiles and a scalar
+/// tail for the edges. An optional ReLU is applied as each tile is stored (conv + bias + ReLU in one pass).
+/// </summary>
+public static class Gemm
+{
+    private const int Lanes = 16;
+
+    public static void Multiply(
+        int m, int n, int k,
+        ReadOnlySpan<float> a, int aRowStride, int aColStride,
+        ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc,
+        GemmStart start, ReadOnlySpan<float> bias = default, bool relu = false)
+    {
+        if (m <= 0 || n <= 0) return;
+        CheckExtent(a, (long)(m - 1) * aRowStride + (long)(k - 1) * aColStride + 1, k, nameof(a));
+        CheckExtent(b, (long)(k - 1) * ldb + n, k, nameof(b));
+        if (c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException("C is too small for the product.", nameof(c));
+        if (start == GemmStart.Bias && bias.Length < n) throw new ArgumentException("Bias is shorter than n.", nameof(bias));
+
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float b0 = ref MemoryMarshal.GetReference(b);
+        ref float c0 = ref MemoryMarshal.GetReference(c);
+        ref float bias0 = ref MemoryMarshal.GetReference(bias);
+
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            int j = 0;
+            for (; j + 4 * Lanes <= n; j += 4 * Lanes)
+                Tile4x64(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            for (; j + Lanes <= n; j += Lanes)
+                for (int r = 0; r < 4; r++)
+                    Tile1x16(k, ref a0, i + r, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            for (int r = 0; r < 4; r++)
+                ScalarTail(k, ref a0, i + r, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
+        }
+        for (; i < m; i++)
+        {
+            int j = 0;
+            for (; j + Lanes <= n; j += Lanes)
+                Tile1x16(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            ScalarTail(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
+        }
+    }
+
+    private static void CheckExtent(ReadOnlySpan<float> span, long needed, int k, string name)
+    {
+        if (k > 0 && span.Length < needed) throw new ArgumentException($"{name} is too small for the product.", name);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Initial(GemmStart start, ref float c, ref float bias, int j) => start switch
+    {
+        GemmStart.Accumulate => Vector512.LoadUnsafe(ref c),
+        GemmStart.Bias => Vector512.LoadUnsafe(ref bias, (nuint)j),
+        _ => Vector512<float>.Zero,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> value, ref float c, bool relu)
+    {
+        if (relu) value = Vector512.Max(value, Vector512<float>.Zero);
+        value.StoreUnsafe(ref c);
+    }
+
+    private static void Tile4x64(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float cRow0 = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+        ref float cRow1 = ref Unsafe.Add(ref cRow0, ldc);
+        ref float cRow2 = ref Unsafe.Add(ref cRow1, ldc);
+        ref float cRow3 = ref Unsafe.Add(ref cRow2, ldc);
+        Vector512<float> c00 = Initial(start, ref cRow0, ref bias0, j), c01 = Initial(start, ref Unsafe.Add(ref cRow0, 16), ref bias0, j + 16),
+            c02 = Initial(start, ref Unsafe.Add(ref cRow0, 32), ref bias0, j + 32), c03 = Initial(start, ref Unsafe.Add(ref cRow0, 48), ref bias0, j + 48);
+        Vector512<float> c10 = Initial(start, ref cRow1, ref bias0, j), c11 = Initial(start, ref Unsafe.Add(ref cRow1, 16), ref bias0, j + 16),
+            c12 = Initial(start, ref Unsafe.Add(ref cRow1, 32), ref bias0, j + 32), c13 = Initial(start, ref Unsafe.Add(ref cRow1, 48), ref bias0, j + 48);
+        Vector512<float> c20 = Initial(start, ref cRow2, ref bias0, j), c21 = Initial(start, ref Unsafe.Add(ref cRow2, 16), ref bias0, j + 16),
+            c22 = Initial(start, ref Unsafe.Add(ref cRow2, 32), ref bias0, j + 32), c23 = Initial(start, ref Unsafe.Add(ref cRow2, 48), ref bias0, j + 48);
+        Vector512<float> c30 = Initial(start, ref cRow3, ref bias0, j), c31 = Initial(start, ref Unsafe.Add(ref cRow3, 16), ref bias0, j + 16),
+            c32 = Initial(start, ref Unsafe.Add(ref cRow3, 32), ref bias0, j + 32), c33 = Initial(start, ref Unsafe.Add(ref cRow3, 48), ref bias0, j + 48);
+
+        ref float aRow0 = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float aRow1 = ref Unsafe.Add(ref aRow0, aRowStride);
+        ref float aRow2 = ref Unsafe.Add(ref aRow1, aRowStride);
+        ref float aRow3 = ref Unsafe.Add(ref aRow2, aRowStride);
+        ref float bRow = ref Unsafe.Add(ref b0, j);
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            Vector512<float> b0v = Vector512.LoadUnsafe(ref bRow);
+            Vector512<float> b1v = Vector512.LoadUnsafe(ref bRow, 16);
+            Vector512<float> b2v = Vector512.LoadUnsafe(ref bRow, 32);
+            Vector512<float> b3v = Vector512.LoadUnsafe(ref bRow, 48);
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref aRow0, aOffset));
+            c00 = Vector512.FusedMultiplyAdd(x, b0v, c00); c01 = Vector512.FusedMultiplyAdd(x, b1v, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, b2v, c02); c03 = Vector512.FusedMultiplyAdd(x, b3v, c03);
+            x = Vector512.Create(Unsafe.Add(ref aRow1, aOffset));
+            c10 = Vector512.FusedMultiplyAdd(x, b0v, c10); c11 = Vector512.FusedMultiplyAdd(x, b1v, c11);
+            c12 = Vector512.FusedMultiplyAdd(x, b2v, c12); c13 = Vector512.FusedMultiplyAdd(x, b3v, c13);
+            x = Vector512.Create(Unsafe.Add(ref aRow2, aOffset));
+            c20 = Vector512.FusedMultiplyAdd(x, b0v, c20); c21 = Vector512.FusedMultiplyAdd(x, b1v, c21);
+            c22 = Vector512.FusedMultiplyAdd(x, b2v, c22); c23 = Vector512.FusedMultiplyAdd(x, b3v, c23);
+            x = Vector512.Create(Unsafe.Add(ref aRow3, aOffset));
+            c30 = Vector512.FusedMultiplyAdd(x, b0v, c30); c31 = Vector512.FusedMultiplyAdd(x, b1v, c31);
+            c32 = Vector512.FusedMultiplyAdd(x, b2v, c32); c33 = Vector512.FusedMultiplyAdd(x, b3v, c33);
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+        }
+
+        Store(c00, ref cRow0, relu); Store(c01, ref Unsafe.Add(ref cRow0, 16), relu);
+        Store(c02, ref Unsafe.Add(ref cRow0, 32), relu); Store(c03, ref Unsafe.Add(ref cRow0, 48), relu);
+        Store(c10, ref cRow1, relu); Store(c11, ref Unsafe.Add(ref cRow1, 16), relu);
+        Store(c12, ref Unsafe.Add(ref cRow1, 32), relu); Store(c13, ref Unsafe.Add(ref cRow1, 48), relu);
+        Store(c20, ref cRow2, relu); Store(c21, ref Unsafe.Add(ref cRow2, 16), relu);
+        Store(c22, ref Unsafe.Add(ref cRow2, 32), relu); Store(c23, ref Unsafe.Add(ref cRow2, 48), relu);
+        Store(c30, ref cRow3, relu); Store(c31, ref Unsafe.Add(ref cRow3, 16), relu);
+        Store(c32, ref Unsafe.Add(ref cRow3, 32), relu); Store(c33, ref Unsafe.Add(ref cRow3, 48), relu);
+    }
+
+    private static void Tile1x16(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float cRow = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+        Vector512<float> acc = Initial(start, ref cRow, ref bias0, j);
+        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float bRow = ref Unsafe.Add(ref b0, j);
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref aRow, aOffset)), Vector512.LoadUnsafe(ref bRow), acc);
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+        }
+        Store(acc, ref cRow, relu);
+    }
+
+    private static void ScalarTail(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb,
+        int jStart, int n, ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        for (int j = jStart; j < n; j++)
+        {
+            ref float cij = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+            float sum = start switch
+            {
+                GemmStart.Accumulate => cij,
+                GemmStart.Bias => Unsafe.Add(ref bias0, j),
+                _ => 0f,
+            };
+            nint aOffset = 0;
+            nint bOffset = j;
+            for (int p = 0; p < k; p++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref aRow, aOffset), Unsafe.Add(ref b0, bOffset), sum);
+                aOffset += aColStride;
+                bOffset += ldb;
+            }
+            cij = relu ? MathF.Max(sum, 0f) : sum;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.Intrinsics;
+
+namespace DslConv.Training;
+
+/// <summary>
+/// Adam in Keras's form (keras.optimizers.Adam): with t the step number,
+/// m += (g - m)(1 - β1), v += (g² - v)(1 - β2), α = lr·sqrt(1 - β2ᵗ)/(1 - β1ᵗ), p -= α·m / (sqrt(v) + ε).
+/// ε is added to sqrt(v) without bias correction, which is where it differs from torch.optim.Adam.
+/// </summary>
+public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    : Optimizer
+{
+    private float[] _m = [];
+    private float[] _v = [];
+
+    public float LearningRate { get; set; } = learningRate;
+    public float Beta1 { get; } = beta1;
+    public float Beta2 { get; } = beta2;
+    public float Epsilon { get; } = epsilon;
+
+    /// <summary>First-moment estimates, same layout as the parameters.</summary>
+    public ReadOnlySpan<float> FirstMoments => _m;
+
+    /// <summary>Second-moment estimates, same layout as the parameters.</summary>
+    public ReadOnlySpan<float> SecondMoments => _v;
+
+    public override void Prepare(int parameterCount)
+    {
+        if (_m.Length == parameterCount) return;
+        _m = new float[parameterCount];
+        _v = new float[parameterCount];
+        Iterations = 0;
+    }
+
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        CheckLengths(_m.Length, parameters, gradients);
+        Iterations++;
+        double t = Iterations;
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        float oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2;
+        Span<float> m = _m, v = _v;
+
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var b1 = Vector512.Create(oneMinusBeta1);
+            var b2 = Vector512.Create(oneMinusBeta2);
+            var a = Vector512.Create(alpha);
+            var eps = Vector512.Create(Epsilon);
+            for (; i + 16 <= parameters.Length; i += 16)
+            {
+                var g = Vector512.Create(gradients.Slice(i, 16));
+                var mi = Vector512.Create(m.Slice(i, 16));
+                var vi = Vector512.Create(v.Slice(i, 16));
+                mi += (g - mi) * b1;
+                vi += (g * g - vi) * b2;
+                var p = Vector512.Create(parameters.Slice(i, 16)) - a * mi / (Vector512.Sqrt(vi) + eps);
+                mi.CopyTo(m.Slice(i, 16));
+                vi.CopyTo(v.Slice(i, 16));
+                p.CopyTo(parameters.Slice(i, 16));
+            }
+        }
+        for (; i < parameters.Length; i++)
+        {
+            float g = gradients[i];
+            m[i] += (g - m[i]) * oneMinusBeta1;
+            v[i] += (g * g - v[i]) * oneMinusBeta2;
+            parameters[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + Epsilon);
+        }
+    }
+}

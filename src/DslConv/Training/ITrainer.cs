@@ -1,0 +1,26 @@
+namespace DslConv.Training;
+
+/// <summary>
+/// What the fit loop needs from a generated trainer: one optimisation step on a batch, and evaluation of a batch
+/// without changing the parameters. Generated <c>Model.Trainer</c> classes implement it.
+/// </summary>
+public interface ITrainer
+{
+    /// <summary>Largest batch the trainer's buffers hold.</summary>
+    int BatchSize { get; }
+
+    /// <summary>Floats per input image (H * W * C).</summary>
+    int InputSize { get; }
+
+    /// <summary>Number of classes the last layer scores.</summary>
+    int OutputSize { get; }
+
+    /// <summary>
+    /// One step on up to <see cref="BatchSize"/> images: returns the batch's mean loss and, in
+    /// <paramref name="correct"/>, how many images were classified right by the forward pass before the update.
+    /// </summary>
+    float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct);
+
+    /// <summary>Sum of the per-image losses and count of correct predictions for up to <see cref="BatchSize"/> images.</summary>
+    void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
+}

@@ -1,0 +1,43 @@
+namespace DslConv.Training;
+
+/// <summary>
+/// Stochastic gradient descent in Keras's form (keras.optimizers.SGD, default lr 0.01): without momentum
+/// p -= lr·g; with momentum v = momentum·v - lr·g, then p += v (or, Nesterov, p += momentum·v - lr·g).
+/// </summary>
+public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer
+{
+    private float[] _velocity = [];
+    private int _prepared = -1;
+
+    public float LearningRate { get; set; } = learningRate;
+    public float Momentum { get; } = momentum is >= 0f and < 1f
+        ? momentum
+        : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
+    public bool Nesterov { get; } = nesterov;
+
+    public override void Prepare(int parameterCount)
+    {
+        if (_prepared == parameterCount) return;
+        _prepared = parameterCount;
+        _velocity = Momentum > 0f ? new float[parameterCount] : [];
+        Iterations = 0;
+    }
+
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        CheckLengths(_prepared, parameters, gradients);
+        Iterations++;
+        float lr = LearningRate;
+        if (Momentum == 0f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);
+            return;
+        }
+        Span<float> velocity = _velocity;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            velocity[i] = Momentum * velocity[i] - lr * gradients[i];
+            parameters[i] += Nesterov ? Momentum * velocity[i] - lr * gradients[i] : velocity[i];
+        }
+    }
+}

@@ -87,7 +87,8 @@ internal static class LayerShapes
     private static bool Fits(LayerSpec layer, string window, TensorShape input, TensorShape output, List<DiagnosticInfo> diagnostics)
     {
         if (output.Height >= 1 && output.Width >= 1) return true;
-        var shown = new TensorShape(System.Math.Max(output.Height, 0), System.Math.Max(output.Width, 0), output.Channels);
+        // Written out by hand: a (0, 0, C) TensorShape would read as flat.
+        string shown = $"({System.Math.Max(output.Height, 0)}, {System.Math.Max(output.Width, 0)}, {output.Channels})";
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowTooLarge, layer.Location, layer.DisplayName, window, input, shown));
         return false;
     }

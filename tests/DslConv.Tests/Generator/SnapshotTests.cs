@@ -1,0 +1,75 @@
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Tests.Generator;
+
+/// <summary>The generated source of representative models, reviewed like any other diff.</summary>
+public sealed class SnapshotTests
+{
+    public static TheoryData<string, string> Models => new()
+    {
+        {
+            "LessonCnn", """
+            using DslConv;
+            namespace Lesson;
+            [Input(28, 28, 1)]
+            [Conv2D(64, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Conv2D(64, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Flatten]
+            [Dense(128, Activation.Relu)]
+            [Dense(10, Activation.Softmax)]
+            public partial class FashionCnn;
+            """
+        },
+        {
+            "SamePaddingAndStrides", """
+            using DslConv;
+            namespace Models;
+            [Input(15, 13, 3)]
+            [Conv2D(8, 4, 4, Activation.Tanh, Stride = 2, Padding = Padding.Same)]
+            [MaxPool(3, Stride = 2)]
+            [Conv2D(16, 3, 1, Activation.Sigmoid, Padding = Padding.Same)]
+            [Flatten]
+            [Dense(10, Activation.Softmax)]
+            internal partial class StridedNet { }
+            """
+        },
+        {
+            "DenseOnly", """
+            using DslConv;
+            namespace Lesson;
+            // The lesson's first, plain network: Flatten, Dense(128, relu), Dense(10, softmax).
+            [Input(28, 28, 1)]
+            [Flatten]
+            [Dense(128, Activation.Relu)]
+            [Dense(10, Activation.Softmax)]
+            public partial class FashionDnn;
+            """
+        },
+        {
+            "LogitsHead", """
+            using DslConv;
+            [Input(12, 12, 2)]
+            [Conv2D(6, 5, 5, Activation.Relu)]
+            [MaxPool(2)]
+            [Flatten]
+            [Dense(32, Activation.Relu)]
+            [Dense(4)]
+            public partial class LogitsNet;
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GeneratedSourceMatchesSnapshot(string name, string source)
+    {
+        var (result, output) = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        GeneratedSourceResult generated = Assert.Single(result.Results.Single().GeneratedSources);
+        Snapshot.Verify(generated.SourceText.ToString(), $"SnapshotTests.{name}");
+    }
+}

@@ -1,0 +1,259 @@
+using DslConv.Training;
+using Xunit.Abstractions;
+
+namespace DslConv.Tests.Numerics;
+
+/// <summary>
+/// Each generated model in <see cref="NumericModels"/> against the independent double-precision
+/// <see cref="ReferenceNetwork"/>: forward outputs, the loss, and every gradient component against central finite
+/// differences of the reference's loss.
+/// </summary>
+public sealed class ForwardAndGradientTests(ITestOutputHelper output)
+{
+    // Tolerances, each |runtime - reference| <= Relative * |reference| + Absolute. The runtime works in float (unit
+    // roundoff 6e-8) with sums of at most a few hundred terms; the absolute floor covers values that cancel to near
+    // zero, where float error is relative to the terms rather than to the result. Worst seen on these models (each
+    // test prints its own): outputs 0.08 of their allowance, losses 1.2e-7 absolute (0.1 of it), gradients 9.2e-8
+    // absolute and 1.8e-5 relative where |g| > 1e-3 (0.09 of it), so each bound keeps a margin of ten or more.
+    private const double OutputRelative = 1e-5, OutputAbsolute = 1e-6;
+    private const double LossRelative = 1e-6, LossAbsolute = 1e-7;
+    private const double GradientRelative = 1e-5, GradientAbsolute = 1e-6;
+
+    // Central differences in double with h = 1e-6: truncation error h² · f''' / 6 ≈ 1e-12 and rounding error about
+    // 1e-16 · |L| / h ≈ 1e-10, both far below the float runtime's own error, so the difference quotient stands in for
+    // the exact gradient of the reference.
+    private const double Step = 1e-6;
+
+    public static TheoryData<string> Models => NumericModels.Names();
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GeneratedConstantsMatchTheReference(string name)
+    {
+        NumericModel model = NumericModels.Get(name);
+        ReferenceNetwork reference = model.Reference;
+
+        Assert.Equal((reference.Input.Height, reference.Input.Width, reference.Input.Channels), (model.Generated.Height, model.Generated.Width, model.Generated.Channels));
+        Assert.Equal(reference.InputSize, model.Generated.InputSize);
+        Assert.Equal(reference.OutputSize, model.Generated.OutputSize);
+        Assert.Equal(reference.ParameterCount, model.Generated.ParameterCount);
+        Assert.Equal(reference.ParameterCount, model.Create(1).Parameters.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void PredictMatchesReference(string name)
+    {
+        var setup = new Setup(NumericModels.Get(name), seed: 11);
+        var outputs = new float[setup.Batch * setup.Reference.OutputSize];
+
+        setup.Model.Predict(setup.Images, outputs);
+        double[] expected = setup.Reference.Predict(setup.Parameters, setup.ImagesAsDouble);
+
+        double worst = AssertClose(expected, outputs, OutputRelative, OutputAbsolute, "output");
+        double largest = expected.Zip(outputs, (e, a) => Math.Abs(a - e)).Max();
+        output.WriteLine($"{name}: worst output error {largest:E2} absolute, {worst:0.###} of the tolerance ({expected.Length} outputs)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void PredictSplitsBatchesLargerThanItsWorkspace(string name)
+    {
+        // Predict runs 32 images at a time; 70 images take three passes, the last one partial.
+        var setup = new Setup(NumericModels.Get(name), seed: 12, batch: 70);
+        var outputs = new float[setup.Batch * setup.Reference.OutputSize];
+
+        setup.Model.Predict(setup.Images, outputs);
+
+        AssertClose(setup.Reference.Predict(setup.Parameters, setup.ImagesAsDouble), outputs, OutputRelative, OutputAbsolute, "output");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void LossMatchesReference(string name)
+    {
+        var setup = new Setup(NumericModels.Get(name), seed: 13);
+        var gradients = new float[setup.Reference.ParameterCount];
+
+        float loss = setup.Model.ComputeGradients(setup.Images, setup.Labels, gradients);
+        double expected = setup.Reference.Loss(setup.Parameters, setup.ImagesAsDouble, setup.Labels);
+
+        double error = Math.Abs(loss - expected);
+        output.WriteLine($"{name}: loss {loss} vs reference {expected}, error {error:E2}");
+        Assert.True(error <= LossRelative * Math.Abs(expected) + LossAbsolute, $"loss {loss} vs reference {expected}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GradientsMatchFiniteDifferencesOfTheReference(string name)
+    {
+        var setup = new Setup(NumericModels.Get(name), seed: 14);
+        ReferenceNetwork reference = setup.Reference;
+        var gradients = new float[reference.ParameterCount];
+        setup.Model.ComputeGradients(setup.Images, setup.Labels, gradients);
+
+        // A component whose ±h points fall on different smooth pieces of the loss (a ReLU crossing zero, a max-pool
+        // window changing winner, the probability clip switching on) has no derivative for the difference quotient to
+        // estimate. The reference reports every such decision, so a straddle is detected exactly, with no threshold on
+        // one-sided differences; random continuous data makes it rare, and the test asserts that it is.
+        double[] theta = setup.Parameters;
+        var centre = new List<int>();
+        var probe = new List<int>();
+        reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, centre);
+        int skipped = 0;
+        double worstRatio = 0, worstAbsolute = 0, worstRelative = 0;
+        var failures = new List<string>();
+        for (int j = 0; j < theta.Length; j++)
+        {
+            double saved = theta[j];
+            theta[j] = saved + Step;
+            probe.Clear();
+            double plus = reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, probe);
+            bool samePiece = probe.SequenceEqual(centre);
+            theta[j] = saved - Step;
+            probe.Clear();
+            double minus = reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, probe);
+            samePiece &= probe.SequenceEqual(centre);
+            theta[j] = saved;
+            if (!samePiece)
+            {
+                skipped++;
+                continue;
+            }
+
+            double expected = (plus - minus) / (2 * Step);
+            double error = Math.Abs(gradients[j] - expected);
+            double allowed = GradientRelative * Math.Abs(expected) + GradientAbsolute;
+            worstRatio = Math.Max(worstRatio, error / allowed);
+            worstAbsolute = Math.Max(worstAbsolute, error);
+            if (Math.Abs(expected) > 1e-3) worstRelative = Math.Max(worstRelative, error / Math.Abs(expected));
+            if (error > allowed && failures.Count < 10)
+                failures.Add($"parameter {j}: runtime {gradients[j]:E6}, finite difference {expected:E6}, error {error:E2}");
+        }
+
+        output.WriteLine($"{name}: {theta.Length} parameters, {skipped} skipped at kinks; worst error {worstAbsolute:E2} absolute, " +
+                         $"{worstRelative:E2} relative (where |g| > 1e-3), {worstRatio:0.###} of the tolerance");
+        Assert.True(failures.Count == 0, $"{name}: gradients differ from finite differences:\n" + string.Join("\n", failures));
+        Assert.True(skipped <= theta.Length / 50, $"{name}: {skipped} of {theta.Length} components straddled a kink");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GradientsDoNotDependOnTheOrderOfTheBatch(string name)
+    {
+        NumericModel model = NumericModels.Get(name);
+        var setup = new Setup(model, seed: 15);
+        int inputSize = setup.Reference.InputSize;
+        int[] order = Enumerable.Range(0, setup.Batch).Reverse().ToArray();
+        (order[0], order[1]) = (order[1], order[0]);
+        var shuffledImages = new float[setup.Images.Length];
+        var shuffledLabels = new int[setup.Batch];
+        for (int b = 0; b < setup.Batch; b++)
+        {
+            setup.Images.AsSpan(order[b] * inputSize, inputSize).CopyTo(shuffledImages.AsSpan(b * inputSize));
+            shuffledLabels[b] = setup.Labels[order[b]];
+        }
+        var inOrder = new float[setup.Reference.ParameterCount];
+        var shuffled = new float[setup.Reference.ParameterCount];
+
+        float lossInOrder = setup.Model.ComputeGradients(setup.Images, setup.Labels, inOrder);
+        float lossShuffled = setup.Model.ComputeGradients(shuffledImages, shuffledLabels, shuffled);
+
+        // Only the order of float additions changes, so the two agree to float rounding of the sums: within 1e-5
+        // relative, with a 1e-6 floor for components that cancel.
+        Assert.Equal(lossInOrder, lossShuffled, 1e-6);
+        double worst = AssertClose(inOrder.Select(g => (double)g).ToArray(), shuffled, 1e-5, 1e-6, "gradient");
+        double largest = inOrder.Zip(shuffled, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"{name}: reordering the batch moved the loss by {Math.Abs(lossInOrder - lossShuffled):E2} and a gradient by at most " +
+                         $"{largest:E2} ({worst:0.###} of the tolerance)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void ComputeGradientsOverwritesItsBuffer(string name)
+    {
+        var setup = new Setup(NumericModels.Get(name), seed: 16);
+        var clean = new float[setup.Reference.ParameterCount];
+        var dirty = new float[setup.Reference.ParameterCount];
+        for (int i = 0; i < dirty.Length; i++) dirty[i] = i % 3 == 0 ? float.NaN : i % 3 == 1 ? 1e30f : -7f;
+
+        float cleanLoss = setup.Model.ComputeGradients(setup.Images, setup.Labels, clean);
+        float dirtyLoss = setup.Model.ComputeGradients(setup.Images, setup.Labels, dirty);
+
+        // The same inputs through the same code: bit for bit the same answer, whatever the buffer held before.
+        Assert.Equal(cleanLoss, dirtyLoss);
+        Assert.Equal(clean, dirty);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void ASmallerBatchAfterALargerOneGivesAFreshModelsAnswer(string name)
+    {
+        // The gradient workspace grows to the largest batch seen; a later, smaller batch must not read stale rows.
+        NumericModel model = NumericModels.Get(name);
+        var large = new Setup(model, seed: 17, batch: 9);
+        var small = new Setup(model, seed: 18, batch: 2);
+        var fresh = new Setup(model, seed: 18, batch: 2); // same seed: the same parameters, images and labels as small
+        var scratch = new float[model.Reference.ParameterCount];
+        var reused = new float[model.Reference.ParameterCount];
+        var expected = new float[model.Reference.ParameterCount];
+
+        small.Model.ComputeGradients(large.Images, large.Labels, scratch);
+        float reusedLoss = small.Model.ComputeGradients(small.Images, small.Labels, reused);
+        float expectedLoss = fresh.Model.ComputeGradients(fresh.Images, fresh.Labels, expected);
+
+        Assert.Equal(expectedLoss, reusedLoss);
+        Assert.Equal(expected, reused);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="actual"/> against <paramref name="expected"/> elementwise and returns the worst error as a
+    /// fraction of its allowance.
+    /// </summary>
+    private static double AssertClose(double[] expected, ReadOnlySpan<float> actual, double relative, double absolute, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs(actual[i] - expected[i]);
+            double allowed = relative * Math.Abs(expected[i]) + absolute;
+            Assert.True(error <= allowed, $"{what} {i}: {actual[i]:E6} vs reference {expected[i]:E6} (error {error:E2}, allowed {allowed:E2})");
+            worst = Math.Max(worst, error / allowed);
+        }
+        return worst;
+    }
+
+    /// <summary>
+    /// A model with seeded parameters (its own Glorot kernels; biases drawn from [-0.5, 0.5] so that they are not all
+    /// zero), a seeded batch of images in [-1, 1] and labels, and the same values in double for the reference.
+    /// </summary>
+    private sealed class Setup
+    {
+        public Setup(NumericModel model, int seed, int? batch = null)
+        {
+            Reference = model.Reference;
+            Model = model.Create(seed);
+            var random = new Xoshiro256(seed * 7919 + 1);
+            Span<float> parameters = Model.Parameters;
+            foreach (int index in Reference.BiasIndices())
+                parameters[index] = random.NextSingle() - 0.5f;
+            Parameters = parameters.ToArray().Select(p => (double)p).ToArray();
+
+            Batch = batch ?? 3 + seed % 3;
+            Images = new float[Batch * Reference.InputSize];
+            for (int i = 0; i < Images.Length; i++) Images[i] = 2 * random.NextSingle() - 1;
+            ImagesAsDouble = Images.Select(v => (double)v).ToArray();
+            Labels = new int[Batch];
+            for (int b = 0; b < Batch; b++) Labels[b] = random.NextInt(Reference.OutputSize);
+        }
+
+        public ReferenceNetwork Reference { get; }
+        public IGeneratedModel Model { get; }
+        public int Batch { get; }
+        public double[] Parameters { get; }
+        public float[] Images { get; }
+        public double[] ImagesAsDouble { get; }
+        public int[] Labels { get; }
+    }
+}

@@ -1,0 +1,225 @@
+namespace DslConv.Tests.Numerics;
+
+// Small generated models for the numeric tests, each written twice: once as attributes for the generator and once as
+// the reference's layer list. Together they cover:
+//   Conv2D activations      None (EvenKernelSame, StrideThreeValid), Relu (ValidRelu, Deep, WideKernel),
+//                           Sigmoid (EvenKernelSame, OddStrideSame, PoolFirst, WideKernel), Tanh (SameStride, OddStrideSame, Deep)
+//   Dense activations       None (DenseOnly), Relu (ValidRelu, DenseOnly, Deep), Sigmoid (OddStrideSame, DenseOnly),
+//                           Tanh (StrideThreeValid, Deep); Softmax heads (ValidRelu, SameStride, DenseOnly, Deep, Linear)
+//   heads                   Softmax (above), None / logits (EvenKernelSame, StrideThreeValid, PoolFirst, WideKernel),
+//                           Sigmoid (OddStrideSame)
+//   padding                 Valid and Same; Same with even kernels 2x2 and 4x4 (EvenKernelSame: pad 0/1 and 1/2),
+//                           Same with stride 2 on odd sizes and an odd total pad (OddStrideSame: 9 -> 5, pad 1/2),
+//                           Same with a kernel taller than the input (WideKernel: 5x3 on 3x4, pad 2/2 and 1/1)
+//   kernels and strides     non-square 3x2, 3x4, 2x3, 3x1, 5x3, 1x2; strides 2 and 3, valid and same
+//   max pooling             2 default stride (ValidRelu), 2 stride 1 overlapping (SameStride, StrideThreeValid),
+//                           3 default stride (EvenKernelSame), 3 stride 2 (Deep), 3 stride 1 as the first layer (PoolFirst)
+//   depth                   three convs and three denses (Deep), four denses after Flatten first (DenseOnly)
+
+/// <summary>The generated surface the tests drive; every model below gets these members from the generator.</summary>
+public interface IGeneratedModel
+{
+    Span<float> Parameters { get; }
+    void Predict(ReadOnlySpan<float> images, Span<float> outputs);
+    float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients);
+}
+
+/// <summary>One model under test: how to build it, its generated constants, and the reference that should agree with it.</summary>
+public sealed record NumericModel(
+    string Name,
+    Func<int, IGeneratedModel> Create,
+    ReferenceNetwork Reference,
+    (int Height, int Width, int Channels, int InputSize, int OutputSize, int ParameterCount) Generated)
+{
+    public override string ToString() => Name;
+}
+
+public static class NumericModels
+{
+    public static readonly IReadOnlyList<NumericModel> All =
+    [
+        new(nameof(ValidReluNet), seed => new ValidReluNet(seed), new(ValidReluNet.Shape, ValidReluNet.Layers),
+            (ValidReluNet.InputHeight, ValidReluNet.InputWidth, ValidReluNet.InputChannels, ValidReluNet.InputSize, ValidReluNet.OutputSize, ValidReluNet.ParameterCount)),
+        new(nameof(SameStrideNet), seed => new SameStrideNet(seed), new(SameStrideNet.Shape, SameStrideNet.Layers),
+            (SameStrideNet.InputHeight, SameStrideNet.InputWidth, SameStrideNet.InputChannels, SameStrideNet.InputSize, SameStrideNet.OutputSize, SameStrideNet.ParameterCount)),
+        new(nameof(EvenKernelSameNet), seed => new EvenKernelSameNet(seed), new(EvenKernelSameNet.Shape, EvenKernelSameNet.Layers),
+            (EvenKernelSameNet.InputHeight, EvenKernelSameNet.InputWidth, EvenKernelSameNet.InputChannels, EvenKernelSameNet.InputSize, EvenKernelSameNet.OutputSize, EvenKernelSameNet.ParameterCount)),
+        new(nameof(OddStrideSameNet), seed => new OddStrideSameNet(seed), new(OddStrideSameNet.Shape, OddStrideSameNet.Layers),
+            (OddStrideSameNet.InputHeight, OddStrideSameNet.InputWidth, OddStrideSameNet.InputChannels, OddStrideSameNet.InputSize, OddStrideSameNet.OutputSize, OddStrideSameNet.ParameterCount)),
+        new(nameof(StrideThreeValidNet), seed => new StrideThreeValidNet(seed), new(StrideThreeValidNet.Shape, StrideThreeValidNet.Layers),
+            (StrideThreeValidNet.InputHeight, StrideThreeValidNet.InputWidth, StrideThreeValidNet.InputChannels, StrideThreeValidNet.InputSize, StrideThreeValidNet.OutputSize, StrideThreeValidNet.ParameterCount)),
+        new(nameof(DenseOnlyNet), seed => new DenseOnlyNet(seed), new(DenseOnlyNet.Shape, DenseOnlyNet.Layers),
+            (DenseOnlyNet.InputHeight, DenseOnlyNet.InputWidth, DenseOnlyNet.InputChannels, DenseOnlyNet.InputSize, DenseOnlyNet.OutputSize, DenseOnlyNet.ParameterCount)),
+        new(nameof(DeepNet), seed => new DeepNet(seed), new(DeepNet.Shape, DeepNet.Layers),
+            (DeepNet.InputHeight, DeepNet.InputWidth, DeepNet.InputChannels, DeepNet.InputSize, DeepNet.OutputSize, DeepNet.ParameterCount)),
+        new(nameof(PoolFirstNet), seed => new PoolFirstNet(seed), new(PoolFirstNet.Shape, PoolFirstNet.Layers),
+            (PoolFirstNet.InputHeight, PoolFirstNet.InputWidth, PoolFirstNet.InputChannels, PoolFirstNet.InputSize, PoolFirstNet.OutputSize, PoolFirstNet.ParameterCount)),
+        new(nameof(WideKernelNet), seed => new WideKernelNet(seed), new(WideKernelNet.Shape, WideKernelNet.Layers),
+            (WideKernelNet.InputHeight, WideKernelNet.InputWidth, WideKernelNet.InputChannels, WideKernelNet.InputSize, WideKernelNet.OutputSize, WideKernelNet.ParameterCount)),
+        new(nameof(LinearNet), seed => new LinearNet(seed), new(LinearNet.Shape, LinearNet.Layers),
+            (LinearNet.InputHeight, LinearNet.InputWidth, LinearNet.InputChannels, LinearNet.InputSize, LinearNet.OutputSize, LinearNet.ParameterCount)),
+    ];
+
+    public static NumericModel Get(string name) => All.Single(model => model.Name == name);
+
+    /// <summary>Model names for [MemberData]: plain strings, so each model is its own test case.</summary>
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (NumericModel model in All) data.Add(model.Name);
+        return data;
+    }
+}
+
+// (9, 9, 3) -> conv 3x3 relu (7, 7, 4) -> pool 2 (3, 3, 4), the last row and column dropped -> 36 -> 8 relu -> 5 softmax
+[Input(9, 9, 3)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(8, Activation.Relu)]
+[Dense(5, Activation.Softmax)]
+public partial class ValidReluNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 9, 3);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(4, 3, 3, Activation.Relu), new RefMaxPool(2), new RefFlatten(), new RefDense(8, Activation.Relu), new RefDense(5, Activation.Softmax)];
+}
+
+// (7, 6, 2) -> conv 3x2 tanh, stride 2, same (4, 3, 3): pad 1/1 rows, 0/0 columns -> pool 2 stride 1 (3, 2, 3) -> 18 -> 5 softmax
+[Input(7, 6, 2)]
+[Conv2D(3, 3, 2, Activation.Tanh, Stride = 2, Padding = Padding.Same)]
+[MaxPool(2, Stride = 1)]
+[Flatten]
+[Dense(5, Activation.Softmax)]
+public partial class SameStrideNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 6, 2);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(3, 3, 2, Activation.Tanh, Stride: 2, Padding: Padding.Same), new RefMaxPool(2, Stride: 1), new RefFlatten(), new RefDense(5, Activation.Softmax)];
+}
+
+// (5, 7, 1) -> conv 2x2 sigmoid same (5, 7, 3): pad 0/1 -> conv 4x4 linear same (5, 7, 2): pad 1/2 -> pool 3 (1, 2, 2) -> 4 -> 4 logits
+[Input(5, 7, 1)]
+[Conv2D(3, 2, 2, Activation.Sigmoid, Padding = Padding.Same)]
+[Conv2D(2, 4, 4, Padding = Padding.Same)]
+[MaxPool(3)]
+[Flatten]
+[Dense(4)]
+public partial class EvenKernelSameNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 7, 1);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(3, 2, 2, Activation.Sigmoid, Padding: Padding.Same), new RefConv2D(2, 4, 4, Padding: Padding.Same), new RefMaxPool(3), new RefFlatten(), new RefDense(4)];
+}
+
+// (9, 9, 3) -> conv 3x4 sigmoid stride 2 same (5, 5, 4): pad 1/1 rows, 1/2 columns -> conv 2x3 tanh stride 3 same (2, 2, 3):
+// pad 0/0 rows, 0/1 columns -> 12 -> 6 sigmoid -> 3 sigmoid (a probability-like head: normalised and clipped)
+[Input(9, 9, 3)]
+[Conv2D(4, 3, 4, Activation.Sigmoid, Stride = 2, Padding = Padding.Same)]
+[Conv2D(3, 2, 3, Activation.Tanh, Stride = 3, Padding = Padding.Same)]
+[Flatten]
+[Dense(6, Activation.Sigmoid)]
+[Dense(3, Activation.Sigmoid)]
+public partial class OddStrideSameNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 9, 3);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 4, Activation.Sigmoid, Stride: 2, Padding: Padding.Same),
+        new RefConv2D(3, 2, 3, Activation.Tanh, Stride: 3, Padding: Padding.Same),
+        new RefFlatten(), new RefDense(6, Activation.Sigmoid), new RefDense(3, Activation.Sigmoid),
+    ];
+}
+
+// (11, 10, 2) -> conv 3x2 linear stride 3 valid (3, 3, 3), the last rows and columns unread -> pool 2 stride 1 (2, 2, 3)
+// -> 12 -> 7 tanh -> 4 logits
+[Input(11, 10, 2)]
+[Conv2D(3, 3, 2, Stride = 3)]
+[MaxPool(2, Stride = 1)]
+[Flatten]
+[Dense(7, Activation.Tanh)]
+[Dense(4, Activation.None)]
+public partial class StrideThreeValidNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(11, 10, 2);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(3, 3, 2, Stride: 3), new RefMaxPool(2, Stride: 1), new RefFlatten(), new RefDense(7, Activation.Tanh), new RefDense(4, Activation.None)];
+}
+
+// (4, 3, 2) -> flatten 24 -> 6 sigmoid -> 5 linear -> 4 relu -> 3 softmax
+[Input(4, 3, 2)]
+[Flatten]
+[Dense(6, Activation.Sigmoid)]
+[Dense(5)]
+[Dense(4, Activation.Relu)]
+[Dense(3, Activation.Softmax)]
+public partial class DenseOnlyNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(4, 3, 2);
+    internal static readonly RefLayer[] Layers =
+        [new RefFlatten(), new RefDense(6, Activation.Sigmoid), new RefDense(5), new RefDense(4, Activation.Relu), new RefDense(3, Activation.Softmax)];
+}
+
+// (10, 10, 1) -> conv 3x3 relu same (10, 10, 3) -> conv 3x1 relu (8, 10, 4) -> pool 3 stride 2 (3, 4, 4)
+// -> conv 2x2 tanh (2, 3, 5) -> 30 -> 8 relu -> 6 tanh -> 4 softmax
+[Input(10, 10, 1)]
+[Conv2D(3, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[Conv2D(4, 3, 1, Activation.Relu)]
+[MaxPool(3, Stride = 2)]
+[Conv2D(5, 2, 2, Activation.Tanh)]
+[Flatten]
+[Dense(8, Activation.Relu)]
+[Dense(6, Activation.Tanh)]
+[Dense(4, Activation.Softmax)]
+public partial class DeepNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(10, 10, 1);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(3, 3, 3, Activation.Relu, Padding: Padding.Same), new RefConv2D(4, 3, 1, Activation.Relu),
+        new RefMaxPool(3, Stride: 2), new RefConv2D(5, 2, 2, Activation.Tanh),
+        new RefFlatten(), new RefDense(8, Activation.Relu), new RefDense(6, Activation.Tanh), new RefDense(4, Activation.Softmax),
+    ];
+}
+
+// (6, 8, 2) -> pool 3 stride 1 (4, 6, 2), before any parameter so nothing flows back through it
+// -> conv 3x3 sigmoid stride 2 valid (1, 2, 3) -> 6 -> 3 logits
+[Input(6, 8, 2)]
+[MaxPool(3, Stride = 1)]
+[Conv2D(3, 3, 3, Activation.Sigmoid, Stride = 2)]
+[Flatten]
+[Dense(3)]
+public partial class PoolFirstNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(6, 8, 2);
+    internal static readonly RefLayer[] Layers =
+        [new RefMaxPool(3, Stride: 1), new RefConv2D(3, 3, 3, Activation.Sigmoid, Stride: 2), new RefFlatten(), new RefDense(3)];
+}
+
+// (3, 4, 2) -> conv 5x3 relu same (3, 4, 2): a kernel taller than the image, pad 2/2 rows, 1/1 columns
+// -> conv 1x2 sigmoid stride 3 same (1, 2, 3): pad 0/0 rows, 0/1 columns -> 6 -> 3 logits
+[Input(3, 4, 2)]
+[Conv2D(2, 5, 3, Activation.Relu, Padding = Padding.Same)]
+[Conv2D(3, 1, 2, Activation.Sigmoid, Stride = 3, Padding = Padding.Same)]
+[Flatten]
+[Dense(3)]
+public partial class WideKernelNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(3, 4, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(2, 5, 3, Activation.Relu, Padding: Padding.Same),
+        new RefConv2D(3, 1, 2, Activation.Sigmoid, Stride: 3, Padding: Padding.Same),
+        new RefFlatten(), new RefDense(3),
+    ];
+}
+
+// (5, 7, 1) -> flatten 35 -> 4 softmax: multinomial logistic regression, the smallest model there is
+[Input(5, 7, 1)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class LinearNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 7, 1);
+    internal static readonly RefLayer[] Layers = [new RefFlatten(), new RefDense(4, Activation.Softmax)];
+}

@@ -1,0 +1,320 @@
+namespace DslConv.Tests.Numerics;
+
+// The reference's own description of a model, mirroring the attributes one for one. Only the attributes' vocabulary
+// (Activation, Padding) is shared with the runtime; nothing here calls DslConv.Kernels.
+
+/// <summary>A feature map's shape, channels last; a flat vector of N values is (1, 1, N) with <see cref="Flat"/> set.</summary>
+public readonly record struct RefShape(int Height, int Width, int Channels, bool Flat = false)
+{
+    public int Size => Height * Width * Channels;
+
+    public override string ToString() => Flat ? $"({Size})" : $"({Height}, {Width}, {Channels})";
+}
+
+public abstract record RefLayer;
+
+/// <summary>Keras Conv2D(filters, (kernelHeight, kernelWidth), strides=Stride, padding=Padding, activation=Activation).</summary>
+public sealed record RefConv2D(int Filters, int KernelHeight, int KernelWidth, Activation Activation = Activation.None,
+    int Stride = 1, Padding Padding = Padding.Valid) : RefLayer;
+
+/// <summary>Keras MaxPooling2D(pool_size=(Size, Size), strides=Stride), valid padding; Stride 0 means Size.</summary>
+public sealed record RefMaxPool(int Size, int Stride = 0) : RefLayer;
+
+/// <summary>Keras Flatten(): (H, W, C) row-major.</summary>
+public sealed record RefFlatten : RefLayer;
+
+/// <summary>Keras Dense(units, activation=Activation).</summary>
+public sealed record RefDense(int Units, Activation Activation = Activation.None) : RefLayer;
+
+/// <summary>
+/// A naive double-precision interpreter of a layer list: nested loops written straight from Keras's definitions, one
+/// image at a time, no buffers shared between calls. It is the independent side of the numeric tests, so it favours
+/// being obviously right over being fast.
+/// <para>
+/// Parameters use Keras's flat layout in layer order: conv kernel (kh, kw, in, out) row-major then bias (out); dense
+/// kernel (in, out) then bias (units). Images are (H, W, C) channels last, laid end to end.
+/// </para>
+/// <para>
+/// Loss is Keras's sparse categorical cross-entropy, mean over the batch: a Softmax head uses -log softmax(z)[label]
+/// computed from the logits z; a None head treats its outputs as logits (from_logits=True); any other head normalises
+/// its outputs y to p = y[label] / Σy, clips p to [1e-7, 1 - 1e-7] and takes -log p.
+/// </para>
+/// </summary>
+public sealed class ReferenceNetwork
+{
+    /// <summary>Keras's backend.epsilon(), the clip applied to probabilities.</summary>
+    public const double Epsilon = 1e-7;
+
+    private readonly RefLayer[] _layers;
+    private readonly RefShape[] _shapes; // _shapes[i] is the input of layer i; _shapes[^1] the output
+
+    public ReferenceNetwork(RefShape input, IReadOnlyList<RefLayer> layers)
+    {
+        if (layers.Count == 0 || layers[^1] is not RefDense) throw new ArgumentException("The last layer must be Dense.", nameof(layers));
+        _layers = [.. layers];
+        _shapes = new RefShape[layers.Count + 1];
+        _shapes[0] = input;
+        int parameters = 0;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            RefShape shape = _shapes[i];
+            switch (_layers[i])
+            {
+                case RefConv2D conv:
+                {
+                    RequireSpatial(shape, i);
+                    var (outH, _) = Window(shape.Height, conv.KernelHeight, conv.Stride, conv.Padding);
+                    var (outW, _) = Window(shape.Width, conv.KernelWidth, conv.Stride, conv.Padding);
+                    _shapes[i + 1] = new RefShape(outH, outW, conv.Filters);
+                    parameters += conv.KernelHeight * conv.KernelWidth * shape.Channels * conv.Filters + conv.Filters;
+                    break;
+                }
+                case RefMaxPool pool:
+                {
+                    RequireSpatial(shape, i);
+                    int stride = PoolStride(pool);
+                    var (outH, _) = Window(shape.Height, pool.Size, stride, Padding.Valid);
+                    var (outW, _) = Window(shape.Width, pool.Size, stride, Padding.Valid);
+                    _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
+                    break;
+                }
+                case RefFlatten:
+                    _shapes[i + 1] = new RefShape(1, 1, shape.Size, Flat: true);
+                    break;
+                case RefDense dense:
+                    if (!shape.Flat) throw new ArgumentException($"Layer {i} (Dense) needs a flat input, not {shape}.", nameof(layers));
+                    _shapes[i + 1] = new RefShape(1, 1, dense.Units, Flat: true);
+                    parameters += shape.Size * dense.Units + dense.Units;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown layer {_layers[i]}.", nameof(layers));
+            }
+            if (_shapes[i + 1].Height < 1 || _shapes[i + 1].Width < 1)
+                throw new ArgumentException($"Layer {i} ({_layers[i]}) does not fit its input {shape}.", nameof(layers));
+        }
+        ParameterCount = parameters;
+    }
+
+    public RefShape Input => _shapes[0];
+
+    public int InputSize => _shapes[0].Size;
+
+    public int OutputSize => _shapes[^1].Size;
+
+    public int ParameterCount { get; }
+
+    /// <summary>Every layer's output shape, in order.</summary>
+    public IEnumerable<RefShape> OutputShapes => _shapes.Skip(1);
+
+    /// <summary>The indices of the biases in the flat parameter layout.</summary>
+    public IEnumerable<int> BiasIndices()
+    {
+        int offset = 0;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            int kernel = _layers[i] switch
+            {
+                RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
+                RefDense dense => _shapes[i].Size * dense.Units,
+                _ => -1,
+            };
+            if (kernel < 0) continue;
+            int biases = _shapes[i + 1].Channels;
+            for (int b = 0; b < biases; b++) yield return offset + kernel + b;
+            offset += kernel + biases;
+        }
+    }
+
+    /// <summary>
+    /// Keras's window arithmetic along one axis: valid gives floor((in - k) / s) + 1 and no padding; same gives
+    /// ceil(in / s) with total padding max((out - 1) * s + k - in, 0), the smaller half before.
+    /// </summary>
+    public static (int Output, int PadBefore) Window(int input, int kernel, int stride, Padding padding)
+    {
+        if (padding == Padding.Valid)
+            return (input < kernel ? 0 : (input - kernel) / stride + 1, 0);
+        int output = (input + stride - 1) / stride;
+        int total = Math.Max((output - 1) * stride + kernel - input, 0);
+        return (output, total / 2);
+    }
+
+    /// <summary>The last layer's activations for each image: (batch, OutputSize).</summary>
+    public double[] Predict(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images)
+    {
+        int batch = CountImages(parameters, images);
+        var outputs = new double[batch * OutputSize];
+        for (int b = 0; b < batch; b++)
+            Forward(parameters, images.Slice(b * InputSize, InputSize), out _, null).CopyTo(outputs, b * OutputSize);
+        return outputs;
+    }
+
+    /// <summary>
+    /// Mean sparse categorical cross-entropy over the batch. When <paramref name="pattern"/> is given, it receives every
+    /// piecewise decision the loss depends on (each ReLU's side of zero, each max-pool window's winner, whether the
+    /// probability clip is active), so that a caller can tell whether two parameter vectors lie on the same smooth piece.
+    /// </summary>
+    public double Loss(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images, ReadOnlySpan<int> labels, List<int>? pattern = null)
+    {
+        int batch = CountImages(parameters, images);
+        if (labels.Length != batch) throw new ArgumentException($"{labels.Length} labels for {batch} images.", nameof(labels));
+        Activation head = ((RefDense)_layers[^1]).Activation;
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            int label = labels[b];
+            if ((uint)label >= (uint)OutputSize) throw new ArgumentOutOfRangeException(nameof(labels), label, "Label out of range.");
+            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern);
+            if (head is Activation.Softmax or Activation.None)
+            {
+                // -log softmax(z)[label] = logsumexp(z) - z[label], with the max taken out for stability.
+                double max = z.Max();
+                double sum = z.Sum(v => Math.Exp(v - max));
+                total += Math.Log(sum) + max - z[label];
+            }
+            else
+            {
+                double p = y[label] / y.Sum();
+                bool clipped = !(p > Epsilon && p < 1 - Epsilon);
+                pattern?.Add(clipped ? 1 : 0);
+                total += -Math.Log(Math.Clamp(p, Epsilon, 1 - Epsilon));
+            }
+        }
+        return total / batch;
+    }
+
+    private int CountImages(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images)
+    {
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"{parameters.Length} parameters; the network has {ParameterCount}.", nameof(parameters));
+        if (images.Length % InputSize != 0) throw new ArgumentException("Not a whole number of images.", nameof(images));
+        return images.Length / InputSize;
+    }
+
+    /// <summary>One image through every layer; returns the last activations and, in <paramref name="logits"/>, the last pre-activations.</summary>
+    private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern)
+    {
+        double[] x = image.ToArray();
+        logits = x;
+        int offset = 0;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            RefShape inShape = _shapes[i], outShape = _shapes[i + 1];
+            switch (_layers[i])
+            {
+                case RefConv2D conv:
+                {
+                    int kernelOffset = offset;
+                    int biasOffset = offset + conv.KernelHeight * conv.KernelWidth * inShape.Channels * conv.Filters;
+                    offset = biasOffset + conv.Filters;
+                    int padTop = Window(inShape.Height, conv.KernelHeight, conv.Stride, conv.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, conv.KernelWidth, conv.Stride, conv.Padding).PadBefore;
+                    var z = new double[outShape.Size];
+                    for (int oy = 0; oy < outShape.Height; oy++)
+                    for (int ox = 0; ox < outShape.Width; ox++)
+                    for (int f = 0; f < conv.Filters; f++)
+                    {
+                        double sum = p[biasOffset + f];
+                        for (int ky = 0; ky < conv.KernelHeight; ky++)
+                        {
+                            int iy = oy * conv.Stride + ky - padTop;
+                            if (iy < 0 || iy >= inShape.Height) continue; // zero padding
+                            for (int kx = 0; kx < conv.KernelWidth; kx++)
+                            {
+                                int ix = ox * conv.Stride + kx - padLeft;
+                                if (ix < 0 || ix >= inShape.Width) continue;
+                                for (int c = 0; c < inShape.Channels; c++)
+                                {
+                                    int weight = kernelOffset + ((ky * conv.KernelWidth + kx) * inShape.Channels + c) * conv.Filters + f;
+                                    sum += x[(iy * inShape.Width + ix) * inShape.Channels + c] * p[weight];
+                                }
+                            }
+                        }
+                        z[(oy * outShape.Width + ox) * conv.Filters + f] = sum;
+                    }
+                    logits = z;
+                    x = Activate(z, conv.Activation, pattern);
+                    break;
+                }
+                case RefMaxPool pool:
+                {
+                    int stride = PoolStride(pool);
+                    var y = new double[outShape.Size];
+                    for (int oy = 0; oy < outShape.Height; oy++)
+                    for (int ox = 0; ox < outShape.Width; ox++)
+                    for (int c = 0; c < inShape.Channels; c++)
+                    {
+                        double best = double.NegativeInfinity;
+                        int winner = -1;
+                        for (int ky = 0; ky < pool.Size; ky++)
+                        for (int kx = 0; kx < pool.Size; kx++)
+                        {
+                            int index = ((oy * stride + ky) * inShape.Width + ox * stride + kx) * inShape.Channels + c;
+                            if (x[index] > best)
+                            {
+                                best = x[index];
+                                winner = index;
+                            }
+                        }
+                        y[(oy * outShape.Width + ox) * inShape.Channels + c] = best;
+                        pattern?.Add(winner);
+                    }
+                    x = y;
+                    break;
+                }
+                case RefFlatten:
+                    break; // (H, W, C) row-major already is the flat order
+                case RefDense dense:
+                {
+                    int kernelOffset = offset;
+                    int biasOffset = offset + inShape.Size * dense.Units;
+                    offset = biasOffset + dense.Units;
+                    var z = new double[dense.Units];
+                    for (int u = 0; u < dense.Units; u++)
+                    {
+                        double sum = p[biasOffset + u];
+                        for (int k = 0; k < inShape.Size; k++)
+                            sum += x[k] * p[kernelOffset + k * dense.Units + u];
+                        z[u] = sum;
+                    }
+                    logits = z;
+                    x = Activate(z, dense.Activation, pattern);
+                    break;
+                }
+            }
+        }
+        return x;
+    }
+
+    private static double[] Activate(double[] z, Activation activation, List<int>? pattern)
+    {
+        switch (activation)
+        {
+            case Activation.None:
+                return z;
+            case Activation.Relu:
+                if (pattern is not null)
+                    foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
+                return z.Select(v => Math.Max(v, 0)).ToArray();
+            case Activation.Sigmoid:
+                return z.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
+            case Activation.Tanh:
+                return z.Select(Math.Tanh).ToArray();
+            case Activation.Softmax:
+            {
+                double max = z.Max();
+                double[] e = z.Select(v => Math.Exp(v - max)).ToArray();
+                double sum = e.Sum();
+                return e.Select(v => v / sum).ToArray();
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    private static int PoolStride(RefMaxPool pool) => pool.Stride == 0 ? pool.Size : pool.Stride;
+
+    private static void RequireSpatial(RefShape shape, int index)
+    {
+        if (shape.Flat) throw new ArgumentException($"Layer {index} needs an (H, W, C) input, not the flat {shape}.");
+    }
+}

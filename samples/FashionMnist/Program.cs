@@ -17,6 +17,7 @@ if (options is null)
 if (!FashionMnist.IsAvailable(options.DataDirectory))
 {
     Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.DataDirectory));
+    Console.Error.WriteLine("From the repository root, 'bash samples/FashionMnist/install-data.sh' runs apt-get update and the install.");
     return 2;
 }
 

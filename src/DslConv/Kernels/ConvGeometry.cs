@@ -21,8 +21,8 @@ public readonly record struct ConvGeometry(
     /// <summary>Floats in one input image (H * W * C).</summary>
     public int InputSize => InputHeight * InputWidth * Channels;
 
-    /// <summary>Keras's output length for "valid" padding: floor((input - window) / stride) + 1.</summary>
-    public static int ValidOutput(int input, int window, int stride) => (input - window) / stride + 1;
+    /// <summary>Keras's output length for "valid" padding: floor((input - window) / stride) + 1, or 0 when the window does not fit.</summary>
+    public static int ValidOutput(int input, int window, int stride) => input < window ? 0 : (input - window) / stride + 1;
 
     /// <summary>Keras's output length for "same" padding: ceil(input / stride).</summary>
     public static int SameOutput(int input, int stride) => (input + stride - 1) / stride;

@@ -224,7 +224,7 @@ public sealed class ReferenceNetwork
                                 if (ix < 0 || ix >= inShape.Width) continue;
                                 for (int c = 0; c < inShape.Channels; c++)
                                 {
-                                    int weight = kernelOffset + ((ky * conv.KernelWidth + kx) * conv.Filters + f) * inShape.Channels + c;
+                                    int weight = kernelOffset + ((ky * conv.KernelWidth + kx) * inShape.Channels + c) * conv.Filters + f;
                                     sum += x[(iy * inShape.Width + ix) * inShape.Channels + c] * p[weight];
                                 }
                             }

@@ -33,13 +33,14 @@ internal static class ModelEmitter
             w.Line();
         }
         ClassDocumentation(w, plan);
-        w.OpenBrace($"partial class {plan.ClassName}");
+        w.OpenBrace($"partial class {plan.ClassName} : global::DslConv.Models.INetwork");
         Banner(w, plan);
         Constants(w, plan);
         ParameterLayout(w, plan);
         Geometries(w, plan);
         FieldsAndConstructor(w, plan);
         PublicApi(w, plan);
+        ArchitectureEmitter.Emit(w, plan);
         Passes(w, plan, buffers);
         for (int i = 0; i < plan.Layers.Count; i++)
         {

@@ -28,9 +28,9 @@ internal static class LayerShapes
                 long kernelSize = (long)layer.KernelHeight * layer.KernelWidth * input.Channels * layer.Size;
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1; // reported by the caller
                 var (name, identifier) = names.Next("conv2d");
-                return new LayerPlan(layer, name, identifier, input, output, stride, stride,
-                    same ? PadBefore(input.Height, layer.KernelHeight, stride) : 0,
-                    same ? PadBefore(input.Width, layer.KernelWidth, stride) : 0,
+                var (padTop, padBottom) = same ? SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
+                var (padLeft, padRight) = same ? SamePadding(input.Width, layer.KernelWidth, stride) : (0, 0);
+                return new LayerPlan(layer, name, identifier, input, output, stride, stride, padTop, padBottom, padLeft, padRight,
                     parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
             }
             case LayerKind.MaxPool:
@@ -45,12 +45,12 @@ internal static class LayerShapes
                 var output = new TensorShape(Floor(input.Height, layer.Size, stride), Floor(input.Width, layer.Size, stride), input.Channels);
                 if (!Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}", input, output, diagnostics)) return null;
                 var (name, identifier) = names.Next("max_pooling2d");
-                return new LayerPlan(layer, name, identifier, input, output, stride, stride, 0, 0, parameterOffset, 0, parameterOffset, 0);
+                return new LayerPlan(layer, name, identifier, input, output, stride, stride, 0, 0, 0, 0, parameterOffset, 0, parameterOffset, 0);
             }
             case LayerKind.Flatten:
             {
                 var (name, identifier) = names.Next("flatten");
-                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat((int)input.Size), 1, 1, 0, 0,
+                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat((int)input.Size), 1, 1, 0, 0, 0, 0,
                     parameterOffset, 0, parameterOffset, 0);
             }
             default:
@@ -64,7 +64,7 @@ internal static class LayerShapes
                 long kernelSize = input.Size * layer.Size;
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1;
                 var (name, identifier) = names.Next("dense");
-                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Size), 1, 1, 0, 0,
+                return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Size), 1, 1, 0, 0, 0, 0,
                     parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
             }
         }
@@ -99,9 +99,9 @@ internal static class LayerShapes
     private static int Ceil(int input, int stride) => (input + stride - 1) / stride;
 
     /// <summary>TensorFlow's "same": the total padding's smaller half goes before, the extra one after.</summary>
-    private static int PadBefore(int input, int window, int stride)
+    private static (int Before, int After) SamePadding(int input, int window, int stride)
     {
         int total = System.Math.Max((Ceil(input, stride) - 1) * stride + window - input, 0);
-        return total / 2;
+        return (total / 2, total - total / 2);
     }
 }

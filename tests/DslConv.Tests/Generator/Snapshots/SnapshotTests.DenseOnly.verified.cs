@@ -24,7 +24,7 @@ namespace Lesson;
 /// _________________________________________________________________
 /// </code>
 /// </summary>
-partial class FashionDnn
+partial class FashionDnn : global::DslConv.Models.INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -160,6 +160,27 @@ partial class FashionDnn
             throw new global::System.ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
         return count;
     }
+
+    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
+    public static global::DslConv.Models.ModelDescription Architecture { get; } = new(
+        "FashionDnn", new[] { 28, 28, 1 },
+        // name, type, activation, input shape, output shape, window (h, w), strides (h, w),
+        // padding (top, bottom, left, right), kernel (offset, length), bias (offset, length)
+        new global::DslConv.Models.LayerDescription[]
+        {
+            new("flatten", global::DslConv.Models.LayerType.Flatten, global::DslConv.Activation.None, new[] { 28, 28, 1 }, new[] { 784 },
+                0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+            new("dense", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Relu, new[] { 784 }, new[] { 128 },
+                0, 0, 1, 1, 0, 0, 0, 0, 0, 100352, 100352, 128),
+            new("dense_1", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Softmax, new[] { 128 }, new[] { 10 },
+                0, 0, 1, 1, 0, 0, 0, 0, 100480, 1280, 101760, 10),
+        },
+        ParameterCount);
+
+    global::DslConv.Models.ModelDescription global::DslConv.Models.INetwork.Architecture => Architecture;
+
+    global::DslConv.Training.ITrainer global::DslConv.Models.INetwork.CreateTrainer(int batchSize, global::DslConv.Training.Optimizer? optimizer) =>
+        new Trainer(this, batchSize, optimizer);
 
     /// <summary>Forward pass over <paramref name="batch"/> images, keeping every layer's output in the workspace.</summary>
     private void Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)

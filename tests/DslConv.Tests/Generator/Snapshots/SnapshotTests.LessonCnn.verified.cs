@@ -32,7 +32,7 @@ namespace Lesson;
 /// _________________________________________________________________
 /// </code>
 /// </summary>
-partial class FashionCnn
+partial class FashionCnn : global::DslConv.Models.INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -196,6 +196,35 @@ partial class FashionCnn
             throw new global::System.ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
         return count;
     }
+
+    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
+    public static global::DslConv.Models.ModelDescription Architecture { get; } = new(
+        "FashionCnn", new[] { 28, 28, 1 },
+        // name, type, activation, input shape, output shape, window (h, w), strides (h, w),
+        // padding (top, bottom, left, right), kernel (offset, length), bias (offset, length)
+        new global::DslConv.Models.LayerDescription[]
+        {
+            new("conv2d", global::DslConv.Models.LayerType.Conv2D, global::DslConv.Activation.Relu, new[] { 28, 28, 1 }, new[] { 26, 26, 64 },
+                3, 3, 1, 1, 0, 0, 0, 0, 0, 576, 576, 64),
+            new("max_pooling2d", global::DslConv.Models.LayerType.MaxPool, global::DslConv.Activation.None, new[] { 26, 26, 64 }, new[] { 13, 13, 64 },
+                2, 2, 2, 2, 0, 0, 0, 0, 640, 0, 640, 0),
+            new("conv2d_1", global::DslConv.Models.LayerType.Conv2D, global::DslConv.Activation.Relu, new[] { 13, 13, 64 }, new[] { 11, 11, 64 },
+                3, 3, 1, 1, 0, 0, 0, 0, 640, 36864, 37504, 64),
+            new("max_pooling2d_1", global::DslConv.Models.LayerType.MaxPool, global::DslConv.Activation.None, new[] { 11, 11, 64 }, new[] { 5, 5, 64 },
+                2, 2, 2, 2, 0, 0, 0, 0, 37568, 0, 37568, 0),
+            new("flatten", global::DslConv.Models.LayerType.Flatten, global::DslConv.Activation.None, new[] { 5, 5, 64 }, new[] { 1600 },
+                0, 0, 1, 1, 0, 0, 0, 0, 37568, 0, 37568, 0),
+            new("dense", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Relu, new[] { 1600 }, new[] { 128 },
+                0, 0, 1, 1, 0, 0, 0, 0, 37568, 204800, 242368, 128),
+            new("dense_1", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Softmax, new[] { 128 }, new[] { 10 },
+                0, 0, 1, 1, 0, 0, 0, 0, 242496, 1280, 243776, 10),
+        },
+        ParameterCount);
+
+    global::DslConv.Models.ModelDescription global::DslConv.Models.INetwork.Architecture => Architecture;
+
+    global::DslConv.Training.ITrainer global::DslConv.Models.INetwork.CreateTrainer(int batchSize, global::DslConv.Training.Optimizer? optimizer) =>
+        new Trainer(this, batchSize, optimizer);
 
     /// <summary>Forward pass over <paramref name="batch"/> images, keeping every layer's output in the workspace.</summary>
     private void Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)

@@ -26,7 +26,7 @@ using System; // for the AsSpan extension on arrays; every type below is written
 /// _________________________________________________________________
 /// </code>
 /// </summary>
-partial class LogitsNet
+partial class LogitsNet : global::DslConv.Models.INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -177,6 +177,31 @@ partial class LogitsNet
             throw new global::System.ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
         return count;
     }
+
+    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
+    public static global::DslConv.Models.ModelDescription Architecture { get; } = new(
+        "LogitsNet", new[] { 12, 12, 2 },
+        // name, type, activation, input shape, output shape, window (h, w), strides (h, w),
+        // padding (top, bottom, left, right), kernel (offset, length), bias (offset, length)
+        new global::DslConv.Models.LayerDescription[]
+        {
+            new("conv2d", global::DslConv.Models.LayerType.Conv2D, global::DslConv.Activation.Relu, new[] { 12, 12, 2 }, new[] { 8, 8, 6 },
+                5, 5, 1, 1, 0, 0, 0, 0, 0, 300, 300, 6),
+            new("max_pooling2d", global::DslConv.Models.LayerType.MaxPool, global::DslConv.Activation.None, new[] { 8, 8, 6 }, new[] { 4, 4, 6 },
+                2, 2, 2, 2, 0, 0, 0, 0, 306, 0, 306, 0),
+            new("flatten", global::DslConv.Models.LayerType.Flatten, global::DslConv.Activation.None, new[] { 4, 4, 6 }, new[] { 96 },
+                0, 0, 1, 1, 0, 0, 0, 0, 306, 0, 306, 0),
+            new("dense", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Relu, new[] { 96 }, new[] { 32 },
+                0, 0, 1, 1, 0, 0, 0, 0, 306, 3072, 3378, 32),
+            new("dense_1", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.None, new[] { 32 }, new[] { 4 },
+                0, 0, 1, 1, 0, 0, 0, 0, 3410, 128, 3538, 4),
+        },
+        ParameterCount);
+
+    global::DslConv.Models.ModelDescription global::DslConv.Models.INetwork.Architecture => Architecture;
+
+    global::DslConv.Training.ITrainer global::DslConv.Models.INetwork.CreateTrainer(int batchSize, global::DslConv.Training.Optimizer? optimizer) =>
+        new Trainer(this, batchSize, optimizer);
 
     /// <summary>Forward pass over <paramref name="batch"/> images, keeping every layer's output in the workspace.</summary>
     private void Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)

@@ -28,7 +28,7 @@ namespace Models;
 /// _________________________________________________________________
 /// </code>
 /// </summary>
-partial class StridedNet
+partial class StridedNet : global::DslConv.Models.INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -181,6 +181,31 @@ partial class StridedNet
             throw new global::System.ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
         return count;
     }
+
+    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
+    public static global::DslConv.Models.ModelDescription Architecture { get; } = new(
+        "StridedNet", new[] { 15, 13, 3 },
+        // name, type, activation, input shape, output shape, window (h, w), strides (h, w),
+        // padding (top, bottom, left, right), kernel (offset, length), bias (offset, length)
+        new global::DslConv.Models.LayerDescription[]
+        {
+            new("conv2d", global::DslConv.Models.LayerType.Conv2D, global::DslConv.Activation.Tanh, new[] { 15, 13, 3 }, new[] { 8, 7, 8 },
+                4, 4, 2, 2, 1, 2, 1, 2, 0, 384, 384, 8),
+            new("max_pooling2d", global::DslConv.Models.LayerType.MaxPool, global::DslConv.Activation.None, new[] { 8, 7, 8 }, new[] { 3, 3, 8 },
+                3, 3, 2, 2, 0, 0, 0, 0, 392, 0, 392, 0),
+            new("conv2d_1", global::DslConv.Models.LayerType.Conv2D, global::DslConv.Activation.Sigmoid, new[] { 3, 3, 8 }, new[] { 3, 3, 16 },
+                3, 1, 1, 1, 1, 1, 0, 0, 392, 384, 776, 16),
+            new("flatten", global::DslConv.Models.LayerType.Flatten, global::DslConv.Activation.None, new[] { 3, 3, 16 }, new[] { 144 },
+                0, 0, 1, 1, 0, 0, 0, 0, 792, 0, 792, 0),
+            new("dense", global::DslConv.Models.LayerType.Dense, global::DslConv.Activation.Softmax, new[] { 144 }, new[] { 10 },
+                0, 0, 1, 1, 0, 0, 0, 0, 792, 1440, 2232, 10),
+        },
+        ParameterCount);
+
+    global::DslConv.Models.ModelDescription global::DslConv.Models.INetwork.Architecture => Architecture;
+
+    global::DslConv.Training.ITrainer global::DslConv.Models.INetwork.CreateTrainer(int batchSize, global::DslConv.Training.Optimizer? optimizer) =>
+        new Trainer(this, batchSize, optimizer);
 
     /// <summary>Forward pass over <paramref name="batch"/> images, keeping every layer's output in the workspace.</summary>
     private void Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)

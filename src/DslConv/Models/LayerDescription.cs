@@ -1,0 +1,57 @@
+namespace DslConv.Models;
+
+/// <summary>The kind of a generated layer.</summary>
+public enum LayerType
+{
+    Conv2D,
+    MaxPool,
+    Flatten,
+    Dense,
+}
+
+/// <summary>
+/// One layer of a generated model as data, for tools that work on any model (export, parity checks, saving):
+/// Keras's name for it, its per-image shapes, window sizes with Keras's padding on each side, and where its kernel
+/// and bias sit in the flat parameter vector. Spatial shapes are (H, W, C); flat ones have a single element.
+/// </summary>
+public sealed record LayerDescription(
+    string Name,
+    LayerType Type,
+    Activation Activation,
+    IReadOnlyList<int> InputShape,
+    IReadOnlyList<int> OutputShape,
+    int WindowHeight,
+    int WindowWidth,
+    int StrideHeight,
+    int StrideWidth,
+    int PadTop,
+    int PadBottom,
+    int PadLeft,
+    int PadRight,
+    int KernelOffset,
+    int KernelLength,
+    int BiasOffset,
+    int BiasLength)
+{
+    /// <summary>Keras's kernel shape: (kh, kw, in, out) for Conv2D, (in, out) for Dense, empty otherwise.</summary>
+    public IReadOnlyList<int> KernelShape => Type switch
+    {
+        LayerType.Conv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2]],
+        LayerType.Dense => [InputShape[0], OutputShape[0]],
+        _ => [],
+    };
+
+    public bool HasParameters => KernelLength > 0;
+}
+
+/// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>
+public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount)
+{
+    public LayerDescription Last => Layers[^1];
+
+    /// <summary>Floats per output (the last layer's units).</summary>
+    public int OutputSize => Last.OutputShape[0];
+
+    /// <summary>Floats per input image.</summary>
+    public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
+}

@@ -2,11 +2,11 @@ using DslConv.Data;
 
 namespace FashionMnistSample;
 
-/// <summary>The sample's options: --epochs N --batch B --limit N --seed S --data DIR.</summary>
-internal sealed record CommandLine(int Epochs, int Batch, int? Limit, int Seed, string DataDirectory)
+/// <summary>The sample's options: --epochs N --batch B --limit N --seed S --data DIR --export-onnx PATH.</summary>
+internal sealed record CommandLine(int Epochs, int Batch, int? Limit, int Seed, string DataDirectory, string? ExportOnnx = null)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project samples/FashionMnist -- [--epochs N] [--batch B] [--limit N] [--seed S] [--data DIR]";
+        "usage: dotnet run -c Release --project samples/FashionMnist -- [--epochs N] [--batch B] [--limit N] [--seed S] [--data DIR] [--export-onnx PATH]";
 
     /// <summary>Parses <paramref name="args"/>, or returns null with <paramref name="error"/> saying what is wrong.</summary>
     public static CommandLine? Parse(string[] args, out string? error)
@@ -34,6 +34,7 @@ internal sealed record CommandLine(int Epochs, int Batch, int? Limit, int Seed, 
                 case "--limit" when Positive(value, out int limit): options = options with { Limit = limit }; break;
                 case "--seed" when int.TryParse(value, out int seed): options = options with { Seed = seed }; break;
                 case "--data": options = options with { DataDirectory = value }; break;
+                case "--export-onnx": options = options with { ExportOnnx = value }; break;
                 case "--epochs" or "--batch" or "--limit" or "--seed":
                     error = $"{name} {value}: expected a {(name == "--seed" ? "" : "positive ")}whole number.";
                     return null;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DslConv.Data;
+using DslConv.Onnx;
 using DslConv.Training;
 using FashionMnistSample;
 
@@ -56,4 +57,18 @@ catch (TrainingDivergedException e)
 var clock = Stopwatch.StartNew();
 Evaluation result = trainer.Evaluate(test);
 Console.WriteLine($"Test: loss {result.Loss:F4}, accuracy {result.Accuracy:P2} on {result.Count:N0} images ({clock.Elapsed.TotalSeconds:F1} s)");
+
+if (options.ExportOnnx is string onnxPath)
+{
+    try
+    {
+        model.ExportOnnx(onnxPath);
+        Console.WriteLine($"Exported the trained model to {onnxPath} (ONNX opset {OnnxExport.OpsetVersion}, input \"{OnnxExport.InputName}\" (N, 28, 28, 1) float32).");
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"error: cannot write {onnxPath}: {e.Message}");
+        return 4;
+    }
+}
 return 0;

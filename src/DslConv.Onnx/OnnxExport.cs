@@ -1,0 +1,194 @@
+using DslConv.Models;
+using Google.Protobuf;
+using Onnx;
+
+namespace DslConv.Onnx;
+
+/// <summary>
+/// Writes a generated model, with its current weights, as a standard ONNX file (opset 13) that takes what DslConv
+/// takes: float32 images (N, H, W, C). Inside, convolutions and pooling run channels-first as ONNX defines them, and
+/// the tensor is transposed back to (N, H, W, C) before Flatten so that dense layers see Keras's flatten order.
+/// </summary>
+public static class OnnxExport
+{
+    public const string InputName = "images";
+    public const string OutputName = "outputs";
+    public const long OpsetVersion = 13;
+    private const long IrVersion = 8;
+
+    /// <summary>
+    /// Exports <paramref name="model"/> to <paramref name="path"/>. The file is written next to the target and renamed
+    /// over it only when complete, so an interrupted export never leaves a truncated model behind.
+    /// </summary>
+    public static void ExportOnnx(this INetwork model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ModelProto proto = ToOnnx(model);
+        string fullPath = Path.GetFullPath(path);
+        string temporary = fullPath + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                proto.WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>The ONNX model as a message, for callers that keep it in memory.</summary>
+    public static ModelProto ToOnnx(INetwork model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ModelDescription architecture = model.Architecture;
+        ReadOnlySpan<float> parameters = model.Parameters;
+        var graph = new GraphProto { Name = architecture.Name };
+        var builder = new GraphBuilder(graph);
+
+        string current = InputName;
+        bool channelsFirst = false;
+        foreach (LayerDescription layer in architecture.Layers)
+        {
+            switch (layer.Type)
+            {
+                case LayerType.Conv2D:
+                case LayerType.MaxPool:
+                    if (!channelsFirst)
+                    {
+                        current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));
+                        channelsFirst = true;
+                    }
+                    current = layer.Type == LayerType.Conv2D
+                        ? Conv(builder, layer, parameters, current)
+                        : builder.Node("MaxPool", [current], layer.Name,
+                            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
+                            Ints("strides", layer.StrideHeight, layer.StrideWidth));
+                    break;
+                case LayerType.Flatten:
+                    if (channelsFirst)
+                    {
+                        current = builder.Node("Transpose", [current], $"{layer.Name}/to_nhwc", Ints("perm", 0, 2, 3, 1));
+                        channelsFirst = false;
+                    }
+                    current = builder.Node("Flatten", [current], layer.Name, Int("axis", 1));
+                    break;
+                case LayerType.Dense:
+                    string kernel = builder.Initializer($"{layer.Name}/kernel", [layer.InputShape[0], layer.OutputShape[0]],
+                        parameters.Slice(layer.KernelOffset, layer.KernelLength));
+                    string bias = builder.Initializer($"{layer.Name}/bias", [layer.OutputShape[0]],
+                        parameters.Slice(layer.BiasOffset, layer.BiasLength));
+                    current = builder.Node("Gemm", [current, kernel, bias], layer.Name);
+                    break;
+            }
+            current = Activate(builder, layer, current);
+        }
+
+        graph.Input.Add(TensorValue(InputName, "batch", architecture.InputShape[0], architecture.InputShape[1], architecture.InputShape[2]));
+        graph.Output.Add(TensorValue(OutputName, "batch", architecture.OutputSize));
+        builder.Rename(current, OutputName);
+
+        var onnxModel = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "DslConv",
+            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "",
+            Graph = graph,
+            DocString = $"{architecture.Name}: {architecture.Layers.Count} layers, {architecture.ParameterCount} parameters. " +
+                        "Input: float32 images (N, H, W, C), channels last.",
+        };
+        onnxModel.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        return onnxModel;
+    }
+
+    private static string Conv(GraphBuilder builder, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
+    {
+        int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
+        // Keras kernel (kh, kw, in, out) -> ONNX weight (out, in, kh, kw).
+        ReadOnlySpan<float> keras = parameters.Slice(layer.KernelOffset, layer.KernelLength);
+        var weight = new float[keras.Length];
+        for (int y = 0; y < kh; y++)
+            for (int x = 0; x < kw; x++)
+                for (int i = 0; i < inChannels; i++)
+                    for (int o = 0; o < filters; o++)
+                        weight[((o * inChannels + i) * kh + y) * kw + x] = keras[((y * kw + x) * inChannels + i) * filters + o];
+        string w = builder.Initializer($"{layer.Name}/kernel", [filters, inChannels, kh, kw], weight);
+        string b = builder.Initializer($"{layer.Name}/bias", [filters], parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        return builder.Node("Conv", [input, w, b], layer.Name,
+            Ints("kernel_shape", kh, kw),
+            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+            // ONNX pads are (top, left, bottom, right): Keras's "same" puts the odd extra at the bottom/right.
+            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
+    }
+
+    private static string Activate(GraphBuilder builder, LayerDescription layer, string input) => layer.Activation switch
+    {
+        Activation.None => input,
+        Activation.Relu => builder.Node("Relu", [input], $"{layer.Name}/relu"),
+        Activation.Sigmoid => builder.Node("Sigmoid", [input], $"{layer.Name}/sigmoid"),
+        Activation.Tanh => builder.Node("Tanh", [input], $"{layer.Name}/tanh"),
+        Activation.Softmax => builder.Node("Softmax", [input], $"{layer.Name}/softmax", Int("axis", 1)),
+        _ => throw new NotSupportedException($"Layer {layer.Name} has activation {layer.Activation}, which ONNX export does not know."),
+    };
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.Add(values);
+        return attribute;
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static ValueInfoProto TensorValue(string name, string batchDimension, params int[] dimensions)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batchDimension });
+        foreach (int dimension in dimensions) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dimension });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    /// <summary>Adds nodes and initializers with unique output names.</summary>
+    private sealed class GraphBuilder(GraphProto graph)
+    {
+        public string Node(string op, string[] inputs, string name, params AttributeProto[] attributes)
+        {
+            var node = new NodeProto { OpType = op, Name = name };
+            node.Input.Add(inputs);
+            node.Output.Add(name);
+            node.Attribute.Add(attributes);
+            graph.Node.Add(node);
+            return name;
+        }
+
+        public string Initializer(string name, long[] dimensions, ReadOnlySpan<float> values)
+        {
+            var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+            tensor.Dims.Add(dimensions);
+            byte[] bytes = new byte[values.Length * sizeof(float)];
+            for (int i = 0; i < values.Length; i++)
+                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+            tensor.RawData = ByteString.CopyFrom(bytes);
+            graph.Initializer.Add(tensor);
+            return name;
+        }
+
+        /// <summary>Makes the node that produces <paramref name="from"/> produce <paramref name="to"/> instead (a model ends in a Dense layer, so some node does).</summary>
+        public void Rename(string from, string to)
+        {
+            foreach (NodeProto node in graph.Node)
+                for (int i = 0; i < node.Output.Count; i++)
+                    if (node.Output[i] == from) node.Output[i] = to;
+        }
+    }
+}

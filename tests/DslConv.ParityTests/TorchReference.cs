@@ -1,0 +1,183 @@
+using DslConv.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DslConv.ParityTests;
+
+/// <summary>
+/// The libtorch equivalent of a generated model, built from its architecture with torch.nn modules and loaded with
+/// its parameters. Layout conversions: Keras conv kernels (kh, kw, in, out) become torch's (out, in, kh, kw), dense
+/// kernels (in, out) become Linear's (out, in); images go channels-first for convolution and pooling and back to
+/// channels-last before Flatten, so that dense layers see Keras's (H, W, C) order. Keras's "same" padding, which puts
+/// the odd extra row/column at the bottom/right, is an explicit zero pad before a padding-free Conv2d.
+/// </summary>
+internal sealed class TorchReference : IDisposable
+{
+    private readonly ModelDescription _architecture;
+    private readonly nn.Module<Tensor, Tensor>?[] _modules;
+
+    public TorchReference(ModelDescription architecture, ReadOnlySpan<float> parameters)
+    {
+        _architecture = architecture;
+        _modules = new nn.Module<Tensor, Tensor>?[architecture.Layers.Count];
+        for (int i = 0; i < architecture.Layers.Count; i++)
+        {
+            LayerDescription layer = architecture.Layers[i];
+            _modules[i] = layer.Type switch
+            {
+                LayerType.Conv2D => Conv(layer, parameters),
+                LayerType.MaxPool => nn.MaxPool2d(
+                    kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
+                LayerType.Dense => Linear(layer, parameters),
+                _ => null,
+            };
+        }
+    }
+
+    /// <summary>The last layer's pre-activation (logits for Softmax and None heads) for images (N, H, W, C).</summary>
+    public Tensor PreActivation(Tensor images)
+    {
+        Tensor x = images;
+        bool channelsFirst = false;
+        for (int i = 0; i < _modules.Length; i++)
+        {
+            LayerDescription layer = _architecture.Layers[i];
+            switch (layer.Type)
+            {
+                case LayerType.Conv2D:
+                case LayerType.MaxPool:
+                    if (!channelsFirst)
+                    {
+                        x = x.permute(0, 3, 1, 2);
+                        channelsFirst = true;
+                    }
+                    if (layer.PadTop + layer.PadBottom + layer.PadLeft + layer.PadRight > 0)
+                        x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom]);
+                    x = _modules[i]!.call(x);
+                    break;
+                case LayerType.Flatten:
+                    if (channelsFirst)
+                    {
+                        x = x.permute(0, 2, 3, 1);
+                        channelsFirst = false;
+                    }
+                    x = x.reshape(x.shape[0], -1);
+                    break;
+                case LayerType.Dense:
+                    x = _modules[i]!.call(x);
+                    break;
+            }
+            if (i < _modules.Length - 1) x = Activate(x, layer.Activation);
+        }
+        return x;
+    }
+
+    /// <summary>The model's outputs: the last layer's activations.</summary>
+    public Tensor Outputs(Tensor images) => Activate(PreActivation(images), _architecture.Last.Activation);
+
+    /// <summary>
+    /// Mean sparse categorical cross-entropy as Keras defines it for the head: from logits for Softmax and None
+    /// (torch's cross_entropy), from normalised, clipped outputs for the others.
+    /// </summary>
+    public Tensor Loss(Tensor images, Tensor labels)
+    {
+        Tensor z = PreActivation(images);
+        Activation head = _architecture.Last.Activation;
+        if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels);
+        Tensor y = Activate(z, head);
+        Tensor p = y / y.sum(1, keepdim: true);
+        Tensor picked = p.gather(1, labels.unsqueeze(1)).squeeze(1).clamp(1e-7, 1 - 1e-7);
+        return -picked.log().mean();
+    }
+
+    /// <summary>Gradients of the parameters after backward(), in DslConv's flat layout.</summary>
+    public float[] GradientsInKerasLayout() => Flatten(parameter => parameter.grad!);
+
+    /// <summary>The current parameters in DslConv's flat layout.</summary>
+    public float[] ParametersInKerasLayout() => Flatten(parameter => parameter);
+
+    /// <summary>Every trainable tensor with where it goes in DslConv's flat vector.</summary>
+    public IEnumerable<(LayerDescription Layer, bool IsKernel, Parameter Tensor)> Tensors()
+    {
+        for (int i = 0; i < _modules.Length; i++)
+        {
+            switch (_modules[i])
+            {
+                case Conv2d conv:
+                    yield return (_architecture.Layers[i], true, conv.weight!);
+                    yield return (_architecture.Layers[i], false, conv.bias!);
+                    break;
+                case Linear linear:
+                    yield return (_architecture.Layers[i], true, linear.weight!);
+                    yield return (_architecture.Layers[i], false, linear.bias!);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A torch tensor in Keras's kernel layout, flattened.</summary>
+    public static Tensor ToKeras(LayerDescription layer, bool isKernel, Tensor tensor) =>
+        !isKernel ? tensor.flatten()
+        : layer.Type == LayerType.Conv2D ? tensor.permute(2, 3, 1, 0).contiguous().flatten()
+        : tensor.t().contiguous().flatten();
+
+    /// <summary>The inverse of <see cref="ToKeras"/>: a flat Keras-layout slice as the torch tensor's shape.</summary>
+    public static Tensor FromKeras(LayerDescription layer, bool isKernel, ReadOnlySpan<float> values)
+    {
+        Tensor flat = tensor(values.ToArray());
+        if (!isKernel) return flat;
+        if (layer.Type == LayerType.Conv2D)
+            return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]).permute(3, 2, 0, 1).contiguous();
+        return flat.reshape(layer.InputShape[0], layer.OutputShape[0]).t().contiguous();
+    }
+
+    private float[] Flatten(Func<Parameter, Tensor> select)
+    {
+        var result = new float[_architecture.ParameterCount];
+        foreach (var (layer, isKernel, parameter) in Tensors())
+        {
+            using var keras = ToKeras(layer, isKernel, select(parameter).detach());
+            keras.data<float>().ToArray().CopyTo(result, isKernel ? layer.KernelOffset : layer.BiasOffset);
+        }
+        return result;
+    }
+
+    private static Conv2d Conv(LayerDescription layer, ReadOnlySpan<float> parameters)
+    {
+        var conv = nn.Conv2d(layer.InputShape[2], layer.OutputShape[2], (layer.WindowHeight, layer.WindowWidth),
+            stride: (layer.StrideHeight, layer.StrideWidth), padding: (0, 0));
+        Load(conv.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
+        Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
+        return conv;
+    }
+
+    private static Linear Linear(LayerDescription layer, ReadOnlySpan<float> parameters)
+    {
+        var linear = nn.Linear(layer.InputShape[0], layer.OutputShape[0]);
+        Load(linear.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
+        Load(linear.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
+        return linear;
+    }
+
+    private static void Load(Parameter target, Tensor source)
+    {
+        using var _ = no_grad();
+        target.copy_(source);
+    }
+
+    private static Tensor Activate(Tensor x, Activation activation) => activation switch
+    {
+        Activation.None => x,
+        Activation.Relu => nn.functional.relu(x),
+        Activation.Sigmoid => nn.functional.sigmoid(x),
+        Activation.Tanh => nn.functional.tanh(x),
+        Activation.Softmax => nn.functional.softmax(x, 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
+    };
+
+    public void Dispose()
+    {
+        foreach (var module in _modules) module?.Dispose();
+    }
+}

@@ -56,6 +56,8 @@ internal static class ModelEmitter
         w.Line();
         WorkspaceEmitter.Emit(w, plan, buffers);
         w.Line();
+        WorkersEmitter.Emit(w, plan);
+        w.Line();
         TrainerEmitter.Emit(w, plan);
         w.CloseBrace();
         return w.ToString();
@@ -138,6 +140,8 @@ internal static class ModelEmitter
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         w.Line("private Workspace? _predictWorkspace;");
         w.Line("private Workspace? _gradientWorkspace;");
+        w.Line($"private {Names.Parallel}.BatchSplitter? _predictSplitter;");
+        w.Line("private int _inferenceThreads = 1;");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a");
@@ -164,6 +168,21 @@ internal static class ModelEmitter
         w.Line($"public {S} Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>");
+        w.Line("/// Images per worker thread that <see cref=\"Predict\"/> uses; 1 (the default) runs on the calling thread only.");
+        w.Line("/// Results do not depend on it: each image's outputs are computed by one thread the same way.");
+        w.Line("/// </summary>");
+        w.OpenBrace("public int InferenceThreads");
+        w.Line("get => _inferenceThreads;");
+        w.OpenBrace("set");
+        w.Line("if (value < 1) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"At least one thread.\");");
+        w.Line("if (value == _inferenceThreads) return;");
+        w.Line("_predictSplitter?.Dispose();");
+        w.Line("_predictSplitter = null;");
+        w.Line("_inferenceThreads = value;");
+        w.CloseBrace();
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <summary>");
         w.Line("/// Runs the model on any number of (H, W, C) images laid end to end; <paramref name=\"outputs\"/> receives the");
         w.Line($"/// last layer's activations, {plan.OutputSize} per image{(plan.Last.Activation == ActivationKind.Softmax ? " (class probabilities)" : "")}. Allocates nothing after the first call;");
         w.Line("/// not safe to call from several threads at once on one model.");
@@ -172,7 +191,20 @@ internal static class ModelEmitter
         w.Line("int count = CountImages(images);");
         w.Line("if (outputs.Length != count * OutputSize)");
         w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.\", nameof(outputs));");
-        w.Line($"Workspace workspace = _predictWorkspace ??= new Workspace({PredictBatch});");
+        w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
+        w.Line($"_predictSplitter ??= new {Names.Parallel}.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, {PredictBatch}, _inferenceThreads));");
+        w.Line("_predictSplitter.Predict(images, outputs);");
+        w.Line("return;");
+        w.CloseBrace();
+        w.Line($"PredictInto(_predictWorkspace ??= new Workspace({PredictBatch}), images, outputs);");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
+        w.Line("public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line();
+        w.Line("/// <summary>Predict on one workspace, in chunks of its capacity.</summary>");
+        w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
+        w.Line("int count = images.Length / InputSize;");
         w.OpenBrace("for (int start = 0; start < count; start += workspace.Capacity)");
         w.Line("int batch = global::System.Math.Min(workspace.Capacity, count - start);");
         w.Line("Forward(workspace, images.Slice(start * InputSize, batch * InputSize), batch);");
@@ -253,27 +285,37 @@ internal static class ModelEmitter
         _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient)",
     };
 
+    /// <summary>A layer call between LayerProfiler calls, which compile to nothing unless profiling is switched on.</summary>
+    private static void Timed(SourceWriter w, string call, string pass)
+    {
+        w.Line("start = global::DslConv.Diagnostics.LayerProfiler.Start();");
+        w.Line(call);
+        w.Line($"global::DslConv.Diagnostics.LayerProfiler.Stop(\"{pass}\", start);");
+    }
+
     private static void Passes(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         w.Line("/// <summary>Forward pass over <paramref name=\"batch\"/> images, keeping every layer's output in the workspace.</summary>");
         w.OpenBrace($"private void Forward(Workspace workspace, {Rs} images, int batch)");
+        w.Line("long start;");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
             if (layer.Kind == LayerKind.Flatten)
                 w.Line($"// {layer.Name}: {layer.Input} -> {layer.Output} is a view; (H, W, C) row-major is Keras's flatten order.");
             else
-                w.Line($"{layer.Identifier}Forward(workspace, images, batch);");
+                Timed(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} forward");
         }
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name=\"gradients\"/>.</summary>");
         w.OpenBrace($"private void Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        w.Line("long start;");
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
         {
             LayerPlan layer = plan.Layers[i];
             if (buffers.NeedsBackward(i))
-                w.Line($"{layer.Identifier}Backward(workspace, images, gradients, batch);");
+                Timed(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward");
             else if (layer.Kind != LayerKind.Flatten)
                 w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
         }

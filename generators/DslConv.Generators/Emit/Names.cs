@@ -7,6 +7,7 @@ internal static class Names
 {
     public const string Kernels = "global::DslConv.Kernels";
     public const string Training = "global::DslConv.Training";
+    public const string Parallel = "global::DslConv.Parallel";
     public const string Span = "global::System.Span<float>";
     public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 

@@ -105,6 +105,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     private readonly float[] _parameters = new float[ParameterCount];
     private Workspace? _predictWorkspace;
     private Workspace? _gradientWorkspace;
+    private global::DslConv.Parallel.BatchSplitter? _predictSplitter;
+    private int _inferenceThreads = 1;
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -124,6 +126,23 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     public global::System.Span<float> Parameters => _parameters;
 
     /// <summary>
+    /// Images per worker thread that <see cref="Predict"/> uses; 1 (the default) runs on the calling thread only.
+    /// Results do not depend on it: each image's outputs are computed by one thread the same way.
+    /// </summary>
+    public int InferenceThreads
+    {
+        get => _inferenceThreads;
+        set
+        {
+            if (value < 1) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread.");
+            if (value == _inferenceThreads) return;
+            _predictSplitter?.Dispose();
+            _predictSplitter = null;
+            _inferenceThreads = value;
+        }
+    }
+
+    /// <summary>
     /// Runs the model on any number of (H, W, C) images laid end to end; <paramref name="outputs"/> receives the
     /// last layer's activations, 10 per image (class probabilities). Allocates nothing after the first call;
     /// not safe to call from several threads at once on one model.
@@ -133,7 +152,22 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         int count = CountImages(images);
         if (outputs.Length != count * OutputSize)
             throw new global::System.ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.", nameof(outputs));
-        Workspace workspace = _predictWorkspace ??= new Workspace(32);
+        if (_inferenceThreads > 1 && count > 1)
+        {
+            _predictSplitter ??= new global::DslConv.Parallel.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
+            _predictSplitter.Predict(images, outputs);
+            return;
+        }
+        PredictInto(_predictWorkspace ??= new Workspace(32), images, outputs);
+    }
+
+    /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
+    public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;
+
+    /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
+    private void PredictInto(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs)
+    {
+        int count = images.Length / InputSize;
         for (int start = 0; start < count; start += workspace.Capacity)
         {
             int batch = global::System.Math.Min(workspace.Capacity, count - start);
@@ -229,24 +263,50 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     /// <summary>Forward pass over <paramref name="batch"/> images, keeping every layer's output in the workspace.</summary>
     private void Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
+        long start;
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dForward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d forward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         MaxPooling2dForward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d forward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Forward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 forward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         MaxPooling2d_1Forward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d_1 forward", start);
         // flatten: (5, 5, 64) -> (1600) is a view; (H, W, C) row-major is Keras's flatten order.
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseForward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("dense forward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Dense_1Forward(workspace, images, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("dense_1 forward", start);
     }
 
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
+        long start;
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Dense_1Backward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("dense_1 backward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseBackward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("dense backward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         MaxPooling2d_1Backward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d_1 backward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Backward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 backward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         MaxPooling2dBackward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d backward", start);
+        start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dBackward(workspace, images, gradients, batch);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d backward", start);
     }
 
     /// <summary>
@@ -599,32 +659,65 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         }
     }
 
+    /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>
+    private sealed class Workers : global::DslConv.Parallel.IBatchWorkers
+    {
+        private readonly FashionCnn _model;
+        private readonly Workspace[] _workspaces;
+
+        public Workers(FashionCnn model, int capacity, int count)
+        {
+            _model = model;
+            _workspaces = new Workspace[count];
+            for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
+        }
+
+        public float ComputeGradients(int worker, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct) =>
+            _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);
+
+        public void Evaluate(int worker, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
+            _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);
+
+        public void Predict(int worker, global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
+    }
+
     /// <summary>
     /// Trains a <see cref="FashionCnn"/> with sparse categorical cross-entropy. Every buffer a step needs is allocated
     /// here, once, for <see cref="BatchSize"/> images, so a training step allocates nothing.
     /// </summary>
-    public sealed class Trainer : global::DslConv.Training.ITrainer
+    public sealed class Trainer : global::DslConv.Training.ITrainer, global::System.IDisposable
     {
         private readonly FashionCnn _model;
-        private readonly Workspace _workspace;
+        private readonly Workspace? _workspace;
+        private readonly global::DslConv.Parallel.BatchSplitter? _splitter;
         private readonly float[] _gradients = new float[ParameterCount];
 
-        /// <summary>A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001).</summary>
-        public Trainer(FashionCnn model, int batchSize = 32, global::DslConv.Training.Optimizer? optimizer = null)
+        /// <summary>
+        /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
+        /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the
+        /// batch size); a given thread count always gives bit-identical results, different counts differ by rounding.
+        /// </summary>
+        public Trainer(FashionCnn model, int batchSize = 32, global::DslConv.Training.Optimizer? optimizer = null, int threads = 0)
         {
             global::System.ArgumentNullException.ThrowIfNull(model);
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be at least 1.");
+            if (threads < 0) throw new global::System.ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must not be negative.");
             _model = model;
             BatchSize = batchSize;
+            Threads = global::System.Math.Min(threads == 0 ? global::System.Environment.ProcessorCount : threads, batchSize);
             Optimizer = optimizer ?? new global::DslConv.Training.Adam();
             Optimizer.Prepare(ParameterCount);
-            _workspace = new Workspace(batchSize);
+            if (Threads == 1) _workspace = new Workspace(batchSize);
+            else _splitter = new global::DslConv.Parallel.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,
+                new Workers(model, global::DslConv.Parallel.BatchSplitter.MaxShare(batchSize, Threads), Threads));
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
         public FashionCnn Model => _model;
         public global::DslConv.Training.Optimizer Optimizer { get; }
         public int BatchSize { get; }
+        /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
+        public int Threads { get; }
         public int InputSize => FashionCnn.InputSize;
         public int OutputSize => FashionCnn.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>
@@ -637,7 +730,9 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         public float TrainStep(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
-            float loss = _model.ComputeGradients(_workspace, images, labels, _gradients, out correct);
+            float loss = _splitter is null
+                ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
+                : _splitter.ComputeGradients(images, labels, _gradients, out correct);
             if (!float.IsFinite(loss))
                 throw new global::DslConv.Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
             Optimizer.Step(_model._parameters, _gradients);
@@ -648,7 +743,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         public void EvaluateBatch(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
-            _model.Evaluate(_workspace, images, labels, out lossSum, out correct);
+            if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
+            else _splitter.Evaluate(images, labels, out lossSum, out correct);
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
@@ -658,5 +754,11 @@ partial class FashionCnn : global::DslConv.Models.INetwork
 
         /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
         public global::DslConv.Training.Evaluation Evaluate(global::DslConv.Data.LabeledImages data) => global::DslConv.Training.Fitter.Evaluate(this, data);
+
+        /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
+        public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;
+
+        /// <summary>Stops the worker threads.</summary>
+        public void Dispose() => _splitter?.Dispose();
     }
 }

@@ -1,0 +1,32 @@
+namespace DslConv.Benchmarks;
+
+internal sealed record BenchmarkOptions(int Runs, int Threads, bool Layers, string DataDirectory, string? Only)
+{
+    public const string Usage =
+        "usage: dotnet run -c Release --project benchmarks/DslConv.Benchmarks -- [--runs N] [--threads T] [--layers] [--only SCENARIO] [--data DIR]";
+
+    public static BenchmarkOptions? Parse(string[] args)
+    {
+        var options = new BenchmarkOptions(Runs: 5, Threads: Math.Min(2, Environment.ProcessorCount), Layers: false,
+            DslConv.Data.FashionMnist.DefaultDirectory, Only: null);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (name)
+            {
+                case "--layers": options = options with { Layers = true }; continue;
+                case "--runs" when int.TryParse(value, out int runs) && runs > 0: options = options with { Runs = runs }; break;
+                case "--threads" when int.TryParse(value, out int threads) && threads > 0: options = options with { Threads = threads }; break;
+                case "--data" when value is not null: options = options with { DataDirectory = value }; break;
+                case "--only" when value is not null: options = options with { Only = value }; break;
+                default:
+                    Console.Error.WriteLine($"error: bad option {name} {value}");
+                    Console.Error.WriteLine(Usage);
+                    return null;
+            }
+            i++;
+        }
+        return options;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using DslConv.Data;
+using DslConv.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslConv.Benchmarks;
+
+/// <summary>The scenarios, each run alternately on DslConv and on the libtorch baseline, and the report.</summary>
+internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTime processStart)
+{
+    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps);
+
+    private static readonly Scenario[] Scenarios =
+    [
+        new("train b32", true, 32, 100, 5),
+        new("train b128", true, 128, 25, 2),
+        new("infer b1", false, 1, 2000, 50),
+        new("infer b256", false, 256, 20, 2),
+    ];
+
+    public int Run()
+    {
+        var first = Stopwatch.StartNew();
+        var model = new FashionCnn(1);
+        var trainer = new FashionCnn.Trainer(model, 32, threads: options.Threads);
+        trainer.TrainStep(data.Images.AsSpan(0, 32 * 784), data.Labels.AsSpan(0, 32));
+        double dslconvFirst = (DateTime.UtcNow - processStart).TotalSeconds;
+        double dslconvFirstInProcess = first.Elapsed.TotalSeconds;
+
+        first.Restart();
+        using (var warm = new TorchBaseline(options.Threads, 1))
+        using (var scope = NewDisposeScope())
+            warm.TrainStep(TorchBaseline.Images(data.Images.AsSpan(0, 32 * 784).ToArray(), 32), TorchBaseline.Labels(data.Labels.AsSpan(0, 32).ToArray()));
+        double torchFirst = first.Elapsed.TotalSeconds;
+        Console.WriteLine($"Time to first training step: DslConv {dslconvFirst:F2} s from process start ({dslconvFirstInProcess:F2} s for model, trainer and step); " +
+                          $"TorchSharp {torchFirst:F2} s from its first call (library load, model, optimizer, step)");
+        Console.WriteLine();
+
+        if (options.Layers) return LayerBreakdown();
+
+        double forward = Flops.Forward(FashionCnn.Architecture), training = Flops.Training(FashionCnn.Architecture);
+        double peak = Machine.PeakGflops(options.Threads);
+        Console.WriteLine($"FLOPs per image: forward {forward / 1e6:F2} M, training {training / 1e6:F2} M.");
+        Console.WriteLine();
+        Console.WriteLine("| scenario | DslConv images/s | TorchSharp images/s | ratio | DslConv GFLOP/s (% peak) | TorchSharp GFLOP/s (% peak) | DslConv bytes/step | TorchSharp managed bytes/step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
+        {
+            var ours = new List<Measurement>();
+            var theirs = new List<Measurement>();
+            using var dslconv = new DslConvRunner(data, scenario.Training, scenario.Batch, options.Threads);
+            using var torch = new TorchRunner(data, scenario.Training, scenario.Batch, options.Threads);
+            dslconv.Run(scenario.WarmupSteps);
+            torch.Run(scenario.WarmupSteps);
+            for (int run = 0; run < options.Runs; run++)
+            {
+                // Alternate who goes first so that neither always meets the machine's state the other left.
+                if (run % 2 == 0)
+                {
+                    ours.Add(dslconv.Run(scenario.Steps));
+                    theirs.Add(torch.Run(scenario.Steps));
+                }
+                else
+                {
+                    theirs.Add(torch.Run(scenario.Steps));
+                    ours.Add(dslconv.Run(scenario.Steps));
+                }
+            }
+            double flopsPerImage = scenario.Training ? training : forward;
+            double a = Median(ours.Select(m => m.ImagesPerSecond)), b = Median(theirs.Select(m => m.ImagesPerSecond));
+            Console.WriteLine($"| {scenario.Name} | {a:N0} | {b:N0} | {a / b:F2}x | {a * flopsPerImage / 1e9:F1} ({100 * a * flopsPerImage / 1e9 / peak:F0} %) | " +
+                              $"{b * flopsPerImage / 1e9:F1} ({100 * b * flopsPerImage / 1e9 / peak:F0} %) | " +
+                              $"{Median(ours.Select(m => m.BytesPerStep)):N0} | {Median(theirs.Select(m => m.BytesPerStep)):N0} |");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"ratio = DslConv / TorchSharp images per second (higher is better); both with {options.Threads} thread(s), same batches, same process.");
+        return 0;
+    }
+
+    private int LayerBreakdown()
+    {
+        const int batch = 32, steps = 100;
+        using var runner = new DslConvRunner(data, training: true, batch, options.Threads);
+        runner.Run(5);
+        LayerProfiler.Reset();
+        Measurement measurement = runner.Run(steps);
+        double stepMs = 1000.0 / measurement.ImagesPerSecond * batch;
+        var passes = LayerProfiler.Snapshot();
+        Console.WriteLine($"Per-layer breakdown, train b{batch}, {options.Threads} thread(s), {steps} steps: {stepMs:F2} ms per step " +
+                          $"({measurement.ImagesPerSecond:N0} images/s). Times are summed over threads.");
+        Console.WriteLine("| pass | ms per step | share |");
+        Console.WriteLine("|---|---:|---:|");
+        double total = passes.Sum(p => p.Seconds);
+        foreach (var (pass, seconds, _) in passes)
+            Console.WriteLine($"| {pass} | {1000 * seconds / steps:F3} | {100 * seconds / total:F1} % |");
+        Console.WriteLine($"| (all layer passes) | {1000 * total / steps:F3} | |");
+        return 0;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+internal readonly record struct Measurement(double ImagesPerSecond, double BytesPerStep);
+
+/// <summary>Consecutive batches of the data, cycling, as each side consumes them.</summary>
+internal abstract class Runner(LabeledImages data, int batch) : IDisposable
+{
+    protected readonly LabeledImages Data = data;
+    protected readonly int Batch = batch;
+    protected int Cursor;
+
+    protected int NextStart()
+    {
+        if ((Cursor + 1) * Batch > Data.Count) Cursor = 0;
+        return Cursor++ * Batch;
+    }
+
+    public Measurement Run(int steps)
+    {
+        long bytes = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (int step = 0; step < steps; step++) Step();
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new Measurement(steps * Batch / seconds, (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)steps);
+    }
+
+    protected abstract void Step();
+
+    public virtual void Dispose() { }
+}
+
+internal sealed class DslConvRunner : Runner
+{
+    private readonly bool _training;
+    private readonly FashionCnn _model = new(1);
+    private readonly FashionCnn.Trainer? _trainer;
+    private readonly float[] _outputs;
+
+    public DslConvRunner(LabeledImages data, bool training, int batch, int threads) : base(data, batch)
+    {
+        _training = training;
+        _trainer = training ? new FashionCnn.Trainer(_model, batch, threads: threads) : null;
+        _outputs = new float[batch * FashionCnn.OutputSize];
+    }
+
+    protected override void Step()
+    {
+        int start = NextStart();
+        var images = Data.Images.AsSpan(start * FashionCnn.InputSize, Batch * FashionCnn.InputSize);
+        if (_training) _trainer!.TrainStep(images, Data.Labels.AsSpan(start, Batch));
+        else _model.Predict(images, _outputs);
+    }
+}
+
+internal sealed class TorchRunner : Runner
+{
+    private readonly bool _training;
+    private readonly TorchBaseline _model;
+    private readonly List<(Tensor Images, Tensor Labels)> _batches = [];
+    private int _next;
+
+    public TorchRunner(LabeledImages data, bool training, int batch, int threads) : base(data, batch)
+    {
+        _training = training;
+        _model = new TorchBaseline(threads, 1);
+        // The batches as tensors up front (up to 100 of them), so the timed loop measures libtorch, not conversion.
+        for (int i = 0; i < Math.Min(100, data.Count / batch); i++)
+        {
+            int start = NextStart();
+            _batches.Add((TorchBaseline.Images(data.Images.AsSpan(start * 784, batch * 784).ToArray(), batch),
+                TorchBaseline.Labels(data.Labels.AsSpan(start, batch).ToArray())));
+        }
+    }
+
+    protected override void Step()
+    {
+        var (images, labels) = _batches[_next++ % _batches.Count];
+        if (_training) _model.TrainStep(images, labels);
+        else _model.Predict(images);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var (images, labels) in _batches)
+        {
+            images.Dispose();
+            labels.Dispose();
+        }
+        _model.Dispose();
+    }
+}

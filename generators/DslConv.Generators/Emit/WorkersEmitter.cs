@@ -1,0 +1,33 @@
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>Emits the per-thread side of data parallelism: one workspace per worker, and the model's passes on it.</summary>
+internal static class WorkersEmitter
+{
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>");
+        w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers");
+        w.Line($"private readonly {plan.ClassName} _model;");
+        w.Line("private readonly Workspace[] _workspaces;");
+        w.Line();
+        w.OpenBrace($"public Workers({plan.ClassName} model, int capacity, int count)");
+        w.Line("_model = model;");
+        w.Line("_workspaces = new Workspace[count];");
+        w.Line("for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);");
+        w.CloseBrace();
+        w.Line();
+        w.Line($"public float ComputeGradients(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct) =>");
+        w.Line("    _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);");
+        w.Line();
+        w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>");
+        w.Line("    _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);");
+        w.Line();
+        w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");
+        w.CloseBrace();
+    }
+}

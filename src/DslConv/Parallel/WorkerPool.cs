@@ -1,0 +1,128 @@
+using System.Runtime.ExceptionServices;
+
+namespace DslConv.Parallel;
+
+/// <summary>
+/// A fixed set of persistent threads that run one job at a time, split by worker index, without allocating:
+/// Parallel.For and tasks allocate per call, which a training step must not. Worker 0 is the calling thread. The
+/// threads are background threads; they stop when the pool is disposed or garbage-collected.
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    private readonly Shared _shared;
+
+    public WorkerPool(int workers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        _shared = new Shared(workers);
+        for (int index = 1; index < workers; index++)
+        {
+            var thread = new Thread(Shared.Loop) { IsBackground = true, Name = $"DslConv worker {index}" };
+            thread.Start((_shared, index));
+        }
+    }
+
+    ~WorkerPool() => _shared.Stop();
+
+    public int Workers => _shared.Workers;
+
+    /// <summary>
+    /// Bytes allocated so far on the pool's own threads (not the calling thread), as each last saw it after a job: with
+    /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> on the caller, this checks that a step allocates nothing
+    /// anywhere, even in a process where other threads allocate.
+    /// </summary>
+    public long WorkerThreadAllocatedBytes => _shared.AllocatedBytes();
+
+    /// <summary>Runs <paramref name="job"/> for worker indices 0..Workers-1 at once and returns when all have finished.</summary>
+    public void Run(IWorkerJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ObjectDisposedException.ThrowIf(_shared.Stopped, this);
+        _shared.Run(job);
+    }
+
+    public void Dispose()
+    {
+        _shared.Stop();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>What the threads share; they hold this, not the pool, so that an abandoned pool can be finalised.</summary>
+    private sealed class Shared(int workers)
+    {
+        private readonly SemaphoreSlim[] _start = Enumerable.Range(0, workers).Select(_ => new SemaphoreSlim(0)).ToArray();
+        private readonly CountdownEvent _done = new(1);
+        private readonly long[] _allocated = new long[workers];
+        private readonly Lock _runGate = new();
+        private IWorkerJob? _job;
+        private ExceptionDispatchInfo? _failure;
+        private volatile bool _stopped;
+
+        public int Workers { get; } = workers;
+
+        public bool Stopped => _stopped;
+
+        public void Run(IWorkerJob job)
+        {
+            lock (_runGate)
+            {
+                _job = job;
+                _failure = null;
+                if (Workers > 1)
+                {
+                    _done.Reset(Workers - 1);
+                    for (int index = 1; index < Workers; index++) _start[index].Release();
+                }
+                Execute(0);
+                if (Workers > 1) _done.Wait();
+                _job = null;
+                _failure?.Throw();
+            }
+        }
+
+        public long AllocatedBytes()
+        {
+            long total = 0;
+            for (int index = 1; index < Workers; index++) total += Volatile.Read(ref _allocated[index]);
+            return total;
+        }
+
+        public void Stop()
+        {
+            if (_stopped) return;
+            _stopped = true;
+            for (int index = 1; index < Workers; index++) _start[index].Release();
+        }
+
+        public static void Loop(object? state)
+        {
+            var (shared, index) = ((Shared, int))state!;
+            while (true)
+            {
+                shared._start[index].Wait();
+                if (shared._stopped) return;
+                shared.Execute(index);
+                Volatile.Write(ref shared._allocated[index], GC.GetAllocatedBytesForCurrentThread());
+                shared._done.Signal();
+            }
+        }
+
+        private void Execute(int index)
+        {
+            try
+            {
+                _job!.Execute(index);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+        }
+    }
+}
+
+/// <summary>One parallel job: called once per worker index, on that worker's thread.</summary>
+public interface IWorkerJob
+{
+    void Execute(int worker);
+}

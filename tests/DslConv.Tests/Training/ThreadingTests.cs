@@ -1,0 +1,83 @@
+using DslConv.Tests.Models;
+using DslConv.Training;
+
+namespace DslConv.Tests.Training;
+
+/// <summary>Splitting batches over threads: same answers as one thread (to rounding), bit-identical for a thread count.</summary>
+public sealed class ThreadingTests
+{
+    private static (float[] Images, int[] Labels) Batch(int count, int seed)
+    {
+        var random = new Random(seed);
+        float[] images = Enumerable.Range(0, count * FashionCnn.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        return (images, Enumerable.Range(0, count).Select(_ => random.Next(10)).ToArray());
+    }
+
+    [Theory]
+    [InlineData(2, 32)]
+    [InlineData(3, 32)]
+    [InlineData(2, 7)]
+    [InlineData(4, 3)] // more threads than images in a partial batch: some workers get nothing
+    public void SplitGradientsEqualSingleThreadGradients(int threads, int batch)
+    {
+        var (images, labels) = Batch(batch, threads * 100 + batch);
+        var single = new FashionCnn(3);
+        float[] expected = new float[FashionCnn.ParameterCount];
+        float expectedLoss = single.ComputeGradients(images, labels, expected);
+
+        using var trainer = new FashionCnn.Trainer(new FashionCnn(3), batchSize: 32, new Sgd(learningRate: 0), threads);
+        float loss = trainer.TrainStep(images, labels, out int correct);
+        ReadOnlySpan<float> actual = trainer.Gradients;
+
+        Assert.Equal(expectedLoss, loss, 5);
+        float scale = expected.Max(MathF.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(actual[i] - expected[i]) <= 1e-5f * scale, $"gradient {i}: {actual[i]} vs {expected[i]}");
+        float[] outputs = new float[batch * 10];
+        single.Predict(images, outputs);
+        Assert.Equal(Fitting.CountCorrect(outputs, labels), correct);
+    }
+
+    [Fact]
+    public void SameThreadCountGivesBitIdenticalWeights()
+    {
+        var (images, labels) = Batch(96, 5);
+        var data = new DslConv.Data.LabeledImages(images, labels, 28, 28, 1);
+        float[] Train(int threads)
+        {
+            var model = new FashionCnn(4);
+            using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads);
+            trainer.Fit(data, epochs: 2, seed: 9);
+            return model.Parameters.ToArray();
+        }
+        Assert.Equal(Train(2), Train(2));
+        Assert.Equal(Train(3), Train(3));
+    }
+
+    [Fact]
+    public void ParallelPredictEqualsSerialPredict()
+    {
+        var (images, _) = Batch(101, 6);
+        var serial = new FashionCnn(5);
+        var parallel = new FashionCnn(5) { InferenceThreads = 2 };
+        float[] a = new float[101 * 10], b = new float[101 * 10];
+        serial.Predict(images, a);
+        parallel.Predict(images, b);
+        Assert.Equal(a, b); // each image is computed by one thread the same way
+    }
+
+    [Fact]
+    public void ExceptionsInWorkersReachTheCaller()
+    {
+        using var trainer = new FashionCnn.Trainer(new FashionCnn(1), batchSize: 4, threads: 2);
+        var (images, _) = Batch(4, 7);
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.TrainStep(images, [0, 1, 2, 99]));
+        trainer.TrainStep(images, [0, 1, 2, 3]); // the pool still works afterwards
+    }
+
+    private static class Fitting
+    {
+        public static int CountCorrect(float[] outputs, int[] labels) =>
+            DslConv.Kernels.CrossEntropy.CountCorrect(outputs, labels, 10);
+    }
+}

@@ -145,6 +145,7 @@ internal sealed class DslConvRunner : Runner
     {
         _training = training;
         _trainer = training ? new FashionCnn.Trainer(_model, batch, threads: threads) : null;
+        _model.InferenceThreads = threads;
         _outputs = new float[batch * FashionCnn.OutputSize];
     }
 

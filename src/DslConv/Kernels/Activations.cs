@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DslConv.Kernels;
 
@@ -42,21 +45,86 @@ public static class Activations
             case Activation.None:
                 break;
             case Activation.Relu:
-                for (int i = 0; i < gradients.Length; i++)
-                    if (!(outputs[i] > 0f)) gradients[i] = 0f;
+                ReluBackward(outputs, gradients);
                 break;
             case Activation.Sigmoid:
-                for (int i = 0; i < gradients.Length; i++)
-                    gradients[i] *= outputs[i] * (1f - outputs[i]);
+                SigmoidBackward(outputs, gradients);
                 break;
             case Activation.Tanh:
-                for (int i = 0; i < gradients.Length; i++)
-                    gradients[i] *= 1f - outputs[i] * outputs[i];
+                TanhBackward(outputs, gradients);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation,
                     "Softmax's backward pass is fused with the cross-entropy loss.");
         }
+    }
+
+    /// <summary>
+    /// Zeroes the gradient wherever the ReLU output is not positive, branch-free: a data-dependent branch per element
+    /// mispredicts half the time on real activations and costs more than the arithmetic.
+    /// </summary>
+    public static void ReluBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    {
+        if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
+        ref float y = ref MemoryMarshal.GetReference(outputs);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= gradients.Length; i += Vector512<float>.Count)
+            {
+                var mask = Vector512.GreaterThan(Vector512.LoadUnsafe(ref y, (nuint)i), Vector512<float>.Zero);
+                (Vector512.LoadUnsafe(ref g, (nuint)i) & mask.AsSingle()).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<float>.Count <= gradients.Length; i += Vector256<float>.Count)
+            {
+                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref y, (nuint)i), Vector256<float>.Zero);
+                (Vector256.LoadUnsafe(ref g, (nuint)i) & mask.AsSingle()).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        for (; i < gradients.Length; i++)
+            Unsafe.Add(ref g, i) = Unsafe.Add(ref y, i) > 0f ? Unsafe.Add(ref g, i) : 0f;
+    }
+
+    /// <summary>g *= y (1 - y).</summary>
+    public static void SigmoidBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    {
+        if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
+        ref float y = ref MemoryMarshal.GetReference(outputs);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= gradients.Length; i += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref y, (nuint)i);
+                (Vector512.LoadUnsafe(ref g, (nuint)i) * v * (Vector512<float>.One - v)).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        for (; i < gradients.Length; i++)
+            Unsafe.Add(ref g, i) *= Unsafe.Add(ref y, i) * (1f - Unsafe.Add(ref y, i));
+    }
+
+    /// <summary>g *= 1 - y².</summary>
+    public static void TanhBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    {
+        if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
+        ref float y = ref MemoryMarshal.GetReference(outputs);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= gradients.Length; i += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref y, (nuint)i);
+                (Vector512.LoadUnsafe(ref g, (nuint)i) * (Vector512<float>.One - v * v)).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        for (; i < gradients.Length; i++)
+            Unsafe.Add(ref g, i) *= 1f - Unsafe.Add(ref y, i) * Unsafe.Add(ref y, i);
     }
 
     /// <summary>Numerically stable softmax of one row, in place.</summary>

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace DslConv.Kernels;
 
 /// <summary>Max pooling over channels-last images, keeping the argmax that backward needs.</summary>
@@ -5,7 +9,8 @@ public static class Pooling
 {
     /// <summary>
     /// Max over each window, per channel, for one (H, W, C) image (no padding). <paramref name="argmax"/> receives,
-    /// for each output element, the index in <paramref name="image"/> of the first maximum in scan order.
+    /// for each output element, the index in <paramref name="image"/> of the first maximum in scan order (NaN wins).
+    /// Channels are processed a vector at a time with compare-and-select, so there is no data-dependent branch.
     /// </summary>
     public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax)
     {
@@ -13,37 +18,97 @@ public static class Pooling
         int outputSize = g.OutputPixels * channels;
         if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
         if (output.Length < outputSize || argmax.Length < outputSize) throw new ArgumentException("Output too small.", nameof(output));
+        if ((g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight > g.InputHeight || (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth > g.InputWidth)
+            throw new ArgumentException("The pooling windows run past the image.", nameof(g));
+
+        ref float input = ref MemoryMarshal.GetReference(image);
+        ref float best = ref MemoryMarshal.GetReference(output);
+        ref int index = ref MemoryMarshal.GetReference(argmax);
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             for (int ox = 0; ox < g.OutputWidth; ox++)
             {
                 int outBase = (oy * g.OutputWidth + ox) * channels;
-                int firstIndex = ((oy * g.StrideHeight) * g.InputWidth + ox * g.StrideWidth) * channels;
-                for (int c = 0; c < channels; c++)
+                int firstIndex = (oy * g.StrideHeight * g.InputWidth + ox * g.StrideWidth) * channels;
+                int c = 0;
+                if (Vector512.IsHardwareAccelerated)
                 {
-                    output[outBase + c] = image[firstIndex + c];
-                    argmax[outBase + c] = firstIndex + c;
+                    for (; c + 16 <= channels; c += 16)
+                        Window512(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
                 }
-                for (int ky = 0; ky < g.KernelHeight; ky++)
+                else if (Vector256.IsHardwareAccelerated)
                 {
-                    for (int kx = 0; kx < g.KernelWidth; kx++)
-                    {
-                        if (ky == 0 && kx == 0) continue;
-                        int inBase = ((oy * g.StrideHeight + ky) * g.InputWidth + ox * g.StrideWidth + kx) * channels;
-                        for (int c = 0; c < channels; c++)
-                        {
-                            float value = image[inBase + c];
-                            // Strictly greater keeps the first maximum, as TensorFlow's MaxPoolGrad does; NaN wins.
-                            if (value > output[outBase + c] || float.IsNaN(value))
-                            {
-                                output[outBase + c] = value;
-                                argmax[outBase + c] = inBase + c;
-                            }
-                        }
-                    }
+                    for (; c + 8 <= channels; c += 8)
+                        Window256(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
+                }
+                for (; c < channels; c++)
+                    WindowScalar(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
+            }
+        }
+    }
+
+    private static void Window512(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
+    {
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var max = Vector512.LoadUnsafe(ref input, (nuint)first);
+        var at = Vector512.Create(first) + lanes;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                if (ky == 0 && kx == 0) continue;
+                int offset = first + (ky * g.InputWidth + kx) * g.Channels;
+                var value = Vector512.LoadUnsafe(ref input, (nuint)offset);
+                // Strictly greater keeps the first maximum, as TensorFlow's MaxPoolGrad does; a NaN (value != value) wins.
+                var take = Vector512.GreaterThan(value, max) | ~Vector512.Equals(value, value);
+                max = Vector512.ConditionalSelect(take, value, max);
+                at = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(offset) + lanes, at);
+            }
+        }
+        max.StoreUnsafe(ref best);
+        at.StoreUnsafe(ref index);
+    }
+
+    private static void Window256(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
+    {
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var max = Vector256.LoadUnsafe(ref input, (nuint)first);
+        var at = Vector256.Create(first) + lanes;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                if (ky == 0 && kx == 0) continue;
+                int offset = first + (ky * g.InputWidth + kx) * g.Channels;
+                var value = Vector256.LoadUnsafe(ref input, (nuint)offset);
+                var take = Vector256.GreaterThan(value, max) | ~Vector256.Equals(value, value);
+                max = Vector256.ConditionalSelect(take, value, max);
+                at = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(offset) + lanes, at);
+            }
+        }
+        max.StoreUnsafe(ref best);
+        at.StoreUnsafe(ref index);
+    }
+
+    private static void WindowScalar(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
+    {
+        float max = Unsafe.Add(ref input, first);
+        int at = first;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                int offset = first + (ky * g.InputWidth + kx) * g.Channels;
+                float value = Unsafe.Add(ref input, offset);
+                if (value > max || float.IsNaN(value))
+                {
+                    max = value;
+                    at = offset;
                 }
             }
         }
+        best = max;
+        index = at;
     }
 
     /// <summary>
@@ -52,6 +117,7 @@ public static class Pooling
     /// </summary>
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> imageGradient)
     {
+        if (argmax.Length < outputGradient.Length) throw new ArgumentException("Fewer argmax entries than gradients.", nameof(argmax));
         imageGradient.Clear();
         for (int i = 0; i < outputGradient.Length; i++)
             imageGradient[argmax[i]] += outputGradient[i];

@@ -68,6 +68,19 @@ internal static class LayerEmitter
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters); // ({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels}) = [PatchSize, Filters]");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Filters);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        if (Direct(layer))
+        {
+            w.OpenBrace($"if ({K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters))");
+            w.Line("// No padding and whole vectors of channels and filters: convolve in place, without a patch matrix.");
+            w.OpenBrace("for (int image = 0; image < batch; image++)");
+            w.Line($"{K}.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel, bias,");
+            w.Line($"    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: {(relu ? "true" : "false")});");
+            w.CloseBrace();
+            if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+                w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Filters);");
+            w.Line("return;");
+            w.CloseBrace();
+        }
         w.Line($"{S} patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, patches);");
@@ -88,16 +101,33 @@ internal static class LayerEmitter
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, PatchSize * Filters);");
         w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
-        w.Line($"{S} patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
         ActivationBackward(w, layer.Activation);
         if (inputGradient is not null)
         {
             w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters);");
             w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);");
             w.Line($"{K}.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);");
-            w.Line($"{S} patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);");
             w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
         }
+        if (Direct(layer))
+        {
+            w.OpenBrace($"if ({K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters))");
+            w.OpenBrace("for (int image = 0; image < batch; image++)");
+            w.Line($"{Rs} imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]");
+            w.Line($"{K}.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, imageGradient, kernelGradient, Filters);");
+            w.Line($"{K}.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);");
+            if (inputGradient is not null)
+            {
+                w.Line($"{S} imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);");
+                w.Line("imageInputGradient.Clear();");
+                w.Line($"{K}.DirectConvolution.InputGradient(imageGradient, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
+            }
+            w.CloseBrace();
+            w.Line("return;");
+            w.CloseBrace();
+        }
+        w.Line($"{S} patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
+        if (inputGradient is not null) w.Line($"{S} patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{Rs} imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]");
         w.Line($"{K}.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, patches);");
@@ -201,6 +231,11 @@ internal static class LayerEmitter
         w.Line($"{K}.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,");
         w.Line($"    {inputGradient}.AsSpan(0, batch * Inputs), Inputs, {K}.GemmStart.Zero);");
     }
+
+    /// <summary>Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them).</summary>
+    private static bool Direct(LayerPlan layer) =>
+        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0
+        && layer.Input.Channels % 16 == 0 && layer.Output.Channels % 16 == 0;
 
     private static void ActivationBackward(SourceWriter w, ActivationKind activation)
     {

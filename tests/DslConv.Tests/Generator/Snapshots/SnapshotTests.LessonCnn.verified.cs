@@ -350,9 +350,9 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
+        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
             global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
@@ -415,6 +415,16 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters); // (3, 3, 64, 64) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
         global::System.Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
+        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters))
+        {
+            // No padding and whole vectors of channels and filters: convolve in place, without a patch matrix.
+            for (int image = 0; image < batch; image++)
+            {
+                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias,
+                    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: true);
+            }
+            return;
+        }
         global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
@@ -441,14 +451,27 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);
         global::DslConv.Kernels.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);
-        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
         global::System.Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters))
+        {
+            for (int image = 0; image < batch; image++)
+            {
+                global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
+                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, imageGradient, kernelGradient, Filters);
+                global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
+                global::System.Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                global::DslConv.Kernels.DirectConvolution.InputGradient(imageGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters);
+            }
+            return;
+        }
+        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
             global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]

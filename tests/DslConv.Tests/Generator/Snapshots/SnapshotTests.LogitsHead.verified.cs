@@ -315,9 +315,9 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
+        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
             global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]

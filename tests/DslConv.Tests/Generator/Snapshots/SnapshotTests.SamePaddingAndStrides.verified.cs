@@ -320,9 +320,9 @@ partial class StridedNet : global::DslConv.Models.INetwork
         global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         // dz = dy · tanh'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Tanh, output, outputGradient);
+        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
             global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
@@ -412,14 +412,14 @@ partial class StridedNet : global::DslConv.Models.INetwork
         global::System.Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         // dz = dy · sigmoid'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Sigmoid, output, outputGradient);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);
         global::DslConv.Kernels.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);
-        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
         global::System.Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
             global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]

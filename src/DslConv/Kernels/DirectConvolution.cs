@@ -1,0 +1,367 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DslConv.Kernels;
+
+/// <summary>
+/// Convolution without im2col, for layers whose channels and filters are multiples of 16 and that have no padding
+/// (the generator picks it from the shapes): the matrix products read the image in place through per-pixel base
+/// offsets, so no patch matrix is written or read back. Register tiles of 4 output pixels by 64 filters
+/// (16 Vector512 accumulators), narrowing to 16 filters at the edge. The last pixel tile repeats a pixel's address for
+/// the missing rows and does not store them.
+/// </summary>
+public static class DirectConvolution
+{
+    private const int Lanes = 16;
+
+    /// <summary>Whether these kernels handle the layer; otherwise use <see cref="Convolution"/> and <see cref="Gemm"/>.</summary>
+    public static bool Supports(in ConvGeometry g, int filters) =>
+        g.PadTop == 0 && g.PadLeft == 0 && g.Channels % Lanes == 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
+
+    /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>
+    public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        Span<float> output, int filters, bool relu)
+    {
+        Check(image, g, kernel, filters, output.Length, g.OutputPixels * filters);
+        ref float img = ref MemoryMarshal.GetReference(image);
+        ref float k = ref MemoryMarshal.GetReference(kernel);
+        ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float o = ref MemoryMarshal.GetReference(output);
+        int pixels = g.OutputPixels;
+        for (int p0 = 0; p0 < pixels; p0 += 4)
+        {
+            int rows = Math.Min(4, pixels - p0);
+            int b0 = Base(g, p0), b1 = Base(g, Math.Min(p0 + 1, pixels - 1)), b2 = Base(g, Math.Min(p0 + 2, pixels - 1)), b3 = Base(g, Math.Min(p0 + 3, pixels - 1));
+            for (int j = 0; j < filters; j += Lanes)
+            {
+                if (j + 4 * Lanes <= filters)
+                {
+                    ForwardTile64(ref img, g, b0, b1, b2, b3, ref k, filters, j, ref b, ref Unsafe.Add(ref o, (nint)p0 * filters + j), filters, rows, relu);
+                    j += 3 * Lanes;
+                }
+                else
+                {
+                    ForwardTile16(ref img, g, b0, b1, b2, b3, ref k, filters, j, ref b, ref Unsafe.Add(ref o, (nint)p0 * filters + j), filters, rows, relu);
+                }
+            }
+        }
+    }
+
+    /// <summary>kernelGradient[(ky, kx, c), f] += Σ over pixels p of image[window of p at tap] · outputGradient[p, f].</summary>
+    public static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
+        Span<float> kernelGradient, int filters)
+    {
+        Check(image, g, kernelGradient, filters, outputGradient.Length, g.OutputPixels * filters);
+        ref float img = ref MemoryMarshal.GetReference(image);
+        ref float dz = ref MemoryMarshal.GetReference(outputGradient);
+        ref float dk = ref MemoryMarshal.GetReference(kernelGradient);
+        int channels = g.Channels;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                int tapOffset = (ky * g.InputWidth + kx) * channels;
+                for (int c = 0; c < channels; c += 4)
+                {
+                    int tap = (ky * g.KernelWidth + kx) * channels + c;
+                    for (int j = 0; j < filters; j += Lanes)
+                    {
+                        ref float target = ref Unsafe.Add(ref dk, (nint)tap * filters + j);
+                        if (j + 4 * Lanes <= filters)
+                        {
+                            KernelGradientTile64(ref img, g, tapOffset + c, ref dz, filters, j, ref target);
+                            j += 3 * Lanes;
+                        }
+                        else
+                        {
+                            KernelGradientTile16(ref img, g, tapOffset + c, ref dz, filters, j, ref target);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// imageGradient[window of p at tap] += Σ_f outputGradient[p, f] · kernel[tap, f], with the kernel given transposed
+    /// as (filters, taps). <paramref name="imageGradient"/> must be cleared by the caller.
+    /// </summary>
+    public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
+        Span<float> imageGradient, int filters)
+    {
+        if (imageGradient.Length < g.InputSize) throw new ArgumentException("Gradient is smaller than the input.", nameof(imageGradient));
+        if (outputGradient.Length < g.OutputPixels * filters) throw new ArgumentException("Output gradient too small.", nameof(outputGradient));
+        if (transposedKernel.Length < g.PatchSize * filters) throw new ArgumentException("Kernel too small.", nameof(transposedKernel));
+        ref float dz = ref MemoryMarshal.GetReference(outputGradient);
+        ref float kt = ref MemoryMarshal.GetReference(transposedKernel);
+        ref float dx = ref MemoryMarshal.GetReference(imageGradient);
+        int channels = g.Channels, taps = g.PatchSize, pixels = g.OutputPixels;
+        for (int p0 = 0; p0 < pixels; p0 += 4)
+        {
+            int rows = Math.Min(4, pixels - p0);
+            int b0 = Base(g, p0), b1 = Base(g, Math.Min(p0 + 1, pixels - 1)), b2 = Base(g, Math.Min(p0 + 2, pixels - 1)), b3 = Base(g, Math.Min(p0 + 3, pixels - 1));
+            ref float dzRow0 = ref Unsafe.Add(ref dz, (nint)p0 * filters);
+            ref float dzRow1 = ref Unsafe.Add(ref dz, (nint)Math.Min(p0 + 1, pixels - 1) * filters);
+            ref float dzRow2 = ref Unsafe.Add(ref dz, (nint)Math.Min(p0 + 2, pixels - 1) * filters);
+            ref float dzRow3 = ref Unsafe.Add(ref dz, (nint)Math.Min(p0 + 3, pixels - 1) * filters);
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    int tapOffset = (ky * g.InputWidth + kx) * channels;
+                    int tap0 = (ky * g.KernelWidth + kx) * channels;
+                    for (int c = 0; c < channels; c += Lanes)
+                    {
+                        ref float column = ref Unsafe.Add(ref kt, tap0 + c);
+                        int at = tapOffset + c;
+                        if (c + 4 * Lanes <= channels)
+                        {
+                            InputGradientTile64(ref column, taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3,
+                                ref dx, b0 + at, b1 + at, b2 + at, b3 + at, rows);
+                            c += 3 * Lanes;
+                            continue;
+                        }
+                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                        for (int f = 0; f < filters; f++)
+                        {
+                            var w = Vector512.LoadUnsafe(ref column, (nuint)((nint)f * taps));
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow0, f)), w, a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow1, f)), w, a1);
+                            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow2, f)), w, a2);
+                            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow3, f)), w, a3);
+                        }
+                        AddTo(ref dx, b0 + at, a0);
+                        if (rows > 1) AddTo(ref dx, b1 + at, a1);
+                        if (rows > 2) AddTo(ref dx, b2 + at, a2);
+                        if (rows > 3) AddTo(ref dx, b3 + at, a3);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>4 pixels by 64 taps of the input gradient: 16 accumulators over the filters, then added into the image.</summary>
+    private static void InputGradientTile64(ref float column, int taps, int filters, ref float dz0, ref float dz1, ref float dz2, ref float dz3,
+        ref float dx, int at0, int at1, int at2, int at3, int rows)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        ref float w = ref column;
+        for (int f = 0; f < filters; f++)
+        {
+            var w0 = Vector512.LoadUnsafe(ref w);
+            var w1 = Vector512.LoadUnsafe(ref w, 16);
+            var w2 = Vector512.LoadUnsafe(ref w, 32);
+            var w3 = Vector512.LoadUnsafe(ref w, 48);
+            var x = Vector512.Create(Unsafe.Add(ref dz0, f));
+            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
+            x = Vector512.Create(Unsafe.Add(ref dz1, f));
+            c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+            c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
+            x = Vector512.Create(Unsafe.Add(ref dz2, f));
+            c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+            c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
+            x = Vector512.Create(Unsafe.Add(ref dz3, f));
+            c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+            c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
+            w = ref Unsafe.Add(ref w, taps);
+        }
+        AddTo(ref dx, at0, c00); AddTo(ref dx, at0 + 16, c01); AddTo(ref dx, at0 + 32, c02); AddTo(ref dx, at0 + 48, c03);
+        if (rows < 2) return;
+        AddTo(ref dx, at1, c10); AddTo(ref dx, at1 + 16, c11); AddTo(ref dx, at1 + 32, c12); AddTo(ref dx, at1 + 48, c13);
+        if (rows < 3) return;
+        AddTo(ref dx, at2, c20); AddTo(ref dx, at2 + 16, c21); AddTo(ref dx, at2 + 32, c22); AddTo(ref dx, at2 + 48, c23);
+        if (rows < 4) return;
+        AddTo(ref dx, at3, c30); AddTo(ref dx, at3 + 16, c31); AddTo(ref dx, at3 + 32, c32); AddTo(ref dx, at3 + 48, c33);
+    }
+
+    private static void Check(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, int filters, int outputLength, int needed)
+    {
+        if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
+        if (kernel.Length < g.PatchSize * filters) throw new ArgumentException("Kernel too small.", nameof(kernel));
+        if (outputLength < needed) throw new ArgumentException("Output too small.");
+        if (!Supports(g, filters)) throw new ArgumentException("These shapes need the im2col path.", nameof(g));
+        if ((g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight > g.InputHeight || (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth > g.InputWidth)
+            throw new ArgumentException("The windows run past the image.", nameof(g));
+    }
+
+    /// <summary>Offset in the image of the first element of output pixel p's window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Base(in ConvGeometry g, int p)
+    {
+        int oy = p / g.OutputWidth, ox = p - oy * g.OutputWidth;
+        return (oy * g.StrideHeight * g.InputWidth + ox * g.StrideWidth) * g.Channels;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(ref float target, int offset, Vector512<float> value) =>
+        (Vector512.LoadUnsafe(ref target, (nuint)offset) + value).StoreUnsafe(ref target, (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> value, ref float target, bool relu)
+    {
+        if (relu) value = Vector512.Max(value, Vector512<float>.Zero);
+        value.StoreUnsafe(ref target);
+    }
+
+    private static void ForwardTile64(ref float img, in ConvGeometry g, int b0, int b1, int b2, int b3, ref float kernel, int filters, int j,
+        ref float bias, ref float out0, int ldo, int rows, bool relu)
+    {
+        var bias0 = Vector512.LoadUnsafe(ref bias, (nuint)j);
+        var bias1 = Vector512.LoadUnsafe(ref bias, (nuint)(j + 16));
+        var bias2 = Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
+        var bias3 = Vector512.LoadUnsafe(ref bias, (nuint)(j + 48));
+        Vector512<float> c00 = bias0, c01 = bias1, c02 = bias2, c03 = bias3;
+        Vector512<float> c10 = bias0, c11 = bias1, c12 = bias2, c13 = bias3;
+        Vector512<float> c20 = bias0, c21 = bias1, c22 = bias2, c23 = bias3;
+        Vector512<float> c30 = bias0, c31 = bias1, c32 = bias2, c33 = bias3;
+        int channels = g.Channels;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                int tapOffset = (ky * g.InputWidth + kx) * channels;
+                ref float x0 = ref Unsafe.Add(ref img, b0 + tapOffset);
+                ref float x1 = ref Unsafe.Add(ref img, b1 + tapOffset);
+                ref float x2 = ref Unsafe.Add(ref img, b2 + tapOffset);
+                ref float x3 = ref Unsafe.Add(ref img, b3 + tapOffset);
+                ref float w = ref Unsafe.Add(ref kernel, (nint)((ky * g.KernelWidth + kx) * channels) * filters + j);
+                for (int c = 0; c < channels; c++)
+                {
+                    var w0 = Vector512.LoadUnsafe(ref w);
+                    var w1 = Vector512.LoadUnsafe(ref w, 16);
+                    var w2 = Vector512.LoadUnsafe(ref w, 32);
+                    var w3 = Vector512.LoadUnsafe(ref w, 48);
+                    var x = Vector512.Create(Unsafe.Add(ref x0, c));
+                    c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+                    c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
+                    x = Vector512.Create(Unsafe.Add(ref x1, c));
+                    c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+                    c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
+                    x = Vector512.Create(Unsafe.Add(ref x2, c));
+                    c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+                    c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
+                    x = Vector512.Create(Unsafe.Add(ref x3, c));
+                    c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                    c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
+                    w = ref Unsafe.Add(ref w, filters);
+                }
+            }
+        }
+        Store(c00, ref out0, relu); Store(c01, ref Unsafe.Add(ref out0, 16), relu);
+        Store(c02, ref Unsafe.Add(ref out0, 32), relu); Store(c03, ref Unsafe.Add(ref out0, 48), relu);
+        if (rows < 2) return;
+        ref float out1 = ref Unsafe.Add(ref out0, ldo);
+        Store(c10, ref out1, relu); Store(c11, ref Unsafe.Add(ref out1, 16), relu);
+        Store(c12, ref Unsafe.Add(ref out1, 32), relu); Store(c13, ref Unsafe.Add(ref out1, 48), relu);
+        if (rows < 3) return;
+        ref float out2 = ref Unsafe.Add(ref out1, ldo);
+        Store(c20, ref out2, relu); Store(c21, ref Unsafe.Add(ref out2, 16), relu);
+        Store(c22, ref Unsafe.Add(ref out2, 32), relu); Store(c23, ref Unsafe.Add(ref out2, 48), relu);
+        if (rows < 4) return;
+        ref float out3 = ref Unsafe.Add(ref out2, ldo);
+        Store(c30, ref out3, relu); Store(c31, ref Unsafe.Add(ref out3, 16), relu);
+        Store(c32, ref Unsafe.Add(ref out3, 32), relu); Store(c33, ref Unsafe.Add(ref out3, 48), relu);
+    }
+
+    private static void ForwardTile16(ref float img, in ConvGeometry g, int b0, int b1, int b2, int b3, ref float kernel, int filters, int j,
+        ref float bias, ref float out0, int ldo, int rows, bool relu)
+    {
+        var biasVector = Vector512.LoadUnsafe(ref bias, (nuint)j);
+        Vector512<float> c0 = biasVector, c1 = biasVector, c2 = biasVector, c3 = biasVector;
+        int channels = g.Channels;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                int tapOffset = (ky * g.InputWidth + kx) * channels;
+                ref float w = ref Unsafe.Add(ref kernel, (nint)((ky * g.KernelWidth + kx) * channels) * filters + j);
+                for (int c = 0; c < channels; c++)
+                {
+                    var wv = Vector512.LoadUnsafe(ref w);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + tapOffset + c)), wv, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + tapOffset + c)), wv, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + tapOffset + c)), wv, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + tapOffset + c)), wv, c3);
+                    w = ref Unsafe.Add(ref w, filters);
+                }
+            }
+        }
+        Store(c0, ref out0, relu);
+        if (rows > 1) Store(c1, ref Unsafe.Add(ref out0, ldo), relu);
+        if (rows > 2) Store(c2, ref Unsafe.Add(ref out0, 2 * ldo), relu);
+        if (rows > 3) Store(c3, ref Unsafe.Add(ref out0, 3 * ldo), relu);
+    }
+
+    private static void KernelGradientTile64(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        ref float t0 = ref target;
+        ref float t1 = ref Unsafe.Add(ref t0, filters);
+        ref float t2 = ref Unsafe.Add(ref t1, filters);
+        ref float t3 = ref Unsafe.Add(ref t2, filters);
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref t0), c01 = Vector512.LoadUnsafe(ref t0, 16), c02 = Vector512.LoadUnsafe(ref t0, 32), c03 = Vector512.LoadUnsafe(ref t0, 48);
+        Vector512<float> c10 = Vector512.LoadUnsafe(ref t1), c11 = Vector512.LoadUnsafe(ref t1, 16), c12 = Vector512.LoadUnsafe(ref t1, 32), c13 = Vector512.LoadUnsafe(ref t1, 48);
+        Vector512<float> c20 = Vector512.LoadUnsafe(ref t2), c21 = Vector512.LoadUnsafe(ref t2, 16), c22 = Vector512.LoadUnsafe(ref t2, 32), c23 = Vector512.LoadUnsafe(ref t2, 48);
+        Vector512<float> c30 = Vector512.LoadUnsafe(ref t3), c31 = Vector512.LoadUnsafe(ref t3, 16), c32 = Vector512.LoadUnsafe(ref t3, 32), c33 = Vector512.LoadUnsafe(ref t3, 48);
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        int rowStep = g.StrideHeight * g.InputWidth * g.Channels, columnStep = g.StrideWidth * g.Channels;
+        for (int oy = 0, rowBase = offset; oy < g.OutputHeight; oy++, rowBase += rowStep)
+        {
+            for (int ox = 0, at = rowBase; ox < g.OutputWidth; ox++, at += columnStep)
+            {
+                var d0 = Vector512.LoadUnsafe(ref dzRow);
+                var d1 = Vector512.LoadUnsafe(ref dzRow, 16);
+                var d2 = Vector512.LoadUnsafe(ref dzRow, 32);
+                var d3 = Vector512.LoadUnsafe(ref dzRow, 48);
+                ref float x = ref Unsafe.Add(ref img, at);
+                var v = Vector512.Create(x);
+                c00 = Vector512.FusedMultiplyAdd(v, d0, c00); c01 = Vector512.FusedMultiplyAdd(v, d1, c01);
+                c02 = Vector512.FusedMultiplyAdd(v, d2, c02); c03 = Vector512.FusedMultiplyAdd(v, d3, c03);
+                v = Vector512.Create(Unsafe.Add(ref x, 1));
+                c10 = Vector512.FusedMultiplyAdd(v, d0, c10); c11 = Vector512.FusedMultiplyAdd(v, d1, c11);
+                c12 = Vector512.FusedMultiplyAdd(v, d2, c12); c13 = Vector512.FusedMultiplyAdd(v, d3, c13);
+                v = Vector512.Create(Unsafe.Add(ref x, 2));
+                c20 = Vector512.FusedMultiplyAdd(v, d0, c20); c21 = Vector512.FusedMultiplyAdd(v, d1, c21);
+                c22 = Vector512.FusedMultiplyAdd(v, d2, c22); c23 = Vector512.FusedMultiplyAdd(v, d3, c23);
+                v = Vector512.Create(Unsafe.Add(ref x, 3));
+                c30 = Vector512.FusedMultiplyAdd(v, d0, c30); c31 = Vector512.FusedMultiplyAdd(v, d1, c31);
+                c32 = Vector512.FusedMultiplyAdd(v, d2, c32); c33 = Vector512.FusedMultiplyAdd(v, d3, c33);
+                dzRow = ref Unsafe.Add(ref dzRow, filters);
+            }
+        }
+        c00.StoreUnsafe(ref t0); c01.StoreUnsafe(ref t0, 16); c02.StoreUnsafe(ref t0, 32); c03.StoreUnsafe(ref t0, 48);
+        c10.StoreUnsafe(ref t1); c11.StoreUnsafe(ref t1, 16); c12.StoreUnsafe(ref t1, 32); c13.StoreUnsafe(ref t1, 48);
+        c20.StoreUnsafe(ref t2); c21.StoreUnsafe(ref t2, 16); c22.StoreUnsafe(ref t2, 32); c23.StoreUnsafe(ref t2, 48);
+        c30.StoreUnsafe(ref t3); c31.StoreUnsafe(ref t3, 16); c32.StoreUnsafe(ref t3, 32); c33.StoreUnsafe(ref t3, 48);
+    }
+
+    private static void KernelGradientTile16(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        ref float t0 = ref target;
+        Vector512<float> c0 = Vector512.LoadUnsafe(ref t0), c1 = Vector512.LoadUnsafe(ref t0, (nuint)filters),
+            c2 = Vector512.LoadUnsafe(ref t0, (nuint)(2 * filters)), c3 = Vector512.LoadUnsafe(ref t0, (nuint)(3 * filters));
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        int rowStep = g.StrideHeight * g.InputWidth * g.Channels, columnStep = g.StrideWidth * g.Channels;
+        for (int oy = 0, rowBase = offset; oy < g.OutputHeight; oy++, rowBase += rowStep)
+        {
+            for (int ox = 0, at = rowBase; ox < g.OutputWidth; ox++, at += columnStep)
+            {
+                var d = Vector512.LoadUnsafe(ref dzRow);
+                ref float x = ref Unsafe.Add(ref img, at);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(x), d, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 1)), d, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 2)), d, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 3)), d, c3);
+                dzRow = ref Unsafe.Add(ref dzRow, filters);
+            }
+        }
+        c0.StoreUnsafe(ref t0);
+        c1.StoreUnsafe(ref t0, (nuint)filters);
+        c2.StoreUnsafe(ref t0, (nuint)(2 * filters));
+        c3.StoreUnsafe(ref t0, (nuint)(3 * filters));
+    }
+}

@@ -71,7 +71,7 @@ internal static class LayerEmitter
         if (Direct(layer))
         {
             w.OpenBrace($"if ({K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters))");
-            w.Line("// No padding and whole vectors of channels and filters: convolve in place, without a patch matrix.");
+            w.Line("// No padding and whole vectors of filters: convolve in place, without a patch matrix.");
             w.OpenBrace("for (int image = 0; image < batch; image++)");
             w.Line($"{K}.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel, bias,");
             w.Line($"    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: {(relu ? "true" : "false")});");
@@ -120,7 +120,16 @@ internal static class LayerEmitter
             {
                 w.Line($"{S} imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);");
                 w.Line("imageInputGradient.Clear();");
-                w.Line($"{K}.DirectConvolution.InputGradient(imageGradient, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
+                if (layer.Input.Channels % 16 == 0)
+                {
+                    w.Line($"{K}.DirectConvolution.InputGradient(imageGradient, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
+                }
+                else
+                {
+                    w.Line("// Channels are not whole vectors: patch gradients by a matrix product, then scattered back.");
+                    w.Line($"{K}.Gemm.Multiply(Pixels, PatchSize, Filters, imageGradient, Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, {K}.GemmStart.Zero);");
+                    w.Line($"{K}.Convolution.Col2ImAdd(workspace.PatchGradients, {layer.Identifier}Geometry, imageInputGradient);");
+                }
             }
             w.CloseBrace();
             w.Line("return;");
@@ -234,8 +243,7 @@ internal static class LayerEmitter
 
     /// <summary>Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them).</summary>
     private static bool Direct(LayerPlan layer) =>
-        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0
-        && layer.Input.Channels % 16 == 0 && layer.Output.Channels % 16 == 0;
+        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
 
     private static void ActivationBackward(SourceWriter w, ActivationKind activation)
     {

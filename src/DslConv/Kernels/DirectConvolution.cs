@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics;
 namespace DslConv.Kernels;
 
 /// <summary>
-/// Convolution without im2col, for layers whose channels and filters are multiples of 16 and that have no padding
-/// (the generator picks it from the shapes): the matrix products read the image in place through per-pixel base
-/// offsets, so no patch matrix is written or read back. Register tiles of 4 output pixels by 64 filters
+/// Convolution without im2col, for layers without padding whose filters are a multiple of 16 (the input gradient
+/// also needs channels in multiples of 16); the generator picks it from the shapes. The matrix products read the image
+/// in place through per-pixel base offsets, so no patch matrix is written or read back. Register tiles of 4 output pixels by 64 filters
 /// (16 Vector512 accumulators), narrowing to 16 filters at the edge. The last pixel tile repeats a pixel's address for
 /// the missing rows and does not store them.
 /// </summary>
@@ -15,9 +15,15 @@ public static class DirectConvolution
 {
     private const int Lanes = 16;
 
-    /// <summary>Whether these kernels handle the layer; otherwise use <see cref="Convolution"/> and <see cref="Gemm"/>.</summary>
+    /// <summary>
+    /// Whether <see cref="Forward"/> and <see cref="KernelGradient"/> handle the layer on this CPU; otherwise use
+    /// <see cref="Convolution"/> and <see cref="Gemm"/>.
+    /// </summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
-        g.PadTop == 0 && g.PadLeft == 0 && g.Channels % Lanes == 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
+        g.PadTop == 0 && g.PadLeft == 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
+
+    /// <summary>Whether <see cref="InputGradient"/> also does: it needs channels in whole vectors.</summary>
+    public static bool SupportsInputGradient(in ConvGeometry g, int filters) => Supports(g, filters) && g.Channels % Lanes == 0;
 
     /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
@@ -62,7 +68,8 @@ public static class DirectConvolution
             for (int kx = 0; kx < g.KernelWidth; kx++)
             {
                 int tapOffset = (ky * g.InputWidth + kx) * channels;
-                for (int c = 0; c < channels; c += 4)
+                int c = 0;
+                for (; c + 4 <= channels; c += 4)
                 {
                     int tap = (ky * g.KernelWidth + kx) * channels + c;
                     for (int j = 0; j < filters; j += Lanes)
@@ -79,6 +86,12 @@ public static class DirectConvolution
                         }
                     }
                 }
+                for (; c < channels; c++)
+                {
+                    int tap = (ky * g.KernelWidth + kx) * channels + c;
+                    for (int j = 0; j < filters; j += Lanes)
+                        KernelGradientSingleTap(ref img, g, tapOffset + c, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)tap * filters + j));
+                }
             }
         }
     }
@@ -90,6 +103,7 @@ public static class DirectConvolution
     public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
         Span<float> imageGradient, int filters)
     {
+        if (!SupportsInputGradient(g, filters)) throw new ArgumentException("These shapes need the im2col path.", nameof(g));
         if (imageGradient.Length < g.InputSize) throw new ArgumentException("Gradient is smaller than the input.", nameof(imageGradient));
         if (outputGradient.Length < g.OutputPixels * filters) throw new ArgumentException("Output gradient too small.", nameof(outputGradient));
         if (transposedKernel.Length < g.PatchSize * filters) throw new ArgumentException("Kernel too small.", nameof(transposedKernel));
@@ -337,6 +351,27 @@ public static class DirectConvolution
         c10.StoreUnsafe(ref t1); c11.StoreUnsafe(ref t1, 16); c12.StoreUnsafe(ref t1, 32); c13.StoreUnsafe(ref t1, 48);
         c20.StoreUnsafe(ref t2); c21.StoreUnsafe(ref t2, 16); c22.StoreUnsafe(ref t2, 32); c23.StoreUnsafe(ref t2, 48);
         c30.StoreUnsafe(ref t3); c31.StoreUnsafe(ref t3, 16); c32.StoreUnsafe(ref t3, 32); c33.StoreUnsafe(ref t3, 48);
+    }
+
+    /// <summary>One tap by 16 filters, for channel counts that are not a multiple of 4 (e.g. a first layer on grey images).</summary>
+    private static void KernelGradientSingleTap(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        Vector512<float> c0 = Vector512.LoadUnsafe(ref target), c1 = Vector512<float>.Zero;
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        int rowStep = g.StrideHeight * g.InputWidth * g.Channels, columnStep = g.StrideWidth * g.Channels;
+        int pixel = 0;
+        for (int oy = 0, rowBase = offset; oy < g.OutputHeight; oy++, rowBase += rowStep)
+        {
+            for (int ox = 0, at = rowBase; ox < g.OutputWidth; ox++, at += columnStep, pixel++)
+            {
+                // Two accumulators alternate so that consecutive FMAs do not wait on each other.
+                var product = Vector512.Create(Unsafe.Add(ref img, at));
+                if ((pixel & 1) == 0) c0 = Vector512.FusedMultiplyAdd(product, Vector512.LoadUnsafe(ref dzRow), c0);
+                else c1 = Vector512.FusedMultiplyAdd(product, Vector512.LoadUnsafe(ref dzRow), c1);
+                dzRow = ref Unsafe.Add(ref dzRow, filters);
+            }
+        }
+        (c0 + c1).StoreUnsafe(ref target);
     }
 
     private static void KernelGradientTile16(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)

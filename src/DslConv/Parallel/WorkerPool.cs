@@ -51,7 +51,10 @@ public sealed class WorkerPool : IDisposable
     private sealed class Shared(int workers)
     {
         private readonly SemaphoreSlim[] _start = Enumerable.Range(0, workers).Select(_ => new SemaphoreSlim(0)).ToArray();
-        private readonly CountdownEvent _done = new(1);
+        // Completion is counted under a plain monitor: CountdownEvent's Wait allocates its lock object the first time it
+        // has to block, which can happen long after warm-up.
+        private readonly object _doneGate = new();
+        private int _remaining;
         private readonly long[] _allocated = new long[workers];
         private readonly Lock _runGate = new();
         private IWorkerJob? _job;
@@ -70,14 +73,28 @@ public sealed class WorkerPool : IDisposable
                 _failure = null;
                 if (Workers > 1)
                 {
-                    _done.Reset(Workers - 1);
+                    Volatile.Write(ref _remaining, Workers - 1);
                     for (int index = 1; index < Workers; index++) _start[index].Release();
                 }
                 Execute(0);
-                if (Workers > 1) _done.Wait();
+                if (Workers > 1) WaitForWorkers();
                 _job = null;
                 _failure?.Throw();
             }
+        }
+
+        private void WaitForWorkers()
+        {
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _remaining) > 0 && !spinner.NextSpinWillYield) spinner.SpinOnce();
+            lock (_doneGate)
+                while (Volatile.Read(ref _remaining) > 0) Monitor.Wait(_doneGate);
+        }
+
+        private void SignalDone()
+        {
+            if (Interlocked.Decrement(ref _remaining) > 0) return;
+            lock (_doneGate) Monitor.PulseAll(_doneGate);
         }
 
         public long AllocatedBytes()
@@ -103,7 +120,7 @@ public sealed class WorkerPool : IDisposable
                 if (shared._stopped) return;
                 shared.Execute(index);
                 Volatile.Write(ref shared._allocated[index], GC.GetAllocatedBytesForCurrentThread());
-                shared._done.Signal();
+                shared.SignalDone();
             }
         }
 

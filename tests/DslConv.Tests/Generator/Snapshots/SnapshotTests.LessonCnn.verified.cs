@@ -324,6 +324,16 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, PatchSize * Filters); // (3, 3, 1, 64) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
         global::System.Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
+        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters))
+        {
+            // No padding and whole vectors of filters: convolve in place, without a patch matrix.
+            for (int image = 0; image < batch; image++)
+            {
+                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias,
+                    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: true);
+            }
+            return;
+        }
         global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
@@ -352,6 +362,16 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
+        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters))
+        {
+            for (int image = 0; image < batch; image++)
+            {
+                global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
+                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, imageGradient, kernelGradient, Filters);
+                global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
+            }
+            return;
+        }
         global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
@@ -417,7 +437,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         global::System.Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters))
         {
-            // No padding and whole vectors of channels and filters: convolve in place, without a patch matrix.
+            // No padding and whole vectors of filters: convolve in place, without a patch matrix.
             for (int image = 0; image < batch; image++)
             {
                 global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias,

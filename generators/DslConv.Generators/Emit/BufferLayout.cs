@@ -15,10 +15,26 @@ internal sealed class BufferLayout
     private readonly string[] _outputs;
     private readonly string?[] _outputGradients;
     private readonly bool[] _needsInputGradient;
+    private readonly bool[] _fusedWithNextPool;
+
+    /// <summary>
+    /// A Conv2D directly followed by a MaxPool runs as one pass per image (conv, bias, activation, pool, argmax): its
+    /// output lives only in a one-image scratch buffer, and backward needs just the pooled output and the argmax.
+    /// </summary>
+    public bool FusedWithNextPool(int index) => _fusedWithNextPool[index];
+
+    /// <summary>A MaxPool that runs inside the Conv2D before it.</summary>
+    public bool IsFusedPool(int index) => index > 0 && _fusedWithNextPool[index - 1];
+
+    /// <summary>Floats of one image's output of the largest fused convolution (0 when none is fused).</summary>
+    public long ConvolutionScratchSize => _plan.Layers.Where((layer, i) => _fusedWithNextPool[i]).Select(l => l.Output.Size).DefaultIfEmpty(0).Max();
 
     public BufferLayout(ModelPlan plan)
     {
         _plan = plan;
+        _fusedWithNextPool = new bool[plan.Layers.Count];
+        for (int i = 0; i + 1 < plan.Layers.Count; i++)
+            _fusedWithNextPool[i] = plan.Layers[i].Kind == LayerKind.Conv2D && plan.Layers[i + 1].Kind == LayerKind.MaxPool;
         int count = plan.Layers.Count;
         _outputs = new string[count];
         _outputGradients = new string?[count];

@@ -63,30 +63,12 @@ internal static class LayerEmitter
     private static void ConvForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
     {
         ConvConstants(w, layer);
-        bool relu = layer.Activation == ActivationKind.Relu;
+        ConvParameterSpans(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
-        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters); // ({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels}) = [PatchSize, Filters]");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Filters);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
-        if (Direct(layer))
-        {
-            w.OpenBrace($"if ({K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters))");
-            w.Line("// No padding and whole vectors of filters: convolve in place, without a patch matrix.");
-            w.OpenBrace("for (int image = 0; image < batch; image++)");
-            w.Line($"{K}.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel, bias,");
-            w.Line($"    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: {(relu ? "true" : "false")});");
-            w.CloseBrace();
-            if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
-                w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Filters);");
-            w.Line("return;");
-            w.CloseBrace();
-        }
-        w.Line($"{S} patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
+        ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
-        w.Line($"{K}.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, patches);");
-        w.Line($"// output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias{(relu ? ", ReLU as it is stored" : "")}");
-        w.Line($"{K}.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,");
-        w.Line($"    output.Slice(image * OutputImageSize, OutputImageSize), Filters, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
+        ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)");
         w.CloseBrace();
         if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
             w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Filters);");
@@ -99,59 +81,157 @@ internal static class LayerEmitter
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
+        ActivationBackward(w, layer.Activation);
+        ConvGradientSpans(w, layer, inputGradient);
+        ConvPathChoice(w, layer);
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        ConvImageBackward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)",
+            "outputGradient.Slice(image * OutputImageSize, OutputImageSize)",
+            inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)");
+        w.CloseBrace();
+    }
+
+    /// <summary>
+    /// Forward of a Conv2D and the MaxPool after it in one pass per image: the convolution's output for one image goes
+    /// to a cache-sized scratch buffer, is pooled straight away, and is never stored for the batch.
+    /// </summary>
+    public static void EmitFusedConvPoolForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
+        FusedBanner(w, conv, pool, "Forward");
+        w.OpenBrace($"private void {conv.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        ConvConstants(w, conv);
+        w.Line($"const int PooledImageSize = {pool.Output.Size}; // {pool.Output.Height} * {pool.Output.Width} * {pool.Output.Channels}");
+        ConvParameterSpans(w, conv);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
+        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's {conv.Name} output");
+        w.Line($"{S} pooled = {buffers.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
+        w.Line($"global::System.Span<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
+        ConvPathChoice(w, conv);
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        ConvImageForward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolved");
+        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+            w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved, Filters);");
+        w.Line($"// {pool.Name}: each window's maximum and where it was, which is all backward needs of the convolution's output");
+        w.Line($"{K}.Pooling.MaxForward(convolved, {pool.Identifier}Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize),");
+        w.Line("    argmax.Slice(image * PooledImageSize, PooledImageSize));");
+        w.CloseBrace();
+        w.CloseBrace();
+    }
+
+    /// <summary>
+    /// Backward of a fused Conv2D + MaxPool per image: the pooled gradient goes to each window's winner, times the
+    /// activation's derivative at the winner's value (the pooled output), into a scratch buffer the convolution's
+    /// backward reads while it is still in cache.
+    /// </summary>
+    public static void EmitFusedConvPoolBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
+        FusedBanner(w, conv, pool, "Backward");
+        w.OpenBrace($"private void {conv.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        ConvConstants(w, conv);
+        w.Line($"const int PooledImageSize = {pool.Output.Size};");
+        string? inputGradient = buffers.InputGradient(index);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
+        w.Line($"{Rs} pooled = {buffers.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
+        w.Line($"{Rs} pooledGradient = {buffers.OutputGradient(index + 1)}.AsSpan(0, batch * PooledImageSize);");
+        w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
+        w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
+        ConvGradientSpans(w, conv, inputGradient);
+        ConvPathChoice(w, conv);
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
+        w.Line($"    pooled.Slice(image * PooledImageSize, PooledImageSize), {Names.Activation(conv.Activation)}, convolvedGradient);");
+        ConvImageBackward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolvedGradient",
+            inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)");
+        w.CloseBrace();
+        w.CloseBrace();
+    }
+
+    private static void FusedBanner(SourceWriter w, LayerPlan conv, LayerPlan pool, string pass)
+    {
+        w.Line("/// <summary>");
+        w.Line($"/// {pass} pass of {conv.Name} and {pool.Name}, fused: Keras {Names.KerasCall(conv)}");
+        w.Line($"/// then {Names.KerasCall(pool)}: {Names.Shape(conv.Input)} -> {Names.Shape(conv.Output)} -> {Names.Shape(pool.Output)}.");
+        w.Line("/// </summary>");
+    }
+
+    private static void ConvParameterSpans(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters); // ({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels}) = [PatchSize, Filters]");
+        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Filters);");
+    }
+
+    private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, string? inputGradient)
+    {
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, PatchSize * Filters);");
         w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
-        ActivationBackward(w, layer.Activation);
-        if (inputGradient is not null)
-        {
-            w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters);");
-            w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);");
-            w.Line($"{K}.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);");
-            w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
-        }
+        if (inputGradient is null) return;
+        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters);");
+        w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);");
+        w.Line($"{K}.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);");
+        w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
+    }
+
+    /// <summary>Declares <c>direct</c>: whether the im2col-free kernels run here (shapes allow it and the CPU has them).</summary>
+    private static void ConvPathChoice(SourceWriter w, LayerPlan layer)
+    {
         if (Direct(layer))
+            w.Line($"bool direct = {K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters); // else im2col and a matrix product");
+    }
+
+    /// <summary>One image's convolution (with bias, and ReLU as it is stored), into <paramref name="output"/>.</summary>
+    private static void ConvImageForward(SourceWriter w, LayerPlan layer, string input, string output)
+    {
+        string relu = layer.Activation == ActivationKind.Relu ? "true" : "false";
+        bool direct = Direct(layer);
+        if (direct)
         {
-            w.OpenBrace($"if ({K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters))");
-            w.OpenBrace("for (int image = 0; image < batch; image++)");
-            w.Line($"{Rs} imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]");
-            w.Line($"{K}.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, imageGradient, kernelGradient, Filters);");
-            w.Line($"{K}.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);");
-            if (inputGradient is not null)
-            {
-                w.Line($"{S} imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);");
-                w.Line("imageInputGradient.Clear();");
-                if (layer.Input.Channels % 16 == 0)
-                {
-                    w.Line($"{K}.DirectConvolution.InputGradient(imageGradient, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
-                }
-                else
-                {
-                    w.Line("// Channels are not whole vectors: patch gradients by a matrix product, then scattered back.");
-                    w.Line($"{K}.Gemm.Multiply(Pixels, PatchSize, Filters, imageGradient, Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, {K}.GemmStart.Zero);");
-                    w.Line($"{K}.Convolution.Col2ImAdd(workspace.PatchGradients, {layer.Identifier}Geometry, imageInputGradient);");
-                }
-            }
+            w.OpenBrace("if (direct)");
+            w.Line($"{K}.DirectConvolution.Forward({input}, {layer.Identifier}Geometry, kernel, bias, {output}, Filters, relu: {relu});");
             w.CloseBrace();
-            w.Line("return;");
-            w.CloseBrace();
+            w.OpenBrace("else");
         }
-        w.Line($"{S} patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
-        if (inputGradient is not null) w.Line($"{S} patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);");
-        w.OpenBrace("for (int image = 0; image < batch; image++)");
-        w.Line($"{Rs} imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]");
-        w.Line($"{K}.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, patches);");
-        w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
-        w.Line($"{K}.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, {K}.GemmStart.Accumulate);");
-        w.Line($"{K}.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);");
+        w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
+        w.Line($"// output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias{(relu == "true" ? ", ReLU as it is stored" : "")}");
+        w.Line($"{K}.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,");
+        w.Line($"    {output}, Filters, {K}.GemmStart.Bias, bias, relu: {relu});");
+        if (direct) w.CloseBrace();
+    }
+
+    /// <summary>One image's kernel, bias and (when wanted) input gradients from dz = <paramref name="outputGradient"/>.</summary>
+    private static void ConvImageBackward(SourceWriter w, LayerPlan layer, string input, string outputGradient, string? inputGradient)
+    {
+        w.Line($"{K}.Matrix.AddColumnSums({outputGradient}, Pixels, Filters, biasGradient);");
         if (inputGradient is not null)
         {
-            w.Line("// patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back");
-            w.Line($"{K}.Gemm.Multiply(Pixels, PatchSize, Filters, imageGradient, Filters, 1, transposedKernel, PatchSize, patchGradients, PatchSize, {K}.GemmStart.Zero);");
-            w.Line($"{S} imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);");
+            w.Line($"{S} imageInputGradient = {inputGradient};");
             w.Line("imageInputGradient.Clear();");
-            w.Line($"{K}.Convolution.Col2ImAdd(patchGradients, {layer.Identifier}Geometry, imageInputGradient);");
         }
-        w.CloseBrace();
+        bool direct = Direct(layer);
+        if (direct)
+        {
+            w.OpenBrace("if (direct)");
+            w.Line($"{K}.DirectConvolution.KernelGradient({input}, {layer.Identifier}Geometry, {outputGradient}, kernelGradient, Filters);");
+            if (inputGradient is not null && layer.Input.Channels % 16 == 0)
+                w.Line($"{K}.DirectConvolution.InputGradient({outputGradient}, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
+            else if (inputGradient is not null)
+                ScatteredInputGradient(w, layer, outputGradient);
+            w.CloseBrace();
+            w.OpenBrace("else");
+        }
+        w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
+        w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
+        w.Line($"{K}.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, {outputGradient}, Filters, kernelGradient, Filters, {K}.GemmStart.Accumulate);");
+        if (inputGradient is not null) ScatteredInputGradient(w, layer, outputGradient);
+        if (direct) w.CloseBrace();
+    }
+
+    private static void ScatteredInputGradient(SourceWriter w, LayerPlan layer, string outputGradient)
+    {
+        w.Line("// patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back");
+        w.Line($"{K}.Gemm.Multiply(Pixels, PatchSize, Filters, {outputGradient}, Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, {K}.GemmStart.Zero);");
+        w.Line($"{K}.Convolution.Col2ImAdd(workspace.PatchGradients, {layer.Identifier}Geometry, imageInputGradient);");
     }
 
     private static void PoolConstants(SourceWriter w, LayerPlan layer)

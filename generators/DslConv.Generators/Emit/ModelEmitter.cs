@@ -44,8 +44,15 @@ internal static class ModelEmitter
         Passes(w, plan, buffers);
         for (int i = 0; i < plan.Layers.Count; i++)
         {
-            if (plan.Layers[i].Kind == LayerKind.Flatten) continue;
+            if (plan.Layers[i].Kind == LayerKind.Flatten || buffers.IsFusedPool(i)) continue;
             w.Line();
+            if (buffers.FusedWithNextPool(i))
+            {
+                LayerEmitter.EmitFusedConvPoolForward(w, plan, buffers, i);
+                w.Line();
+                LayerEmitter.EmitFusedConvPoolBackward(w, plan, buffers, i);
+                continue;
+            }
             LayerEmitter.EmitForward(w, plan, buffers, i);
             if (buffers.NeedsBackward(i))
             {
@@ -303,6 +310,10 @@ internal static class ModelEmitter
             LayerPlan layer = plan.Layers[i];
             if (layer.Kind == LayerKind.Flatten)
                 w.Line($"// {layer.Name}: {layer.Input} -> {layer.Output} is a view; (H, W, C) row-major is Keras's flatten order.");
+            else if (buffers.IsFusedPool(i))
+                w.Line($"// {layer.Name} ran inside {plan.Layers[i - 1].Identifier}Forward.");
+            else if (buffers.FusedWithNextPool(i))
+                Timed(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} forward");
             else
                 Timed(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} forward");
         }
@@ -314,7 +325,11 @@ internal static class ModelEmitter
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
         {
             LayerPlan layer = plan.Layers[i];
-            if (buffers.NeedsBackward(i))
+            if (buffers.IsFusedPool(i))
+                w.Line($"// {layer.Name} runs inside {plan.Layers[i - 1].Identifier}Backward.");
+            else if (buffers.FusedWithNextPool(i))
+                Timed(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward");
+            else if (buffers.NeedsBackward(i))
                 Timed(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward");
             else if (layer.Kind != LayerKind.Flatten)
                 w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");

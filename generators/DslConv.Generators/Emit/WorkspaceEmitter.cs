@@ -18,7 +18,7 @@ internal static class WorkspaceEmitter
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten) continue;
+            if (layer.Kind == LayerKind.Flatten || buffers.FusedWithNextPool(i)) continue;
             string shape = Names.Shape(layer.Output);
             w.Line($"/// <summary>{layer.Name} output {shape}.</summary>");
             w.Line($"internal readonly float[] {layer.Identifier}Output;");
@@ -37,6 +37,12 @@ internal static class WorkspaceEmitter
         {
             w.Line($"/// <summary>{plan.Last.Name} pre-softmax values (B, {plan.OutputSize}), for the fused loss.</summary>");
             w.Line("internal readonly float[] Logits;");
+        }
+        if (buffers.ConvolutionScratchSize > 0)
+        {
+            w.Line("/// <summary>One image's output of a convolution fused with its pooling layer, and its gradient.</summary>");
+            w.Line("internal readonly float[] ConvolutionScratch;");
+            w.Line("internal readonly float[] ConvolutionGradientScratch;");
         }
         if (buffers.PatchBufferSize > 0)
         {
@@ -62,12 +68,17 @@ internal static class WorkspaceEmitter
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten) continue;
+            if (layer.Kind == LayerKind.Flatten || buffers.FusedWithNextPool(i)) continue;
             w.Line($"{layer.Identifier}Output = new float[capacity * {layer.Output.Size}];");
             if (buffers.OutputGradient(i) is not null) w.Line($"{layer.Identifier}OutputGradient = new float[capacity * {layer.Output.Size}];");
             if (layer.Kind == LayerKind.MaxPool) w.Line($"{layer.Identifier}Argmax = new int[capacity * {layer.Output.Size}];");
         }
         if (plan.Last.Activation == ActivationKind.Softmax) w.Line($"Logits = new float[capacity * {plan.OutputSize}];");
+        if (buffers.ConvolutionScratchSize > 0)
+        {
+            w.Line($"ConvolutionScratch = new float[{buffers.ConvolutionScratchSize}];");
+            w.Line($"ConvolutionGradientScratch = new float[{buffers.ConvolutionScratchSize}];");
+        }
         if (buffers.PatchBufferSize > 0) w.Line($"Patches = new float[{buffers.PatchBufferSize}];");
         if (buffers.PatchGradientBufferSize > 0) w.Line($"PatchGradients = new float[{buffers.PatchGradientBufferSize}];");
         if (buffers.TransposedKernelSize > 0) w.Line($"TransposedKernel = new float[{buffers.TransposedKernelSize}];");

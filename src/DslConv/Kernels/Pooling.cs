@@ -112,6 +112,41 @@ public static class Pooling
     }
 
     /// <summary>
+    /// Backward through a max pool and the activation before it, for a convolution fused with its pooling: each pooled
+    /// gradient goes to its window's winner, times the activation's derivative there. The derivative is computed from
+    /// the pooled output, which is the winner's activated value (max pooling picks the largest activated value, and
+    /// every activation here is monotonic). Elements that won no window get zero. <paramref name="imageGradient"/> is
+    /// overwritten.
+    /// </summary>
+    public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, ReadOnlySpan<float> pooledOutput,
+        Activation activation, Span<float> imageGradient)
+    {
+        if (argmax.Length < outputGradient.Length || pooledOutput.Length < outputGradient.Length)
+            throw new ArgumentException("Fewer argmax entries or pooled outputs than gradients.", nameof(argmax));
+        imageGradient.Clear();
+        switch (activation)
+        {
+            case Activation.None:
+                for (int i = 0; i < outputGradient.Length; i++) imageGradient[argmax[i]] += outputGradient[i];
+                break;
+            case Activation.Relu:
+                for (int i = 0; i < outputGradient.Length; i++)
+                    imageGradient[argmax[i]] += pooledOutput[i] > 0f ? outputGradient[i] : 0f;
+                break;
+            case Activation.Sigmoid:
+                for (int i = 0; i < outputGradient.Length; i++)
+                    imageGradient[argmax[i]] += outputGradient[i] * pooledOutput[i] * (1f - pooledOutput[i]);
+                break;
+            case Activation.Tanh:
+                for (int i = 0; i < outputGradient.Length; i++)
+                    imageGradient[argmax[i]] += outputGradient[i] * (1f - pooledOutput[i] * pooledOutput[i]);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax cannot precede a pooling layer.");
+        }
+    }
+
+    /// <summary>
     /// Routes each output gradient to the input element that won its window. <paramref name="imageGradient"/> is
     /// overwritten (cleared first); overlapping windows that share a winner add up.
     /// </summary>

@@ -266,16 +266,12 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         long start;
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d forward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d forward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d forward", start);
+        // max_pooling2d ran inside Conv2dForward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Forward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 forward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2d_1Forward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d_1 forward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 + max_pooling2d_1 forward", start);
+        // max_pooling2d_1 ran inside Conv2d_1Forward.
         // flatten: (5, 5, 64) -> (1600) is a view; (H, W, C) row-major is Keras's flatten order.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseForward(workspace, images, batch);
@@ -295,23 +291,19 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseBackward(workspace, images, gradients, batch);
         global::DslConv.Diagnostics.LayerProfiler.Stop("dense backward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2d_1Backward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d_1 backward", start);
+        // max_pooling2d_1 runs inside Conv2d_1Backward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Backward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 backward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d backward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 + max_pooling2d_1 backward", start);
+        // max_pooling2d runs inside Conv2dBackward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d backward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d backward", start);
     }
 
     /// <summary>
-    /// Forward pass of conv2d, Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 28, 28, 1) -> (B, 26, 26, 64).
+    /// Forward pass of conv2d and max_pooling2d, fused: Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 28, 28, 1) -> (B, 26, 26, 64) -> (B, 13, 13, 64).
     /// </summary>
     private void Conv2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
@@ -320,33 +312,36 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         const int Pixels = 676;           // output pixels per image
         const int PatchSize = 9;          // 3 * 3 * 1 taps per pixel
         const int Filters = 64;
-        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        const int PooledImageSize = 10816; // 13 * 13 * 64
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, PatchSize * Filters); // (3, 3, 1, 64) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
-        global::System.Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters))
-        {
-            // No padding and whole vectors of filters: convolve in place, without a patch matrix.
-            for (int image = 0; image < batch; image++)
-            {
-                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias,
-                    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: true);
-            }
-            return;
-        }
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d output
+        global::System.Span<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
+        bool direct = global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
-            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            if (direct)
+            {
+                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias, convolved, Filters, relu: true);
+            }
+            else
+            {
+                global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
+                // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+                global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
+                    convolved, Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            }
+            // max_pooling2d: each window's maximum and where it was, which is all backward needs of the convolution's output
+            global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2dGeometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
+                argmax.Slice(image * PooledImageSize, PooledImageSize));
         }
     }
 
     /// <summary>
-    /// Backward pass of conv2d, Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 28, 28, 1) -> (B, 26, 26, 64).
+    /// Backward pass of conv2d and max_pooling2d, fused: Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 28, 28, 1) -> (B, 26, 26, 64) -> (B, 13, 13, 64).
     /// </summary>
     private void Conv2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
@@ -355,74 +350,36 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         const int Pixels = 676;           // output pixels per image
         const int PatchSize = 9;          // 3 * 3 * 1 taps per pixel
         const int Filters = 64;
+        const int PooledImageSize = 10816;
         global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
-        global::System.ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        global::System.ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        // dz = dy · relu'(z), written in terms of the outputs y, in place
-        global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
-        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters))
+        bool direct = global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters); // else im2col and a matrix product
+        for (int image = 0; image < batch; image++)
         {
-            for (int image = 0; image < batch; image++)
+            global::DslConv.Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
+                pooled.Slice(image * PooledImageSize, PooledImageSize), global::DslConv.Activation.Relu, convolvedGradient);
+            global::DslConv.Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
+            if (direct)
             {
-                global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, imageGradient, kernelGradient, Filters);
-                global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
+                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, convolvedGradient, kernelGradient, Filters);
             }
-            return;
-        }
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
-        for (int image = 0; image < batch; image++)
-        {
-            global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
-            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
-            global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
+            else
+            {
+                global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
+                // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+                global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
+            }
         }
     }
 
     /// <summary>
-    /// Forward pass of max_pooling2d, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 26, 26, 64) -> (B, 13, 13, 64).
-    /// </summary>
-    private void MaxPooling2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
-    {
-        const int InputImageSize = 43264;   // 26 * 26 * 64
-        const int OutputImageSize = 10816; // 13 * 13 * 64
-        global::System.ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
-        global::System.Span<float> output = workspace.MaxPooling2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            global::DslConv.Kernels.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), MaxPooling2dGeometry,
-                output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));
-        }
-    }
-
-    /// <summary>
-    /// Backward pass of max_pooling2d, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 26, 26, 64) -> (B, 13, 13, 64).
-    /// </summary>
-    private void MaxPooling2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
-    {
-        const int InputImageSize = 43264;   // 26 * 26 * 64
-        const int OutputImageSize = 10816; // 13 * 13 * 64
-        global::System.ReadOnlySpan<float> outputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            // each window's gradient goes to the element that won it in the forward pass
-            global::DslConv.Kernels.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),
-                argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));
-        }
-    }
-
-    /// <summary>
-    /// Forward pass of conv2d_1, Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 13, 13, 64) -> (B, 11, 11, 64).
+    /// Forward pass of conv2d_1 and max_pooling2d_1, fused: Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 13, 13, 64) -> (B, 11, 11, 64) -> (B, 5, 5, 64).
     /// </summary>
     private void Conv2d_1Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
@@ -431,33 +388,36 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         const int Pixels = 121;           // output pixels per image
         const int PatchSize = 576;          // 3 * 3 * 64 taps per pixel
         const int Filters = 64;
-        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
+        const int PooledImageSize = 1600; // 5 * 5 * 64
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters); // (3, 3, 64, 64) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
-        global::System.Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters))
-        {
-            // No padding and whole vectors of filters: convolve in place, without a patch matrix.
-            for (int image = 0; image < batch; image++)
-            {
-                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias,
-                    output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: true);
-            }
-            return;
-        }
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d_1 output
+        global::System.Span<float> pooled = workspace.MaxPooling2d_1Output.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * PooledImageSize);
+        bool direct = global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, patches);
-            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            if (direct)
+            {
+                global::DslConv.Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true);
+            }
+            else
+            {
+                global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
+                // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+                global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
+                    convolved, Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            }
+            // max_pooling2d_1: each window's maximum and where it was, which is all backward needs of the convolution's output
+            global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2d_1Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
+                argmax.Slice(image * PooledImageSize, PooledImageSize));
         }
     }
 
     /// <summary>
-    /// Backward pass of conv2d_1, Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 13, 13, 64) -> (B, 11, 11, 64).
+    /// Backward pass of conv2d_1 and max_pooling2d_1, fused: Keras Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 13, 13, 64) -> (B, 11, 11, 64) -> (B, 5, 5, 64).
     /// </summary>
     private void Conv2d_1Backward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
@@ -466,81 +426,40 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         const int Pixels = 121;           // output pixels per image
         const int PatchSize = 576;          // 3 * 3 * 64 taps per pixel
         const int Filters = 64;
+        const int PooledImageSize = 1600;
         global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
-        global::System.ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
+        global::System.ReadOnlySpan<float> pooled = workspace.MaxPooling2d_1Output.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2d_1OutputGradient.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
-        // dz = dy · relu'(z), written in terms of the outputs y, in place
-        global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);
         global::DslConv.Kernels.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);
         global::System.Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        if (global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters))
-        {
-            for (int image = 0; image < batch; image++)
-            {
-                global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, imageGradient, kernelGradient, Filters);
-                global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
-                global::System.Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-                imageInputGradient.Clear();
-                global::DslConv.Kernels.DirectConvolution.InputGradient(imageGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters);
-            }
-            return;
-        }
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
-        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
+        bool direct = global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
-            global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, patches);
-            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
-            global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
-            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, imageGradient, Filters, 1, transposedKernel, PatchSize, patchGradients, PatchSize, global::DslConv.Kernels.GemmStart.Zero);
+            global::DslConv.Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
+                pooled.Slice(image * PooledImageSize, PooledImageSize), global::DslConv.Activation.Relu, convolvedGradient);
+            global::DslConv.Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
             global::System.Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
             imageInputGradient.Clear();
-            global::DslConv.Kernels.Convolution.Col2ImAdd(patchGradients, Conv2d_1Geometry, imageInputGradient);
-        }
-    }
-
-    /// <summary>
-    /// Forward pass of max_pooling2d_1, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 11, 11, 64) -> (B, 5, 5, 64).
-    /// </summary>
-    private void MaxPooling2d_1Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
-    {
-        const int InputImageSize = 7744;   // 11 * 11 * 64
-        const int OutputImageSize = 1600; // 5 * 5 * 64
-        global::System.ReadOnlySpan<float> input = workspace.Conv2d_1Output.AsSpan(0, batch * InputImageSize);
-        global::System.Span<float> output = workspace.MaxPooling2d_1Output.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * OutputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            global::DslConv.Kernels.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), MaxPooling2d_1Geometry,
-                output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));
-        }
-    }
-
-    /// <summary>
-    /// Backward pass of max_pooling2d_1, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 11, 11, 64) -> (B, 5, 5, 64).
-    /// </summary>
-    private void MaxPooling2d_1Backward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
-    {
-        const int InputImageSize = 7744;   // 11 * 11 * 64
-        const int OutputImageSize = 1600; // 5 * 5 * 64
-        global::System.ReadOnlySpan<float> outputGradient = workspace.MaxPooling2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
-        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> inputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * InputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            // each window's gradient goes to the element that won it in the forward pass
-            global::DslConv.Kernels.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),
-                argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));
+            if (direct)
+            {
+                global::DslConv.Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters);
+                global::DslConv.Kernels.DirectConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters);
+            }
+            else
+            {
+                global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
+                // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+                global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
+                // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
+                global::DslConv.Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, convolvedGradient, Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, global::DslConv.Kernels.GemmStart.Zero);
+                global::DslConv.Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            }
         }
     }
 
@@ -639,20 +558,12 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         /// <summary>Largest batch these buffers hold.</summary>
         public int Capacity { get; }
 
-        /// <summary>conv2d output (B, 26, 26, 64).</summary>
-        internal readonly float[] Conv2dOutput;
-        /// <summary>dL/d(conv2d output) (B, 26, 26, 64).</summary>
-        internal readonly float[] Conv2dOutputGradient;
         /// <summary>max_pooling2d output (B, 13, 13, 64).</summary>
         internal readonly float[] MaxPooling2dOutput;
         /// <summary>dL/d(max_pooling2d output) (B, 13, 13, 64).</summary>
         internal readonly float[] MaxPooling2dOutputGradient;
         /// <summary>max_pooling2d: per output element, the winning element's index within its input image.</summary>
         internal readonly int[] MaxPooling2dArgmax;
-        /// <summary>conv2d_1 output (B, 11, 11, 64).</summary>
-        internal readonly float[] Conv2d_1Output;
-        /// <summary>dL/d(conv2d_1 output) (B, 11, 11, 64).</summary>
-        internal readonly float[] Conv2d_1OutputGradient;
         /// <summary>max_pooling2d_1 output (B, 5, 5, 64).</summary>
         internal readonly float[] MaxPooling2d_1Output;
         /// <summary>dL/d(max_pooling2d_1 output) (B, 5, 5, 64).</summary>
@@ -669,6 +580,9 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         internal readonly float[] Dense_1OutputGradient;
         /// <summary>dense_1 pre-softmax values (B, 10), for the fused loss.</summary>
         internal readonly float[] Logits;
+        /// <summary>One image's output of a convolution fused with its pooling layer, and its gradient.</summary>
+        internal readonly float[] ConvolutionScratch;
+        internal readonly float[] ConvolutionGradientScratch;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
         /// <summary>Gradients of one image's im2col rows.</summary>
@@ -681,13 +595,9 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         {
             if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be at least 1.");
             Capacity = capacity;
-            Conv2dOutput = new float[capacity * 43264];
-            Conv2dOutputGradient = new float[capacity * 43264];
             MaxPooling2dOutput = new float[capacity * 10816];
             MaxPooling2dOutputGradient = new float[capacity * 10816];
             MaxPooling2dArgmax = new int[capacity * 10816];
-            Conv2d_1Output = new float[capacity * 7744];
-            Conv2d_1OutputGradient = new float[capacity * 7744];
             MaxPooling2d_1Output = new float[capacity * 1600];
             MaxPooling2d_1OutputGradient = new float[capacity * 1600];
             MaxPooling2d_1Argmax = new int[capacity * 1600];
@@ -696,6 +606,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             Dense_1Output = new float[capacity * 10];
             Dense_1OutputGradient = new float[capacity * 10];
             Logits = new float[capacity * 10];
+            ConvolutionScratch = new float[43264];
+            ConvolutionGradientScratch = new float[43264];
             Patches = new float[69696];
             PatchGradients = new float[69696];
             TransposedKernel = new float[204800];

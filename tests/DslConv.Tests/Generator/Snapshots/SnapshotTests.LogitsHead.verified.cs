@@ -243,10 +243,8 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         long start;
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d forward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d forward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d forward", start);
+        // max_pooling2d ran inside Conv2dForward.
         // flatten: (4, 4, 6) -> (96) is a view; (H, W, C) row-major is Keras's flatten order.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseForward(workspace, images, batch);
@@ -266,17 +264,15 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         DenseBackward(workspace, images, gradients, batch);
         global::DslConv.Diagnostics.LayerProfiler.Stop("dense backward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d backward", start);
+        // max_pooling2d runs inside Conv2dBackward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d backward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d backward", start);
     }
 
     /// <summary>
-    /// Forward pass of conv2d, Keras Conv2D(6, (5, 5), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 12, 12, 2) -> (B, 8, 8, 6).
+    /// Forward pass of conv2d and max_pooling2d, fused: Keras Conv2D(6, (5, 5), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 12, 12, 2) -> (B, 8, 8, 6) -> (B, 4, 4, 6).
     /// </summary>
     private void Conv2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
@@ -285,23 +281,28 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         const int Pixels = 64;           // output pixels per image
         const int PatchSize = 50;          // 5 * 5 * 2 taps per pixel
         const int Filters = 6;
-        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        const int PooledImageSize = 96; // 4 * 4 * 6
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, PatchSize * Filters); // (5, 5, 2, 6) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
-        global::System.Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d output
+        global::System.Span<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         for (int image = 0; image < batch; image++)
         {
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
+                convolved, Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+            // max_pooling2d: each window's maximum and where it was, which is all backward needs of the convolution's output
+            global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2dGeometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
+                argmax.Slice(image * PooledImageSize, PooledImageSize));
         }
     }
 
     /// <summary>
-    /// Backward pass of conv2d, Keras Conv2D(6, (5, 5), strides=(1, 1), padding="valid", activation="relu"):
-    /// (B, 12, 12, 2) -> (B, 8, 8, 6).
+    /// Backward pass of conv2d and max_pooling2d, fused: Keras Conv2D(6, (5, 5), strides=(1, 1), padding="valid", activation="relu")
+    /// then MaxPooling2D((2, 2), strides=(2, 2)): (B, 12, 12, 2) -> (B, 8, 8, 6) -> (B, 4, 4, 6).
     /// </summary>
     private void Conv2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
@@ -310,58 +311,22 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         const int Pixels = 64;           // output pixels per image
         const int PatchSize = 50;          // 5 * 5 * 2 taps per pixel
         const int Filters = 6;
+        const int PooledImageSize = 96;
         global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
-        global::System.ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        global::System.ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        // dz = dy · relu'(z), written in terms of the outputs y, in place
-        global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Relu, output, outputGradient);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
-            global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
+            global::DslConv.Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
+                pooled.Slice(image * PooledImageSize, PooledImageSize), global::DslConv.Activation.Relu, convolvedGradient);
+            global::DslConv.Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
-            global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
-        }
-    }
-
-    /// <summary>
-    /// Forward pass of max_pooling2d, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 8, 8, 6) -> (B, 4, 4, 6).
-    /// </summary>
-    private void MaxPooling2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
-    {
-        const int InputImageSize = 384;   // 8 * 8 * 6
-        const int OutputImageSize = 96; // 4 * 4 * 6
-        global::System.ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
-        global::System.Span<float> output = workspace.MaxPooling2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            global::DslConv.Kernels.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), MaxPooling2dGeometry,
-                output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));
-        }
-    }
-
-    /// <summary>
-    /// Backward pass of max_pooling2d, Keras MaxPooling2D((2, 2), strides=(2, 2)):
-    /// (B, 8, 8, 6) -> (B, 4, 4, 6).
-    /// </summary>
-    private void MaxPooling2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
-    {
-        const int InputImageSize = 384;   // 8 * 8 * 6
-        const int OutputImageSize = 96; // 4 * 4 * 6
-        global::System.ReadOnlySpan<float> outputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            // each window's gradient goes to the element that won it in the forward pass
-            global::DslConv.Kernels.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),
-                argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));
+            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
         }
     }
 
@@ -456,10 +421,6 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         /// <summary>Largest batch these buffers hold.</summary>
         public int Capacity { get; }
 
-        /// <summary>conv2d output (B, 8, 8, 6).</summary>
-        internal readonly float[] Conv2dOutput;
-        /// <summary>dL/d(conv2d output) (B, 8, 8, 6).</summary>
-        internal readonly float[] Conv2dOutputGradient;
         /// <summary>max_pooling2d output (B, 4, 4, 6).</summary>
         internal readonly float[] MaxPooling2dOutput;
         /// <summary>dL/d(max_pooling2d output) (B, 4, 4, 6).</summary>
@@ -474,6 +435,9 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         internal readonly float[] Dense_1Output;
         /// <summary>dL/d(dense_1 output) (B, 4).</summary>
         internal readonly float[] Dense_1OutputGradient;
+        /// <summary>One image's output of a convolution fused with its pooling layer, and its gradient.</summary>
+        internal readonly float[] ConvolutionScratch;
+        internal readonly float[] ConvolutionGradientScratch;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
         /// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>
@@ -484,8 +448,6 @@ partial class LogitsNet : global::DslConv.Models.INetwork
         {
             if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be at least 1.");
             Capacity = capacity;
-            Conv2dOutput = new float[capacity * 384];
-            Conv2dOutputGradient = new float[capacity * 384];
             MaxPooling2dOutput = new float[capacity * 96];
             MaxPooling2dOutputGradient = new float[capacity * 96];
             MaxPooling2dArgmax = new int[capacity * 96];
@@ -493,6 +455,8 @@ partial class LogitsNet : global::DslConv.Models.INetwork
             DenseOutputGradient = new float[capacity * 32];
             Dense_1Output = new float[capacity * 4];
             Dense_1OutputGradient = new float[capacity * 4];
+            ConvolutionScratch = new float[384];
+            ConvolutionGradientScratch = new float[384];
             Patches = new float[3200];
             TransposedKernel = new float[3072];
         }

@@ -247,10 +247,8 @@ partial class StridedNet : global::DslConv.Models.INetwork
         long start;
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d forward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dForward(workspace, images, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d forward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d forward", start);
+        // max_pooling2d ran inside Conv2dForward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Forward(workspace, images, batch);
         global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 forward", start);
@@ -270,17 +268,15 @@ partial class StridedNet : global::DslConv.Models.INetwork
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2d_1Backward(workspace, images, gradients, batch);
         global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d_1 backward", start);
-        start = global::DslConv.Diagnostics.LayerProfiler.Start();
-        MaxPooling2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("max_pooling2d backward", start);
+        // max_pooling2d runs inside Conv2dBackward.
         start = global::DslConv.Diagnostics.LayerProfiler.Start();
         Conv2dBackward(workspace, images, gradients, batch);
-        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d backward", start);
+        global::DslConv.Diagnostics.LayerProfiler.Stop("conv2d + max_pooling2d backward", start);
     }
 
     /// <summary>
-    /// Forward pass of conv2d, Keras Conv2D(8, (4, 4), strides=(2, 2), padding="same", activation="tanh"):
-    /// (B, 15, 13, 3) -> (B, 8, 7, 8).
+    /// Forward pass of conv2d and max_pooling2d, fused: Keras Conv2D(8, (4, 4), strides=(2, 2), padding="same", activation="tanh")
+    /// then MaxPooling2D((3, 3), strides=(2, 2)): (B, 15, 13, 3) -> (B, 8, 7, 8) -> (B, 3, 3, 8).
     /// </summary>
     private void Conv2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
@@ -289,24 +285,29 @@ partial class StridedNet : global::DslConv.Models.INetwork
         const int Pixels = 56;           // output pixels per image
         const int PatchSize = 48;          // 4 * 4 * 3 taps per pixel
         const int Filters = 8;
-        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        const int PooledImageSize = 72; // 3 * 3 * 8
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, PatchSize * Filters); // (4, 4, 3, 8) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
-        global::System.Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+        global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d output
+        global::System.Span<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         for (int image = 0; image < batch; image++)
         {
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: false);
+            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
+                convolved, Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: false);
+            global::DslConv.Kernels.Activations.Forward(global::DslConv.Activation.Tanh, convolved, Filters);
+            // max_pooling2d: each window's maximum and where it was, which is all backward needs of the convolution's output
+            global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2dGeometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
+                argmax.Slice(image * PooledImageSize, PooledImageSize));
         }
-        global::DslConv.Kernels.Activations.Forward(global::DslConv.Activation.Tanh, output, Filters);
     }
 
     /// <summary>
-    /// Backward pass of conv2d, Keras Conv2D(8, (4, 4), strides=(2, 2), padding="same", activation="tanh"):
-    /// (B, 15, 13, 3) -> (B, 8, 7, 8).
+    /// Backward pass of conv2d and max_pooling2d, fused: Keras Conv2D(8, (4, 4), strides=(2, 2), padding="same", activation="tanh")
+    /// then MaxPooling2D((3, 3), strides=(2, 2)): (B, 15, 13, 3) -> (B, 8, 7, 8) -> (B, 3, 3, 8).
     /// </summary>
     private void Conv2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
@@ -315,58 +316,22 @@ partial class StridedNet : global::DslConv.Models.INetwork
         const int Pixels = 56;           // output pixels per image
         const int PatchSize = 48;          // 4 * 4 * 3 taps per pixel
         const int Filters = 8;
+        const int PooledImageSize = 72;
         global::System.ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
-        global::System.ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        global::System.ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
+        global::System.Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         global::System.Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         global::System.Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        // dz = dy · tanh'(z), written in terms of the outputs y, in place
-        global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Tanh, output, outputGradient);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
-            global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, patches);
+            global::DslConv.Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
+                pooled.Slice(image * PooledImageSize, PooledImageSize), global::DslConv.Activation.Tanh, convolvedGradient);
+            global::DslConv.Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
-            global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
-        }
-    }
-
-    /// <summary>
-    /// Forward pass of max_pooling2d, Keras MaxPooling2D((3, 3), strides=(2, 2)):
-    /// (B, 8, 7, 8) -> (B, 3, 3, 8).
-    /// </summary>
-    private void MaxPooling2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
-    {
-        const int InputImageSize = 448;   // 8 * 7 * 8
-        const int OutputImageSize = 72; // 3 * 3 * 8
-        global::System.ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
-        global::System.Span<float> output = workspace.MaxPooling2dOutput.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            global::DslConv.Kernels.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), MaxPooling2dGeometry,
-                output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));
-        }
-    }
-
-    /// <summary>
-    /// Backward pass of max_pooling2d, Keras MaxPooling2D((3, 3), strides=(2, 2)):
-    /// (B, 8, 7, 8) -> (B, 3, 3, 8).
-    /// </summary>
-    private void MaxPooling2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
-    {
-        const int InputImageSize = 448;   // 8 * 7 * 8
-        const int OutputImageSize = 72; // 3 * 3 * 8
-        global::System.ReadOnlySpan<float> outputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        global::System.ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        for (int image = 0; image < batch; image++)
-        {
-            // each window's gradient goes to the element that won it in the forward pass
-            global::DslConv.Kernels.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),
-                argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));
+            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
         }
     }
 
@@ -381,16 +346,15 @@ partial class StridedNet : global::DslConv.Models.INetwork
         const int Pixels = 9;           // output pixels per image
         const int PatchSize = 24;          // 3 * 1 * 8 taps per pixel
         const int Filters = 16;
-        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters); // (3, 1, 8, 16) = [PatchSize, Filters]
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
+        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
         global::System.Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, patches);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, patches, PatchSize, 1, kernel, Filters,
+            global::DslConv.Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
                 output.Slice(image * OutputImageSize, OutputImageSize), Filters, global::DslConv.Kernels.GemmStart.Bias, bias, relu: false);
         }
         global::DslConv.Kernels.Activations.Forward(global::DslConv.Activation.Sigmoid, output, Filters);
@@ -410,28 +374,25 @@ partial class StridedNet : global::DslConv.Models.INetwork
         global::System.ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
         global::System.ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         global::System.Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
-        global::System.Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
-        global::System.Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         // dz = dy · sigmoid'(z), written in terms of the outputs y, in place
         global::DslConv.Kernels.Activations.Backward(global::DslConv.Activation.Sigmoid, output, outputGradient);
+        global::System.Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
+        global::System.Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters);
         global::System.Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);
         global::DslConv.Kernels.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);
         global::System.Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        global::System.Span<float> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
-        global::System.Span<float> patchGradients = workspace.PatchGradients.AsSpan(0, Pixels * PatchSize);
         for (int image = 0; image < batch; image++)
         {
-            global::System.ReadOnlySpan<float> imageGradient = outputGradient.Slice(image * OutputImageSize, OutputImageSize); // dz [Pixels, Filters]
-            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, patches);
-            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, patches, 1, PatchSize, imageGradient, Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
-            global::DslConv.Kernels.Matrix.AddColumnSums(imageGradient, Pixels, Filters, biasGradient);
-            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-            global::DslConv.Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, imageGradient, Filters, 1, transposedKernel, PatchSize, patchGradients, PatchSize, global::DslConv.Kernels.GemmStart.Zero);
+            global::DslConv.Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
             global::System.Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
             imageInputGradient.Clear();
-            global::DslConv.Kernels.Convolution.Col2ImAdd(patchGradients, Conv2d_1Geometry, imageInputGradient);
+            global::DslConv.Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
+            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            global::DslConv.Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, global::DslConv.Kernels.GemmStart.Accumulate);
+            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
+            global::DslConv.Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, global::DslConv.Kernels.GemmStart.Zero);
+            global::DslConv.Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
         }
     }
 
@@ -488,10 +449,6 @@ partial class StridedNet : global::DslConv.Models.INetwork
         /// <summary>Largest batch these buffers hold.</summary>
         public int Capacity { get; }
 
-        /// <summary>conv2d output (B, 8, 7, 8).</summary>
-        internal readonly float[] Conv2dOutput;
-        /// <summary>dL/d(conv2d output) (B, 8, 7, 8).</summary>
-        internal readonly float[] Conv2dOutputGradient;
         /// <summary>max_pooling2d output (B, 3, 3, 8).</summary>
         internal readonly float[] MaxPooling2dOutput;
         /// <summary>dL/d(max_pooling2d output) (B, 3, 3, 8).</summary>
@@ -508,6 +465,9 @@ partial class StridedNet : global::DslConv.Models.INetwork
         internal readonly float[] DenseOutputGradient;
         /// <summary>dense pre-softmax values (B, 10), for the fused loss.</summary>
         internal readonly float[] Logits;
+        /// <summary>One image's output of a convolution fused with its pooling layer, and its gradient.</summary>
+        internal readonly float[] ConvolutionScratch;
+        internal readonly float[] ConvolutionGradientScratch;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
         /// <summary>Gradients of one image's im2col rows.</summary>
@@ -520,8 +480,6 @@ partial class StridedNet : global::DslConv.Models.INetwork
         {
             if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be at least 1.");
             Capacity = capacity;
-            Conv2dOutput = new float[capacity * 448];
-            Conv2dOutputGradient = new float[capacity * 448];
             MaxPooling2dOutput = new float[capacity * 72];
             MaxPooling2dOutputGradient = new float[capacity * 72];
             MaxPooling2dArgmax = new int[capacity * 72];
@@ -530,6 +488,8 @@ partial class StridedNet : global::DslConv.Models.INetwork
             DenseOutput = new float[capacity * 10];
             DenseOutputGradient = new float[capacity * 10];
             Logits = new float[capacity * 10];
+            ConvolutionScratch = new float[448];
+            ConvolutionGradientScratch = new float[448];
             Patches = new float[2688];
             PatchGradients = new float[216];
             TransposedKernel = new float[1440];

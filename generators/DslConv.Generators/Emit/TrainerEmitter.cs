@@ -57,12 +57,13 @@ internal static class TrainerEmitter
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads.");
         w.Line("float loss = _splitter is null");
         w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
-        w.Line("    : _splitter.ComputeGradients(images, labels, _gradients, out correct);");
+        w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
         w.Line("if (!float.IsFinite(loss))");
         w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
-        w.Line("Optimizer.Step(_model._parameters, _gradients);");
+        w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
         w.Line("return loss;");
         w.CloseBrace();
         w.Line();

@@ -23,7 +23,7 @@ public interface IBatchWorkers
 /// </summary>
 public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 {
-    private enum Job { Gradients, Evaluate, Predict, Reduce }
+    private enum Job { Gradients, Evaluate, Predict, Reduce, ReduceAndStep }
 
     private readonly WorkerPool _pool;
     private readonly IBatchWorkers _workers;
@@ -38,6 +38,8 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private float* _images;
     private int* _labels;
     private float* _output;
+    private float* _parameters;
+    private DslConv.Training.Optimizer? _optimizer;
     private int _count, _outputLength;
 
     public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers)
@@ -83,6 +85,52 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             _pool.Run(this);
             _output = null;
         }
+        return CombineLoss(count, out correct);
+    }
+
+    /// <summary>
+    /// A whole training step: gradients of the shares in parallel, then, if the loss is finite, the reduction and the
+    /// optimizer's update together per parameter range (each range's gradients are still in cache when they are used).
+    /// A non-finite loss returns before anything is updated.
+    /// </summary>
+    public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, Span<float> parameters,
+        DslConv.Training.Optimizer optimizer, out int correct)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (parameters.Length != gradients.Length) throw new ArgumentException("Parameters and gradients differ in length.", nameof(parameters));
+        int count = labels.Length;
+        float loss;
+        fixed (float* imagePointer = images)
+        fixed (int* labelPointer = labels)
+        fixed (float* gradientPointer = gradients)
+        fixed (float* parameterPointer = parameters)
+        {
+            Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
+            _pool.Run(this);
+            loss = CombineLoss(count, out correct);
+            if (!float.IsFinite(loss)) return loss;
+            optimizer.BeginStep();
+            _output = gradientPointer;
+            _outputLength = gradients.Length;
+            _parameters = parameterPointer;
+            _optimizer = optimizer;
+            _job = Job.ReduceAndStep;
+            try
+            {
+                _pool.Run(this);
+            }
+            finally
+            {
+                _output = null;
+                _parameters = null;
+                _optimizer = null;
+            }
+        }
+        return loss;
+    }
+
+    private float CombineLoss(int count, out int correct)
+    {
         double loss = 0;
         correct = 0;
         for (int w = 0; w < Workers; w++)
@@ -135,9 +183,14 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     void IWorkerJob.Execute(int worker)
     {
-        if (_job == Job.Reduce)
+        if (_job is Job.Reduce or Job.ReduceAndStep)
         {
             Reduce(worker);
+            if (_job == Job.ReduceAndStep)
+            {
+                var (rangeStart, rangeLength) = Share(_outputLength, Workers, worker);
+                _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
+            }
             return;
         }
         var (start, count) = Share(_count, Workers, worker);

@@ -10,8 +10,9 @@ namespace DslConv.Training;
 public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
     : Optimizer
 {
-    private float[] _m = [];
-    private float[] _v = [];
+    private float[]? _m;
+    private float[]? _v;
+    private float _alpha;
 
     public float LearningRate { get; set; } = learningRate;
     public float Beta1 { get; } = beta1;
@@ -24,22 +25,31 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     /// <summary>Second-moment estimates, same layout as the parameters.</summary>
     public ReadOnlySpan<float> SecondMoments => _v;
 
+    protected override int PreparedCount => _m?.Length ?? -1;
+
     public override void Prepare(int parameterCount)
     {
-        if (_m.Length == parameterCount) return;
+        if (_m?.Length == parameterCount) return;
         _m = new float[parameterCount];
         _v = new float[parameterCount];
         Iterations = 0;
     }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public override void BeginStep()
     {
-        CheckLengths(_m.Length, parameters, gradients);
+        if (_m is null) throw new InvalidOperationException("Call Prepare before stepping.");
         Iterations++;
         double t = Iterations;
-        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        float oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2;
-        Span<float> m = _m, v = _v;
+        _alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+    }
+
+    public override void StepRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    {
+        CheckLengths(PreparedCount, allParameters, allGradients);
+        Span<float> parameters = allParameters.Slice(start, length);
+        ReadOnlySpan<float> gradients = allGradients.Slice(start, length);
+        Span<float> m = _m.AsSpan(start, length), v = _v.AsSpan(start, length);
+        float alpha = _alpha, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2;
 
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

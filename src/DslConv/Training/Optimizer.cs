@@ -2,7 +2,9 @@ namespace DslConv.Training;
 
 /// <summary>
 /// A first-order optimizer over one flat parameter vector. A trainer calls <see cref="Prepare"/> once with the
-/// parameter count (the only allocation), then <see cref="Step"/> once per batch.
+/// parameter count (the only allocation), then <see cref="Step"/> once per batch. A step can also be split over threads:
+/// <see cref="BeginStep"/> once, then <see cref="StepRange"/> on disjoint ranges that together cover the vector; the
+/// result is the same as <see cref="Step"/> bit for bit, since every parameter's update depends only on its own state.
 /// </summary>
 public abstract class Optimizer
 {
@@ -13,7 +15,21 @@ public abstract class Optimizer
     public abstract void Prepare(int parameterCount);
 
     /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradients"/> (same layout).</summary>
-    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        CheckLengths(PreparedCount, parameters, gradients);
+        BeginStep();
+        StepRange(parameters, gradients, 0, parameters.Length);
+    }
+
+    /// <summary>Counts the step and works out the per-step constants; call before <see cref="StepRange"/>.</summary>
+    public abstract void BeginStep();
+
+    /// <summary>Updates parameters [start, start + length) of the current step. Ranges may run on different threads.</summary>
+    public abstract void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
+
+    /// <summary>The count given to <see cref="Prepare"/>, or -1 before it.</summary>
+    protected abstract int PreparedCount { get; }
 
     protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
     {

@@ -15,6 +15,8 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
     public bool Nesterov { get; } = nesterov;
 
+    protected override int PreparedCount => _prepared;
+
     public override void Prepare(int parameterCount)
     {
         if (_prepared == parameterCount) return;
@@ -23,17 +25,24 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         Iterations = 0;
     }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public override void BeginStep()
     {
-        CheckLengths(_prepared, parameters, gradients);
+        if (_prepared < 0) throw new InvalidOperationException("Call Prepare before stepping.");
         Iterations++;
+    }
+
+    public override void StepRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    {
+        CheckLengths(_prepared, allParameters, allGradients);
+        Span<float> parameters = allParameters.Slice(start, length);
+        ReadOnlySpan<float> gradients = allGradients.Slice(start, length);
         float lr = LearningRate;
         if (Momentum == 0f)
         {
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);
             return;
         }
-        Span<float> velocity = _velocity;
+        Span<float> velocity = _velocity.AsSpan(start, length);
         for (int i = 0; i < parameters.Length; i++)
         {
             velocity[i] = Momentum * velocity[i] - lr * gradients[i];

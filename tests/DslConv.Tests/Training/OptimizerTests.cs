@@ -75,6 +75,31 @@ public sealed class OptimizerTests
                 $"parameter {i}: {parameters[i]} vs {reference[i]}");
     }
 
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd")]
+    [InlineData("momentum")]
+    public void RangesOfAStepEqualTheWholeStepBitForBit(string kind)
+    {
+        Optimizer Create() => kind switch { "adam" => new Adam(), "sgd" => new Sgd(0.1f), _ => new Sgd(0.1f, 0.9f, nesterov: true) };
+        const int length = 1001;
+        var random = new Random(4);
+        float[] whole = RandomVector(random, length), split = (float[])whole.Clone();
+        Optimizer a = Create(), b = Create();
+        a.Prepare(length);
+        b.Prepare(length);
+        for (int step = 0; step < 5; step++)
+        {
+            float[] gradients = RandomVector(random, length);
+            a.Step(whole, gradients);
+            b.BeginStep();
+            b.StepRange(split, gradients, 500, 501); // out of order, uneven
+            b.StepRange(split, gradients, 0, 500);
+        }
+        Assert.Equal(whole, split);
+        Assert.Equal(a.Iterations, b.Iterations);
+    }
+
     [Fact]
     public void StepBeforePrepareOrWithWrongLengthsIsAClearError()
     {

@@ -67,6 +67,19 @@ public sealed class ThreadingTests
     }
 
     [Fact]
+    public void NanLossWithWorkersAppliesNoUpdate()
+    {
+        var model = new FashionCnn(2);
+        float[] initial = model.Parameters.ToArray();
+        using var trainer = new FashionCnn.Trainer(model, batchSize: 8, threads: 2);
+        var (images, labels) = Batch(8, 8);
+        images[7 * FashionCnn.InputSize + 100] = float.NaN; // in the second worker's share
+        Assert.Throws<TrainingDivergedException>(() => trainer.TrainStep(images, labels));
+        Assert.Equal(initial, model.Parameters.ToArray());
+        Assert.Equal(0, trainer.Optimizer.Iterations);
+    }
+
+    [Fact]
     public void ExceptionsInWorkersReachTheCaller()
     {
         using var trainer = new FashionCnn.Trainer(new FashionCnn(1), batchSize: 4, threads: 2);

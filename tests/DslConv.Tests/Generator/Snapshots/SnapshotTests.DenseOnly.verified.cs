@@ -428,12 +428,13 @@ partial class FashionDnn : global::DslConv.Models.INetwork
         public float TrainStep(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
+            // With workers, the gradient reduction and the update run per parameter range on all threads.
             float loss = _splitter is null
                 ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
-                : _splitter.ComputeGradients(images, labels, _gradients, out correct);
+                : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
             if (!float.IsFinite(loss))
                 throw new global::DslConv.Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-            Optimizer.Step(_model._parameters, _gradients);
+            if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
             return loss;
         }
 

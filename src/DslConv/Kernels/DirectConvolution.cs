@@ -89,7 +89,10 @@ public static class DirectConvolution
                 for (; c < channels; c++)
                 {
                     int tap = (ky * g.KernelWidth + kx) * channels + c;
-                    for (int j = 0; j < filters; j += Lanes)
+                    int j = 0;
+                    for (; j + 4 * Lanes <= filters; j += 4 * Lanes)
+                        KernelGradientSingleTap64(ref img, g, tapOffset + c, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)tap * filters + j));
+                    for (; j < filters; j += Lanes)
                         KernelGradientSingleTap(ref img, g, tapOffset + c, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)tap * filters + j));
                 }
             }
@@ -351,6 +354,31 @@ public static class DirectConvolution
         c10.StoreUnsafe(ref t1); c11.StoreUnsafe(ref t1, 16); c12.StoreUnsafe(ref t1, 32); c13.StoreUnsafe(ref t1, 48);
         c20.StoreUnsafe(ref t2); c21.StoreUnsafe(ref t2, 16); c22.StoreUnsafe(ref t2, 32); c23.StoreUnsafe(ref t2, 48);
         c30.StoreUnsafe(ref t3); c31.StoreUnsafe(ref t3, 16); c32.StoreUnsafe(ref t3, 32); c33.StoreUnsafe(ref t3, 48);
+    }
+
+    /// <summary>One tap by 64 filters, for channel counts that are not a multiple of 4 (e.g. a first layer on grey images).</summary>
+    private static void KernelGradientSingleTap64(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        Vector512<float> c0 = Vector512.LoadUnsafe(ref target), c1 = Vector512.LoadUnsafe(ref target, 16),
+            c2 = Vector512.LoadUnsafe(ref target, 32), c3 = Vector512.LoadUnsafe(ref target, 48);
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        int rowStep = g.StrideHeight * g.InputWidth * g.Channels, columnStep = g.StrideWidth * g.Channels;
+        for (int oy = 0, rowBase = offset; oy < g.OutputHeight; oy++, rowBase += rowStep)
+        {
+            for (int ox = 0, at = rowBase; ox < g.OutputWidth; ox++, at += columnStep)
+            {
+                var x = Vector512.Create(Unsafe.Add(ref img, at));
+                c0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref dzRow), c0);
+                c1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref dzRow, 16), c1);
+                c2 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref dzRow, 32), c2);
+                c3 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref dzRow, 48), c3);
+                dzRow = ref Unsafe.Add(ref dzRow, filters);
+            }
+        }
+        c0.StoreUnsafe(ref target);
+        c1.StoreUnsafe(ref target, 16);
+        c2.StoreUnsafe(ref target, 32);
+        c3.StoreUnsafe(ref target, 48);
     }
 
     /// <summary>One tap by 16 filters, for channel counts that are not a multiple of 4 (e.g. a first layer on grey images).</summary>

@@ -49,7 +49,7 @@ public static class Pooling
 
     private static void Window512(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
     {
-        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var lanes = Vector512<int>.Indices;
         var max = Vector512.LoadUnsafe(ref input, (nuint)first);
         var at = Vector512.Create(first) + lanes;
         for (int ky = 0; ky < g.KernelHeight; ky++)
@@ -71,7 +71,7 @@ public static class Pooling
 
     private static void Window256(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
     {
-        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var lanes = Vector256<int>.Indices;
         var max = Vector256.LoadUnsafe(ref input, (nuint)first);
         var at = Vector256.Create(first) + lanes;
         for (int ky = 0; ky < g.KernelHeight; ky++)
@@ -124,25 +124,26 @@ public static class Pooling
         if (argmax.Length < outputGradient.Length || pooledOutput.Length < outputGradient.Length)
             throw new ArgumentException("Fewer argmax entries or pooled outputs than gradients.", nameof(argmax));
         imageGradient.Clear();
-        switch (activation)
+        if (argmax.Length > 0 && (uint)argmax[argmax.Length - 1] >= (uint)imageGradient.Length)
+            throw new ArgumentException("An argmax points outside the image gradient.", nameof(argmax));
+        ref float target = ref MemoryMarshal.GetReference(imageGradient);
+        ref float gradient = ref MemoryMarshal.GetReference(outputGradient);
+        ref float pooled = ref MemoryMarshal.GetReference(pooledOutput);
+        ref int winner = ref MemoryMarshal.GetReference(argmax);
+        int length = outputGradient.Length, limit = imageGradient.Length;
+        for (int i = 0; i < length; i++)
         {
-            case Activation.None:
-                for (int i = 0; i < outputGradient.Length; i++) imageGradient[argmax[i]] += outputGradient[i];
-                break;
-            case Activation.Relu:
-                for (int i = 0; i < outputGradient.Length; i++)
-                    imageGradient[argmax[i]] += pooledOutput[i] > 0f ? outputGradient[i] : 0f;
-                break;
-            case Activation.Sigmoid:
-                for (int i = 0; i < outputGradient.Length; i++)
-                    imageGradient[argmax[i]] += outputGradient[i] * pooledOutput[i] * (1f - pooledOutput[i]);
-                break;
-            case Activation.Tanh:
-                for (int i = 0; i < outputGradient.Length; i++)
-                    imageGradient[argmax[i]] += outputGradient[i] * (1f - pooledOutput[i] * pooledOutput[i]);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax cannot precede a pooling layer.");
+            int at = Unsafe.Add(ref winner, i);
+            if ((uint)at >= (uint)limit) throw new ArgumentException("An argmax points outside the image gradient.", nameof(argmax));
+            float y = Unsafe.Add(ref pooled, i), g = Unsafe.Add(ref gradient, i);
+            Unsafe.Add(ref target, at) += activation switch
+            {
+                Activation.None => g,
+                Activation.Relu => y > 0f ? g : 0f,
+                Activation.Sigmoid => g * y * (1f - y),
+                Activation.Tanh => g * (1f - y * y),
+                _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax cannot precede a pooling layer."),
+            };
         }
     }
 

@@ -44,6 +44,12 @@ public static class Gemm
         ref float c0 = ref MemoryMarshal.GetReference(c);
         ref float bias0 = ref MemoryMarshal.GetReference(bias);
 
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Multiply256OrScalar(m, n, k, ref a0, aRowStride, aColStride, ref b0, ldb, ref c0, ldc, start, ref bias0, relu);
+            return;
+        }
+
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -63,6 +69,59 @@ public static class Gemm
                 Tile1x16(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
             ScalarTail(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
         }
+    }
+
+    /// <summary>
+    /// Without AVX-512: 4 x 16 tiles of Vector256 (8 accumulators, which AVX2's 16 registers hold), or plain scalar
+    /// loops where Vector256 is not accelerated either. Same results to rounding: only the summation grouping differs.
+    /// </summary>
+    private static void Multiply256OrScalar(int m, int n, int k, ref float a0, int aRowStride, int aColStride, ref float b0, int ldb,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; j + 16 <= n; j += 16)
+                    Tile1x16Avx2(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            ScalarTail(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
+        }
+    }
+
+    private static void Tile1x16Avx2(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float cRow = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+        Vector256<float> acc0 = start switch
+        {
+            GemmStart.Accumulate => Vector256.LoadUnsafe(ref cRow),
+            GemmStart.Bias => Vector256.LoadUnsafe(ref bias0, (nuint)j),
+            _ => Vector256<float>.Zero,
+        };
+        Vector256<float> acc1 = start switch
+        {
+            GemmStart.Accumulate => Vector256.LoadUnsafe(ref cRow, 8),
+            GemmStart.Bias => Vector256.LoadUnsafe(ref bias0, (nuint)(j + 8)),
+            _ => Vector256<float>.Zero,
+        };
+        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float bRow = ref Unsafe.Add(ref b0, j);
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            var x = Vector256.Create(Unsafe.Add(ref aRow, aOffset));
+            acc0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bRow), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref bRow, 8), acc1);
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+        }
+        if (relu)
+        {
+            acc0 = Vector256.Max(acc0, Vector256<float>.Zero);
+            acc1 = Vector256.Max(acc1, Vector256<float>.Zero);
+        }
+        acc0.StoreUnsafe(ref cRow);
+        acc1.StoreUnsafe(ref cRow, 8);
     }
 
     private static void CheckExtent(ReadOnlySpan<float> span, long needed, int k, string name)

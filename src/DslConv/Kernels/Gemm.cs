@@ -65,6 +65,9 @@ public static class Gemm
         for (; i < m; i++)
         {
             int j = 0;
+            // Leftover rows (and batch-1 dense layers) read B in 64-column strips: a quarter of the passes over B.
+            for (; j + 4 * Lanes <= n; j += 4 * Lanes)
+                Tile1x64(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
             for (; j + Lanes <= n; j += Lanes)
                 Tile1x16(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
             ScalarTail(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
@@ -196,6 +199,31 @@ public static class Gemm
         Store(c22, ref Unsafe.Add(ref cRow2, 32), relu); Store(c23, ref Unsafe.Add(ref cRow2, 48), relu);
         Store(c30, ref cRow3, relu); Store(c31, ref Unsafe.Add(ref cRow3, 16), relu);
         Store(c32, ref Unsafe.Add(ref cRow3, 32), relu); Store(c33, ref Unsafe.Add(ref cRow3, 48), relu);
+    }
+
+    private static void Tile1x64(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float cRow = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+        Vector512<float> acc0 = Initial(start, ref cRow, ref bias0, j), acc1 = Initial(start, ref Unsafe.Add(ref cRow, 16), ref bias0, j + 16),
+            acc2 = Initial(start, ref Unsafe.Add(ref cRow, 32), ref bias0, j + 32), acc3 = Initial(start, ref Unsafe.Add(ref cRow, 48), ref bias0, j + 48);
+        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float bRow = ref Unsafe.Add(ref b0, j);
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            var x = Vector512.Create(Unsafe.Add(ref aRow, aOffset));
+            acc0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bRow), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bRow, 16), acc1);
+            acc2 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bRow, 32), acc2);
+            acc3 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref bRow, 48), acc3);
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+        }
+        Store(acc0, ref cRow, relu);
+        Store(acc1, ref Unsafe.Add(ref cRow, 16), relu);
+        Store(acc2, ref Unsafe.Add(ref cRow, 32), relu);
+        Store(acc3, ref Unsafe.Add(ref cRow, 48), relu);
     }
 
     private static void Tile1x16(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,

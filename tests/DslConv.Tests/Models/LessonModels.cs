@@ -1,15 +1,6 @@
 namespace DslConv.Tests.Models;
 
-/// <summary>The Keras lesson's CNN, as the sample declares it.</summary>
-[Input(28, 28, 1)]
-[Conv2D(64, 3, 3, Activation.Relu)]
-[MaxPool(2)]
-[Conv2D(64, 3, 3, Activation.Relu)]
-[MaxPool(2)]
-[Flatten]
-[Dense(128, Activation.Relu)]
-[Dense(10, Activation.Softmax)]
-public partial class FashionCnn;
+// The lesson's CNN, FashionMnistSample.FashionCnn, is the sample's own declaration, compiled in by the project file.
 
 /// <summary>The lesson's first, plain network.</summary>
 [Input(28, 28, 1)]

@@ -7,11 +7,16 @@ namespace DslConv.Kernels;
 /// <summary>Small matrix helpers around <see cref="Gemm"/>.</summary>
 public static class Matrix
 {
-    /// <summary>destination[cols, rows] = source[rows, cols]ᵀ (both row-major).</summary>
+    /// <summary>
+    /// destination[cols, rows] = source[rows, cols]ᵀ (both row-major), in 16 x 16 blocks so that reads and writes both
+    /// stay within a few cache lines; no bounds checks inside (the sizes are checked once).
+    /// </summary>
     public static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
     {
-        if (source.Length < rows * cols || destination.Length < rows * cols)
+        if (rows < 0 || cols < 0 || source.Length < (long)rows * cols || destination.Length < (long)rows * cols)
             throw new ArgumentException("Matrix buffers are smaller than rows * cols.");
+        ref float from = ref MemoryMarshal.GetReference(source);
+        ref float to = ref MemoryMarshal.GetReference(destination);
         const int Block = 16;
         for (int r0 = 0; r0 < rows; r0 += Block)
         {
@@ -20,8 +25,11 @@ public static class Matrix
             {
                 int cEnd = Math.Min(c0 + Block, cols);
                 for (int r = r0; r < rEnd; r++)
+                {
+                    ref float sourceRow = ref Unsafe.Add(ref from, (nint)r * cols);
                     for (int c = c0; c < cEnd; c++)
-                        destination[c * rows + r] = source[r * cols + c];
+                        Unsafe.Add(ref to, (nint)c * rows + r) = Unsafe.Add(ref sourceRow, c);
+                }
             }
         }
     }

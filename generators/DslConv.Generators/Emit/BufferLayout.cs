@@ -26,6 +26,20 @@ internal sealed class BufferLayout
     /// <summary>A MaxPool that runs inside the Conv2D before it.</summary>
     public bool IsFusedPool(int index) => index > 0 && _fusedWithNextPool[index - 1];
 
+    /// <summary>
+    /// The part of a layer's (H, W) output that is used. For a convolution fused with a pool, that is only the rows and
+    /// columns some pooling window reads: valid pooling floors, so e.g. an 11 x 11 convolution under a 2 x 2 pool uses
+    /// 10 x 10 and the last row and column are neither computed nor given a gradient (they would get zero).
+    /// </summary>
+    public (int Height, int Width) UsedOutput(int index)
+    {
+        LayerPlan layer = _plan.Layers[index];
+        if (!_fusedWithNextPool[index]) return (layer.Output.Height, layer.Output.Width);
+        LayerPlan pool = _plan.Layers[index + 1];
+        return ((pool.Output.Height - 1) * pool.StrideHeight + pool.WindowHeight,
+                (pool.Output.Width - 1) * pool.StrideWidth + pool.WindowWidth);
+    }
+
     /// <summary>Floats of one image's output of the largest fused convolution (0 when none is fused).</summary>
     public long ConvolutionScratchSize => _plan.Layers.Where((layer, i) => _fusedWithNextPool[i]).Select(l => l.Output.Size).DefaultIfEmpty(0).Max();
 

@@ -50,12 +50,13 @@ internal static class LayerEmitter
         w.Line("/// </summary>");
     }
 
-    private static void ConvConstants(SourceWriter w, LayerPlan layer)
+    private static void ConvConstants(SourceWriter w, LayerPlan layer, (int Height, int Width)? used = null)
     {
         TensorShape input = layer.Input, output = layer.Output;
+        var (height, width) = used ?? (output.Height, output.Width);
         w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
-        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
-        w.Line($"const int Pixels = {output.Height * output.Width};           // output pixels per image");
+        w.Line($"const int OutputImageSize = {height * width * output.Channels}; // {height} * {width} * {output.Channels}{((height, width) == (output.Height, output.Width) ? "" : " (the part the pool reads)")}");
+        w.Line($"const int Pixels = {height * width};           // output pixels per image");
         w.Line($"const int PatchSize = {layer.WindowHeight * layer.WindowWidth * input.Channels};          // {layer.WindowHeight} * {layer.WindowWidth} * {input.Channels} taps per pixel");
         w.Line($"const int Filters = {output.Channels};");
     }
@@ -100,7 +101,7 @@ internal static class LayerEmitter
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         FusedBanner(w, conv, pool, "Forward");
         w.OpenBrace($"private void {conv.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
-        ConvConstants(w, conv);
+        ConvConstants(w, conv, buffers.UsedOutput(index));
         w.Line($"const int PooledImageSize = {pool.Output.Size}; // {pool.Output.Height} * {pool.Output.Width} * {pool.Output.Channels}");
         ConvParameterSpans(w, conv);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
@@ -129,7 +130,7 @@ internal static class LayerEmitter
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         FusedBanner(w, conv, pool, "Backward");
         w.OpenBrace($"private void {conv.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        ConvConstants(w, conv);
+        ConvConstants(w, conv, buffers.UsedOutput(index));
         w.Line($"const int PooledImageSize = {pool.Output.Size};");
         string? inputGradient = buffers.InputGradient(index);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");

@@ -37,7 +37,7 @@ internal static class ModelEmitter
         Banner(w, plan);
         Constants(w, plan);
         ParameterLayout(w, plan);
-        Geometries(w, plan);
+        Geometries(w, plan, buffers);
         FieldsAndConstructor(w, plan);
         PublicApi(w, plan);
         ArchitectureEmitter.Emit(w, plan);
@@ -128,16 +128,22 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void Geometries(SourceWriter w, ModelPlan plan)
+    private static void Geometries(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
-        var windows = plan.Layers.Where(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool).ToList();
-        if (windows.Count == 0) return;
+        if (!plan.Layers.Any(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool)) return;
         w.Line("// Window geometries: input (H, W, C), window, strides, padding before (top, left), output (OH, OW).");
-        foreach (LayerPlan layer in windows)
+        for (int i = 0; i < plan.Layers.Count; i++)
         {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.Kind is not (LayerKind.Conv2D or LayerKind.MaxPool)) continue;
+            // A convolution fused with its pool computes only the part of its output the pool reads (see UsedOutput).
+            var (outH, outW) = buffers.UsedOutput(i);
+            var (inH, inW) = buffers.IsFusedPool(i) ? buffers.UsedOutput(i - 1) : (layer.Input.Height, layer.Input.Width);
+            if ((outH, outW) != (layer.Output.Height, layer.Output.Width))
+                w.Line($"// {layer.Name}: only the {outH} x {outW} of its {layer.Output.Height} x {layer.Output.Width} output that {plan.Layers[i + 1].Name} reads.");
             w.Line($"private static readonly {K}.ConvGeometry {layer.Identifier}Geometry = new(");
-            w.Line($"    {layer.Input.Height}, {layer.Input.Width}, {layer.Input.Channels}, {layer.WindowHeight}, {layer.WindowWidth}, " +
-                   $"{layer.StrideHeight}, {layer.StrideWidth}, {layer.PadTop}, {layer.PadLeft}, {layer.Output.Height}, {layer.Output.Width});");
+            w.Line($"    {inH}, {inW}, {layer.Input.Channels}, {layer.WindowHeight}, {layer.WindowWidth}, " +
+                   $"{layer.StrideHeight}, {layer.StrideWidth}, {layer.PadTop}, {layer.PadLeft}, {outH}, {outW});");
         }
         w.Line();
     }

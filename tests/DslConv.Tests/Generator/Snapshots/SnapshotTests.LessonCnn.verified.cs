@@ -97,10 +97,11 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         28, 28, 1, 3, 3, 1, 1, 0, 0, 26, 26);
     private static readonly global::DslConv.Kernels.ConvGeometry MaxPooling2dGeometry = new(
         26, 26, 64, 2, 2, 2, 2, 0, 0, 13, 13);
+    // conv2d_1: only the 10 x 10 of its 11 x 11 output that max_pooling2d_1 reads.
     private static readonly global::DslConv.Kernels.ConvGeometry Conv2d_1Geometry = new(
-        13, 13, 64, 3, 3, 1, 1, 0, 0, 11, 11);
+        13, 13, 64, 3, 3, 1, 1, 0, 0, 10, 10);
     private static readonly global::DslConv.Kernels.ConvGeometry MaxPooling2d_1Geometry = new(
-        11, 11, 64, 2, 2, 2, 2, 0, 0, 5, 5);
+        10, 10, 64, 2, 2, 2, 2, 0, 0, 5, 5);
 
     private readonly float[] _parameters = new float[ParameterCount];
     private Workspace? _predictWorkspace;
@@ -384,8 +385,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     private void Conv2d_1Forward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
         const int InputImageSize = 10816;   // 13 * 13 * 64
-        const int OutputImageSize = 7744; // 11 * 11 * 64
-        const int Pixels = 121;           // output pixels per image
+        const int OutputImageSize = 6400; // 10 * 10 * 64 (the part the pool reads)
+        const int Pixels = 100;           // output pixels per image
         const int PatchSize = 576;          // 3 * 3 * 64 taps per pixel
         const int Filters = 64;
         const int PooledImageSize = 1600; // 5 * 5 * 64
@@ -422,8 +423,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     private void Conv2d_1Backward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
         const int InputImageSize = 10816;   // 13 * 13 * 64
-        const int OutputImageSize = 7744; // 11 * 11 * 64
-        const int Pixels = 121;           // output pixels per image
+        const int OutputImageSize = 6400; // 10 * 10 * 64 (the part the pool reads)
+        const int Pixels = 100;           // output pixels per image
         const int PatchSize = 576;          // 3 * 3 * 64 taps per pixel
         const int Filters = 64;
         const int PooledImageSize = 1600;

@@ -81,10 +81,11 @@ partial class StridedNet : global::DslConv.Models.INetwork
     private const int DenseBiasOffset = 2232; // dense/bias (10)
 
     // Window geometries: input (H, W, C), window, strides, padding before (top, left), output (OH, OW).
+    // conv2d: only the 7 x 7 of its 8 x 7 output that max_pooling2d reads.
     private static readonly global::DslConv.Kernels.ConvGeometry Conv2dGeometry = new(
-        15, 13, 3, 4, 4, 2, 2, 1, 1, 8, 7);
+        15, 13, 3, 4, 4, 2, 2, 1, 1, 7, 7);
     private static readonly global::DslConv.Kernels.ConvGeometry MaxPooling2dGeometry = new(
-        8, 7, 8, 3, 3, 2, 2, 0, 0, 3, 3);
+        7, 7, 8, 3, 3, 2, 2, 0, 0, 3, 3);
     private static readonly global::DslConv.Kernels.ConvGeometry Conv2d_1Geometry = new(
         3, 3, 8, 3, 1, 1, 1, 1, 0, 3, 3);
 
@@ -281,8 +282,8 @@ partial class StridedNet : global::DslConv.Models.INetwork
     private void Conv2dForward(Workspace workspace, global::System.ReadOnlySpan<float> images, int batch)
     {
         const int InputImageSize = 585;   // 15 * 13 * 3
-        const int OutputImageSize = 448; // 8 * 7 * 8
-        const int Pixels = 56;           // output pixels per image
+        const int OutputImageSize = 392; // 7 * 7 * 8 (the part the pool reads)
+        const int Pixels = 49;           // output pixels per image
         const int PatchSize = 48;          // 4 * 4 * 3 taps per pixel
         const int Filters = 8;
         const int PooledImageSize = 72; // 3 * 3 * 8
@@ -312,8 +313,8 @@ partial class StridedNet : global::DslConv.Models.INetwork
     private void Conv2dBackward(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> gradients, int batch)
     {
         const int InputImageSize = 585;   // 15 * 13 * 3
-        const int OutputImageSize = 448; // 8 * 7 * 8
-        const int Pixels = 56;           // output pixels per image
+        const int OutputImageSize = 392; // 7 * 7 * 8 (the part the pool reads)
+        const int Pixels = 49;           // output pixels per image
         const int PatchSize = 48;          // 4 * 4 * 3 taps per pixel
         const int Filters = 8;
         const int PooledImageSize = 72;

@@ -41,7 +41,7 @@ Console.WriteLine($"Training on {training.Count:N0} images, testing on {test.Cou
                   $"{options.Epochs} epochs, Adam (lr 0.001), seed {options.Seed}.");
 
 var model = new FashionCnn(options.Seed);
-var trainer = new FashionCnn.Trainer(model, options.Batch);
+using var trainer = new FashionCnn.Trainer(model, options.Batch);
 try
 {
     trainer.Fit(training, options.Epochs, options.Seed, onEpochEnd: epoch =>

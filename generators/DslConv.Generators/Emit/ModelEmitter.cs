@@ -38,8 +38,8 @@ internal static class ModelEmitter
         Constants(w, plan);
         ParameterLayout(w, plan);
         Geometries(w, plan, buffers);
-        FieldsAndConstructor(w, plan);
-        PublicApi(w, plan);
+        FieldsAndConstructor(w, plan, buffers);
+        PublicApi(w, plan, buffers);
         ArchitectureEmitter.Emit(w, plan);
         Passes(w, plan, buffers);
         for (int i = 0; i < plan.Layers.Count; i++)
@@ -62,6 +62,12 @@ internal static class ModelEmitter
         }
         w.Line();
         WorkspaceEmitter.Emit(w, plan, buffers);
+        if (SingleImageEmitter.Applies(plan, buffers))
+        {
+            w.Line();
+            SingleImageEmitter.EmitRangeMethods(w, plan, buffers);
+            SingleImageEmitter.EmitRunner(w, plan, buffers);
+        }
         w.Line();
         WorkersEmitter.Emit(w, plan);
         w.Line();
@@ -148,13 +154,14 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void FieldsAndConstructor(SourceWriter w, ModelPlan plan)
+    private static void FieldsAndConstructor(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         w.Line("private Workspace? _predictWorkspace;");
         w.Line("private Workspace? _gradientWorkspace;");
         w.Line($"private {Names.Parallel}.BatchSplitter? _predictSplitter;");
         w.Line("private int _inferenceThreads = 1;");
+        if (SingleImageEmitter.Applies(plan, buffers)) w.Line("private SingleImage? _singleImage;");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a");
@@ -174,7 +181,7 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void PublicApi(SourceWriter w, ModelPlan plan)
+    private static void PublicApi(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         string last = plan.Last.Identifier + "Output";
         w.Line("/// <summary>All weights in one buffer, layer by layer, kernel then bias, in Keras's layouts.</summary>");
@@ -191,6 +198,11 @@ internal static class ModelEmitter
         w.Line("if (value == _inferenceThreads) return;");
         w.Line("_predictSplitter?.Dispose();");
         w.Line("_predictSplitter = null;");
+        if (SingleImageEmitter.Applies(plan, buffers))
+        {
+            w.Line("_singleImage?.Dispose();");
+            w.Line("_singleImage = null;");
+        }
         w.Line("_inferenceThreads = value;");
         w.CloseBrace();
         w.CloseBrace();
@@ -204,6 +216,13 @@ internal static class ModelEmitter
         w.Line("int count = CountImages(images);");
         w.Line("if (outputs.Length != count * OutputSize)");
         w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.\", nameof(outputs));");
+        if (SingleImageEmitter.Applies(plan, buffers))
+        {
+            w.OpenBrace("if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)");
+            w.Line("(_singleImage ??= new SingleImage(this, _inferenceThreads)).Predict(images, outputs);");
+            w.Line("return;");
+            w.CloseBrace();
+        }
         w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
         w.Line($"_predictSplitter ??= new {Names.Parallel}.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, {PredictBatch}, _inferenceThreads));");
         w.Line("_predictSplitter.Predict(images, outputs);");
@@ -213,7 +232,9 @@ internal static class ModelEmitter
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line("public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line(SingleImageEmitter.Applies(plan, buffers)
+            ? "public long InferenceWorkerAllocatedBytes => (_predictSplitter?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);"
+            : "public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;");
         w.Line();
         w.Line("/// <summary>Predict on one workspace, in chunks of its capacity.</summary>");
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");

@@ -16,7 +16,7 @@ public static class DirectConvolution
     private const int Lanes = 16;
 
     /// <summary>
-    /// Whether <see cref="Forward"/> and <see cref="KernelGradient"/> handle the layer on this CPU; otherwise use
+    /// Whether <c>Forward</c> and <see cref="KernelGradient"/> handle the layer on this CPU; otherwise use
     /// <see cref="Convolution"/> and <see cref="Gemm"/>.
     /// </summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
@@ -27,15 +27,26 @@ public static class DirectConvolution
 
     /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
-        Span<float> output, int filters, bool relu)
+        Span<float> output, int filters, bool relu) =>
+        Forward(image, g, kernel, bias, output, filters, relu, 0, g.OutputHeight);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, bool)"/>
+    /// for output rows [firstRow, firstRow + rowCount) only (the rest of <paramref name="output"/> is untouched), so
+    /// that threads can share one image.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        Span<float> output, int filters, bool relu, int firstRow, int rowCount)
     {
         Check(image, g, kernel, filters, output.Length, g.OutputPixels * filters);
+        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutputHeight)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {firstRow + rowCount}) are outside 0..{g.OutputHeight}.");
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float k = ref MemoryMarshal.GetReference(kernel);
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float o = ref MemoryMarshal.GetReference(output);
-        int pixels = g.OutputPixels;
-        for (int p0 = 0; p0 < pixels; p0 += 4)
+        int pixels = (firstRow + rowCount) * g.OutputWidth;
+        for (int p0 = firstRow * g.OutputWidth; p0 < pixels; p0 += 4)
         {
             int rows = Math.Min(4, pixels - p0);
             int b0 = Base(g, p0), b1 = Base(g, Math.Min(p0 + 1, pixels - 1)), b2 = Base(g, Math.Min(p0 + 2, pixels - 1)), b3 = Base(g, Math.Min(p0 + 3, pixels - 1));

@@ -12,8 +12,14 @@ public static class Pooling
     /// for each output element, the index in <paramref name="image"/> of the first maximum in scan order (NaN wins).
     /// Channels are processed a vector at a time with compare-and-select, so there is no data-dependent branch.
     /// </summary>
-    public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax)
+    public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax) =>
+        MaxForward(image, g, output, argmax, 0, g.OutputHeight);
+
+    /// <summary>Max pooling of output rows [firstRow, firstRow + rowCount) only, so that threads can share one image.</summary>
+    public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax, int firstRow, int rowCount)
     {
+        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutputHeight)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {firstRow + rowCount}) are outside 0..{g.OutputHeight}.");
         int channels = g.Channels;
         int outputSize = g.OutputPixels * channels;
         if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
@@ -24,7 +30,7 @@ public static class Pooling
         ref float input = ref MemoryMarshal.GetReference(image);
         ref float best = ref MemoryMarshal.GetReference(output);
         ref int index = ref MemoryMarshal.GetReference(argmax);
-        for (int oy = 0; oy < g.OutputHeight; oy++)
+        for (int oy = firstRow; oy < firstRow + rowCount; oy++)
         {
             for (int ox = 0; ox < g.OutputWidth; ox++)
             {

@@ -67,6 +67,27 @@ public sealed class ThreadingTests
     }
 
     [Fact]
+    public void SingleImagePredictSplitOverThreadsIsBitIdentical()
+    {
+        var (images, _) = Batch(7, 9);
+        var serial = new FashionCnn(6);
+        var parallel = new FashionCnn(6) { InferenceThreads = 2 };
+        var dnnSerial = new FashionDnn(6);
+        var dnnParallel = new FashionDnn(6) { InferenceThreads = 3 };
+        for (int i = 0; i < 7; i++)
+        {
+            var image = images.AsSpan(i * FashionCnn.InputSize, FashionCnn.InputSize);
+            float[] a = new float[10], b = new float[10], c = new float[10], d = new float[10];
+            serial.Predict(image, a);
+            parallel.Predict(image, b);
+            dnnSerial.Predict(image, c);
+            dnnParallel.Predict(image, d);
+            Assert.Equal(a, b);
+            Assert.Equal(c, d);
+        }
+    }
+
+    [Fact]
     public void NanLossWithWorkersAppliesNoUpdate()
     {
         var model = new FashionCnn(2);

@@ -73,6 +73,7 @@ partial class FashionDnn : global::DslConv.Models.INetwork
     private Workspace? _gradientWorkspace;
     private global::DslConv.Parallel.BatchSplitter? _predictSplitter;
     private int _inferenceThreads = 1;
+    private SingleImage? _singleImage;
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -102,6 +103,8 @@ partial class FashionDnn : global::DslConv.Models.INetwork
             if (value == _inferenceThreads) return;
             _predictSplitter?.Dispose();
             _predictSplitter = null;
+            _singleImage?.Dispose();
+            _singleImage = null;
             _inferenceThreads = value;
         }
     }
@@ -116,6 +119,11 @@ partial class FashionDnn : global::DslConv.Models.INetwork
         int count = CountImages(images);
         if (outputs.Length != count * OutputSize)
             throw new global::System.ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.", nameof(outputs));
+        if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)
+        {
+            (_singleImage ??= new SingleImage(this, _inferenceThreads)).Predict(images, outputs);
+            return;
+        }
         if (_inferenceThreads > 1 && count > 1)
         {
             _predictSplitter ??= new global::DslConv.Parallel.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
@@ -126,7 +134,7 @@ partial class FashionDnn : global::DslConv.Models.INetwork
     }
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => (_predictSplitter?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs)
@@ -355,6 +363,65 @@ partial class FashionDnn : global::DslConv.Models.INetwork
             Logits = new float[capacity * 10];
             TransposedKernel = new float[1280];
         }
+    }
+
+    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image.</summary>
+    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstUnit, int units)
+    {
+        if (units == 0) return;
+        const int Inputs = 784;
+        const int Units = 128;
+        global::System.ReadOnlySpan<float> input = image.Slice(0, Inputs);
+        global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on
+        global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(DenseBiasOffset + firstUnit, units);
+        global::System.Span<float> output = workspace.DenseOutput.AsSpan(firstUnit, units);
+        global::DslConv.Kernels.Gemm.Multiply(1, units, Inputs, input, Inputs, 1, kernel, Units, output, Units, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+    }
+
+    /// <summary>Whether this CPU runs the kernels the single-image split needs (the im2col-free convolution).</summary>
+    private static readonly bool SingleImageSplitAvailable = true;
+
+    /// <summary>Predict for one image with each layer's work split over a pool of threads (one barrier per layer).</summary>
+    private sealed class SingleImage : global::DslConv.Parallel.IWorkerJob, global::System.IDisposable
+    {
+        private readonly FashionDnn _model;
+        private readonly Workspace _workspace = new(1);
+        private readonly float[] _image = new float[InputSize];
+        private readonly global::DslConv.Parallel.WorkerPool _pool;
+        private int _stage;
+
+        public SingleImage(FashionDnn model, int threads)
+        {
+            _model = model;
+            _pool = new global::DslConv.Parallel.WorkerPool(threads);
+        }
+
+        public void Predict(global::System.ReadOnlySpan<float> image, global::System.Span<float> outputs)
+        {
+            image.CopyTo(_image);
+            for (_stage = 0; _stage < 1; _stage++) _pool.Run(this);
+            _model.Dense_1Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it
+            _workspace.Dense_1Output.AsSpan(0, OutputSize).CopyTo(outputs);
+        }
+
+        public void Execute(int worker)
+        {
+            switch (_stage)
+            {
+                case 0:
+                {
+                    // whole 16-unit blocks per worker
+                    var (firstBlock, blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
+                    int units = blocks * 16;
+                    _model.DenseForwardUnits(_workspace, _image, firstBlock * 16, units);
+                    break;
+                }
+            }
+        }
+
+        public long WorkerThreadAllocatedBytes => _pool.WorkerThreadAllocatedBytes;
+
+        public void Dispose() => _pool.Dispose();
     }
 
     /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>

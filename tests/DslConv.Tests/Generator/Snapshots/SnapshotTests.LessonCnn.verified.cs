@@ -108,6 +108,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     private Workspace? _gradientWorkspace;
     private global::DslConv.Parallel.BatchSplitter? _predictSplitter;
     private int _inferenceThreads = 1;
+    private SingleImage? _singleImage;
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -139,6 +140,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             if (value == _inferenceThreads) return;
             _predictSplitter?.Dispose();
             _predictSplitter = null;
+            _singleImage?.Dispose();
+            _singleImage = null;
             _inferenceThreads = value;
         }
     }
@@ -153,6 +156,11 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         int count = CountImages(images);
         if (outputs.Length != count * OutputSize)
             throw new global::System.ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.", nameof(outputs));
+        if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)
+        {
+            (_singleImage ??= new SingleImage(this, _inferenceThreads)).Predict(images, outputs);
+            return;
+        }
         if (_inferenceThreads > 1 && count > 1)
         {
             _predictSplitter ??= new global::DslConv.Parallel.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
@@ -163,7 +171,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     }
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => (_predictSplitter?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs)
@@ -613,6 +621,107 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             PatchGradients = new float[69696];
             TransposedKernel = new float[204800];
         }
+    }
+
+    /// <summary>conv2d + max_pooling2d forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>
+    private void Conv2dForwardRows(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstRow, int rows)
+    {
+        if (rows == 0) return;
+        const int Filters = 64;
+        global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, 576);
+        global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, 43264);
+        // pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * 2, (firstRow + rows - 1) * 2 + 2)
+        global::DslConv.Kernels.DirectConvolution.Forward(image, Conv2dGeometry, kernel, bias, convolved, Filters, relu: true, firstRow * 2, (rows - 1) * 2 + 2);
+        global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2dGeometry, workspace.MaxPooling2dOutput.AsSpan(0, 10816),
+            workspace.MaxPooling2dArgmax.AsSpan(0, 10816), firstRow, rows);
+    }
+
+    /// <summary>conv2d_1 + max_pooling2d_1 forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>
+    private void Conv2d_1ForwardRows(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstRow, int rows)
+    {
+        if (rows == 0) return;
+        const int Filters = 64;
+        global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, 36864);
+        global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
+        global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, 6400);
+        // pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * 2, (firstRow + rows - 1) * 2 + 2)
+        global::DslConv.Kernels.DirectConvolution.Forward(workspace.MaxPooling2dOutput.AsSpan(0, 10816), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, firstRow * 2, (rows - 1) * 2 + 2);
+        global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2d_1Geometry, workspace.MaxPooling2d_1Output.AsSpan(0, 1600),
+            workspace.MaxPooling2d_1Argmax.AsSpan(0, 1600), firstRow, rows);
+    }
+
+    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image.</summary>
+    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstUnit, int units)
+    {
+        if (units == 0) return;
+        const int Inputs = 1600;
+        const int Units = 128;
+        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2d_1Output.AsSpan(0, Inputs);
+        global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on
+        global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(DenseBiasOffset + firstUnit, units);
+        global::System.Span<float> output = workspace.DenseOutput.AsSpan(firstUnit, units);
+        global::DslConv.Kernels.Gemm.Multiply(1, units, Inputs, input, Inputs, 1, kernel, Units, output, Units, global::DslConv.Kernels.GemmStart.Bias, bias, relu: true);
+    }
+
+    /// <summary>Whether this CPU runs the kernels the single-image split needs (the im2col-free convolution).</summary>
+    private static readonly bool SingleImageSplitAvailable =
+        global::DslConv.Kernels.DirectConvolution.Supports(Conv2dGeometry, 64) &&
+        global::DslConv.Kernels.DirectConvolution.Supports(Conv2d_1Geometry, 64);
+
+    /// <summary>Predict for one image with each layer's work split over a pool of threads (one barrier per layer).</summary>
+    private sealed class SingleImage : global::DslConv.Parallel.IWorkerJob, global::System.IDisposable
+    {
+        private readonly FashionCnn _model;
+        private readonly Workspace _workspace = new(1);
+        private readonly float[] _image = new float[InputSize];
+        private readonly global::DslConv.Parallel.WorkerPool _pool;
+        private int _stage;
+
+        public SingleImage(FashionCnn model, int threads)
+        {
+            _model = model;
+            _pool = new global::DslConv.Parallel.WorkerPool(threads);
+        }
+
+        public void Predict(global::System.ReadOnlySpan<float> image, global::System.Span<float> outputs)
+        {
+            image.CopyTo(_image);
+            for (_stage = 0; _stage < 3; _stage++) _pool.Run(this);
+            _model.Dense_1Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it
+            _workspace.Dense_1Output.AsSpan(0, OutputSize).CopyTo(outputs);
+        }
+
+        public void Execute(int worker)
+        {
+            switch (_stage)
+            {
+                case 0:
+                {
+                    var (firstRow, rows) = global::DslConv.Parallel.BatchSplitter.Share(13, _pool.Workers, worker);
+                    _model.Conv2dForwardRows(_workspace, _image, firstRow, rows);
+                    break;
+                }
+                case 1:
+                {
+                    var (firstRow, rows) = global::DslConv.Parallel.BatchSplitter.Share(5, _pool.Workers, worker);
+                    _model.Conv2d_1ForwardRows(_workspace, _image, firstRow, rows);
+                    break;
+                }
+                case 2:
+                {
+                    // whole 16-unit blocks per worker
+                    var (firstBlock, blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
+                    int units = blocks * 16;
+                    _model.DenseForwardUnits(_workspace, _image, firstBlock * 16, units);
+                    break;
+                }
+            }
+        }
+
+        public long WorkerThreadAllocatedBytes => _pool.WorkerThreadAllocatedBytes;
+
+        public void Dispose() => _pool.Dispose();
     }
 
     /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>

@@ -1,0 +1,161 @@
+using System.Linq;
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>
+/// Emits Predict's path for a single image on several threads: each fused Conv2D + MaxPool splits its pooled rows over
+/// the workers and each wide Dense layer its units, one barrier per layer; the last layer runs on the calling thread.
+/// Every output element is computed by one thread exactly as the serial path computes it, so results are identical.
+/// Only models whose convolutions are all fused with non-overlapping pools (so the row ranges are disjoint) and take the
+/// im2col-free path get it.
+/// </summary>
+internal static class SingleImageEmitter
+{
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public static bool Applies(ModelPlan plan, BufferLayout buffers)
+    {
+        // Something to split: a convolution, or a dense layer before the last.
+        if (!plan.Layers.Where((layer, i) => layer.Kind == LayerKind.Conv2D || (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1)).Any())
+            return false;
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.Kind == LayerKind.Conv2D)
+            {
+                if (!buffers.FusedWithNextPool(i) || !LayerEmitterDirect(layer)) return false;
+                LayerPlan pool = plan.Layers[i + 1];
+                if (pool.StrideHeight < pool.WindowHeight) return false;
+            }
+            else if (layer.Kind == LayerKind.MaxPool && !buffers.IsFusedPool(i)) return false;
+        }
+        return true;
+    }
+
+    private static bool LayerEmitterDirect(LayerPlan layer) =>
+        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
+
+    /// <summary>Row-range forward methods on the model, for image 0 of a workspace.</summary>
+    public static void EmitRangeMethods(SourceWriter w, ModelPlan plan, BufferLayout buffers)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.Kind == LayerKind.Conv2D) EmitConvRows(w, plan, buffers, i);
+            else if (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1) EmitDenseUnits(w, buffers, plan, i);
+        }
+    }
+
+    private static void EmitConvRows(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
+        var (usedHeight, usedWidth) = buffers.UsedOutput(index);
+        w.Line($"/// <summary>{conv.Name} + {pool.Name} forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>");
+        w.OpenBrace($"private void {conv.Identifier}ForwardRows(Workspace workspace, {Rs} image, int firstRow, int rows)");
+        w.Line("if (rows == 0) return;");
+        w.Line($"const int Filters = {conv.Output.Channels};");
+        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
+        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
+        string input = index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
+        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {usedHeight * usedWidth * conv.Output.Channels});");
+        w.Line($"// pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * {pool.StrideHeight}, (firstRow + rows - 1) * {pool.StrideHeight} + {pool.WindowHeight})");
+        w.Line($"{K}.DirectConvolution.Forward({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
+               $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstRow * {pool.StrideHeight}, (rows - 1) * {pool.StrideHeight} + {pool.WindowHeight});");
+        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        {
+            w.Line($"int start = firstRow * {pool.StrideHeight * usedWidth * conv.Output.Channels}, length = ((rows - 1) * {pool.StrideHeight} + {pool.WindowHeight}) * {usedWidth * conv.Output.Channels};");
+            w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved.Slice(start, length), Filters);");
+        }
+        w.Line($"{K}.Pooling.MaxForward(convolved, {pool.Identifier}Geometry, {buffers.Output(index + 1)}.AsSpan(0, {pool.Output.Size}),");
+        w.Line($"    workspace.{pool.Identifier}Argmax.AsSpan(0, {pool.Output.Size}), firstRow, rows);");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    private static void EmitDenseUnits(SourceWriter w, BufferLayout buffers, ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        w.Line($"/// <summary>{layer.Name} forward for units [firstUnit, firstUnit + units) of one image.</summary>");
+        w.OpenBrace($"private void {layer.Identifier}ForwardUnits(Workspace workspace, {Rs} image, int firstUnit, int units)");
+        w.Line("if (units == 0) return;");
+        w.Line($"const int Inputs = {layer.Input.Size};");
+        w.Line($"const int Units = {layer.Output.Size};");
+        string input = buffers.Input(index) == "images" ? "image.Slice(0, Inputs)" : $"{buffers.Input(index)}.AsSpan(0, Inputs)";
+        w.Line($"{Rs} input = {input};");
+        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on");
+        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset + firstUnit, units);");
+        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(firstUnit, units);");
+        w.Line($"{K}.Gemm.Multiply(1, units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(layer.Activation == ActivationKind.Relu ? "true" : "false")});");
+        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    /// <summary>The nested class that runs the stages on a worker pool, and the test of whether it can run here.</summary>
+    public static void EmitRunner(SourceWriter w, ModelPlan plan, BufferLayout buffers)
+    {
+        var stages = Enumerable.Range(0, plan.Layers.Count - 1)
+            .Where(i => plan.Layers[i].Kind == LayerKind.Conv2D || plan.Layers[i].Kind == LayerKind.Dense).ToList();
+        var convs = plan.Layers.Where(l => l.Kind == LayerKind.Conv2D).ToList();
+        w.Line("/// <summary>Whether this CPU runs the kernels the single-image split needs (the im2col-free convolution).</summary>");
+        w.Line("private static readonly bool SingleImageSplitAvailable =" + (convs.Count == 0 ? " true;" : ""));
+        for (int c = 0; c < convs.Count; c++)
+            w.Line($"    {K}.DirectConvolution.Supports({convs[c].Identifier}Geometry, {convs[c].Output.Channels}){(c == convs.Count - 1 ? ";" : " &&")}");
+        w.Line();
+        w.Line("/// <summary>Predict for one image with each layer's work split over a pool of threads (one barrier per layer).</summary>");
+        w.OpenBrace($"private sealed class SingleImage : {Names.Parallel}.IWorkerJob, global::System.IDisposable");
+        w.Line($"private readonly {plan.ClassName} _model;");
+        w.Line("private readonly Workspace _workspace = new(1);");
+        w.Line("private readonly float[] _image = new float[InputSize];");
+        w.Line($"private readonly {Names.Parallel}.WorkerPool _pool;");
+        w.Line("private int _stage;");
+        w.Line();
+        w.OpenBrace($"public SingleImage({plan.ClassName} model, int threads)");
+        w.Line("_model = model;");
+        w.Line($"_pool = new {Names.Parallel}.WorkerPool(threads);");
+        w.CloseBrace();
+        w.Line();
+        w.OpenBrace($"public void Predict({Rs} image, {S} outputs)");
+        w.Line("image.CopyTo(_image);");
+        w.Line($"for (_stage = 0; _stage < {stages.Count}; _stage++) _pool.Run(this);");
+        LayerPlan last = plan.Last;
+        w.Line($"_model.{last.Identifier}Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it");
+        w.Line($"_workspace.{last.Identifier}Output.AsSpan(0, OutputSize).CopyTo(outputs);");
+        w.CloseBrace();
+        w.Line();
+        w.OpenBrace("public void Execute(int worker)");
+        w.OpenBrace("switch (_stage)");
+        for (int s = 0; s < stages.Count; s++)
+        {
+            LayerPlan layer = plan.Layers[stages[s]];
+            w.OpenBrace($"case {s}:");
+            if (layer.Kind == LayerKind.Conv2D)
+            {
+                LayerPlan pool = plan.Layers[stages[s] + 1];
+                w.Line($"var (firstRow, rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");
+                w.Line($"_model.{layer.Identifier}ForwardRows(_workspace, _image, firstRow, rows);");
+            }
+            else
+            {
+                int units = (int)layer.Output.Size;
+                w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
+                w.Line($"var (firstBlock, blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");
+                w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == _pool.Workers - 1 ? {units % 16} : 0);");
+                w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, _image, firstBlock * 16, units);");
+            }
+            w.Line("break;");
+            w.CloseBrace();
+        }
+        w.CloseBrace();
+        w.CloseBrace();
+        w.Line();
+        w.Line("public long WorkerThreadAllocatedBytes => _pool.WorkerThreadAllocatedBytes;");
+        w.Line();
+        w.Line("public void Dispose() => _pool.Dispose();");
+        w.CloseBrace();
+    }
+}

@@ -56,6 +56,13 @@ public sealed class WorkerPool : IDisposable
         private readonly object _doneGate = new();
         private int _remaining;
         private readonly long[] _allocated = new long[workers];
+        // A job is published by bumping the generation. Idle workers spin on it for a while (jobs often come back to
+        // back: the layers of one image, the steps of an epoch) and only then sleep on their semaphore, flagging it so
+        // that Run knows to release them. A release that arrives after a worker woke on its own leaves a spare permit:
+        // the worker then wakes once more, sees no new generation, and goes back to waiting.
+        private const int SpinRounds = 100;
+        private int _generation;
+        private readonly int[] _sleeping = new int[workers];
         private readonly Lock _runGate = new();
         private IWorkerJob? _job;
         private ExceptionDispatchInfo? _failure;
@@ -74,7 +81,9 @@ public sealed class WorkerPool : IDisposable
                 if (Workers > 1)
                 {
                     Volatile.Write(ref _remaining, Workers - 1);
-                    for (int index = 1; index < Workers; index++) _start[index].Release();
+                    Interlocked.Increment(ref _generation); // a full fence: the job is visible before the new generation
+                    for (int index = 1; index < Workers; index++)
+                        if (Interlocked.Exchange(ref _sleeping[index], 0) == 1) _start[index].Release();
                 }
                 Execute(0);
                 if (Workers > 1) WaitForWorkers();
@@ -114,10 +123,28 @@ public sealed class WorkerPool : IDisposable
         public static void Loop(object? state)
         {
             var (shared, index) = ((Shared, int))state!;
+            int seen = 0;
             while (true)
             {
-                shared._start[index].Wait();
+                int spins = 0;
+                while (Volatile.Read(ref shared._generation) == seen && !shared._stopped)
+                {
+                    if (spins++ < SpinRounds)
+                    {
+                        Thread.SpinWait(20);
+                        continue;
+                    }
+                    Interlocked.Exchange(ref shared._sleeping[index], 1);
+                    if (Volatile.Read(ref shared._generation) != seen || shared._stopped)
+                    {
+                        Interlocked.Exchange(ref shared._sleeping[index], 0);
+                        break;
+                    }
+                    shared._start[index].Wait();
+                    spins = 0;
+                }
                 if (shared._stopped) return;
+                seen = Volatile.Read(ref shared._generation);
                 shared.Execute(index);
                 Volatile.Write(ref shared._allocated[index], GC.GetAllocatedBytesForCurrentThread());
                 shared.SignalDone();

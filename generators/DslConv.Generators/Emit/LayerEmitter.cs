@@ -323,7 +323,7 @@ internal static class LayerEmitter
     }
 
     /// <summary>Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them).</summary>
-    private static bool Direct(LayerPlan layer) =>
+    internal static bool Direct(LayerPlan layer) =>
         layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
 
     private static void ActivationBackward(SourceWriter w, ActivationKind activation)

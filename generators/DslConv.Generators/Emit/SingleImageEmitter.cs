@@ -26,7 +26,7 @@ internal static class SingleImageEmitter
             LayerPlan layer = plan.Layers[i];
             if (layer.Kind == LayerKind.Conv2D)
             {
-                if (!buffers.FusedWithNextPool(i) || !LayerEmitterDirect(layer)) return false;
+                if (!buffers.FusedWithNextPool(i) || !LayerEmitter.Direct(layer)) return false;
                 LayerPlan pool = plan.Layers[i + 1];
                 if (pool.StrideHeight < pool.WindowHeight) return false;
             }
@@ -34,9 +34,6 @@ internal static class SingleImageEmitter
         }
         return true;
     }
-
-    private static bool LayerEmitterDirect(LayerPlan layer) =>
-        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
 
     /// <summary>Row-range forward methods on the model, for image 0 of a workspace.</summary>
     public static void EmitRangeMethods(SourceWriter w, ModelPlan plan, BufferLayout buffers)

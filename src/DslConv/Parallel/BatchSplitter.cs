@@ -23,7 +23,7 @@ public interface IBatchWorkers
 /// </summary>
 public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 {
-    private enum Job { Gradients, Evaluate, Predict, Reduce, ReduceAndStep }
+    private enum Job { Gradients, Evaluate, Predict, ReduceAndStep }
 
     private readonly WorkerPool _pool;
     private readonly IBatchWorkers _workers;
@@ -69,24 +69,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     /// <summary>The largest share of a batch of <paramref name="batchSize"/>: what each worker's buffers must hold.</summary>
     public static int MaxShare(int batchSize, int workers) => (batchSize + workers - 1) / workers;
-
-    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
-    {
-        int count = labels.Length;
-        fixed (float* imagePointer = images)
-        fixed (int* labelPointer = labels)
-        fixed (float* gradientPointer = gradients)
-        {
-            Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
-            _pool.Run(this);
-            _output = gradientPointer;
-            _outputLength = gradients.Length;
-            _job = Job.Reduce;
-            _pool.Run(this);
-            _output = null;
-        }
-        return CombineLoss(count, out correct);
-    }
 
     /// <summary>
     /// A whole training step: gradients of the shares in parallel, then, if the loss is finite, the reduction and the
@@ -183,14 +165,11 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     void IWorkerJob.Execute(int worker)
     {
-        if (_job is Job.Reduce or Job.ReduceAndStep)
+        if (_job == Job.ReduceAndStep)
         {
             Reduce(worker);
-            if (_job == Job.ReduceAndStep)
-            {
-                var (rangeStart, rangeLength) = Share(_outputLength, Workers, worker);
-                _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
-            }
+            var (rangeStart, rangeLength) = Share(_outputLength, Workers, worker);
+            _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
             return;
         }
         var (start, count) = Share(_count, Workers, worker);

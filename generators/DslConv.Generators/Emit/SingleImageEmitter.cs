@@ -4,8 +4,10 @@ using DslConv.Generators.Model;
 namespace DslConv.Generators.Emit;
 
 /// <summary>
-/// Emits Predict's path for a single image on several threads: each fused Conv2D + MaxPool splits its pooled rows over
-/// the workers and each wide Dense layer its units, one barrier per layer; the last layer runs on the calling thread.
+/// Emits Predict's path for a single image on several threads, one barrier per layer; the last layer runs on the
+/// calling thread. Each fused Conv2D + MaxPool splits its pooled rows over the workers, except the last convolution:
+/// its few pooled rows (5 in the lesson's CNN) would split unevenly, so it splits its pixels evenly and every worker
+/// then pools the small result itself at the start of the next layer. Each wide Dense layer splits its units.
 /// Every output element is computed by one thread exactly as the serial path computes it, so results are identical.
 /// Only models whose convolutions are all fused with non-overlapping pools (so the row ranges are disjoint) and take the
 /// im2col-free path get it.
@@ -38,12 +40,47 @@ internal static class SingleImageEmitter
     /// <summary>Row-range forward methods on the model, for image 0 of a workspace.</summary>
     public static void EmitRangeMethods(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
+        int lastConv = LastConv(plan);
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Conv2D) EmitConvRows(w, plan, buffers, i);
-            else if (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1) EmitDenseUnits(w, buffers, plan, i);
+            if (layer.Kind == LayerKind.Conv2D && i == lastConv) EmitConvPixels(w, plan, buffers, i);
+            else if (layer.Kind == LayerKind.Conv2D) EmitConvRows(w, plan, buffers, i);
+            else if (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1) EmitDenseUnits(w, plan, buffers, i);
         }
+    }
+
+    private static int LastConv(ModelPlan plan)
+    {
+        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+            if (plan.Layers[i].Kind == LayerKind.Conv2D) return i;
+        return -1;
+    }
+
+    private static void EmitConvPixels(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
+        var (usedHeight, usedWidth) = buffers.UsedOutput(index);
+        int convolvedSize = usedHeight * usedWidth * conv.Output.Channels;
+        w.Line($"/// <summary>{conv.Name} forward for pixels [firstPixel, firstPixel + pixels) of the {usedHeight}x{usedWidth} that {pool.Name} reads, of one image.</summary>");
+        w.OpenBrace($"private void {conv.Identifier}ForwardPixels(Workspace workspace, {Rs} image, int firstPixel, int pixels)");
+        w.Line("if (pixels == 0) return;");
+        w.Line($"const int Filters = {conv.Output.Channels};");
+        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
+        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
+        string input = index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
+        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {convolvedSize});");
+        w.Line($"{K}.DirectConvolution.ForwardPixels({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
+               $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstPixel, pixels);");
+        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+            w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved.Slice(firstPixel * Filters, pixels * Filters), Filters);");
+        w.CloseBrace();
+        w.Line();
+        w.Line($"/// <summary>{pool.Name} forward over the whole of {conv.Name}'s pixels, into the given buffers.</summary>");
+        w.OpenBrace($"private void {pool.Identifier}ForwardWhole(Workspace workspace, {S} pooled, global::System.Span<int> argmax)");
+        w.Line($"{K}.Pooling.MaxForward(workspace.ConvolutionScratch.AsSpan(0, {convolvedSize}), {pool.Identifier}Geometry, pooled, argmax);");
+        w.CloseBrace();
+        w.Line();
     }
 
     private static void EmitConvRows(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
@@ -72,16 +109,15 @@ internal static class SingleImageEmitter
         w.Line();
     }
 
-    private static void EmitDenseUnits(SourceWriter w, BufferLayout buffers, ModelPlan plan, int index)
+    private static void EmitDenseUnits(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
-        w.Line($"/// <summary>{layer.Name} forward for units [firstUnit, firstUnit + units) of one image.</summary>");
-        w.OpenBrace($"private void {layer.Identifier}ForwardUnits(Workspace workspace, {Rs} image, int firstUnit, int units)");
+        w.Line($"/// <summary>{layer.Name} forward for units [firstUnit, firstUnit + units) of one image whose flattened input is given.</summary>");
+        w.OpenBrace($"private void {layer.Identifier}ForwardUnits(Workspace workspace, {Rs} input, int firstUnit, int units)");
         w.Line("if (units == 0) return;");
         w.Line($"const int Inputs = {layer.Input.Size};");
         w.Line($"const int Units = {layer.Output.Size};");
-        string input = buffers.Input(index) == "images" ? "image.Slice(0, Inputs)" : $"{buffers.Input(index)}.AsSpan(0, Inputs)";
-        w.Line($"{Rs} input = {input};");
+        w.Line("input = input.Slice(0, Inputs);");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset + firstUnit, units);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(firstUnit, units);");
@@ -98,6 +134,12 @@ internal static class SingleImageEmitter
         var stages = Enumerable.Range(0, plan.Layers.Count - 1)
             .Where(i => plan.Layers[i].Kind == LayerKind.Conv2D || plan.Layers[i].Kind == LayerKind.Dense).ToList();
         var convs = plan.Layers.Where(l => l.Kind == LayerKind.Conv2D).ToList();
+        int lastConv = LastConv(plan);
+        LayerPlan? lastPool = lastConv >= 0 ? plan.Layers[lastConv + 1] : null;
+        // The stage after the last convolution pools it first, on every worker; with no such stage the caller does.
+        int poolingStage = lastConv >= 0 ? stages.IndexOf(lastConv) + 1 : -1;
+        bool workersPool = poolingStage > 0 && poolingStage < stages.Count;
+
         w.Line("/// <summary>Whether this CPU runs the kernels the single-image split needs (the im2col-free convolution).</summary>");
         w.Line("private static readonly bool SingleImageSplitAvailable =" + (convs.Count == 0 ? " true;" : ""));
         for (int c = 0; c < convs.Count; c++)
@@ -108,17 +150,34 @@ internal static class SingleImageEmitter
         w.Line($"private readonly {plan.ClassName} _model;");
         w.Line("private readonly Workspace _workspace = new(1);");
         w.Line("private readonly float[] _image = new float[InputSize];");
+        if (workersPool)
+        {
+            w.Line($"private readonly float[][] _pooled; // each worker's own copy of {lastPool!.Name}'s output");
+            w.Line("private readonly int[][] _argmax;");
+        }
         w.Line($"private readonly {Names.Parallel}.WorkerPool _pool;");
         w.Line("private int _stage;");
         w.Line();
         w.OpenBrace($"public SingleImage({plan.ClassName} model, int threads)");
         w.Line("_model = model;");
         w.Line($"_pool = new {Names.Parallel}.WorkerPool(threads);");
+        if (workersPool)
+        {
+            w.Line("_pooled = new float[_pool.Workers][];");
+            w.Line("_argmax = new int[_pool.Workers][];");
+            w.OpenBrace("for (int worker = 0; worker < _pool.Workers; worker++)");
+            w.Line($"_pooled[worker] = new float[{lastPool!.Output.Size}];");
+            w.Line($"_argmax[worker] = new int[{lastPool.Output.Size}];");
+            w.CloseBrace();
+        }
         w.CloseBrace();
         w.Line();
         w.OpenBrace($"public void Predict({Rs} image, {S} outputs)");
         w.Line("image.CopyTo(_image);");
         w.Line($"for (_stage = 0; _stage < {stages.Count}; _stage++) _pool.Run(this);");
+        if (lastPool is not null && !workersPool)
+            w.Line($"_model.{lastPool.Identifier}ForwardWhole(_workspace, _{buffers.Output(lastConv + 1)}.AsSpan(0, {lastPool.Output.Size}), " +
+                   $"_workspace.{lastPool.Identifier}Argmax.AsSpan(0, {lastPool.Output.Size}));");
         LayerPlan last = plan.Last;
         w.Line($"_model.{last.Identifier}Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it");
         w.Line($"_workspace.{last.Identifier}Output.AsSpan(0, OutputSize).CopyTo(outputs);");
@@ -128,21 +187,38 @@ internal static class SingleImageEmitter
         w.OpenBrace("switch (_stage)");
         for (int s = 0; s < stages.Count; s++)
         {
-            LayerPlan layer = plan.Layers[stages[s]];
+            int index = stages[s];
+            LayerPlan layer = plan.Layers[index];
             w.OpenBrace($"case {s}:");
-            if (layer.Kind == LayerKind.Conv2D)
+            if (layer.Kind == LayerKind.Conv2D && index == lastConv)
             {
-                LayerPlan pool = plan.Layers[stages[s] + 1];
+                var (usedHeight, usedWidth) = buffers.UsedOutput(index);
+                int pixels = usedHeight * usedWidth;
+                w.Line($"// whole 4-pixel tiles per worker, of the {pixels} pixels {plan.Layers[index + 1].Name} reads");
+                w.Line($"var (firstTile, tiles) = {Names.Parallel}.BatchSplitter.Share({(pixels + 3) / 4}, _pool.Workers, worker);");
+                w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
+                w.Line($"_model.{layer.Identifier}ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));");
+            }
+            else if (layer.Kind == LayerKind.Conv2D)
+            {
+                LayerPlan pool = plan.Layers[index + 1];
                 w.Line($"var (firstRow, rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");
                 w.Line($"_model.{layer.Identifier}ForwardRows(_workspace, _image, firstRow, rows);");
             }
             else
             {
+                string input;
+                if (s == poolingStage)
+                {
+                    w.Line($"_model.{lastPool!.Identifier}ForwardWhole(_workspace, _pooled[worker], _argmax[worker]); // small: cheaper than another barrier");
+                    input = "_pooled[worker]";
+                }
+                else input = buffers.Input(index) == "images" ? "_image" : $"_{buffers.Input(index)}";
                 int units = (int)layer.Output.Size;
                 w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
                 w.Line($"var (firstBlock, blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");
                 w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == _pool.Workers - 1 ? {units % 16} : 0);");
-                w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, _image, firstBlock * 16, units);");
+                w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, {input}, firstBlock * 16, units);");
             }
             w.Line("break;");
             w.CloseBrace();

@@ -38,15 +38,28 @@ public static class DirectConvolution
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu, int firstRow, int rowCount)
     {
-        Check(image, g, kernel, filters, output.Length, g.OutputPixels * filters);
         if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutputHeight)
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {firstRow + rowCount}) are outside 0..{g.OutputHeight}.");
+        ForwardPixels(image, g, kernel, bias, output, filters, relu, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, in ConvGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, bool)"/>
+    /// for output pixels [firstPixel, firstPixel + pixelCount) in row-major order only, so that threads can share one
+    /// image evenly when its rows do not divide among them.
+    /// </summary>
+    public static void ForwardPixels(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        Span<float> output, int filters, bool relu, int firstPixel, int pixelCount)
+    {
+        Check(image, g, kernel, filters, output.Length, g.OutputPixels * filters);
+        if (firstPixel < 0 || pixelCount < 0 || firstPixel + pixelCount > g.OutputPixels)
+            throw new ArgumentOutOfRangeException(nameof(firstPixel), $"Pixels [{firstPixel}, {firstPixel + pixelCount}) are outside 0..{g.OutputPixels}.");
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float k = ref MemoryMarshal.GetReference(kernel);
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float o = ref MemoryMarshal.GetReference(output);
-        int pixels = (firstRow + rowCount) * g.OutputWidth;
-        for (int p0 = firstRow * g.OutputWidth; p0 < pixels; p0 += 4)
+        int pixels = firstPixel + pixelCount;
+        for (int p0 = firstPixel; p0 < pixels; p0 += 4)
         {
             int rows = Math.Min(4, pixels - p0);
             int b0 = Base(g, p0), b1 = Base(g, Math.Min(p0 + 1, pixels - 1)), b2 = Base(g, Math.Min(p0 + 2, pixels - 1)), b3 = Base(g, Math.Min(p0 + 3, pixels - 1));

@@ -15,3 +15,22 @@ public partial class FashionDnn;
 [Flatten]
 [Dense(4, Activation.Softmax)]
 public partial class TinyNet;
+
+/// <summary>One convolution whose pool feeds the output layer: the single-image split pools on the calling thread.</summary>
+[Input(12, 12, 3)]
+[Conv2D(16, 3, 3, Activation.Tanh)]
+[MaxPool(2)]
+[Flatten]
+[Dense(10, Activation.Softmax)]
+public partial class OneConvNet;
+
+/// <summary>Two convolutions (the last with a sigmoid and 36 pixels in 9 tiles) and two dense layers, for the split over 3 threads.</summary>
+[Input(16, 16, 2)]
+[Conv2D(32, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(16, 2, 2, Activation.Sigmoid)]
+[MaxPool(2)]
+[Flatten]
+[Dense(20, Activation.Relu)]
+[Dense(5, Activation.Softmax)]
+public partial class TwoConvNet;

@@ -42,6 +42,34 @@ public sealed class DirectConvolutionTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void PixelRangesReproduceTheWholeImageAndWriteNothingElse(int h, int w, int c, int f, int kh, int kw, int stride)
+    {
+        var g = Geometry(h, w, c, kh, kw, stride);
+        if (!DirectConvolution.Supports(g, f)) return;
+        var random = new Random(h * 300 + f);
+        float[] image = Random(random, g.InputSize), kernel = Random(random, g.PatchSize * f), bias = Random(random, f);
+        float[] whole = new float[g.OutputPixels * f];
+        DirectConvolution.Forward(image, g, kernel, bias, whole, f, relu: true);
+        // uneven pieces that start and end inside 4-pixel tiles
+        int[] cuts = { 0, Math.Min(3, g.OutputPixels), Math.Min(9, g.OutputPixels), g.OutputPixels / 2 + 1, g.OutputPixels };
+        float[] pieced = new float[whole.Length];
+        for (int i = 0; i + 1 < cuts.Length; i++)
+        {
+            int first = Math.Min(cuts[i], cuts[i + 1]), count = Math.Max(cuts[i + 1] - first, 0);
+            float[] alone = Enumerable.Repeat(float.NaN, whole.Length).ToArray();
+            DirectConvolution.ForwardPixels(image, g, kernel, bias, alone, f, relu: true, first, count);
+            for (int at = 0; at < alone.Length; at++)
+            {
+                bool inside = at >= first * f && at < (first + count) * f;
+                if (inside) pieced[at] = alone[at];
+                else Assert.True(float.IsNaN(alone[at]), $"pixel {at / f} outside [{first}, {first + count}) was written");
+            }
+        }
+        Assert.Equal(whole, pieced); // bit for bit: each pixel is summed in the same order wherever the range starts
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void KernelGradientMatchesNaiveSum(int h, int w, int c, int f, int kh, int kw, int stride)
     {
         var g = Geometry(h, w, c, kh, kw, stride);

@@ -87,6 +87,32 @@ public sealed class ThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)] // more workers than the last convolution has pixel tiles in some shares
+    public void SingleImageSplitIsBitIdenticalForOtherShapes(int threads)
+    {
+        var random = new Random(threads);
+        float[] Image(int size) => Enumerable.Range(0, size).Select(_ => (float)random.NextDouble()).ToArray();
+        OneConvNet oneSerial = new(7), oneSplit = new(7) { InferenceThreads = threads };
+        TwoConvNet twoSerial = new(8), twoSplit = new(8) { InferenceThreads = threads };
+        for (int i = 0; i < 3; i++)
+        {
+            float[] one = Image(OneConvNet.InputSize), two = Image(TwoConvNet.InputSize);
+            float[] a = new float[OneConvNet.OutputSize], b = new float[OneConvNet.OutputSize];
+            float[] c = new float[TwoConvNet.OutputSize], d = new float[TwoConvNet.OutputSize];
+            oneSerial.Predict(one, a);
+            oneSplit.Predict(one, b);
+            twoSerial.Predict(two, c);
+            twoSplit.Predict(two, d);
+            Assert.Equal(a, b);
+            Assert.Equal(c, d);
+            Assert.Contains(c, x => x != c[0]); // not a degenerate constant output
+        }
+        oneSplit.InferenceThreads = twoSplit.InferenceThreads = 1; // stops their worker threads
+    }
+
     [Fact]
     public void NanLossWithWorkersAppliesNoUpdate()
     {

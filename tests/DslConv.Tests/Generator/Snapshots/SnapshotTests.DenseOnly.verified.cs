@@ -365,13 +365,13 @@ partial class FashionDnn : global::DslConv.Models.INetwork
         }
     }
 
-    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image.</summary>
-    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstUnit, int units)
+    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image whose flattened input is given.</summary>
+    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> input, int firstUnit, int units)
     {
         if (units == 0) return;
         const int Inputs = 784;
         const int Units = 128;
-        global::System.ReadOnlySpan<float> input = image.Slice(0, Inputs);
+        input = input.Slice(0, Inputs);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(DenseBiasOffset + firstUnit, units);
         global::System.Span<float> output = workspace.DenseOutput.AsSpan(firstUnit, units);

@@ -637,27 +637,30 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             workspace.MaxPooling2dArgmax.AsSpan(0, 10816), firstRow, rows);
     }
 
-    /// <summary>conv2d_1 + max_pooling2d_1 forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>
-    private void Conv2d_1ForwardRows(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstRow, int rows)
+    /// <summary>conv2d_1 forward for pixels [firstPixel, firstPixel + pixels) of the 10x10 that max_pooling2d_1 reads, of one image.</summary>
+    private void Conv2d_1ForwardPixels(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstPixel, int pixels)
     {
-        if (rows == 0) return;
+        if (pixels == 0) return;
         const int Filters = 64;
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, 36864);
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
         global::System.Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, 6400);
-        // pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * 2, (firstRow + rows - 1) * 2 + 2)
-        global::DslConv.Kernels.DirectConvolution.Forward(workspace.MaxPooling2dOutput.AsSpan(0, 10816), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, firstRow * 2, (rows - 1) * 2 + 2);
-        global::DslConv.Kernels.Pooling.MaxForward(convolved, MaxPooling2d_1Geometry, workspace.MaxPooling2d_1Output.AsSpan(0, 1600),
-            workspace.MaxPooling2d_1Argmax.AsSpan(0, 1600), firstRow, rows);
+        global::DslConv.Kernels.DirectConvolution.ForwardPixels(workspace.MaxPooling2dOutput.AsSpan(0, 10816), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, firstPixel, pixels);
     }
 
-    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image.</summary>
-    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> image, int firstUnit, int units)
+    /// <summary>max_pooling2d_1 forward over the whole of conv2d_1's pixels, into the given buffers.</summary>
+    private void MaxPooling2d_1ForwardWhole(Workspace workspace, global::System.Span<float> pooled, global::System.Span<int> argmax)
+    {
+        global::DslConv.Kernels.Pooling.MaxForward(workspace.ConvolutionScratch.AsSpan(0, 6400), MaxPooling2d_1Geometry, pooled, argmax);
+    }
+
+    /// <summary>dense forward for units [firstUnit, firstUnit + units) of one image whose flattened input is given.</summary>
+    private void DenseForwardUnits(Workspace workspace, global::System.ReadOnlySpan<float> input, int firstUnit, int units)
     {
         if (units == 0) return;
         const int Inputs = 1600;
         const int Units = 128;
-        global::System.ReadOnlySpan<float> input = workspace.MaxPooling2d_1Output.AsSpan(0, Inputs);
+        input = input.Slice(0, Inputs);
         global::System.ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on
         global::System.ReadOnlySpan<float> bias = _parameters.AsSpan(DenseBiasOffset + firstUnit, units);
         global::System.Span<float> output = workspace.DenseOutput.AsSpan(firstUnit, units);
@@ -675,6 +678,8 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         private readonly FashionCnn _model;
         private readonly Workspace _workspace = new(1);
         private readonly float[] _image = new float[InputSize];
+        private readonly float[][] _pooled; // each worker's own copy of max_pooling2d_1's output
+        private readonly int[][] _argmax;
         private readonly global::DslConv.Parallel.WorkerPool _pool;
         private int _stage;
 
@@ -682,6 +687,13 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         {
             _model = model;
             _pool = new global::DslConv.Parallel.WorkerPool(threads);
+            _pooled = new float[_pool.Workers][];
+            _argmax = new int[_pool.Workers][];
+            for (int worker = 0; worker < _pool.Workers; worker++)
+            {
+                _pooled[worker] = new float[1600];
+                _argmax[worker] = new int[1600];
+            }
         }
 
         public void Predict(global::System.ReadOnlySpan<float> image, global::System.Span<float> outputs)
@@ -704,16 +716,19 @@ partial class FashionCnn : global::DslConv.Models.INetwork
                 }
                 case 1:
                 {
-                    var (firstRow, rows) = global::DslConv.Parallel.BatchSplitter.Share(5, _pool.Workers, worker);
-                    _model.Conv2d_1ForwardRows(_workspace, _image, firstRow, rows);
+                    // whole 4-pixel tiles per worker, of the 100 pixels max_pooling2d_1 reads
+                    var (firstTile, tiles) = global::DslConv.Parallel.BatchSplitter.Share(25, _pool.Workers, worker);
+                    int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, 100 - firstPixel);
+                    _model.Conv2d_1ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));
                     break;
                 }
                 case 2:
                 {
+                    _model.MaxPooling2d_1ForwardWhole(_workspace, _pooled[worker], _argmax[worker]); // small: cheaper than another barrier
                     // whole 16-unit blocks per worker
                     var (firstBlock, blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
                     int units = blocks * 16;
-                    _model.DenseForwardUnits(_workspace, _image, firstBlock * 16, units);
+                    _model.DenseForwardUnits(_workspace, _pooled[worker], firstBlock * 16, units);
                     break;
                 }
             }

@@ -3,10 +3,21 @@ namespace DslConv.Training;
 /// <summary>Loss and accuracy over a data set.</summary>
 public readonly record struct Evaluation(double Loss, double Accuracy, int Count);
 
-/// <summary>One epoch of <see cref="Fitter.Fit"/>: the running means Keras prints, and the time it took.</summary>
+/// <summary>
+/// One epoch of <see cref="Fitter.Fit"/>: the running means Keras prints (loss, accuracy), the validation set's loss
+/// and accuracy after the epoch when there is one (val_loss, val_accuracy; NaN otherwise), and the time it took.
+/// </summary>
 public readonly record struct EpochResult(int Epoch, int Epochs, double Loss, double Accuracy, double Seconds, int Images)
 {
     public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
+
+    /// <summary>Keras's val_loss: mean loss on the validation data after the epoch, NaN without validation data.</summary>
+    public double ValidationLoss { get; init; } = double.NaN;
+
+    /// <summary>Keras's val_accuracy, NaN without validation data.</summary>
+    public double ValidationAccuracy { get; init; } = double.NaN;
+
+    public bool HasValidation => !double.IsNaN(ValidationLoss);
 }
 
 /// <summary>Options of <see cref="Fitter.Fit"/>, with Keras's defaults.</summary>

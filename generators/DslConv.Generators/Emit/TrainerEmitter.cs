@@ -42,6 +42,7 @@ internal static class TrainerEmitter
         w.Line();
         w.Line("/// <summary>The model whose parameters this trainer updates.</summary>");
         w.Line($"public {model} Model => _model;");
+        w.Line($"global::DslConv.Models.INetwork {T}.ITrainer.Network => _model;");
         w.Line($"public {T}.Optimizer Optimizer {{ get; }}");
         w.Line("public int BatchSize { get; }");
         w.Line("/// <summary>Worker threads a step uses (the calling thread is one of them).</summary>");
@@ -75,9 +76,15 @@ internal static class TrainerEmitter
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref=\"BatchSize\"/>, one result per epoch.</summary>");
-        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{T}.EpochResult> Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,");
+        w.Line($"public {T}.FitHistory Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,");
         w.Line($"    long seed = 1, bool shuffle = true, global::System.Action<{T}.EpochResult>? onEpochEnd = null) =>");
         w.Line($"    {T}.Fitter.Fit(this, data, new {T}.FitOptions {{ Epochs = epochs, Seed = seed, Shuffle = shuffle }}, onEpochEnd);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target");
+        w.Line("/// accuracy, a progress bar), checkpoints and resuming from one. See <see cref=\"global::DslConv.Training.FitOptions\"/>.");
+        w.Line("/// </summary>");
+        w.Line($"public {T}.FitHistory Fit(global::DslConv.Data.LabeledImages data, {T}.FitOptions options) => {T}.Fitter.Fit(this, data, options);");
         w.Line();
         w.Line("/// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name=\"data\"/>.</summary>");
         w.Line($"public {T}.Evaluation Evaluate(global::DslConv.Data.LabeledImages data) => {T}.Fitter.Evaluate(this, data);");

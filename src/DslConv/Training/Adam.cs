@@ -27,6 +27,18 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
 
     protected override int PreparedCount => _m?.Length ?? -1;
 
+    public override IReadOnlyList<string> StateNames => ["m", "v"];
+
+    public override Span<float> State(string name) => name switch
+    {
+        "m" => _m ?? throw new InvalidOperationException("Call Prepare first."),
+        "v" => _v ?? throw new InvalidOperationException("Call Prepare first."),
+        _ => base.State(name),
+    };
+
+    public override string Description => FormattableString.Invariant(
+        $"Adam(learning_rate={LearningRate:R}, beta_1={Beta1:R}, beta_2={Beta2:R}, epsilon={Epsilon:R})");
+
     public override void Prepare(int parameterCount)
     {
         if (_m?.Length == parameterCount) return;

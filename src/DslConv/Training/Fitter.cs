@@ -7,45 +7,61 @@ namespace DslConv.Training;
 public static class Fitter
 {
     /// <summary>
-    /// Trains for <see cref="FitOptions.Epochs"/> epochs: each epoch shuffles the image order (from
-    /// <see cref="FitOptions.Seed"/>), copies batches of <see cref="ITrainer.BatchSize"/> images into one reused
-    /// buffer, the last batch being partial when the count does not divide, and reports each epoch's mean loss and
-    /// accuracy (weighted by batch size, as Keras's progress line shows them).
+    /// Keras's <c>model.fit</c>. Holds out <see cref="FitOptions.ValidationSplit"/> of the data (from its end, before
+    /// shuffling) or uses <see cref="FitOptions.ValidationData"/>; then for each epoch shuffles the training order (from
+    /// <see cref="FitOptions.Seed"/>), copies batches of <see cref="ITrainer.BatchSize"/> images into one reused buffer
+    /// (the last batch partial when the count does not divide), reports the epoch's mean loss and accuracy (weighted by
+    /// batch size, as Keras's progress line shows them) and the validation loss and accuracy, runs the callbacks, and
+    /// writes a checkpoint when asked. With <see cref="FitOptions.ResumeFrom"/> it continues a checkpointed run so
+    /// that it ends with the same weights as a run that never stopped.
     /// </summary>
-    public static IReadOnlyList<EpochResult> Fit(ITrainer trainer, LabeledImages data, FitOptions options,
-        Action<EpochResult>? onEpochEnd = null)
+    public static FitHistory Fit(ITrainer trainer, LabeledImages data, FitOptions options, Action<EpochResult>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         CheckShape(trainer, data, nameof(data));
-        if (options.Epochs < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must not be negative.");
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
+        var (training, validation) = HoldOut(data, options);
+        if (validation is not null) CheckShape(trainer, validation, nameof(FitOptions.ValidationData));
 
-        int batchSize = trainer.BatchSize;
-        int imageSize = trainer.InputSize;
-        var order = new int[data.Count];
+        int batchSize = trainer.BatchSize, imageSize = trainer.InputSize;
+        int steps = (training.Count + batchSize - 1) / batchSize;
+        var epochs = new List<EpochResult>(options.Epochs);
+        var history = new FitHistory(epochs);
+        var context = new FitContext(trainer, options, epochs, training.Count, validation?.Count ?? 0, steps);
+        var run = new FitRun(new Xoshiro256(options.Seed));
+        // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
+        Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, training.Count);
+
+        foreach (IFitCallback callback in options.Callbacks) callback.OnTrainBegin(context);
+        if (resume is not null)
+        {
+            resume.Apply(trainer, options.Callbacks, run, epochs);
+            history.ResumedAfterEpochs = run.CompletedEpochs;
+            if (run.StopReason is not null) context.Stop(run.StopReason);
+        }
+
+        var order = new int[training.Count];
         var batchImages = new float[batchSize * imageSize];
         var batchLabels = new int[batchSize];
-        var random = new Xoshiro256(options.Seed);
-        var history = new List<EpochResult>(options.Epochs);
-
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
         {
+            run.EpochStartRandom = run.Random.State;
             for (int i = 0; i < order.Length; i++) order[i] = i;
-            if (options.Shuffle) random.Shuffle(order);
+            if (options.Shuffle) run.Random.Shuffle(order);
+            foreach (IFitCallback callback in options.Callbacks) callback.OnEpochBegin(context, epoch);
 
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correctSum = 0;
-            for (int start = 0, step = 0; start < order.Length; start += batchSize, step++)
+            long started = Stopwatch.GetTimestamp();
+            for (int step = run.Step; step < steps; step++)
             {
-                int count = Math.Min(batchSize, order.Length - start);
+                int start = step * batchSize, count = Math.Min(batchSize, order.Length - start);
                 for (int b = 0; b < count; b++)
                 {
                     int index = order[start + b];
-                    data.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
-                    batchLabels[b] = data.Labels[index];
+                    training.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
+                    batchLabels[b] = training.Labels[index];
                 }
                 float loss;
                 int correct;
@@ -55,18 +71,54 @@ public static class Fitter
                 }
                 catch (TrainingDivergedException e)
                 {
-                    throw new TrainingDivergedException($"Epoch {epoch}, step {step}: {e.Message}");
+                    throw new TrainingDivergedException($"Epoch {epoch}, step {step + 1}: {e.Message}");
                 }
-                lossSum += (double)loss * count;
-                correctSum += correct;
+                run.LossSum += (double)loss * count;
+                run.CorrectSum += correct;
+                run.Step = step + 1;
+                int seen = start + count;
+                foreach (IFitCallback callback in options.Callbacks)
+                    callback.OnStepEnd(context, step + 1, steps, run.LossSum / seen, (double)run.CorrectSum / seen);
+                if (options.Checkpoint is { EverySteps: > 0 } every && run.Step % every.EverySteps == 0 && run.Step < steps)
+                {
+                    run.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    started = Stopwatch.GetTimestamp();
+                    Checkpoint.Write(every.Path, trainer, options, run, epochs, training.Count);
+                }
             }
-            clock.Stop();
-            var result = new EpochResult(epoch, options.Epochs, lossSum / order.Length, (double)correctSum / order.Length,
-                clock.Elapsed.TotalSeconds, order.Length);
-            history.Add(result);
+            double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, (double)run.CorrectSum / order.Length,
+                seconds, order.Length);
+            if (validation is not null)
+            {
+                Evaluation check = Evaluate(trainer, validation);
+                result = result with { ValidationLoss = check.Loss, ValidationAccuracy = check.Accuracy };
+            }
+            epochs.Add(result);
+            run.NextEpoch(epoch);
+            foreach (IFitCallback callback in options.Callbacks) callback.OnEpochEnd(context, result);
             onEpochEnd?.Invoke(result);
+            run.StopReason = context.StopReason;
+            if (options.Checkpoint is not null) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, training.Count);
         }
+        history.StopReason = context.StopReason;
+        foreach (IFitCallback callback in options.Callbacks) callback.OnTrainEnd(context);
         return history;
+    }
+
+    /// <summary>Keras's split: the last <c>validationSplit</c> of the images, in their original order, are held out.</summary>
+    public static (LabeledImages Training, LabeledImages? Validation) HoldOut(LabeledImages data, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ValidationData is not null) return (data, options.ValidationData);
+        if (options.ValidationSplit == 0) return (data, null);
+        int splitAt = (int)Math.Floor(data.Count * (1.0 - options.ValidationSplit));
+        if (splitAt == data.Count || splitAt == 0)
+            throw new ArgumentException(
+                $"validationSplit {options.ValidationSplit} of {data.Count} images leaves {splitAt} for training and {data.Count - splitAt} for validation; both need at least one.",
+                nameof(options));
+        return (data.Slice(0, splitAt), data.Slice(splitAt, data.Count - splitAt));
     }
 
     /// <summary>Mean loss and accuracy over all of <paramref name="data"/>, in batches of the trainer's size.</summary>
@@ -97,5 +149,37 @@ public static class Fitter
             throw new ArgumentException(
                 $"The model takes images of {trainer.InputSize} floats but the data's images are ({data.Height}, {data.Width}, {data.Channels}) = {data.ImageSize}.",
                 name);
+    }
+}
+
+/// <summary>Where a fit stands: what a checkpoint saves besides the weights and the optimizer.</summary>
+internal sealed class FitRun(Xoshiro256 random)
+{
+    public Xoshiro256 Random = random;
+
+    /// <summary>The shuffle generator's state before the current epoch's shuffle (replayed on resume).</summary>
+    public (ulong, ulong, ulong, ulong) EpochStartRandom;
+
+    public int CompletedEpochs;
+
+    /// <summary>Steps done in the current epoch.</summary>
+    public int Step;
+
+    public double LossSum;
+    public long CorrectSum;
+
+    /// <summary>Seconds spent in the current epoch before the last checkpoint or resume.</summary>
+    public double Seconds;
+
+    public string? StopReason;
+
+    public void NextEpoch(int finished)
+    {
+        CompletedEpochs = finished;
+        Step = 0;
+        LossSum = 0;
+        CorrectSum = 0;
+        Seconds = 0;
+        EpochStartRandom = Random.State;
     }
 }

@@ -15,6 +15,15 @@ public interface ITrainer
     /// <summary>Number of classes the last layer scores.</summary>
     int OutputSize { get; }
 
+    /// <summary>The model being trained (its architecture and parameters, for checkpoints and callbacks).</summary>
+    DslConv.Models.INetwork Network { get; }
+
+    /// <summary>The optimizer that applies each step (its state goes into checkpoints).</summary>
+    Optimizer Optimizer { get; }
+
+    /// <summary>Threads a step uses; results are bit-identical for a given count.</summary>
+    int Threads { get; }
+
     /// <summary>
     /// One step on up to <see cref="BatchSize"/> images: returns the batch's mean loss and, in
     /// <paramref name="correct"/>, how many images were classified right by the forward pass before the update.

@@ -28,6 +28,27 @@ public abstract class Optimizer
     /// <summary>Updates parameters [start, start + length) of the current step. Ranges may run on different threads.</summary>
     public abstract void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
 
+    /// <summary>
+    /// Names of the per-parameter state vectors a checkpoint must keep to continue bit for bit (Adam: "m" and "v";
+    /// SGD with momentum: "velocity"), each laid out like the parameters.
+    /// </summary>
+    public virtual IReadOnlyList<string> StateNames => [];
+
+    /// <summary>The state vector called <paramref name="name"/> (one of <see cref="StateNames"/>), writable for restoring.</summary>
+    public virtual Span<float> State(string name) =>
+        throw new ArgumentException($"{GetType().Name} has no state vector \"{name}\".", nameof(name));
+
+    /// <summary>The optimizer and its hyper-parameters in Keras's words, recorded in checkpoints and checked on resume.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Sets the step count after restoring a checkpoint's state vectors.</summary>
+    public void RestoreIterations(long iterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        if (PreparedCount < 0) throw new InvalidOperationException("Call Prepare before restoring.");
+        Iterations = iterations;
+    }
+
     /// <summary>The count given to <see cref="Prepare"/>, or -1 before it.</summary>
     protected abstract int PreparedCount { get; }
 

@@ -17,6 +17,13 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
 
     protected override int PreparedCount => _prepared;
 
+    public override IReadOnlyList<string> StateNames => Momentum > 0f ? ["velocity"] : [];
+
+    public override Span<float> State(string name) => name == "velocity" && Momentum > 0f ? _velocity : base.State(name);
+
+    public override string Description => FormattableString.Invariant(
+        $"SGD(learning_rate={LearningRate:R}, momentum={Momentum:R}, nesterov={(Nesterov ? "True" : "False")})");
+
     public override void Prepare(int parameterCount)
     {
         if (_prepared == parameterCount) return;

@@ -74,7 +74,7 @@ public sealed class FitTests
         float[] initial = model.Parameters.ToArray();
         var trainer = new TinyNet.Trainer(model, batchSize: 40);
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(data, epochs: 1, shuffle: false));
-        Assert.Contains("Epoch 1, step 0", error.Message);
+        Assert.Contains("Epoch 1, step 1", error.Message);
         Assert.Contains("NaN", error.Message);
         Assert.Equal(initial, model.Parameters.ToArray());
     }

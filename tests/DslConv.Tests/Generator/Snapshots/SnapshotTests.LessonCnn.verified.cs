@@ -794,6 +794,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
 
         /// <summary>The model whose parameters this trainer updates.</summary>
         public FashionCnn Model => _model;
+        global::DslConv.Models.INetwork global::DslConv.Training.ITrainer.Network => _model;
         public global::DslConv.Training.Optimizer Optimizer { get; }
         public int BatchSize { get; }
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
@@ -829,9 +830,15 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public global::System.Collections.Generic.IReadOnlyList<global::DslConv.Training.EpochResult> Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,
+        public global::DslConv.Training.FitHistory Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,
             long seed = 1, bool shuffle = true, global::System.Action<global::DslConv.Training.EpochResult>? onEpochEnd = null) =>
             global::DslConv.Training.Fitter.Fit(this, data, new global::DslConv.Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
+
+        /// <summary>
+        /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
+        /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="global::DslConv.Training.FitOptions"/>.
+        /// </summary>
+        public global::DslConv.Training.FitHistory Fit(global::DslConv.Data.LabeledImages data, global::DslConv.Training.FitOptions options) => global::DslConv.Training.Fitter.Fit(this, data, options);
 
         /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
         public global::DslConv.Training.Evaluation Evaluate(global::DslConv.Data.LabeledImages data) => global::DslConv.Training.Fitter.Evaluate(this, data);

@@ -3,7 +3,7 @@ using System.Text;
 using DslConv.Data;
 using DslConv.Models;
 
-namespace DslConv.Evaluation;
+namespace DslConv.Metrics;
 
 /// <summary>
 /// Counts of (true class, predicted class) pairs over a labelled data set, as scikit-learn's confusion_matrix lays

@@ -1,6 +1,6 @@
 using DslConv.Models;
 
-namespace DslConv.Evaluation;
+namespace DslConv.Metrics;
 
 /// <summary>The most likely class of one image: its index, its name, and the model's output for it.</summary>
 public readonly record struct Prediction(int Class, string Name, float Probability)

@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace DslConv.Training;
+
+/// <summary>Which way a monitored quantity improves: Keras's mode "auto", "min" or "max".</summary>
+public enum MonitorMode
+{
+    /// <summary>Accuracies up, losses down.</summary>
+    Auto,
+    Min,
+    Max,
+}
+
+/// <summary>
+/// Keras's EarlyStopping (keras.callbacks.EarlyStopping, same defaults and rules): stop when
+/// <paramref name="monitor"/> has not improved by more than <paramref name="minDelta"/> for
+/// <paramref name="patience"/> epochs. An improvement resets the wait only if it also beats
+/// <paramref name="baseline"/> (when given). Epochs before <paramref name="startFromEpoch"/> are not watched. With
+/// <paramref name="restoreBestWeights"/>, the weights of the best epoch are put back when training ends (as Keras 3 does,
+/// also when it ran all its epochs).
+/// </summary>
+public sealed class EarlyStopping(
+    string monitor = "val_loss",
+    double minDelta = 0,
+    int patience = 0,
+    MonitorMode mode = MonitorMode.Auto,
+    bool restoreBestWeights = false,
+    double? baseline = null,
+    int startFromEpoch = 0,
+    TextWriter? output = null) : ICheckpointedCallback
+{
+    private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
+    private readonly double _minDelta = Math.Abs(minDelta);
+    private readonly int _patience = patience >= 0 ? patience : throw new ArgumentOutOfRangeException(nameof(patience), patience, "Patience must not be negative.");
+    private float[]? _bestWeights;
+    private int _wait;
+
+    public string Monitored => _monitor;
+
+    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+
+    /// <summary>Best value seen so far (±infinity before any).</summary>
+    public double Best { get; private set; }
+
+    /// <summary>1-based epoch of <see cref="Best"/>, 0 before any.</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>1-based epoch after which training was stopped, 0 if it was not.</summary>
+    public int StoppedEpoch { get; private set; }
+
+    public string CheckpointName => "early_stopping";
+
+    public void OnTrainBegin(FitContext context)
+    {
+        Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
+        _wait = 0;
+        StoppedEpoch = 0;
+        BestEpoch = 0;
+        _bestWeights = null;
+        Best = Maximises ? double.NegativeInfinity : double.PositiveInfinity;
+    }
+
+    public void OnEpochEnd(FitContext context, EpochResult result)
+    {
+        int epoch = result.Epoch - 1; // Keras counts epochs from 0 here
+        double current = Monitor.Value(result, _monitor);
+        if (double.IsNaN(current) || epoch < startFromEpoch) return;
+        Span<float> parameters = context.Trainer.Network.Parameters;
+        if (restoreBestWeights && _bestWeights is null)
+        {
+            _bestWeights = parameters.ToArray(); // the current weights are the best until something beats them
+            BestEpoch = result.Epoch;
+        }
+        _wait++;
+        if (IsImprovement(current, Best))
+        {
+            Best = current;
+            BestEpoch = result.Epoch;
+            if (restoreBestWeights) parameters.CopyTo(_bestWeights);
+            if (baseline is null || IsImprovement(current, baseline.Value)) _wait = 0;
+            return;
+        }
+        if (_wait >= _patience && epoch > 0)
+        {
+            StoppedEpoch = result.Epoch;
+            context.Stop(string.Create(CultureInfo.InvariantCulture,
+                $"Epoch {result.Epoch}: early stopping ({_monitor} has not improved on {Best:G6} from epoch {BestEpoch} for {_wait} epoch(s); patience {_patience})."));
+        }
+    }
+
+    public void OnTrainEnd(FitContext context)
+    {
+        if (StoppedEpoch > 0) (output ?? Console.Out).WriteLine(context.StopReason);
+        if (!restoreBestWeights || _bestWeights is null) return;
+        _bestWeights.CopyTo(context.Trainer.Network.Parameters);
+        (output ?? Console.Out).WriteLine($"Restoring model weights from the end of the best epoch: {BestEpoch}.");
+    }
+
+    private bool IsImprovement(double value, double reference) =>
+        Maximises ? value - _minDelta > reference : value + _minDelta < reference;
+
+    public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+    {
+        metadata["wait"] = _wait.ToString(CultureInfo.InvariantCulture);
+        metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
+        metadata["best_epoch"] = BestEpoch.ToString(CultureInfo.InvariantCulture);
+        if (_bestWeights is not null) vectors["best_weights"] = _bestWeights;
+    }
+
+    public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
+    {
+        _wait = int.Parse(metadata["wait"], CultureInfo.InvariantCulture);
+        Best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
+        BestEpoch = int.Parse(metadata["best_epoch"], CultureInfo.InvariantCulture);
+        _bestWeights = vectors.TryGetValue("best_weights", out float[]? weights) ? (float[])weights.Clone() : null;
+    }
+}

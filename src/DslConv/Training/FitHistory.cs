@@ -1,0 +1,30 @@
+using System.Collections;
+
+namespace DslConv.Training;
+
+/// <summary>
+/// What <see cref="Fitter.Fit(ITrainer, DslConv.Data.LabeledImages, FitOptions, Action{EpochResult}?)"/> returns:
+/// Keras's History (one <see cref="EpochResult"/> per epoch run, including epochs before a resume) and why it stopped.
+/// </summary>
+public sealed class FitHistory : IReadOnlyList<EpochResult>
+{
+    private readonly List<EpochResult> _epochs;
+
+    internal FitHistory(List<EpochResult> epochs) => _epochs = epochs;
+
+    /// <summary>Set when a callback stopped training before the last epoch; says which and why.</summary>
+    public string? StopReason { get; internal set; }
+
+    public bool StoppedEarly => StopReason is not null;
+
+    /// <summary>Epochs already done in the checkpoint this run resumed from (0 when it started afresh).</summary>
+    public int ResumedAfterEpochs { get; internal set; }
+
+    public EpochResult this[int index] => _epochs[index];
+
+    public int Count => _epochs.Count;
+
+    public IEnumerator<EpochResult> GetEnumerator() => _epochs.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

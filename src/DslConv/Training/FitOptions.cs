@@ -1,0 +1,56 @@
+using DslConv.Data;
+
+namespace DslConv.Training;
+
+/// <summary>Options of <see cref="Fitter.Fit(ITrainer, LabeledImages, FitOptions, Action{EpochResult}?)"/>, with Keras's defaults.</summary>
+public sealed record FitOptions
+{
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Shuffle the order of the training images each epoch (Keras default true).</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Seed of the shuffling generator; the same seed gives the same batches.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Keras's validation_split: this fraction of the data, taken from the END of the data before any shuffling, is
+    /// held out and evaluated after each epoch (val_loss, val_accuracy). 0 (the default) holds out nothing. Ignored
+    /// when <see cref="ValidationData"/> is given, as in Keras.
+    /// </summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Keras's validation_data: a separate set evaluated after each epoch.</summary>
+    public LabeledImages? ValidationData { get; init; }
+
+    /// <summary>Called in order at the start and end of training, of each epoch and after each step.</summary>
+    public IReadOnlyList<IFitCallback> Callbacks { get; init; } = [];
+
+    /// <summary>Write a checkpoint while training (null: none).</summary>
+    public CheckpointOptions? Checkpoint { get; init; }
+
+    /// <summary>
+    /// Continue from this checkpoint file instead of starting afresh: weights, optimizer state, epoch, step, shuffle
+    /// generator and history come from it, so the run ends exactly as if it had never stopped (same thread count).
+    /// </summary>
+    public string? ResumeFrom { get; init; }
+
+    internal void Validate()
+    {
+        if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must not be negative.");
+        if (!(ValidationSplit >= 0 && ValidationSplit < 1))
+            throw new ArgumentOutOfRangeException(nameof(ValidationSplit), ValidationSplit, "validationSplit must be in [0, 1).");
+        ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
+        if (Checkpoint is { EverySteps: < 0 })
+            throw new ArgumentOutOfRangeException(nameof(Checkpoint), Checkpoint.EverySteps, "Checkpoint.EverySteps must not be negative.");
+    }
+}
+
+/// <summary>
+/// Where and how often <see cref="Fitter"/> writes a checkpoint: at the end of every epoch, and also every
+/// <see cref="EverySteps"/> steps when that is above 0. Each write replaces the file atomically.
+/// </summary>
+public sealed record CheckpointOptions(string Path)
+{
+    public int EverySteps { get; init; }
+}

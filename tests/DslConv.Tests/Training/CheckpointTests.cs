@@ -1,0 +1,153 @@
+using DslConv.Data;
+using DslConv.Tests.Models;
+using DslConv.Training;
+
+namespace DslConv.Tests.Training;
+
+/// <summary>Checkpoints during fit and resuming from them: bit-identical to a run that never stopped; bad files are clear errors.</summary>
+public sealed class CheckpointTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("dslconv-checkpoint-").FullName;
+    private static readonly LabeledImages Data = TestData.Quadrants(100, 7);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private sealed class Crash(int afterSteps) : IFitCallback
+    {
+        private int _steps;
+
+        public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
+        {
+            if (++_steps == afterSteps) throw new OperationCanceledException("simulated kill");
+        }
+    }
+
+    private FitOptions Options(string checkpoint, params IFitCallback[] callbacks) => new()
+    {
+        Epochs = 4,
+        Seed = 11,
+        ValidationSplit = 0.2, // 80 training images: 10 steps of 8 per epoch
+        Checkpoint = new CheckpointOptions(checkpoint) { EverySteps = 3 },
+        Callbacks = [new EarlyStopping(patience: 10, restoreBestWeights: true, output: TextWriter.Null), .. callbacks],
+    };
+
+    [Theory]
+    [InlineData(1, 17)] // killed mid-epoch 2: the last checkpoint is epoch 2, step 6
+    [InlineData(1, 20)] // killed after epoch 2's last step, before its end-of-epoch checkpoint: resumes from step 9
+    [InlineData(2, 23)]
+    [InlineData(2, 4)]  // killed just after the first checkpoint, in epoch 1
+    public void ResumedTrainingEndsBitIdenticalToUninterruptedTraining(int threads, int killAfterSteps)
+    {
+        string path = Path.Combine(_directory, "run.safetensors");
+        var reference = new TinyNet(3);
+        using (var trainer = new TinyNet.Trainer(reference, batchSize: 8, threads: threads))
+            trainer.Fit(Data, Options(Path.Combine(_directory, "reference.safetensors")));
+        var referenceHistory = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, threads: threads).Fit(Data, Options(Path.Combine(_directory, "again.safetensors")));
+
+        var interrupted = new TinyNet(3);
+        using (var trainer = new TinyNet.Trainer(interrupted, batchSize: 8, threads: threads))
+            Assert.Throws<OperationCanceledException>(() => trainer.Fit(Data, Options(path, new Crash(killAfterSteps))));
+        Assert.True(File.Exists(path));
+
+        var resumed = new TinyNet(99); // other initial weights: everything must come from the checkpoint
+        FitHistory history;
+        using (var trainer = new TinyNet.Trainer(resumed, batchSize: 8, threads: threads))
+        {
+            history = trainer.Fit(Data, Options(path) with { ResumeFrom = path });
+            Assert.Equal(40, trainer.Optimizer.Iterations);
+        }
+        Assert.Equal(reference.Parameters.ToArray(), resumed.Parameters.ToArray());
+        Assert.Equal(referenceHistory.Select(e => (e.Loss, e.Accuracy, e.ValidationLoss, e.ValidationAccuracy)),
+            history.Select(e => (e.Loss, e.Accuracy, e.ValidationLoss, e.ValidationAccuracy)));
+        Assert.True(history.ResumedAfterEpochs is 0 or 1 or 2);
+    }
+
+    [Fact]
+    public void ACheckpointIsAlsoAWeightsFile()
+    {
+        string path = Path.Combine(_directory, "weights.safetensors");
+        var model = new TinyNet(3);
+        new TinyNet.Trainer(model, batchSize: 8).Fit(Data, new FitOptions { Epochs = 1, Checkpoint = new CheckpointOptions(path) });
+        var loaded = new TinyNet(5);
+        DslConv.Serialization.WeightsFile.LoadWeights(loaded, path);
+        Assert.Equal(model.Parameters.ToArray(), loaded.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void TruncatedOrCorruptCheckpointIsAClearErrorAndChangesNothing()
+    {
+        string path = Path.Combine(_directory, "good.safetensors");
+        new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path));
+        byte[] good = File.ReadAllBytes(path);
+
+        foreach (byte[] bad in new[] { good[..(good.Length / 2)], good[..5], Flip(good, 20) })
+        {
+            string badPath = Path.Combine(_directory, "bad.safetensors");
+            File.WriteAllBytes(badPath, bad);
+            var model = new TinyNet(4);
+            float[] before = model.Parameters.ToArray();
+            using var trainer = new TinyNet.Trainer(model, batchSize: 8);
+            var error = Assert.Throws<InvalidDataException>(() => trainer.Fit(Data, Options(badPath) with { ResumeFrom = badPath }));
+            Assert.Contains(badPath, error.Message);
+            Assert.Equal(before, model.Parameters.ToArray());
+            Assert.Equal(0, trainer.Optimizer.Iterations);
+            Assert.Equal(bad, File.ReadAllBytes(badPath)); // reading never rewrites
+        }
+        Assert.Equal(good, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void ResumingWithOtherSettingsNamesTheDifference()
+    {
+        string path = Path.Combine(_directory, "settings.safetensors");
+        new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path));
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            new TinyNet.Trainer(new TinyNet(3), batchSize: 16).Fit(Data, Options(path) with { ResumeFrom = path }));
+        Assert.Contains("batch size 8", error.Message);
+        error = Assert.Throws<InvalidDataException>(() =>
+            new TinyNet.Trainer(new TinyNet(3), batchSize: 8, new Adam(learningRate: 0.01f)).Fit(Data, Options(path) with { ResumeFrom = path }));
+        Assert.Contains("learning_rate=0.01", error.Message);
+        error = Assert.Throws<InvalidDataException>(() =>
+            new FashionDnn.Trainer(new FashionDnn(3), batchSize: 8).Fit(TestDataAsFashion(), new FitOptions { ResumeFrom = path }));
+        Assert.Contains("TinyNet", error.Message);
+        Assert.Contains("FashionDnn", error.Message);
+        Assert.Throws<FileNotFoundException>(() =>
+            new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path) with { ResumeFrom = Path.Combine(_directory, "missing") }));
+    }
+
+    [Fact]
+    public void AFailedCheckpointWriteLeavesTheLastGoodOne()
+    {
+        string path = Path.Combine(_directory, "last-good.safetensors");
+        var failing = new FailingState(failAtEpoch: 2);
+        Assert.Throws<IOException>(() =>
+            new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path, failing) with { Checkpoint = new CheckpointOptions(path) }));
+        // the epoch-1 checkpoint is whole and resumes
+        var model = new TinyNet(3);
+        var history = new TinyNet.Trainer(model, batchSize: 8).Fit(Data, Options(path) with { ResumeFrom = path, Checkpoint = null });
+        Assert.Equal(1, history.ResumedAfterEpochs);
+        Assert.Equal(4, history.Count);
+    }
+
+    private sealed class FailingState(int failAtEpoch) : ICheckpointedCallback
+    {
+        private int _epoch;
+        public string CheckpointName => "failing";
+        public void OnEpochEnd(FitContext context, EpochResult result) => _epoch = result.Epoch;
+        public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+        {
+            if (_epoch == failAtEpoch) throw new IOException("disk full (simulated)");
+        }
+        public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors) { }
+    }
+
+    private static byte[] Flip(byte[] bytes, int at)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        copy[at] ^= 0x5A;
+        return copy;
+    }
+
+    private static LabeledImages TestDataAsFashion() => new(new float[4 * 784], [0, 1, 2, 3], 28, 28, 1);
+}

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using DslConv.Data;
+using DslConv.Metrics;
 using DslConv.Onnx;
+using DslConv.Serialization;
 using DslConv.Training;
 using FashionMnistSample;
 
@@ -41,34 +43,87 @@ Console.WriteLine($"Training on {training.Count:N0} images, testing on {test.Cou
                   $"{options.Epochs} epochs, Adam (lr 0.001), seed {options.Seed}.");
 
 var model = new FashionCnn(options.Seed);
+if (options.Load is string weights)
+{
+    try
+    {
+        model.LoadWeights(weights);
+        Console.WriteLine($"Loaded weights from {weights}.");
+    }
+    catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+}
+
 using var trainer = new FashionCnn.Trainer(model, options.Batch);
+var callbacks = new List<IFitCallback> { new ProgressBar() };
+if (options.StopAt is double target) callbacks.Add(new StopAtAccuracy(target));
+if (options.EarlyStoppingPatience is int patience)
+    callbacks.Add(new EarlyStopping(options.ValidationSplit > 0 ? "val_loss" : "loss", patience: patience, restoreBestWeights: true));
+string? checkpoint = options.CheckpointPath;
+if (checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(checkpoint)) is string folder) Directory.CreateDirectory(folder);
+var fit = new FitOptions
+{
+    Epochs = options.Epochs,
+    Seed = options.Seed,
+    ValidationSplit = options.ValidationSplit,
+    Callbacks = callbacks,
+    Checkpoint = checkpoint is null ? null : new CheckpointOptions(checkpoint) { EverySteps = options.CheckpointEvery },
+    ResumeFrom = options.Resume ? checkpoint : null,
+};
+if (options.Resume) Console.WriteLine($"Resuming from {checkpoint}.");
+
+FitHistory history;
 try
 {
-    trainer.Fit(training, options.Epochs, options.Seed, onEpochEnd: epoch =>
-        Console.WriteLine($"Epoch {epoch.Epoch}/{epoch.Epochs}: loss {epoch.Loss:F4}, accuracy {epoch.Accuracy:P2}, " +
-                          $"{epoch.Seconds:F1} s, {epoch.ImagesPerSecond:N0} images/s"));
+    history = trainer.Fit(training, fit);
 }
 catch (TrainingDivergedException e)
 {
     Console.Error.WriteLine($"error: training diverged: {e.Message}");
     return 3;
 }
+catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+if (history.ResumedAfterEpochs > 0) Console.WriteLine($"(epochs 1-{history.ResumedAfterEpochs} were trained before the resume)");
 
 var clock = Stopwatch.StartNew();
 Evaluation result = trainer.Evaluate(test);
 Console.WriteLine($"Test: loss {result.Loss:F4}, accuracy {result.Accuracy:P2} on {result.Count:N0} images ({clock.Elapsed.TotalSeconds:F1} s)");
 
-if (options.ExportOnnx is string onnxPath)
+for (int i = 0; i < Math.Min(options.Predict, test.Count); i++)
 {
-    try
+    Prediction prediction = Prediction.Of(model, test.Image(i), FashionMnist.ClassNames);
+    Console.WriteLine($"Test image {i}: {prediction} (label: {FashionMnist.ClassNames[test.Labels[i]]})");
+}
+
+var confusion = ConfusionMatrix.Compute(model, test, FashionMnist.ClassNames);
+Console.WriteLine();
+Console.WriteLine("Confusion matrix of the test set (rows: true class, columns: predicted):");
+Console.Write(confusion.ToText());
+
+try
+{
+    if (options.Save is string save)
+    {
+        model.SaveWeights(save);
+        Console.WriteLine($"Saved the weights to {save} (safetensors).");
+    }
+    Pictures.Write(options, model, history, confusion, test);
+    if (options.ExportOnnx is string onnxPath)
     {
         model.ExportOnnx(onnxPath);
         Console.WriteLine($"Exported the trained model to {onnxPath} (ONNX opset {OnnxExport.OpsetVersion}, input \"{OnnxExport.InputName}\" (N, 28, 28, 1) float32).");
     }
-    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-    {
-        Console.Error.WriteLine($"error: cannot write {onnxPath}: {e.Message}");
-        return 4;
-    }
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 4;
 }
 return 0;

@@ -1,0 +1,157 @@
+using DslConv.Kernels;
+
+namespace DslConv.Models;
+
+/// <summary>
+/// Every layer's output for one image, computed from a <see cref="ModelDescription"/> and a flat parameter vector with
+/// the runtime's own kernels, for looking inside a model (feature maps, debugging, teaching).
+/// <para>
+/// The generated forward pass fuses each convolution with the pooling after it and never stores the convolution's
+/// full output; this interpreter runs the layers one at a time and keeps them all. It allocates freely and runs one
+/// image on one thread: it is for inspection, not for the training loop.
+/// </para>
+/// </summary>
+public static class LayerOutputs
+{
+    // Errors found in a layer are errors in the description passed to Compute.
+    private const string ArchitectureParameter = "architecture";
+
+    /// <summary>
+    /// Runs <paramref name="image"/> (H, W, C) through <paramref name="architecture"/> and returns one array per
+    /// layer: index i holds the output of <c>architecture.Layers[i]</c>, after its activation, (H, W, C) channels-last
+    /// flattened for Conv2D and MaxPool, flat for Flatten and Dense. The last one is what the generated
+    /// <c>Predict</c> returns for this image (to float rounding).
+    /// </summary>
+    /// <param name="architecture">The model's layers, shapes, padding and parameter offsets (<see cref="INetwork.Architecture"/>).</param>
+    /// <param name="parameters">All weights in the model's layout (<see cref="INetwork.Parameters"/>).</param>
+    /// <param name="image">One image, <see cref="ModelDescription.InputSize"/> floats.</param>
+    public static float[][] Compute(ModelDescription architecture, ReadOnlySpan<float> parameters, ReadOnlySpan<float> image)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        if (parameters.Length != architecture.ParameterCount)
+            throw new ArgumentException($"{architecture.Name} has {architecture.ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        if (image.Length != architecture.InputSize)
+            throw new ArgumentException(
+                $"{architecture.Name} takes one {Describe(architecture.InputShape)} image of {architecture.InputSize} floats, got {image.Length}.",
+                nameof(image));
+
+        var outputs = new float[architecture.Layers.Count][];
+        IReadOnlyList<int> shape = architecture.InputShape;
+        ReadOnlySpan<float> input = image;
+        for (int i = 0; i < architecture.Layers.Count; i++)
+        {
+            LayerDescription layer = architecture.Layers[i];
+            if (!layer.InputShape.SequenceEqual(shape))
+                throw new ArgumentException(
+                    $"Layer {i} ({layer.Name}) takes {Describe(layer.InputShape)} but the layer before it gives {Describe(shape)}.",
+                    ArchitectureParameter);
+            float[] output = new float[Size(layer.OutputShape)];
+            switch (layer.Type)
+            {
+                case LayerType.Conv2D:
+                    Conv2D(layer, i, parameters, input, output);
+                    break;
+                case LayerType.MaxPool:
+                    MaxPool(layer, i, input, output);
+                    break;
+                case LayerType.Flatten:
+                    if (output.Length != input.Length)
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) flattens {input.Length} floats into {output.Length}.", ArchitectureParameter);
+                    input.CopyTo(output);
+                    break;
+                case LayerType.Dense:
+                    Dense(layer, i, parameters, input, output);
+                    break;
+                default:
+                    throw new ArgumentException($"Layer {i} ({layer.Name}) has an unknown type {layer.Type}.", ArchitectureParameter);
+            }
+            outputs[i] = output;
+            shape = layer.OutputShape;
+            input = output;
+        }
+        return outputs;
+    }
+
+    // input (H, W, C) -> patches (OH*OW, KH*KW*C) -> output (OH*OW, F) = bias + patches · kernel (KH*KW*C, F), then the
+    // activation. Im2Col writes zeros for taps in the padding, before (PadTop, PadLeft) and after (the output size
+    // decides how far the windows run past the bottom and right edges), so asymmetric "same" padding needs no more.
+    private static void Conv2D(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
+    {
+        RequireSpatial(layer, index);
+        ConvGeometry g = Geometry(layer, index);
+        int filters = layer.OutputShape[2];
+        ReadOnlySpan<float> kernel = Slice(parameters, layer.KernelOffset, layer.KernelLength, g.PatchSize * filters, layer, index, "kernel");
+        ReadOnlySpan<float> bias = Slice(parameters, layer.BiasOffset, layer.BiasLength, filters, layer, index, "bias");
+
+        var patches = new float[g.OutputPixels * g.PatchSize];
+        Convolution.Im2Col(input, g, patches);
+        Gemm.Multiply(g.OutputPixels, filters, g.PatchSize, patches, g.PatchSize, 1, kernel, filters, output, filters, GemmStart.Bias, bias);
+        Activations.Forward(layer.Activation, output, filters);
+    }
+
+    // input (H, W, C) -> output (OH, OW, C), the max of each window per channel; Keras's pooling has no padding.
+    private static void MaxPool(LayerDescription layer, int index, ReadOnlySpan<float> input, Span<float> output)
+    {
+        RequireSpatial(layer, index);
+        if (layer.PadTop != 0 || layer.PadBottom != 0 || layer.PadLeft != 0 || layer.PadRight != 0)
+            throw new ArgumentException($"Layer {index} ({layer.Name}) is a padded max pool; only valid pooling exists.", ArchitectureParameter);
+        ConvGeometry g = Geometry(layer, index);
+        Pooling.MaxForward(input, g, output, new int[output.Length]);
+        Activations.Forward(layer.Activation, output, layer.OutputShape[2]);
+    }
+
+    // input (in) -> output (units) = bias + input · kernel (in, units), then the activation (Softmax over the units).
+    private static void Dense(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
+    {
+        int inputs = input.Length, units = output.Length;
+        ReadOnlySpan<float> kernel = Slice(parameters, layer.KernelOffset, layer.KernelLength, inputs * units, layer, index, "kernel");
+        ReadOnlySpan<float> bias = Slice(parameters, layer.BiasOffset, layer.BiasLength, units, layer, index, "bias");
+        Gemm.Multiply(1, units, inputs, input, inputs, 1, kernel, units, output, units, GemmStart.Bias, bias);
+        Activations.Forward(layer.Activation, output, units);
+    }
+
+    private static ConvGeometry Geometry(LayerDescription layer, int index)
+    {
+        int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
+        int outH = layer.OutputShape[0], outW = layer.OutputShape[1];
+        if (layer.StrideHeight <= 0 || layer.StrideWidth <= 0 || layer.WindowHeight <= 0 || layer.WindowWidth <= 0
+            || outH != ConvGeometry.ValidOutput(inH + layer.PadTop + layer.PadBottom, layer.WindowHeight, layer.StrideHeight)
+            || outW != ConvGeometry.ValidOutput(inW + layer.PadLeft + layer.PadRight, layer.WindowWidth, layer.StrideWidth))
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}): a {layer.WindowHeight}x{layer.WindowWidth} window with strides {layer.StrideHeight}x{layer.StrideWidth} " +
+                $"and padding {layer.PadTop}/{layer.PadBottom}/{layer.PadLeft}/{layer.PadRight} (top/bottom/left/right) " +
+                $"does not turn {Describe(layer.InputShape)} into {Describe(layer.OutputShape)}.",
+                ArchitectureParameter);
+        return new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
+            layer.PadTop, layer.PadLeft, outH, outW);
+    }
+
+    private static ReadOnlySpan<float> Slice(ReadOnlySpan<float> parameters, int offset, int length, int expected,
+        LayerDescription layer, int index, string what)
+    {
+        if (length != expected || offset < 0 || offset > parameters.Length - length)
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}): its {what} needs {expected} floats; the description gives {length} at offset {offset} " +
+                $"of {parameters.Length}.",
+                ArchitectureParameter);
+        return parameters.Slice(offset, length);
+    }
+
+    private static void RequireSpatial(LayerDescription layer, int index)
+    {
+        if (layer.InputShape.Count != 3 || layer.OutputShape.Count != 3)
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}) is a {layer.Type} but maps {Describe(layer.InputShape)} to {Describe(layer.OutputShape)}, " +
+                "not (H, W, C) to (H, W, C).",
+                ArchitectureParameter);
+    }
+
+    private static int Size(IReadOnlyList<int> shape)
+    {
+        int size = 1;
+        foreach (int d in shape) size = checked(size * d);
+        return size;
+    }
+
+    private static string Describe(IReadOnlyList<int> shape) => $"({string.Join(", ", shape)})";
+}

@@ -90,7 +90,7 @@ catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
-if (history.ResumedAfterEpochs > 0) Console.WriteLine($"(epochs 1-{history.ResumedAfterEpochs} were trained before the resume)");
+if (options.Resume) Console.WriteLine($"(resumed after {history.ResumedAfterEpochs} complete epoch(s); the history above includes them)");
 
 var clock = Stopwatch.StartNew();
 Evaluation result = trainer.Evaluate(test);

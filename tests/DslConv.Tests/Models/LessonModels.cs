@@ -1,13 +1,7 @@
 namespace DslConv.Tests.Models;
 
-// The lesson's CNN, FashionMnistSample.FashionCnn, is the sample's own declaration, compiled in by the project file.
-
-/// <summary>The lesson's first, plain network.</summary>
-[Input(28, 28, 1)]
-[Flatten]
-[Dense(128, Activation.Relu)]
-[Dense(10, Activation.Softmax)]
-public partial class FashionDnn;
+// The lesson's CNN and plain network, FashionMnistSample.FashionCnn and FashionDnn, are the samples' own declarations,
+// compiled in by the project file.
 
 /// <summary>A tiny model for fast training-loop tests.</summary>
 [Input(6, 6, 1)]

@@ -7,28 +7,11 @@ namespace DslConv.Tests.Training;
 /// <summary>The fit and evaluate loops on a tiny model: batching, shuffling, determinism and failure modes.</summary>
 public sealed class FitTests
 {
-    private static LabeledImages RandomData(int count, int seed)
-    {
-        var random = new Random(seed);
-        float[] images = Enumerable.Range(0, count * TinyNet.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        // A learnable rule: the label is the quadrant of the image with the largest sum.
-        int[] labels = new int[count];
-        for (int n = 0; n < count; n++)
-        {
-            double[] sums = new double[4];
-            for (int y = 0; y < 6; y++)
-                for (int x = 0; x < 6; x++)
-                    sums[(y / 3) * 2 + x / 3] += images[n * 36 + y * 6 + x];
-            labels[n] = Array.IndexOf(sums, sums.Max());
-        }
-        return new LabeledImages(images, labels, 6, 6, 1);
-    }
-
     [Fact]
     public void LastPartialBatchIsTrainedAndCounted()
     {
         var trainer = new TinyNet.Trainer(new TinyNet(1), batchSize: 32);
-        var history = trainer.Fit(RandomData(70, 1), epochs: 2);
+        var history = trainer.Fit(TestData.Quadrants(70, 1), epochs: 2);
         Assert.Equal(2, history.Count);
         Assert.Equal(6, trainer.Optimizer.Iterations); // 32 + 32 + 6 per epoch
         Assert.All(history, epoch => Assert.Equal(70, epoch.Images));
@@ -40,7 +23,7 @@ public sealed class FitTests
         float[] Train(long seed)
         {
             var model = new TinyNet(3);
-            new TinyNet.Trainer(model, batchSize: 8).Fit(RandomData(100, 2), epochs: 3, seed: seed);
+            new TinyNet.Trainer(model, batchSize: 8).Fit(TestData.Quadrants(100, 2), epochs: 3, seed: seed);
             return model.Parameters.ToArray();
         }
         Assert.Equal(Train(5), Train(5));
@@ -50,7 +33,7 @@ public sealed class FitTests
     [Fact]
     public void TrainingLowersTheLossAndEvaluateAgreesWithComputeGradients()
     {
-        var data = RandomData(400, 3);
+        var data = TestData.Quadrants(400, 3);
         var model = new TinyNet(4);
         var trainer = new TinyNet.Trainer(model, batchSize: 16, new Adam(learningRate: 0.01f));
         var before = trainer.Evaluate(data);
@@ -68,7 +51,7 @@ public sealed class FitTests
     [Fact]
     public void NanInputStopsTrainingWithoutApplyingTheStep()
     {
-        var data = RandomData(40, 4);
+        var data = TestData.Quadrants(40, 4);
         data.Images[5 * TinyNet.InputSize + 3] = float.NaN; // image 5, in the first batch
         var model = new TinyNet(5);
         float[] initial = model.Parameters.ToArray();
@@ -93,7 +76,7 @@ public sealed class FitTests
     [Fact]
     public void SgdTrainerWorks()
     {
-        var data = RandomData(200, 6);
+        var data = TestData.Quadrants(200, 6);
         var trainer = new TinyNet.Trainer(new TinyNet(7), batchSize: 10, new Sgd(learningRate: 0.1f, momentum: 0.9f));
         var before = trainer.Evaluate(data);
         trainer.Fit(data, epochs: 10);

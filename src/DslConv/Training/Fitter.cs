@@ -32,13 +32,14 @@ public static class Fitter
         var history = new FitHistory(epochs);
         var context = new FitContext(trainer, options, epochs, training.Count, validation?.Count ?? 0, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));
+        IFitCallback[] callbacks = [.. options.Callbacks]; // an array: foreach over it allocates no enumerator per step
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
         Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, training.Count);
 
-        foreach (IFitCallback callback in options.Callbacks) callback.OnTrainBegin(context);
+        foreach (IFitCallback callback in callbacks) callback.OnTrainBegin(context);
         if (resume is not null)
         {
-            resume.Apply(trainer, options.Callbacks, run, epochs);
+            resume.Apply(trainer, callbacks, run, epochs);
             history.ResumedAfterEpochs = run.CompletedEpochs;
             if (run.StopReason is not null) context.Stop(run.StopReason);
         }
@@ -51,7 +52,7 @@ public static class Fitter
             run.EpochStartRandom = run.Random.State;
             for (int i = 0; i < order.Length; i++) order[i] = i;
             if (options.Shuffle) run.Random.Shuffle(order);
-            foreach (IFitCallback callback in options.Callbacks) callback.OnEpochBegin(context, epoch);
+            foreach (IFitCallback callback in callbacks) callback.OnEpochBegin(context, epoch);
 
             long started = Stopwatch.GetTimestamp();
             for (int step = run.Step; step < steps; step++)
@@ -77,7 +78,7 @@ public static class Fitter
                 run.CorrectSum += correct;
                 run.Step = step + 1;
                 int seen = start + count;
-                foreach (IFitCallback callback in options.Callbacks)
+                foreach (IFitCallback callback in callbacks)
                     callback.OnStepEnd(context, step + 1, steps, run.LossSum / seen, (double)run.CorrectSum / seen);
                 if (options.Checkpoint is { EverySteps: > 0 } every && run.Step % every.EverySteps == 0 && run.Step < steps)
                 {
@@ -96,13 +97,13 @@ public static class Fitter
             }
             epochs.Add(result);
             run.NextEpoch(epoch);
-            foreach (IFitCallback callback in options.Callbacks) callback.OnEpochEnd(context, result);
+            foreach (IFitCallback callback in callbacks) callback.OnEpochEnd(context, result);
             onEpochEnd?.Invoke(result);
             run.StopReason = context.StopReason;
             if (options.Checkpoint is not null) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, training.Count);
         }
         history.StopReason = context.StopReason;
-        foreach (IFitCallback callback in options.Callbacks) callback.OnTrainEnd(context);
+        foreach (IFitCallback callback in callbacks) callback.OnTrainEnd(context);
         return history;
     }
 

@@ -14,6 +14,7 @@ internal sealed record CommandLine
           --batch B               batch size (default 32)
           --limit N               train on the first N training images only
           --seed S                seed of the initial weights and the shuffles (default 1)
+          --threads T             training threads (default: one per core; a checkpoint resumes only with its own count)
           --data DIR              Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
           --validation-split F    hold out the last fraction F of the training images for val_loss/val_accuracy
           --stop-at ACC           stop after the first epoch whose accuracy is above ACC (the course's callback, e.g. 0.95)
@@ -35,6 +36,7 @@ internal sealed record CommandLine
     public int Batch { get; init; } = 32;
     public int? Limit { get; init; }
     public int Seed { get; init; } = 1;
+    public int Threads { get; init; }
     public string DataDirectory { get; init; } = FashionMnist.DefaultDirectory;
     public double ValidationSplit { get; init; }
     public double? StopAt { get; init; }
@@ -84,6 +86,7 @@ internal sealed record CommandLine
                 "--batch" => Whole(value, 1, v => options with { Batch = v }),
                 "--limit" => Whole(value, 1, v => options with { Limit = v }),
                 "--seed" => Whole(value, int.MinValue, v => options with { Seed = v }),
+                "--threads" => Whole(value, 1, v => options with { Threads = v }),
                 "--data" => options with { DataDirectory = value },
                 "--validation-split" => Fraction(value, v => options with { ValidationSplit = v }),
                 "--stop-at" => Fraction(value, v => options with { StopAt = v }),
@@ -112,7 +115,7 @@ internal sealed record CommandLine
 
     private static readonly string[] Known =
     [
-        "--epochs", "--batch", "--limit", "--seed", "--data", "--validation-split", "--stop-at", "--early-stopping", "--checkpoint",
+        "--epochs", "--batch", "--limit", "--seed", "--threads", "--data", "--validation-split", "--stop-at", "--early-stopping", "--checkpoint",
         "--checkpoint-every", "--load", "--save", "--predict", "--plot", "--confusion", "--show-features", "--filter", "--export-onnx",
     ];
 

@@ -57,7 +57,7 @@ if (options.Load is string weights)
     }
 }
 
-using var trainer = new FashionCnn.Trainer(model, options.Batch);
+using var trainer = new FashionCnn.Trainer(model, options.Batch, threads: options.Threads);
 var callbacks = new List<IFitCallback> { new ProgressBar() };
 if (options.StopAt is double target) callbacks.Add(new StopAtAccuracy(target));
 if (options.EarlyStoppingPatience is int patience)
@@ -89,6 +89,11 @@ catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+{
+    Console.Error.WriteLine($"error: {e.Message}"); // a checkpoint that cannot be written, a validation split too large, ...
+    return 4;
 }
 if (options.Resume) Console.WriteLine($"(resumed after {history.ResumedAfterEpochs} complete epoch(s); the history above includes them)");
 

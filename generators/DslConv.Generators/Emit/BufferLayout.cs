@@ -80,6 +80,12 @@ internal sealed class BufferLayout
     /// <summary>The forward input of layer <paramref name="index"/>: "images" or a workspace buffer.</summary>
     public string Input(int index) => index == 0 ? "images" : _outputs[index - 1];
 
+    /// <summary>A workspace buffer's name (<c>workspace.X</c>) read through another workspace variable, e.g. <c>_workspace.X</c>.</summary>
+    public static string Through(string buffer, string workspace) =>
+        buffer.StartsWith("workspace.", System.StringComparison.Ordinal)
+            ? workspace + buffer.Substring("workspace".Length)
+            : throw new System.ArgumentException($"{buffer} is not a workspace buffer.", nameof(buffer));
+
     public string Output(int index) => _outputs[index];
 
     public string? OutputGradient(int index) => _outputGradients[index];

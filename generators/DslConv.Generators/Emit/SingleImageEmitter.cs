@@ -176,7 +176,7 @@ internal static class SingleImageEmitter
         w.Line("image.CopyTo(_image);");
         w.Line($"for (_stage = 0; _stage < {stages.Count}; _stage++) _pool.Run(this);");
         if (lastPool is not null && !workersPool)
-            w.Line($"_model.{lastPool.Identifier}ForwardWhole(_workspace, _{buffers.Output(lastConv + 1)}.AsSpan(0, {lastPool.Output.Size}), " +
+            w.Line($"_model.{lastPool.Identifier}ForwardWhole(_workspace, {BufferLayout.Through(buffers.Output(lastConv + 1), "_workspace")}.AsSpan(0, {lastPool.Output.Size}), " +
                    $"_workspace.{lastPool.Identifier}Argmax.AsSpan(0, {lastPool.Output.Size}));");
         LayerPlan last = plan.Last;
         w.Line($"_model.{last.Identifier}Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it");
@@ -213,7 +213,7 @@ internal static class SingleImageEmitter
                     w.Line($"_model.{lastPool!.Identifier}ForwardWhole(_workspace, _pooled[worker], _argmax[worker]); // small: cheaper than another barrier");
                     input = "_pooled[worker]";
                 }
-                else input = buffers.Input(index) == "images" ? "_image" : $"_{buffers.Input(index)}";
+                else input = buffers.Input(index) == "images" ? "_image" : BufferLayout.Through(buffers.Input(index), "_workspace");
                 int units = (int)layer.Output.Size;
                 w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
                 w.Line($"var (firstBlock, blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");

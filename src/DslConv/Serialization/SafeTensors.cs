@@ -158,10 +158,12 @@ public static class SafeTensors
         if (Directory.Exists(fullPath))
             throw new IOException($"Cannot write safetensors file '{fullPath}': it is a directory.");
 
-        string temporary = $"{fullPath}.tmp-{Guid.NewGuid():N}";
+        // One fixed temporary name: a write killed before its rename leaves a file that the next write replaces,
+        // rather than a new stray file per kill. Two writers to the same path at once are not supported.
+        string temporary = fullPath + ".tmp";
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
                 WriteTo(stream, prepared);
                 stream.Flush(flushToDisk: true);

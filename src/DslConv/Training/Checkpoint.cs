@@ -90,6 +90,17 @@ internal sealed class Checkpoint
         checkpoint.Require("batch_size", Text(trainer.BatchSize), "the batch size");
         checkpoint.Require("training_images", Text(trainingImages), "the number of training images (after the validation split)");
         checkpoint.Require("shuffle", options.Shuffle ? "true" : "false", "shuffle");
+        string threads = checkpoint.Get("threads");
+        if (threads != Text(trainer.Threads))
+            throw checkpoint.Error($"was written by a trainer with {threads} threads, but this one has {trainer.Threads}; " +
+                $"another thread count rounds differently, so the run would not continue bit for bit: resume with {threads} threads");
+        foreach (SafeTensor expectedTensor in WeightsFile.ToTensors(trainer.Network))
+        {
+            if (!file.TryGet(expectedTensor.Name, out SafeTensor? tensor))
+                throw checkpoint.Error($"has no {expectedTensor.Name}");
+            if (!tensor.Shape.AsSpan().SequenceEqual(expectedTensor.Shape))
+                throw checkpoint.Error($"has {expectedTensor.Name} of shape ({string.Join(", ", tensor.Shape)}); the model's is ({string.Join(", ", expectedTensor.Shape)})");
+        }
         foreach (string name in trainer.Optimizer.StateNames)
         {
             if (!file.TryGet($"optimizer/{name}", out SafeTensor? state))
@@ -105,13 +116,36 @@ internal sealed class Checkpoint
         checkpoint.Double("loss_sum");
         checkpoint.Double("seconds");
         ParseRandom(checkpoint.Get("epoch_start_random"), checkpoint);
-        ParseHistory(checkpoint.Get("history"), checkpoint);
+        int recorded = ParseHistory(checkpoint.Get("history"), checkpoint).Count;
+        if (recorded != checkpoint.Int("completed_epochs"))
+            throw checkpoint.Error($"records {checkpoint.Int("completed_epochs")} completed epochs but a history of {recorded}");
         return checkpoint;
     }
 
-    /// <summary>Puts the checkpoint's weights, optimizer state, position and callback state in place.</summary>
+    /// <summary>
+    /// Puts the checkpoint's callback state, weights, optimizer state and position in place. Callbacks go first: their
+    /// state is the only part <see cref="Read"/> could not check, and each callback checks all of it before keeping
+    /// any, so a bad entry fails before the model or the optimizer has changed.
+    /// </summary>
     public void Apply(ITrainer trainer, IReadOnlyList<IFitCallback> callbacks, FitRun run, List<EpochResult> history)
     {
+        foreach (ICheckpointedCallback callback in callbacks.OfType<ICheckpointedCallback>())
+        {
+            if (!_fit.ContainsKey($"callback.{callback.CheckpointName}")) continue; // not in the saved run: it starts fresh
+            string prefix = $"callback.{callback.CheckpointName}.";
+            var state = _fit.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
+            string tensorPrefix = $"callback/{callback.CheckpointName}/";
+            var vectors = _file.Tensors.Where(t => t.Name.StartsWith(tensorPrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Name[tensorPrefix.Length..], t => t.Data);
+            try
+            {
+                callback.RestoreState(state, vectors);
+            }
+            catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException or InvalidDataException)
+            {
+                throw Error($"has unusable state for the {callback.CheckpointName} callback: {e.Message}");
+            }
+        }
         WeightsFile.CopyInto(trainer.Network, _file);
         foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
         trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
@@ -125,23 +159,6 @@ internal sealed class Checkpoint
         run.StopReason = _fit.GetValueOrDefault("stop_reason");
         history.Clear();
         history.AddRange(ParseHistory(Get("history"), this));
-        foreach (ICheckpointedCallback callback in callbacks.OfType<ICheckpointedCallback>())
-        {
-            string prefix = $"callback.{callback.CheckpointName}.";
-            if (!_fit.ContainsKey($"callback.{callback.CheckpointName}")) continue; // not in the saved run: it starts fresh
-            var state = _fit.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
-            string tensorPrefix = $"callback/{callback.CheckpointName}/";
-            var vectors = _file.Tensors.Where(t => t.Name.StartsWith(tensorPrefix, StringComparison.Ordinal))
-                .ToDictionary(t => t.Name[tensorPrefix.Length..], t => t.Data);
-            try
-            {
-                callback.RestoreState(state, vectors);
-            }
-            catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException)
-            {
-                throw Error($"has unreadable state for the {callback.CheckpointName} callback ({e.Message})");
-            }
-        }
     }
 
     private InvalidDataException Error(string what) => new($"Checkpoint {_file.Source} {what}.");

@@ -20,6 +20,9 @@ public sealed class FitHistory : IReadOnlyList<EpochResult>
     /// <summary>Epochs already done in the checkpoint this run resumed from (0 when it started afresh).</summary>
     public int ResumedAfterEpochs { get; internal set; }
 
+    /// <summary>Steps of the next epoch already done in that checkpoint (0 when it was written at an epoch's end).</summary>
+    public int ResumedAtStep { get; internal set; }
+
     public EpochResult this[int index] => _epochs[index];
 
     public int Count => _epochs.Count;

@@ -43,6 +43,14 @@ public sealed record FitOptions
         ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
         if (Checkpoint is { EverySteps: < 0 })
             throw new ArgumentOutOfRangeException(nameof(Checkpoint), Checkpoint.EverySteps, "Checkpoint.EverySteps must not be negative.");
+        if (Checkpoint is not null && string.IsNullOrWhiteSpace(Checkpoint.Path))
+            throw new ArgumentException("Checkpoint.Path is empty.", nameof(Checkpoint));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ICheckpointedCallback callback in Callbacks.OfType<ICheckpointedCallback>())
+            if (!names.Add(callback.CheckpointName))
+                throw new ArgumentException(
+                    $"Two callbacks keep checkpoint state under the name \"{callback.CheckpointName}\" (for example two EarlyStopping on the same monitor); their states would overwrite each other.",
+                    nameof(Callbacks));
     }
 }
 

@@ -41,6 +41,7 @@ public static class Fitter
         {
             resume.Apply(trainer, callbacks, run, epochs);
             history.ResumedAfterEpochs = run.CompletedEpochs;
+            history.ResumedAtStep = run.Step;
             if (run.StopReason is not null) context.Stop(run.StopReason);
         }
 

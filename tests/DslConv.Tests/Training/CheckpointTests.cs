@@ -1,4 +1,5 @@
 using DslConv.Data;
+using DslConv.Serialization;
 using DslConv.Tests.Models;
 using DslConv.Training;
 
@@ -22,6 +23,13 @@ public sealed class CheckpointTests : IDisposable
         }
     }
 
+    /// <summary>Fits a fresh trainer and stops its threads.</summary>
+    private static FitHistory Fit(TinyNet model, int batchSize, FitOptions options, Optimizer? optimizer = null)
+    {
+        using var trainer = new TinyNet.Trainer(model, batchSize, optimizer);
+        return trainer.Fit(Data, options);
+    }
+
     private FitOptions Options(string checkpoint, params IFitCallback[] callbacks) => new()
     {
         Epochs = 4,
@@ -31,18 +39,22 @@ public sealed class CheckpointTests : IDisposable
         Callbacks = [new EarlyStopping(patience: 10, restoreBestWeights: true, output: TextWriter.Null), .. callbacks],
     };
 
+    // 10 steps per epoch, a checkpoint every 3 steps within an epoch and at each epoch's end; a callback's OnStepEnd
+    // runs before that step's checkpoint, so a kill there leaves the one before.
     [Theory]
-    [InlineData(1, 17)] // killed mid-epoch 2: the last checkpoint is epoch 2, step 6
-    [InlineData(1, 20)] // killed after epoch 2's last step, before its end-of-epoch checkpoint: resumes from step 9
-    [InlineData(2, 23)]
-    [InlineData(2, 4)]  // killed just after the first checkpoint, in epoch 1
-    public void ResumedTrainingEndsBitIdenticalToUninterruptedTraining(int threads, int killAfterSteps)
+    [InlineData(1, 17, 1, 6)] // killed at epoch 2, step 7: resumes after epoch 1, at step 6
+    [InlineData(1, 20, 1, 9)] // killed at epoch 2's last step, before its end-of-epoch checkpoint
+    [InlineData(2, 23, 2, 0)] // killed at epoch 3, step 3: the end of epoch 2 is the last checkpoint
+    [InlineData(2, 4, 0, 3)]  // killed just after the first checkpoint, in epoch 1
+    public void ResumedTrainingEndsBitIdenticalToUninterruptedTraining(int threads, int killAfterSteps, int resumedAfterEpochs, int resumedAtStep)
     {
         string path = Path.Combine(_directory, "run.safetensors");
         var reference = new TinyNet(3);
         using (var trainer = new TinyNet.Trainer(reference, batchSize: 8, threads: threads))
             trainer.Fit(Data, Options(Path.Combine(_directory, "reference.safetensors")));
-        var referenceHistory = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, threads: threads).Fit(Data, Options(Path.Combine(_directory, "again.safetensors")));
+        FitHistory referenceHistory;
+        using (var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, threads: threads))
+            referenceHistory = trainer.Fit(Data, Options(Path.Combine(_directory, "again.safetensors")));
 
         var interrupted = new TinyNet(3);
         using (var trainer = new TinyNet.Trainer(interrupted, batchSize: 8, threads: threads))
@@ -59,7 +71,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(reference.Parameters.ToArray(), resumed.Parameters.ToArray());
         Assert.Equal(referenceHistory.Select(e => (e.Loss, e.Accuracy, e.ValidationLoss, e.ValidationAccuracy)),
             history.Select(e => (e.Loss, e.Accuracy, e.ValidationLoss, e.ValidationAccuracy)));
-        Assert.True(history.ResumedAfterEpochs is 0 or 1 or 2);
+        Assert.Equal((resumedAfterEpochs, resumedAtStep), (history.ResumedAfterEpochs, history.ResumedAtStep));
     }
 
     [Fact]
@@ -67,7 +79,7 @@ public sealed class CheckpointTests : IDisposable
     {
         string path = Path.Combine(_directory, "weights.safetensors");
         var model = new TinyNet(3);
-        new TinyNet.Trainer(model, batchSize: 8).Fit(Data, new FitOptions { Epochs = 1, Checkpoint = new CheckpointOptions(path) });
+        Fit(model, 8, new FitOptions { Epochs = 1, Checkpoint = new CheckpointOptions(path) });
         var loaded = new TinyNet(5);
         DslConv.Serialization.WeightsFile.LoadWeights(loaded, path);
         Assert.Equal(model.Parameters.ToArray(), loaded.Parameters.ToArray());
@@ -77,7 +89,7 @@ public sealed class CheckpointTests : IDisposable
     public void TruncatedOrCorruptCheckpointIsAClearErrorAndChangesNothing()
     {
         string path = Path.Combine(_directory, "good.safetensors");
-        new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path));
+        Fit(new TinyNet(3), 8, Options(path));
         byte[] good = File.ReadAllBytes(path);
 
         foreach (byte[] bad in new[] { good[..(good.Length / 2)], good[..5], Flip(good, 20) })
@@ -100,32 +112,76 @@ public sealed class CheckpointTests : IDisposable
     public void ResumingWithOtherSettingsNamesTheDifference()
     {
         string path = Path.Combine(_directory, "settings.safetensors");
-        new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path));
+        Fit(new TinyNet(3), 8, Options(path));
 
         var error = Assert.Throws<InvalidDataException>(() =>
-            new TinyNet.Trainer(new TinyNet(3), batchSize: 16).Fit(Data, Options(path) with { ResumeFrom = path }));
+            Fit(new TinyNet(3), 16, Options(path) with { ResumeFrom = path }));
         Assert.Contains("batch size 8", error.Message);
         error = Assert.Throws<InvalidDataException>(() =>
-            new TinyNet.Trainer(new TinyNet(3), batchSize: 8, new Adam(learningRate: 0.01f)).Fit(Data, Options(path) with { ResumeFrom = path }));
+            Fit(new TinyNet(3), 8, Options(path) with { ResumeFrom = path }, new Adam(learningRate: 0.01f)));
         Assert.Contains("learning_rate=0.01", error.Message);
         error = Assert.Throws<InvalidDataException>(() =>
-            new FashionDnn.Trainer(new FashionDnn(3), batchSize: 8).Fit(TestDataAsFashion(), new FitOptions { ResumeFrom = path }));
+        {
+            using var trainer = new FashionDnn.Trainer(new FashionDnn(3), batchSize: 8, threads: 1);
+            trainer.Fit(TestDataAsFashion(), new FitOptions { ResumeFrom = path });
+        });
         Assert.Contains("TinyNet", error.Message);
         Assert.Contains("FashionDnn", error.Message);
         Assert.Throws<FileNotFoundException>(() =>
-            new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path) with { ResumeFrom = Path.Combine(_directory, "missing") }));
+            Fit(new TinyNet(3), 8, Options(path) with { ResumeFrom = Path.Combine(_directory, "missing") }));
     }
 
     [Fact]
-    public void AFailedCheckpointWriteLeavesTheLastGoodOne()
+    public void UnusableCallbackStateInACheckpointChangesNothing()
+    {
+        string path = Path.Combine(_directory, "state.safetensors");
+        Fit(new TinyNet(3), 8, Options(path));
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata.ToDictionary(p => p.Key, p => p.Value);
+        metadata["dslconv.fit.callback.early_stopping_val_loss.wait"] = "many";
+        string damaged = Path.Combine(_directory, "damaged.safetensors");
+        SafeTensors.Write(damaged, file.Tensors, metadata);
+
+        var model = new TinyNet(4);
+        float[] before = model.Parameters.ToArray();
+        using var trainer = new TinyNet.Trainer(model, batchSize: 8);
+        var error = Assert.Throws<InvalidDataException>(() => trainer.Fit(Data, Options(damaged) with { ResumeFrom = damaged }));
+        Assert.Contains("early_stopping_val_loss", error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal(0, trainer.Optimizer.Iterations);
+        Assert.All(trainer.Optimizer.State("m").ToArray(), m => Assert.Equal(0f, m));
+
+        // other early-stopping settings: the saved wait and best value do not apply
+        var patient = Options(path) with { ResumeFrom = path, Callbacks = [new EarlyStopping(patience: 3, restoreBestWeights: true, output: TextWriter.Null)] };
+        error = Assert.Throws<InvalidDataException>(() => Fit(new TinyNet(3), 8, patient));
+        Assert.Contains("patience=10", error.Message);
+    }
+
+    [Fact]
+    public void ResumingWithAnotherThreadCountOrDuplicateCallbackNamesIsRefused()
+    {
+        string path = Path.Combine(_directory, "threads.safetensors");
+        using (var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, threads: 2))
+            trainer.Fit(Data, Options(path));
+        using (var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, threads: 1))
+        {
+            var error = Assert.Throws<InvalidDataException>(() => trainer.Fit(Data, Options(path) with { ResumeFrom = path }));
+            Assert.Contains("resume with 2 threads", error.Message);
+            var twice = Options(path) with { Callbacks = [new EarlyStopping(), new EarlyStopping(patience: 2)] };
+            Assert.Contains("early_stopping_val_loss", Assert.Throws<ArgumentException>(() => trainer.Fit(Data, twice)).Message);
+        }
+    }
+
+    [Fact]
+    public void AFailedCheckpointLeavesTheLastGoodOne()
     {
         string path = Path.Combine(_directory, "last-good.safetensors");
         var failing = new FailingState(failAtEpoch: 2);
         Assert.Throws<IOException>(() =>
-            new TinyNet.Trainer(new TinyNet(3), batchSize: 8).Fit(Data, Options(path, failing) with { Checkpoint = new CheckpointOptions(path) }));
+            Fit(new TinyNet(3), 8, Options(path, failing) with { Checkpoint = new CheckpointOptions(path) }));
         // the epoch-1 checkpoint is whole and resumes
         var model = new TinyNet(3);
-        var history = new TinyNet.Trainer(model, batchSize: 8).Fit(Data, Options(path) with { ResumeFrom = path, Checkpoint = null });
+        var history = Fit(model, 8, Options(path) with { ResumeFrom = path, Checkpoint = null });
         Assert.Equal(1, history.ResumedAfterEpochs);
         Assert.Equal(4, history.Count);
     }

@@ -32,7 +32,7 @@ public sealed class FitWorkflowTests
         // Keras: split_at = floor(n * (1 - split))
         Assert.Equal(66, Fitter.HoldOut(data, new FitOptions { ValidationSplit = 1.0 / 3 }).Training.Count);
         Assert.Throws<ArgumentException>(() => Fitter.HoldOut(TestData.Quadrants(1, 1), new FitOptions { ValidationSplit = 0.5 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TinyNet.Trainer(new TinyNet(1)).Fit(data, new FitOptions { ValidationSplit = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TinyNet.Trainer(new TinyNet(1), threads: 1).Fit(data, new FitOptions { ValidationSplit = 1 }));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class FitWorkflowTests
     public void StopAtAccuracyStopsRealTraining()
     {
         var model = new TinyNet(4);
-        var trainer = new TinyNet.Trainer(model, batchSize: 16, new Adam(learningRate: 0.01f));
+        using var trainer = new TinyNet.Trainer(model, batchSize: 16, new Adam(learningRate: 0.01f));
         var output = new StringWriter();
         FitHistory history = trainer.Fit(TestData.Quadrants(400, 3), new FitOptions { Epochs = 40, Callbacks = [new StopAtAccuracy(0.6, output: output)] });
         Assert.True(history.Count < 40, "the rule is learnable in far fewer than 40 epochs");
@@ -109,6 +109,8 @@ public sealed class FitWorkflowTests
         // a baseline: an improvement that does not beat it does not reset the wait (3 epochs without one, 2 with it).
         Assert.Equal(3, RunScripted([0.9, 0.95, 0.96, 0.97, 0.98], new EarlyStopping(patience: 2)).History.Count);
         Assert.Equal(2, RunScripted([0.9, 0.95, 0.96, 0.97, 0.98], new EarlyStopping(patience: 2, baseline: 0.5)).History.Count);
+        // NaN is never an improvement, so it counts toward patience (Keras compares it and gets False).
+        Assert.Equal(2, RunScripted([1.0, double.NaN, double.NaN, 0.5], new EarlyStopping(patience: 1)).History.Count);
         // start_from_epoch: the first epochs are not watched.
         Assert.Equal(4, RunScripted([1.0, 2.0, 3.0, 4.0, 5.0], new EarlyStopping(startFromEpoch: 2)).History.Count);
         // restore_best_weights also applies when every epoch ran (Keras 3).
@@ -123,7 +125,7 @@ public sealed class FitWorkflowTests
     public void EarlyStoppingOnValidationWithoutValidationDataIsAClearError()
     {
         var error = Assert.Throws<InvalidOperationException>(() =>
-            new TinyNet.Trainer(new TinyNet(1)).Fit(EightImages, new FitOptions { Callbacks = [new EarlyStopping()] }));
+            new TinyNet.Trainer(new TinyNet(1), threads: 1).Fit(EightImages, new FitOptions { Callbacks = [new EarlyStopping()] }));
         Assert.Contains("val_loss", error.Message);
         Assert.Contains("ValidationSplit", error.Message);
         Assert.Throws<ArgumentException>(() => new EarlyStopping("val_mse"));
@@ -161,7 +163,7 @@ public sealed class FitWorkflowTests
     {
         var data = TestData.Quadrants(64, 5);
         var plain = new StringWriter();
-        new TinyNet.Trainer(new TinyNet(1), batchSize: 8).Fit(data, new FitOptions { Epochs = 3, ValidationSplit = 0.25, Callbacks = [new ProgressBar(plain, interactive: false)] });
+        new TinyNet.Trainer(new TinyNet(1), batchSize: 8, threads: 1).Fit(data, new FitOptions { Epochs = 3, ValidationSplit = 0.25, Callbacks = [new ProgressBar(plain, interactive: false)] });
         string[] lines = plain.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.Equal("Train on 48 images, validate on 16, 6 steps per epoch.", lines[0]);
@@ -170,7 +172,7 @@ public sealed class FitWorkflowTests
         Assert.DoesNotContain('\r', plain.ToString());
 
         var terminal = new StringWriter();
-        new TinyNet.Trainer(new TinyNet(1), batchSize: 8).Fit(data, new FitOptions { Epochs = 2, Callbacks = [new ProgressBar(terminal, interactive: true)] });
+        new TinyNet.Trainer(new TinyNet(1), batchSize: 8, threads: 1).Fit(data, new FitOptions { Epochs = 2, Callbacks = [new ProgressBar(terminal, interactive: true)] });
         string text = terminal.ToString();
         Assert.Contains("Epoch 1/2" + Environment.NewLine, text);
         Assert.Contains("\r8/8 [==============================] - ", text);

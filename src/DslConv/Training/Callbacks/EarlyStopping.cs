@@ -34,6 +34,7 @@ public sealed class EarlyStopping(
     private readonly int _patience = patience >= 0 ? patience : throw new ArgumentOutOfRangeException(nameof(patience), patience, "Patience must not be negative.");
     private float[]? _bestWeights;
     private int _wait;
+    private int _parameterCount;
 
     public string Monitored => _monitor;
 
@@ -48,11 +49,13 @@ public sealed class EarlyStopping(
     /// <summary>1-based epoch after which training was stopped, 0 if it was not.</summary>
     public int StoppedEpoch { get; private set; }
 
-    public string CheckpointName => "early_stopping";
+    /// <summary>"early_stopping_" and the monitor: one EarlyStopping per monitor can keep its state in a checkpoint.</summary>
+    public string CheckpointName => "early_stopping_" + _monitor;
 
     public void OnTrainBegin(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
+        _parameterCount = context.Trainer.Network.Architecture.ParameterCount;
         _wait = 0;
         StoppedEpoch = 0;
         BestEpoch = 0;
@@ -63,8 +66,8 @@ public sealed class EarlyStopping(
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         int epoch = result.Epoch - 1; // Keras counts epochs from 0 here
-        double current = Monitor.Value(result, _monitor);
-        if (double.IsNaN(current) || epoch < startFromEpoch) return;
+        double current = Monitor.Value(result, _monitor); // NaN (a diverged validation loss) is never an improvement, as in Keras
+        if (epoch < startFromEpoch) return;
         Span<float> parameters = context.Trainer.Network.Parameters;
         if (restoreBestWeights && _bestWeights is null)
         {
@@ -101,6 +104,7 @@ public sealed class EarlyStopping(
 
     public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
+        metadata["settings"] = Settings;
         metadata["wait"] = _wait.ToString(CultureInfo.InvariantCulture);
         metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
         metadata["best_epoch"] = BestEpoch.ToString(CultureInfo.InvariantCulture);
@@ -109,9 +113,22 @@ public sealed class EarlyStopping(
 
     public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
-        _wait = int.Parse(metadata["wait"], CultureInfo.InvariantCulture);
-        Best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
-        BestEpoch = int.Parse(metadata["best_epoch"], CultureInfo.InvariantCulture);
-        _bestWeights = vectors.TryGetValue("best_weights", out float[]? weights) ? (float[])weights.Clone() : null;
+        if (metadata["settings"] != Settings)
+            throw new InvalidDataException($"it was saved with {metadata["settings"]}, this run has {Settings}");
+        int wait = int.Parse(metadata["wait"], CultureInfo.InvariantCulture);
+        double best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
+        int bestEpoch = int.Parse(metadata["best_epoch"], CultureInfo.InvariantCulture);
+        float[]? bestWeights = vectors.GetValueOrDefault("best_weights");
+        if (wait < 0 || bestEpoch < 0) throw new InvalidDataException($"wait {wait} and best epoch {bestEpoch} must not be negative");
+        if (bestWeights is not null && bestWeights.Length != _parameterCount)
+            throw new InvalidDataException($"its best weights have {bestWeights.Length} values; the model has {_parameterCount} parameters");
+        _wait = wait;
+        Best = best;
+        BestEpoch = bestEpoch;
+        _bestWeights = bestWeights is null ? null : (float[])bestWeights.Clone();
     }
+
+    /// <summary>The settings a resumed run must share, since the saved wait and best value were measured under them.</summary>
+    private string Settings => string.Create(CultureInfo.InvariantCulture,
+        $"monitor={_monitor} min_delta={_minDelta:R} patience={_patience} mode={(Maximises ? "max" : "min")} baseline={(baseline is double b ? b.ToString("R", CultureInfo.InvariantCulture) : "None")} restore_best_weights={restoreBestWeights} start_from_epoch={startFromEpoch}");
 }

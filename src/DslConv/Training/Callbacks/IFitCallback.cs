@@ -33,7 +33,11 @@ public interface ICheckpointedCallback : IFitCallback
     /// <summary>Adds the callback's state: strings to <paramref name="metadata"/>, float vectors to <paramref name="vectors"/>.</summary>
     void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors);
 
-    /// <summary>Restores what <see cref="SaveState"/> wrote (called after <see cref="IFitCallback.OnTrainBegin"/>).</summary>
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote (called after <see cref="IFitCallback.OnTrainBegin"/>). Checks all
+    /// of it before keeping any, and throws <see cref="InvalidDataException"/> (or a parsing exception) when it is
+    /// unusable, so that a bad checkpoint changes nothing.
+    /// </summary>
     void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors);
 }
 

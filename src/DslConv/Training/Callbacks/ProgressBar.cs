@@ -17,6 +17,7 @@ public sealed class ProgressBar : IFitCallback
     private readonly TextWriter _output;
     private long _epochStart, _lastDraw;
     private int _lastLength;
+    private int _firstStep; // the epoch's first step this run saw (after a resume mid-epoch, not step 1)
 
     /// <param name="output">Where to write (standard output by default).</param>
     /// <param name="interactive">Redraw a bar in place; by default only when writing to a console that is not redirected.</param>
@@ -30,7 +31,8 @@ public sealed class ProgressBar : IFitCallback
 
     public void OnTrainBegin(FitContext context)
     {
-        string validation = context.ValidationImages > 0 ? $", validate on {context.ValidationImages:N0}" : "";
+        string validation = context.ValidationImages > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", validate on {context.ValidationImages:N0}") : "";
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Train on {context.TrainingImages:N0} images{validation}, {context.StepsPerEpoch:N0} steps per epoch."));
     }
@@ -41,17 +43,19 @@ public sealed class ProgressBar : IFitCallback
         _epochStart = Stopwatch.GetTimestamp();
         _lastDraw = 0;
         _lastLength = 0;
+        _firstStep = 0;
     }
 
     public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (!Interactive) return;
+        if (_firstStep == 0) _firstStep = step;
         long now = Stopwatch.GetTimestamp();
         if (step < steps && now - _lastDraw < RedrawInterval) return;
         _lastDraw = now;
         if (step == steps) return; // the epoch's last line, with validation, comes from OnEpochEnd
         double elapsed = Stopwatch.GetElapsedTime(_epochStart, now).TotalSeconds;
-        Redraw(FormatRunning(step, steps, elapsed, loss, accuracy));
+        Redraw(FormatRunning(step, steps, elapsed, loss, accuracy, step - _firstStep + 1));
     }
 
     public void OnEpochEnd(FitContext context, EpochResult result)
@@ -76,10 +80,15 @@ public sealed class ProgressBar : IFitCallback
         _output.Flush();
     }
 
-    /// <summary>A running line: <c> 512/1875 [=======&gt;......................] - ETA: 10s - loss: 0.5123 - accuracy: 0.8123</c>.</summary>
-    public static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy)
+    /// <summary>
+    /// A running line: <c> 512/1875 [=======&gt;......................] - ETA: 10s - loss: 0.5123 - accuracy: 0.8123</c>.
+    /// The ETA assumes the remaining steps take as long as the <c>stepsTimed</c> steps that took
+    /// <c>elapsedSeconds</c> (fewer than <c>step</c> after a resume mid-epoch; all of them by default).
+    /// </summary>
+    public static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy, int stepsTimed = -1)
     {
-        double eta = step > 0 ? elapsedSeconds / step * (steps - step) : 0;
+        if (stepsTimed < 0) stepsTimed = step;
+        double eta = stepsTimed > 0 ? elapsedSeconds / stepsTimed * (steps - step) : 0;
         return string.Create(CultureInfo.InvariantCulture,
             $"{Counter(step, steps)} {Bar(step, steps)} - ETA: {Duration(eta)} - loss: {loss:F4} - accuracy: {accuracy:F4}");
     }

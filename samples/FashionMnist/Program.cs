@@ -95,7 +95,7 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException or Arg
     Console.Error.WriteLine($"error: {e.Message}"); // a checkpoint that cannot be written, a validation split too large, ...
     return 4;
 }
-if (options.Resume) Console.WriteLine($"(resumed after {history.ResumedAfterEpochs} complete epoch(s); the history above includes them)");
+if (options.Resume) Console.WriteLine($"(resumed after {history.ResumedAfterEpochs} complete epoch(s) and {history.ResumedAtStep} step(s) of the next)");
 
 var clock = Stopwatch.StartNew();
 Evaluation result = trainer.Evaluate(test);

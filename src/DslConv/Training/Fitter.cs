@@ -33,6 +33,8 @@ public static class Fitter
         var context = new FitContext(trainer, options, epochs, training.Count, validation?.Count ?? 0, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));
         IFitCallback[] callbacks = [.. options.Callbacks]; // an array: foreach over it allocates no enumerator per step
+        if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
         Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, training.Count);
 

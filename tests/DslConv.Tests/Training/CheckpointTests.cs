@@ -173,6 +173,17 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AMissingCheckpointFolderIsReportedBeforeTraining()
+    {
+        var model = new TinyNet(3);
+        float[] before = model.Parameters.ToArray();
+        string path = Path.Combine(_directory, "no-such-folder", "run.safetensors");
+        var error = Assert.Throws<DirectoryNotFoundException>(() => Fit(model, 8, Options(path)));
+        Assert.Contains("no-such-folder", error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
     public void AFailedCheckpointLeavesTheLastGoodOne()
     {
         string path = Path.Combine(_directory, "last-good.safetensors");

@@ -35,22 +35,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-if (!FashionMnist.IsAvailable(directory))
-{
-    Console.Error.WriteLine(FashionMnist.MissingDataMessage(directory));
-    return 2;
-}
-LabeledImages training, test;
-try
-{
-    training = FashionMnist.LoadTraining(directory);
-    test = FashionMnist.LoadTest(directory);
-}
-catch (Exception e) when (e is InvalidDataException or IOException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
+if (SampleData.Load(directory) is not { } data) return 2;
+var (training, test) = data;
 if (limit is int count) training = training.Take(count);
 
 Console.WriteLine($"Training both networks on {training.Count:N0} images for {epochs} epochs (Adam, batch 32, seed {seed}); testing on {test.Count:N0}.");

@@ -17,24 +17,8 @@ if (options is null)
     return string.IsNullOrEmpty(error) ? 0 : 1;
 }
 
-if (!FashionMnist.IsAvailable(options.DataDirectory))
-{
-    Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.DataDirectory));
-    Console.Error.WriteLine("From the repository root, 'bash samples/FashionMnist/install-data.sh' runs apt-get update and the install.");
-    return 2;
-}
-
-LabeledImages training, test;
-try
-{
-    training = FashionMnist.LoadTraining(options.DataDirectory);
-    test = FashionMnist.LoadTest(options.DataDirectory);
-}
-catch (Exception e) when (e is InvalidDataException or IOException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
-}
+if (SampleData.Load(options.DataDirectory) is not { } data) return 2;
+var (training, test) = data;
 if (options.Limit is int limit) training = training.Take(limit);
 
 Console.WriteLine(FashionCnn.Summary);

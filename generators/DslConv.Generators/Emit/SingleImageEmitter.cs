@@ -64,12 +64,7 @@ internal static class SingleImageEmitter
         int convolvedSize = usedHeight * usedWidth * conv.Output.Channels;
         w.Line($"/// <summary>{conv.Name} forward for pixels [firstPixel, firstPixel + pixels) of the {usedHeight}x{usedWidth} that {pool.Name} reads, of one image.</summary>");
         w.OpenBrace($"private void {conv.Identifier}ForwardPixels(Workspace workspace, {Rs} image, int firstPixel, int pixels)");
-        w.Line("if (pixels == 0) return;");
-        w.Line($"const int Filters = {conv.Output.Channels};");
-        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
-        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
-        string input = index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
-        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {convolvedSize});");
+        string input = EmitConvLocals(w, buffers, conv, index, "pixels", convolvedSize);
         w.Line($"{K}.DirectConvolution.ForwardPixels({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
                $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstPixel, pixels);");
         if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
@@ -83,18 +78,24 @@ internal static class SingleImageEmitter
         w.Line();
     }
 
+    /// <summary>The opening both range methods share: nothing to do for an empty range, the layer's kernel, bias and scratch; returns the input expression.</summary>
+    private static string EmitConvLocals(SourceWriter w, BufferLayout buffers, LayerPlan conv, int index, string rangeLength, int convolvedSize)
+    {
+        w.Line($"if ({rangeLength} == 0) return;");
+        w.Line($"const int Filters = {conv.Output.Channels};");
+        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
+        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
+        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {convolvedSize});");
+        return index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
+    }
+
     private static void EmitConvRows(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         var (usedHeight, usedWidth) = buffers.UsedOutput(index);
         w.Line($"/// <summary>{conv.Name} + {pool.Name} forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>");
         w.OpenBrace($"private void {conv.Identifier}ForwardRows(Workspace workspace, {Rs} image, int firstRow, int rows)");
-        w.Line("if (rows == 0) return;");
-        w.Line($"const int Filters = {conv.Output.Channels};");
-        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
-        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
-        string input = index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
-        w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {usedHeight * usedWidth * conv.Output.Channels});");
+        string input = EmitConvLocals(w, buffers, conv, index, "rows", usedHeight * usedWidth * conv.Output.Channels);
         w.Line($"// pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * {pool.StrideHeight}, (firstRow + rows - 1) * {pool.StrideHeight} + {pool.WindowHeight})");
         w.Line($"{K}.DirectConvolution.Forward({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
                $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstRow * {pool.StrideHeight}, (rows - 1) * {pool.StrideHeight} + {pool.WindowHeight});");

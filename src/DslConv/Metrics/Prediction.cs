@@ -13,9 +13,7 @@ public readonly record struct Prediction(int Class, string Name, float Probabili
     public static Prediction Of(INetwork model, ReadOnlySpan<float> image, IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Span<float> outputs = stackalloc float[Math.Min(model.Architecture.OutputSize, 1024)];
-        float[]? large = model.Architecture.OutputSize > 1024 ? new float[model.Architecture.OutputSize] : null;
-        if (large is not null) outputs = large;
+        var outputs = new float[model.Architecture.OutputSize]; // a convenience for one image: not a hot path
         if (image.Length != model.Architecture.InputSize)
             throw new ArgumentException($"{model.Architecture.Name} takes one image of {model.Architecture.InputSize} floats; got {image.Length}.", nameof(image));
         model.Predict(image, outputs);

@@ -97,6 +97,19 @@ public static class WeightsFile
     /// <exception cref="InvalidDataException">The file does not fit the model; the message says how. The model is unchanged.</exception>
     public static void CopyInto(INetwork model, SafeTensorsFile file)
     {
+        var (slots, sources) = Match(model, file);
+        Span<float> parameters = model.Parameters;
+        for (int i = 0; i < slots.Count; i++)
+            sources[i].CopyTo(parameters.Slice(slots[i].Offset, slots[i].Length));
+    }
+
+    /// <summary>The checks of <see cref="CopyInto"/> without the copy, for callers that must check everything first.</summary>
+    /// <exception cref="InvalidDataException">The file does not fit the model; the message says how.</exception>
+    public static void Check(INetwork model, SafeTensorsFile file) => Match(model, file);
+
+    /// <summary>Each of the model's kernels and biases paired with the file's data for it, or the reasons they do not fit.</summary>
+    private static (List<Slot> Slots, float[][] Sources) Match(INetwork model, SafeTensorsFile file)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(file);
         ModelDescription architecture = model.Architecture;
@@ -110,8 +123,7 @@ public static class WeightsFile
         }
 
         // Check every tensor before touching the parameters, and report every problem at once.
-        Span<float> parameters = model.Parameters;
-        List<Slot> slots = Slots(architecture, parameters.Length);
+        List<Slot> slots = Slots(architecture, model.Parameters.Length);
         var problems = new List<string>();
         var sources = new float[slots.Count][];
         for (int i = 0; i < slots.Count; i++)
@@ -138,9 +150,7 @@ public static class WeightsFile
             throw Error(file.Source,
                 $"Weights file '{file.Source}'{(fileModel is null ? "" : $" (saved from model '{fileModel}')")} does not fit model '{architecture.Name}': " +
                 string.Join("; ", problems) + $". Model '{architecture.Name}':\n{Indent(Describe(architecture))}");
-
-        for (int i = 0; i < slots.Count; i++)
-            sources[i].CopyTo(parameters.Slice(slots[i].Offset, slots[i].Length));
+        return (slots, sources);
     }
 
     /// <summary>

@@ -78,14 +78,7 @@ internal sealed class Checkpoint
         if (version != Version) throw checkpoint.Error($"has checkpoint version {version}; this DslConv reads version {Version}");
 
         var architecture = trainer.Network.Architecture;
-        string expected = WeightsFile.Metadata(architecture)["dslconv.architecture"];
-        file.Metadata.TryGetValue("dslconv.architecture", out string? found);
-        if (found != expected)
-        {
-            file.Metadata.TryGetValue("dslconv.model", out string? model);
-            throw checkpoint.Error($"was written for {model ?? "another model"}, not {architecture.Name}:{Environment.NewLine}" +
-                $"checkpoint: {found ?? "(no architecture recorded)"}{Environment.NewLine}this model: {expected}");
-        }
+        WeightsFile.Check(trainer.Network, file); // the architecture and every kernel and bias, as LoadWeights checks them
         checkpoint.Require("optimizer", trainer.Optimizer.Description, "the optimizer");
         checkpoint.Require("batch_size", Text(trainer.BatchSize), "the batch size");
         checkpoint.Require("training_images", Text(trainingImages), "the number of training images (after the validation split)");
@@ -94,13 +87,6 @@ internal sealed class Checkpoint
         if (threads != Text(trainer.Threads))
             throw checkpoint.Error($"was written by a trainer with {threads} threads, but this one has {trainer.Threads}; " +
                 $"another thread count rounds differently, so the run would not continue bit for bit: resume with {threads} threads");
-        foreach (SafeTensor expectedTensor in WeightsFile.ToTensors(trainer.Network))
-        {
-            if (!file.TryGet(expectedTensor.Name, out SafeTensor? tensor))
-                throw checkpoint.Error($"has no {expectedTensor.Name}");
-            if (!tensor.Shape.AsSpan().SequenceEqual(expectedTensor.Shape))
-                throw checkpoint.Error($"has {expectedTensor.Name} of shape ({string.Join(", ", tensor.Shape)}); the model's is ({string.Join(", ", expectedTensor.Shape)})");
-        }
         foreach (string name in trainer.Optimizer.StateNames)
         {
             if (!file.TryGet($"optimizer/{name}", out SafeTensor? state))

@@ -23,20 +23,23 @@ public static class Fitter
         options.Validate();
         CheckShape(trainer, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
-        var (training, validation) = HoldOut(data, options);
-        if (validation is not null) CheckShape(trainer, validation, nameof(FitOptions.ValidationData));
+        // The training images are data[0, trainingCount); a split's validation images are the rest, read in place.
+        int trainingCount = SplitPoint(data, options);
+        LabeledImages? validationData = options.ValidationData;
+        if (validationData is not null) CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
+        int validationCount = validationData?.Count ?? data.Count - trainingCount;
 
         int batchSize = trainer.BatchSize, imageSize = trainer.InputSize;
-        int steps = (training.Count + batchSize - 1) / batchSize;
+        int steps = (trainingCount + batchSize - 1) / batchSize;
         var epochs = new List<EpochResult>(options.Epochs);
         var history = new FitHistory(epochs);
-        var context = new FitContext(trainer, options, epochs, training.Count, validation?.Count ?? 0, steps);
+        var context = new FitContext(trainer, options, epochs, trainingCount, validationCount, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));
         IFitCallback[] callbacks = [.. options.Callbacks]; // an array: foreach over it allocates no enumerator per step
         if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
-        Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, training.Count);
+        Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, trainingCount);
 
         foreach (IFitCallback callback in callbacks) callback.OnTrainBegin(context);
         if (resume is not null)
@@ -47,7 +50,7 @@ public static class Fitter
             if (run.StopReason is not null) context.Stop(run.StopReason);
         }
 
-        var order = new int[training.Count];
+        var order = new int[trainingCount];
         var batchImages = new float[batchSize * imageSize];
         var batchLabels = new int[batchSize];
         for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
@@ -64,8 +67,8 @@ public static class Fitter
                 for (int b = 0; b < count; b++)
                 {
                     int index = order[start + b];
-                    training.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
-                    batchLabels[b] = training.Labels[index];
+                    data.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
+                    batchLabels[b] = data.Labels[index];
                 }
                 float loss;
                 int correct;
@@ -87,15 +90,17 @@ public static class Fitter
                 {
                     run.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
                     started = Stopwatch.GetTimestamp();
-                    Checkpoint.Write(every.Path, trainer, options, run, epochs, training.Count);
+                    Checkpoint.Write(every.Path, trainer, options, run, epochs, trainingCount);
                 }
             }
             double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
             var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, (double)run.CorrectSum / order.Length,
                 seconds, order.Length);
-            if (validation is not null)
+            if (validationCount > 0)
             {
-                Evaluation check = Evaluate(trainer, validation);
+                Evaluation check = validationData is not null
+                    ? Evaluate(trainer, validationData)
+                    : Evaluate(trainer, data, trainingCount, validationCount);
                 result = result with { ValidationLoss = check.Loss, ValidationAccuracy = check.Accuracy };
             }
             epochs.Add(result);
@@ -103,26 +108,33 @@ public static class Fitter
             foreach (IFitCallback callback in callbacks) callback.OnEpochEnd(context, result);
             onEpochEnd?.Invoke(result);
             run.StopReason = context.StopReason;
-            if (options.Checkpoint is not null) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, training.Count);
+            if (options.Checkpoint is not null) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, trainingCount);
         }
         history.StopReason = context.StopReason;
         foreach (IFitCallback callback in callbacks) callback.OnTrainEnd(context);
         return history;
     }
 
-    /// <summary>Keras's split: the last <c>validationSplit</c> of the images, in their original order, are held out.</summary>
+    /// <summary>Keras's split: the last <c>validationSplit</c> of the images, in their original order, are held out (copies).</summary>
     public static (LabeledImages Training, LabeledImages? Validation) HoldOut(LabeledImages data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         if (options.ValidationData is not null) return (data, options.ValidationData);
-        if (options.ValidationSplit == 0) return (data, null);
+        int splitAt = SplitPoint(data, options);
+        return splitAt == data.Count ? (data, null) : (data.Slice(0, splitAt), data.Slice(splitAt, data.Count - splitAt));
+    }
+
+    /// <summary>How many images, from the start, are for training: split_at = floor(n (1 - validationSplit)).</summary>
+    private static int SplitPoint(LabeledImages data, FitOptions options)
+    {
+        if (options.ValidationData is not null || options.ValidationSplit == 0) return data.Count;
         int splitAt = (int)Math.Floor(data.Count * (1.0 - options.ValidationSplit));
         if (splitAt == data.Count || splitAt == 0)
             throw new ArgumentException(
                 $"validationSplit {options.ValidationSplit} of {data.Count} images leaves {splitAt} for training and {data.Count - splitAt} for validation; both need at least one.",
                 nameof(options));
-        return (data.Slice(0, splitAt), data.Slice(splitAt, data.Count - splitAt));
+        return splitAt;
     }
 
     /// <summary>Mean loss and accuracy over all of <paramref name="data"/>, in batches of the trainer's size.</summary>
@@ -131,20 +143,26 @@ public static class Fitter
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
         CheckShape(trainer, data, nameof(data));
+        return Evaluate(trainer, data, 0, data.Count);
+    }
+
+    /// <summary>Mean loss and accuracy over images [first, first + count) of <paramref name="data"/>.</summary>
+    private static Evaluation Evaluate(ITrainer trainer, LabeledImages data, int first, int count)
+    {
         int batchSize = trainer.BatchSize;
         int imageSize = trainer.InputSize;
         double lossSum = 0;
         long correctSum = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
+        for (int start = first, end = first + count; start < end; start += batchSize)
         {
-            int count = Math.Min(batchSize, data.Count - start);
-            trainer.EvaluateBatch(data.Images.AsSpan(start * imageSize, count * imageSize), data.Labels.AsSpan(start, count),
+            int images = Math.Min(batchSize, end - start);
+            trainer.EvaluateBatch(data.Images.AsSpan(start * imageSize, images * imageSize), data.Labels.AsSpan(start, images),
                 out double loss, out int correct);
             lossSum += loss;
             correctSum += correct;
         }
-        return data.Count == 0 ? new Evaluation(double.NaN, double.NaN, 0)
-            : new Evaluation(lossSum / data.Count, (double)correctSum / data.Count, data.Count);
+        return count == 0 ? new Evaluation(double.NaN, double.NaN, 0)
+            : new Evaluation(lossSum / count, (double)correctSum / count, count);
     }
 
     private static void CheckShape(ITrainer trainer, LabeledImages data, string name)

@@ -114,5 +114,31 @@ internal sealed class BufferLayout
         .Select(layer => (long)layer.KernelSize)
         .DefaultIfEmpty(0).Max();
 
+    /// <summary>
+    /// The workspace arrays that grow with the batch: field name, element type and elements per image. The workspace
+    /// allocates <c>capacity *</c> each; the batch-size limits are worked out from the same list.
+    /// </summary>
+    public IEnumerable<(string Field, string Element, long PerImage)> PerImageArrays()
+    {
+        for (int i = 0; i < _plan.Layers.Count; i++)
+        {
+            LayerPlan layer = _plan.Layers[i];
+            if (layer.Kind == LayerKind.Flatten || _fusedWithNextPool[i]) continue;
+            yield return (layer.Identifier + "Output", "float", layer.Output.Size);
+            if (_outputGradients[i] is not null) yield return (layer.Identifier + "OutputGradient", "float", layer.Output.Size);
+            if (layer.Kind == LayerKind.MaxPool) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
+        }
+        if (_plan.Last.Activation == ActivationKind.Softmax) yield return ("Logits", "float", _plan.OutputSize);
+    }
+
+    /// <summary>.NET's largest array length (Array.MaxLength), which no workspace array may exceed.</summary>
+    public const long MaxArrayLength = 0x7FFFFFC7;
+
+    /// <summary>The largest batch whose workspace arrays all fit in a .NET array.</summary>
+    public int MaxBatchSize => (int)System.Math.Min(int.MaxValue, MaxArrayLength / PerImageArrays().Max(array => array.PerImage));
+
+    /// <summary>Bytes of workspace per image of capacity (every element is 4 bytes: float or int).</summary>
+    public long WorkspaceBytesPerImage => 4 * PerImageArrays().Sum(array => array.PerImage);
+
     private IEnumerable<LayerPlan> ConvLayers => _plan.Layers.Where(layer => layer.Kind == LayerKind.Conv2D);
 }

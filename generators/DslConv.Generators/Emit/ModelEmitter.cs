@@ -14,6 +14,7 @@ internal static class ModelEmitter
     private const string S = Names.Span;
     private const string K = Names.Kernels;
     private const string T = Names.Training;
+    private const string G = Names.GeneratedCode;
 
     /// <summary>Images per forward pass inside Predict: bounds the inference workspace.</summary>
     private const int PredictBatch = 32;
@@ -35,7 +36,7 @@ internal static class ModelEmitter
         ClassDocumentation(w, plan);
         w.OpenBrace($"partial class {plan.ClassName} : global::DslConv.Models.INetwork");
         Banner(w, plan);
-        Constants(w, plan);
+        Constants(w, plan, buffers);
         ParameterLayout(w, plan);
         Geometries(w, plan, buffers);
         FieldsAndConstructor(w, plan, buffers);
@@ -96,7 +97,7 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void Constants(SourceWriter w, ModelPlan plan)
+    private static void Constants(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         w.Line("/// <summary>Height of one input image.</summary>");
         w.Line($"public const int InputHeight = {plan.Input.Height};");
@@ -110,6 +111,10 @@ internal static class ModelEmitter
         w.Line($"public const int OutputSize = {plan.OutputSize};");
         w.Line("/// <summary>Number of trainable parameters, the length of <see cref=\"Parameters\"/>.</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
+        w.Line("/// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>");
+        w.Line($"public const int MaxBatchSize = {buffers.MaxBatchSize};");
+        w.Line("/// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>");
+        w.Line($"public const long WorkspaceBytesPerImage = {buffers.WorkspaceBytesPerImage};");
         w.Line("/// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>");
         var lines = SummaryEmitter.Lines(plan);
         w.Line("public const string Summary =");
@@ -161,6 +166,7 @@ internal static class ModelEmitter
         w.Line("private Workspace? _gradientWorkspace;");
         w.Line($"private {Names.Parallel}.BatchSplitter? _predictSplitter;");
         w.Line("private int _inferenceThreads = 1;");
+        w.Line("private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter");
         if (SingleImageEmitter.Applies(plan, buffers)) w.Line("private SingleImage? _singleImage;");
         w.Line();
         w.Line("/// <summary>");
@@ -194,8 +200,10 @@ internal static class ModelEmitter
         w.OpenBrace("public int InferenceThreads");
         w.Line("get => _inferenceThreads;");
         w.OpenBrace("set");
-        w.Line("if (value < 1) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"At least one thread.\");");
+        w.Line($"{G}.CheckThreads(value, nameof(InferenceThreads));");
         w.Line("if (value == _inferenceThreads) return;");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(InferenceThreads));");
+        w.OpenBrace("try");
         w.Line("_predictSplitter?.Dispose();");
         w.Line("_predictSplitter = null;");
         if (SingleImageEmitter.Applies(plan, buffers))
@@ -205,17 +213,27 @@ internal static class ModelEmitter
         }
         w.Line("_inferenceThreads = value;");
         w.CloseBrace();
+        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
+        w.CloseBrace();
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Runs the model on any number of (H, W, C) images laid end to end; <paramref name=\"outputs\"/> receives the");
         w.Line($"/// last layer's activations, {plan.OutputSize} per image{(plan.Last.Activation == ActivationKind.Softmax ? " (class probabilities)" : "")}. Allocates nothing after the first call;");
-        w.Line("/// not safe to call from several threads at once on one model.");
+        w.Line("/// one call at a time per model: a call from another thread while one runs throws InvalidOperationException.");
         w.Line("/// </summary>");
         w.OpenBrace($"public void Predict({Rs} images, {S} outputs)");
         w.Line("int count = CountImages(images);");
-        w.Line("if (outputs.Length != count * OutputSize)");
-        w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.\", nameof(outputs));");
+        w.Line("if (outputs.Length != (long)count * OutputSize)");
+        w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(Predict));");
+        w.OpenBrace("try");
+        w.Line("PredictChecked(images, outputs, count);");
+        w.CloseBrace();
+        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
+        w.CloseBrace();
+        w.Line();
+        w.OpenBrace($"private void PredictChecked({Rs} images, {S} outputs, int count)");
         if (SingleImageEmitter.Applies(plan, buffers))
         {
             w.OpenBrace("if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)");
@@ -255,8 +273,15 @@ internal static class ModelEmitter
         w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
         w.Line("if (gradients.Length != ParameterCount)");
         w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
-        w.Line("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch) _gradientWorkspace = new Workspace(batch);");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(ComputeGradients));");
+        w.OpenBrace("try");
+        w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
+        w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
+        w.Line("_gradientWorkspace = new Workspace(batch);");
+        w.CloseBrace();
         w.Line("return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);");
+        w.CloseBrace();
+        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
         w.CloseBrace();
         w.Line();
 

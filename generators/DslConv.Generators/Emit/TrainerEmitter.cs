@@ -6,6 +6,7 @@ namespace DslConv.Generators.Emit;
 internal static class TrainerEmitter
 {
     private const string T = Names.Training;
+    private const string G = Names.GeneratedCode;
     private const string Rs = Names.ReadOnlySpan;
 
     public static void Emit(SourceWriter w, ModelPlan plan)
@@ -28,11 +29,11 @@ internal static class TrainerEmitter
         w.Line("/// </summary>");
         w.OpenBrace($"public Trainer({model} model, int batchSize = 32, {T}.Optimizer? optimizer = null, int threads = 0)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-        w.Line("if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, \"Batch size must be at least 1.\");");
-        w.Line("if (threads < 0) throw new global::System.ArgumentOutOfRangeException(nameof(threads), threads, \"Thread count must not be negative.\");");
+        w.Line($"{G}.CheckBatchSize(batchSize, MaxBatchSize, WorkspaceBytesPerImage, nameof(batchSize));");
+        w.Line($"if (threads != 0) {G}.CheckThreads(threads, nameof(threads));");
         w.Line("_model = model;");
         w.Line("BatchSize = batchSize;");
-        w.Line("Threads = global::System.Math.Min(threads == 0 ? global::System.Environment.ProcessorCount : threads, batchSize);");
+        w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
         w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
         w.Line("Optimizer.Prepare(ParameterCount);");
         w.Line("if (Threads == 1) _workspace = new Workspace(batchSize);");
@@ -58,7 +59,10 @@ internal static class TrainerEmitter
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
-        w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads.");
+        w.Line($"{G}.Enter(ref _model._busy, nameof({model}), nameof(TrainStep));");
+        w.OpenBrace("try");
+        w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
+        w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
         w.Line("float loss = _splitter is null");
         w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
         w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
@@ -67,12 +71,18 @@ internal static class TrainerEmitter
         w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
         w.Line("return loss;");
         w.CloseBrace();
+        w.Line($"finally {{ {G}.Exit(ref _model._busy); }}");
+        w.CloseBrace();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public void EvaluateBatch({Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line($"{G}.Enter(ref _model._busy, nameof({model}), nameof(EvaluateBatch));");
+        w.OpenBrace("try");
         w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);");
         w.Line("else _splitter.Evaluate(images, labels, out lossSum, out correct);");
+        w.CloseBrace();
+        w.Line($"finally {{ {G}.Exit(ref _model._busy); }}");
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref=\"BatchSize\"/>, one result per epoch.</summary>");

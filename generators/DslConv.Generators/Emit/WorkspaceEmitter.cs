@@ -63,17 +63,10 @@ internal static class WorkspaceEmitter
 
         w.Line("/// <summary>Allocates buffers for batches of up to <paramref name=\"capacity\"/> images.</summary>");
         w.OpenBrace("public Workspace(int capacity)");
-        w.Line("if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, \"Capacity must be at least 1.\");");
+        w.Line("global::DslConv.Models.GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));");
         w.Line("Capacity = capacity;");
-        for (int i = 0; i < plan.Layers.Count; i++)
-        {
-            LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten || buffers.FusedWithNextPool(i)) continue;
-            w.Line($"{layer.Identifier}Output = new float[capacity * {layer.Output.Size}];");
-            if (buffers.OutputGradient(i) is not null) w.Line($"{layer.Identifier}OutputGradient = new float[capacity * {layer.Output.Size}];");
-            if (layer.Kind == LayerKind.MaxPool) w.Line($"{layer.Identifier}Argmax = new int[capacity * {layer.Output.Size}];");
-        }
-        if (plan.Last.Activation == ActivationKind.Softmax) w.Line($"Logits = new float[capacity * {plan.OutputSize}];");
+        foreach (var (field, element, perImage) in buffers.PerImageArrays())
+            w.Line($"{field} = new {element}[capacity * {perImage}];");
         if (buffers.ConvolutionScratchSize > 0)
         {
             w.Line($"ConvolutionScratch = new float[{buffers.ConvolutionScratchSize}];");

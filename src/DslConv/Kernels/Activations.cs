@@ -25,6 +25,9 @@ public static class Activations
                 TensorPrimitives.Tanh(values, values);
                 break;
             case Activation.Softmax:
+                Buffers.AtLeast(rowLength, 1, nameof(rowLength));
+                if (values.Length % rowLength != 0)
+                    throw new ArgumentException($"{values.Length} values are not whole rows of {rowLength}.", nameof(values));
                 for (int start = 0; start < values.Length; start += rowLength)
                     SoftmaxRow(values.Slice(start, rowLength));
                 break;

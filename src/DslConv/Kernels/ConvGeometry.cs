@@ -5,6 +5,11 @@ namespace DslConv.Kernels;
 /// (KH, KW), strides, the zero padding before the first row and column, and the output (OH, OW).
 /// Generated code builds these from constants; the helpers compute Keras's sizes.
 /// </summary>
+/// <remarks>
+/// A geometry is plain data and can be built with any values (<c>default</c>, <c>with</c>, a negative stride): every
+/// kernel that takes one calls <see cref="Validate"/> first, so a hand-made geometry is an
+/// <see cref="ArgumentException"/>, never a read or write outside a buffer.
+/// </remarks>
 public readonly record struct ConvGeometry(
     int InputHeight, int InputWidth, int Channels,
     int KernelHeight, int KernelWidth,
@@ -12,26 +17,103 @@ public readonly record struct ConvGeometry(
     int PadTop, int PadLeft,
     int OutputHeight, int OutputWidth)
 {
-    /// <summary>Output pixels per image (OH * OW).</summary>
-    public int OutputPixels => OutputHeight * OutputWidth;
+    /// <summary>Output pixels per image (OH * OW). Checked: meaningful only for a geometry that passes <see cref="Validate"/>.</summary>
+    public int OutputPixels => checked(OutputHeight * OutputWidth);
 
     /// <summary>Length of one im2col row (KH * KW * C), the GEMM's inner dimension.</summary>
-    public int PatchSize => KernelHeight * KernelWidth * Channels;
+    public int PatchSize => checked(KernelHeight * KernelWidth * Channels);
 
     /// <summary>Floats in one input image (H * W * C).</summary>
-    public int InputSize => InputHeight * InputWidth * Channels;
+    public int InputSize => checked(InputHeight * InputWidth * Channels);
+
+    // The record's ToString prints the fields only: the derived sizes above are checked and would throw for a hostile geometry.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"InputHeight = {InputHeight}, InputWidth = {InputWidth}, Channels = {Channels}, KernelHeight = {KernelHeight}, ");
+        builder.Append($"KernelWidth = {KernelWidth}, StrideHeight = {StrideHeight}, StrideWidth = {StrideWidth}, PadTop = {PadTop}, ");
+        builder.Append($"PadLeft = {PadLeft}, OutputHeight = {OutputHeight}, OutputWidth = {OutputWidth}");
+        return true;
+    }
 
     /// <summary>Keras's output length for "valid" padding: floor((input - window) / stride) + 1, or 0 when the window does not fit.</summary>
-    public static int ValidOutput(int input, int window, int stride) => input < window ? 0 : (input - window) / stride + 1;
+    public static int ValidOutput(int input, int window, int stride)
+    {
+        CheckSizes(input, window, stride);
+        return input < window ? 0 : (input - window) / stride + 1;
+    }
 
-    /// <summary>Keras's output length for "same" padding: ceil(input / stride).</summary>
-    public static int SameOutput(int input, int stride) => (input + stride - 1) / stride;
+    /// <summary>Keras's output length for "same" padding: ceil(input / stride), without overflow for any stride.</summary>
+    public static int SameOutput(int input, int stride)
+    {
+        CheckSizes(input, 1, stride);
+        return input == 0 ? 0 : (input - 1) / stride + 1;
+    }
 
     /// <summary>Keras's (TensorFlow's) "same" padding before the first element: half the total, rounded down.</summary>
     public static int SamePadBefore(int input, int window, int stride)
     {
-        int output = SameOutput(input, stride);
-        int total = Math.Max((output - 1) * stride + window - input, 0);
-        return total / 2;
+        long output = SameOutput(input, stride);
+        long total = Math.Max((output - 1) * stride + window - input, 0);
+        return (int)(total / 2); // total < window + stride: half of it fits an int
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> (naming <paramref name="paramName"/> and the offending field) unless every
+    /// size and stride is at least 1, the padding is not negative, and every extent a kernel computes from them (the
+    /// input, output and patch sizes, and the reach of the last window) fits in an <see cref="int"/>. Windows may run
+    /// into the padding and past it; kernels without padding also call <see cref="ValidateWindowsInside"/>.
+    /// </summary>
+    public void Validate(string paramName)
+    {
+        Positive(InputHeight, nameof(InputHeight), paramName);
+        Positive(InputWidth, nameof(InputWidth), paramName);
+        Positive(Channels, nameof(Channels), paramName);
+        Positive(KernelHeight, nameof(KernelHeight), paramName);
+        Positive(KernelWidth, nameof(KernelWidth), paramName);
+        Positive(StrideHeight, nameof(StrideHeight), paramName);
+        Positive(StrideWidth, nameof(StrideWidth), paramName);
+        Positive(OutputHeight, nameof(OutputHeight), paramName);
+        Positive(OutputWidth, nameof(OutputWidth), paramName);
+        if (PadTop < 0 || PadLeft < 0)
+            throw new ArgumentException($"{paramName} has padding ({PadTop}, {PadLeft}); padding must not be negative.", paramName);
+        Fits((long)InputHeight * InputWidth * Channels, "input size H * W * C", paramName);
+        Fits((long)KernelHeight * KernelWidth * Channels, "patch size KH * KW * C", paramName);
+        Fits((long)OutputHeight * OutputWidth * Channels, "output size OH * OW * C", paramName);
+        Fits((long)(OutputHeight - 1) * StrideHeight + KernelHeight + PadTop, "reach of the last window row", paramName);
+        Fits((long)(OutputWidth - 1) * StrideWidth + KernelWidth + PadLeft, "reach of the last window column", paramName);
+    }
+
+    /// <summary>
+    /// <see cref="Validate"/>, and also that there is no padding and that every window lies inside the image, as kernels
+    /// that read the image in place (pooling, the direct convolution) need.
+    /// </summary>
+    public void ValidateWindowsInside(string paramName)
+    {
+        Validate(paramName);
+        if (PadTop != 0 || PadLeft != 0)
+            throw new ArgumentException($"{paramName} has padding ({PadTop}, {PadLeft}); this kernel supports none.", paramName);
+        if ((long)(OutputHeight - 1) * StrideHeight + KernelHeight > InputHeight
+            || (long)(OutputWidth - 1) * StrideWidth + KernelWidth > InputWidth)
+            throw new ArgumentException(
+                $"{paramName}: an output of ({OutputHeight}, {OutputWidth}) with {KernelHeight}x{KernelWidth} windows and strides " +
+                $"({StrideHeight}, {StrideWidth}) reads past the ({InputHeight}, {InputWidth}) input.", paramName);
+    }
+
+    private static void CheckSizes(int input, int window, int stride)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(input);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+    }
+
+    private static void Positive(int value, string field, string paramName)
+    {
+        if (value < 1) throw new ArgumentOutOfRangeException(paramName, value, $"{paramName}.{field} is {value}; it must be at least 1.");
+    }
+
+    private static void Fits(long value, string what, string paramName)
+    {
+        if (value > int.MaxValue)
+            throw new ArgumentOutOfRangeException(paramName, value, $"{paramName}'s {what} is {value}, more than an int can index.");
     }
 }

@@ -15,10 +15,11 @@ public static class Convolution
     /// </summary>
     public static void Im2Col(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> patches)
     {
+        g.Validate(nameof(g));
         int channels = g.Channels;
         int rowLength = g.PatchSize;
-        if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
-        if (patches.Length < g.OutputPixels * rowLength) throw new ArgumentException("Patch buffer too small.", nameof(patches));
+        Buffers.Require(image.Length, g.InputSize, nameof(image));
+        Buffers.Require(patches.Length, (long)g.OutputPixels * rowLength, nameof(patches));
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             for (int ox = 0; ox < g.OutputWidth; ox++)
@@ -59,10 +60,11 @@ public static class Convolution
     /// </summary>
     public static void Col2ImAdd(ReadOnlySpan<float> patchGradients, in ConvGeometry g, Span<float> imageGradient)
     {
+        g.Validate(nameof(g));
         int channels = g.Channels;
         int rowLength = g.PatchSize;
-        if (imageGradient.Length < g.InputSize) throw new ArgumentException("Gradient is smaller than the input.", nameof(imageGradient));
-        if (patchGradients.Length < g.OutputPixels * rowLength) throw new ArgumentException("Patch buffer too small.", nameof(patchGradients));
+        Buffers.Require(imageGradient.Length, g.InputSize, nameof(imageGradient));
+        Buffers.Require(patchGradients.Length, (long)g.OutputPixels * rowLength, nameof(patchGradients));
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             for (int ox = 0; ox < g.OutputWidth; ox++)

@@ -19,6 +19,8 @@ public static class CrossEntropy
     public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients)
     {
         int batch = labels.Length;
+        CheckRows(logits.Length, batch, classes, nameof(logits));
+        CheckRows(logitGradients.Length, batch, classes, nameof(logitGradients));
         double total = 0;
         float scale = 1f / batch;
         for (int b = 0; b < batch; b++)
@@ -45,6 +47,8 @@ public static class CrossEntropy
     public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients)
     {
         int batch = labels.Length;
+        CheckRows(outputs.Length, batch, classes, nameof(outputs));
+        CheckRows(outputGradients.Length, batch, classes, nameof(outputGradients));
         double total = 0;
         float scale = 1f / batch;
         for (int b = 0; b < batch; b++)
@@ -71,6 +75,7 @@ public static class CrossEntropy
     /// <summary>Mean loss only (evaluation), for a head that has already applied its activation.</summary>
     public static double SumLossFromOutputs(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, bool outputsAreLogits)
     {
+        CheckRows(outputs.Length, labels.Length, classes, nameof(outputs));
         double total = 0;
         for (int b = 0; b < labels.Length; b++)
         {
@@ -95,10 +100,17 @@ public static class CrossEntropy
     /// <summary>Number of rows whose largest output is at the label (first maximum on ties).</summary>
     public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes)
     {
+        CheckRows(outputs.Length, labels.Length, classes, nameof(outputs));
         int correct = 0;
         for (int b = 0; b < labels.Length; b++)
             if (TensorPrimitives.IndexOfMax(outputs.Slice(b * classes, classes)) == labels[b]) correct++;
         return correct;
+    }
+
+    private static void CheckRows(int length, int batch, int classes, string paramName)
+    {
+        Buffers.AtLeast(classes, 1, nameof(classes));
+        Buffers.Require(length, (long)batch * classes, paramName);
     }
 
     private static int CheckLabel(int label, int classes, int index)

@@ -20,7 +20,7 @@ public static class DirectConvolution
     /// <see cref="Convolution"/> and <see cref="Gemm"/>.
     /// </summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
-        g.PadTop == 0 && g.PadLeft == 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
+        g.PadTop == 0 && g.PadLeft == 0 && filters > 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
 
     /// <summary>Whether <see cref="InputGradient"/> also does: it needs channels in whole vectors.</summary>
     public static bool SupportsInputGradient(in ConvGeometry g, int filters) => Supports(g, filters) && g.Channels % Lanes == 0;
@@ -38,8 +38,8 @@ public static class DirectConvolution
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu, int firstRow, int rowCount)
     {
-        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutputHeight)
-            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {firstRow + rowCount}) are outside 0..{g.OutputHeight}.");
+        g.Validate(nameof(g));
+        Buffers.Range(firstRow, rowCount, g.OutputHeight, nameof(firstRow), nameof(rowCount));
         ForwardPixels(image, g, kernel, bias, output, filters, relu, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
     }
 
@@ -51,9 +51,9 @@ public static class DirectConvolution
     public static void ForwardPixels(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu, int firstPixel, int pixelCount)
     {
-        Check(image, g, kernel, filters, output.Length, g.OutputPixels * filters);
-        if (firstPixel < 0 || pixelCount < 0 || firstPixel + pixelCount > g.OutputPixels)
-            throw new ArgumentOutOfRangeException(nameof(firstPixel), $"Pixels [{firstPixel}, {firstPixel + pixelCount}) are outside 0..{g.OutputPixels}.");
+        Check(image, g, kernel, filters, output.Length, nameof(output));
+        Buffers.Require(bias.Length, filters, nameof(bias));
+        Buffers.Range(firstPixel, pixelCount, g.OutputPixels, nameof(firstPixel), nameof(pixelCount));
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float k = ref MemoryMarshal.GetReference(kernel);
         ref float b = ref MemoryMarshal.GetReference(bias);
@@ -82,7 +82,7 @@ public static class DirectConvolution
     public static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
         Span<float> kernelGradient, int filters)
     {
-        Check(image, g, kernelGradient, filters, outputGradient.Length, g.OutputPixels * filters);
+        Check(image, g, kernelGradient, filters, outputGradient.Length, nameof(outputGradient), kernelName: nameof(kernelGradient));
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
         ref float dk = ref MemoryMarshal.GetReference(kernelGradient);
@@ -130,10 +130,10 @@ public static class DirectConvolution
     public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
         Span<float> imageGradient, int filters)
     {
-        if (!SupportsInputGradient(g, filters)) throw new ArgumentException("These shapes need the im2col path.", nameof(g));
-        if (imageGradient.Length < g.InputSize) throw new ArgumentException("Gradient is smaller than the input.", nameof(imageGradient));
-        if (outputGradient.Length < g.OutputPixels * filters) throw new ArgumentException("Output gradient too small.", nameof(outputGradient));
-        if (transposedKernel.Length < g.PatchSize * filters) throw new ArgumentException("Kernel too small.", nameof(transposedKernel));
+        // The same geometry and filter checks as the forward pass: a geometry it would reject is rejected here too.
+        Check(imageGradient, g, transposedKernel, filters, outputGradient.Length, nameof(outputGradient), nameof(imageGradient), nameof(transposedKernel));
+        if (!SupportsInputGradient(g, filters))
+            throw new ArgumentException($"{nameof(g)} has {g.Channels} channels; the direct input gradient needs a multiple of {Lanes} (use the im2col path).", nameof(g));
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
         ref float kt = ref MemoryMarshal.GetReference(transposedKernel);
         ref float dx = ref MemoryMarshal.GetReference(imageGradient);
@@ -220,14 +220,22 @@ public static class DirectConvolution
         AddTo(ref dx, at3, c30); AddTo(ref dx, at3 + 16, c31); AddTo(ref dx, at3 + 32, c32); AddTo(ref dx, at3 + 48, c33);
     }
 
-    private static void Check(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, int filters, int outputLength, int needed)
+    /// <summary>
+    /// The checks every entry point shares, before any pointer is formed: the geometry (windows inside the image, no
+    /// padding), a positive whole number of 16-filter vectors, and the image, kernel and per-pixel buffer lengths.
+    /// </summary>
+    private static void Check(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, int filters, int pixelBufferLength,
+        string pixelBufferName, string imageName = "image", string kernelName = "kernel")
     {
-        if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
-        if (kernel.Length < g.PatchSize * filters) throw new ArgumentException("Kernel too small.", nameof(kernel));
-        if (outputLength < needed) throw new ArgumentException("Output too small.");
-        if (!Supports(g, filters)) throw new ArgumentException("These shapes need the im2col path.", nameof(g));
-        if ((g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight > g.InputHeight || (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth > g.InputWidth)
-            throw new ArgumentException("The windows run past the image.", nameof(g));
+        g.ValidateWindowsInside(nameof(g));
+        Buffers.AtLeast(filters, 1, nameof(filters));
+        if (filters % Lanes != 0)
+            throw new ArgumentException($"{nameof(filters)} is {filters}; the direct convolution needs a multiple of {Lanes} (use the im2col path).", nameof(filters));
+        if (!Vector512.IsHardwareAccelerated)
+            throw new PlatformNotSupportedException("The direct convolution needs Vector512; check DirectConvolution.Supports and use the im2col path.");
+        Buffers.Require(image.Length, g.InputSize, imageName);
+        Buffers.Require(kernel.Length, (long)g.PatchSize * filters, kernelName);
+        Buffers.Require(pixelBufferLength, (long)g.OutputPixels * filters, pixelBufferName);
     }
 
     /// <summary>Offset in the image of the first element of output pixel p's window.</summary>

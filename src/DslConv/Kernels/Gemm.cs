@@ -33,11 +33,8 @@ public static class Gemm
         Span<float> c, int ldc,
         GemmStart start, ReadOnlySpan<float> bias = default, bool relu = false)
     {
-        if (m <= 0 || n <= 0) return;
-        CheckExtent(a, (long)(m - 1) * aRowStride + (long)(k - 1) * aColStride + 1, k, nameof(a));
-        CheckExtent(b, (long)(k - 1) * ldb + n, k, nameof(b));
-        if (c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException("C is too small for the product.", nameof(c));
-        if (start == GemmStart.Bias && bias.Length < n) throw new ArgumentException("Bias is shorter than n.", nameof(bias));
+        CheckArguments(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, start, bias);
+        if (m == 0 || n == 0) return;
 
         ref float a0 = ref MemoryMarshal.GetReference(a);
         ref float b0 = ref MemoryMarshal.GetReference(b);
@@ -127,9 +124,31 @@ public static class Gemm
         acc1.StoreUnsafe(ref cRow, 8);
     }
 
-    private static void CheckExtent(ReadOnlySpan<float> span, long needed, int k, string name)
+    /// <summary>
+    /// Every size, stride and buffer length, in <see cref="long"/> so that no product wraps: the tiles below read and
+    /// write through unchecked references. Strides may be 0 (a broadcast row or column) but not negative; B's and C's
+    /// leading dimensions must be at least n, so that their rows do not overlap.
+    /// </summary>
+    private static void CheckArguments(int m, int n, int k, ReadOnlySpan<float> a, int aRowStride, int aColStride,
+        ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, GemmStart start, ReadOnlySpan<float> bias)
     {
-        if (k > 0 && span.Length < needed) throw new ArgumentException($"{name} is too small for the product.", name);
+        Buffers.AtLeast(m, 0, nameof(m));
+        Buffers.AtLeast(n, 0, nameof(n));
+        Buffers.AtLeast(k, 0, nameof(k));
+        Buffers.AtLeast(aRowStride, 0, nameof(aRowStride));
+        Buffers.AtLeast(aColStride, 0, nameof(aColStride));
+        Buffers.AtLeast(ldb, n, nameof(ldb));
+        Buffers.AtLeast(ldc, n, nameof(ldc));
+        if (start is not (GemmStart.Zero or GemmStart.Accumulate or GemmStart.Bias))
+            throw new ArgumentOutOfRangeException(nameof(start), start, "Not a GemmStart value.");
+        if (m == 0 || n == 0) return;
+        if (k > 0)
+        {
+            Buffers.Require(a.Length, (long)(m - 1) * aRowStride + (long)(k - 1) * aColStride + 1, nameof(a));
+            Buffers.Require(b.Length, (long)(k - 1) * ldb + n, nameof(b));
+        }
+        Buffers.Require(c.Length, (long)(m - 1) * ldc + n, nameof(c));
+        if (start == GemmStart.Bias) Buffers.Require(bias.Length, n, nameof(bias));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

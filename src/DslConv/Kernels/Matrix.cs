@@ -13,8 +13,10 @@ public static class Matrix
     /// </summary>
     public static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
     {
-        if (rows < 0 || cols < 0 || source.Length < (long)rows * cols || destination.Length < (long)rows * cols)
-            throw new ArgumentException("Matrix buffers are smaller than rows * cols.");
+        Buffers.AtLeast(rows, 0, nameof(rows));
+        Buffers.AtLeast(cols, 0, nameof(cols));
+        Buffers.Require(source.Length, (long)rows * cols, nameof(source));
+        Buffers.Require(destination.Length, (long)rows * cols, nameof(destination));
         ref float from = ref MemoryMarshal.GetReference(source);
         ref float to = ref MemoryMarshal.GetReference(destination);
         const int Block = 16;
@@ -40,7 +42,10 @@ public static class Matrix
     /// </summary>
     public static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, int cols, Span<float> sums)
     {
-        if (matrix.Length < rows * cols || sums.Length < cols) throw new ArgumentException("Buffers too small.");
+        Buffers.AtLeast(rows, 0, nameof(rows));
+        Buffers.AtLeast(cols, 0, nameof(cols));
+        Buffers.Require(matrix.Length, (long)rows * cols, nameof(matrix));
+        Buffers.Require(sums.Length, cols, nameof(sums));
         ref float m = ref MemoryMarshal.GetReference(matrix);
         ref float s = ref MemoryMarshal.GetReference(sums);
         int c = 0;

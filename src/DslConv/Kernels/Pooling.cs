@@ -18,14 +18,13 @@ public static class Pooling
     /// <summary>Max pooling of output rows [firstRow, firstRow + rowCount) only, so that threads can share one image.</summary>
     public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax, int firstRow, int rowCount)
     {
-        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutputHeight)
-            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {firstRow + rowCount}) are outside 0..{g.OutputHeight}.");
+        g.ValidateWindowsInside(nameof(g));
+        Buffers.Range(firstRow, rowCount, g.OutputHeight, nameof(firstRow), nameof(rowCount));
         int channels = g.Channels;
         int outputSize = g.OutputPixels * channels;
-        if (image.Length < g.InputSize) throw new ArgumentException("Image is smaller than the geometry's input.", nameof(image));
-        if (output.Length < outputSize || argmax.Length < outputSize) throw new ArgumentException("Output too small.", nameof(output));
-        if ((g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight > g.InputHeight || (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth > g.InputWidth)
-            throw new ArgumentException("The pooling windows run past the image.", nameof(g));
+        Buffers.Require(image.Length, g.InputSize, nameof(image));
+        Buffers.Require(output.Length, outputSize, nameof(output));
+        Buffers.Require(argmax.Length, outputSize, nameof(argmax));
 
         ref float input = ref MemoryMarshal.GetReference(image);
         ref float best = ref MemoryMarshal.GetReference(output);
@@ -127,20 +126,20 @@ public static class Pooling
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, ReadOnlySpan<float> pooledOutput,
         Activation activation, Span<float> imageGradient)
     {
-        if (argmax.Length < outputGradient.Length || pooledOutput.Length < outputGradient.Length)
-            throw new ArgumentException("Fewer argmax entries or pooled outputs than gradients.", nameof(argmax));
+        Buffers.Require(argmax.Length, outputGradient.Length, nameof(argmax));
+        Buffers.Require(pooledOutput.Length, outputGradient.Length, nameof(pooledOutput));
+        if (activation is not (Activation.None or Activation.Relu or Activation.Sigmoid or Activation.Tanh))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Only None, Relu, Sigmoid and Tanh can precede a pooling layer.");
+        CheckWinners(argmax[..outputGradient.Length], imageGradient.Length);
         imageGradient.Clear();
-        if (argmax.Length > 0 && (uint)argmax[argmax.Length - 1] >= (uint)imageGradient.Length)
-            throw new ArgumentException("An argmax points outside the image gradient.", nameof(argmax));
         ref float target = ref MemoryMarshal.GetReference(imageGradient);
         ref float gradient = ref MemoryMarshal.GetReference(outputGradient);
         ref float pooled = ref MemoryMarshal.GetReference(pooledOutput);
         ref int winner = ref MemoryMarshal.GetReference(argmax);
-        int length = outputGradient.Length, limit = imageGradient.Length;
+        int length = outputGradient.Length;
         for (int i = 0; i < length; i++)
         {
-            int at = Unsafe.Add(ref winner, i);
-            if ((uint)at >= (uint)limit) throw new ArgumentException("An argmax points outside the image gradient.", nameof(argmax));
+            int at = Unsafe.Add(ref winner, i); // inside 0..limit: checked above
             float y = Unsafe.Add(ref pooled, i), g = Unsafe.Add(ref gradient, i);
             Unsafe.Add(ref target, at) += activation switch
             {
@@ -159,9 +158,19 @@ public static class Pooling
     /// </summary>
     public static void MaxBackward(ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> argmax, Span<float> imageGradient)
     {
-        if (argmax.Length < outputGradient.Length) throw new ArgumentException("Fewer argmax entries than gradients.", nameof(argmax));
+        Buffers.Require(argmax.Length, outputGradient.Length, nameof(argmax));
+        CheckWinners(argmax[..outputGradient.Length], imageGradient.Length);
         imageGradient.Clear();
         for (int i = 0; i < outputGradient.Length; i++)
             imageGradient[argmax[i]] += outputGradient[i];
+    }
+
+    /// <summary>Every winner must index the image gradient; checked before anything is written.</summary>
+    private static void CheckWinners(ReadOnlySpan<int> argmax, int limit)
+    {
+        if (argmax.IsEmpty) return;
+        int lowest = System.Numerics.Tensors.TensorPrimitives.Min(argmax), highest = System.Numerics.Tensors.TensorPrimitives.Max(argmax);
+        if (lowest < 0 || highest >= limit)
+            throw new ArgumentException($"An argmax entry is {(lowest < 0 ? lowest : highest)}, outside the image gradient's 0..{limit - 1}.", nameof(argmax));
     }
 }

@@ -114,16 +114,21 @@ public static class LayerOutputs
     {
         int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
         int outH = layer.OutputShape[0], outW = layer.OutputShape[1];
+        long paddedH = (long)inH + layer.PadTop + layer.PadBottom, paddedW = (long)inW + layer.PadLeft + layer.PadRight;
         if (layer.StrideHeight <= 0 || layer.StrideWidth <= 0 || layer.WindowHeight <= 0 || layer.WindowWidth <= 0
-            || outH != ConvGeometry.ValidOutput(inH + layer.PadTop + layer.PadBottom, layer.WindowHeight, layer.StrideHeight)
-            || outW != ConvGeometry.ValidOutput(inW + layer.PadLeft + layer.PadRight, layer.WindowWidth, layer.StrideWidth))
+            || inH <= 0 || inW <= 0 || channels <= 0 || paddedH > int.MaxValue || paddedW > int.MaxValue
+            || layer.PadTop < 0 || layer.PadBottom < 0 || layer.PadLeft < 0 || layer.PadRight < 0
+            || outH != ConvGeometry.ValidOutput((int)paddedH, layer.WindowHeight, layer.StrideHeight)
+            || outW != ConvGeometry.ValidOutput((int)paddedW, layer.WindowWidth, layer.StrideWidth))
             throw new ArgumentException(
                 $"Layer {index} ({layer.Name}): a {layer.WindowHeight}x{layer.WindowWidth} window with strides {layer.StrideHeight}x{layer.StrideWidth} " +
                 $"and padding {layer.PadTop}/{layer.PadBottom}/{layer.PadLeft}/{layer.PadRight} (top/bottom/left/right) " +
                 $"does not turn {Describe(layer.InputShape)} into {Describe(layer.OutputShape)}.",
                 ArchitectureParameter);
-        return new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
+        var geometry = new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
             layer.PadTop, layer.PadLeft, outH, outW);
+        geometry.Validate(ArchitectureParameter);
+        return geometry;
     }
 
     private static ReadOnlySpan<float> Slice(ReadOnlySpan<float> parameters, int offset, int length, int expected,

@@ -1,7 +1,9 @@
+using System.ComponentModel;
+
 namespace DslConv.Parallel;
 
 /// <summary>
-/// What a generated model does for one worker's share of a batch, on that worker's own buffers.
+/// For generated code: what a generated model does for one worker's share of a batch, on that worker's own buffers.
 /// </summary>
 public interface IBatchWorkers
 {
@@ -16,22 +18,29 @@ public interface IBatchWorkers
 }
 
 /// <summary>
-/// Splits a batch into contiguous shares, one per worker (the first <c>n % workers</c> shares one image larger), runs
+/// For generated code (a model's trainer and batched Predict). Splits a batch into contiguous shares, one per worker (the first <c>n % workers</c> shares one image larger), runs
 /// them on a <see cref="WorkerPool"/>, and combines the results in worker order, so that a given thread count always
 /// gives bit-identical results. The gradient is Σ (nᵢ / n) gᵢ, reduced in parallel over parameter ranges.
 /// Allocates nothing per call.
+/// <para>
+/// Safe to call from safe code: every span is checked against the sizes given to the constructor before it is pinned,
+/// and a call made while another is running on the same splitter (from another thread) throws
+/// <see cref="InvalidOperationException"/> rather than sharing the pinned arguments.
+/// </para>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 {
-    private enum Job { Gradients, Evaluate, Predict, ReduceAndStep }
+    private enum Job { Gradients, Evaluate, Predict, Reduce, Step }
 
     private readonly WorkerPool _pool;
     private readonly IBatchWorkers _workers;
-    private readonly int _inputSize, _outputSize;
+    private readonly int _inputSize, _outputSize, _parameterCount;
     private readonly float[][] _gradients;
     private readonly float[] _losses;
     private readonly double[] _lossSums;
     private readonly int[] _correct;
+    private readonly bool[] _usable;
 
     // The current call's arguments, pinned for its duration: spans cannot be stored in fields.
     private Job _job;
@@ -41,11 +50,16 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private float* _parameters;
     private DslConv.Training.Optimizer? _optimizer;
     private int _count, _outputLength;
+    private int _busy; // 1 while a call is running: the fields above belong to it
 
     public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers)
     {
         ArgumentNullException.ThrowIfNull(batchWorkers);
+        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
         _pool = new WorkerPool(workers);
+        _parameterCount = parameterCount;
         _workers = batchWorkers;
         _inputSize = inputSize;
         _outputSize = outputSize;
@@ -53,6 +67,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _losses = new float[workers];
         _lossSums = new double[workers];
         _correct = new int[workers];
+        _usable = new bool[workers];
     }
 
     public int Workers => _pool.Workers;
@@ -71,17 +86,22 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     public static int MaxShare(int batchSize, int workers) => (batchSize + workers - 1) / workers;
 
     /// <summary>
-    /// A whole training step: gradients of the shares in parallel, then, if the loss is finite, the reduction and the
-    /// optimizer's update together per parameter range (each range's gradients are still in cache when they are used).
-    /// A non-finite loss returns before anything is updated.
+    /// A whole training step: gradients of the shares in parallel; then, if the loss is finite, the reduction per
+    /// parameter range, each worker checking its range as it goes; then, if every range is usable, the optimizer's update
+    /// per range (each range's gradients still in cache). A non-finite loss returns it before anything is updated; a
+    /// non-finite or overflowing gradient throws <see cref="DslConv.Training.TrainingDivergedException"/>, also before
+    /// anything (weights, optimizer state, its step count) is updated.
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, Span<float> parameters,
         DslConv.Training.Optimizer optimizer, out int correct)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (parameters.Length != gradients.Length) throw new ArgumentException("Parameters and gradients differ in length.", nameof(parameters));
+        CheckBatch(images, labels.Length);
+        CheckLength(parameters.Length, _parameterCount, nameof(parameters));
+        CheckLength(gradients.Length, _parameterCount, nameof(gradients));
         int count = labels.Length;
         float loss;
+        using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (int* labelPointer = labels)
         fixed (float* gradientPointer = gradients)
@@ -91,14 +111,18 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             _pool.Run(this);
             loss = CombineLoss(count, out correct);
             if (!float.IsFinite(loss)) return loss;
-            optimizer.BeginStep();
             _output = gradientPointer;
             _outputLength = gradients.Length;
             _parameters = parameterPointer;
             _optimizer = optimizer;
-            _job = Job.ReduceAndStep;
             try
             {
+                _job = Job.Reduce;
+                _pool.Run(this);
+                foreach (bool usable in _usable)
+                    if (!usable) throw DslConv.Training.GradientGuard.Diverged(gradients);
+                optimizer.BeginStep();
+                _job = Job.Step;
                 _pool.Run(this);
             }
             finally
@@ -125,6 +149,8 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     public void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
     {
+        CheckBatch(images, labels.Length);
+        using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (int* labelPointer = labels)
         {
@@ -142,12 +168,41 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
     {
+        int count = images.Length / _inputSize;
+        CheckBatch(images, count);
+        CheckLength(outputs.Length, (long)count * _outputSize, nameof(outputs));
+        using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (float* outputPointer = outputs)
         {
-            Start(Job.Predict, imagePointer, null, images.Length / _inputSize, outputPointer, outputs.Length);
+            Start(Job.Predict, imagePointer, null, count, outputPointer, outputs.Length);
             _pool.Run(this);
         }
+    }
+
+    private void CheckBatch(ReadOnlySpan<float> images, int count)
+    {
+        if (images.Length != (long)count * _inputSize)
+            throw new ArgumentException($"images holds {images.Length} floats; {count} images of {_inputSize} need {(long)count * _inputSize}.", nameof(images));
+    }
+
+    private static void CheckLength(int length, long expected, string paramName)
+    {
+        if (length != expected) throw new ArgumentException($"{paramName} holds {length} floats; expected {expected}.", paramName);
+    }
+
+    /// <summary>Marks the splitter busy until the returned scope is disposed; a second caller meanwhile is an error.</summary>
+    private Entry Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException(
+                "This model or trainer is already running a batch on another thread; one instance serves one call at a time.");
+        return new Entry(this);
+    }
+
+    private readonly struct Entry(BatchSplitter owner) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref owner._busy, 0);
     }
 
     private void Start(Job job, float* images, int* labels, int count, float* output, int outputLength)
@@ -165,9 +220,13 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     void IWorkerJob.Execute(int worker)
     {
-        if (_job == Job.ReduceAndStep)
+        if (_job == Job.Reduce)
         {
-            Reduce(worker);
+            _usable[worker] = Reduce(worker);
+            return;
+        }
+        if (_job == Job.Step)
+        {
             var (rangeStart, rangeLength) = Share(_outputLength, Workers, worker);
             _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
             return;
@@ -190,8 +249,11 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         }
     }
 
-    /// <summary>Worker <paramref name="worker"/> sums its range of parameters over all shares, in share order.</summary>
-    private void Reduce(int worker)
+    /// <summary>
+    /// Worker <paramref name="worker"/> sums its range of parameters over all shares, in share order, and says whether
+    /// the sums are usable for a step.
+    /// </summary>
+    private bool Reduce(int worker)
     {
         var (start, length) = Share(_outputLength, Workers, worker);
         var target = new Span<float>(_output + start, length);
@@ -202,6 +264,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             if (share == 0) continue;
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_gradients[w].AsSpan(start, length), (float)share / _count, target, target);
         }
+        return DslConv.Training.GradientGuard.IsUsable(target);
     }
 
     public void Dispose() => _pool.Dispose();

@@ -14,10 +14,25 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     private float[]? _v;
     private float _alpha;
 
-    public float LearningRate { get; set; } = learningRate;
-    public float Beta1 { get; } = beta1;
-    public float Beta2 { get; } = beta2;
-    public float Epsilon { get; } = epsilon;
+    private float _learningRate = NonNegative(learningRate, nameof(learningRate));
+
+    /// <summary>The step size, a finite number of at least 0; may be changed between steps (a schedule).</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = NonNegative(value, nameof(LearningRate));
+    }
+
+    /// <summary>Decay of the first-moment estimate, in [0, 1).</summary>
+    public float Beta1 { get; } = Fraction(beta1, nameof(beta1));
+
+    /// <summary>Decay of the second-moment estimate, in [0, 1).</summary>
+    public float Beta2 { get; } = Fraction(beta2, nameof(beta2));
+
+    /// <summary>Added to sqrt(v); finite and above 0, so that a parameter whose gradient has always been 0 is not 0/0.</summary>
+    public float Epsilon { get; } = float.IsFinite(epsilon) && epsilon > 0f
+        ? epsilon
+        : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"epsilon is {epsilon}; it must be a finite number above 0.");
 
     /// <summary>First-moment estimates, same layout as the parameters.</summary>
     public ReadOnlySpan<float> FirstMoments => _m;

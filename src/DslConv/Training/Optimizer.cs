@@ -14,15 +14,23 @@ public abstract class Optimizer
     /// <summary>Allocates state for <paramref name="parameterCount"/> parameters; calling it again with the same count keeps the state.</summary>
     public abstract void Prepare(int parameterCount);
 
-    /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradients"/> (same layout).</summary>
+    /// <summary>
+    /// Updates <paramref name="parameters"/> in place from <paramref name="gradients"/> (same layout). A gradient that is
+    /// NaN, infinite or beyond 1e18 in magnitude throws <see cref="TrainingDivergedException"/> before anything (the
+    /// parameters, the state, <see cref="Iterations"/>) changes.
+    /// </summary>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         CheckLengths(PreparedCount, parameters, gradients);
+        if (!GradientGuard.IsUsable(gradients)) throw GradientGuard.Diverged(gradients);
         BeginStep();
         StepRange(parameters, gradients, 0, parameters.Length);
     }
 
-    /// <summary>Counts the step and works out the per-step constants; call before <see cref="StepRange"/>.</summary>
+    /// <summary>
+    /// Counts the step and works out the per-step constants; call before <see cref="StepRange"/>, and only after checking
+    /// the whole gradient as <see cref="Step"/> does (ranges cannot be taken back once written).
+    /// </summary>
     public abstract void BeginStep();
 
     /// <summary>Updates parameters [start, start + length) of the current step. Ranges may run on different threads.</summary>
@@ -51,6 +59,18 @@ public abstract class Optimizer
 
     /// <summary>The count given to <see cref="Prepare"/>, or -1 before it.</summary>
     protected abstract int PreparedCount { get; }
+
+    /// <summary>Throws unless <paramref name="value"/> is a finite number of at least 0 (a learning rate, a momentum).</summary>
+    protected static float NonNegative(float value, string paramName) =>
+        float.IsFinite(value) && value >= 0f
+            ? value
+            : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number of at least 0.");
+
+    /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (Adam's betas: 1 would divide by zero in the bias correction).</summary>
+    protected static float Fraction(float value, string paramName) =>
+        value is >= 0f and < 1f
+            ? value
+            : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be at least 0 and below 1.");
 
     protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
     {

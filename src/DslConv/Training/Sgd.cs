@@ -9,10 +9,19 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
     private float[] _velocity = [];
     private int _prepared = -1;
 
-    public float LearningRate { get; set; } = learningRate;
-    public float Momentum { get; } = momentum is >= 0f and < 1f
+    private float _learningRate = NonNegative(learningRate, nameof(learningRate));
+
+    /// <summary>The step size, a finite number of at least 0; may be changed between steps (a schedule).</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = NonNegative(value, nameof(LearningRate));
+    }
+
+    /// <summary>Momentum in [0, 1], Keras's range.</summary>
+    public float Momentum { get; } = momentum is >= 0f and <= 1f
         ? momentum
-        : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
+        : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum is {momentum}; Keras requires it to be in [0, 1].");
     public bool Nesterov { get; } = nesterov;
 
     protected override int PreparedCount => _prepared;

@@ -107,6 +107,84 @@ public sealed class OptimizerTests
         Assert.Throws<InvalidOperationException>(() => adam.Step(new float[3], new float[3]));
         adam.Prepare(3);
         Assert.Throws<ArgumentException>(() => adam.Step(new float[3], new float[2]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(momentum: 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(momentum: 1.5f));
+    }
+
+    /// <summary>Each hyper-parameter outside its range (Keras's where Keras has one) is refused when constructed or set, naming it.</summary>
+    [Theory]
+    [InlineData("learningRate", float.NaN)]
+    [InlineData("learningRate", float.PositiveInfinity)]
+    [InlineData("learningRate", -0.001f)]
+    [InlineData("beta1", 1f)]
+    [InlineData("beta1", -0.1f)]
+    [InlineData("beta1", float.NaN)]
+    [InlineData("beta2", 1f)]
+    [InlineData("beta2", 1.5f)]
+    [InlineData("epsilon", 0f)]
+    [InlineData("epsilon", -1e-7f)]
+    [InlineData("epsilon", float.PositiveInfinity)]
+    public void AdamRefusesHyperParametersOutOfRange(string name, float value)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => name switch
+        {
+            "learningRate" => new Adam(learningRate: value),
+            "beta1" => new Adam(beta1: value),
+            "beta2" => new Adam(beta2: value),
+            _ => new Adam(epsilon: value),
+        });
+        Assert.Equal(name, e.ParamName);
+        Assert.Contains(name, e.Message);
+    }
+
+    [Theory]
+    [InlineData("learningRate", float.NaN)]
+    [InlineData("learningRate", -1f)]
+    [InlineData("momentum", -0.5f)]
+    [InlineData("momentum", 1.01f)]
+    [InlineData("momentum", float.NaN)]
+    public void SgdRefusesHyperParametersOutOfRange(string name, float value)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => name == "momentum" ? new Sgd(momentum: value) : new Sgd(learningRate: value));
+        Assert.Equal(name, e.ParamName);
+    }
+
+    [Fact]
+    public void KerasBoundariesAreAccepted()
+    {
+        Assert.Equal(1f, new Sgd(momentum: 1f).Momentum); // Keras allows [0, 1]
+        Assert.Equal(0f, new Adam(learningRate: 0f, beta1: 0f, beta2: 0f).LearningRate);
+        var adam = new Adam();
+        Assert.Throws<ArgumentOutOfRangeException>(() => adam.LearningRate = float.NaN);
+        Assert.Equal(0.001f, adam.LearningRate); // the refused value changed nothing
+    }
+
+    /// <summary>
+    /// A gradient that is NaN, infinite or whose square would overflow is refused before the step writes anything:
+    /// parameters, moments and the step count stay exactly as they were.
+    /// </summary>
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(3e19f)]
+    public void NonFiniteGradientLeavesEverythingUntouched(float bad)
+    {
+        foreach (Optimizer optimizer in new Optimizer[] { new Adam(), new Sgd(momentum: 0.9f), new Sgd() })
+        {
+            optimizer.Prepare(40);
+            float[] parameters = Enumerable.Range(0, 40).Select(i => i * 0.01f).ToArray();
+            float[] gradients = Enumerable.Range(0, 40).Select(i => 0.1f - i * 0.003f).ToArray();
+            optimizer.Step(parameters, gradients); // some state to protect
+            float[] before = (float[])parameters.Clone();
+            float[][] state = optimizer.StateNames.Select(n => optimizer.State(n).ToArray()).ToArray();
+            long iterations = optimizer.Iterations;
+
+            gradients[37] = bad;
+            var e = Assert.Throws<TrainingDivergedException>(() => optimizer.Step(parameters, gradients));
+            Assert.Contains("gradient 37", e.Message);
+            Assert.Equal(before, parameters);
+            Assert.Equal(iterations, optimizer.Iterations);
+            for (int s = 0; s < state.Length; s++) Assert.Equal(state[s], optimizer.State(optimizer.StateNames[s]).ToArray());
+        }
     }
 }

@@ -57,6 +57,10 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     public const int OutputSize = 10;
     /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 243786;
+    /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
+    public const int MaxBatchSize = 198546;
+    /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
+    public const long WorkspaceBytesPerImage = 150136;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"FashionCnn\"\n" +
@@ -108,6 +112,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     private Workspace? _gradientWorkspace;
     private global::DslConv.Parallel.BatchSplitter? _predictSplitter;
     private int _inferenceThreads = 1;
+    private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
     private SingleImage? _singleImage;
 
     /// <summary>
@@ -136,26 +141,41 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         get => _inferenceThreads;
         set
         {
-            if (value < 1) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "At least one thread.");
+            global::DslConv.Models.GeneratedCode.CheckThreads(value, nameof(InferenceThreads));
             if (value == _inferenceThreads) return;
-            _predictSplitter?.Dispose();
-            _predictSplitter = null;
-            _singleImage?.Dispose();
-            _singleImage = null;
-            _inferenceThreads = value;
+            global::DslConv.Models.GeneratedCode.Enter(ref _busy, nameof(FashionCnn), nameof(InferenceThreads));
+            try
+            {
+                _predictSplitter?.Dispose();
+                _predictSplitter = null;
+                _singleImage?.Dispose();
+                _singleImage = null;
+                _inferenceThreads = value;
+            }
+            finally { global::DslConv.Models.GeneratedCode.Exit(ref _busy); }
         }
     }
 
     /// <summary>
     /// Runs the model on any number of (H, W, C) images laid end to end; <paramref name="outputs"/> receives the
     /// last layer's activations, 10 per image (class probabilities). Allocates nothing after the first call;
-    /// not safe to call from several threads at once on one model.
+    /// one call at a time per model: a call from another thread while one runs throws InvalidOperationException.
     /// </summary>
     public void Predict(global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs)
     {
         int count = CountImages(images);
-        if (outputs.Length != count * OutputSize)
-            throw new global::System.ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {count * OutputSize}.", nameof(outputs));
+        if (outputs.Length != (long)count * OutputSize)
+            throw new global::System.ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
+        global::DslConv.Models.GeneratedCode.Enter(ref _busy, nameof(FashionCnn), nameof(Predict));
+        try
+        {
+            PredictChecked(images, outputs, count);
+        }
+        finally { global::DslConv.Models.GeneratedCode.Exit(ref _busy); }
+    }
+
+    private void PredictChecked(global::System.ReadOnlySpan<float> images, global::System.Span<float> outputs, int count)
+    {
         if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)
         {
             (_singleImage ??= new SingleImage(this, _inferenceThreads)).Predict(images, outputs);
@@ -194,8 +214,17 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         int batch = CheckBatch(images, labels, int.MaxValue);
         if (gradients.Length != ParameterCount)
             throw new global::System.ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
-        if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch) _gradientWorkspace = new Workspace(batch);
-        return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);
+        global::DslConv.Models.GeneratedCode.Enter(ref _busy, nameof(FashionCnn), nameof(ComputeGradients));
+        try
+        {
+            if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)
+            {
+                global::DslConv.Models.GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
+                _gradientWorkspace = new Workspace(batch);
+            }
+            return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);
+        }
+        finally { global::DslConv.Models.GeneratedCode.Exit(ref _busy); }
     }
 
     private float ComputeGradients(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
@@ -602,7 +631,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         /// <summary>Allocates buffers for batches of up to <paramref name="capacity"/> images.</summary>
         public Workspace(int capacity)
         {
-            if (capacity < 1) throw new global::System.ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be at least 1.");
+            global::DslConv.Models.GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
             Capacity = capacity;
             MaxPooling2dOutput = new float[capacity * 10816];
             MaxPooling2dOutputGradient = new float[capacity * 10816];
@@ -780,11 +809,11 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         public Trainer(FashionCnn model, int batchSize = 32, global::DslConv.Training.Optimizer? optimizer = null, int threads = 0)
         {
             global::System.ArgumentNullException.ThrowIfNull(model);
-            if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be at least 1.");
-            if (threads < 0) throw new global::System.ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must not be negative.");
+            global::DslConv.Models.GeneratedCode.CheckBatchSize(batchSize, MaxBatchSize, WorkspaceBytesPerImage, nameof(batchSize));
+            if (threads != 0) global::DslConv.Models.GeneratedCode.CheckThreads(threads, nameof(threads));
             _model = model;
             BatchSize = batchSize;
-            Threads = global::System.Math.Min(threads == 0 ? global::System.Environment.ProcessorCount : threads, batchSize);
+            Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, global::DslConv.Models.GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new global::DslConv.Training.Adam();
             Optimizer.Prepare(ParameterCount);
             if (Threads == 1) _workspace = new Workspace(batchSize);
@@ -811,22 +840,33 @@ partial class FashionCnn : global::DslConv.Models.INetwork
         public float TrainStep(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
-            // With workers, the gradient reduction and the update run per parameter range on all threads.
-            float loss = _splitter is null
-                ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
-                : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
-            if (!float.IsFinite(loss))
-                throw new global::DslConv.Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-            if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
-            return loss;
+            global::DslConv.Models.GeneratedCode.Enter(ref _model._busy, nameof(FashionCnn), nameof(TrainStep));
+            try
+            {
+                // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
+                // optimizer refuses a non-finite gradient before it writes anything.
+                float loss = _splitter is null
+                    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
+                    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
+                if (!float.IsFinite(loss))
+                    throw new global::DslConv.Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
+                if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
+                return loss;
+            }
+            finally { global::DslConv.Models.GeneratedCode.Exit(ref _model._busy); }
         }
 
         /// <inheritdoc/>
         public void EvaluateBatch(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
-            if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
-            else _splitter.Evaluate(images, labels, out lossSum, out correct);
+            global::DslConv.Models.GeneratedCode.Enter(ref _model._busy, nameof(FashionCnn), nameof(EvaluateBatch));
+            try
+            {
+                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
+                else _splitter.Evaluate(images, labels, out lossSum, out correct);
+            }
+            finally { global::DslConv.Models.GeneratedCode.Exit(ref _model._busy); }
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>

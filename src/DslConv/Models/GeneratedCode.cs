@@ -1,0 +1,61 @@
+using System.ComponentModel;
+
+namespace DslConv.Models;
+
+/// <summary>
+/// For generated code: the run-time checks every generated model shares, kept here so that each model's source stays
+/// short. Safe to call, but not meant to be called by hand.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GeneratedCode
+{
+    /// <summary>The most worker threads a trainer or <c>InferenceThreads</c> may ask for.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/> unless
+    /// <paramref name="batchSize"/> is at least 1, its workspace arrays fit in .NET arrays (<paramref name="maxBatchSize"/>)
+    /// and its workspace (<paramref name="bytesPerImage"/> each) fits in the memory this process may use. The message
+    /// says the largest batch that would be accepted, so that no buffer size ever overflows or aborts.
+    /// </summary>
+    public static void CheckBatchSize(int batchSize, int maxBatchSize, long bytesPerImage, string paramName)
+    {
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(paramName, batchSize, $"{paramName} is {batchSize}; it must be at least 1.");
+        if (batchSize > maxBatchSize)
+            throw new ArgumentOutOfRangeException(paramName, batchSize,
+                $"{paramName} is {batchSize}; this model's per-batch buffers would exceed the largest .NET array, so the largest batch it allows is {maxBatchSize}.");
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && (double)batchSize * bytesPerImage > available)
+        {
+            long largest = Math.Max(1, available / Math.Max(1, bytesPerImage));
+            throw new ArgumentOutOfRangeException(paramName, batchSize,
+                $"{paramName} is {batchSize}; its buffers would need {(double)batchSize * bytesPerImage / (1 << 20):F0} MiB, more than the " +
+                $"{available / (1 << 20)} MiB this process may use, so the largest batch that fits is about {Math.Min(largest, maxBatchSize)}.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="threads"/> is in 1..<see cref="MaxThreads"/>.</summary>
+    public static void CheckThreads(int threads, string paramName)
+    {
+        if (threads is < 1 or > MaxThreads)
+            throw new ArgumentOutOfRangeException(paramName, threads, $"{paramName} is {threads}; it must be in 1..{MaxThreads}.");
+    }
+
+    /// <summary>
+    /// Marks a model busy for one public call (Predict, ComputeGradients, a trainer's step or evaluation). A model's
+    /// buffers serve one call at a time: a second call from another thread while one runs would silently mix their
+    /// results, so it throws <see cref="InvalidOperationException"/> instead. Pair with <see cref="Exit"/> in a finally.
+    /// </summary>
+    public static void Enter(ref int busy, string model, string operation)
+    {
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+            throw new InvalidOperationException(
+                $"{operation} was called on a {model} that is already running a call on another thread. One model instance serves " +
+                "one call at a time (its buffers are reused without allocating); use one model per thread (copy Parameters " +
+                "into another instance), or set InferenceThreads to let Predict use several cores.");
+    }
+
+    /// <summary>Ends the call <see cref="Enter"/> began.</summary>
+    public static void Exit(ref int busy) => Volatile.Write(ref busy, 0);
+}

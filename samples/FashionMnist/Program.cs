@@ -17,6 +17,12 @@ if (options is null)
     return string.IsNullOrEmpty(error) ? 0 : 1;
 }
 
+if (OutputPaths.Check(options) is string unwritable)
+{
+    Console.Error.WriteLine($"error: {unwritable}");
+    return 4;
+}
+
 if (SampleData.Load(options.DataDirectory) is not { } data) return 2;
 var (training, test) = data;
 if (options.Limit is int limit) training = training.Take(limit);
@@ -46,8 +52,7 @@ var callbacks = new List<IFitCallback> { new ProgressBar() };
 if (options.StopAt is double target) callbacks.Add(new StopAtAccuracy(target));
 if (options.EarlyStoppingPatience is int patience)
     callbacks.Add(new EarlyStopping(options.ValidationSplit > 0 ? "val_loss" : "loss", patience: patience, restoreBestWeights: true));
-string? checkpoint = options.CheckpointPath;
-if (checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(checkpoint)) is string folder) Directory.CreateDirectory(folder);
+string? checkpoint = options.CheckpointPath; // its folder was created by OutputPaths.Check
 var fit = new FitOptions
 {
     Epochs = options.Epochs,

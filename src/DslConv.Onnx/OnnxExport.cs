@@ -17,29 +17,15 @@ public static class OnnxExport
     private const long IrVersion = 8;
 
     /// <summary>
-    /// Exports <paramref name="model"/> to <paramref name="path"/>. The file is written next to the target and renamed
-    /// over it only when complete, so an interrupted export never leaves a truncated model behind.
+    /// Exports <paramref name="model"/> to <paramref name="path"/> through <see cref="DslConv.Serialization.AtomicFile"/>:
+    /// an interrupted export never leaves a truncated model behind, only at most one <c>.tmp</c> file the next replaces.
     /// </summary>
     public static void ExportOnnx(this INetwork model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ModelProto proto = ToOnnx(model);
-        string fullPath = Path.GetFullPath(path);
-        string temporary = fullPath + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                proto.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        DslConv.Serialization.AtomicFile.Write(path, proto.WriteTo);
     }
 
     /// <summary>The ONNX model as a message, for callers that keep it in memory.</summary>

@@ -77,12 +77,11 @@ internal static class Output
         return Path.GetFullPath(path);
     }
 
+    /// <summary>Creates the folder when missing, then writes atomically: a killed process never leaves half a PNG.</summary>
     public static void Write(string path, SKData data)
     {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        using FileStream file = File.Create(full);
-        data.SaveTo(file);
+        DslConv.Serialization.AtomicFile.Write(path, data.SaveTo);
     }
 }

@@ -63,7 +63,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
         new FashionCnn(2).ExportOnnx(path);
         using var session = new InferenceSession(path);
         Assert.Equal(OnnxExport.InputName, Assert.Single(session.InputMetadata).Key);
-        Assert.Empty(Directory.GetFiles(_directory, "*.tmp-*"));
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -45,6 +45,9 @@ public static class IdxReader
         if (!stream.CanRead)
             throw new ArgumentException($"The stream for '{nameForErrors}' is not readable.", nameof(stream));
 
+        // What a seekable source can still give: a raw file must hold the header's claim before anything is allocated.
+        long? remaining = stream.CanSeek ? Math.Max(0, stream.Length - stream.Position) : null;
+
         // The first two bytes tell gzip (1f 8b) from raw IDX (00 00). A stream cannot be un-read, so they are handed
         // back in front of the rest.
         byte[] first = new byte[2];
@@ -58,7 +61,7 @@ public static class IdxReader
             using var gzip = new GZipStream(replayed, CompressionMode.Decompress, leaveOpen: true);
             try
             {
-                return ReadIdx(gzip, nameForErrors, "decompressed ");
+                return ReadIdx(gzip, nameForErrors, "decompressed ", available: null);
             }
             catch (InvalidDataException e) when (!e.Data.Contains(FileKey))
             {
@@ -66,14 +69,19 @@ public static class IdxReader
                 throw Error(nameForErrors, $"is not valid gzip: {e.Message}", e);
             }
         }
-        return ReadIdx(replayed, nameForErrors, "");
+        return ReadIdx(replayed, nameForErrors, "", remaining);
     }
 
     /// <summary>
     /// Reads header and data from uncompressed IDX bytes. <c>what</c> is "decompressed " for gzip input, so that
     /// byte counts in messages say which bytes they count.
     /// </summary>
-    private static IdxArray ReadIdx(Stream stream, string name, string what)
+    /// <remarks>
+    /// A header is only a claim: <paramref name="available"/> (the bytes a seekable raw source holds) is checked against
+    /// it before the data array is allocated, and where the length cannot be known (gzip, pipes) the array grows with the
+    /// bytes actually read, so a header claiming gigabytes in a small file costs at most about twice the file.
+    /// </remarks>
+    private static IdxArray ReadIdx(Stream stream, string name, string what, long? available)
     {
         int[] dimensions = ReadHeader(stream, name, what);
         int headerLength = 4 + 4 * dimensions.Length;
@@ -86,9 +94,22 @@ public static class IdxReader
                 throw Error(name, $"has dimensions {IdxArray.Format(dimensions)}, more values than an array can hold.");
         }
 
-        byte[] data = new byte[size];
-        int found = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (found < data.Length)
+        if (available is long total && total - headerLength < size)
+            throw Error(name, $"is truncated: dimensions {IdxArray.Format(dimensions)} need {size} data bytes after " +
+                $"the {headerLength}-byte header, but the {what}file has only {Math.Max(0, total - headerLength)}.");
+
+        byte[] data;
+        int found;
+        if (available is null)
+        {
+            data = ReadGrowing(stream, (int)size, out found);
+        }
+        else
+        {
+            data = new byte[size];
+            found = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        }
+        if (found < size)
             throw Error(name, $"is truncated: dimensions {IdxArray.Format(dimensions)} need {size} data bytes after " +
                 $"the {headerLength}-byte header, but the {what}file has only {found}.");
 
@@ -98,6 +119,24 @@ public static class IdxReader
                 $"{IdxArray.Format(dimensions)} describe; the file may be corrupt or not what its header says.");
 
         return new IdxArray(dimensions, data);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="size"/> bytes into an array that starts at 1 MiB and doubles as bytes arrive; returns
+    /// it (exactly <paramref name="size"/> long when the stream held that many) and the count read.
+    /// </summary>
+    private static byte[] ReadGrowing(Stream stream, int size, out int found)
+    {
+        byte[] data = new byte[Math.Min(size, 1 << 20)];
+        found = 0;
+        while (found < size)
+        {
+            if (found == data.Length) Array.Resize(ref data, (int)Math.Min(size, 2L * data.Length));
+            int n = stream.Read(data, found, data.Length - found);
+            if (n == 0) break;
+            found += n;
+        }
+        return data;
     }
 
     /// <summary>Reads and checks the magic number and the dimensions.</summary>

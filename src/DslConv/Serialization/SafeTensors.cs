@@ -154,34 +154,7 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Prepared prepared = Prepare(tensors, metadata);
-        string fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath))
-            throw new IOException($"Cannot write safetensors file '{fullPath}': it is a directory.");
-
-        // One fixed temporary name: a write killed before its rename leaves a file that the next write replaces,
-        // rather than a new stray file per kill. Two writers to the same path at once are not supported.
-        string temporary = fullPath + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                WriteTo(stream, prepared);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temporary); // no-op when it was never created
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The original failure is the one to report.
-            }
-            throw;
-        }
+        AtomicFile.Write(path, stream => WriteTo(stream, prepared));
     }
 
     /// <summary>Reads the safetensors file at <paramref name="path"/>.</summary>

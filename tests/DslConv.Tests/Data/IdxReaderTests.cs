@@ -165,6 +165,58 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     /// <summary>
+    /// A header claiming 2 GB of pixels in a file of a few bytes is refused having allocated next to nothing: a raw file
+    /// by its length before the data array exists, gzip (whose length is unknown until read) by growing the array
+    /// only with the bytes that actually arrive.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AHeaderClaimingMoreThanTheFileHoldsAllocatesNothingForIt(bool gzip)
+    {
+        byte[] idx = IdxFiles.Idx([46000, 46000], [1, 2, 3, 4, 5, 6, 7, 8]); // 2.1e9 values, just under Array.MaxLength
+        string path = _temp.Write(gzip ? "liar.gz" : "liar.idx", gzip ? IdxFiles.Gzip(idx) : idx);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("is truncated", error.Message);
+        Assert.Contains("2116000000 data bytes", error.Message);
+        Assert.True(allocated < 4 << 20, $"{allocated} bytes allocated to refuse an 8-byte file");
+    }
+
+    [Fact]
+    public void AStreamThatCannotSeekIsReadAsItArrives()
+    {
+        byte[] idx = IdxFiles.Idx([3, 2], [1, 2, 3, 4, 5, 6]);
+        using var pipe = new NonSeekable(new MemoryStream(idx));
+        IdxArray array = IdxReader.Read(pipe, "pipe");
+        Assert.Equal([1, 2, 3, 4, 5, 6], array.Data);
+        using var liar = new NonSeekable(new MemoryStream(IdxFiles.Idx([46000, 46000], [1, 2])));
+        Assert.Contains("has only 2", Assert.Throws<InvalidDataException>(() => IdxReader.Read(liar, "pipe")).Message);
+    }
+
+    private sealed class NonSeekable(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 3));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="idx"/> raw and gzipped; both must fail with a message that names the file and holds each
     /// of <paramref name="expected"/>.
     /// </summary>

@@ -67,4 +67,20 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedClass = Error("DSLC014",
         "Unsupported model class",
         "Model class '{0}' is {1}; declare the model as a non-generic, non-static class directly in a namespace");
+
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Error("DSLC015",
+        "Unsupported model declaration",
+        "Model '{0}' is {1}; {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedBaseClass = Error("DSLC016",
+        "Unsupported base class",
+        "Model '{0}' derives from '{1}', {2}");
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = Error("DSLC017",
+        "Member name used by the generated code",
+        "{0}; rename it, since DslConv generates {1} for model '{2}'");
+
+    public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
+        "DslConv could not generate this model",
+        "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");
 }

@@ -12,7 +12,8 @@ namespace DslConv.Generators;
 
 /// <summary>
 /// The pipeline only: classes carrying any DslConv attribute -> <see cref="ModelSpec"/> (parse) ->
-/// <see cref="ValidationResult"/> (validate) -> diagnostics, and source from the plan alone (emit).
+/// <see cref="ValidationResult"/> (validate) -> diagnostics, and <see cref="GeneratedSource"/> from the plan alone (emit,
+/// with the clash check against the user's members). No step throws on user code: a failure is a diagnostic on its model.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator
@@ -23,6 +24,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         public const string Specs = nameof(Specs);
         public const string Validated = nameof(Validated);
         public const string Plans = nameof(Plans);
+        public const string Sources = nameof(Sources);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -31,7 +33,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         IncrementalValueProvider<ImmutableArray<ModelSpec>> specs = ModelParser.TriggerAttributes
             .Select(attribute => context.SyntaxProvider
                 .ForAttributeWithMetadataName(attribute,
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is TypeDeclarationSyntax, // records and structs too, to be refused with DSLC015
                     static (syntaxContext, cancellationToken) => ModelParser.Parse(syntaxContext.TargetSymbol, cancellationToken))
                 .Where(static spec => spec is not null)
                 .Select(static (spec, _) => spec!)
@@ -57,8 +59,15 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Plan!)
             .WithTrackingName(StepNames.Plans);
 
-        context.RegisterSourceOutput(plans, static (production, plan) =>
-            production.AddSource(HintName(plan), ModelEmitter.Emit(plan)));
+        IncrementalValuesProvider<GeneratedSource> sources = plans
+            .Select(static (plan, _) => GeneratedSource.Create(plan))
+            .WithTrackingName(StepNames.Sources);
+
+        context.RegisterSourceOutput(sources, static (production, generated) =>
+        {
+            foreach (DiagnosticInfo diagnostic in generated.Diagnostics) production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (generated.Source is not null) production.AddSource(generated.HintName, generated.Source);
+        });
     }
 
     private static IEnumerable<ModelSpec> Distinct(ImmutableArray<ModelSpec> all)
@@ -68,6 +77,4 @@ public sealed class ModelGenerator : IIncrementalGenerator
             if (seen.Add(spec.FullName)) yield return spec;
     }
 
-    private static string HintName(ModelPlan plan) =>
-        (plan.Namespace is null ? plan.ClassName : plan.Namespace + "." + plan.ClassName) + ".g.cs";
 }

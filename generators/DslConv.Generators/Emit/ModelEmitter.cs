@@ -34,7 +34,7 @@ internal static class ModelEmitter
             w.Line();
         }
         ClassDocumentation(w, plan);
-        w.OpenBrace($"partial class {plan.ClassName} : global::DslConv.Models.INetwork");
+        w.OpenBrace($"partial class {plan.ClassIdentifier} : global::DslConv.Models.INetwork");
         Banner(w, plan);
         Constants(w, plan, buffers);
         ParameterLayout(w, plan);
@@ -173,8 +173,8 @@ internal static class ModelEmitter
         w.Line("/// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a");
         w.Line("/// generator seeded with <paramref name=\"seed\"/>, so the same seed always gives the same parameters.");
         w.Line("/// </summary>");
-        w.OpenBrace($"public {plan.ClassName}(int seed)");
-        w.Line($"var random = new {T}.Xoshiro256(seed);");
+        w.OpenBrace($"public {plan.ClassIdentifier}(int seed)");
+        w.Line($"{T}.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.HasParameters))
         {
             int receptive = layer.Kind == LayerKind.Conv2D ? layer.WindowHeight * layer.WindowWidth : 1;
@@ -202,7 +202,7 @@ internal static class ModelEmitter
         w.OpenBrace("set");
         w.Line($"{G}.CheckThreads(value, nameof(InferenceThreads));");
         w.Line("if (value == _inferenceThreads) return;");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(InferenceThreads));");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(InferenceThreads));");
         w.OpenBrace("try");
         w.Line("_predictSplitter?.Dispose();");
         w.Line("_predictSplitter = null;");
@@ -226,7 +226,7 @@ internal static class ModelEmitter
         w.Line("int count = CountImages(images);");
         w.Line("if (outputs.Length != (long)count * OutputSize)");
         w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(Predict));");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(Predict));");
         w.OpenBrace("try");
         w.Line("PredictChecked(images, outputs, count);");
         w.CloseBrace();
@@ -273,7 +273,7 @@ internal static class ModelEmitter
         w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
         w.Line("if (gradients.Length != ParameterCount)");
         w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassName}), nameof(ComputeGradients));");
+        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(ComputeGradients));");
         w.OpenBrace("try");
         w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
         w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");

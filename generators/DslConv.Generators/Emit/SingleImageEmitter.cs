@@ -148,7 +148,7 @@ internal static class SingleImageEmitter
         w.Line();
         w.Line("/// <summary>Predict for one image with each layer's work split over a pool of threads (one barrier per layer).</summary>");
         w.OpenBrace($"private sealed class SingleImage : {Names.Parallel}.IWorkerJob, global::System.IDisposable");
-        w.Line($"private readonly {plan.ClassName} _model;");
+        w.Line($"private readonly {plan.ClassIdentifier} _model;");
         w.Line("private readonly Workspace _workspace = new(1);");
         w.Line("private readonly float[] _image = new float[InputSize];");
         if (workersPool)
@@ -159,7 +159,7 @@ internal static class SingleImageEmitter
         w.Line($"private readonly {Names.Parallel}.WorkerPool _pool;");
         w.Line("private int _stage;");
         w.Line();
-        w.OpenBrace($"public SingleImage({plan.ClassName} model, int threads)");
+        w.OpenBrace($"public SingleImage({plan.ClassIdentifier} model, int threads)");
         w.Line("_model = model;");
         w.Line($"_pool = new {Names.Parallel}.WorkerPool(threads);");
         if (workersPool)
@@ -196,14 +196,14 @@ internal static class SingleImageEmitter
                 var (usedHeight, usedWidth) = buffers.UsedOutput(index);
                 int pixels = usedHeight * usedWidth;
                 w.Line($"// whole 4-pixel tiles per worker, of the {pixels} pixels {plan.Layers[index + 1].Name} reads");
-                w.Line($"var (firstTile, tiles) = {Names.Parallel}.BatchSplitter.Share({(pixels + 3) / 4}, _pool.Workers, worker);");
+                w.Line($"(int firstTile, int tiles) = {Names.Parallel}.BatchSplitter.Share({(pixels + 3) / 4}, _pool.Workers, worker);");
                 w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
                 w.Line($"_model.{layer.Identifier}ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));");
             }
             else if (layer.Kind == LayerKind.Conv2D)
             {
                 LayerPlan pool = plan.Layers[index + 1];
-                w.Line($"var (firstRow, rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");
+                w.Line($"(int firstRow, int rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");
                 w.Line($"_model.{layer.Identifier}ForwardRows(_workspace, _image, firstRow, rows);");
             }
             else
@@ -217,7 +217,7 @@ internal static class SingleImageEmitter
                 else input = buffers.Input(index) == "images" ? "_image" : BufferLayout.Through(buffers.Input(index), "_workspace");
                 int units = (int)layer.Output.Size;
                 w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
-                w.Line($"var (firstBlock, blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");
+                w.Line($"(int firstBlock, int blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");
                 w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == _pool.Workers - 1 ? {units % 16} : 0);");
                 w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, {input}, firstBlock * 16, units);");
             }

@@ -11,7 +11,7 @@ internal static class TrainerEmitter
 
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
-        string model = plan.ClassName;
+        string model = plan.ClassIdentifier;
         w.Line("/// <summary>");
         w.Line($"/// Trains a <see cref=\"{model}\"/> with sparse categorical cross-entropy. Every buffer a step needs is allocated");
         w.Line("/// here, once, for <see cref=\"BatchSize\"/> images, so a training step allocates nothing.");

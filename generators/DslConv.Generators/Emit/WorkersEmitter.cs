@@ -12,10 +12,10 @@ internal static class WorkersEmitter
     {
         w.Line("/// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>");
         w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers");
-        w.Line($"private readonly {plan.ClassName} _model;");
+        w.Line($"private readonly {plan.ClassIdentifier} _model;");
         w.Line("private readonly Workspace[] _workspaces;");
         w.Line();
-        w.OpenBrace($"public Workers({plan.ClassName} model, int capacity, int count)");
+        w.OpenBrace($"public Workers({plan.ClassIdentifier} model, int capacity, int count)");
         w.Line("_model = model;");
         w.Line("_workspaces = new Workspace[count];");
         w.Line("for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);");

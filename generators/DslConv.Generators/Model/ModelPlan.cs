@@ -9,8 +9,13 @@ internal sealed record ModelPlan(
     string ClassName,
     TensorShape Input,
     EquatableArray<LayerPlan> Layers,
-    int ParameterCount)
+    int ParameterCount,
+    LocationInfo? ClassLocation,
+    EquatableArray<UserMember> UserMembers)
 {
+    /// <summary>The class name as code writes it (<c>@class</c> for a keyword); <see cref="ClassName"/> is for text.</summary>
+    public string ClassIdentifier => Identifiers.Escape(ClassName);
+
     public LayerPlan Last => Layers[Layers.Count - 1];
 
     public int OutputSize => (int)Last.Output.Size;

@@ -4,6 +4,7 @@ namespace DslConv.Generators.Model;
 /// Everything the generator needs to know about one annotated class, as values only: the output of parsing and
 /// the input of validation. Holds no ISymbol, SyntaxNode or Compilation, so equal specs hit the cache.
 /// </summary>
+/// <remarks><see cref="Namespace"/> is written as code writes it (each keyword segment escaped with '@').</remarks>
 internal sealed record ModelSpec(
     string FullName,
     string? Namespace,
@@ -11,7 +12,8 @@ internal sealed record ModelSpec(
     LocationInfo? ClassLocation,
     InputSpec? Input,
     EquatableArray<LayerSpec> Layers,
-    EquatableArray<DiagnosticInfo> ParseDiagnostics);
+    EquatableArray<DiagnosticInfo> ParseDiagnostics,
+    EquatableArray<UserMember> UserMembers);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

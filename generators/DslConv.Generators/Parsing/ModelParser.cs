@@ -26,10 +26,32 @@ internal static class ModelParser
     public static readonly ImmutableArray<string> TriggerAttributes =
         ImmutableArray.Create(InputAttribute, Conv2DAttribute, MaxPoolAttribute, FlattenAttribute, DenseAttribute);
 
+    /// <summary>
+    /// Reads one annotated type. Never throws on user code: anything unexpected becomes DSLC018 on that model alone, so
+    /// that one strange declaration cannot stop generation for the rest of the project (CS8785).
+    /// </summary>
     public static ModelSpec? Parse(ISymbol target, CancellationToken cancellationToken)
     {
         if (target is not INamedTypeSymbol type) return null;
+        try
+        {
+            return ParseType(type, cancellationToken);
+        }
+        catch (System.OperationCanceledException)
+        {
+            throw;
+        }
+        catch (System.Exception e)
+        {
+            LocationInfo? location = LocationInfo.From(type.Locations.FirstOrDefault(l => l.IsInSource));
+            var failure = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailure, location, type.Name, $"{e.GetType().Name}: {e.Message}");
+            return new ModelSpec(type.ToDisplayString(), null, type.Name, location, null, EquatableArray<LayerSpec>.Empty,
+                new[] { failure }.ToEquatableArray(), EquatableArray<UserMember>.Empty);
+        }
+    }
 
+    private static ModelSpec ParseType(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
         var diagnostics = new List<DiagnosticInfo>();
         var declarations = type.DeclaringSyntaxReferences
             .Select(reference => reference.GetSyntax(cancellationToken))
@@ -38,7 +60,9 @@ internal static class ModelParser
         LocationInfo? classLocation = LocationInfo.From(declarations.FirstOrDefault()?.Identifier.GetLocation());
         string className = type.Name;
 
-        if (declarations.Any(declaration => !declaration.Modifiers.Any(SyntaxKind.PartialKeyword)))
+        if (DeclarationProblem(type, declarations) is var (problem, fix))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, className, problem, fix));
+        else if (declarations.Any(declaration => !declaration.Modifiers.Any(SyntaxKind.PartialKeyword)))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, className));
         string? unsupported = type.ContainingType is not null ? "nested in another type"
             : type.IsGenericType ? "generic"
@@ -46,6 +70,8 @@ internal static class ModelParser
             : null;
         if (unsupported is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, classLocation, className, unsupported));
+        if (BaseClassProblem(type) is var (baseName, reason))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedBaseClass, classLocation, className, baseName, reason));
 
         InputSpec? input = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
@@ -93,9 +119,98 @@ internal static class ModelParser
         }
 
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
-        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : null;
-        return new ModelSpec(type.ToDisplayString(), ns, className, classLocation, input, numbered, diagnostics.ToEquatableArray());
+        return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
+            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray());
     }
+
+    /// <summary>The containing namespace as code writes it, each keyword segment escaped ("@class.Models"); null for the global one.</summary>
+    private static string? NamespaceInCode(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+            parts.Insert(0, Identifiers.Escape(ns.Name));
+        return parts.Count == 0 ? null : string.Join(".", parts);
+    }
+
+    /// <summary>Declarations the generated partial class cannot join, with what to do instead (DSLC015).</summary>
+    private static (string Problem, string Fix)? DeclarationProblem(INamedTypeSymbol type, List<TypeDeclarationSyntax> declarations)
+    {
+        const string AsClass = "declare the model as a 'partial class'";
+        if (type.TypeKind == TypeKind.Struct)
+            return (type.IsRecord ? "a record struct" : "a struct", AsClass + " (a model owns large buffers and must not be copied)");
+        if (type.TypeKind == TypeKind.Interface) return ("an interface", AsClass);
+        if (type.TypeKind != TypeKind.Class) return ($"a {type.TypeKind.ToString().ToLowerInvariant()}", AsClass);
+        if (type.IsRecord)
+            return ("a record", AsClass + "; a record's generated copy and equality would share and compare the model's buffers");
+        if (declarations.Any(declaration => declaration.Modifiers.Any(SyntaxKind.FileKeyword)))
+            return ("file-local ('file' modifier), which code generated into another file cannot extend", "make it 'internal' instead");
+        if (declarations.Any(declaration => declaration.ParameterList is not null))
+            return ("declared with a primary constructor, which the generated 'new " + type.Name + "(int seed)' constructor would have to call",
+                "remove the parameter list and keep those values in fields or properties");
+        return null;
+    }
+
+    /// <summary>A base class the generated constructor cannot build on (DSLC016).</summary>
+    private static (string BaseName, string Reason)? BaseClassProblem(INamedTypeSymbol type)
+    {
+        if (type.TypeKind != TypeKind.Class || type.BaseType is not { } baseType || baseType.SpecialType == SpecialType.System_Object
+            || baseType.TypeKind == TypeKind.Error)
+            return null;
+        for (INamedTypeSymbol? ancestor = baseType; ancestor is not null; ancestor = ancestor.BaseType)
+            if (IsModel(ancestor))
+                return (baseType.ToDisplayString(), $"which is{(ancestor.Equals(baseType, SymbolEqualityComparer.Default) ? "" : " derived from")} the DslConv model '{ancestor.Name}'; a model cannot inherit another model's layers and generated members: declare its layers again, or hold the other model in a field");
+        bool callable = baseType.InstanceConstructors.Any(constructor =>
+            constructor.Parameters.All(parameter => parameter.IsOptional || parameter.IsParams) && Accessible(constructor, type));
+        return callable ? null
+            : (baseType.ToDisplayString(), $"which has no parameterless constructor that '{type.Name}' can call; the generated '{type.Name}(int seed)' constructor calls base(): give '{baseType.Name}' an accessible parameterless constructor, or derive from object");
+    }
+
+    private static bool IsModel(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() is string name && TriggerAttributes.Contains(name));
+
+    private static bool Accessible(IMethodSymbol constructor, INamedTypeSymbol from) => constructor.DeclaredAccessibility switch
+    {
+        Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal => true,
+        Accessibility.Internal or Accessibility.ProtectedAndInternal =>
+            SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, from.ContainingAssembly),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Every name the user's class already uses: its own members (any accessibility, nested types included), the
+    /// non-private members it inherits, and a constructor taking one int (recorded as ".ctor(int)"). The emitter
+    /// compares them with the names it generates (DSLC017).
+    /// </summary>
+    private static IEnumerable<UserMember> UserMembers(INamedTypeSymbol type, LocationInfo? classLocation)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared) continue;
+            LocationInfo? location = LocationInfo.From(member.Locations.FirstOrDefault(l => l.IsInSource));
+            if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+            {
+                if (constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                    yield return new UserMember(".ctor(int)", "constructor", false, location);
+                continue;
+            }
+            if (member.CanBeReferencedByName) yield return new UserMember(member.Name, Describe(member), false, location);
+        }
+        for (INamedTypeSymbol? ancestor = type.BaseType; ancestor is not null && ancestor.SpecialType != SpecialType.System_Object; ancestor = ancestor.BaseType)
+            foreach (ISymbol member in ancestor.GetMembers())
+                if (!member.IsImplicitlyDeclared && member.CanBeReferencedByName && member.DeclaredAccessibility != Accessibility.Private)
+                    yield return new UserMember(member.Name, Describe(member) + " inherited from '" + ancestor.Name + "'", true, classLocation);
+    }
+
+    private static string Describe(ISymbol member) => member switch
+    {
+        INamedTypeSymbol => "nested type",
+        IMethodSymbol => "method",
+        IPropertySymbol => "property",
+        IFieldSymbol { IsConst: true } => "constant",
+        IFieldSymbol => "field",
+        IEventSymbol => "event",
+        _ => "member",
+    };
 
     private static bool ArgumentsAreUsable(AttributeData attribute) =>
         attribute.AttributeConstructor is not null

@@ -96,12 +96,16 @@ internal static class LayerShapes
     /// <summary>Valid padding: floor((input - window) / stride) + 1, or 0 when the window does not fit at all.</summary>
     private static int Floor(int input, int window, int stride) => input < window ? 0 : (input - window) / stride + 1;
 
-    private static int Ceil(int input, int stride) => (input + stride - 1) / stride;
+    /// <summary>ceil(input / stride) for input at least 1, written so that no stride (up to int.MaxValue) overflows.</summary>
+    private static int Ceil(int input, int stride) => (input - 1) / stride + 1;
 
-    /// <summary>TensorFlow's "same": the total padding's smaller half goes before, the extra one after.</summary>
+    /// <summary>
+    /// TensorFlow's "same": the total padding's smaller half goes before, the extra one after. Worked out in long, though
+    /// it fits an int: (ceil - 1) * stride is at most input - 1, so the total is below the window.
+    /// </summary>
     private static (int Before, int After) SamePadding(int input, int window, int stride)
     {
-        int total = System.Math.Max((Ceil(input, stride) - 1) * stride + window - input, 0);
-        return (total / 2, total - total / 2);
+        long total = System.Math.Max((Ceil(input, stride) - 1L) * stride + window - input, 0);
+        return ((int)(total / 2), (int)(total - total / 2));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Validation;
@@ -19,6 +20,8 @@ internal static class ModelValidator
     public static ValidationResult Validate(ModelSpec spec)
     {
         var diagnostics = new List<DiagnosticInfo>(spec.ParseDiagnostics);
+        if (diagnostics.Any(diagnostic => diagnostic.Descriptor.Id == DiagnosticDescriptors.GeneratorFailure.Id))
+            return new ValidationResult(spec.FullName, null, diagnostics.ToEquatableArray());
         ModelPlan? plan = Plan(spec, diagnostics);
         return new ValidationResult(spec.FullName, diagnostics.Count == 0 ? plan : null, diagnostics.ToEquatableArray());
     }
@@ -71,6 +74,23 @@ internal static class ModelValidator
                     System.Math.Max(planned.Output.Size, parameterCount), $"floats at {layer.DisplayName}", MaxFloats));
                 return null;
             }
+            // The im2col path keeps one image's patches, (OH * OW) rows of KH * KW * C; and the kernels index a window's
+            // last row and column, (O - 1) * stride + window + padding, as an int.
+            long patches = planned.Kind == LayerKind.Conv2D
+                ? planned.Output.Height * (long)planned.Output.Width * planned.WindowHeight * planned.WindowWidth * planned.Input.Channels
+                : 0;
+            long reach = planned.Kind is LayerKind.Conv2D or LayerKind.MaxPool
+                ? System.Math.Max((planned.Output.Height - 1L) * planned.StrideHeight + planned.WindowHeight + planned.PadTop,
+                                  (planned.Output.Width - 1L) * planned.StrideWidth + planned.WindowWidth + planned.PadLeft)
+                : 0;
+            if (patches > MaxFloats || reach > MaxFloats)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
+                    System.Math.Max(patches, reach), patches > MaxFloats
+                        ? $"floats for one image's convolution patches at {layer.DisplayName}"
+                        : $"pixels of reach for the windows of {layer.DisplayName}", MaxFloats));
+                return null;
+            }
             layers.Add(planned);
             shape = planned.Output;
         }
@@ -82,7 +102,8 @@ internal static class ModelValidator
                 last.Spec.DisplayName, last.Output));
             return null;
         }
-        return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount);
+        return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
+            spec.ClassLocation, spec.UserMembers);
     }
 
     private static bool CheckEnums(LayerSpec layer, List<DiagnosticInfo> diagnostics)

@@ -86,7 +86,7 @@ partial class FashionDnn : global::DslConv.Models.INetwork
     /// </summary>
     public FashionDnn(int seed)
     {
-        var random = new global::DslConv.Training.Xoshiro256(seed);
+        global::DslConv.Training.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(DenseKernelOffset, 100352), fanIn: 784, fanOut: 128, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Dense_1KernelOffset, 1280), fanIn: 128, fanOut: 10, ref random);
         // Biases start at zero, as the new array already is.
@@ -440,7 +440,7 @@ partial class FashionDnn : global::DslConv.Models.INetwork
                 case 0:
                 {
                     // whole 16-unit blocks per worker
-                    var (firstBlock, blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
+                    (int firstBlock, int blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
                     int units = blocks * 16;
                     _model.DenseForwardUnits(_workspace, _image, firstBlock * 16, units);
                     break;

@@ -121,7 +121,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     /// </summary>
     public FashionCnn(int seed)
     {
-        var random = new global::DslConv.Training.Xoshiro256(seed);
+        global::DslConv.Training.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2dKernelOffset, 576), fanIn: 9, fanOut: 576, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2d_1KernelOffset, 36864), fanIn: 576, fanOut: 576, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(DenseKernelOffset, 204800), fanIn: 1600, fanOut: 128, ref random);
@@ -739,14 +739,14 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             {
                 case 0:
                 {
-                    var (firstRow, rows) = global::DslConv.Parallel.BatchSplitter.Share(13, _pool.Workers, worker);
+                    (int firstRow, int rows) = global::DslConv.Parallel.BatchSplitter.Share(13, _pool.Workers, worker);
                     _model.Conv2dForwardRows(_workspace, _image, firstRow, rows);
                     break;
                 }
                 case 1:
                 {
                     // whole 4-pixel tiles per worker, of the 100 pixels max_pooling2d_1 reads
-                    var (firstTile, tiles) = global::DslConv.Parallel.BatchSplitter.Share(25, _pool.Workers, worker);
+                    (int firstTile, int tiles) = global::DslConv.Parallel.BatchSplitter.Share(25, _pool.Workers, worker);
                     int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, 100 - firstPixel);
                     _model.Conv2d_1ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));
                     break;
@@ -755,7 +755,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
                 {
                     _model.MaxPooling2d_1ForwardWhole(_workspace, _pooled[worker], _argmax[worker]); // small: cheaper than another barrier
                     // whole 16-unit blocks per worker
-                    var (firstBlock, blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
+                    (int firstBlock, int blocks) = global::DslConv.Parallel.BatchSplitter.Share(8, _pool.Workers, worker);
                     int units = blocks * 16;
                     _model.DenseForwardUnits(_workspace, _pooled[worker], firstBlock * 16, units);
                     break;

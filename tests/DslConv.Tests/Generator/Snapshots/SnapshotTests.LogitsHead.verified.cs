@@ -101,7 +101,7 @@ partial class LogitsNet : global::DslConv.Models.INetwork
     /// </summary>
     public LogitsNet(int seed)
     {
-        var random = new global::DslConv.Training.Xoshiro256(seed);
+        global::DslConv.Training.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2dKernelOffset, 300), fanIn: 50, fanOut: 150, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(DenseKernelOffset, 3072), fanIn: 96, fanOut: 32, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Dense_1KernelOffset, 128), fanIn: 32, fanOut: 4, ref random);

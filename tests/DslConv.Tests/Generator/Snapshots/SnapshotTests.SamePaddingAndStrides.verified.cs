@@ -106,7 +106,7 @@ partial class StridedNet : global::DslConv.Models.INetwork
     /// </summary>
     public StridedNet(int seed)
     {
-        var random = new global::DslConv.Training.Xoshiro256(seed);
+        global::DslConv.Training.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2dKernelOffset, 384), fanIn: 48, fanOut: 128, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2d_1KernelOffset, 384), fanIn: 24, fanOut: 48, ref random);
         global::DslConv.Training.Initializers.GlorotUniform(_parameters.AsSpan(DenseKernelOffset, 1440), fanIn: 144, fanOut: 10, ref random);

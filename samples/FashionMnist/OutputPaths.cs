@@ -26,7 +26,15 @@ internal static class OutputPaths
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, path) in All(options))
         {
-            string full = Path.GetFullPath(path);
+            string full;
+            try
+            {
+                full = Path.GetFullPath(path);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                return $"{option}: '{path}' is not a usable path ({e.Message})";
+            }
             if (seen.TryGetValue(full, out string? other))
                 return $"{other} and {option} both write '{path}'; give them different files.";
             seen[full] = option;
@@ -37,7 +45,7 @@ internal static class OutputPaths
             {
                 AtomicFile.CheckWritable(path, createFolder);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
                 return $"{option}: {e.Message}";
             }

@@ -137,6 +137,8 @@ public static class WeightsFile
             else if (tensor.Data is null || tensor.Data.Length != slot.Length)
                 problems.Add($"tensor '{slot.Name}' has {tensor.Data?.Length ?? 0} values for shape " +
                     $"{SafeTensors.FormatShape(slot.Shape)}, expected {slot.Length}");
+            else if (FirstNonFinite(tensor.Data) is int bad)
+                problems.Add($"tensor '{slot.Name}' holds {tensor.Data[bad]} at index {bad}; weights must be finite numbers");
             else
                 sources[i] = tensor.Data;
         }
@@ -151,6 +153,15 @@ public static class WeightsFile
                 $"Weights file '{file.Source}'{(fileModel is null ? "" : $" (saved from model '{fileModel}')")} does not fit model '{architecture.Name}': " +
                 string.Join("; ", problems) + $". Model '{architecture.Name}':\n{Indent(Describe(architecture))}");
         return (slots, sources);
+    }
+
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or null when all are finite.</summary>
+    internal static int? FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)) || values.IsEmpty) return null; // fast path
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return null; // finite values whose sum overflowed
     }
 
     /// <summary>

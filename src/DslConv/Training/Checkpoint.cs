@@ -93,6 +93,8 @@ internal sealed class Checkpoint
                 throw checkpoint.Error($"has no optimizer/{name} for {trainer.Optimizer.GetType().Name}");
             if (state.Data.Length != architecture.ParameterCount)
                 throw checkpoint.Error($"has {state.Data.Length} values in optimizer/{name}; the model has {architecture.ParameterCount} parameters");
+            if (WeightsFile.FirstNonFinite(state.Data) is int bad)
+                throw checkpoint.Error($"holds {state.Data[bad]} at index {bad} of optimizer/{name}; optimizer state must be finite");
         }
         int steps = (trainingImages + trainer.BatchSize - 1) / trainer.BatchSize;
         int step = checkpoint.Int("step");

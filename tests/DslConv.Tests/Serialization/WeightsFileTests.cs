@@ -162,6 +162,27 @@ public sealed class WeightsFileTests
         Assert.Equal(before, SafeTensorsTests.Bits(model.Parameters));
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void NonFiniteWeightsAreRefusedAndNothingIsCopied(float bad)
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("poisoned.safetensors");
+        SafeTensor[] tensors = WeightsFile.ToTensors(new FashionCnn(10)).ToArray();
+        SafeTensor dense = tensors.Single(t => t.Name == "dense/kernel");
+        dense.Data[777] = bad;
+        SafeTensors.Write(path, tensors);
+        var model = new FashionCnn(11);
+        uint[] before = SafeTensorsTests.Bits(model.Parameters);
+
+        var error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
+
+        Assert.Contains($"tensor 'dense/kernel' holds {bad} at index 777; weights must be finite", error.Message);
+        Assert.Equal(before, SafeTensorsTests.Bits(model.Parameters));
+    }
+
     [Fact]
     public void WrongShapeIsNamedWithBothShapesAndNothingIsCopied()
     {

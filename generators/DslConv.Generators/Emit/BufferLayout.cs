@@ -134,11 +134,15 @@ internal sealed class BufferLayout
     /// <summary>.NET's largest array length (Array.MaxLength), which no workspace array may exceed.</summary>
     public const long MaxArrayLength = 0x7FFFFFC7;
 
-    /// <summary>The largest batch whose workspace arrays all fit in a .NET array.</summary>
-    public int MaxBatchSize => (int)System.Math.Min(int.MaxValue, MaxArrayLength / PerImageArrays().Max(array => array.PerImage));
+    /// <summary>
+    /// The largest batch whose workspace arrays, and the batch of input images a fit loop assembles, all fit in a .NET
+    /// array.
+    /// </summary>
+    public int MaxBatchSize => (int)System.Math.Min(int.MaxValue,
+        MaxArrayLength / System.Math.Max(_plan.Input.Size, PerImageArrays().Max(array => array.PerImage)));
 
-    /// <summary>Bytes of workspace per image of capacity (every element is 4 bytes: float or int).</summary>
-    public long WorkspaceBytesPerImage => 4 * PerImageArrays().Sum(array => array.PerImage);
+    /// <summary>Bytes per image of batch size: the workspace (every element 4 bytes, float or int) and the input image.</summary>
+    public long WorkspaceBytesPerImage => 4 * (PerImageArrays().Sum(array => array.PerImage) + _plan.Input.Size);
 
     private IEnumerable<LayerPlan> ConvLayers => _plan.Layers.Where(layer => layer.Kind == LayerKind.Conv2D);
 }

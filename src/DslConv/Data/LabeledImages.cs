@@ -41,7 +41,10 @@ public sealed class LabeledImages
     public int ImageSize => Height * Width * Channels;
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>
-    public ReadOnlySpan<float> Image(int index) => Images.AsSpan(index * ImageSize, ImageSize);
+    public ReadOnlySpan<float> Image(int index) =>
+        (uint)index < (uint)Count
+            ? Images.AsSpan(index * ImageSize, ImageSize)
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"Image {index} is outside 0..{Count - 1}.");
 
     /// <summary>The first <paramref name="count"/> images (a copy), as <c>--limit</c> uses.</summary>
     public LabeledImages Take(int count)
@@ -55,8 +58,8 @@ public sealed class LabeledImages
     /// <summary>Images <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> (a copy).</summary>
     public LabeledImages Slice(int start, int count)
     {
-        if (start < 0 || count < 0 || start + count > Count)
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + count}) is outside 0..{Count}.");
+        if (start < 0 || count < 0 || (long)start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {(long)start + count}) is outside 0..{Count}.");
         return new LabeledImages(Images.AsSpan(start * ImageSize, count * ImageSize).ToArray(),
             Labels.AsSpan(start, count).ToArray(), Height, Width, Channels);
     }

@@ -5,6 +5,7 @@ namespace DslConv.Parallel;
 /// <summary>
 /// For generated code: what a generated model does for one worker's share of a batch, on that worker's own buffers.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IBatchWorkers
 {
     /// <summary>Mean loss over the images, its gradient (overwriting <paramref name="gradients"/>), and the number right.</summary>

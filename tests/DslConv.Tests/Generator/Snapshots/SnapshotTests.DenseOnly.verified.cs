@@ -46,9 +46,9 @@ partial class FashionDnn : global::DslConv.Models.INetwork
     /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 101770;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
-    public const int MaxBatchSize = 16777215;
+    public const int MaxBatchSize = 2739137;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 1144;
+    public const long WorkspaceBytesPerImage = 4280;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"FashionDnn\"\n" +

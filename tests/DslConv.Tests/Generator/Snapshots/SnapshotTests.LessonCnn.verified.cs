@@ -60,7 +60,7 @@ partial class FashionCnn : global::DslConv.Models.INetwork
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 198546;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 150136;
+    public const long WorkspaceBytesPerImage = 153272;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"FashionCnn\"\n" +

@@ -50,9 +50,9 @@ partial class LogitsNet : global::DslConv.Models.INetwork
     /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 3542;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
-    public const int MaxBatchSize = 22369620;
+    public const int MaxBatchSize = 7456540;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 1440;
+    public const long WorkspaceBytesPerImage = 2592;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"LogitsNet\"\n" +

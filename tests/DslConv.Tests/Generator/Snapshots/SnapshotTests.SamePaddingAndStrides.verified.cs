@@ -52,9 +52,9 @@ partial class StridedNet : global::DslConv.Models.INetwork
     /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 2242;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
-    public const int MaxBatchSize = 14913080;
+    public const int MaxBatchSize = 3670912;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 2136;
+    public const long WorkspaceBytesPerImage = 4476;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"StridedNet\"\n" +

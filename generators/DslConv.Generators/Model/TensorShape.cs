@@ -7,7 +7,7 @@ internal readonly record struct TensorShape(int Height, int Width, int Channels)
 
     public bool IsFlat => Height == 0 && Width == 0;
 
-    public long Size => IsFlat ? Channels : (long)Height * Width * Channels;
+    public long Size => IsFlat ? Channels : Sizes.Product(Height, Width, Channels); // saturates: never wraps past a limit
 
     /// <summary>Keras's notation, e.g. "(26, 26, 64)" or "(1600)".</summary>
     public override string ToString() => IsFlat ? $"({Channels})" : $"({Height}, {Width}, {Channels})";

@@ -25,7 +25,7 @@ internal static class LayerShapes
                 var output = new TensorShape(outH, outW, layer.Size);
                 string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {stride}, {(same ? "same" : "valid")} padding";
                 if (!Fits(layer, window, input, output, diagnostics)) return null;
-                long kernelSize = (long)layer.KernelHeight * layer.KernelWidth * input.Channels * layer.Size;
+                long kernelSize = Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Size);
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1; // reported by the caller
                 var (name, identifier) = names.Next("conv2d");
                 var (padTop, padBottom) = same ? SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
@@ -61,7 +61,7 @@ internal static class LayerShapes
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DenseNeedsFlatten, layer.Location, layer.DisplayName, input));
                     return null;
                 }
-                long kernelSize = input.Size * layer.Size;
+                long kernelSize = Sizes.Product(input.Size, layer.Size);
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1;
                 var (name, identifier) = names.Next("dense");
                 return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Size), 1, 1, 0, 0, 0, 0,

@@ -49,7 +49,7 @@ internal static class ModelValidator
         if (inputShape.Size > MaxFloats)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, input.Location, spec.ClassName,
-                inputShape.Size, "floats per input image", MaxFloats));
+                Sizes.Describe(inputShape.Size), "floats per input image", MaxFloats));
             return null;
         }
 
@@ -71,13 +71,13 @@ internal static class ModelValidator
             if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
-                    System.Math.Max(planned.Output.Size, parameterCount), $"floats at {layer.DisplayName}", MaxFloats));
+                    Sizes.Describe(System.Math.Max(planned.Output.Size, parameterCount)), $"floats at {layer.DisplayName}", MaxFloats));
                 return null;
             }
             // The im2col path keeps one image's patches, (OH * OW) rows of KH * KW * C; and the kernels index a window's
             // last row and column, (O - 1) * stride + window + padding, as an int.
             long patches = planned.Kind == LayerKind.Conv2D
-                ? planned.Output.Height * (long)planned.Output.Width * planned.WindowHeight * planned.WindowWidth * planned.Input.Channels
+                ? Sizes.Product(planned.Output.Height, planned.Output.Width, planned.WindowHeight, planned.WindowWidth, planned.Input.Channels)
                 : 0;
             long reach = planned.Kind is LayerKind.Conv2D or LayerKind.MaxPool
                 ? System.Math.Max((planned.Output.Height - 1L) * planned.StrideHeight + planned.WindowHeight + planned.PadTop,
@@ -86,7 +86,7 @@ internal static class ModelValidator
             if (patches > MaxFloats || reach > MaxFloats)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
-                    System.Math.Max(patches, reach), patches > MaxFloats
+                    Sizes.Describe(System.Math.Max(patches, reach)), patches > MaxFloats
                         ? $"floats for one image's convolution patches at {layer.DisplayName}"
                         : $"pixels of reach for the windows of {layer.DisplayName}", MaxFloats));
                 return null;

@@ -5,7 +5,12 @@ namespace DslConv.Training;
 /// <summary>Options of <see cref="Fitter.Fit(ITrainer, LabeledImages, FitOptions, Action{EpochResult}?)"/>, with Keras's defaults.</summary>
 public sealed record FitOptions
 {
-    public int Epochs { get; init; } = 1;
+    /// <summary>Epochs to train, 0 or more (checked when set).</summary>
+    public int Epochs
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Epochs), value, "Epochs must not be negative.");
+    } = 1;
 
     /// <summary>Shuffle the order of the training images each epoch (Keras default true).</summary>
     public bool Shuffle { get; init; } = true;
@@ -18,13 +23,23 @@ public sealed record FitOptions
     /// held out and evaluated after each epoch (val_loss, val_accuracy). 0 (the default) holds out nothing. Ignored
     /// when <see cref="ValidationData"/> is given, as in Keras.
     /// </summary>
-    public double ValidationSplit { get; init; }
+    public double ValidationSplit
+    {
+        get;
+        init => field = value is >= 0 and < 1
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(ValidationSplit), value, "ValidationSplit must be in [0, 1) (Keras's validation_split).");
+    }
 
     /// <summary>Keras's validation_data: a separate set evaluated after each epoch.</summary>
     public LabeledImages? ValidationData { get; init; }
 
     /// <summary>Called in order at the start and end of training, of each epoch and after each step.</summary>
-    public IReadOnlyList<IFitCallback> Callbacks { get; init; } = [];
+    public IReadOnlyList<IFitCallback> Callbacks
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(Callbacks));
+    } = [];
 
     /// <summary>Write a checkpoint while training (null: none).</summary>
     public CheckpointOptions? Checkpoint { get; init; }
@@ -60,5 +75,16 @@ public sealed record FitOptions
 /// </summary>
 public sealed record CheckpointOptions(string Path)
 {
-    public int EverySteps { get; init; }
+    /// <summary>The checkpoint file; not empty (checked when constructed).</summary>
+    public string Path { get; init => field = CheckPath(value); } = CheckPath(Path);
+
+    private static string CheckPath(string path) =>
+        !string.IsNullOrWhiteSpace(path) ? path : throw new ArgumentException("The checkpoint path is empty.", nameof(Path));
+
+    /// <summary>Steps between checkpoints within an epoch, 0 (only at epoch ends) or more (checked when set).</summary>
+    public int EverySteps
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(EverySteps), value, "EverySteps must not be negative.");
+    }
 }

@@ -9,7 +9,9 @@ public static class Initializers
     /// </summary>
     public static void GlorotUniform(Span<float> weights, int fanIn, int fanOut, ref Xoshiro256 random)
     {
-        float limit = MathF.Sqrt(6f / (fanIn + fanOut));
+        ArgumentOutOfRangeException.ThrowIfLessThan(fanIn, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fanOut, 1);
+        float limit = MathF.Sqrt(6f / ((long)fanIn + fanOut));
         for (int i = 0; i < weights.Length; i++)
             weights[i] = (2f * random.NextSingle() - 1f) * limit;
     }

@@ -138,6 +138,21 @@ public sealed class TrainingSafetyTests
         Assert.Equal(1, model.InferenceThreads);
     }
 
+    /// <summary>Fit options are refused when written, naming the option, not when training reaches them.</summary>
+    [Fact]
+    public void FitOptionsAreCheckedWhenSet()
+    {
+        Assert.Equal("Epochs", Assert.Throws<ArgumentOutOfRangeException>(() => new FitOptions { Epochs = -1 }).ParamName);
+        foreach (double split in new[] { -0.1, 1.0, double.NaN, double.PositiveInfinity })
+            Assert.Equal("ValidationSplit", Assert.Throws<ArgumentOutOfRangeException>(() => new FitOptions { ValidationSplit = split }).ParamName);
+        Assert.Throws<ArgumentNullException>(() => new FitOptions { Callbacks = null! });
+        Assert.Equal("EverySteps", Assert.Throws<ArgumentOutOfRangeException>(() => new CheckpointOptions("c.safetensors") { EverySteps = -3 }).ParamName);
+        Assert.Throws<ArgumentException>(() => new CheckpointOptions(" "));
+        Assert.Throws<ArgumentException>(() => new CheckpointOptions("c.safetensors") with { Path = "" });
+        var fine = new FitOptions { Epochs = 0, ValidationSplit = 0.999 };
+        Assert.Equal(0, (fine with { Epochs = 3 }).Epochs - 3);
+    }
+
     private sealed class NoWork : IBatchWorkers
     {
         public float ComputeGradients(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)

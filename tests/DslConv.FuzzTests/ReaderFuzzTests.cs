@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using DslConv.Data;
+using DslConv.Tests.Data;
 using DslConv.Serialization;
 using DslConv.Training;
 
@@ -24,50 +24,15 @@ public sealed class ReaderFuzzTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static byte[] Idx(int[] dimensions, int dataLength, Random random)
-    {
-        var bytes = new List<byte> { 0, 0, 0x08, (byte)dimensions.Length };
-        foreach (int d in dimensions) bytes.AddRange([(byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d]);
-        bytes.AddRange(Enumerable.Range(0, dataLength).Select(_ => (byte)random.Next(256)));
-        return [.. bytes];
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(bytes);
-        return output.ToArray();
-    }
-
-    private static byte[] Gunzip(byte[] bytes)
-    {
-        using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        gzip.CopyTo(output);
-        return output.ToArray();
-    }
-
-    private sealed class Pipe(byte[] bytes) : Stream
-    {
-        private readonly MemoryStream _inner = new(bytes);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 4096));
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+    /// <summary>An IDX file of <paramref name="dimensions"/> with random data bytes.</summary>
+    private static byte[] Idx(int[] dimensions, int dataLength, Random random) =>
+        IdxFiles.Idx(dimensions, Enumerable.Range(0, dataLength).Select(_ => (byte)random.Next(256)).ToArray());
 
     [Fact]
     public void IdxReaderReturnsAConsistentArrayOrANamedError()
     {
         var budget = new FuzzBudget(cases: 3000);
-        string slice = Path.Combine(AppContext.BaseDirectory, "Seeds", "t10k-labels-idx1-ubyte.gz");
-        byte[] labels = Gunzip(File.ReadAllBytes(slice));
+        byte[] labels = IdxFiles.Gunzip(File.ReadAllBytes(Path.Combine(IdxFiles.SliceDirectory, "t10k-labels-idx1-ubyte.gz")));
         foreach (int index in budget.Cases())
         {
             Random random = budget.For(index);
@@ -81,13 +46,13 @@ public sealed class ReaderFuzzTests : IDisposable
             byte[] file = random.Next(3) switch
             {
                 0 => Mutator.Mutate(seed, random),
-                1 => Gzip(Mutator.Mutate(seed, random)),
-                _ => Mutator.Mutate(Gzip(seed), random),
+                1 => IdxFiles.Gzip(Mutator.Mutate(seed, random)),
+                _ => Mutator.Mutate(IdxFiles.Gzip(seed), random),
             };
             foreach (bool seekable in new[] { true, false })
             {
                 string name = $"case-{budget.Seed}-{index}-{(seekable ? "file" : "pipe")}";
-                using Stream stream = seekable ? new MemoryStream(file) : new Pipe(file);
+                using Stream stream = seekable ? new MemoryStream(file) : new NonSeekable(new MemoryStream(file));
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 Exception? error = Record.Exception(() =>
                 {

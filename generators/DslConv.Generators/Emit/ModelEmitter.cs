@@ -202,18 +202,17 @@ internal static class ModelEmitter
         w.OpenBrace("set");
         w.Line($"{G}.CheckThreads(value, nameof(InferenceThreads));");
         w.Line("if (value == _inferenceThreads) return;");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(InferenceThreads));");
-        w.OpenBrace("try");
-        w.Line("_predictSplitter?.Dispose();");
-        w.Line("_predictSplitter = null;");
-        if (SingleImageEmitter.Applies(plan, buffers))
+        CallGuard.Emit(w, plan.ClassIdentifier, "InferenceThreads", "_busy", () =>
         {
-            w.Line("_singleImage?.Dispose();");
-            w.Line("_singleImage = null;");
-        }
-        w.Line("_inferenceThreads = value;");
-        w.CloseBrace();
-        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
+            w.Line("_predictSplitter?.Dispose();");
+            w.Line("_predictSplitter = null;");
+            if (SingleImageEmitter.Applies(plan, buffers))
+            {
+                w.Line("_singleImage?.Dispose();");
+                w.Line("_singleImage = null;");
+            }
+            w.Line("_inferenceThreads = value;");
+        });
         w.CloseBrace();
         w.CloseBrace();
         w.Line();
@@ -226,11 +225,7 @@ internal static class ModelEmitter
         w.Line("int count = CountImages(images);");
         w.Line("if (outputs.Length != (long)count * OutputSize)");
         w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(Predict));");
-        w.OpenBrace("try");
-        w.Line("PredictChecked(images, outputs, count);");
-        w.CloseBrace();
-        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
+        CallGuard.Emit(w, plan.ClassIdentifier, "Predict", "_busy", () => w.Line("PredictChecked(images, outputs, count);"));
         w.CloseBrace();
         w.Line();
         w.OpenBrace($"private void PredictChecked({Rs} images, {S} outputs, int count)");
@@ -273,15 +268,14 @@ internal static class ModelEmitter
         w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
         w.Line("if (gradients.Length != ParameterCount)");
         w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
-        w.Line($"{G}.Enter(ref _busy, nameof({plan.ClassIdentifier}), nameof(ComputeGradients));");
-        w.OpenBrace("try");
-        w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
-        w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
-        w.Line("_gradientWorkspace = new Workspace(batch);");
-        w.CloseBrace();
-        w.Line("return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);");
-        w.CloseBrace();
-        w.Line($"finally {{ {G}.Exit(ref _busy); }}");
+        CallGuard.Emit(w, plan.ClassIdentifier, "ComputeGradients", "_busy", () =>
+        {
+            w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
+            w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
+            w.Line("_gradientWorkspace = new Workspace(batch);");
+            w.CloseBrace();
+            w.Line("return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);");
+        });
         w.CloseBrace();
         w.Line();
 

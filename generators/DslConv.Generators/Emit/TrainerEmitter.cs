@@ -59,30 +59,28 @@ internal static class TrainerEmitter
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
-        w.Line($"{G}.Enter(ref _model._busy, nameof({model}), nameof(TrainStep));");
-        w.OpenBrace("try");
-        w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
-        w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
-        w.Line("float loss = _splitter is null");
-        w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
-        w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
-        w.Line("if (!float.IsFinite(loss))");
-        w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
-        w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
-        w.Line("return loss;");
-        w.CloseBrace();
-        w.Line($"finally {{ {G}.Exit(ref _model._busy); }}");
+        CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
+        {
+            w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
+            w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
+            w.Line("float loss = _splitter is null");
+            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
+            w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
+            w.Line("if (!float.IsFinite(loss))");
+            w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
+            w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
+            w.Line("return loss;");
+        });
         w.CloseBrace();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public void EvaluateBatch({Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
-        w.Line($"{G}.Enter(ref _model._busy, nameof({model}), nameof(EvaluateBatch));");
-        w.OpenBrace("try");
-        w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);");
-        w.Line("else _splitter.Evaluate(images, labels, out lossSum, out correct);");
-        w.CloseBrace();
-        w.Line($"finally {{ {G}.Exit(ref _model._busy); }}");
+        CallGuard.Emit(w, model, "EvaluateBatch", "_model._busy", () =>
+        {
+            w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);");
+            w.Line("else _splitter.Evaluate(images, labels, out lossSum, out correct);");
+        });
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref=\"BatchSize\"/>, one result per epoch.</summary>");

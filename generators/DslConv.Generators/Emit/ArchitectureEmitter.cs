@@ -23,7 +23,7 @@ internal static class ArchitectureEmitter
         foreach (LayerPlan layer in plan.Layers)
         {
             bool window = layer.Kind is LayerKind.Conv2D or LayerKind.MaxPool;
-            w.Line($"new(\"{layer.Name}\", {M}.LayerType.{LayerType(layer.Kind)}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)},");
+            w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)},");
             w.Line($"    {(window ? layer.WindowHeight : 0)}, {(window ? layer.WindowWidth : 0)}, {layer.StrideHeight}, {layer.StrideWidth}, " +
                    $"{layer.PadTop}, {layer.PadBottom}, {layer.PadLeft}, {layer.PadRight}, " +
                    $"{layer.KernelOffset}, {layer.KernelSize}, {layer.BiasOffset}, {layer.BiasSize}),");
@@ -38,14 +38,6 @@ internal static class ArchitectureEmitter
         w.Line("    new Trainer(this, batchSize, optimizer);");
         w.Line();
     }
-
-    private static string LayerType(LayerKind kind) => kind switch
-    {
-        LayerKind.Conv2D => "Conv2D",
-        LayerKind.MaxPool => "MaxPool",
-        LayerKind.Flatten => "Flatten",
-        _ => "Dense",
-    };
 
     private static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"new[] {{ {shape.Channels} }}" : $"new[] {{ {shape.Height}, {shape.Width}, {shape.Channels} }}";

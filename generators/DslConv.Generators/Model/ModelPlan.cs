@@ -52,13 +52,7 @@ internal sealed record LayerPlan(
     public bool HasParameters => ParameterCount > 0;
 
     /// <summary>Keras's class name, for the summary.</summary>
-    public string KerasType => Kind switch
-    {
-        LayerKind.Conv2D => "Conv2D",
-        LayerKind.MaxPool => "MaxPooling2D",
-        LayerKind.Flatten => "Flatten",
-        _ => "Dense",
-    };
+    public string KerasType => DslConv.Models.KerasNames.ClassName(Kind);
 
     /// <summary>Window height and width (conv kernel or pool size).</summary>
     public int WindowHeight => Kind == LayerKind.Conv2D ? Spec.KernelHeight : Spec.Size;

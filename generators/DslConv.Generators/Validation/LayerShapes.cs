@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using DslConv.Generators.Model;
+using DslConv.Kernels;
+using DslConv.Models;
 
 namespace DslConv.Generators.Validation;
 
@@ -20,16 +22,16 @@ internal static class LayerShapes
                     return null;
                 bool same = layer.Padding == PaddingKind.Same;
                 int stride = layer.Stride;
-                int outH = same ? Ceil(input.Height, stride) : Floor(input.Height, layer.KernelHeight, stride);
-                int outW = same ? Ceil(input.Width, stride) : Floor(input.Width, layer.KernelWidth, stride);
+                int outH = same ? WindowArithmetic.SameOutput(input.Height, stride) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, stride);
+                int outW = same ? WindowArithmetic.SameOutput(input.Width, stride) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, stride);
                 var output = new TensorShape(outH, outW, layer.Size);
                 string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {stride}, {(same ? "same" : "valid")} padding";
                 if (!Fits(layer, window, input, output, diagnostics)) return null;
                 long kernelSize = Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Size);
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1; // reported by the caller
-                var (name, identifier) = names.Next("conv2d");
-                var (padTop, padBottom) = same ? SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
-                var (padLeft, padRight) = same ? SamePadding(input.Width, layer.KernelWidth, stride) : (0, 0);
+                var (name, identifier) = names.Next(KerasNames.NamePrefix(LayerKind.Conv2D));
+                var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
+                var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, stride) : (0, 0);
                 return new LayerPlan(layer, name, identifier, input, output, stride, stride, padTop, padBottom, padLeft, padRight,
                     parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
             }
@@ -42,14 +44,14 @@ internal static class LayerShapes
                     return null;
                 }
                 int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
-                var output = new TensorShape(Floor(input.Height, layer.Size, stride), Floor(input.Width, layer.Size, stride), input.Channels);
+                var output = new TensorShape(WindowArithmetic.ValidOutput(input.Height, layer.Size, stride), WindowArithmetic.ValidOutput(input.Width, layer.Size, stride), input.Channels);
                 if (!Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}", input, output, diagnostics)) return null;
-                var (name, identifier) = names.Next("max_pooling2d");
+                var (name, identifier) = names.Next(KerasNames.NamePrefix(LayerKind.MaxPool));
                 return new LayerPlan(layer, name, identifier, input, output, stride, stride, 0, 0, 0, 0, parameterOffset, 0, parameterOffset, 0);
             }
             case LayerKind.Flatten:
             {
-                var (name, identifier) = names.Next("flatten");
+                var (name, identifier) = names.Next(KerasNames.NamePrefix(LayerKind.Flatten));
                 return new LayerPlan(layer, name, identifier, input, TensorShape.Flat((int)input.Size), 1, 1, 0, 0, 0, 0,
                     parameterOffset, 0, parameterOffset, 0);
             }
@@ -63,7 +65,7 @@ internal static class LayerShapes
                 }
                 long kernelSize = Sizes.Product(input.Size, layer.Size);
                 if (kernelSize > ModelValidator.MaxFloats) kernelSize = ModelValidator.MaxFloats + 1;
-                var (name, identifier) = names.Next("dense");
+                var (name, identifier) = names.Next(KerasNames.NamePrefix(LayerKind.Dense));
                 return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Size), 1, 1, 0, 0, 0, 0,
                     parameterOffset, (int)kernelSize, (int)(parameterOffset + kernelSize), layer.Size);
             }
@@ -91,21 +93,5 @@ internal static class LayerShapes
         string shown = $"({System.Math.Max(output.Height, 0)}, {System.Math.Max(output.Width, 0)}, {output.Channels})";
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowTooLarge, layer.Location, layer.DisplayName, window, input, shown));
         return false;
-    }
-
-    /// <summary>Valid padding: floor((input - window) / stride) + 1, or 0 when the window does not fit at all.</summary>
-    private static int Floor(int input, int window, int stride) => input < window ? 0 : (input - window) / stride + 1;
-
-    /// <summary>ceil(input / stride) for input at least 1, written so that no stride (up to int.MaxValue) overflows.</summary>
-    private static int Ceil(int input, int stride) => (input - 1) / stride + 1;
-
-    /// <summary>
-    /// TensorFlow's "same": the total padding's smaller half goes before, the extra one after. Worked out in long, though
-    /// it fits an int: (ceil - 1) * stride is at most input - 1, so the total is below the window.
-    /// </summary>
-    private static (int Before, int After) SamePadding(int input, int window, int stride)
-    {
-        long total = System.Math.Max((Ceil(input, stride) - 1L) * stride + window - input, 0);
-        return ((int)(total / 2), (int)(total - total / 2));
     }
 }

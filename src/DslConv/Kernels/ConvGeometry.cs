@@ -39,22 +39,21 @@ public readonly record struct ConvGeometry(
     public static int ValidOutput(int input, int window, int stride)
     {
         CheckSizes(input, window, stride);
-        return input < window ? 0 : (input - window) / stride + 1;
+        return WindowArithmetic.ValidOutput(input, window, stride);
     }
 
     /// <summary>Keras's output length for "same" padding: ceil(input / stride), without overflow for any stride.</summary>
     public static int SameOutput(int input, int stride)
     {
         CheckSizes(input, 1, stride);
-        return input == 0 ? 0 : (input - 1) / stride + 1;
+        return WindowArithmetic.SameOutput(input, stride);
     }
 
     /// <summary>Keras's (TensorFlow's) "same" padding before the first element: half the total, rounded down.</summary>
     public static int SamePadBefore(int input, int window, int stride)
     {
-        long output = SameOutput(input, stride);
-        long total = Math.Max((output - 1) * stride + window - input, 0);
-        return (int)(total / 2); // total < window + stride: half of it fits an int
+        CheckSizes(input, window, stride);
+        return WindowArithmetic.SamePadding(input, window, stride).Before;
     }
 
     /// <summary>

@@ -1,14 +1,5 @@
 namespace DslConv.Models;
 
-/// <summary>The kind of a generated layer.</summary>
-public enum LayerType
-{
-    Conv2D,
-    MaxPool,
-    Flatten,
-    Dense,
-}
-
 /// <summary>
 /// One layer of a generated model as data, for tools that work on any model (export, parity checks, saving):
 /// Keras's name for it, its per-image shapes, window sizes with Keras's padding on each side, and where its kernel

@@ -211,8 +211,9 @@ public static class WeightsFile
         string suffix = name[slash..];
         if (suffix != KernelSuffix && suffix != BiasSuffix) return false;
         string layer = name[..slash];
-        foreach (string prefix in (ReadOnlySpan<string>)["conv2d", "max_pooling2d", "flatten", "dense"])
+        foreach (LayerType type in KerasNames.All)
         {
+            string prefix = KerasNames.NamePrefix(type);
             if (!layer.StartsWith(prefix, StringComparison.Ordinal)) continue;
             string rest = layer[prefix.Length..];
             if (rest.Length == 0) return true;
@@ -404,14 +405,8 @@ public static class WeightsFile
 
     private static string Indent(string lines) => "  " + lines.Replace("\n", "\n  ");
 
-    private static string TypeName(LayerType type) => type switch
-    {
-        LayerType.Conv2D => "Conv2D",
-        LayerType.MaxPool => "MaxPooling2D",
-        LayerType.Flatten => "Flatten",
-        LayerType.Dense => "Dense",
-        _ => ((int)type).ToString(CultureInfo.InvariantCulture),
-    };
+    private static string TypeName(LayerType type) =>
+        Enum.IsDefined(type) ? KerasNames.ClassName(type) : ((int)type).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Keras's activation names.</summary>
     private static string ActivationName(Activation activation) => activation switch

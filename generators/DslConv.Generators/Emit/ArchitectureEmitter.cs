@@ -22,9 +22,8 @@ internal static class ArchitectureEmitter
         w.OpenBrace();
         foreach (LayerPlan layer in plan.Layers)
         {
-            bool window = layer.Kind is LayerKind.Conv2D or LayerKind.MaxPool;
             w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)},");
-            w.Line($"    {(window ? layer.WindowHeight : 0)}, {(window ? layer.WindowWidth : 0)}, {layer.StrideHeight}, {layer.StrideWidth}, " +
+            w.Line($"    {layer.WindowHeight}, {layer.WindowWidth}, {layer.StrideHeight}, {layer.StrideWidth}, " +
                    $"{layer.PadTop}, {layer.PadBottom}, {layer.PadLeft}, {layer.PadRight}, " +
                    $"{layer.KernelOffset}, {layer.KernelSize}, {layer.BiasOffset}, {layer.BiasSize}),");
         }

@@ -48,7 +48,7 @@ internal sealed class BufferLayout
         _plan = plan;
         _fusedWithNextPool = new bool[plan.Layers.Count];
         for (int i = 0; i + 1 < plan.Layers.Count; i++)
-            _fusedWithNextPool[i] = plan.Layers[i].Kind == LayerKind.Conv2D && plan.Layers[i + 1].Kind == LayerKind.MaxPool;
+            _fusedWithNextPool[i] = plan.Layers[i].Definition.FusesWith(plan.Layers[i + 1].Definition);
         int count = plan.Layers.Count;
         _outputs = new string[count];
         _outputGradients = new string?[count];
@@ -60,7 +60,7 @@ internal sealed class BufferLayout
             _needsInputGradient[i] = parametersBefore;
             bool needsBackward = parametersBefore || layer.HasParameters;
             parametersBefore |= layer.HasParameters;
-            if (layer.Kind == LayerKind.Flatten)
+            if (layer.Definition.IsView)
             {
                 _outputs[i] = i == 0 ? "images" : _outputs[i - 1];
                 _outputGradients[i] = i == 0 ? null : _outputGradients[i - 1];
@@ -94,18 +94,17 @@ internal sealed class BufferLayout
     public string? InputGradient(int index) => _needsInputGradient[index] ? _outputGradients[index - 1] : null;
 
     public bool NeedsBackward(int index) =>
-        _plan.Layers[index].Kind != LayerKind.Flatten && (_plan.Layers[index].HasParameters || _needsInputGradient[index]);
+        !_plan.Layers[index].Definition.IsView && (_plan.Layers[index].HasParameters || _needsInputGradient[index]);
 
     public bool NeedsInputGradient(int index) => _needsInputGradient[index];
 
     /// <summary>Floats per image in the largest im2col buffer any conv layer needs.</summary>
-    public long PatchBufferSize => ConvLayers.Select(l => (long)l.Output.Height * l.Output.Width * l.WindowHeight * l.WindowWidth * l.Input.Channels)
-        .DefaultIfEmpty(0).Max();
+    public long PatchBufferSize => _plan.Layers.Select(l => l.Definition.PatchFloats(l)).DefaultIfEmpty(0).Max();
 
     /// <summary>Same, for conv layers that pass a gradient back to their input.</summary>
     public long PatchGradientBufferSize => _plan.Layers
-        .Where((layer, i) => layer.Kind == LayerKind.Conv2D && _needsInputGradient[i])
-        .Select(l => (long)l.Output.Height * l.Output.Width * l.WindowHeight * l.WindowWidth * l.Input.Channels)
+        .Where((layer, i) => _needsInputGradient[i])
+        .Select(l => l.Definition.PatchFloats(l))
         .DefaultIfEmpty(0).Max();
 
     /// <summary>Largest kernel that has to be transposed for an input gradient.</summary>
@@ -123,10 +122,10 @@ internal sealed class BufferLayout
         for (int i = 0; i < _plan.Layers.Count; i++)
         {
             LayerPlan layer = _plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten || _fusedWithNextPool[i]) continue;
+            if (layer.Definition.IsView || _fusedWithNextPool[i]) continue;
             yield return (layer.Identifier + "Output", "float", layer.Output.Size);
             if (_outputGradients[i] is not null) yield return (layer.Identifier + "OutputGradient", "float", layer.Output.Size);
-            if (layer.Kind == LayerKind.MaxPool) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
+            if (layer.Definition.KeepsArgmax) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
         }
         if (_plan.Last.Activation == ActivationKind.Softmax) yield return ("Logits", "float", _plan.OutputSize);
     }
@@ -143,6 +142,4 @@ internal sealed class BufferLayout
 
     /// <summary>Bytes per image of batch size: the workspace (every element 4 bytes, float or int) and the input image.</summary>
     public long WorkspaceBytesPerImage => 4 * (PerImageArrays().Sum(array => array.PerImage) + _plan.Input.Size);
-
-    private IEnumerable<LayerPlan> ConvLayers => _plan.Layers.Where(layer => layer.Kind == LayerKind.Conv2D);
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using DslConv.Generators.Layers;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -45,20 +46,19 @@ internal static class ModelEmitter
         Passes(w, plan, buffers);
         for (int i = 0; i < plan.Layers.Count; i++)
         {
-            if (plan.Layers[i].Kind == LayerKind.Flatten || buffers.IsFusedPool(i)) continue;
+            LayerDefinition definition = plan.Layers[i].Definition;
+            if (definition.IsView || buffers.IsFusedPool(i)) continue;
             w.Line();
             if (buffers.FusedWithNextPool(i))
             {
-                LayerEmitter.EmitFusedConvPoolForward(w, plan, buffers, i);
-                w.Line();
-                LayerEmitter.EmitFusedConvPoolBackward(w, plan, buffers, i);
+                definition.EmitFused(w, plan, buffers, i);
                 continue;
             }
-            LayerEmitter.EmitForward(w, plan, buffers, i);
+            definition.EmitForward(w, plan, buffers, i);
             if (buffers.NeedsBackward(i))
             {
                 w.Line();
-                LayerEmitter.EmitBackward(w, plan, buffers, i);
+                definition.EmitBackward(w, plan, buffers, i);
             }
         }
         w.Line();
@@ -93,7 +93,7 @@ internal static class ModelEmitter
         w.Line("// F conv filters; U dense units. Shapes per layer:");
         w.Line($"//   input{new string(' ', 14)} {Names.Shape(plan.Input)}");
         foreach (LayerPlan layer in plan.Layers)
-            w.Line($"//   {layer.Name.PadRight(19)} {Names.Shape(layer.Output).PadRight(18)} {Names.KerasCall(layer)}");
+            w.Line($"//   {layer.Name.PadRight(19)} {Names.Shape(layer.Output).PadRight(18)} {layer.Definition.KerasCall(layer)}");
         w.Line();
     }
 
@@ -130,9 +130,7 @@ internal static class ModelEmitter
         w.Line("// Offsets into Parameters, in layer order, Keras layouts: conv kernel (kh, kw, in, out), dense kernel (in, out), then bias.");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.HasParameters))
         {
-            string kernelShape = layer.Kind == LayerKind.Conv2D
-                ? $"({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels})"
-                : $"({layer.Input.Size}, {layer.Output.Size})";
+            string kernelShape = layer.Definition.KernelShape(layer);
             w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/kernel {kernelShape}");
             w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
         }
@@ -141,12 +139,12 @@ internal static class ModelEmitter
 
     private static void Geometries(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
-        if (!plan.Layers.Any(l => l.Kind is LayerKind.Conv2D or LayerKind.MaxPool)) return;
+        if (!plan.Layers.Any(l => l.HasWindow)) return;
         w.Line("// Window geometries: input (H, W, C), window, strides, padding before (top, left), output (OH, OW).");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind is not (LayerKind.Conv2D or LayerKind.MaxPool)) continue;
+            if (!layer.HasWindow) continue;
             // A convolution fused with its pool computes only the part of its output the pool reads (see UsedOutput).
             var (outH, outW) = buffers.UsedOutput(i);
             var (inH, inW) = buffers.IsFusedPool(i) ? buffers.UsedOutput(i - 1) : (layer.Input.Height, layer.Input.Width);
@@ -177,9 +175,7 @@ internal static class ModelEmitter
         w.Line($"{T}.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.HasParameters))
         {
-            int receptive = layer.Kind == LayerKind.Conv2D ? layer.WindowHeight * layer.WindowWidth : 1;
-            int fanIn = receptive * (int)(layer.Kind == LayerKind.Conv2D ? layer.Input.Channels : layer.Input.Size);
-            int fanOut = receptive * (int)(layer.Kind == LayerKind.Conv2D ? layer.Output.Channels : layer.Output.Size);
+            var (fanIn, fanOut) = layer.Definition.GlorotFans(layer);
             w.Line($"{T}.Initializers.GlorotUniform(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), fanIn: {fanIn}, fanOut: {fanOut}, ref random);");
         }
         w.Line("// Biases start at zero, as the new array already is.");
@@ -354,7 +350,7 @@ internal static class ModelEmitter
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten)
+            if (layer.Definition.IsView)
                 w.Line($"// {layer.Name}: {layer.Input} -> {layer.Output} is a view; (H, W, C) row-major is Keras's flatten order.");
             else if (buffers.IsFusedPool(i))
                 w.Line($"// {layer.Name} ran inside {plan.Layers[i - 1].Identifier}Forward.");
@@ -377,7 +373,7 @@ internal static class ModelEmitter
                 Timed(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward");
             else if (buffers.NeedsBackward(i))
                 Timed(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward");
-            else if (layer.Kind != LayerKind.Flatten)
+            else if (!layer.Definition.IsView)
                 w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
         }
         w.CloseBrace();

@@ -22,18 +22,6 @@ internal static class Names
         _ => "\"" + activation.ToString().ToLowerInvariant() + "\"",
     };
 
-    /// <summary>How the Keras layer was written, for comments: Conv2D(64, (3, 3), strides=(1, 1), padding="valid", activation="relu").</summary>
-    public static string KerasCall(LayerPlan layer) => layer.Kind switch
-    {
-        LayerKind.Conv2D =>
-            $"Conv2D({layer.Spec.Size}, ({layer.Spec.KernelHeight}, {layer.Spec.KernelWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
-            $"padding=\"{layer.Spec.Padding.ToString().ToLowerInvariant()}\", activation={KerasActivation(layer.Activation)})",
-        LayerKind.MaxPool =>
-            $"MaxPooling2D(({layer.Spec.Size}, {layer.Spec.Size}), strides=({layer.StrideHeight}, {layer.StrideWidth}))",
-        LayerKind.Flatten => "Flatten()",
-        _ => $"Dense({layer.Spec.Size}, activation={KerasActivation(layer.Activation)})",
-    };
-
     public static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"(B, {shape.Channels})" : $"(B, {shape.Height}, {shape.Width}, {shape.Channels})";
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using DslConv.Generators.Layers;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -21,18 +22,19 @@ internal static class SingleImageEmitter
     public static bool Applies(ModelPlan plan, BufferLayout buffers)
     {
         // Something to split: a convolution, or a dense layer before the last.
-        if (!plan.Layers.Where((layer, i) => layer.Kind == LayerKind.Conv2D || (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1)).Any())
+        if (!plan.Layers.Where((layer, i) => layer.Definition.SingleImage == SingleImageSplit.Convolution || (layer.Definition.SingleImage == SingleImageSplit.Units && i < plan.Layers.Count - 1)).Any())
             return false;
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Conv2D)
+            if (layer.Definition.SingleImage == SingleImageSplit.Unsupported) return false;
+            if (layer.Definition.SingleImage == SingleImageSplit.Convolution)
             {
-                if (!buffers.FusedWithNextPool(i) || !LayerEmitter.Direct(layer)) return false;
+                if (!buffers.FusedWithNextPool(i) || !Conv2DLayer.Direct(layer)) return false;
                 LayerPlan pool = plan.Layers[i + 1];
                 if (pool.StrideHeight < pool.WindowHeight) return false;
             }
-            else if (layer.Kind == LayerKind.MaxPool && !buffers.IsFusedPool(i)) return false;
+            else if (layer.Definition.SingleImage == SingleImageSplit.InsideConvolution && !buffers.IsFusedPool(i)) return false;
         }
         return true;
     }
@@ -44,16 +46,16 @@ internal static class SingleImageEmitter
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Conv2D && i == lastConv) EmitConvPixels(w, plan, buffers, i);
-            else if (layer.Kind == LayerKind.Conv2D) EmitConvRows(w, plan, buffers, i);
-            else if (layer.Kind == LayerKind.Dense && i < plan.Layers.Count - 1) EmitDenseUnits(w, plan, buffers, i);
+            if (layer.Definition.SingleImage == SingleImageSplit.Convolution && i == lastConv) EmitConvPixels(w, plan, buffers, i);
+            else if (layer.Definition.SingleImage == SingleImageSplit.Convolution) EmitConvRows(w, plan, buffers, i);
+            else if (layer.Definition.SingleImage == SingleImageSplit.Units && i < plan.Layers.Count - 1) EmitDenseUnits(w, plan, buffers, i);
         }
     }
 
     private static int LastConv(ModelPlan plan)
     {
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
-            if (plan.Layers[i].Kind == LayerKind.Conv2D) return i;
+            if (plan.Layers[i].Definition.SingleImage == SingleImageSplit.Convolution) return i;
         return -1;
     }
 
@@ -133,8 +135,8 @@ internal static class SingleImageEmitter
     public static void EmitRunner(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         var stages = Enumerable.Range(0, plan.Layers.Count - 1)
-            .Where(i => plan.Layers[i].Kind == LayerKind.Conv2D || plan.Layers[i].Kind == LayerKind.Dense).ToList();
-        var convs = plan.Layers.Where(l => l.Kind == LayerKind.Conv2D).ToList();
+            .Where(i => plan.Layers[i].Definition.SingleImage == SingleImageSplit.Convolution || plan.Layers[i].Definition.SingleImage == SingleImageSplit.Units).ToList();
+        var convs = plan.Layers.Where(l => l.Definition.SingleImage == SingleImageSplit.Convolution).ToList();
         int lastConv = LastConv(plan);
         LayerPlan? lastPool = lastConv >= 0 ? plan.Layers[lastConv + 1] : null;
         // The stage after the last convolution pools it first, on every worker; with no such stage the caller does.
@@ -191,7 +193,7 @@ internal static class SingleImageEmitter
             int index = stages[s];
             LayerPlan layer = plan.Layers[index];
             w.OpenBrace($"case {s}:");
-            if (layer.Kind == LayerKind.Conv2D && index == lastConv)
+            if (layer.Definition.SingleImage == SingleImageSplit.Convolution && index == lastConv)
             {
                 var (usedHeight, usedWidth) = buffers.UsedOutput(index);
                 int pixels = usedHeight * usedWidth;
@@ -200,7 +202,7 @@ internal static class SingleImageEmitter
                 w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
                 w.Line($"_model.{layer.Identifier}ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));");
             }
-            else if (layer.Kind == LayerKind.Conv2D)
+            else if (layer.Definition.SingleImage == SingleImageSplit.Convolution)
             {
                 LayerPlan pool = plan.Layers[index + 1];
                 w.Line($"(int firstRow, int rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");

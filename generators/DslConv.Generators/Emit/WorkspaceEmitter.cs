@@ -18,7 +18,7 @@ internal static class WorkspaceEmitter
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind == LayerKind.Flatten || buffers.FusedWithNextPool(i)) continue;
+            if (layer.Definition.IsView || buffers.FusedWithNextPool(i)) continue;
             string shape = Names.Shape(layer.Output);
             w.Line($"/// <summary>{layer.Name} output {shape}.</summary>");
             w.Line($"internal readonly float[] {layer.Identifier}Output;");
@@ -27,7 +27,7 @@ internal static class WorkspaceEmitter
                 w.Line($"/// <summary>dL/d({layer.Name} output) {shape}.</summary>");
                 w.Line($"internal readonly float[] {layer.Identifier}OutputGradient;");
             }
-            if (layer.Kind == LayerKind.MaxPool)
+            if (layer.Definition.KeepsArgmax)
             {
                 w.Line($"/// <summary>{layer.Name}: per output element, the winning element's index within its input image.</summary>");
                 w.Line($"internal readonly int[] {layer.Identifier}Argmax;");

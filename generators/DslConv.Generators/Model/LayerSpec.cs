@@ -1,23 +1,21 @@
+using DslConv.Generators.Layers;
+
 namespace DslConv.Generators.Model;
 
 /// <summary>
-/// One layer attribute as written, before any validation. <see cref="Size"/> is filters (Conv2D), units (Dense) or the
-/// pool size (MaxPool); <see cref="Stride"/> 0 on a MaxPool means "the pool size". <see cref="Position"/> counts
-/// layer attributes from 1 in source order, for messages.
+/// One layer attribute as written, before any validation: the part every kind shares. Each kind's own record (in its
+/// file under Layers/) adds the attribute's arguments with their own names, so no field changes meaning by kind.
+/// <see cref="Position"/> counts layer attributes from 1 in source order, for messages.
 /// </summary>
-internal sealed record LayerSpec(
-    LayerKind Kind,
-    int Position,
-    int Size,
-    int KernelHeight,
-    int KernelWidth,
-    int Stride,
-    PaddingKind Padding,
-    ActivationKind Activation,
-    LocationInfo? Location)
+internal abstract record LayerSpec(int Position, ActivationKind Activation, LocationInfo? Location)
 {
-    /// <summary>The attribute's name as users write it: the layer kind's own name ([Conv2D], [MaxPool], ...).</summary>
-    public string AttributeName => Kind.ToString();
+    public abstract LayerKind Kind { get; }
+
+    /// <summary>Everything the generator knows about this kind.</summary>
+    public LayerDefinition Definition => LayerDefinitions.For(Kind);
+
+    /// <summary>The attribute's name as users write it.</summary>
+    public string AttributeName => Definition.AttributeName;
 
     /// <summary>"[Conv2D] #3": how messages name a layer.</summary>
     public string DisplayName => $"[{AttributeName}] #{Position}";

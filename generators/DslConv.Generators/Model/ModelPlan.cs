@@ -22,9 +22,10 @@ internal sealed record ModelPlan(
 }
 
 /// <summary>
-/// One layer of a plan. <see cref="Name"/> is Keras's automatic layer name ("conv2d_1") and <see cref="Identifier"/>
-/// its C# form ("Conv2d_1"). Windows (conv and pool) carry Keras's padding before the first row/column; parameter
-/// layers carry their offsets into the flat parameter vector (kernel, then bias).
+/// One layer of a plan, as its definition planned it. <see cref="Name"/> is Keras's automatic layer name ("conv2d_1")
+/// and <see cref="Identifier"/> its C# form ("Conv2d_1"). Windows (conv and pool) carry their size and Keras's padding
+/// before the first row/column (0 for layers without one); parameter layers carry their offsets into the flat parameter
+/// vector (kernel, then bias).
 /// </summary>
 internal sealed record LayerPlan(
     LayerSpec Spec,
@@ -32,6 +33,8 @@ internal sealed record LayerPlan(
     string Identifier,
     TensorShape Input,
     TensorShape Output,
+    int WindowHeight,
+    int WindowWidth,
     int StrideHeight,
     int StrideWidth,
     int PadTop,
@@ -45,6 +48,8 @@ internal sealed record LayerPlan(
 {
     public LayerKind Kind => Spec.Kind;
 
+    public Layers.LayerDefinition Definition => Spec.Definition;
+
     public ActivationKind Activation => Spec.Activation;
 
     public int ParameterCount => KernelSize + BiasSize;
@@ -52,10 +57,8 @@ internal sealed record LayerPlan(
     public bool HasParameters => ParameterCount > 0;
 
     /// <summary>Keras's class name, for the summary.</summary>
-    public string KerasType => DslConv.Models.KerasNames.ClassName(Kind);
+    public string KerasType => Definition.KerasClass;
 
-    /// <summary>Window height and width (conv kernel or pool size).</summary>
-    public int WindowHeight => Kind == LayerKind.Conv2D ? Spec.KernelHeight : Spec.Size;
-
-    public int WindowWidth => Kind == LayerKind.Conv2D ? Spec.KernelWidth : Spec.Size;
+    /// <summary>Whether the layer slides a window (conv or pool): it has a geometry.</summary>
+    public bool HasWindow => WindowHeight > 0;
 }

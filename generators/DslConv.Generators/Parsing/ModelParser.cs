@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using DslConv.Generators.Layers;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,14 +18,10 @@ internal static class ModelParser
 {
     public const string Namespace = "DslConv";
     public const string InputAttribute = Namespace + ".InputAttribute";
-    public const string Conv2DAttribute = Namespace + ".Conv2DAttribute";
-    public const string MaxPoolAttribute = Namespace + ".MaxPoolAttribute";
-    public const string FlattenAttribute = Namespace + ".FlattenAttribute";
-    public const string DenseAttribute = Namespace + ".DenseAttribute";
 
-    /// <summary>Every attribute that makes a class a model; the pipeline listens for each.</summary>
+    /// <summary>Every attribute that makes a class a model ([Input] and each layer definition's); the pipeline listens for each.</summary>
     public static readonly ImmutableArray<string> TriggerAttributes =
-        ImmutableArray.Create(InputAttribute, Conv2DAttribute, MaxPoolAttribute, FlattenAttribute, DenseAttribute);
+        ImmutableArray.Create(InputAttribute).AddRange(LayerDefinitions.All.Select(definition => definition.AttributeMetadataName));
 
     /// <summary>
     /// Reads one annotated type. Never throws on user code: anything unexpected becomes DSLC018 on that model alone, so
@@ -89,19 +86,7 @@ internal static class ModelParser
                 input = new InputSpec(Int(attribute, 0), Int(attribute, 1), Int(attribute, 2), location);
                 continue;
             }
-            LayerSpec? layer = name switch
-            {
-                Conv2DAttribute => new LayerSpec(LayerKind.Conv2D, 0, Int(attribute, 0), Int(attribute, 1), Int(attribute, 2),
-                    Named(attribute, "Stride", 1), (PaddingKind)Named(attribute, "Padding", 0),
-                    (ActivationKind)Int(attribute, 3), location),
-                MaxPoolAttribute => new LayerSpec(LayerKind.MaxPool, 0, Int(attribute, 0), 0, 0,
-                    Named(attribute, "Stride", 0), PaddingKind.Valid, ActivationKind.None, location),
-                FlattenAttribute => new LayerSpec(LayerKind.Flatten, 0, 0, 0, 0, 0, PaddingKind.Valid, ActivationKind.None, location),
-                DenseAttribute => new LayerSpec(LayerKind.Dense, 0, Int(attribute, 0), 0, 0, 0, PaddingKind.Valid,
-                    (ActivationKind)Int(attribute, 1), location),
-                _ => null,
-            };
-            if (layer is not null) layers.Add((syntax, layer));
+            if (LayerDefinitions.ForAttribute(name) is { } definition) layers.Add((syntax, definition.Parse(attribute, location)));
         }
 
         // Attribute order is layer order: sort by position in source (GetAttributes follows declaration order, which
@@ -219,13 +204,6 @@ internal static class ModelParser
 
     private static int Int(AttributeData attribute, int index) =>
         index < attribute.ConstructorArguments.Length ? ToInt(attribute.ConstructorArguments[index].Value) : 0;
-
-    private static int Named(AttributeData attribute, string name, int fallback)
-    {
-        foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == name) return ToInt(argument.Value.Value);
-        return fallback;
-    }
 
     private static int ToInt(object? value) => value switch
     {

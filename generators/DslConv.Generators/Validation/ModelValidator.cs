@@ -65,7 +65,7 @@ internal static class ModelValidator
             if (layer.Activation == ActivationKind.Softmax && index != lastIndex)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.Location, layer.DisplayName));
 
-            LayerPlan? planned = LayerShapes.Infer(layer, shape, (int)parameterCount, names, diagnostics);
+            LayerPlan? planned = layer.Definition.Plan(layer, shape, (int)parameterCount, names, diagnostics);
             if (planned is null) return null;
             parameterCount += planned.ParameterCount;
             if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
@@ -76,10 +76,8 @@ internal static class ModelValidator
             }
             // The im2col path keeps one image's patches, (OH * OW) rows of KH * KW * C; and the kernels index a window's
             // last row and column, (O - 1) * stride + window + padding, as an int.
-            long patches = planned.Kind == LayerKind.Conv2D
-                ? Sizes.Product(planned.Output.Height, planned.Output.Width, planned.WindowHeight, planned.WindowWidth, planned.Input.Channels)
-                : 0;
-            long reach = planned.Kind is LayerKind.Conv2D or LayerKind.MaxPool
+            long patches = planned.Definition.PatchFloats(planned);
+            long reach = planned.HasWindow
                 ? System.Math.Max((planned.Output.Height - 1L) * planned.StrideHeight + planned.WindowHeight + planned.PadTop,
                                   (planned.Output.Width - 1L) * planned.StrideWidth + planned.WindowWidth + planned.PadLeft)
                 : 0;
@@ -96,7 +94,7 @@ internal static class ModelValidator
         }
 
         LayerPlan last = layers[layers.Count - 1];
-        if (last.Kind != LayerKind.Dense)
+        if (!last.Definition.CanBeLast)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LastLayerNotDense, last.Spec.Location, spec.ClassName,
                 last.Spec.DisplayName, last.Output));
@@ -114,12 +112,6 @@ internal static class ModelValidator
                 "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax"));
             return false;
         }
-        if (layer.Padding is < PaddingKind.Valid or > PaddingKind.Same)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-                "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
-            return false;
-        }
-        return true;
+        return layer.Definition.CheckEnumArguments(layer, diagnostics);
     }
 }

@@ -1,53 +1,116 @@
+using System.Collections.Generic;
+using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using DslConv.Kernels;
+using Microsoft.CodeAnalysis;
 
-namespace DslConv.Generators.Emit;
+namespace DslConv.Generators.Layers;
+
+/// <summary>[Conv2D(filters, kh, kw, activation, Stride, Padding)] as written.</summary>
+internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth, int Stride, PaddingKind Padding,
+    ActivationKind Activation, int Position, LocationInfo? Location) : LayerSpec(Position, Activation, Location)
+{
+    public override LayerKind Kind => LayerKind.Conv2D;
+}
 
 /// <summary>
-/// Emits each layer's paired Forward and Backward methods, llm.c style: the layer's sizes as named constants, named
-/// spans over the workspace and parameters, and calls into the runtime's kernels. Backward methods accumulate
-/// parameter gradients with += and overwrite the input gradient.
+/// Keras Conv2D: Glorot-uniform kernel (kh, kw, in, filters) and zero bias; "valid" or TensorFlow's "same" padding.
+/// Runs per image either im2col-free (DirectConvolution, when there is no padding and the filters are whole vectors)
+/// or as im2col and a matrix product; fuses with a following MaxPool into one pass per image.
 /// </summary>
-internal static class LayerEmitter
+internal sealed class Conv2DLayer : LayerDefinition
 {
+    public static readonly Conv2DLayer Instance = new();
+
     private const string K = Names.Kernels;
     private const string Rs = Names.ReadOnlySpan;
     private const string S = Names.Span;
 
-    public static void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    public override LayerKind Kind => LayerKind.Conv2D;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
+        new Conv2DSpec(LayerRules.Int(attribute, 0), LayerRules.Int(attribute, 1), LayerRules.Int(attribute, 2),
+            LayerRules.Named(attribute, "Stride", 1), (PaddingKind)LayerRules.Named(attribute, "Padding", 0),
+            (ActivationKind)LayerRules.Int(attribute, 3), 0, location);
+
+    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (Conv2DSpec)spec;
+        if (layer.Padding is PaddingKind.Valid or PaddingKind.Same) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
+            "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
+        return false;
+    }
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (Conv2DSpec)spec;
+        if (!LayerRules.Positive(layer, "filters", layer.Filters, diagnostics) || !LayerRules.Positive(layer, "kernelHeight", layer.KernelHeight, diagnostics)
+            || !LayerRules.Positive(layer, "kernelWidth", layer.KernelWidth, diagnostics) || !LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics)
+            || !LayerRules.Spatial(layer, input, diagnostics))
+            return null;
+        bool same = layer.Padding == PaddingKind.Same;
+        int stride = layer.Stride;
+        int outH = same ? WindowArithmetic.SameOutput(input.Height, stride) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, stride);
+        int outW = same ? WindowArithmetic.SameOutput(input.Width, stride) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, stride);
+        var output = new TensorShape(outH, outW, layer.Filters);
+        string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {stride}, {(same ? "same" : "valid")} padding";
+        if (!LayerRules.Fits(layer, window, input, output, diagnostics)) return null;
+        int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Filters));
+        var (name, identifier) = names.Next(NamePrefix);
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, stride) : (0, 0);
+        return new LayerPlan(layer, name, identifier, input, output, layer.KernelHeight, layer.KernelWidth, stride, stride,
+            padTop, padBottom, padLeft, padRight, parameterOffset, kernelSize, parameterOffset + kernelSize, layer.Filters);
+    }
+
+    public override SingleImageSplit SingleImage => SingleImageSplit.Convolution;
+
+    public override string KerasCall(LayerPlan layer)
+    {
+        var spec = (Conv2DSpec)layer.Spec;
+        return $"Conv2D({spec.Filters}, ({spec.KernelHeight}, {spec.KernelWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
+               $"padding=\"{spec.Padding.ToString().ToLowerInvariant()}\", activation={Names.KerasActivation(layer.Activation)})";
+    }
+
+    public override long PatchFloats(LayerPlan layer) =>
+        Sizes.Product(layer.Output.Height, layer.Output.Width, layer.WindowHeight, layer.WindowWidth, layer.Input.Channels);
+
+    public override string KernelShape(LayerPlan layer) =>
+        $"({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels})";
+
+    public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer)
+    {
+        int receptive = layer.WindowHeight * layer.WindowWidth;
+        return (receptive * layer.Input.Channels, receptive * layer.Output.Channels);
+    }
+
+    public override bool FusesWith(LayerDefinition next) => next is MaxPoolLayer;
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
-        Banner(w, layer, "Forward");
+        Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
-        switch (layer.Kind)
-        {
-            case LayerKind.Conv2D: ConvForward(w, layer, buffers, index); break;
-            case LayerKind.MaxPool: PoolForward(w, layer, buffers, index); break;
-            case LayerKind.Dense: DenseForward(w, plan, layer, buffers, index); break;
-        }
+        ConvForward(w, layer, buffers, index);
         w.CloseBrace();
     }
 
-    public static void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
-        Banner(w, layer, "Backward");
+        Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        bool isLast = index == plan.Layers.Count - 1;
-        switch (layer.Kind)
-        {
-            case LayerKind.Conv2D: ConvBackward(w, layer, buffers, index); break;
-            case LayerKind.MaxPool: PoolBackward(w, layer, buffers, index); break;
-            case LayerKind.Dense: DenseBackward(w, layer, buffers, index, isLast); break;
-        }
+        ConvBackward(w, layer, buffers, index);
         w.CloseBrace();
     }
 
-    private static void Banner(SourceWriter w, LayerPlan layer, string pass)
+    public override void EmitFused(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
-        w.Line("/// <summary>");
-        w.Line($"/// {pass} pass of {layer.Name}, Keras {Names.KerasCall(layer)}:");
-        w.Line($"/// {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}.");
-        w.Line("/// </summary>");
+        EmitFusedForward(w, plan, buffers, index);
+        w.Line();
+        EmitFusedBackward(w, plan, buffers, index);
     }
 
     private static void ConvConstants(SourceWriter w, LayerPlan layer, (int Height, int Width)? used = null)
@@ -82,7 +145,7 @@ internal static class LayerEmitter
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
-        ActivationBackward(w, layer.Activation);
+        Passes.ActivationBackward(w, layer.Activation);
         ConvGradientSpans(w, layer, inputGradient);
         ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
@@ -96,7 +159,7 @@ internal static class LayerEmitter
     /// Forward of a Conv2D and the MaxPool after it in one pass per image: the convolution's output for one image goes
     /// to a cache-sized scratch buffer, is pooled straight away, and is never stored for the batch.
     /// </summary>
-    public static void EmitFusedConvPoolForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    private static void EmitFusedForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         FusedBanner(w, conv, pool, "Forward");
@@ -125,7 +188,7 @@ internal static class LayerEmitter
     /// activation's derivative at the winner's value (the pooled output), into a scratch buffer the convolution's
     /// backward reads while it is still in cache.
     /// </summary>
-    public static void EmitFusedConvPoolBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    private static void EmitFusedBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         FusedBanner(w, conv, pool, "Backward");
@@ -152,8 +215,8 @@ internal static class LayerEmitter
     private static void FusedBanner(SourceWriter w, LayerPlan conv, LayerPlan pool, string pass)
     {
         w.Line("/// <summary>");
-        w.Line($"/// {pass} pass of {conv.Name} and {pool.Name}, fused: Keras {Names.KerasCall(conv)}");
-        w.Line($"/// then {Names.KerasCall(pool)}: {Names.Shape(conv.Input)} -> {Names.Shape(conv.Output)} -> {Names.Shape(pool.Output)}.");
+        w.Line($"/// {pass} pass of {conv.Name} and {pool.Name}, fused: Keras {conv.Definition.KerasCall(conv)}");
+        w.Line($"/// then {pool.Definition.KerasCall(pool)}: {Names.Shape(conv.Input)} -> {Names.Shape(conv.Output)} -> {Names.Shape(pool.Output)}.");
         w.Line("/// </summary>");
     }
 
@@ -235,101 +298,8 @@ internal static class LayerEmitter
         w.Line($"{K}.Convolution.Col2ImAdd(workspace.PatchGradients, {layer.Identifier}Geometry, imageInputGradient);");
     }
 
-    private static void PoolConstants(SourceWriter w, LayerPlan layer)
-    {
-        TensorShape input = layer.Input, output = layer.Output;
-        w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
-        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
-    }
-
-    private static void PoolForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
-    {
-        PoolConstants(w, layer);
-        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
-        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
-        w.Line($"global::System.Span<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
-        w.OpenBrace("for (int image = 0; image < batch; image++)");
-        w.Line($"{K}.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry,");
-        w.Line("    output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));");
-        w.CloseBrace();
-    }
-
-    private static void PoolBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
-    {
-        PoolConstants(w, layer);
-        w.Line($"{Rs} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
-        w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
-        w.Line($"{S} inputGradient = {buffers.InputGradient(index)}.AsSpan(0, batch * InputImageSize);");
-        w.OpenBrace("for (int image = 0; image < batch; image++)");
-        w.Line("// each window's gradient goes to the element that won it in the forward pass");
-        w.Line($"{K}.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),");
-        w.Line("    argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));");
-        w.CloseBrace();
-    }
-
-    private static void DenseConstants(SourceWriter w, LayerPlan layer)
-    {
-        w.Line($"const int Inputs = {layer.Input.Size};");
-        w.Line($"const int Units = {layer.Output.Size};");
-    }
-
-    private static void DenseForward(SourceWriter w, ModelPlan plan, LayerPlan layer, BufferLayout buffers, int index)
-    {
-        DenseConstants(w, layer);
-        bool relu = layer.Activation == ActivationKind.Relu;
-        bool softmax = layer.Activation == ActivationKind.Softmax;
-        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && index > 0 && plan.Layers[index - 1].Kind == LayerKind.Flatten ? " // flattened (H, W, C) order" : "")}");
-        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
-        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
-        if (softmax)
-        {
-            w.Line($"{S} logits = workspace.Logits.AsSpan(0, batch * Units);");
-            w.Line("// logits[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias; softmax keeps the logits for the fused loss");
-            w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, logits, Units, {K}.GemmStart.Bias, bias);");
-            w.Line("logits.CopyTo(output);");
-            w.Line($"{K}.Activations.Forward({Names.Activation(ActivationKind.Softmax)}, output, Units);");
-            return;
-        }
-        w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : "")}");
-        w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
-        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
-            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
-    }
-
-    private static void DenseBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, bool isLast)
-    {
-        DenseConstants(w, layer);
-        string? inputGradient = buffers.InputGradient(index);
-        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};");
-        w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
-        w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * Units);");
-        w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, Inputs * Units);");
-        w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Units);");
-        if (isLast && layer.Activation == ActivationKind.Softmax)
-            w.Line("// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss");
-        else
-            ActivationBackward(w, layer.Activation);
-        w.Line("// kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]");
-        w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
-        w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
-        if (inputGradient is null) return;
-        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units);");
-        w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);");
-        w.Line($"{K}.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);");
-        w.Line("// inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]");
-        w.Line($"{K}.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,");
-        w.Line($"    {inputGradient}.AsSpan(0, batch * Inputs), Inputs, {K}.GemmStart.Zero);");
-    }
-
     /// <summary>Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them).</summary>
-    internal static bool Direct(LayerPlan layer) =>
+    public static bool Direct(LayerPlan layer) =>
         layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
 
-    private static void ActivationBackward(SourceWriter w, ActivationKind activation)
-    {
-        if (activation == ActivationKind.None) return;
-        w.Line($"// dz = dy · {activation.ToString().ToLowerInvariant()}'(z), written in terms of the outputs y, in place");
-        w.Line($"{K}.Activations.Backward({Names.Activation(activation)}, output, outputGradient);");
-    }
 }

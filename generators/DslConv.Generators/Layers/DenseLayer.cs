@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>[Dense(units, activation)] as written.</summary>
+internal sealed record DenseSpec(int Units, ActivationKind Activation, int Position, LocationInfo? Location)
+    : LayerSpec(Position, Activation, Location)
+{
+    public override LayerKind Kind => LayerKind.Dense;
+}
+
+/// <summary>
+/// Keras Dense on a flat input: Glorot-uniform kernel (in, units) and zero bias, one matrix product per batch; the
+/// only layer a classifier may end with (a Softmax there fuses with the loss).
+/// </summary>
+internal sealed class DenseLayer : LayerDefinition
+{
+    public static readonly DenseLayer Instance = new();
+
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public override LayerKind Kind => LayerKind.Dense;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
+        new DenseSpec(LayerRules.Int(attribute, 0), (ActivationKind)LayerRules.Int(attribute, 1), 0, location);
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (DenseSpec)spec;
+        if (!LayerRules.Positive(layer, "units", layer.Units, diagnostics)) return null;
+        if (!input.IsFlat)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DenseNeedsFlatten, layer.Location, layer.DisplayName, input));
+            return null;
+        }
+        int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(input.Size, layer.Units));
+        var (name, identifier) = names.Next(NamePrefix);
+        return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Units), 0, 0, 1, 1, 0, 0, 0, 0,
+            parameterOffset, kernelSize, parameterOffset + kernelSize, layer.Units);
+    }
+
+    public override SingleImageSplit SingleImage => SingleImageSplit.Units;
+
+    public override string KerasCall(LayerPlan layer) =>
+        $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)})";
+
+    public override bool CanBeLast => true;
+
+    public override string KernelShape(LayerPlan layer) => $"({layer.Input.Size}, {layer.Output.Size})";
+
+    public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer) => ((int)layer.Input.Size, (int)layer.Output.Size);
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Forward");
+        w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        DenseForward(w, plan, layer, buffers, index);
+        w.CloseBrace();
+    }
+
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Backward");
+        w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        DenseBackward(w, layer, buffers, index, isLast: index == plan.Layers.Count - 1);
+        w.CloseBrace();
+    }
+
+    private static void DenseConstants(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"const int Inputs = {layer.Input.Size};");
+        w.Line($"const int Units = {layer.Output.Size};");
+    }
+
+    private static void DenseForward(SourceWriter w, ModelPlan plan, LayerPlan layer, BufferLayout buffers, int index)
+    {
+        DenseConstants(w, layer);
+        bool relu = layer.Activation == ActivationKind.Relu;
+        bool softmax = layer.Activation == ActivationKind.Softmax;
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && index > 0 && plan.Layers[index - 1].Definition.IsView ? " // flattened (H, W, C) order" : "")}");
+        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
+        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
+        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
+        if (softmax)
+        {
+            w.Line($"{S} logits = workspace.Logits.AsSpan(0, batch * Units);");
+            w.Line("// logits[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias; softmax keeps the logits for the fused loss");
+            w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, logits, Units, {K}.GemmStart.Bias, bias);");
+            w.Line("logits.CopyTo(output);");
+            w.Line($"{K}.Activations.Forward({Names.Activation(ActivationKind.Softmax)}, output, Units);");
+            return;
+        }
+        w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : "")}");
+        w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
+        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
+    }
+
+    private static void DenseBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, bool isLast)
+    {
+        DenseConstants(w, layer);
+        string? inputGradient = buffers.InputGradient(index);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};");
+        w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
+        w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * Units);");
+        w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, Inputs * Units);");
+        w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Units);");
+        if (isLast && layer.Activation == ActivationKind.Softmax)
+            w.Line("// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss");
+        else
+            Passes.ActivationBackward(w, layer.Activation);
+        w.Line("// kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]");
+        w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
+        w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
+        if (inputGradient is null) return;
+        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units);");
+        w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);");
+        w.Line($"{K}.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);");
+        w.Line("// inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]");
+        w.Line($"{K}.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,");
+        w.Line($"    {inputGradient}.AsSpan(0, batch * Inputs), Inputs, {K}.GemmStart.Zero);");
+    }
+
+}

@@ -1,0 +1,99 @@
+using System.Collections.Generic;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using DslConv.Models;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>
+/// Everything the generator knows about one layer kind, in one place (one subclass per kind, one file each, after
+/// SimpleChains.jl's per-layer protocol): how its attribute is read, its shape rule and diagnostics, its parameters,
+/// its Keras names, the buffers it needs, and the forward and backward code it emits. The rest of the generator asks
+/// these questions of the definition and never switches on the kind; the registry (<see cref="LayerDefinitions"/>)
+/// checks that every kind has exactly one definition.
+/// </summary>
+internal abstract class LayerDefinition
+{
+    public abstract LayerKind Kind { get; }
+
+    /// <summary>The attribute's name as users write it: [Conv2D], [MaxPool], ...</summary>
+    public string AttributeName => Kind.ToString();
+
+    /// <summary>The attribute class the pipeline listens for.</summary>
+    public string AttributeMetadataName => "DslConv." + AttributeName + "Attribute";
+
+    /// <summary>Keras's class name, shown in the summary.</summary>
+    public string KerasClass => KerasNames.ClassName(Kind);
+
+    /// <summary>Keras's automatic name prefix ("conv2d", then "conv2d_1", ...).</summary>
+    public string NamePrefix => KerasNames.NamePrefix(Kind);
+
+    /// <summary>Reads the attribute's arguments (already checked to be free of errors) into this kind's spec.</summary>
+    public abstract LayerSpec Parse(AttributeData attribute, LocationInfo? location);
+
+    /// <summary>DSLC012 for an enum argument of this kind (beyond the activation, which every layer has) outside its values.</summary>
+    public virtual bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) => true;
+
+    /// <summary>
+    /// Keras's shape rule: plans the layer on <paramref name="input"/> with its parameters from
+    /// <paramref name="parameterOffset"/>, or reports on the attribute why it cannot and returns null.
+    /// </summary>
+    public abstract LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics);
+
+    /// <summary>How the Keras layer is written, for comments: Conv2D(64, (3, 3), strides=(1, 1), ...).</summary>
+    public abstract string KerasCall(LayerPlan layer);
+
+    /// <summary>Whether a model may end with this layer: its output is the class scores the loss reads.</summary>
+    public virtual bool CanBeLast => false;
+
+    /// <summary>A view of its input (no buffer, no pass of its own), as Flatten is: (H, W, C) row-major already is Keras's flatten order.</summary>
+    public virtual bool IsView => false;
+
+    /// <summary>Keeps, per output element, the index of the input element it came from (max pooling's winners).</summary>
+    public virtual bool KeepsArgmax => false;
+
+    /// <summary>Floats of one image's im2col patches when this layer runs as a matrix product over them; 0 otherwise.</summary>
+    public virtual long PatchFloats(LayerPlan layer) => 0;
+
+    /// <summary>Keras's kernel shape as text, "(kh, kw, in, out)" or "(in, out)", for layers with parameters.</summary>
+    public virtual string KernelShape(LayerPlan layer) => "()";
+
+    /// <summary>Glorot's fan-in and fan-out of the kernel, for layers with parameters.</summary>
+    public virtual (int FanIn, int FanOut) GlorotFans(LayerPlan layer) => (0, 0);
+
+    /// <summary>
+    /// A planning fact: whether this layer and the one after it run as one pass per image (a convolution and the max
+    /// pool that follows it). The fused pass is emitted by this definition.
+    /// </summary>
+    public virtual bool FusesWith(LayerDefinition next) => false;
+
+    /// <summary>How single-image Predict splits this layer's work over threads (the planner checks the rest).</summary>
+    public virtual SingleImageSplit SingleImage => SingleImageSplit.Unsupported;
+
+    /// <summary>The forward pass over a batch, as one method; views emit none.</summary>
+    public virtual void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index) { }
+
+    /// <summary>The backward pass over a batch: parameter gradients accumulated with +=, the input gradient overwritten.</summary>
+    public virtual void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index) { }
+
+    /// <summary>The fused forward and backward of this layer and the next (see <see cref="FusesWith"/>).</summary>
+    public virtual void EmitFused(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index) =>
+        throw new System.InvalidOperationException($"{AttributeName} fuses with no layer.");
+}
+
+/// <summary>A layer's part in single-image Predict, where one image's layers are split over the inference threads.</summary>
+internal enum SingleImageSplit
+{
+    /// <summary>No split written for this layer: a model holding it predicts single images on one thread.</summary>
+    Unsupported,
+    /// <summary>A view: nothing to run.</summary>
+    View,
+    /// <summary>A convolution fused with its pool: split by pooled rows, or by pixels for the last one.</summary>
+    Convolution,
+    /// <summary>Runs inside the convolution before it (a fused max pool).</summary>
+    InsideConvolution,
+    /// <summary>A dense layer: split by whole 16-unit blocks.</summary>
+    Units,
+}

@@ -1,0 +1,52 @@
+using System.Collections.Generic;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>The checks and attribute reading several layer definitions share.</summary>
+internal static class LayerRules
+{
+    /// <summary>Positional argument <paramref name="index"/> as an int (0 when absent: the compiler reports that).</summary>
+    public static int Int(AttributeData attribute, int index) =>
+        index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int value ? value : 0;
+
+    /// <summary>Named argument <paramref name="name"/> as an int, or <paramref name="fallback"/> when not given.</summary>
+    public static int Named(AttributeData attribute, string name, int fallback)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value is int value ? value : 0;
+        return fallback;
+    }
+
+    /// <summary>DSLC004 unless <paramref name="value"/> is at least 1.</summary>
+    public static bool Positive(LayerSpec layer, string argument, int value, List<DiagnosticInfo> diagnostics)
+    {
+        if (value > 0) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Location, layer.DisplayName, argument, value));
+        return false;
+    }
+
+    /// <summary>DSLC007 when a spatial layer receives a flat tensor.</summary>
+    public static bool Spatial(LayerSpec layer, TensorShape input, List<DiagnosticInfo> diagnostics)
+    {
+        if (!input.IsFlat) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpatialLayerAfterFlatten, layer.Location, layer.DisplayName, input));
+        return false;
+    }
+
+    /// <summary>DSLC005 when a window leaves no output pixel.</summary>
+    public static bool Fits(LayerSpec layer, string window, TensorShape input, TensorShape output, List<DiagnosticInfo> diagnostics)
+    {
+        if (output.Height >= 1 && output.Width >= 1) return true;
+        // Written out by hand: a (0, 0, C) TensorShape would read as flat.
+        string shown = $"({System.Math.Max(output.Height, 0)}, {System.Math.Max(output.Width, 0)}, {output.Channels})";
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowTooLarge, layer.Location, layer.DisplayName, window, input, shown));
+        return false;
+    }
+
+    /// <summary>A kernel's size clamped just past the limit, so that the validator reports it (DSLC013) without int overflow.</summary>
+    public static int ClampedKernelSize(long size) =>
+        (int)System.Math.Min(size, ModelValidator.MaxFloats + 1);
+}

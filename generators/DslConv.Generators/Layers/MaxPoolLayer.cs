@@ -1,0 +1,106 @@
+using System.Collections.Generic;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using DslConv.Kernels;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>[MaxPool(size, Stride)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
+internal sealed record MaxPoolSpec(int Size, int Stride, int Position, LocationInfo? Location)
+    : LayerSpec(Position, ActivationKind.None, Location)
+{
+    public override LayerKind Kind => LayerKind.MaxPool;
+}
+
+/// <summary>Keras MaxPooling2D with "valid" padding: the max of each window per channel, keeping the winners for backward.</summary>
+internal sealed class MaxPoolLayer : LayerDefinition
+{
+    public static readonly MaxPoolLayer Instance = new();
+
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public override LayerKind Kind => LayerKind.MaxPool;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
+        new MaxPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0), 0, location);
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (MaxPoolSpec)spec;
+        if (!LayerRules.Positive(layer, "size", layer.Size, diagnostics) || !LayerRules.Spatial(layer, input, diagnostics)) return null;
+        if (layer.Stride < 0)
+        {
+            LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
+            return null;
+        }
+        int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
+        var output = new TensorShape(WindowArithmetic.ValidOutput(input.Height, layer.Size, stride),
+            WindowArithmetic.ValidOutput(input.Width, layer.Size, stride), input.Channels);
+        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}", input, output, diagnostics)) return null;
+        var (name, identifier) = names.Next(NamePrefix);
+        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, stride, stride, 0, 0, 0, 0,
+            parameterOffset, 0, parameterOffset, 0);
+    }
+
+    public override SingleImageSplit SingleImage => SingleImageSplit.InsideConvolution;
+
+    public override string KerasCall(LayerPlan layer) =>
+        $"MaxPooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}))";
+
+    public override bool KeepsArgmax => true;
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Forward");
+        w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        PoolForward(w, layer, buffers, index);
+        w.CloseBrace();
+    }
+
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Backward");
+        w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        PoolBackward(w, layer, buffers, index);
+        w.CloseBrace();
+    }
+
+    private static void PoolConstants(SourceWriter w, LayerPlan layer)
+    {
+        TensorShape input = layer.Input, output = layer.Output;
+        w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
+        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
+    }
+
+    private static void PoolForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
+    {
+        PoolConstants(w, layer);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
+        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        w.Line($"global::System.Span<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line($"{K}.Pooling.MaxForward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry,");
+        w.Line("    output.Slice(image * OutputImageSize, OutputImageSize), argmax.Slice(image * OutputImageSize, OutputImageSize));");
+        w.CloseBrace();
+    }
+
+    private static void PoolBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
+    {
+        PoolConstants(w, layer);
+        w.Line($"{Rs} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
+        w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
+        w.Line($"{S} inputGradient = {buffers.InputGradient(index)}.AsSpan(0, batch * InputImageSize);");
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line("// each window's gradient goes to the element that won it in the forward pass");
+        w.Line($"{K}.Pooling.MaxBackward(outputGradient.Slice(image * OutputImageSize, OutputImageSize),");
+        w.Line("    argmax.Slice(image * OutputImageSize, OutputImageSize), inputGradient.Slice(image * InputImageSize, InputImageSize));");
+        w.CloseBrace();
+    }
+
+}

@@ -1,5 +1,7 @@
-// Compiled into the runtime and, linked, into the generator (DSLCONV_GENERATOR: internal there), with KerasNames: the
-// layer kinds and their Keras names are defined once for both sides.
+// Compiled into the runtime and, linked, into the generator (DSLCONV_GENERATOR: internal there): the layer kinds and
+// their Keras names are defined once, here, for both sides. A new layer kind adds its line to each of the three lists.
+using System;
+
 namespace DslConv.Models;
 
 /// <summary>The kind of a generated layer.</summary>
@@ -14,4 +16,31 @@ enum LayerType
     MaxPool,
     Flatten,
     Dense,
+}
+
+/// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
+internal static class KerasNames
+{
+    /// <summary>Keras's class name: Conv2D, MaxPooling2D, Flatten, Dense.</summary>
+    public static string ClassName(LayerType type) => type switch
+    {
+        LayerType.Conv2D => "Conv2D",
+        LayerType.MaxPool => "MaxPooling2D",
+        LayerType.Flatten => "Flatten",
+        LayerType.Dense => "Dense",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
+    };
+
+    /// <summary>Keras's automatic name prefix ("conv2d" for the first, "conv2d_1" for the next).</summary>
+    public static string NamePrefix(LayerType type) => type switch
+    {
+        LayerType.Conv2D => "conv2d",
+        LayerType.MaxPool => "max_pooling2d",
+        LayerType.Flatten => "flatten",
+        LayerType.Dense => "dense",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
+    };
+
+    /// <summary>Every kind, for checks that must cover them all.</summary>
+    public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense };
 }

@@ -18,11 +18,10 @@ internal static class Flops
         return Forward(model) + parameterLayers.Sum(LayerForward) + parameterLayers.Skip(1).Sum(LayerForward);
     }
 
-    private static double LayerForward(LayerDescription layer) => layer.Type switch
-    {
-        LayerType.Conv2D => 2.0 * layer.OutputShape[0] * layer.OutputShape[1] * layer.OutputShape[2]
-                            * layer.WindowHeight * layer.WindowWidth * layer.InputShape[2],
-        LayerType.Dense => 2.0 * layer.InputShape[0] * layer.OutputShape[0],
-        _ => 0,
-    };
+    /// <summary>
+    /// Every kernel weight meets one input value per output position: 2 * kernel length * output pixels (a dense
+    /// layer's output is one "pixel"). Read from the description alone, so it holds for any layer with a kernel.
+    /// </summary>
+    private static double LayerForward(LayerDescription layer) =>
+        2.0 * layer.KernelLength * (layer.OutputShape.Count == 3 ? (double)layer.OutputShape[0] * layer.OutputShape[1] : 1);
 }

@@ -45,16 +45,25 @@ public static class OnnxExport
             {
                 case LayerType.Conv2D:
                 case LayerType.MaxPool:
+                case LayerType.AvgPool:
                     if (!channelsFirst)
                     {
                         current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));
                         channelsFirst = true;
                     }
-                    current = layer.Type == LayerType.Conv2D
-                        ? Conv(builder, layer, parameters, current)
-                        : builder.Node("MaxPool", [current], layer.Name,
+                    current = layer.Type switch
+                    {
+                        LayerType.Conv2D => Conv(builder, layer, parameters, current),
+                        LayerType.MaxPool => builder.Node("MaxPool", [current], layer.Name,
                             Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                            Ints("strides", layer.StrideHeight, layer.StrideWidth));
+                            Ints("strides", layer.StrideHeight, layer.StrideWidth)),
+                        // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
+                        _ => builder.Node("AveragePool", [current], layer.Name,
+                            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
+                            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+                            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
+                            Int("count_include_pad", 0)),
+                    };
                     break;
                 case LayerType.Flatten:
                     if (channelsFirst)
@@ -71,6 +80,8 @@ public static class OnnxExport
                         parameters.Slice(layer.BiasOffset, layer.BiasLength));
                     current = builder.Node("Gemm", [current, kernel, bias], layer.Name);
                     break;
+                default:
+                    throw new NotSupportedException($"Layer {layer.Name} has type {layer.Type}, which ONNX export does not know.");
             }
             current = Activate(builder, layer, current);
         }

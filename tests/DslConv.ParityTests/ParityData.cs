@@ -5,10 +5,14 @@ namespace DslConv.ParityTests;
 /// <summary>Seeded inputs for the parity tests, and the error measure they report.</summary>
 internal static class ParityData
 {
+    /// <summary>The generated space and the hand-written architectures for layers added after it.</summary>
+    private static readonly IReadOnlyDictionary<string, Func<int, INetwork>> All =
+        ParityArchitectures.All.Concat(PoolingArchitectures.All).ToDictionary(pair => pair.Key, pair => pair.Value);
+
     public static TheoryData<string> Architectures()
     {
         var data = new TheoryData<string>();
-        foreach (string name in ParityArchitectures.All.Keys) data.Add(name);
+        foreach (string name in All.Keys) data.Add(name);
         return data;
     }
 
@@ -19,7 +23,7 @@ internal static class ParityData
     public static INetwork Model(string name)
     {
         int seed = StableSeed(name);
-        INetwork model = ParityArchitectures.All[name](seed);
+        INetwork model = All[name](seed);
         var random = new Random(seed);
         foreach (LayerDescription layer in model.Architecture.Layers.Where(l => l.HasParameters))
             for (int i = 0; i < layer.BiasLength; i++)

@@ -29,6 +29,8 @@ internal sealed class TorchReference : IDisposable
                 LayerType.Conv2D => Conv(layer, parameters),
                 LayerType.MaxPool => nn.MaxPool2d(
                     kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
+                LayerType.AvgPool => nn.AvgPool2d(
+                    kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
                 LayerType.Dense => Linear(layer, parameters),
                 _ => null,
             };
@@ -56,6 +58,20 @@ internal sealed class TorchReference : IDisposable
                         x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom]);
                     x = _modules[i]!.call(x);
                     break;
+                case LayerType.AvgPool:
+                {
+                    if (!channelsFirst)
+                    {
+                        x = x.permute(0, 3, 1, 2);
+                        channelsFirst = true;
+                    }
+                    long[] pads = [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom];
+                    // TensorFlow divides by the real pixels under a window: the mean of the zero-padded input over
+                    // the mean of a zero-padded mask of ones is sum / count.
+                    Tensor mask = nn.functional.pad(ones(1, 1, x.shape[2], x.shape[3], x.dtype), pads);
+                    x = _modules[i]!.call(nn.functional.pad(x, pads)) / _modules[i]!.call(mask);
+                    break;
+                }
                 case LayerType.Flatten:
                     if (channelsFirst)
                     {

@@ -16,6 +16,7 @@ internal static class LayerDefinitions
         MaxPoolLayer.Instance,
         FlattenLayer.Instance,
         DenseLayer.Instance,
+        AvgPoolLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

@@ -54,6 +54,11 @@ public static class LayerOutputs
                 case LayerType.MaxPool:
                     MaxPool(layer, i, input, output);
                     break;
+                case LayerType.AvgPool:
+                    RequireSpatial(layer, i);
+                    AveragePooling.Forward(input, Geometry(layer, i), output);
+                    Activations.Forward(layer.Activation, output, layer.OutputShape[2]);
+                    break;
                 case LayerType.Flatten:
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) flattens {input.Length} floats into {output.Length}.", ArchitectureParameter);

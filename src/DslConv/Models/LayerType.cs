@@ -16,6 +16,7 @@ enum LayerType
     MaxPool,
     Flatten,
     Dense,
+    AvgPool,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -28,6 +29,7 @@ internal static class KerasNames
         LayerType.MaxPool => "MaxPooling2D",
         LayerType.Flatten => "Flatten",
         LayerType.Dense => "Dense",
+        LayerType.AvgPool => "AveragePooling2D",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -38,9 +40,10 @@ internal static class KerasNames
         LayerType.MaxPool => "max_pooling2d",
         LayerType.Flatten => "flatten",
         LayerType.Dense => "dense",
+        LayerType.AvgPool => "average_pooling2d",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
     /// <summary>Every kind, for checks that must cover them all.</summary>
-    public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense };
+    public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool };
 }

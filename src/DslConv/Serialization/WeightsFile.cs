@@ -235,7 +235,7 @@ public static class WeightsFile
         var layers = new List<LayerText>(architecture.Layers.Count);
         foreach (LayerDescription layer in architecture.Layers)
         {
-            bool spatial = layer.Type is LayerType.Conv2D or LayerType.MaxPool;
+            bool spatial = layer.WindowHeight > 0; // a layer with a window: conv or pool
             layers.Add(new LayerText(layer.Name, TypeName(layer.Type), ActivationName(layer.Activation),
                 [.. layer.InputShape], [.. layer.OutputShape],
                 spatial ? [layer.WindowHeight, layer.WindowWidth] : null,

@@ -50,6 +50,8 @@ public sealed class DiagnosticTests
     [InlineData("Conv2D(4, 3, 3, Stride = 0)", "Stride = 0")]
     [InlineData("MaxPool(0)", "size = 0")]
     [InlineData("MaxPool(2, Stride = -1)", "Stride = -1")]
+    [InlineData("AvgPool(0)", "size = 0")]
+    [InlineData("AvgPool(2, Stride = -2, Padding = Padding.Same)", "Stride = -2")]
     public void DSLC004_NonPositiveArgument(string layer, string named)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [{layer}] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC004");
@@ -69,6 +71,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("[Conv2D(4, 9, 3)]", "Conv2D(4, 9, 3)", "(0, 6, 4)")]
     [InlineData("[MaxPool(2)] [MaxPool(2)] [MaxPool(3)]", "MaxPool(3)", "(0, 0, 1)")]
+    [InlineData("[AvgPool(3)] [AvgPool(3)]", "AvgPool(3)", "(0, 0, 1)")]
     public void DSLC005_WindowLargerThanInput(string layers, string offending, string output)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] {layers} [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC005");
@@ -96,6 +99,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("Conv2D(4, 3, 3)")]
     [InlineData("MaxPool(2)")]
+    [InlineData("AvgPool(2)")]
     public void DSLC007_SpatialLayerAfterFlatten(string layer)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC007");
@@ -163,6 +167,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("[Dense(2, (Activation)42)]", "activation = 42")]
     [InlineData("[Conv2D(2, 3, 3, Padding = (Padding)7)] [Flatten] [Dense(2)]", "Padding = 7")]
+    [InlineData("[Conv2D(2, 3, 3)] [AvgPool(2, Padding = (Padding)3)] [Flatten] [Dense(2)]", "Padding = 3")]
     public void DSLC012_UnknownEnumValue(string layers, string named)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] {layers} public partial class Net;".Replace("[Flatten] [Conv2D", "[Conv2D"), "DSLC012");

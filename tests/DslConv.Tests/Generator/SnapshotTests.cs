@@ -23,6 +23,20 @@ public sealed class SnapshotTests
             """
         },
         {
+            "AvgPool", """
+            using DslConv;
+            namespace Models;
+            [Input(9, 7, 2)]
+            [Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+            [AvgPool(2)]
+            [Conv2D(3, 2, 2, Activation.Tanh)]
+            [AvgPool(3, Stride = 2, Padding = Padding.Same)]
+            [Flatten]
+            [Dense(3, Activation.Softmax)]
+            public partial class PooledNet;
+            """
+        },
+        {
             "SamePaddingAndStrides", """
             using DslConv;
             namespace Models;

@@ -307,6 +307,58 @@ public sealed class KernelTests(ITestOutputHelper output)
         return new ConvGeometry(height, width, channels, kh, kw, stride, stride, padTop, padLeft, outH, outW);
     }
 
+    /// <summary>
+    /// Average pooling against a naive double-precision mean over the real pixels of each window (valid and TensorFlow
+    /// "same" padding, strides below, at and above the window), and its backward pass as the exact adjoint:
+    /// &lt;forward(x), y&gt; = &lt;x, backward(y)&gt; for random x and y.
+    /// </summary>
+    [Theory]
+    [InlineData(Padding.Valid)]
+    [InlineData(Padding.Same)]
+    public void AveragePoolingMatchesANaiveMeanAndItsBackwardIsItsAdjoint(Padding padding)
+    {
+        var random = new Xoshiro256(padding == Padding.Same ? 31 : 32);
+        foreach (int channels in new[] { 1, 3, 17 })
+        foreach (int size in new[] { 1, 2, 3, 4 })
+        foreach (int stride in new[] { 1, 2, 3, 5 })
+        foreach (var (height, width) in new[] { (7, 5), (4, 9), (3, 3) })
+        {
+            var (outH, padTop) = ReferenceNetwork.Window(height, size, stride, padding);
+            var (outW, padLeft) = ReferenceNetwork.Window(width, size, stride, padding);
+            if (outH < 1 || outW < 1) continue;
+            var g = new ConvGeometry(height, width, channels, size, size, stride, stride, padTop, padLeft, outH, outW);
+            float[] image = Uniform(ref random, g.InputSize);
+            float[] output = new float[g.OutputPixels * channels];
+            AveragePooling.Forward(image, g, output);
+            for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
+            for (int c = 0; c < channels; c++)
+            {
+                double sum = 0;
+                int count = 0;
+                for (int ky = 0; ky < size; ky++)
+                for (int kx = 0; kx < size; kx++)
+                {
+                    int iy = oy * stride + ky - padTop, ix = ox * stride + kx - padLeft;
+                    if ((uint)iy >= (uint)height || (uint)ix >= (uint)width) continue;
+                    sum += image[(iy * width + ix) * channels + c];
+                    count++;
+                }
+                double expected = sum / count;
+                float actual = output[(oy * outW + ox) * channels + c];
+                Assert.True(Math.Abs(actual - expected) <= Gamma(count + 1) * count + 1e-7, $"{g} ({oy}, {ox}, {c}): {actual} vs {expected}");
+            }
+
+            float[] outputGradient = Uniform(ref random, output.Length);
+            float[] imageGradient = Uniform(ref random, image.Length); // overwritten, not accumulated into
+            AveragePooling.Backward(outputGradient, g, imageGradient);
+            double forwardSide = 0, backwardSide = 0;
+            for (int i = 0; i < output.Length; i++) forwardSide += (double)output[i] * outputGradient[i];
+            for (int i = 0; i < image.Length; i++) backwardSide += (double)image[i] * imageGradient[i];
+            Assert.True(Math.Abs(forwardSide - backwardSide) <= 1e-5 * (1 + Math.Abs(forwardSide)), $"{g}: {forwardSide} vs {backwardSide}");
+        }
+    }
+
     private static ConvGeometry PoolGeometry(int height, int width, int channels, int size, int stride)
     {
         var (outH, _) = ReferenceNetwork.Window(height, size, stride, Padding.Valid);

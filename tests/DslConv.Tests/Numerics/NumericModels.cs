@@ -58,6 +58,10 @@ public static class NumericModels
             (WideKernelNet.InputHeight, WideKernelNet.InputWidth, WideKernelNet.InputChannels, WideKernelNet.InputSize, WideKernelNet.OutputSize, WideKernelNet.ParameterCount)),
         new(nameof(LinearNet), seed => new LinearNet(seed), new(LinearNet.Shape, LinearNet.Layers),
             (LinearNet.InputHeight, LinearNet.InputWidth, LinearNet.InputChannels, LinearNet.InputSize, LinearNet.OutputSize, LinearNet.ParameterCount)),
+        new(nameof(AvgPoolNet), seed => new AvgPoolNet(seed), new(AvgPoolNet.Shape, AvgPoolNet.Layers),
+            (AvgPoolNet.InputHeight, AvgPoolNet.InputWidth, AvgPoolNet.InputChannels, AvgPoolNet.InputSize, AvgPoolNet.OutputSize, AvgPoolNet.ParameterCount)),
+        new(nameof(AvgPoolFirstNet), seed => new AvgPoolFirstNet(seed), new(AvgPoolFirstNet.Shape, AvgPoolFirstNet.Layers),
+            (AvgPoolFirstNet.InputHeight, AvgPoolFirstNet.InputWidth, AvgPoolFirstNet.InputChannels, AvgPoolFirstNet.InputSize, AvgPoolFirstNet.OutputSize, AvgPoolFirstNet.ParameterCount)),
     ];
 
     public static NumericModel Get(string name) => All.Single(model => model.Name == name);
@@ -222,4 +226,36 @@ public partial class LinearNet : IGeneratedModel
 {
     internal static readonly RefShape Shape = new(5, 7, 1);
     internal static readonly RefLayer[] Layers = [new RefFlatten(), new RefDense(4, Activation.Softmax)];
+}
+
+// (9, 7, 2) -> conv 3x3 relu same (9, 7, 4) -> avg 2 valid (4, 3, 4), the last row and column dropped
+// -> conv 2x2 tanh (3, 2, 3) -> avg 3 stride 2 same (2, 1, 3): pads 1/1 rows, 0/1 columns, so edge windows average
+// fewer pixels -> 6 -> 3 softmax
+[Input(9, 7, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[AvgPool(2)]
+[Conv2D(3, 2, 2, Activation.Tanh)]
+[AvgPool(3, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class AvgPoolNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 7, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 3, Activation.Relu, Padding: Padding.Same), new RefAvgPool(2),
+        new RefConv2D(3, 2, 2, Activation.Tanh), new RefAvgPool(3, Stride: 2, Padding: Padding.Same),
+        new RefFlatten(), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// (5, 6, 3) -> avg 2 stride 1 same (5, 6, 3), before any parameter -> 90 -> 4 logits
+[Input(5, 6, 3)]
+[AvgPool(2, Stride = 1, Padding = Padding.Same)]
+[Flatten]
+[Dense(4)]
+public partial class AvgPoolFirstNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 6, 3);
+    internal static readonly RefLayer[] Layers = [new RefAvgPool(2, Stride: 1, Padding: Padding.Same), new RefFlatten(), new RefDense(4)];
 }

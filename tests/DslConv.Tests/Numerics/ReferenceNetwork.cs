@@ -20,6 +20,12 @@ public sealed record RefConv2D(int Filters, int KernelHeight, int KernelWidth, A
 /// <summary>Keras MaxPooling2D(pool_size=(Size, Size), strides=Stride), valid padding; Stride 0 means Size.</summary>
 public sealed record RefMaxPool(int Size, int Stride = 0) : RefLayer;
 
+/// <summary>
+/// Keras AveragePooling2D(pool_size=(Size, Size), strides=Stride, padding=Padding); Stride 0 means Size. With "same",
+/// a window over the padding averages only the real pixels under it (TensorFlow's rule).
+/// </summary>
+public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padding.Valid) : RefLayer;
+
 /// <summary>Keras Flatten(): (H, W, C) row-major.</summary>
 public sealed record RefFlatten : RefLayer;
 
@@ -75,6 +81,15 @@ public sealed class ReferenceNetwork
                     int stride = PoolStride(pool);
                     var (outH, _) = Window(shape.Height, pool.Size, stride, Padding.Valid);
                     var (outW, _) = Window(shape.Width, pool.Size, stride, Padding.Valid);
+                    _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
+                    break;
+                }
+                case RefAvgPool pool:
+                {
+                    RequireSpatial(shape, i);
+                    int stride = pool.Stride == 0 ? pool.Size : pool.Stride;
+                    var (outH, _) = Window(shape.Height, pool.Size, stride, pool.Padding);
+                    var (outW, _) = Window(shape.Width, pool.Size, stride, pool.Padding);
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
@@ -257,6 +272,31 @@ public sealed class ReferenceNetwork
                         }
                         y[(oy * outShape.Width + ox) * inShape.Channels + c] = best;
                         pattern?.Add(winner);
+                    }
+                    x = y;
+                    break;
+                }
+                case RefAvgPool pool:
+                {
+                    int stride = pool.Stride == 0 ? pool.Size : pool.Stride;
+                    int padTop = Window(inShape.Height, pool.Size, stride, pool.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, pool.Size, stride, pool.Padding).PadBefore;
+                    var y = new double[outShape.Size];
+                    for (int oy = 0; oy < outShape.Height; oy++)
+                    for (int ox = 0; ox < outShape.Width; ox++)
+                    for (int c = 0; c < inShape.Channels; c++)
+                    {
+                        double sum = 0;
+                        int count = 0;
+                        for (int ky = 0; ky < pool.Size; ky++)
+                        for (int kx = 0; kx < pool.Size; kx++)
+                        {
+                            int iy = oy * stride + ky - padTop, ix = ox * stride + kx - padLeft;
+                            if (iy < 0 || iy >= inShape.Height || ix < 0 || ix >= inShape.Width) continue; // padding: not counted
+                            sum += x[(iy * inShape.Width + ix) * inShape.Channels + c];
+                            count++;
+                        }
+                        y[(oy * outShape.Width + ox) * inShape.Channels + c] = sum / count;
                     }
                     x = y;
                     break;

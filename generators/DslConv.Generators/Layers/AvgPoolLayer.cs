@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using DslConv.Kernels;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>[AvgPool(size, Stride, Padding)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
+internal sealed record AvgPoolSpec(int Size, int Stride, PaddingKind Padding, int Position, LocationInfo? Location)
+    : LayerSpec(Position, ActivationKind.None, Location)
+{
+    public override LayerKind Kind => LayerKind.AvgPool;
+}
+
+/// <summary>
+/// Keras AveragePooling2D: the mean of each window per channel, "valid" or TensorFlow's "same" padding (a window over
+/// the padding averages only the real pixels). No parameters; runs per image on AveragePooling's kernels.
+/// </summary>
+internal sealed class AvgPoolLayer : LayerDefinition
+{
+    public static readonly AvgPoolLayer Instance = new();
+
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public override LayerKind Kind => LayerKind.AvgPool;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
+        new AvgPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
+            (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
+
+    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (AvgPoolSpec)spec;
+        if (layer.Padding is PaddingKind.Valid or PaddingKind.Same) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
+            "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
+        return false;
+    }
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (AvgPoolSpec)spec;
+        if (!LayerRules.Positive(layer, "size", layer.Size, diagnostics) || !LayerRules.Spatial(layer, input, diagnostics)) return null;
+        if (layer.Stride < 0)
+        {
+            LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
+            return null;
+        }
+        int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
+        bool same = layer.Padding == PaddingKind.Same;
+        var output = new TensorShape(
+            same ? WindowArithmetic.SameOutput(input.Height, stride) : WindowArithmetic.ValidOutput(input.Height, layer.Size, stride),
+            same ? WindowArithmetic.SameOutput(input.Width, stride) : WindowArithmetic.ValidOutput(input.Width, layer.Size, stride),
+            input.Channels);
+        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}, {(same ? "same" : "valid")} padding", input, output, diagnostics))
+            return null;
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.Size, stride) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.Size, stride) : (0, 0);
+        var (name, identifier) = names.Next(NamePrefix);
+        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, stride, stride,
+            padTop, padBottom, padLeft, padRight, parameterOffset, 0, parameterOffset, 0);
+    }
+
+    public override string KerasCall(LayerPlan layer) =>
+        $"AveragePooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
+        $"padding=\"{((AvgPoolSpec)layer.Spec).Padding.ToString().ToLowerInvariant()}\")";
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Forward");
+        w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        Constants(w, layer);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
+        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line($"{K}.AveragePooling.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry,");
+        w.Line("    output.Slice(image * OutputImageSize, OutputImageSize));");
+        w.CloseBrace();
+        w.CloseBrace();
+    }
+
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Backward");
+        w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        Constants(w, layer);
+        w.Line($"{Rs} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
+        w.Line($"{S} inputGradient = {buffers.InputGradient(index)}.AsSpan(0, batch * InputImageSize);");
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line("// each window's gradient, divided by the pixels it averaged, goes to each of them");
+        w.Line($"{K}.AveragePooling.Backward(outputGradient.Slice(image * OutputImageSize, OutputImageSize), {layer.Identifier}Geometry,");
+        w.Line("    inputGradient.Slice(image * InputImageSize, InputImageSize));");
+        w.CloseBrace();
+        w.CloseBrace();
+    }
+
+    private static void Constants(SourceWriter w, LayerPlan layer)
+    {
+        TensorShape input = layer.Input, output = layer.Output;
+        w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
+        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
+    }
+}

@@ -1,0 +1,34 @@
+using DslConv.Models;
+
+namespace DslConv.ParityTests;
+
+// Written by hand beside the generated space (make-architectures.py): the layers added after it, each in valid and
+// TensorFlow "same" padding with asymmetric pads, so that libtorch, ONNX Runtime and DslConv agree on the averaging
+// divisor at the edges.
+
+[Input(9, 7, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[AvgPool(2)]
+[Conv2D(3, 2, 2, Activation.Tanh)]
+[AvgPool(3, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(5, Activation.Softmax)]
+public partial class AvgPoolParity0;
+
+[Input(6, 5, 3)]
+[AvgPool(2, Stride = 1, Padding = Padding.Same)]
+[Conv2D(2, 3, 2, Activation.Sigmoid, Stride = 2)]
+[AvgPool(2, Padding = Padding.Same)]
+[Flatten]
+[Dense(4)]
+public partial class AvgPoolParity1;
+
+/// <summary>The hand-written architectures, by name.</summary>
+public static class PoolingArchitectures
+{
+    public static readonly IReadOnlyDictionary<string, Func<int, INetwork>> All = new Dictionary<string, Func<int, INetwork>>
+    {
+        ["AvgPoolParity0"] = seed => new AvgPoolParity0(seed),
+        ["AvgPoolParity1"] = seed => new AvgPoolParity1(seed),
+    };
+}

@@ -65,6 +65,14 @@ public static class OnnxExport
                             Int("count_include_pad", 0)),
                     };
                     break;
+                case LayerType.GlobalAvgPool:
+                case LayerType.GlobalMaxPool:
+                    if (!channelsFirst) current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));
+                    // (N, C, 1, 1), flattened to (N, C): with a 1 x 1 grid both layouts give the same order.
+                    current = builder.Node(layer.Type == LayerType.GlobalAvgPool ? "GlobalAveragePool" : "GlobalMaxPool", [current], layer.Name);
+                    current = builder.Node("Flatten", [current], $"{layer.Name}/flatten", Int("axis", 1));
+                    channelsFirst = false;
+                    break;
                 case LayerType.Flatten:
                     if (channelsFirst)
                     {

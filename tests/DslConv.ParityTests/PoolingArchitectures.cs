@@ -23,6 +23,21 @@ public partial class AvgPoolParity0;
 [Dense(4)]
 public partial class AvgPoolParity1;
 
+[Input(10, 9, 2)]
+[Conv2D(5, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[MaxPool(2)]
+[Conv2D(4, 2, 2, Activation.Tanh)]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class GlobalAvgParity;
+
+[Input(7, 8, 3)]
+[Conv2D(6, 3, 2, Activation.Sigmoid, Stride = 2)]
+[GlobalMaxPool]
+[Dense(5, Activation.Relu)]
+[Dense(4)]
+public partial class GlobalMaxParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -30,5 +45,7 @@ public static class PoolingArchitectures
     {
         ["AvgPoolParity0"] = seed => new AvgPoolParity0(seed),
         ["AvgPoolParity1"] = seed => new AvgPoolParity1(seed),
+        ["GlobalAvgParity"] = seed => new GlobalAvgParity(seed),
+        ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

@@ -72,6 +72,13 @@ internal sealed class TorchReference : IDisposable
                     x = _modules[i]!.call(nn.functional.pad(x, pads)) / _modules[i]!.call(mask);
                     break;
                 }
+                case LayerType.GlobalAvgPool:
+                case LayerType.GlobalMaxPool:
+                    // Over (H, W) of (N, H, W, C) or (N, C, H, W): either way the result is (N, C).
+                    long[] spatial = channelsFirst ? [2, 3] : [1, 2];
+                    x = layer.Type == LayerType.GlobalAvgPool ? x.mean(spatial) : x.amax(spatial);
+                    channelsFirst = false;
+                    break;
                 case LayerType.Flatten:
                     if (channelsFirst)
                     {

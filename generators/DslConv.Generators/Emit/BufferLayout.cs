@@ -34,7 +34,7 @@ internal sealed class BufferLayout
     public (int Height, int Width) UsedOutput(int index)
     {
         LayerPlan layer = _plan.Layers[index];
-        if (!_fusedWithNextPool[index]) return (layer.Output.Height, layer.Output.Width);
+        if (!_fusedWithNextPool[index]) return layer.Definition.WindowOutput(layer);
         LayerPlan pool = _plan.Layers[index + 1];
         return ((pool.Output.Height - 1) * pool.StrideHeight + pool.WindowHeight,
                 (pool.Output.Width - 1) * pool.StrideWidth + pool.WindowWidth);

@@ -148,7 +148,7 @@ internal static class ModelEmitter
             // A convolution fused with its pool computes only the part of its output the pool reads (see UsedOutput).
             var (outH, outW) = buffers.UsedOutput(i);
             var (inH, inW) = buffers.IsFusedPool(i) ? buffers.UsedOutput(i - 1) : (layer.Input.Height, layer.Input.Width);
-            if ((outH, outW) != (layer.Output.Height, layer.Output.Width))
+            if ((outH, outW) != layer.Definition.WindowOutput(layer))
                 w.Line($"// {layer.Name}: only the {outH} x {outW} of its {layer.Output.Height} x {layer.Output.Width} output that {plan.Layers[i + 1].Name} reads.");
             w.Line($"private static readonly {K}.ConvGeometry {layer.Identifier}Geometry = new(");
             w.Line($"    {inH}, {inW}, {layer.Input.Channels}, {layer.WindowHeight}, {layer.WindowWidth}, " +

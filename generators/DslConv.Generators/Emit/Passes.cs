@@ -5,6 +5,17 @@ namespace DslConv.Generators.Emit;
 /// <summary>What every layer's emitted passes share: the doc banner and the activation's backward step.</summary>
 internal static class Passes
 {
+    /// <summary>"H * W * C" for an image's size comment, or "N" for a flat one.</summary>
+    public static string SizeText(TensorShape shape) =>
+        shape.IsFlat ? $"{shape.Channels}" : $"{shape.Height} * {shape.Width} * {shape.Channels}";
+
+    /// <summary>The per-image sizes every pooling pass declares.</summary>
+    public static void PoolConstants(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"const int InputImageSize = {layer.Input.Size};   // {SizeText(layer.Input)}");
+        w.Line($"const int OutputImageSize = {layer.Output.Size}; // {SizeText(layer.Output)}");
+    }
+
     public static void Banner(SourceWriter w, LayerPlan layer, string pass)
     {
         w.Line("/// <summary>");

@@ -74,7 +74,7 @@ internal sealed class AvgPoolLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
-        Constants(w, layer);
+        Passes.PoolConstants(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
@@ -89,7 +89,7 @@ internal sealed class AvgPoolLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        Constants(w, layer);
+        Passes.PoolConstants(w, layer);
         w.Line($"{Rs} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} inputGradient = {buffers.InputGradient(index)}.AsSpan(0, batch * InputImageSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
@@ -98,12 +98,5 @@ internal sealed class AvgPoolLayer : LayerDefinition
         w.Line("    inputGradient.Slice(image * InputImageSize, InputImageSize));");
         w.CloseBrace();
         w.CloseBrace();
-    }
-
-    private static void Constants(SourceWriter w, LayerPlan layer)
-    {
-        TensorShape input = layer.Input, output = layer.Output;
-        w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
-        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
     }
 }

@@ -45,6 +45,12 @@ internal abstract class LayerDefinition
     /// <summary>How the Keras layer is written, for comments: Conv2D(64, (3, 3), strides=(1, 1), ...).</summary>
     public abstract string KerasCall(LayerPlan layer);
 
+    /// <summary>
+    /// The output grid its window slides over, for its geometry: its output's (height, width), except for a global pool,
+    /// whose one window gives a 1 x 1 grid though its output is flat.
+    /// </summary>
+    public virtual (int Height, int Width) WindowOutput(LayerPlan layer) => (layer.Output.Height, layer.Output.Width);
+
     /// <summary>Whether a model may end with this layer: its output is the class scores the loss reads.</summary>
     public virtual bool CanBeLast => false;
 

@@ -17,6 +17,8 @@ internal static class LayerDefinitions
         FlattenLayer.Instance,
         DenseLayer.Instance,
         AvgPoolLayer.Instance,
+        GlobalAvgPoolLayer.Instance,
+        GlobalMaxPoolLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

@@ -71,16 +71,9 @@ internal sealed class MaxPoolLayer : LayerDefinition
         w.CloseBrace();
     }
 
-    private static void PoolConstants(SourceWriter w, LayerPlan layer)
+    internal static void PoolForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
     {
-        TensorShape input = layer.Input, output = layer.Output;
-        w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
-        w.Line($"const int OutputImageSize = {output.Size}; // {output.Height} * {output.Width} * {output.Channels}");
-    }
-
-    private static void PoolForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
-    {
-        PoolConstants(w, layer);
+        Passes.PoolConstants(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"global::System.Span<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
@@ -90,9 +83,9 @@ internal sealed class MaxPoolLayer : LayerDefinition
         w.CloseBrace();
     }
 
-    private static void PoolBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
+    internal static void PoolBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
     {
-        PoolConstants(w, layer);
+        Passes.PoolConstants(w, layer);
         w.Line($"{Rs} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{layer.Identifier}Argmax.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} inputGradient = {buffers.InputGradient(index)}.AsSpan(0, batch * InputImageSize);");

@@ -59,6 +59,12 @@ public static class LayerOutputs
                     AveragePooling.Forward(input, Geometry(layer, i), output);
                     Activations.Forward(layer.Activation, output, layer.OutputShape[2]);
                     break;
+                case LayerType.GlobalAvgPool:
+                    AveragePooling.Forward(input, GlobalGeometry(layer, i), output);
+                    break;
+                case LayerType.GlobalMaxPool:
+                    Pooling.MaxForward(input, GlobalGeometry(layer, i), output, new int[output.Length]);
+                    break;
                 case LayerType.Flatten:
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) flattens {input.Length} floats into {output.Length}.", ArchitectureParameter);
@@ -132,6 +138,19 @@ public static class LayerOutputs
                 ArchitectureParameter);
         var geometry = new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
             layer.PadTop, layer.PadLeft, outH, outW);
+        geometry.Validate(ArchitectureParameter);
+        return geometry;
+    }
+
+    // A global pool is one window over the whole (H, W, C) image: a 1 x 1 grid, read as the flat (C) output.
+    private static ConvGeometry GlobalGeometry(LayerDescription layer, int index)
+    {
+        if (layer.InputShape.Count != 3 || layer.OutputShape.Count != 1 || layer.OutputShape[0] != layer.InputShape[2])
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}) is a {layer.Type} but maps {Describe(layer.InputShape)} to {Describe(layer.OutputShape)}, not (H, W, C) to (C).",
+                ArchitectureParameter);
+        var geometry = new ConvGeometry(layer.InputShape[0], layer.InputShape[1], layer.InputShape[2],
+            layer.InputShape[0], layer.InputShape[1], 1, 1, 0, 0, 1, 1);
         geometry.Validate(ArchitectureParameter);
         return geometry;
     }

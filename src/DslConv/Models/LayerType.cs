@@ -17,6 +17,8 @@ enum LayerType
     Flatten,
     Dense,
     AvgPool,
+    GlobalAvgPool,
+    GlobalMaxPool,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -30,6 +32,8 @@ internal static class KerasNames
         LayerType.Flatten => "Flatten",
         LayerType.Dense => "Dense",
         LayerType.AvgPool => "AveragePooling2D",
+        LayerType.GlobalAvgPool => "GlobalAveragePooling2D",
+        LayerType.GlobalMaxPool => "GlobalMaxPooling2D",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -41,9 +45,12 @@ internal static class KerasNames
         LayerType.Flatten => "flatten",
         LayerType.Dense => "dense",
         LayerType.AvgPool => "average_pooling2d",
+        LayerType.GlobalAvgPool => "global_average_pooling2d",
+        LayerType.GlobalMaxPool => "global_max_pooling2d",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
     /// <summary>Every kind, for checks that must cover them all.</summary>
-    public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool };
+    public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool };
 }

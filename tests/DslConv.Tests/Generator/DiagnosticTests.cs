@@ -100,6 +100,8 @@ public sealed class DiagnosticTests
     [InlineData("Conv2D(4, 3, 3)")]
     [InlineData("MaxPool(2)")]
     [InlineData("AvgPool(2)")]
+    [InlineData("GlobalAvgPool")]
+    [InlineData("GlobalMaxPool")]
     public void DSLC007_SpatialLayerAfterFlatten(string layer)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC007");

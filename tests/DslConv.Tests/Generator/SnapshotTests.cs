@@ -37,6 +37,18 @@ public sealed class SnapshotTests
             """
         },
         {
+            "GlobalPools", """
+            using DslConv;
+            namespace Models;
+            [Input(8, 7, 2)]
+            [Conv2D(6, 3, 3, Activation.Relu, Padding = Padding.Same)]
+            [GlobalMaxPool]
+            [Dense(4, Activation.Relu)]
+            [Dense(3)]
+            public partial class GlobalMaxHead;
+            """
+        },
+        {
             "SamePaddingAndStrides", """
             using DslConv;
             namespace Models;

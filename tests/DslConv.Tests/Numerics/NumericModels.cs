@@ -62,6 +62,10 @@ public static class NumericModels
             (AvgPoolNet.InputHeight, AvgPoolNet.InputWidth, AvgPoolNet.InputChannels, AvgPoolNet.InputSize, AvgPoolNet.OutputSize, AvgPoolNet.ParameterCount)),
         new(nameof(AvgPoolFirstNet), seed => new AvgPoolFirstNet(seed), new(AvgPoolFirstNet.Shape, AvgPoolFirstNet.Layers),
             (AvgPoolFirstNet.InputHeight, AvgPoolFirstNet.InputWidth, AvgPoolFirstNet.InputChannels, AvgPoolFirstNet.InputSize, AvgPoolFirstNet.OutputSize, AvgPoolFirstNet.ParameterCount)),
+        new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
+            (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
+        new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
+            (GlobalMaxNet.InputHeight, GlobalMaxNet.InputWidth, GlobalMaxNet.InputChannels, GlobalMaxNet.InputSize, GlobalMaxNet.OutputSize, GlobalMaxNet.ParameterCount)),
     ];
 
     public static NumericModel Get(string name) => All.Single(model => model.Name == name);
@@ -258,4 +262,33 @@ public partial class AvgPoolFirstNet : IGeneratedModel
 {
     internal static readonly RefShape Shape = new(5, 6, 3);
     internal static readonly RefLayer[] Layers = [new RefAvgPool(2, Stride: 1, Padding: Padding.Same), new RefFlatten(), new RefDense(4)];
+}
+
+// (8, 7, 2) -> conv 3x3 relu same (8, 7, 6) -> conv 3x3 tanh (6, 5, 4) -> global average (4) -> 3 softmax, no Flatten
+[Input(8, 7, 2)]
+[Conv2D(6, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[Conv2D(4, 3, 3, Activation.Tanh)]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class GlobalAvgNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(8, 7, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(6, 3, 3, Activation.Relu, Padding: Padding.Same), new RefConv2D(4, 3, 3, Activation.Tanh),
+        new RefGlobalPool(Max: false), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// (6, 6, 3) -> conv 2x2 sigmoid (5, 5, 5) -> global max (5) -> 4 relu -> 3 logits
+[Input(6, 6, 3)]
+[Conv2D(5, 2, 2, Activation.Sigmoid)]
+[GlobalMaxPool]
+[Dense(4, Activation.Relu)]
+[Dense(3)]
+public partial class GlobalMaxNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(6, 6, 3);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(5, 2, 2, Activation.Sigmoid), new RefGlobalPool(Max: true), new RefDense(4, Activation.Relu), new RefDense(3)];
 }

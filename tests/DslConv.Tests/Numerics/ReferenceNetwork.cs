@@ -26,6 +26,9 @@ public sealed record RefMaxPool(int Size, int Stride = 0) : RefLayer;
 /// </summary>
 public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padding.Valid) : RefLayer;
 
+/// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
+public sealed record RefGlobalPool(bool Max) : RefLayer;
+
 /// <summary>Keras Flatten(): (H, W, C) row-major.</summary>
 public sealed record RefFlatten : RefLayer;
 
@@ -93,6 +96,10 @@ public sealed class ReferenceNetwork
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
+                case RefGlobalPool:
+                    RequireSpatial(shape, i);
+                    _shapes[i + 1] = new RefShape(1, 1, shape.Channels, Flat: true);
+                    break;
                 case RefFlatten:
                     _shapes[i + 1] = new RefShape(1, 1, shape.Size, Flat: true);
                     break;
@@ -297,6 +304,29 @@ public sealed class ReferenceNetwork
                             count++;
                         }
                         y[(oy * outShape.Width + ox) * inShape.Channels + c] = sum / count;
+                    }
+                    x = y;
+                    break;
+                }
+                case RefGlobalPool global:
+                {
+                    var y = new double[inShape.Channels];
+                    for (int c = 0; c < inShape.Channels; c++)
+                    {
+                        double result = global.Max ? double.NegativeInfinity : 0;
+                        int winner = -1;
+                        for (int pixel = 0; pixel < inShape.Height * inShape.Width; pixel++)
+                        {
+                            double v = x[pixel * inShape.Channels + c];
+                            if (!global.Max) result += v;
+                            else if (v > result)
+                            {
+                                result = v;
+                                winner = pixel;
+                            }
+                        }
+                        y[c] = global.Max ? result : result / (inShape.Height * inShape.Width);
+                        if (global.Max) pattern?.Add(winner);
                     }
                     x = y;
                     break;

@@ -38,6 +38,14 @@ public partial class GlobalAvgParity;
 [Dense(4)]
 public partial class GlobalMaxParity;
 
+[Input(11, 9, 2)]
+[Conv2D(4, 3, 2, Activation.Relu, StrideY = 2, StrideX = 1, Padding = Padding.Same)]
+[MaxPool(2, StrideY = 1, StrideX = 2)]
+[AvgPool(2, StrideY = 2, StrideX = 1, Padding = Padding.Same)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class AnisotropicParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -46,6 +54,7 @@ public static class PoolingArchitectures
         ["AvgPoolParity0"] = seed => new AvgPoolParity0(seed),
         ["AvgPoolParity1"] = seed => new AvgPoolParity1(seed),
         ["GlobalAvgParity"] = seed => new GlobalAvgParity(seed),
+        ["AnisotropicParity"] = seed => new AnisotropicParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 namespace DslConv.Generators.Layers;
 
 /// <summary>[AvgPool(size, Stride, Padding)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
-internal sealed record AvgPoolSpec(int Size, int Stride, PaddingKind Padding, int Position, LocationInfo? Location)
+internal sealed record AvgPoolSpec(int Size, int Stride, int StrideY, int StrideX, PaddingKind Padding, int Position, LocationInfo? Location)
     : LayerSpec(Position, ActivationKind.None, Location)
 {
     public override LayerKind Kind => LayerKind.AvgPool;
@@ -30,6 +30,7 @@ internal sealed class AvgPoolLayer : LayerDefinition
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new AvgPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
+            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
             (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
 
     public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
@@ -50,18 +51,20 @@ internal sealed class AvgPoolLayer : LayerDefinition
             LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
             return null;
         }
-        int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
+        if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
+            is not var (strideY, strideX)) return null;
         bool same = layer.Padding == PaddingKind.Same;
         var output = new TensorShape(
-            same ? WindowArithmetic.SameOutput(input.Height, stride) : WindowArithmetic.ValidOutput(input.Height, layer.Size, stride),
-            same ? WindowArithmetic.SameOutput(input.Width, stride) : WindowArithmetic.ValidOutput(input.Width, layer.Size, stride),
+            same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.Size, strideY),
+            same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.Size, strideX),
             input.Channels);
-        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}, {(same ? "same" : "valid")} padding", input, output, diagnostics))
+        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {LayerRules.StrideText(strideY, strideX)}, {(same ? "same" : "valid")} padding",
+                input, output, diagnostics))
             return null;
-        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.Size, stride) : (0, 0);
-        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.Size, stride) : (0, 0);
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.Size, strideY) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.Size, strideX) : (0, 0);
         var (name, identifier) = names.Next(NamePrefix);
-        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, stride, stride,
+        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, strideY, strideX,
             padTop, padBottom, padLeft, padRight, parameterOffset, 0, parameterOffset, 0);
     }
 

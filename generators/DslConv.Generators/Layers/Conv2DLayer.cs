@@ -8,8 +8,8 @@ using Microsoft.CodeAnalysis;
 namespace DslConv.Generators.Layers;
 
 /// <summary>[Conv2D(filters, kh, kw, activation, Stride, Padding)] as written.</summary>
-internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth, int Stride, PaddingKind Padding,
-    ActivationKind Activation, int Position, LocationInfo? Location) : LayerSpec(Position, Activation, Location)
+internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth, int Stride, int StrideY, int StrideX,
+    PaddingKind Padding, ActivationKind Activation, int Position, LocationInfo? Location) : LayerSpec(Position, Activation, Location)
 {
     public override LayerKind Kind => LayerKind.Conv2D;
 }
@@ -31,7 +31,8 @@ internal sealed class Conv2DLayer : LayerDefinition
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new Conv2DSpec(LayerRules.Int(attribute, 0), LayerRules.Int(attribute, 1), LayerRules.Int(attribute, 2),
-            LayerRules.Named(attribute, "Stride", 1), (PaddingKind)LayerRules.Named(attribute, "Padding", 0),
+            LayerRules.Named(attribute, "Stride", 1), LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
+            (PaddingKind)LayerRules.Named(attribute, "Padding", 0),
             (ActivationKind)LayerRules.Int(attribute, 3), 0, location);
 
     public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
@@ -50,18 +51,18 @@ internal sealed class Conv2DLayer : LayerDefinition
             || !LayerRules.Positive(layer, "kernelWidth", layer.KernelWidth, diagnostics) || !LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics)
             || !LayerRules.Spatial(layer, input, diagnostics))
             return null;
+        if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not var (strideY, strideX)) return null;
         bool same = layer.Padding == PaddingKind.Same;
-        int stride = layer.Stride;
-        int outH = same ? WindowArithmetic.SameOutput(input.Height, stride) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, stride);
-        int outW = same ? WindowArithmetic.SameOutput(input.Width, stride) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, stride);
+        int outH = same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, strideY);
+        int outW = same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, strideX);
         var output = new TensorShape(outH, outW, layer.Filters);
-        string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {stride}, {(same ? "same" : "valid")} padding";
+        string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {LayerRules.StrideText(strideY, strideX)}, {(same ? "same" : "valid")} padding";
         if (!LayerRules.Fits(layer, window, input, output, diagnostics)) return null;
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Filters));
         var (name, identifier) = names.Next(NamePrefix);
-        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, stride) : (0, 0);
-        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, stride) : (0, 0);
-        return new LayerPlan(layer, name, identifier, input, output, layer.KernelHeight, layer.KernelWidth, stride, stride,
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, strideY) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, strideX) : (0, 0);
+        return new LayerPlan(layer, name, identifier, input, output, layer.KernelHeight, layer.KernelWidth, strideY, strideX,
             padTop, padBottom, padLeft, padRight, parameterOffset, kernelSize, parameterOffset + kernelSize, layer.Filters);
     }
 

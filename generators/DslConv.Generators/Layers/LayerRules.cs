@@ -28,6 +28,30 @@ internal static class LayerRules
         return false;
     }
 
+    /// <summary>
+    /// The (vertical, horizontal) strides from Stride and the per-axis StrideY / StrideX (0: as Stride), or null after
+    /// DSLC004 for a negative or zero one. <paramref name="stride"/> is already resolved (a pool's 0 means its size).
+    /// </summary>
+    public static (int Y, int X)? Strides(LayerSpec layer, int stride, int strideY, int strideX, List<DiagnosticInfo> diagnostics)
+    {
+        if (strideY < 0)
+        {
+            Positive(layer, "StrideY", strideY, diagnostics);
+            return null;
+        }
+        if (strideX < 0)
+        {
+            Positive(layer, "StrideX", strideX, diagnostics);
+            return null;
+        }
+        (int Y, int X) strides = (strideY > 0 ? strideY : stride, strideX > 0 ? strideX : stride);
+        if (!Positive(layer, "Stride", strides.Y, diagnostics) || !Positive(layer, "Stride", strides.X, diagnostics)) return null;
+        return strides;
+    }
+
+    /// <summary>"2" for equal strides, "(2, 1)" otherwise, for messages.</summary>
+    public static string StrideText(int y, int x) => y == x ? $"{y}" : $"({y}, {x})";
+
     /// <summary>DSLC007 when a spatial layer receives a flat tensor.</summary>
     public static bool Spatial(LayerSpec layer, TensorShape input, List<DiagnosticInfo> diagnostics)
     {

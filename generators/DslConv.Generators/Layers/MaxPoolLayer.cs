@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 namespace DslConv.Generators.Layers;
 
 /// <summary>[MaxPool(size, Stride)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
-internal sealed record MaxPoolSpec(int Size, int Stride, int Position, LocationInfo? Location)
+internal sealed record MaxPoolSpec(int Size, int Stride, int StrideY, int StrideX, int Position, LocationInfo? Location)
     : LayerSpec(Position, ActivationKind.None, Location)
 {
     public override LayerKind Kind => LayerKind.MaxPool;
@@ -26,7 +26,8 @@ internal sealed class MaxPoolLayer : LayerDefinition
     public override LayerKind Kind => LayerKind.MaxPool;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new MaxPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0), 0, location);
+        new MaxPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
+            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0), 0, location);
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
     {
@@ -37,12 +38,13 @@ internal sealed class MaxPoolLayer : LayerDefinition
             LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
             return null;
         }
-        int stride = layer.Stride == 0 ? layer.Size : layer.Stride;
-        var output = new TensorShape(WindowArithmetic.ValidOutput(input.Height, layer.Size, stride),
-            WindowArithmetic.ValidOutput(input.Width, layer.Size, stride), input.Channels);
-        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {stride}", input, output, diagnostics)) return null;
+        if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
+            is not var (strideY, strideX)) return null;
+        var output = new TensorShape(WindowArithmetic.ValidOutput(input.Height, layer.Size, strideY),
+            WindowArithmetic.ValidOutput(input.Width, layer.Size, strideX), input.Channels);
+        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {LayerRules.StrideText(strideY, strideX)}", input, output, diagnostics)) return null;
         var (name, identifier) = names.Next(NamePrefix);
-        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, stride, stride, 0, 0, 0, 0,
+        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, strideY, strideX, 0, 0, 0, 0,
             parameterOffset, 0, parameterOffset, 0);
     }
 

@@ -13,6 +13,12 @@ public sealed class AvgPoolAttribute(int size) : Attribute
     /// <summary>Step between windows; 0 (the default) means the pool size.</summary>
     public int Stride { get; set; }
 
+    /// <summary>Vertical step, Keras's strides=(StrideY, StrideX); 0 (the default) means <see cref="Stride"/>.</summary>
+    public int StrideY { get; set; }
+
+    /// <summary>Horizontal step; 0 (the default) means <see cref="Stride"/>.</summary>
+    public int StrideX { get; set; }
+
     /// <summary><see cref="DslConv.Padding.Valid"/> (Keras default) or <see cref="DslConv.Padding.Same"/>.</summary>
     public Padding Padding { get; set; } = Padding.Valid;
 }

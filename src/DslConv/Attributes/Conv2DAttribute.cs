@@ -16,6 +16,12 @@ public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWid
     /// <summary>Step between windows, in both directions (Keras default 1).</summary>
     public int Stride { get; set; } = 1;
 
+    /// <summary>Vertical step, Keras's strides=(StrideY, StrideX); 0 (the default) means <see cref="Stride"/>.</summary>
+    public int StrideY { get; set; }
+
+    /// <summary>Horizontal step; 0 (the default) means <see cref="Stride"/>.</summary>
+    public int StrideX { get; set; }
+
     /// <summary><see cref="DslConv.Padding.Valid"/> (Keras default) or <see cref="DslConv.Padding.Same"/>.</summary>
     public Padding Padding { get; set; } = Padding.Valid;
 }

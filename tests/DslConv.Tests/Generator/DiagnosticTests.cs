@@ -51,6 +51,9 @@ public sealed class DiagnosticTests
     [InlineData("MaxPool(0)", "size = 0")]
     [InlineData("MaxPool(2, Stride = -1)", "Stride = -1")]
     [InlineData("AvgPool(0)", "size = 0")]
+    [InlineData("Conv2D(4, 3, 3, StrideY = -1)", "StrideY = -1")]
+    [InlineData("MaxPool(2, StrideX = -3)", "StrideX = -3")]
+    [InlineData("AvgPool(2, StrideY = 2, StrideX = -1)", "StrideX = -1")]
     [InlineData("AvgPool(2, Stride = -2, Padding = Padding.Same)", "Stride = -2")]
     public void DSLC004_NonPositiveArgument(string layer, string named)
     {

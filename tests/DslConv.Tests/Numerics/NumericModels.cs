@@ -62,6 +62,8 @@ public static class NumericModels
             (AvgPoolNet.InputHeight, AvgPoolNet.InputWidth, AvgPoolNet.InputChannels, AvgPoolNet.InputSize, AvgPoolNet.OutputSize, AvgPoolNet.ParameterCount)),
         new(nameof(AvgPoolFirstNet), seed => new AvgPoolFirstNet(seed), new(AvgPoolFirstNet.Shape, AvgPoolFirstNet.Layers),
             (AvgPoolFirstNet.InputHeight, AvgPoolFirstNet.InputWidth, AvgPoolFirstNet.InputChannels, AvgPoolFirstNet.InputSize, AvgPoolFirstNet.OutputSize, AvgPoolFirstNet.ParameterCount)),
+        new(nameof(AnisotropicNet), seed => new AnisotropicNet(seed), new(AnisotropicNet.Shape, AnisotropicNet.Layers),
+            (AnisotropicNet.InputHeight, AnisotropicNet.InputWidth, AnisotropicNet.InputChannels, AnisotropicNet.InputSize, AnisotropicNet.OutputSize, AnisotropicNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -291,4 +293,22 @@ public partial class GlobalMaxNet : IGeneratedModel
     internal static readonly RefShape Shape = new(6, 6, 3);
     internal static readonly RefLayer[] Layers =
         [new RefConv2D(5, 2, 2, Activation.Sigmoid), new RefGlobalPool(Max: true), new RefDense(4, Activation.Relu), new RefDense(3)];
+}
+
+// (11, 9, 2) -> conv 3x2 relu strides (2, 1) same (6, 9, 4) -> max 2 strides (1, 2) (5, 4, 4), fused: the
+// convolution computes the 6 x 8 the pool reads -> avg 2 strides (2, 1) same (3, 4, 4) -> 48 -> 3 softmax
+[Input(11, 9, 2)]
+[Conv2D(4, 3, 2, Activation.Relu, StrideY = 2, StrideX = 1, Padding = Padding.Same)]
+[MaxPool(2, StrideY = 1, StrideX = 2)]
+[AvgPool(2, StrideY = 2, StrideX = 1, Padding = Padding.Same)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class AnisotropicNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(11, 9, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 2, Activation.Relu, Stride: 2, Padding: Padding.Same, StrideX: 1), new RefMaxPool(2, Stride: 1, StrideX: 2),
+        new RefAvgPool(2, Stride: 2, Padding: Padding.Same, StrideX: 1), new RefFlatten(), new RefDense(3, Activation.Softmax),
+    ];
 }

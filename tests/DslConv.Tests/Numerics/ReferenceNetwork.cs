@@ -13,18 +13,32 @@ public readonly record struct RefShape(int Height, int Width, int Channels, bool
 
 public abstract record RefLayer;
 
-/// <summary>Keras Conv2D(filters, (kernelHeight, kernelWidth), strides=Stride, padding=Padding, activation=Activation).</summary>
+/// <summary>
+/// Keras Conv2D(filters, (kernelHeight, kernelWidth), strides=(Stride, StrideX), padding=Padding, activation=Activation);
+/// StrideX 0 means Stride.
+/// </summary>
 public sealed record RefConv2D(int Filters, int KernelHeight, int KernelWidth, Activation Activation = Activation.None,
-    int Stride = 1, Padding Padding = Padding.Valid) : RefLayer;
+    int Stride = 1, Padding Padding = Padding.Valid, int StrideX = 0) : RefLayer
+{
+    public int StrideW => StrideX == 0 ? Stride : StrideX;
+}
 
-/// <summary>Keras MaxPooling2D(pool_size=(Size, Size), strides=Stride), valid padding; Stride 0 means Size.</summary>
-public sealed record RefMaxPool(int Size, int Stride = 0) : RefLayer;
+/// <summary>Keras MaxPooling2D(pool_size=(Size, Size), strides=(Stride, StrideX)), valid padding; 0 means Size (StrideX: Stride).</summary>
+public sealed record RefMaxPool(int Size, int Stride = 0, int StrideX = 0) : RefLayer
+{
+    public int StrideH => Stride == 0 ? Size : Stride;
+    public int StrideW => StrideX == 0 ? StrideH : StrideX;
+}
 
 /// <summary>
 /// Keras AveragePooling2D(pool_size=(Size, Size), strides=Stride, padding=Padding); Stride 0 means Size. With "same",
 /// a window over the padding averages only the real pixels under it (TensorFlow's rule).
 /// </summary>
-public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padding.Valid) : RefLayer;
+public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padding.Valid, int StrideX = 0) : RefLayer
+{
+    public int StrideH => Stride == 0 ? Size : Stride;
+    public int StrideW => StrideX == 0 ? StrideH : StrideX;
+}
 
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
@@ -73,7 +87,7 @@ public sealed class ReferenceNetwork
                 {
                     RequireSpatial(shape, i);
                     var (outH, _) = Window(shape.Height, conv.KernelHeight, conv.Stride, conv.Padding);
-                    var (outW, _) = Window(shape.Width, conv.KernelWidth, conv.Stride, conv.Padding);
+                    var (outW, _) = Window(shape.Width, conv.KernelWidth, conv.StrideW, conv.Padding);
                     _shapes[i + 1] = new RefShape(outH, outW, conv.Filters);
                     parameters += conv.KernelHeight * conv.KernelWidth * shape.Channels * conv.Filters + conv.Filters;
                     break;
@@ -81,18 +95,16 @@ public sealed class ReferenceNetwork
                 case RefMaxPool pool:
                 {
                     RequireSpatial(shape, i);
-                    int stride = PoolStride(pool);
-                    var (outH, _) = Window(shape.Height, pool.Size, stride, Padding.Valid);
-                    var (outW, _) = Window(shape.Width, pool.Size, stride, Padding.Valid);
+                    var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, Padding.Valid);
+                    var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, Padding.Valid);
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
                 case RefAvgPool pool:
                 {
                     RequireSpatial(shape, i);
-                    int stride = pool.Stride == 0 ? pool.Size : pool.Stride;
-                    var (outH, _) = Window(shape.Height, pool.Size, stride, pool.Padding);
-                    var (outW, _) = Window(shape.Width, pool.Size, stride, pool.Padding);
+                    var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, pool.Padding);
+                    var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, pool.Padding);
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
@@ -229,7 +241,7 @@ public sealed class ReferenceNetwork
                     int biasOffset = offset + conv.KernelHeight * conv.KernelWidth * inShape.Channels * conv.Filters;
                     offset = biasOffset + conv.Filters;
                     int padTop = Window(inShape.Height, conv.KernelHeight, conv.Stride, conv.Padding).PadBefore;
-                    int padLeft = Window(inShape.Width, conv.KernelWidth, conv.Stride, conv.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, conv.KernelWidth, conv.StrideW, conv.Padding).PadBefore;
                     var z = new double[outShape.Size];
                     for (int oy = 0; oy < outShape.Height; oy++)
                     for (int ox = 0; ox < outShape.Width; ox++)
@@ -242,7 +254,7 @@ public sealed class ReferenceNetwork
                             if (iy < 0 || iy >= inShape.Height) continue; // zero padding
                             for (int kx = 0; kx < conv.KernelWidth; kx++)
                             {
-                                int ix = ox * conv.Stride + kx - padLeft;
+                                int ix = ox * conv.StrideW + kx - padLeft;
                                 if (ix < 0 || ix >= inShape.Width) continue;
                                 for (int c = 0; c < inShape.Channels; c++)
                                 {
@@ -259,7 +271,6 @@ public sealed class ReferenceNetwork
                 }
                 case RefMaxPool pool:
                 {
-                    int stride = PoolStride(pool);
                     var y = new double[outShape.Size];
                     for (int oy = 0; oy < outShape.Height; oy++)
                     for (int ox = 0; ox < outShape.Width; ox++)
@@ -270,7 +281,7 @@ public sealed class ReferenceNetwork
                         for (int ky = 0; ky < pool.Size; ky++)
                         for (int kx = 0; kx < pool.Size; kx++)
                         {
-                            int index = ((oy * stride + ky) * inShape.Width + ox * stride + kx) * inShape.Channels + c;
+                            int index = ((oy * pool.StrideH + ky) * inShape.Width + ox * pool.StrideW + kx) * inShape.Channels + c;
                             if (x[index] > best)
                             {
                                 best = x[index];
@@ -285,9 +296,8 @@ public sealed class ReferenceNetwork
                 }
                 case RefAvgPool pool:
                 {
-                    int stride = pool.Stride == 0 ? pool.Size : pool.Stride;
-                    int padTop = Window(inShape.Height, pool.Size, stride, pool.Padding).PadBefore;
-                    int padLeft = Window(inShape.Width, pool.Size, stride, pool.Padding).PadBefore;
+                    int padTop = Window(inShape.Height, pool.Size, pool.StrideH, pool.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, pool.Size, pool.StrideW, pool.Padding).PadBefore;
                     var y = new double[outShape.Size];
                     for (int oy = 0; oy < outShape.Height; oy++)
                     for (int ox = 0; ox < outShape.Width; ox++)
@@ -298,7 +308,7 @@ public sealed class ReferenceNetwork
                         for (int ky = 0; ky < pool.Size; ky++)
                         for (int kx = 0; kx < pool.Size; kx++)
                         {
-                            int iy = oy * stride + ky - padTop, ix = ox * stride + kx - padLeft;
+                            int iy = oy * pool.StrideH + ky - padTop, ix = ox * pool.StrideW + kx - padLeft;
                             if (iy < 0 || iy >= inShape.Height || ix < 0 || ix >= inShape.Width) continue; // padding: not counted
                             sum += x[(iy * inShape.Width + ix) * inShape.Channels + c];
                             count++;
@@ -381,7 +391,6 @@ public sealed class ReferenceNetwork
         }
     }
 
-    private static int PoolStride(RefMaxPool pool) => pool.Stride == 0 ? pool.Size : pool.Stride;
 
     private static void RequireSpatial(RefShape shape, int index)
     {

@@ -54,9 +54,11 @@ public static class OnnxExport
                     current = layer.Type switch
                     {
                         LayerType.Conv2D => Conv(builder, layer, parameters, current),
+                        // ONNX's MaxPool never picks a padded position, as TensorFlow's "same" max pooling.
                         LayerType.MaxPool => builder.Node("MaxPool", [current], layer.Name,
                             Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                            Ints("strides", layer.StrideHeight, layer.StrideWidth)),
+                            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+                            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight)),
                         // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
                         _ => builder.Node("AveragePool", [current], layer.Name,
                             Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),

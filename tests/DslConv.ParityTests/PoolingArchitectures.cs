@@ -46,6 +46,14 @@ public partial class GlobalMaxParity;
 [Dense(3, Activation.Softmax)]
 public partial class AnisotropicParity;
 
+[Input(7, 9, 2)]
+[Conv2D(3, 3, 3, Activation.Tanh)]
+[MaxPool(2, Padding = Padding.Same)]
+[MaxPool(3, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(4)]
+public partial class SameMaxPoolParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -55,6 +63,7 @@ public static class PoolingArchitectures
         ["AvgPoolParity1"] = seed => new AvgPoolParity1(seed),
         ["GlobalAvgParity"] = seed => new GlobalAvgParity(seed),
         ["AnisotropicParity"] = seed => new AnisotropicParity(seed),
+        ["SameMaxPoolParity"] = seed => new SameMaxPoolParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

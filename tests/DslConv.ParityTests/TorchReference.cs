@@ -54,8 +54,10 @@ internal sealed class TorchReference : IDisposable
                         x = x.permute(0, 3, 1, 2);
                         channelsFirst = true;
                     }
+                    // Zeros for a convolution; -infinity for max pooling, whose padded taps must never win.
                     if (layer.PadTop + layer.PadBottom + layer.PadLeft + layer.PadRight > 0)
-                        x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom]);
+                        x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom],
+                            value: layer.Type == LayerType.MaxPool ? double.NegativeInfinity : 0);
                     x = _modules[i]!.call(x);
                     break;
                 case LayerType.AvgPool:

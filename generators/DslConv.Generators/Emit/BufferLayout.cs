@@ -48,7 +48,7 @@ internal sealed class BufferLayout
         _plan = plan;
         _fusedWithNextPool = new bool[plan.Layers.Count];
         for (int i = 0; i + 1 < plan.Layers.Count; i++)
-            _fusedWithNextPool[i] = plan.Layers[i].Definition.FusesWith(plan.Layers[i + 1].Definition);
+            _fusedWithNextPool[i] = plan.Layers[i].Definition.FusesWith(plan.Layers[i], plan.Layers[i + 1]);
         int count = plan.Layers.Count;
         _outputs = new string[count];
         _outputGradients = new string?[count];

@@ -33,14 +33,8 @@ internal sealed class AvgPoolLayer : LayerDefinition
             LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
             (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
 
-    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
-    {
-        var layer = (AvgPoolSpec)spec;
-        if (layer.Padding is PaddingKind.Valid or PaddingKind.Same) return true;
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-            "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
-        return false;
-    }
+    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
+        LayerRules.KnownPadding(spec, ((AvgPoolSpec)spec).Padding, diagnostics);
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
     {

@@ -35,14 +35,8 @@ internal sealed class Conv2DLayer : LayerDefinition
             (PaddingKind)LayerRules.Named(attribute, "Padding", 0),
             (ActivationKind)LayerRules.Int(attribute, 3), 0, location);
 
-    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
-    {
-        var layer = (Conv2DSpec)spec;
-        if (layer.Padding is PaddingKind.Valid or PaddingKind.Same) return true;
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-            "Padding", (int)layer.Padding, "Padding.Valid, Padding.Same"));
-        return false;
-    }
+    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
+        LayerRules.KnownPadding(spec, ((Conv2DSpec)spec).Padding, diagnostics);
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
     {
@@ -87,7 +81,9 @@ internal sealed class Conv2DLayer : LayerDefinition
         return (receptive * layer.Input.Channels, receptive * layer.Output.Channels);
     }
 
-    public override bool FusesWith(LayerDefinition next) => next is MaxPoolLayer;
+    /// <summary>A max pool without padding: its windows lie inside the convolution's output, which then need not be stored.</summary>
+    public override bool FusesWith(LayerPlan layer, LayerPlan next) =>
+        next.Definition is MaxPoolLayer && next.PadTop + next.PadBottom + next.PadLeft + next.PadRight == 0;
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {

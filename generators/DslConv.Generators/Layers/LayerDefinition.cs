@@ -73,7 +73,7 @@ internal abstract class LayerDefinition
     /// A planning fact: whether this layer and the one after it run as one pass per image (a convolution and the max
     /// pool that follows it). The fused pass is emitted by this definition.
     /// </summary>
-    public virtual bool FusesWith(LayerDefinition next) => false;
+    public virtual bool FusesWith(LayerPlan layer, LayerPlan next) => false;
 
     /// <summary>How single-image Predict splits this layer's work over threads (the planner checks the rest).</summary>
     public virtual SingleImageSplit SingleImage => SingleImageSplit.Unsupported;

@@ -49,6 +49,15 @@ internal static class LayerRules
         return strides;
     }
 
+    /// <summary>DSLC012 for a Padding value the enum does not define.</summary>
+    public static bool KnownPadding(LayerSpec layer, PaddingKind padding, List<DiagnosticInfo> diagnostics)
+    {
+        if (padding is PaddingKind.Valid or PaddingKind.Same) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
+            "Padding", (int)padding, "Padding.Valid, Padding.Same"));
+        return false;
+    }
+
     /// <summary>"2" for equal strides, "(2, 1)" otherwise, for messages.</summary>
     public static string StrideText(int y, int x) => y == x ? $"{y}" : $"({y}, {x})";
 

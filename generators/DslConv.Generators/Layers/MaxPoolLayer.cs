@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 namespace DslConv.Generators.Layers;
 
 /// <summary>[MaxPool(size, Stride)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
-internal sealed record MaxPoolSpec(int Size, int Stride, int StrideY, int StrideX, int Position, LocationInfo? Location)
+internal sealed record MaxPoolSpec(int Size, int Stride, int StrideY, int StrideX, PaddingKind Padding, int Position, LocationInfo? Location)
     : LayerSpec(Position, ActivationKind.None, Location)
 {
     public override LayerKind Kind => LayerKind.MaxPool;
@@ -27,7 +27,11 @@ internal sealed class MaxPoolLayer : LayerDefinition
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new MaxPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
-            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0), 0, location);
+            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
+            (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
+
+    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
+        LayerRules.KnownPadding(spec, ((MaxPoolSpec)spec).Padding, diagnostics);
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
     {
@@ -40,18 +44,26 @@ internal sealed class MaxPoolLayer : LayerDefinition
         }
         if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
             is not var (strideY, strideX)) return null;
-        var output = new TensorShape(WindowArithmetic.ValidOutput(input.Height, layer.Size, strideY),
-            WindowArithmetic.ValidOutput(input.Width, layer.Size, strideX), input.Channels);
-        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {LayerRules.StrideText(strideY, strideX)}", input, output, diagnostics)) return null;
+        bool same = layer.Padding == PaddingKind.Same;
+        var output = new TensorShape(
+            same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.Size, strideY),
+            same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.Size, strideX),
+            input.Channels);
+        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {LayerRules.StrideText(strideY, strideX)}{(same ? ", same padding" : "")}",
+                input, output, diagnostics))
+            return null;
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.Size, strideY) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.Size, strideX) : (0, 0);
         var (name, identifier) = names.Next(NamePrefix);
-        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, strideY, strideX, 0, 0, 0, 0,
+        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, strideY, strideX, padTop, padBottom, padLeft, padRight,
             parameterOffset, 0, parameterOffset, 0);
     }
 
     public override SingleImageSplit SingleImage => SingleImageSplit.InsideConvolution;
 
     public override string KerasCall(LayerPlan layer) =>
-        $"MaxPooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}))";
+        $"MaxPooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth})" +
+        (((MaxPoolSpec)layer.Spec).Padding == PaddingKind.Same ? ", padding=\"same\")" : ")");
 
     public override bool KeepsArgmax => true;
 

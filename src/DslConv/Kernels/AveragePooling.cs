@@ -17,10 +17,10 @@ public static class AveragePooling
         int channels = g.Channels;
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
-            var (y0, y1) = Clip(oy, g.StrideHeight, g.PadTop, g.KernelHeight, g.InputHeight);
+            var (y0, y1) = Pooling.ClipWindow(oy, g.StrideHeight, g.PadTop, g.KernelHeight, g.InputHeight);
             for (int ox = 0; ox < g.OutputWidth; ox++)
             {
-                var (x0, x1) = Clip(ox, g.StrideWidth, g.PadLeft, g.KernelWidth, g.InputWidth);
+                var (x0, x1) = Pooling.ClipWindow(ox, g.StrideWidth, g.PadLeft, g.KernelWidth, g.InputWidth);
                 Span<float> mean = output.Slice((oy * g.OutputWidth + ox) * channels, channels);
                 mean.Clear();
                 for (int iy = y0; iy < y1; iy++)
@@ -45,10 +45,10 @@ public static class AveragePooling
         imageGradient[..g.InputSize].Clear();
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
-            var (y0, y1) = Clip(oy, g.StrideHeight, g.PadTop, g.KernelHeight, g.InputHeight);
+            var (y0, y1) = Pooling.ClipWindow(oy, g.StrideHeight, g.PadTop, g.KernelHeight, g.InputHeight);
             for (int ox = 0; ox < g.OutputWidth; ox++)
             {
-                var (x0, x1) = Clip(ox, g.StrideWidth, g.PadLeft, g.KernelWidth, g.InputWidth);
+                var (x0, x1) = Pooling.ClipWindow(ox, g.StrideWidth, g.PadLeft, g.KernelWidth, g.InputWidth);
                 int count = (y1 - y0) * (x1 - x0);
                 if (count == 0) continue;
                 ReadOnlySpan<float> gradient = outputGradient.Slice((oy * g.OutputWidth + ox) * channels, channels);
@@ -60,13 +60,5 @@ public static class AveragePooling
                     }
             }
         }
-    }
-
-    /// <summary>The input rows (or columns) [first, end) under output position <paramref name="o"/>'s window, clipped to the image.</summary>
-    private static (int First, int End) Clip(int o, int stride, int padBefore, int window, int size)
-    {
-        long start = (long)o * stride - padBefore; // validated geometry: the reach fits an int
-        int first = (int)Math.Clamp(start, 0, size);
-        return (first, (int)Math.Clamp(start + window, first, size)); // empty when the window lies wholly in the padding
     }
 }

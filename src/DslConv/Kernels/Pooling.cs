@@ -15,16 +15,26 @@ public static class Pooling
     public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax) =>
         MaxForward(image, g, output, argmax, 0, g.OutputHeight);
 
-    /// <summary>Max pooling of output rows [firstRow, firstRow + rowCount) only, so that threads can share one image.</summary>
+    /// <summary>
+    /// Max pooling of output rows [firstRow, firstRow + rowCount) only, so that threads can share one image. With
+    /// padding (Keras "same") a window's padded taps never win: the maximum is over the real pixels under it.
+    /// </summary>
     public static void MaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax, int firstRow, int rowCount)
     {
-        g.ValidateWindowsInside(nameof(g));
+        g.Validate(nameof(g));
         Buffers.Range(firstRow, rowCount, g.OutputHeight, nameof(firstRow), nameof(rowCount));
         int channels = g.Channels;
         int outputSize = g.OutputPixels * channels;
         Buffers.Require(image.Length, g.InputSize, nameof(image));
         Buffers.Require(output.Length, outputSize, nameof(output));
         Buffers.Require(argmax.Length, outputSize, nameof(argmax));
+        if (g.PadTop != 0 || g.PadLeft != 0
+            || (long)(g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight > g.InputHeight
+            || (long)(g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth > g.InputWidth)
+        {
+            ClippedMaxForward(image, g, output, argmax, firstRow, rowCount);
+            return;
+        }
 
         ref float input = ref MemoryMarshal.GetReference(image);
         ref float best = ref MemoryMarshal.GetReference(output);
@@ -50,6 +60,51 @@ public static class Pooling
                     WindowScalar(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
             }
         }
+    }
+
+    /// <summary>
+    /// Windows that reach into the padding: each takes the maximum over its real pixels (first in scan order on ties,
+    /// NaN wins, as the vector path); a window with no real pixel gives -infinity and points at pixel 0 with no gradient
+    /// path of its own. Scalar: padded pooling is the uncommon case.
+    /// </summary>
+    private static void ClippedMaxForward(ReadOnlySpan<float> image, in ConvGeometry g, Span<float> output, Span<int> argmax, int firstRow, int rowCount)
+    {
+        int channels = g.Channels;
+        for (int oy = firstRow; oy < firstRow + rowCount; oy++)
+        {
+            var (y0, y1) = ClipWindow(oy, g.StrideHeight, g.PadTop, g.KernelHeight, g.InputHeight);
+            for (int ox = 0; ox < g.OutputWidth; ox++)
+            {
+                var (x0, x1) = ClipWindow(ox, g.StrideWidth, g.PadLeft, g.KernelWidth, g.InputWidth);
+                int outBase = (oy * g.OutputWidth + ox) * channels;
+                for (int c = 0; c < channels; c++)
+                {
+                    float max = float.NegativeInfinity;
+                    int at = -1;
+                    for (int iy = y0; iy < y1; iy++)
+                        for (int ix = x0; ix < x1; ix++)
+                        {
+                            int offset = (iy * g.InputWidth + ix) * channels + c;
+                            float value = image[offset];
+                            if (at < 0 || value > max || float.IsNaN(value)) // as the vector path: a NaN always takes over
+                            {
+                                max = value;
+                                at = offset;
+                            }
+                        }
+                    output[outBase + c] = max;
+                    argmax[outBase + c] = Math.Max(at, 0);
+                }
+            }
+        }
+    }
+
+    /// <summary>The input rows (or columns) [first, end) under output position <paramref name="o"/>'s window, clipped to the image.</summary>
+    internal static (int First, int End) ClipWindow(int o, int stride, int padBefore, int window, int size)
+    {
+        long start = (long)o * stride - padBefore; // validated geometry: the reach fits an int
+        int first = (int)Math.Clamp(start, 0, size);
+        return (first, (int)Math.Clamp(start + window, first, size)); // empty when the window lies wholly in the padding
     }
 
     private static void Window512(ref float input, in ConvGeometry g, int first, ref float best, ref int index)

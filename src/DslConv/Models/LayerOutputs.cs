@@ -100,13 +100,11 @@ public static class LayerOutputs
         Activations.Forward(layer.Activation, output, filters);
     }
 
-    // input (H, W, C) -> output (OH, OW, C), the max of each window per channel; Keras's pooling has no padding.
+    // input (H, W, C) -> output (OH, OW, C), the max of each window per channel (over its real pixels).
     private static void MaxPool(LayerDescription layer, int index, ReadOnlySpan<float> input, Span<float> output)
     {
         RequireSpatial(layer, index);
-        if (layer.PadTop != 0 || layer.PadBottom != 0 || layer.PadLeft != 0 || layer.PadRight != 0)
-            throw new ArgumentException($"Layer {index} ({layer.Name}) is a padded max pool; only valid pooling exists.", ArchitectureParameter);
-        ConvGeometry g = Geometry(layer, index);
+        ConvGeometry g = Geometry(layer, index); // with "same" padding, padded taps never win
         Pooling.MaxForward(input, g, output, new int[output.Length]);
         Activations.Forward(layer.Activation, output, layer.OutputShape[2]);
     }

@@ -173,6 +173,7 @@ public sealed class DiagnosticTests
     [InlineData("[Dense(2, (Activation)42)]", "activation = 42")]
     [InlineData("[Conv2D(2, 3, 3, Padding = (Padding)7)] [Flatten] [Dense(2)]", "Padding = 7")]
     [InlineData("[Conv2D(2, 3, 3)] [AvgPool(2, Padding = (Padding)3)] [Flatten] [Dense(2)]", "Padding = 3")]
+    [InlineData("[Conv2D(2, 3, 3)] [MaxPool(2, Padding = (Padding)9)] [Flatten] [Dense(2)]", "Padding = 9")]
     public void DSLC012_UnknownEnumValue(string layers, string named)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] {layers} public partial class Net;".Replace("[Flatten] [Conv2D", "[Conv2D"), "DSLC012");

@@ -81,9 +81,9 @@ public sealed class KernelHostileInputTests
         };
         foreach (var (name, call) in calls)
         {
-            // Im2Col, Col2ImAdd and average pooling accept windows that reach into or past the padding: an
+            // Im2Col, Col2ImAdd and the pools accept windows that reach into or past the padding: an
             // output larger than a valid convolution gives is only wrong for the kernels without padding.
-            if (description == "output larger than the input allows" && name is "Im2Col" or "Col2ImAdd" or "AveragePooling.Forward" or "AveragePooling.Backward")
+            if (description == "output larger than the input allows" && !name.StartsWith("DirectConvolution", StringComparison.Ordinal))
             {
                 var e = Record.Exception(call);
                 Assert.True(e is null or ArgumentException, $"{name}: {e}");

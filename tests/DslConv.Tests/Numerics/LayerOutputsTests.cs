@@ -171,7 +171,7 @@ public sealed class LayerOutputsTests
 
     private static double[] NaiveMaxPool(LayerDescription layer, float[] input)
     {
-        int w = layer.InputShape[1], c = layer.InputShape[2];
+        int h = layer.InputShape[0], w = layer.InputShape[1], c = layer.InputShape[2];
         int oh = layer.OutputShape[0], ow = layer.OutputShape[1];
         var output = new double[oh * ow * c];
         for (int oy = 0; oy < oh; oy++)
@@ -181,7 +181,10 @@ public sealed class LayerOutputsTests
             double max = double.NegativeInfinity;
             for (int ky = 0; ky < layer.WindowHeight; ky++)
             for (int kx = 0; kx < layer.WindowWidth; kx++)
-                max = Math.Max(max, input[((oy * layer.StrideHeight + ky) * w + ox * layer.StrideWidth + kx) * c + ch]);
+            {
+                int iy = oy * layer.StrideHeight + ky - layer.PadTop, ix = ox * layer.StrideWidth + kx - layer.PadLeft;
+                if ((uint)iy < (uint)h && (uint)ix < (uint)w) max = Math.Max(max, input[(iy * w + ix) * c + ch]); // padding never wins
+            }
             output[(oy * ow + ox) * c + ch] = max;
         }
         return output;

@@ -64,6 +64,8 @@ public static class NumericModels
             (AvgPoolFirstNet.InputHeight, AvgPoolFirstNet.InputWidth, AvgPoolFirstNet.InputChannels, AvgPoolFirstNet.InputSize, AvgPoolFirstNet.OutputSize, AvgPoolFirstNet.ParameterCount)),
         new(nameof(AnisotropicNet), seed => new AnisotropicNet(seed), new(AnisotropicNet.Shape, AnisotropicNet.Layers),
             (AnisotropicNet.InputHeight, AnisotropicNet.InputWidth, AnisotropicNet.InputChannels, AnisotropicNet.InputSize, AnisotropicNet.OutputSize, AnisotropicNet.ParameterCount)),
+        new(nameof(SameMaxPoolNet), seed => new SameMaxPoolNet(seed), new(SameMaxPoolNet.Shape, SameMaxPoolNet.Layers),
+            (SameMaxPoolNet.InputHeight, SameMaxPoolNet.InputWidth, SameMaxPoolNet.InputChannels, SameMaxPoolNet.InputSize, SameMaxPoolNet.OutputSize, SameMaxPoolNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -311,4 +313,18 @@ public partial class AnisotropicNet : IGeneratedModel
         new RefConv2D(4, 3, 2, Activation.Relu, Stride: 2, Padding: Padding.Same, StrideX: 1), new RefMaxPool(2, Stride: 1, StrideX: 2),
         new RefAvgPool(2, Stride: 2, Padding: Padding.Same, StrideX: 1), new RefFlatten(), new RefDense(3, Activation.Softmax),
     ];
+}
+
+// (7, 9, 2) -> conv 3x3 tanh (5, 7, 3) -> max 2 same (3, 4, 3): not fused (padding), the bottom and right windows
+// see one row or column; all-negative tanh outputs test that padding never wins -> 36 -> 3 softmax
+[Input(7, 9, 2)]
+[Conv2D(3, 3, 3, Activation.Tanh)]
+[MaxPool(2, Padding = Padding.Same)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class SameMaxPoolNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 9, 2);
+    internal static readonly RefLayer[] Layers =
+        [new RefConv2D(3, 3, 3, Activation.Tanh), new RefMaxPool(2, Padding: Padding.Same), new RefFlatten(), new RefDense(3, Activation.Softmax)];
 }

@@ -24,7 +24,7 @@ public sealed record RefConv2D(int Filters, int KernelHeight, int KernelWidth, A
 }
 
 /// <summary>Keras MaxPooling2D(pool_size=(Size, Size), strides=(Stride, StrideX)), valid padding; 0 means Size (StrideX: Stride).</summary>
-public sealed record RefMaxPool(int Size, int Stride = 0, int StrideX = 0) : RefLayer
+public sealed record RefMaxPool(int Size, int Stride = 0, int StrideX = 0, Padding Padding = Padding.Valid) : RefLayer
 {
     public int StrideH => Stride == 0 ? Size : Stride;
     public int StrideW => StrideX == 0 ? StrideH : StrideX;
@@ -95,8 +95,8 @@ public sealed class ReferenceNetwork
                 case RefMaxPool pool:
                 {
                     RequireSpatial(shape, i);
-                    var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, Padding.Valid);
-                    var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, Padding.Valid);
+                    var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, pool.Padding);
+                    var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, pool.Padding);
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
@@ -271,6 +271,8 @@ public sealed class ReferenceNetwork
                 }
                 case RefMaxPool pool:
                 {
+                    int padTop = Window(inShape.Height, pool.Size, pool.StrideH, pool.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, pool.Size, pool.StrideW, pool.Padding).PadBefore;
                     var y = new double[outShape.Size];
                     for (int oy = 0; oy < outShape.Height; oy++)
                     for (int ox = 0; ox < outShape.Width; ox++)
@@ -281,7 +283,9 @@ public sealed class ReferenceNetwork
                         for (int ky = 0; ky < pool.Size; ky++)
                         for (int kx = 0; kx < pool.Size; kx++)
                         {
-                            int index = ((oy * pool.StrideH + ky) * inShape.Width + ox * pool.StrideW + kx) * inShape.Channels + c;
+                            int iy = oy * pool.StrideH + ky - padTop, ix = ox * pool.StrideW + kx - padLeft;
+                            if (iy < 0 || iy >= inShape.Height || ix < 0 || ix >= inShape.Width) continue; // padding never wins
+                            int index = (iy * inShape.Width + ix) * inShape.Channels + c;
                             if (x[index] > best)
                             {
                                 best = x[index];

@@ -140,6 +140,8 @@ public static class OnnxExport
         Activation.Sigmoid => builder.Node("Sigmoid", [input], $"{layer.Name}/sigmoid"),
         Activation.Tanh => builder.Node("Tanh", [input], $"{layer.Name}/tanh"),
         Activation.Softmax => builder.Node("Softmax", [input], $"{layer.Name}/softmax", Int("axis", 1)),
+        Activation.LeakyRelu => builder.Node("LeakyRelu", [input], $"{layer.Name}/leaky_relu", Float("alpha", Kernels.Activations.LeakyReluSlope)),
+        Activation.Elu => builder.Node("Elu", [input], $"{layer.Name}/elu", Float("alpha", 1f)),
         _ => throw new NotSupportedException($"Layer {layer.Name} has activation {layer.Activation}, which ONNX export does not know."),
     };
 
@@ -149,6 +151,9 @@ public static class OnnxExport
         attribute.Ints.Add(values);
         return attribute;
     }
+
+    private static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
     private static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };

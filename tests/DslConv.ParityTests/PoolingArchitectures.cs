@@ -54,6 +54,15 @@ public partial class AnisotropicParity;
 [Dense(4)]
 public partial class SameMaxPoolParity;
 
+[Input(9, 9, 2)]
+[Conv2D(16, 3, 3, Activation.LeakyRelu)]
+[MaxPool(2)]
+[Conv2D(4, 2, 2, Activation.Elu, Padding = Padding.Same)]
+[GlobalAvgPool]
+[Dense(5, Activation.Elu)]
+[Dense(3, Activation.LeakyRelu)]
+public partial class ActivationParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -64,6 +73,7 @@ public static class PoolingArchitectures
         ["GlobalAvgParity"] = seed => new GlobalAvgParity(seed),
         ["AnisotropicParity"] = seed => new AnisotropicParity(seed),
         ["SameMaxPoolParity"] = seed => new SameMaxPoolParity(seed),
+        ["ActivationParity"] = seed => new ActivationParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

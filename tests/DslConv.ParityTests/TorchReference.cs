@@ -198,6 +198,8 @@ internal sealed class TorchReference : IDisposable
         Activation.Sigmoid => nn.functional.sigmoid(x),
         Activation.Tanh => nn.functional.tanh(x),
         Activation.Softmax => nn.functional.softmax(x, 1),
+        Activation.LeakyRelu => nn.functional.leaky_relu(x, 0.2),
+        Activation.Elu => nn.functional.elu(x, 1.0),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
     };
 

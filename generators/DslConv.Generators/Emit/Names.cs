@@ -16,11 +16,15 @@ internal static class Names
     public static string Activation(ActivationKind activation) => "global::DslConv.Activation." + activation;
 
     /// <summary>Keras's spelling of an activation argument.</summary>
-    public static string KerasActivation(ActivationKind activation) => activation switch
-    {
-        ActivationKind.None => "None",
-        _ => "\"" + activation.ToString().ToLowerInvariant() + "\"",
-    };
+    public static string KerasActivation(ActivationKind activation) =>
+        activation == ActivationKind.None ? "None" : "\"" + ActivationNames.Keras(activation) + "\"";
+
+    /// <summary>
+    /// Whether the activation runs as its own elementwise pass after the product (ReLU is applied as the product is
+    /// stored; Softmax is fused with the loss; None is nothing).
+    /// </summary>
+    public static bool AppliedAfterProduct(ActivationKind activation) =>
+        activation is not (ActivationKind.None or ActivationKind.Relu or ActivationKind.Softmax);
 
     public static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"(B, {shape.Channels})" : $"(B, {shape.Height}, {shape.Width}, {shape.Channels})";

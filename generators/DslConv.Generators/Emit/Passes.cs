@@ -27,7 +27,7 @@ internal static class Passes
     public static void ActivationBackward(SourceWriter w, ActivationKind activation)
     {
         if (activation == ActivationKind.None) return;
-        w.Line($"// dz = dy · {activation.ToString().ToLowerInvariant()}'(z), written in terms of the outputs y, in place");
+        w.Line($"// dz = dy · {ActivationNames.Keras(activation)}'(z), written in terms of the outputs y, in place");
         w.Line($"{Names.Kernels}.Activations.Backward({Names.Activation(activation)}, output, outputGradient);");
     }
 }

@@ -69,7 +69,7 @@ internal static class SingleImageEmitter
         string input = EmitConvLocals(w, buffers, conv, index, "pixels", convolvedSize);
         w.Line($"{K}.DirectConvolution.ForwardPixels({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
                $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstPixel, pixels);");
-        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(conv.Activation))
             w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved.Slice(firstPixel * Filters, pixels * Filters), Filters);");
         w.CloseBrace();
         w.Line();
@@ -101,7 +101,7 @@ internal static class SingleImageEmitter
         w.Line($"// pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * {pool.StrideHeight}, (firstRow + rows - 1) * {pool.StrideHeight} + {pool.WindowHeight})");
         w.Line($"{K}.DirectConvolution.Forward({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
                $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstRow * {pool.StrideHeight}, (rows - 1) * {pool.StrideHeight} + {pool.WindowHeight});");
-        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(conv.Activation))
         {
             w.Line($"int start = firstRow * {pool.StrideHeight * usedWidth * conv.Output.Channels}, length = ((rows - 1) * {pool.StrideHeight} + {pool.WindowHeight}) * {usedWidth * conv.Output.Channels};");
             w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved.Slice(start, length), Filters);");
@@ -125,7 +125,7 @@ internal static class SingleImageEmitter
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset + firstUnit, units);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(firstUnit, units);");
         w.Line($"{K}.Gemm.Multiply(1, units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(layer.Activation == ActivationKind.Relu ? "true" : "false")});");
-        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(layer.Activation))
             w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
         w.CloseBrace();
         w.Line();

@@ -131,7 +131,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)");
         w.CloseBrace();
-        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(layer.Activation))
             w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Filters);");
     }
 
@@ -171,7 +171,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         ConvPathChoice(w, conv);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolved");
-        if (conv.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(conv.Activation))
             w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved, Filters);");
         w.Line($"// {pool.Name}: each window's maximum and where it was, which is all backward needs of the convolution's output");
         w.Line($"{K}.Pooling.MaxForward(convolved, {pool.Identifier}Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize),");

@@ -100,7 +100,7 @@ internal sealed class DenseLayer : LayerDefinition
         }
         w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : "")}");
         w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
-        if (layer.Activation is ActivationKind.Sigmoid or ActivationKind.Tanh)
+        if (Names.AppliedAfterProduct(layer.Activation))
             w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
     }
 

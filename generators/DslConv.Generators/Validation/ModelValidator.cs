@@ -106,10 +106,10 @@ internal static class ModelValidator
 
     private static bool CheckEnums(LayerSpec layer, List<DiagnosticInfo> diagnostics)
     {
-        if (layer.Activation is < ActivationKind.None or > ActivationKind.Softmax)
+        if (layer.Activation is < ActivationKind.None or > ActivationNames.Last)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax"));
+                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu"));
             return false;
         }
         return layer.Definition.CheckEnumArguments(layer, diagnostics);

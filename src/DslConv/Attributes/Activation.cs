@@ -17,4 +17,27 @@ enum Activation
     Tanh = 3,
     /// <summary>Softmax over the units; only on the last layer, where it fuses with the cross-entropy loss.</summary>
     Softmax = 4,
+    /// <summary>Keras leaky_relu with its default negative slope 0.2: x for x &gt; 0, else 0.2 x.</summary>
+    LeakyRelu = 5,
+    /// <summary>Keras elu with alpha 1.0: x for x &gt; 0, else exp(x) - 1.</summary>
+    Elu = 6,
+}
+
+/// <summary>Keras's name for each activation (as model.get_config() writes it), shared by the generator and the runtime.</summary>
+internal static class ActivationNames
+{
+    public static string Keras(Activation activation) => activation switch
+    {
+        Activation.None => "linear",
+        Activation.Relu => "relu",
+        Activation.Sigmoid => "sigmoid",
+        Activation.Tanh => "tanh",
+        Activation.Softmax => "softmax",
+        Activation.LeakyRelu => "leaky_relu",
+        Activation.Elu => "elu",
+        _ => ((int)activation).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The largest defined value, for range checks.</summary>
+    public const Activation Last = Activation.Elu;
 }

@@ -24,6 +24,12 @@ public static class Activations
             case Activation.Tanh:
                 TensorPrimitives.Tanh(values, values);
                 break;
+            case Activation.LeakyRelu:
+                for (int i = 0; i < values.Length; i++) values[i] = MathF.Max(values[i], LeakyReluSlope * values[i]);
+                break;
+            case Activation.Elu:
+                for (int i = 0; i < values.Length; i++) values[i] = values[i] > 0f ? values[i] : MathF.Exp(values[i]) - 1f;
+                break;
             case Activation.Softmax:
                 Buffers.AtLeast(rowLength, 1, nameof(rowLength));
                 if (values.Length % rowLength != 0)
@@ -55,6 +61,11 @@ public static class Activations
                 break;
             case Activation.Tanh:
                 TanhBackward(outputs, gradients);
+                break;
+            case Activation.LeakyRelu:
+            case Activation.Elu:
+                if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
+                for (int i = 0; i < gradients.Length; i++) gradients[i] *= Derivative(activation, outputs[i]);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation), activation,
@@ -129,6 +140,24 @@ public static class Activations
         for (; i < gradients.Length; i++)
             Unsafe.Add(ref g, i) *= 1f - Unsafe.Add(ref y, i) * Unsafe.Add(ref y, i);
     }
+
+    /// <summary>Keras's default negative slope of leaky_relu.</summary>
+    public const float LeakyReluSlope = 0.2f;
+
+    /// <summary>
+    /// f'(z) written in terms of the output y = f(z), for the activations where that is possible (all but Softmax):
+    /// ReLU 1 or 0, leaky ReLU 1 or 0.2 (y has z's sign), ELU 1 or y + 1 (exp(z) = y + 1), Sigmoid y(1 - y), Tanh 1 - y².
+    /// </summary>
+    public static float Derivative(Activation activation, float y) => activation switch
+    {
+        Activation.None => 1f,
+        Activation.Relu => y > 0f ? 1f : 0f,
+        Activation.LeakyRelu => y > 0f ? 1f : LeakyReluSlope,
+        Activation.Elu => y > 0f ? 1f : y + 1f,
+        Activation.Sigmoid => y * (1f - y),
+        Activation.Tanh => 1f - y * y,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax's derivative is fused with the loss."),
+    };
 
     /// <summary>Numerically stable softmax of one row, in place.</summary>
     public static void SoftmaxRow(Span<float> row)

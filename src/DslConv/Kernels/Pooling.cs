@@ -183,8 +183,8 @@ public static class Pooling
     {
         Buffers.Require(argmax.Length, outputGradient.Length, nameof(argmax));
         Buffers.Require(pooledOutput.Length, outputGradient.Length, nameof(pooledOutput));
-        if (activation is not (Activation.None or Activation.Relu or Activation.Sigmoid or Activation.Tanh))
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Only None, Relu, Sigmoid and Tanh can precede a pooling layer.");
+        if (activation is Activation.Softmax || !Enum.IsDefined(activation))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax (or an undefined value) cannot precede a pooling layer.");
         CheckWinners(argmax[..outputGradient.Length], imageGradient.Length);
         imageGradient.Clear();
         ref float target = ref MemoryMarshal.GetReference(imageGradient);
@@ -202,7 +202,7 @@ public static class Pooling
                 Activation.Relu => y > 0f ? g : 0f,
                 Activation.Sigmoid => g * y * (1f - y),
                 Activation.Tanh => g * (1f - y * y),
-                _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax cannot precede a pooling layer."),
+                _ => g * Activations.Derivative(activation, y), // every activation here is monotonic: the winner's y is the pooled y
             };
         }
     }

@@ -409,13 +409,5 @@ public static class WeightsFile
         Enum.IsDefined(type) ? KerasNames.ClassName(type) : ((int)type).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Keras's activation names.</summary>
-    private static string ActivationName(Activation activation) => activation switch
-    {
-        Activation.None => "linear",
-        Activation.Relu => "relu",
-        Activation.Sigmoid => "sigmoid",
-        Activation.Tanh => "tanh",
-        Activation.Softmax => "softmax",
-        _ => ((int)activation).ToString(CultureInfo.InvariantCulture),
-    };
+    private static string ActivationName(Activation activation) => ActivationNames.Keras(activation);
 }

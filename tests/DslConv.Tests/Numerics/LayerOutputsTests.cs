@@ -196,6 +196,8 @@ public sealed class LayerOutputsTests
         Activation.Relu => Math.Max(x, 0),
         Activation.Sigmoid => Sigmoid(x),
         Activation.Tanh => Math.Tanh(x),
+        Activation.LeakyRelu => x > 0 ? x : 0.2 * x,
+        Activation.Elu => x > 0 ? x : Math.Exp(x) - 1,
         _ => throw new NotSupportedException($"{activation} on a spatial layer"),
     };
 

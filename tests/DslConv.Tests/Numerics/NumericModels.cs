@@ -66,6 +66,8 @@ public static class NumericModels
             (AnisotropicNet.InputHeight, AnisotropicNet.InputWidth, AnisotropicNet.InputChannels, AnisotropicNet.InputSize, AnisotropicNet.OutputSize, AnisotropicNet.ParameterCount)),
         new(nameof(SameMaxPoolNet), seed => new SameMaxPoolNet(seed), new(SameMaxPoolNet.Shape, SameMaxPoolNet.Layers),
             (SameMaxPoolNet.InputHeight, SameMaxPoolNet.InputWidth, SameMaxPoolNet.InputChannels, SameMaxPoolNet.InputSize, SameMaxPoolNet.OutputSize, SameMaxPoolNet.ParameterCount)),
+        new(nameof(LeakyEluNet), seed => new LeakyEluNet(seed), new(LeakyEluNet.Shape, LeakyEluNet.Layers),
+            (LeakyEluNet.InputHeight, LeakyEluNet.InputWidth, LeakyEluNet.InputChannels, LeakyEluNet.InputSize, LeakyEluNet.OutputSize, LeakyEluNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -327,4 +329,23 @@ public partial class SameMaxPoolNet : IGeneratedModel
     internal static readonly RefShape Shape = new(7, 9, 2);
     internal static readonly RefLayer[] Layers =
         [new RefConv2D(3, 3, 3, Activation.Tanh), new RefMaxPool(2, Padding: Padding.Same), new RefFlatten(), new RefDense(3, Activation.Softmax)];
+}
+
+// (9, 9, 1) -> conv 3x3 leaky_relu (7, 7, 16) -> max 2 (3, 3, 16), fused with the direct kernel when Vector512 runs,
+// the winner's derivative taken from the pooled output -> conv 2x2 elu (2, 2, 3) -> 12 -> 5 leaky_relu -> 4 softmax
+[Input(9, 9, 1)]
+[Conv2D(16, 3, 3, Activation.LeakyRelu)]
+[MaxPool(2)]
+[Conv2D(3, 2, 2, Activation.Elu)]
+[Flatten]
+[Dense(5, Activation.LeakyRelu)]
+[Dense(4, Activation.Softmax)]
+public partial class LeakyEluNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 9, 1);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(16, 3, 3, Activation.LeakyRelu), new RefMaxPool(2), new RefConv2D(3, 2, 2, Activation.Elu),
+        new RefFlatten(), new RefDense(5, Activation.LeakyRelu), new RefDense(4, Activation.Softmax),
+    ];
 }

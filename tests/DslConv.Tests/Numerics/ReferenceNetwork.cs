@@ -379,6 +379,14 @@ public sealed class ReferenceNetwork
                 if (pattern is not null)
                     foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
                 return z.Select(v => Math.Max(v, 0)).ToArray();
+            case Activation.LeakyRelu:
+                if (pattern is not null)
+                    foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
+                return z.Select(v => v > 0 ? v : 0.2 * v).ToArray();
+            case Activation.Elu:
+                if (pattern is not null)
+                    foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
+                return z.Select(v => v > 0 ? v : Math.Exp(v) - 1).ToArray();
             case Activation.Sigmoid:
                 return z.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
             case Activation.Tanh:

@@ -44,6 +44,7 @@ public static class OnnxExport
             switch (layer.Type)
             {
                 case LayerType.Conv2D:
+                case LayerType.DepthwiseConv2D:
                 case LayerType.MaxPool:
                 case LayerType.AvgPool:
                     if (!channelsFirst)
@@ -54,6 +55,7 @@ public static class OnnxExport
                     current = layer.Type switch
                     {
                         LayerType.Conv2D => Conv(builder, layer, parameters, current),
+                        LayerType.DepthwiseConv2D => DepthwiseConv(builder, layer, parameters, current),
                         // ONNX's MaxPool never picks a padded position, as TensorFlow's "same" max pooling.
                         LayerType.MaxPool => builder.Node("MaxPool", [current], layer.Name,
                             Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
@@ -131,6 +133,25 @@ public static class OnnxExport
             Ints("strides", layer.StrideHeight, layer.StrideWidth),
             // ONNX pads are (top, left, bottom, right): Keras's "same" puts the odd extra at the bottom/right.
             Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
+    }
+
+    /// <summary>A grouped Conv, one group per input channel: Keras (kh, kw, in, M) becomes ONNX (in * M, 1, kh, kw).</summary>
+    private static string DepthwiseConv(GraphBuilder builder, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
+    {
+        int kh = layer.WindowHeight, kw = layer.WindowWidth, channels = layer.InputShape[2], outputs = layer.OutputShape[2];
+        ReadOnlySpan<float> keras = parameters.Slice(layer.KernelOffset, layer.KernelLength);
+        var weight = new float[keras.Length];
+        for (int y = 0; y < kh; y++)
+            for (int x = 0; x < kw; x++)
+                for (int o = 0; o < outputs; o++) // o = c * M + m, the same order in both layouts
+                    weight[(o * kh + y) * kw + x] = keras[(y * kw + x) * outputs + o];
+        string w = builder.Initializer($"{layer.Name}/depthwise_kernel", [outputs, 1, kh, kw], weight);
+        string b = builder.Initializer($"{layer.Name}/bias", [outputs], parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        return builder.Node("Conv", [input, w, b], layer.Name,
+            Ints("kernel_shape", kh, kw),
+            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
+            Int("group", channels));
     }
 
     private static string Activate(GraphBuilder builder, LayerDescription layer, string input) => layer.Activation switch

@@ -63,6 +63,15 @@ public partial class SameMaxPoolParity;
 [Dense(3, Activation.LeakyRelu)]
 public partial class ActivationParity;
 
+[Input(10, 9, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[DepthwiseConv2D(3, 3, Activation.Relu, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+[Conv2D(6, 1, 1, Activation.Relu)]
+[DepthwiseConv2D(2, 2, Activation.Tanh, StrideY = 1, StrideX = 2)]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class DepthwiseParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -74,6 +83,7 @@ public static class PoolingArchitectures
         ["AnisotropicParity"] = seed => new AnisotropicParity(seed),
         ["SameMaxPoolParity"] = seed => new SameMaxPoolParity(seed),
         ["ActivationParity"] = seed => new ActivationParity(seed),
+        ["DepthwiseParity"] = seed => new DepthwiseParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

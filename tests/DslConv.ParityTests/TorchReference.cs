@@ -27,6 +27,7 @@ internal sealed class TorchReference : IDisposable
             _modules[i] = layer.Type switch
             {
                 LayerType.Conv2D => Conv(layer, parameters),
+                LayerType.DepthwiseConv2D => Conv(layer, parameters, groups: layer.InputShape[2]),
                 LayerType.MaxPool => nn.MaxPool2d(
                     kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
                 LayerType.AvgPool => nn.AvgPool2d(
@@ -48,6 +49,7 @@ internal sealed class TorchReference : IDisposable
             switch (layer.Type)
             {
                 case LayerType.Conv2D:
+                case LayerType.DepthwiseConv2D:
                 case LayerType.MaxPool:
                     if (!channelsFirst)
                     {
@@ -145,6 +147,8 @@ internal sealed class TorchReference : IDisposable
     public static Tensor ToKeras(LayerDescription layer, bool isKernel, Tensor tensor) =>
         !isKernel ? tensor.flatten()
         : layer.Type == LayerType.Conv2D ? tensor.permute(2, 3, 1, 0).contiguous().flatten()
+        // torch (C * M, 1, kh, kw) -> Keras (kh, kw, C, M): output channel c * M + m is the same index in both
+        : layer.Type == LayerType.DepthwiseConv2D ? tensor.squeeze(1).permute(1, 2, 0).contiguous().flatten()
         : tensor.t().contiguous().flatten();
 
     /// <summary>The inverse of <see cref="ToKeras"/>: a flat Keras-layout slice as the torch tensor's shape.</summary>
@@ -154,6 +158,8 @@ internal sealed class TorchReference : IDisposable
         if (!isKernel) return flat;
         if (layer.Type == LayerType.Conv2D)
             return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]).permute(3, 2, 0, 1).contiguous();
+        if (layer.Type == LayerType.DepthwiseConv2D)
+            return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.OutputShape[2]).permute(2, 0, 1).unsqueeze(1).contiguous();
         return flat.reshape(layer.InputShape[0], layer.OutputShape[0]).t().contiguous();
     }
 
@@ -168,10 +174,10 @@ internal sealed class TorchReference : IDisposable
         return result;
     }
 
-    private static Conv2d Conv(LayerDescription layer, ReadOnlySpan<float> parameters)
+    private static Conv2d Conv(LayerDescription layer, ReadOnlySpan<float> parameters, int groups = 1)
     {
         var conv = nn.Conv2d(layer.InputShape[2], layer.OutputShape[2], (layer.WindowHeight, layer.WindowWidth),
-            stride: (layer.StrideHeight, layer.StrideWidth), padding: (0, 0));
+            stride: (layer.StrideHeight, layer.StrideWidth), padding: (0, 0), groups: groups);
         Load(conv.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
         Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
         return conv;

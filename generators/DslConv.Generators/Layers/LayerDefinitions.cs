@@ -19,6 +19,7 @@ internal static class LayerDefinitions
         AvgPoolLayer.Instance,
         GlobalAvgPoolLayer.Instance,
         GlobalMaxPoolLayer.Instance,
+        DepthwiseConv2DLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

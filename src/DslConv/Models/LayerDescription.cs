@@ -24,11 +24,15 @@ public sealed record LayerDescription(
     int BiasOffset,
     int BiasLength)
 {
-    /// <summary>Keras's kernel shape: (kh, kw, in, out) for Conv2D, (in, out) for Dense, empty otherwise.</summary>
+    /// <summary>
+    /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for
+    /// Dense, empty otherwise.
+    /// </summary>
     public IReadOnlyList<int> KernelShape => Type switch
     {
         LayerType.Conv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2]],
         LayerType.Dense => [InputShape[0], OutputShape[0]],
+        LayerType.DepthwiseConv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2] / InputShape[2]],
         _ => [],
     };
 

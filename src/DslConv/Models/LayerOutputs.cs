@@ -59,6 +59,9 @@ public static class LayerOutputs
                     AveragePooling.Forward(input, Geometry(layer, i), output);
                     Activations.Forward(layer.Activation, output, layer.OutputShape[2]);
                     break;
+                case LayerType.DepthwiseConv2D:
+                    Depthwise(layer, i, parameters, input, output);
+                    break;
                 case LayerType.GlobalAvgPool:
                     AveragePooling.Forward(input, GlobalGeometry(layer, i), output);
                     break;
@@ -98,6 +101,20 @@ public static class LayerOutputs
         Convolution.Im2Col(input, g, patches);
         Gemm.Multiply(g.OutputPixels, filters, g.PatchSize, patches, g.PatchSize, 1, kernel, filters, output, filters, GemmStart.Bias, bias);
         Activations.Forward(layer.Activation, output, filters);
+    }
+
+    // input (H, W, C) -> output (OH, OW, C * M): each channel convolved with its own M filters, then the activation.
+    private static void Depthwise(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
+    {
+        RequireSpatial(layer, index);
+        int channels = layer.InputShape[2], outputChannels = layer.OutputShape[2];
+        if (outputChannels % channels != 0)
+            throw new ArgumentException($"Layer {index} ({layer.Name}) maps {channels} channels to {outputChannels}, not a multiple.", ArchitectureParameter);
+        ConvGeometry g = Geometry(layer, index);
+        ReadOnlySpan<float> kernel = Slice(parameters, layer.KernelOffset, layer.KernelLength, g.KernelHeight * g.KernelWidth * outputChannels, layer, index, "kernel");
+        ReadOnlySpan<float> bias = Slice(parameters, layer.BiasOffset, layer.BiasLength, outputChannels, layer, index, "bias");
+        DepthwiseConvolution.Forward(input, g, kernel, bias, output, outputChannels / channels);
+        Activations.Forward(layer.Activation, output, outputChannels);
     }
 
     // input (H, W, C) -> output (OH, OW, C), the max of each window per channel (over its real pixels).

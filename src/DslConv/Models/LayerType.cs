@@ -19,6 +19,7 @@ enum LayerType
     AvgPool,
     GlobalAvgPool,
     GlobalMaxPool,
+    DepthwiseConv2D,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -34,6 +35,7 @@ internal static class KerasNames
         LayerType.AvgPool => "AveragePooling2D",
         LayerType.GlobalAvgPool => "GlobalAveragePooling2D",
         LayerType.GlobalMaxPool => "GlobalMaxPooling2D",
+        LayerType.DepthwiseConv2D => "DepthwiseConv2D",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -47,10 +49,14 @@ internal static class KerasNames
         LayerType.AvgPool => "average_pooling2d",
         LayerType.GlobalAvgPool => "global_average_pooling2d",
         LayerType.GlobalMaxPool => "global_max_pooling2d",
+        LayerType.DepthwiseConv2D => "depthwise_conv2d",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
+    /// <summary>Keras's name of the layer's kernel weight ("kernel", or DepthwiseConv2D's "depthwise_kernel").</summary>
+    public static string KernelName(LayerType type) => type == LayerType.DepthwiseConv2D ? "depthwise_kernel" : "kernel";
+
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
-        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool };
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D };
 }

@@ -29,7 +29,7 @@ public static class WeightsFile
     /// <summary>The value of <see cref="FormatKey"/> in our files (Hugging Face's own files say "pt", "tf", ...).</summary>
     public const string Format = "dslconv";
 
-    private const string KernelSuffix = "/kernel", BiasSuffix = "/bias";
+    private const string KernelSuffix = "/kernel", DepthwiseKernelSuffix = "/depthwise_kernel", BiasSuffix = "/bias";
 
     /// <summary>
     /// Writes the model's weights to <paramref name="path"/>, replacing any file there only once the new one is
@@ -186,7 +186,7 @@ public static class WeightsFile
         foreach (LayerDescription layer in architecture.Layers)
         {
             if (!layer.HasParameters) continue;
-            slots.Add(CheckedSlot(layer.Name + KernelSuffix, [.. layer.KernelShape], layer.KernelOffset, layer.KernelLength));
+            slots.Add(CheckedSlot(layer.Name + "/" + KerasNames.KernelName(layer.Type), [.. layer.KernelShape], layer.KernelOffset, layer.KernelLength));
             slots.Add(CheckedSlot(layer.Name + BiasSuffix, [layer.BiasLength], layer.BiasOffset, layer.BiasLength));
         }
         return slots;
@@ -209,7 +209,7 @@ public static class WeightsFile
         int slash = name.IndexOf('/');
         if (slash < 0) return false;
         string suffix = name[slash..];
-        if (suffix != KernelSuffix && suffix != BiasSuffix) return false;
+        if (suffix != KernelSuffix && suffix != DepthwiseKernelSuffix && suffix != BiasSuffix) return false;
         string layer = name[..slash];
         foreach (LayerType type in KerasNames.All)
         {

@@ -51,6 +51,8 @@ public sealed class DiagnosticTests
     [InlineData("MaxPool(0)", "size = 0")]
     [InlineData("MaxPool(2, Stride = -1)", "Stride = -1")]
     [InlineData("AvgPool(0)", "size = 0")]
+    [InlineData("DepthwiseConv2D(0, 3)", "kernelHeight = 0")]
+    [InlineData("DepthwiseConv2D(3, 3, DepthMultiplier = 0)", "DepthMultiplier = 0")]
     [InlineData("Conv2D(4, 3, 3, StrideY = -1)", "StrideY = -1")]
     [InlineData("MaxPool(2, StrideX = -3)", "StrideX = -3")]
     [InlineData("AvgPool(2, StrideY = 2, StrideX = -1)", "StrideX = -1")]
@@ -105,6 +107,7 @@ public sealed class DiagnosticTests
     [InlineData("AvgPool(2)")]
     [InlineData("GlobalAvgPool")]
     [InlineData("GlobalMaxPool")]
+    [InlineData("DepthwiseConv2D(3, 3)")]
     public void DSLC007_SpatialLayerAfterFlatten(string layer)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC007");

@@ -49,6 +49,19 @@ public sealed class SnapshotTests
             """
         },
         {
+            "MobileNetBlock", """
+            using DslConv;
+            namespace Models;
+            [Input(10, 9, 2)]
+            [Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+            [DepthwiseConv2D(3, 3, Activation.Relu, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+            [Conv2D(6, 1, 1, Activation.Relu)]
+            [GlobalAvgPool]
+            [Dense(3, Activation.Softmax)]
+            public partial class MobileBlock;
+            """
+        },
+        {
             "SamePaddingAndStrides", """
             using DslConv;
             namespace Models;

@@ -87,7 +87,7 @@ public sealed class KernelFuzzTests
             var output = Guarded.Floats(Length(random, pixels * Math.Max(filters, Math.Max(g.Channels, 0))));
             var argmax = Guarded.Ints(output.Span.Length);
             int first = random.Next(3) == 0 ? Pick(random) : 0, count = random.Next(3) == 0 ? Pick(random) : 1;
-            Action call = (iteration % 11) switch
+            Action call = (iteration % 13) switch
             {
                 0 => () => Convolution.Im2Col(image.Span, g, patches.Span),
                 1 => () => Convolution.Col2ImAdd(patches.Span, g, image.Span),
@@ -99,6 +99,8 @@ public sealed class KernelFuzzTests
                 7 => () => DirectConvolution.InputGradient(output.Span, g, kernel.Span, image.Span, filters),
                 8 => () => AveragePooling.Forward(image.Span, g, output.Span),
                 9 => () => AveragePooling.Backward(output.Span, g, image.Span),
+                10 => () => DepthwiseConvolution.Forward(image.Span, g, kernel.Span, bias.Span, output.Span, Math.Max(filters, 1) % 3 + (filters < 0 ? filters : 0)),
+                11 => () => DepthwiseConvolution.Backward(image.Span, g, kernel.Span, output.Span, kernel.Span, bias.Span, patches.Span, filters % 4),
                 _ => () => DirectConvolution.Forward(image.Span, g, kernel.Span, bias.Span, output.Span, filters, relu: false),
             };
             Exception? e = Record.Exception(call);

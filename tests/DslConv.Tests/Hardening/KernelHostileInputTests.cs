@@ -72,6 +72,8 @@ public sealed class KernelHostileInputTests
             ("MaxForward", () => Pooling.MaxForward(b.Image.Span, g, b.Output.Span, b.Argmax.Span)),
             ("AveragePooling.Forward", () => AveragePooling.Forward(b.Image.Span, g, b.Output.Span)),
             ("AveragePooling.Backward", () => AveragePooling.Backward(b.Output.Span, g, b.Image.Span)),
+            ("DepthwiseConvolution.Forward", () => DepthwiseConvolution.Forward(b.Image.Span, g, b.Kernel.Span, b.Bias.Span, b.Output.Span, 1)),
+            ("DepthwiseConvolution.Backward", () => DepthwiseConvolution.Backward(b.Image.Span, g, b.Kernel.Span, b.Output.Span, b.Kernel.Span, b.Bias.Span, b.Patches.Span, 1)),
             ("MaxForward rows", () => Pooling.MaxForward(b.Image.Span, g, b.Output.Span, b.Argmax.Span, 0, 1)),
             ("DirectConvolution.Forward", () => DirectConvolution.Forward(b.Image.Span, g, b.Kernel.Span, b.Bias.Span, b.Output.Span, Filters, true)),
             ("DirectConvolution.Forward rows", () => DirectConvolution.Forward(b.Image.Span, g, b.Kernel.Span, b.Bias.Span, b.Output.Span, Filters, true, 0, 1)),

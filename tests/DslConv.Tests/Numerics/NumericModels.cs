@@ -68,6 +68,8 @@ public static class NumericModels
             (SameMaxPoolNet.InputHeight, SameMaxPoolNet.InputWidth, SameMaxPoolNet.InputChannels, SameMaxPoolNet.InputSize, SameMaxPoolNet.OutputSize, SameMaxPoolNet.ParameterCount)),
         new(nameof(LeakyEluNet), seed => new LeakyEluNet(seed), new(LeakyEluNet.Shape, LeakyEluNet.Layers),
             (LeakyEluNet.InputHeight, LeakyEluNet.InputWidth, LeakyEluNet.InputChannels, LeakyEluNet.InputSize, LeakyEluNet.OutputSize, LeakyEluNet.ParameterCount)),
+        new(nameof(MobileNetStyle), seed => new MobileNetStyle(seed), new(MobileNetStyle.Shape, MobileNetStyle.Layers),
+            (MobileNetStyle.InputHeight, MobileNetStyle.InputWidth, MobileNetStyle.InputChannels, MobileNetStyle.InputSize, MobileNetStyle.OutputSize, MobileNetStyle.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -347,5 +349,26 @@ public partial class LeakyEluNet : IGeneratedModel
     [
         new RefConv2D(16, 3, 3, Activation.LeakyRelu), new RefMaxPool(2), new RefConv2D(3, 2, 2, Activation.Elu),
         new RefFlatten(), new RefDense(5, Activation.LeakyRelu), new RefDense(4, Activation.Softmax),
+    ];
+}
+
+// MobileNet's block, small: (10, 9, 2) -> conv 3x3 relu same (10, 9, 4) -> depthwise 3x3 x2 relu stride 2 same
+// (5, 5, 8) -> pointwise conv 1x1 relu (5, 5, 6) -> depthwise 2x2 tanh (4, 4, 6) -> global average (6) -> 3 softmax
+[Input(10, 9, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
+[DepthwiseConv2D(3, 3, Activation.Relu, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+[Conv2D(6, 1, 1, Activation.Relu)]
+[DepthwiseConv2D(2, 2, Activation.Tanh)]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class MobileNetStyle : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(10, 9, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 3, Activation.Relu, Padding: Padding.Same),
+        new RefDepthwise(3, 3, Activation.Relu, Multiplier: 2, Stride: 2, Padding: Padding.Same),
+        new RefConv2D(6, 1, 1, Activation.Relu), new RefDepthwise(2, 2, Activation.Tanh),
+        new RefGlobalPool(Max: false), new RefDense(3, Activation.Softmax),
     ];
 }

@@ -40,6 +40,10 @@ public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padd
     public int StrideW => StrideX == 0 ? StrideH : StrideX;
 }
 
+/// <summary>Keras DepthwiseConv2D((KernelHeight, KernelWidth), strides=Stride, padding=Padding, depth_multiplier=Multiplier, activation).</summary>
+public sealed record RefDepthwise(int KernelHeight, int KernelWidth, Activation Activation = Activation.None, int Multiplier = 1,
+    int Stride = 1, Padding Padding = Padding.Valid) : RefLayer;
+
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
 
@@ -108,6 +112,16 @@ public sealed class ReferenceNetwork
                     _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
+                case RefDepthwise depthwise:
+                {
+                    RequireSpatial(shape, i);
+                    var (outH, _) = Window(shape.Height, depthwise.KernelHeight, depthwise.Stride, depthwise.Padding);
+                    var (outW, _) = Window(shape.Width, depthwise.KernelWidth, depthwise.Stride, depthwise.Padding);
+                    int channels = shape.Channels * depthwise.Multiplier;
+                    _shapes[i + 1] = new RefShape(outH, outW, channels);
+                    parameters += depthwise.KernelHeight * depthwise.KernelWidth * channels + channels;
+                    break;
+                }
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
                     _shapes[i + 1] = new RefShape(1, 1, shape.Channels, Flat: true);
@@ -149,6 +163,7 @@ public sealed class ReferenceNetwork
             int kernel = _layers[i] switch
             {
                 RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
+                RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _shapes[i].Channels * depthwise.Multiplier,
                 RefDense dense => _shapes[i].Size * dense.Units,
                 _ => -1,
             };
@@ -320,6 +335,35 @@ public sealed class ReferenceNetwork
                         y[(oy * outShape.Width + ox) * inShape.Channels + c] = sum / count;
                     }
                     x = y;
+                    break;
+                }
+                case RefDepthwise depthwise:
+                {
+                    int multiplier = depthwise.Multiplier, outChannels = outShape.Channels;
+                    int kernelOffset = offset;
+                    int biasOffset = offset + depthwise.KernelHeight * depthwise.KernelWidth * outChannels;
+                    offset = biasOffset + outChannels;
+                    int padTop = Window(inShape.Height, depthwise.KernelHeight, depthwise.Stride, depthwise.Padding).PadBefore;
+                    int padLeft = Window(inShape.Width, depthwise.KernelWidth, depthwise.Stride, depthwise.Padding).PadBefore;
+                    var z = new double[outShape.Size];
+                    for (int oy = 0; oy < outShape.Height; oy++)
+                    for (int ox = 0; ox < outShape.Width; ox++)
+                    for (int c = 0; c < inShape.Channels; c++)
+                    for (int m = 0; m < multiplier; m++)
+                    {
+                        int o = c * multiplier + m;
+                        double sum = p[biasOffset + o];
+                        for (int ky = 0; ky < depthwise.KernelHeight; ky++)
+                        for (int kx = 0; kx < depthwise.KernelWidth; kx++)
+                        {
+                            int iy = oy * depthwise.Stride + ky - padTop, ix = ox * depthwise.Stride + kx - padLeft;
+                            if (iy < 0 || iy >= inShape.Height || ix < 0 || ix >= inShape.Width) continue; // zero padding
+                            sum += x[(iy * inShape.Width + ix) * inShape.Channels + c] * p[kernelOffset + (ky * depthwise.KernelWidth + kx) * outChannels + o];
+                        }
+                        z[(oy * outShape.Width + ox) * outChannels + o] = sum;
+                    }
+                    logits = z;
+                    x = Activate(z, depthwise.Activation, pattern);
                     break;
                 }
                 case RefGlobalPool global:

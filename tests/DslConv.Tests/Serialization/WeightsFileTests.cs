@@ -183,6 +183,24 @@ public sealed class WeightsFileTests
         Assert.Equal(before, SafeTensorsTests.Bits(model.Parameters));
     }
 
+    /// <summary>A depthwise layer's kernel is saved under Keras's name and shape, (kh, kw, in, multiplier), and loads back.</summary>
+    [Fact]
+    public void DepthwiseKernelsUseKerasNameAndShape()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("mobile.safetensors");
+        var saved = new DslConv.Tests.Numerics.MobileNetStyle(3);
+        saved.SaveWeights(path);
+        SafeTensorsFile file = SafeTensors.Read(path);
+        Assert.True(file.TryGet("depthwise_conv2d/depthwise_kernel", out SafeTensor? kernel));
+        Assert.Equal([3, 3, 4, 2], kernel!.Shape);
+        Assert.True(file.TryGet("depthwise_conv2d_1/depthwise_kernel", out SafeTensor? second));
+        Assert.Equal([2, 2, 6, 1], second!.Shape);
+        var loaded = new DslConv.Tests.Numerics.MobileNetStyle(4);
+        loaded.LoadWeights(path);
+        Assert.Equal(SafeTensorsTests.Bits(saved.Parameters), SafeTensorsTests.Bits(loaded.Parameters));
+    }
+
     [Fact]
     public void WrongShapeIsNamedWithBothShapesAndNothingIsCopied()
     {

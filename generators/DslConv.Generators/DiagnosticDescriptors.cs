@@ -80,6 +80,10 @@ internal static class DiagnosticDescriptors
         "Member name used by the generated code",
         "{0}; rename it, since DslConv generates {1} for model '{2}'");
 
+    public static readonly DiagnosticDescriptor ArgumentOutOfRange = Error("DSLC019",
+        "Layer argument out of range",
+        "{0} has {1} = {2}; it must be {3}");
+
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",
         "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");

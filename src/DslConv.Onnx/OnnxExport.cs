@@ -69,6 +69,8 @@ public static class OnnxExport
                             Int("count_include_pad", 0)),
                     };
                     break;
+                case LayerType.Dropout:
+                    break; // inference: the identity, so the exported graph leaves it out
                 case LayerType.GlobalAvgPool:
                 case LayerType.GlobalMaxPool:
                     if (!channelsFirst) current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));

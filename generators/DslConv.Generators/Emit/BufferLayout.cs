@@ -126,6 +126,7 @@ internal sealed class BufferLayout
             yield return (layer.Identifier + "Output", "float", layer.Output.Size);
             if (_outputGradients[i] is not null) yield return (layer.Identifier + "OutputGradient", "float", layer.Output.Size);
             if (layer.Definition.KeepsArgmax) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
+            foreach (var (suffix, _) in layer.Definition.ExtraPerImageArrays(layer)) yield return (layer.Identifier + suffix, "float", layer.Output.Size);
         }
         if (_plan.Last.Activation == ActivationKind.Softmax) yield return ("Logits", "float", _plan.OutputSize);
     }

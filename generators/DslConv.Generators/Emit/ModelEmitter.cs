@@ -248,6 +248,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Predict on one workspace, in chunks of its capacity.</summary>");
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
         w.Line("int count = images.Length / InputSize;");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = false; // inference: Dropout passes its input through");
         w.OpenBrace("for (int start = 0; start < count; start += workspace.Capacity)");
         w.Line("int batch = global::System.Math.Min(workspace.Capacity, count - start);");
         w.Line("Forward(workspace, images.Slice(start * InputSize, batch * InputSize), batch);");
@@ -277,6 +278,7 @@ internal static class ModelEmitter
 
         w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
         w.Line("int batch = labels.Length;");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active, keyed on workspace.Step and FirstImage");
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
         w.Line($"{S} outputGradient = workspace.{last}Gradient.AsSpan(0, batch * OutputSize);");
@@ -291,6 +293,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Sum of per-image losses and number of correct predictions, without touching the parameters.</summary>");
         w.OpenBrace($"private void Evaluate(Workspace workspace, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)");
         w.Line("int batch = labels.Length;");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = false; // evaluation infers, as Keras's model.evaluate");
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
         w.Line($"correct = {K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize);");

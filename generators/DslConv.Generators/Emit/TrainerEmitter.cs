@@ -63,7 +63,15 @@ internal static class TrainerEmitter
         {
             w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
             w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
-            w.Line("float loss = _splitter is null");
+            if (plan.UsesTrainingMode)
+        {
+            w.Line("if (_workspace is not null)");
+            w.OpenBrace();
+            w.Line("_workspace.Step = Optimizer.Iterations; // the step about to be taken: Dropout's masks are keyed on it");
+            w.Line("_workspace.FirstImage = 0;");
+            w.CloseBrace();
+        }
+        w.Line("float loss = _splitter is null");
             w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
             w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
             w.Line("if (!float.IsFinite(loss))");

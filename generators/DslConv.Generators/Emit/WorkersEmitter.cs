@@ -21,8 +21,15 @@ internal static class WorkersEmitter
         w.Line("for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);");
         w.CloseBrace();
         w.Line();
-        w.Line($"public float ComputeGradients(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct) =>");
-        w.Line("    _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);");
+        w.Line($"public float ComputeGradients(int worker, int firstImage, long step, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
+        w.OpenBrace();
+        if (plan.UsesTrainingMode)
+        {
+            w.Line("_workspaces[worker].Step = step;");
+            w.Line("_workspaces[worker].FirstImage = firstImage;");
+        }
+        w.Line("return _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);");
+        w.CloseBrace();
         w.Line();
         w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>");
         w.Line("    _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);");

@@ -32,6 +32,19 @@ internal static class WorkspaceEmitter
                 w.Line($"/// <summary>{layer.Name}: per output element, the winning element's index within its input image.</summary>");
                 w.Line($"internal readonly int[] {layer.Identifier}Argmax;");
             }
+            foreach (var (suffix, description) in layer.Definition.ExtraPerImageArrays(layer))
+            {
+                w.Line($"/// <summary>{layer.Name}: {description} {shape}.</summary>");
+                w.Line($"internal readonly float[] {layer.Identifier}{suffix};");
+            }
+        }
+        if (plan.UsesTrainingMode)
+        {
+            w.Line("/// <summary>Whether the pass in progress trains (Dropout active) or infers (Dropout passes its input through).</summary>");
+            w.Line("internal bool Training;");
+            w.Line("/// <summary>The optimizer step being trained and the batch's first image here: what Dropout's masks are keyed on.</summary>");
+            w.Line("internal long Step;");
+            w.Line("internal int FirstImage;");
         }
         if (plan.Last.Activation == ActivationKind.Softmax)
         {

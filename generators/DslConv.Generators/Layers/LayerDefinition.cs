@@ -57,6 +57,15 @@ internal abstract class LayerDefinition
     /// <summary>A view of its input (no buffer, no pass of its own), as Flatten is: (H, W, C) row-major already is Keras's flatten order.</summary>
     public virtual bool IsView => false;
 
+    /// <summary>
+    /// Behaves differently in training (ComputeGradients, a trainer's step) than in Predict and evaluation, keyed on the
+    /// workspace's Training, Step and FirstImage (Dropout); a model with such a layer gets those fields.
+    /// </summary>
+    public virtual bool UsesTrainingMode => false;
+
+    /// <summary>Per-image float arrays this layer keeps beyond its output and gradient (Dropout's mask): field suffix and doc.</summary>
+    public virtual IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => [];
+
     /// <summary>Keeps, per output element, the index of the input element it came from (max pooling's winners).</summary>
     public virtual bool KeepsArgmax => false;
 

@@ -20,6 +20,7 @@ internal static class LayerDefinitions
         GlobalAvgPoolLayer.Instance,
         GlobalMaxPoolLayer.Instance,
         DepthwiseConv2DLayer.Instance,
+        DropoutLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

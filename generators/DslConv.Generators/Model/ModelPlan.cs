@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace DslConv.Generators.Model;
 
 /// <summary>
@@ -19,6 +21,9 @@ internal sealed record ModelPlan(
     public LayerPlan Last => Layers[Layers.Count - 1];
 
     public int OutputSize => (int)Last.Output.Size;
+
+    /// <summary>Whether any layer acts differently in training (see <see cref="Layers.LayerDefinition.UsesTrainingMode"/>).</summary>
+    public bool UsesTrainingMode => Layers.Any(layer => layer.Definition.UsesTrainingMode);
 }
 
 /// <summary>

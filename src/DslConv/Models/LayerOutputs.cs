@@ -68,6 +68,11 @@ public static class LayerOutputs
                 case LayerType.GlobalMaxPool:
                     Pooling.MaxForward(input, GlobalGeometry(layer, i), output, new int[output.Length]);
                     break;
+                case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
+                    if (output.Length != input.Length)
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) is a Dropout that changes the size.", ArchitectureParameter);
+                    input.CopyTo(output);
+                    break;
                 case LayerType.Flatten:
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) flattens {input.Length} floats into {output.Length}.", ArchitectureParameter);

@@ -20,6 +20,7 @@ enum LayerType
     GlobalAvgPool,
     GlobalMaxPool,
     DepthwiseConv2D,
+    Dropout,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -36,6 +37,7 @@ internal static class KerasNames
         LayerType.GlobalAvgPool => "GlobalAveragePooling2D",
         LayerType.GlobalMaxPool => "GlobalMaxPooling2D",
         LayerType.DepthwiseConv2D => "DepthwiseConv2D",
+        LayerType.Dropout => "Dropout",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -50,6 +52,7 @@ internal static class KerasNames
         LayerType.GlobalAvgPool => "global_average_pooling2d",
         LayerType.GlobalMaxPool => "global_max_pooling2d",
         LayerType.DepthwiseConv2D => "depthwise_conv2d",
+        LayerType.Dropout => "dropout",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -58,5 +61,5 @@ internal static class KerasNames
 
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
-        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D };
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout };
 }

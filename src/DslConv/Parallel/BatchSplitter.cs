@@ -8,8 +8,13 @@ namespace DslConv.Parallel;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IBatchWorkers
 {
-    /// <summary>Mean loss over the images, its gradient (overwriting <paramref name="gradients"/>), and the number right.</summary>
-    float ComputeGradients(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct);
+    /// <summary>
+    /// Mean loss over the images, its gradient (overwriting <paramref name="gradients"/>), and the number right, in
+    /// training mode. <paramref name="firstImage"/> is the share's first image's index in the whole batch and
+    /// <paramref name="step"/> the optimizer step it trains: what a layer with training randomness (Dropout) keys its
+    /// draws on, so that a batch's masks do not depend on how it is split.
+    /// </summary>
+    float ComputeGradients(int worker, int firstImage, long step, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct);
 
     /// <summary>Sum of per-image losses and the number right, parameters untouched.</summary>
     void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
@@ -51,6 +56,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private float* _parameters;
     private DslConv.Training.Optimizer? _optimizer;
     private int _count, _outputLength;
+    private long _step; // the optimizer step a Gradients job computes
     private int _busy; // 1 while a call is running: the fields above belong to it
 
     public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers)
@@ -109,6 +115,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         fixed (float* parameterPointer = parameters)
         {
             Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
+            _step = optimizer.Iterations;
             _pool.Run(this);
             loss = CombineLoss(count, out correct);
             if (!float.IsFinite(loss)) return loss;
@@ -238,7 +245,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         switch (_job)
         {
             case Job.Gradients:
-                _losses[worker] = _workers.ComputeGradients(worker, images, new ReadOnlySpan<int>(_labels + start, count),
+                _losses[worker] = _workers.ComputeGradients(worker, start, _step, images, new ReadOnlySpan<int>(_labels + start, count),
                     _gradients[worker], out _correct[worker]);
                 break;
             case Job.Evaluate:

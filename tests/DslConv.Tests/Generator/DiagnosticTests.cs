@@ -183,6 +183,18 @@ public sealed class DiagnosticTests
         Assert.Contains(named, d.Diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("Dropout(1.0)", "rate = 1")]
+    [InlineData("Dropout(-0.25)", "rate = -0.25")]
+    [InlineData("Dropout(double.NaN)", "rate = NaN")]
+    public void DSLC019_ArgumentOutOfRange(string layer, string named)
+    {
+        var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC019");
+        Assert.Equal(layer, d.Target);
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+        Assert.Contains("[0, 1)", d.Diagnostic.GetMessage());
+    }
+
     [Fact]
     public void DSLC013_ModelTooLarge()
     {

@@ -62,6 +62,21 @@ public sealed class SnapshotTests
             """
         },
         {
+            "Dropout", """
+            using DslConv;
+            namespace Models;
+            [Input(12, 12, 1)]
+            [Conv2D(8, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Dropout(0.25)]
+            [Flatten]
+            [Dense(16, Activation.Relu)]
+            [Dropout(0.5)]
+            [Dense(4, Activation.Softmax)]
+            public partial class RegularisedNet;
+            """
+        },
+        {
             "SamePaddingAndStrides", """
             using DslConv;
             namespace Models;

@@ -142,6 +142,9 @@ public sealed class ForwardAndGradientTests(ITestOutputHelper output)
     public void GradientsDoNotDependOnTheOrderOfTheBatch(string name)
     {
         NumericModel model = NumericModels.Get(name);
+        // Dropout's masks are keyed on each image's place in the batch (as any random draw would differ): reordering
+        // the batch changes them, so the property holds only without it.
+        if (model.Reference.HasTrainingRandomness) return;
         var setup = new Setup(model, seed: 15);
         int inputSize = setup.Reference.InputSize;
         int[] order = Enumerable.Range(0, setup.Batch).Reverse().ToArray();

@@ -70,6 +70,8 @@ public static class NumericModels
             (LeakyEluNet.InputHeight, LeakyEluNet.InputWidth, LeakyEluNet.InputChannels, LeakyEluNet.InputSize, LeakyEluNet.OutputSize, LeakyEluNet.ParameterCount)),
         new(nameof(MobileNetStyle), seed => new MobileNetStyle(seed), new(MobileNetStyle.Shape, MobileNetStyle.Layers),
             (MobileNetStyle.InputHeight, MobileNetStyle.InputWidth, MobileNetStyle.InputChannels, MobileNetStyle.InputSize, MobileNetStyle.OutputSize, MobileNetStyle.ParameterCount)),
+        new(nameof(DropoutNet), seed => new DropoutNet(seed), new(DropoutNet.Shape, DropoutNet.Layers),
+            (DropoutNet.InputHeight, DropoutNet.InputWidth, DropoutNet.InputChannels, DropoutNet.InputSize, DropoutNet.OutputSize, DropoutNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -370,5 +372,26 @@ public partial class MobileNetStyle : IGeneratedModel
         new RefDepthwise(3, 3, Activation.Relu, Multiplier: 2, Stride: 2, Padding: Padding.Same),
         new RefConv2D(6, 1, 1, Activation.Relu), new RefDepthwise(2, 2, Activation.Tanh),
         new RefGlobalPool(Max: false), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// (8, 8, 2) -> dropout 0.1 on the input (no gradient flows back through it) -> conv 3x3 relu (6, 6, 8) -> dropout 0.5 on a
+// feature map -> max 2 (3, 3, 8) -> 72 -> dropout 0.25 -> 10 tanh -> 3 softmax
+[Input(8, 8, 2)]
+[Dropout(0.1)]
+[Conv2D(8, 3, 3, Activation.Relu)]
+[Dropout(0.5)]
+[MaxPool(2)]
+[Flatten]
+[Dropout(0.25)]
+[Dense(10, Activation.Tanh)]
+[Dense(3, Activation.Softmax)]
+public partial class DropoutNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(8, 8, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefDropout(0.1, 0), new RefConv2D(8, 3, 3, Activation.Relu), new RefDropout(0.5, 2), new RefMaxPool(2), new RefFlatten(),
+        new RefDropout(0.25, 5), new RefDense(10, Activation.Tanh), new RefDense(3, Activation.Softmax),
     ];
 }

@@ -44,6 +44,13 @@ public sealed record RefAvgPool(int Size, int Stride = 0, Padding Padding = Padd
 public sealed record RefDepthwise(int KernelHeight, int KernelWidth, Activation Activation = Activation.None, int Multiplier = 1,
     int Stride = 1, Padding Padding = Padding.Valid) : RefLayer;
 
+/// <summary>
+/// Keras Dropout(rate): the identity in Predict; in the loss (training) each element is multiplied by its factor from
+/// the runtime's mask function (the draws are part of the specification, like a seed; the arithmetic here is the
+/// reference's own), keyed on step 0, the image's place in the batch and <see cref="LayerIndex"/>.
+/// </summary>
+public sealed record RefDropout(double Rate, int LayerIndex) : RefLayer;
+
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
 
@@ -122,6 +129,9 @@ public sealed class ReferenceNetwork
                     parameters += depthwise.KernelHeight * depthwise.KernelWidth * channels + channels;
                     break;
                 }
+                case RefDropout:
+                    _shapes[i + 1] = shape;
+                    break;
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
                     _shapes[i + 1] = new RefShape(1, 1, shape.Channels, Flat: true);
@@ -150,6 +160,9 @@ public sealed class ReferenceNetwork
     public int OutputSize => _shapes[^1].Size;
 
     public int ParameterCount { get; }
+
+    /// <summary>Whether the loss (training mode) draws random masks (Dropout).</summary>
+    public bool HasTrainingRandomness => _layers.Any(layer => layer is RefDropout);
 
     /// <summary>Every layer's output shape, in order.</summary>
     public IEnumerable<RefShape> OutputShapes => _shapes.Skip(1);
@@ -193,7 +206,7 @@ public sealed class ReferenceNetwork
         int batch = CountImages(parameters, images);
         var outputs = new double[batch * OutputSize];
         for (int b = 0; b < batch; b++)
-            Forward(parameters, images.Slice(b * InputSize, InputSize), out _, null).CopyTo(outputs, b * OutputSize);
+            Forward(parameters, images.Slice(b * InputSize, InputSize), out _, null, b, training: false).CopyTo(outputs, b * OutputSize);
         return outputs;
     }
 
@@ -212,7 +225,7 @@ public sealed class ReferenceNetwork
         {
             int label = labels[b];
             if ((uint)label >= (uint)OutputSize) throw new ArgumentOutOfRangeException(nameof(labels), label, "Label out of range.");
-            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern);
+            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern, b, training: true);
             if (head is Activation.Softmax or Activation.None)
             {
                 // -log softmax(z)[label] = logsumexp(z) - z[label], with the max taken out for stability.
@@ -240,7 +253,7 @@ public sealed class ReferenceNetwork
     }
 
     /// <summary>One image through every layer; returns the last activations and, in <paramref name="logits"/>, the last pre-activations.</summary>
-    private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern)
+    private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern, int imageIndex, bool training)
     {
         double[] x = image.ToArray();
         logits = x;
@@ -366,6 +379,13 @@ public sealed class ReferenceNetwork
                     x = Activate(z, depthwise.Activation, pattern);
                     break;
                 }
+                case RefDropout dropout:
+                    if (training)
+                    {
+                        double kept = 1 / (1 - (double)(float)dropout.Rate);
+                        x = x.Select((v, e) => DslConv.Kernels.Dropout.Scale((float)dropout.Rate, 0, imageIndex, dropout.LayerIndex, e) == 0 ? 0 : v * kept).ToArray();
+                    }
+                    break;
                 case RefGlobalPool global:
                 {
                     var y = new double[inShape.Channels];

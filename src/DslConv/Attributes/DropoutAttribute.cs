@@ -1,0 +1,12 @@
+namespace DslConv;
+
+/// <summary>
+/// Keras <c>Dropout(rate)</c>: in training each value is dropped with probability <paramref name="rate"/> and the
+/// rest scaled by 1 / (1 - rate); in Predict and evaluation the layer passes its input through. Written as Keras users
+/// write it: <c>[Dropout(0.25)]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute(double rate) : Attribute
+{
+    public double Rate { get; } = rate;
+}

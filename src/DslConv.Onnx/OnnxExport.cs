@@ -165,6 +165,11 @@ public static class OnnxExport
         Activation.Softmax => builder.Node("Softmax", [input], $"{layer.Name}/softmax", Int("axis", 1)),
         Activation.LeakyRelu => builder.Node("LeakyRelu", [input], $"{layer.Name}/leaky_relu", Float("alpha", Kernels.Activations.LeakyReluSlope)),
         Activation.Elu => builder.Node("Elu", [input], $"{layer.Name}/elu", Float("alpha", 1f)),
+        // Opset 13 has no Gelu: x · (1 + erf(x / √2)) / 2, with ONNX's own Erf.
+        Activation.Gelu => builder.Node("Mul", [builder.Node("Mul", [input, Scalar(builder, layer, "half", 0.5f)], $"{layer.Name}/gelu/half"),
+            builder.Node("Add", [builder.Node("Erf", [builder.Node("Mul", [input, Scalar(builder, layer, "inv_sqrt2", 0.70710678118654752f)], $"{layer.Name}/gelu/scaled")],
+                $"{layer.Name}/gelu/erf"), Scalar(builder, layer, "one", 1f)], $"{layer.Name}/gelu/one_plus")], $"{layer.Name}/gelu"),
+        Activation.Swish => builder.Node("Mul", [input, builder.Node("Sigmoid", [input], $"{layer.Name}/swish/sigmoid")], $"{layer.Name}/swish"),
         _ => throw new NotSupportedException($"Layer {layer.Name} has activation {layer.Activation}, which ONNX export does not know."),
     };
 
@@ -174,6 +179,10 @@ public static class OnnxExport
         attribute.Ints.Add(values);
         return attribute;
     }
+
+    /// <summary>A one-element constant for elementwise arithmetic (broadcast by ONNX).</summary>
+    private static string Scalar(GraphBuilder builder, LayerDescription layer, string name, float value) =>
+        builder.Initializer($"{layer.Name}/{name}", [1], [value]);
 
     private static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

@@ -72,6 +72,15 @@ public partial class ActivationParity;
 [Dense(3, Activation.Softmax)]
 public partial class DepthwiseParity;
 
+[Input(8, 8, 2)]
+[Conv2D(16, 3, 3, Activation.Gelu)]
+[MaxPool(2)]
+[DepthwiseConv2D(2, 2, Activation.Swish)]
+[Flatten]
+[Dense(6, Activation.Gelu)]
+[Dense(5, Activation.Swish)]
+public partial class GeluSwishParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -84,6 +93,7 @@ public static class PoolingArchitectures
         ["SameMaxPoolParity"] = seed => new SameMaxPoolParity(seed),
         ["ActivationParity"] = seed => new ActivationParity(seed),
         ["DepthwiseParity"] = seed => new DepthwiseParity(seed),
+        ["GeluSwishParity"] = seed => new GeluSwishParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

@@ -206,6 +206,8 @@ internal sealed class TorchReference : IDisposable
         Activation.Softmax => nn.functional.softmax(x, 1),
         Activation.LeakyRelu => nn.functional.leaky_relu(x, 0.2),
         Activation.Elu => nn.functional.elu(x, 1.0),
+        Activation.Gelu => nn.functional.gelu(x),
+        Activation.Swish => nn.functional.silu(x),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
     };
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -24,10 +25,35 @@ internal static class Passes
         w.Line("/// </summary>");
     }
 
-    public static void ActivationBackward(SourceWriter w, ActivationKind activation)
+    public static void ActivationBackward(SourceWriter w, LayerPlan layer)
     {
+        ActivationKind activation = layer.Activation;
         if (activation == ActivationKind.None) return;
+        if (ActivationNames.NeedsPreActivation(activation))
+        {
+            w.Line($"// dz = dy · {ActivationNames.Keras(activation)}'(z), from the pre-activations the forward pass kept, in place");
+            w.Line($"{Names.Kernels}.Activations.BackwardFromPreActivation({Names.Activation(activation)}, workspace.{layer.Identifier}PreActivation.AsSpan(0, outputGradient.Length), outputGradient);");
+            return;
+        }
         w.Line($"// dz = dy · {ActivationNames.Keras(activation)}'(z), written in terms of the outputs y, in place");
         w.Line($"{Names.Kernels}.Activations.Backward({Names.Activation(activation)}, output, outputGradient);");
     }
+
+    /// <summary>
+    /// The activation as its own pass over <paramref name="output"/>, keeping the pre-activations first when backward
+    /// needs them (GELU, swish). <paramref name="rowLength"/> is the channel or unit count.
+    /// </summary>
+    public static void ActivationForward(SourceWriter w, LayerPlan layer, string output, string rowLength)
+    {
+        if (!Names.AppliedAfterProduct(layer.Activation)) return;
+        if (ActivationNames.NeedsPreActivation(layer.Activation))
+            w.Line($"{output}.CopyTo(workspace.{layer.Identifier}PreActivation); // z, for the derivative");
+        w.Line($"{Names.Kernels}.Activations.Forward({Names.Activation(layer.Activation)}, {output}, {rowLength});");
+    }
+
+    /// <summary>The pre-activation array a layer with such an activation keeps (see <see cref="ActivationForward"/>).</summary>
+    public static IEnumerable<(string Suffix, string Description)> PreActivationArray(LayerPlan layer) =>
+        ActivationNames.NeedsPreActivation(layer.Activation)
+            ? [("PreActivation", $"the pre-activations z, which {ActivationNames.Keras(layer.Activation)}'s derivative needs")]
+            : [];
 }

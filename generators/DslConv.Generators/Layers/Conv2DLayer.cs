@@ -83,7 +83,10 @@ internal sealed class Conv2DLayer : LayerDefinition
 
     /// <summary>A max pool without padding: its windows lie inside the convolution's output, which then need not be stored.</summary>
     public override bool FusesWith(LayerPlan layer, LayerPlan next) =>
-        next.Definition is MaxPoolLayer && next.PadTop + next.PadBottom + next.PadLeft + next.PadRight == 0;
+        next.Definition is MaxPoolLayer && next.PadTop + next.PadBottom + next.PadLeft + next.PadRight == 0
+        && !ActivationNames.NeedsPreActivation(layer.Activation); // backward through the pool needs the derivative from the pooled output
+
+    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
@@ -131,8 +134,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)");
         w.CloseBrace();
-        if (Names.AppliedAfterProduct(layer.Activation))
-            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Filters);");
+        Passes.ActivationForward(w, layer, "output", "Filters");
     }
 
     private static void ConvBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
@@ -142,7 +144,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
-        Passes.ActivationBackward(w, layer.Activation);
+        Passes.ActivationBackward(w, layer);
         ConvGradientSpans(w, layer, inputGradient);
         ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");

@@ -52,6 +52,8 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override bool CanBeLast => true;
 
+    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
+
     public override string KernelShape(LayerPlan layer) => $"({layer.Input.Size}, {layer.Output.Size})";
 
     public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer) => ((int)layer.Input.Size, (int)layer.Output.Size);
@@ -100,8 +102,7 @@ internal sealed class DenseLayer : LayerDefinition
         }
         w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : "")}");
         w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
-        if (Names.AppliedAfterProduct(layer.Activation))
-            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
+        Passes.ActivationForward(w, layer, "output", "Units");
     }
 
     private static void DenseBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, bool isLast)
@@ -116,7 +117,7 @@ internal sealed class DenseLayer : LayerDefinition
         if (isLast && layer.Activation == ActivationKind.Softmax)
             w.Line("// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss");
         else
-            Passes.ActivationBackward(w, layer.Activation);
+            Passes.ActivationBackward(w, layer);
         w.Line("// kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]");
         w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
         w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");

@@ -79,6 +79,8 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         return (receptive * layer.Input.Channels, receptive * ((DepthwiseConv2DSpec)layer.Spec).DepthMultiplier);
     }
 
+    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
+
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
@@ -93,8 +95,8 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         w.Line($"{K}.DepthwiseConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel, bias,");
         w.Line("    output.Slice(image * OutputImageSize, OutputImageSize), Multiplier);");
         w.CloseBrace();
-        if (layer.Activation != ActivationKind.None)
-            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, OutputChannels);");
+        if (layer.Activation == ActivationKind.Relu) w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, OutputChannels);");
+        Passes.ActivationForward(w, layer, "output", "OutputChannels");
         w.CloseBrace();
     }
 
@@ -108,7 +110,7 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
-        Passes.ActivationBackward(w, layer.Activation);
+        Passes.ActivationBackward(w, layer);
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize});");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize});");
         w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, OutputChannels);");

@@ -21,6 +21,10 @@ enum Activation
     LeakyRelu = 5,
     /// <summary>Keras elu with alpha 1.0: x for x &gt; 0, else exp(x) - 1.</summary>
     Elu = 6,
+    /// <summary>Keras gelu, exact (approximate=False): x Φ(x) = x (1 + erf(x / √2)) / 2.</summary>
+    Gelu = 7,
+    /// <summary>Keras swish (silu): x sigmoid(x).</summary>
+    Swish = 8,
 }
 
 /// <summary>Keras's name for each activation (as model.get_config() writes it), shared by the generator and the runtime.</summary>
@@ -35,9 +39,17 @@ internal static class ActivationNames
         Activation.Softmax => "softmax",
         Activation.LeakyRelu => "leaky_relu",
         Activation.Elu => "elu",
+        Activation.Gelu => "gelu",
+        Activation.Swish => "swish",
         _ => ((int)activation).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>The largest defined value, for range checks.</summary>
-    public const Activation Last = Activation.Elu;
+    public const Activation Last = Activation.Swish;
+
+    /// <summary>
+    /// Whether the derivative needs the pre-activation z (it cannot be written in terms of the output, and the function
+    /// is not monotonic): such a layer keeps z for backward and is not fused with a max pool.
+    /// </summary>
+    public static bool NeedsPreActivation(Activation activation) => activation is Activation.Gelu or Activation.Swish;
 }

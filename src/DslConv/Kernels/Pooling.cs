@@ -183,8 +183,9 @@ public static class Pooling
     {
         Buffers.Require(argmax.Length, outputGradient.Length, nameof(argmax));
         Buffers.Require(pooledOutput.Length, outputGradient.Length, nameof(pooledOutput));
-        if (activation is Activation.Softmax || !Enum.IsDefined(activation))
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax (or an undefined value) cannot precede a pooling layer.");
+        if (activation is Activation.Softmax || ActivationNames.NeedsPreActivation(activation) || !Enum.IsDefined(activation))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation,
+                "Softmax, GELU and swish (or an undefined value) cannot be fused with a max pool: their derivative is not one of the pooled output.");
         CheckWinners(argmax[..outputGradient.Length], imageGradient.Length);
         imageGradient.Clear();
         ref float target = ref MemoryMarshal.GetReference(imageGradient);

@@ -72,6 +72,8 @@ public static class NumericModels
             (MobileNetStyle.InputHeight, MobileNetStyle.InputWidth, MobileNetStyle.InputChannels, MobileNetStyle.InputSize, MobileNetStyle.OutputSize, MobileNetStyle.ParameterCount)),
         new(nameof(DropoutNet), seed => new DropoutNet(seed), new(DropoutNet.Shape, DropoutNet.Layers),
             (DropoutNet.InputHeight, DropoutNet.InputWidth, DropoutNet.InputChannels, DropoutNet.InputSize, DropoutNet.OutputSize, DropoutNet.ParameterCount)),
+        new(nameof(GeluSwishNet), seed => new GeluSwishNet(seed), new(GeluSwishNet.Shape, GeluSwishNet.Layers),
+            (GeluSwishNet.InputHeight, GeluSwishNet.InputWidth, GeluSwishNet.InputChannels, GeluSwishNet.InputSize, GeluSwishNet.OutputSize, GeluSwishNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -393,5 +395,24 @@ public partial class DropoutNet : IGeneratedModel
     [
         new RefDropout(0.1, 0), new RefConv2D(8, 3, 3, Activation.Relu), new RefDropout(0.5, 2), new RefMaxPool(2), new RefFlatten(),
         new RefDropout(0.25, 5), new RefDense(10, Activation.Tanh), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// (8, 8, 2) -> conv 3x3 gelu (6, 6, 16), not fused with the max pool after it (GELU is not monotonic) -> max 2
+// (3, 3, 16) -> depthwise 2x2 swish (2, 2, 16) -> 64 -> 6 gelu -> 5 softmax
+[Input(8, 8, 2)]
+[Conv2D(16, 3, 3, Activation.Gelu)]
+[MaxPool(2)]
+[DepthwiseConv2D(2, 2, Activation.Swish)]
+[Flatten]
+[Dense(6, Activation.Gelu)]
+[Dense(5, Activation.Softmax)]
+public partial class GeluSwishNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(8, 8, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(16, 3, 3, Activation.Gelu), new RefMaxPool(2), new RefDepthwise(2, 2, Activation.Swish),
+        new RefFlatten(), new RefDense(6, Activation.Gelu), new RefDense(5, Activation.Softmax),
     ];
 }

@@ -451,6 +451,10 @@ public sealed class ReferenceNetwork
                 if (pattern is not null)
                     foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
                 return z.Select(v => v > 0 ? v : Math.Exp(v) - 1).ToArray();
+            case Activation.Gelu:
+                return z.Select(v => 0.5 * v * (1 + Erf(v / Math.Sqrt(2)))).ToArray();
+            case Activation.Swish:
+                return z.Select(v => v / (1 + Math.Exp(-v))).ToArray();
             case Activation.Sigmoid:
                 return z.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
             case Activation.Tanh:
@@ -467,6 +471,33 @@ public sealed class ReferenceNetwork
         }
     }
 
+
+    /// <summary>
+    /// erf in double precision from its Maclaurin series (|x| &lt; 3, where the alternating terms stay small enough to
+    /// keep about 12 digits) and its asymptotic expansion beyond; independent of the runtime's float approximation.
+    /// </summary>
+    public static double Erf(double x)
+    {
+        double a = Math.Abs(x);
+        double result;
+        if (a < 3)
+        {
+            double term = a, sum = a, square = a * a;
+            for (int n = 1; n < 200 && Math.Abs(term) > 1e-17 * Math.Abs(sum); n++)
+            {
+                term *= -square / n;
+                sum += term / (2 * n + 1);
+            }
+            result = 2 / Math.Sqrt(Math.PI) * sum;
+        }
+        else
+        {
+            // erfc(a) ~ exp(-a²) / (a √π) · (1 - 1/(2a²) + 3/(4a⁴) - 15/(8a⁶)): below 1e-8 of 1 for a >= 3
+            double inverse = 1 / (2 * a * a);
+            result = 1 - Math.Exp(-a * a) / (a * Math.Sqrt(Math.PI)) * (1 - inverse + 3 * inverse * inverse - 15 * inverse * inverse * inverse);
+        }
+        return x < 0 ? -result : result;
+    }
 
     private static void RequireSpatial(RefShape shape, int index)
     {

@@ -71,6 +71,21 @@ public static class OnnxExport
                     break;
                 case LayerType.Dropout:
                     break; // inference: the identity, so the exported graph leaves it out
+                case LayerType.BatchNorm:
+                {
+                    // ONNX normalises axis 1: a feature map goes channels-first first (a flat (N, C) already is).
+                    if (layer.InputShape.Count == 3 && !channelsFirst)
+                    {
+                        current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));
+                        channelsFirst = true;
+                    }
+                    int channels = layer.BiasLength;
+                    var inputs = new List<string> { current };
+                    foreach (var (name, shape, offset, length) in layer.Weights()) // gamma, beta, moving_mean, moving_variance
+                        inputs.Add(builder.Initializer($"{layer.Name}/{name}", [channels], parameters.Slice(offset, length)));
+                    current = builder.Node("BatchNormalization", [.. inputs], layer.Name, Float("epsilon", layer.Epsilon));
+                    break;
+                }
                 case LayerType.GlobalAvgPool:
                 case LayerType.GlobalMaxPool:
                     if (!channelsFirst) current = builder.Node("Transpose", [current], $"{layer.Name}/to_nchw", Ints("perm", 0, 3, 1, 2));

@@ -81,6 +81,20 @@ public partial class DepthwiseParity;
 [Dense(5, Activation.Swish)]
 public partial class GeluSwishParity;
 
+// A convolution's bias right before a BatchNorm has a zero gradient (the normalisation removes it), which a normwise
+// comparison of two roundings of zero cannot judge: the activation between keeps every gradient meaningful here (the
+// numeric tests cover Conv-BN-ReLU against finite differences).
+[Input(9, 8, 2)]
+[Conv2D(6, 3, 3, Activation.Tanh, Padding = Padding.Same)]
+[BatchNorm]
+[MaxPool(2)]
+[Conv2D(4, 2, 2, Activation.Relu)]
+[Flatten]
+[Dense(8, Activation.Relu)]
+[BatchNorm(Momentum = 0.9, Epsilon = 0.01)]
+[Dense(3, Activation.Softmax)]
+public partial class BatchNormParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -94,6 +108,7 @@ public static class PoolingArchitectures
         ["ActivationParity"] = seed => new ActivationParity(seed),
         ["DepthwiseParity"] = seed => new DepthwiseParity(seed),
         ["GeluSwishParity"] = seed => new GeluSwishParity(seed),
+        ["BatchNormParity"] = seed => new BatchNormParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

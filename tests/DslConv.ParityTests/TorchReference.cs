@@ -33,10 +33,14 @@ internal sealed class TorchReference : IDisposable
                 LayerType.AvgPool => nn.AvgPool2d(
                     kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
                 LayerType.Dense => Linear(layer, parameters),
+                LayerType.BatchNorm => BatchNorm(layer, parameters),
                 _ => null,
             };
         }
     }
+
+    /// <summary>Whether batch normalisation uses the batch's statistics (the loss, as training does) or the moving ones.</summary>
+    private bool _training;
 
     /// <summary>The last layer's pre-activation (logits for Softmax and None heads) for images (N, H, W, C).</summary>
     public Tensor PreActivation(Tensor images)
@@ -94,6 +98,17 @@ internal sealed class TorchReference : IDisposable
                 case LayerType.Dense:
                     x = _modules[i]!.call(x);
                     break;
+                case LayerType.BatchNorm:
+                    // torch normalises dimension 1: a feature map goes channels-first, a flat (N, C) already is.
+                    if (layer.InputShape.Count == 3 && !channelsFirst)
+                    {
+                        x = x.permute(0, 3, 1, 2);
+                        channelsFirst = true;
+                    }
+                    if (_training) _modules[i]!.train();
+                    else _modules[i]!.eval();
+                    x = _modules[i]!.call(x);
+                    break;
             }
             if (i < _modules.Length - 1) x = Activate(x, layer.Activation);
         }
@@ -101,7 +116,11 @@ internal sealed class TorchReference : IDisposable
     }
 
     /// <summary>The model's outputs: the last layer's activations.</summary>
-    public Tensor Outputs(Tensor images) => Activate(PreActivation(images), _architecture.Last.Activation);
+    public Tensor Outputs(Tensor images)
+    {
+        _training = false;
+        return Activate(PreActivation(images), _architecture.Last.Activation);
+    }
 
     /// <summary>
     /// Mean sparse categorical cross-entropy as Keras defines it for the head: from logits for Softmax and None
@@ -109,6 +128,7 @@ internal sealed class TorchReference : IDisposable
     /// </summary>
     public Tensor Loss(Tensor images, Tensor labels)
     {
+        _training = true;
         Tensor z = PreActivation(images);
         Activation head = _architecture.Last.Activation;
         if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels);
@@ -139,13 +159,21 @@ internal sealed class TorchReference : IDisposable
                     yield return (_architecture.Layers[i], true, linear.weight!);
                     yield return (_architecture.Layers[i], false, linear.bias!);
                     break;
+                case BatchNorm2d norm:
+                    yield return (_architecture.Layers[i], true, norm.weight!); // gamma
+                    yield return (_architecture.Layers[i], false, norm.bias!);  // beta
+                    break;
+                case BatchNorm1d norm:
+                    yield return (_architecture.Layers[i], true, norm.weight!);
+                    yield return (_architecture.Layers[i], false, norm.bias!);
+                    break;
             }
         }
     }
 
     /// <summary>A torch tensor in Keras's kernel layout, flattened.</summary>
     public static Tensor ToKeras(LayerDescription layer, bool isKernel, Tensor tensor) =>
-        !isKernel ? tensor.flatten()
+        !isKernel || layer.Type == LayerType.BatchNorm ? tensor.flatten()
         : layer.Type == LayerType.Conv2D ? tensor.permute(2, 3, 1, 0).contiguous().flatten()
         // torch (C * M, 1, kh, kw) -> Keras (kh, kw, C, M): output channel c * M + m is the same index in both
         : layer.Type == LayerType.DepthwiseConv2D ? tensor.squeeze(1).permute(1, 2, 0).contiguous().flatten()
@@ -155,7 +183,7 @@ internal sealed class TorchReference : IDisposable
     public static Tensor FromKeras(LayerDescription layer, bool isKernel, ReadOnlySpan<float> values)
     {
         Tensor flat = tensor(values.ToArray());
-        if (!isKernel) return flat;
+        if (!isKernel || layer.Type == LayerType.BatchNorm) return flat;
         if (layer.Type == LayerType.Conv2D)
             return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]).permute(3, 2, 0, 1).contiguous();
         if (layer.Type == LayerType.DepthwiseConv2D)
@@ -181,6 +209,34 @@ internal sealed class TorchReference : IDisposable
         Load(conv.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
         Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
         return conv;
+    }
+
+    /// <summary>torch's BatchNorm with Keras's epsilon; its running statistics loaded from moving_mean and moving_variance.</summary>
+    private static nn.Module<Tensor, Tensor> BatchNorm(LayerDescription layer, ReadOnlySpan<float> parameters)
+    {
+        int channels = layer.BiasLength;
+        ReadOnlySpan<float> w = parameters.Slice(layer.KernelOffset, 4 * channels);
+        if (layer.InputShape.Count == 3)
+        {
+            var norm = nn.BatchNorm2d(channels, eps: layer.Epsilon);
+            Load(norm.weight!, tensor(w[..channels].ToArray()));
+            Load(norm.bias!, tensor(w.Slice(channels, channels).ToArray()));
+            using (no_grad())
+            {
+                norm.running_mean!.copy_(tensor(w.Slice(2 * channels, channels).ToArray()));
+                norm.running_var!.copy_(tensor(w.Slice(3 * channels, channels).ToArray()));
+            }
+            return norm;
+        }
+        var flat = nn.BatchNorm1d(channels, eps: layer.Epsilon);
+        Load(flat.weight!, tensor(w[..channels].ToArray()));
+        Load(flat.bias!, tensor(w.Slice(channels, channels).ToArray()));
+        using (no_grad())
+        {
+            flat.running_mean!.copy_(tensor(w.Slice(2 * channels, channels).ToArray()));
+            flat.running_var!.copy_(tensor(w.Slice(3 * channels, channels).ToArray()));
+        }
+        return flat;
     }
 
     private static Linear Linear(LayerDescription layer, ReadOnlySpan<float> parameters)

@@ -25,7 +25,7 @@ internal static class ArchitectureEmitter
             w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)},");
             w.Line($"    {layer.WindowHeight}, {layer.WindowWidth}, {layer.StrideHeight}, {layer.StrideWidth}, " +
                    $"{layer.PadTop}, {layer.PadBottom}, {layer.PadLeft}, {layer.PadRight}, " +
-                   $"{layer.KernelOffset}, {layer.KernelSize}, {layer.BiasOffset}, {layer.BiasSize}),");
+                   $"{layer.KernelOffset}, {layer.KernelSize}, {layer.BiasOffset}, {layer.BiasSize}{layer.Definition.DescriptionExtras(layer)}),");
         }
         w.CloseBrace(",");
         w.Line("ParameterCount);");

@@ -129,11 +129,7 @@ internal static class ModelEmitter
     {
         w.Line("// Offsets into Parameters, in layer order, Keras layouts: conv kernel (kh, kw, in, out), dense kernel (in, out), then bias.");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.HasParameters))
-        {
-            string kernelShape = layer.Definition.KernelShape(layer);
-            w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/kernel {kernelShape}");
-            w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
-        }
+            layer.Definition.EmitParameterOffsets(w, layer);
         w.Line();
     }
 
@@ -174,10 +170,7 @@ internal static class ModelEmitter
         w.OpenBrace($"public {plan.ClassIdentifier}(int seed)");
         w.Line($"{T}.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.HasParameters))
-        {
-            var (fanIn, fanOut) = layer.Definition.GlorotFans(layer);
-            w.Line($"{T}.Initializers.GlorotUniform(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), fanIn: {fanIn}, fanOut: {fanOut}, ref random);");
-        }
+            layer.Definition.EmitInitialization(w, layer);
         w.Line("// Biases start at zero, as the new array already is.");
         w.CloseBrace();
         w.Line();

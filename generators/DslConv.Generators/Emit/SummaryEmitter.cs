@@ -28,8 +28,9 @@ internal static class SummaryEmitter
         }
         lines.Add(new string('=', Width));
         lines.Add($"Total params: {Count(plan.ParameterCount)} ({Bytes(plan.ParameterCount * 4L)})");
-        lines.Add($"Trainable params: {Count(plan.ParameterCount)} ({Bytes(plan.ParameterCount * 4L)})");
-        lines.Add("Non-trainable params: 0 (0.00 Byte)");
+        long trainable = plan.TrainableParameterCount, frozen = plan.ParameterCount - trainable;
+        lines.Add($"Trainable params: {Count(trainable)} ({Bytes(trainable * 4L)})");
+        lines.Add($"Non-trainable params: {Count(frozen)} ({Bytes(frozen * 4L)})");
         lines.Add(new string('_', Width));
         return lines;
     }

@@ -33,7 +33,10 @@ internal static class TrainerEmitter
         w.Line($"if (threads != 0) {G}.CheckThreads(threads, nameof(threads));");
         w.Line("_model = model;");
         w.Line("BatchSize = batchSize;");
-        w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
+        if (plan.UsesBatchStatistics)
+            w.Line("Threads = 1; // BatchNorm normalises with the whole batch's statistics: the batch runs on one worker (cross-worker statistics are not written yet)");
+        else
+            w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
         w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
         w.Line("Optimizer.Prepare(ParameterCount);");
         w.Line("if (Threads == 1) _workspace = new Workspace(batchSize);");
@@ -77,6 +80,7 @@ internal static class TrainerEmitter
             w.Line("if (!float.IsFinite(loss))");
             w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
             w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
+        foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
             w.Line("return loss;");
         });
         w.CloseBrace();

@@ -66,6 +66,32 @@ internal abstract class LayerDefinition
     /// <summary>Per-image float arrays this layer keeps beyond its output and gradient (Dropout's mask): field suffix and doc.</summary>
     public virtual IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => [];
 
+    /// <summary>Normalises with the whole batch's statistics (BatchNorm): its model trains each batch on one worker.</summary>
+    public virtual bool UsesBatchStatistics => false;
+
+    /// <summary>Arrays of a fixed length (not per image) the layer keeps in the workspace: field suffix, length, doc.</summary>
+    public virtual IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(LayerPlan layer) => [];
+
+    /// <summary>The constants naming where its parameters lie (kernel and bias by default), with their Keras shapes.</summary>
+    public virtual void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/{DslConv.Models.KerasNames.KernelName(Kind)} {KernelShape(layer)}");
+        w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
+    }
+
+    /// <summary>Keras's initialisation of its parameters (Glorot-uniform kernel by default; the zero bias is the new array's).</summary>
+    public virtual void EmitInitialization(SourceWriter w, LayerPlan layer)
+    {
+        var (fanIn, fanOut) = GlorotFans(layer);
+        w.Line($"{Names.Training}.Initializers.GlorotUniform(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), fanIn: {fanIn}, fanOut: {fanOut}, ref random);");
+    }
+
+    /// <summary>What the layer does after a training step's update (BatchNorm: its moving statistics), on the trainer's workspace.</summary>
+    public virtual void EmitAfterStep(SourceWriter w, LayerPlan layer) { }
+
+    /// <summary>Named arguments its Architecture entry adds beyond the common ones (BatchNorm's non-trainable length and epsilon).</summary>
+    public virtual string DescriptionExtras(LayerPlan layer) => "";
+
     /// <summary>Keeps, per output element, the index of the input element it came from (max pooling's winners).</summary>
     public virtual bool KeepsArgmax => false;
 

@@ -21,6 +21,7 @@ internal static class LayerDefinitions
         GlobalMaxPoolLayer.Instance,
         DepthwiseConv2DLayer.Instance,
         DropoutLayer.Instance,
+        BatchNormLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

@@ -22,6 +22,12 @@ internal sealed record ModelPlan(
 
     public int OutputSize => (int)Last.Output.Size;
 
+    /// <summary>Parameters an optimizer trains (Keras's "Trainable params").</summary>
+    public long TrainableParameterCount => Layers.Sum(layer => (long)layer.TrainableCount);
+
+    /// <summary>Whether a layer normalises with the whole batch's statistics (BatchNorm): training then runs the batch on one worker.</summary>
+    public bool UsesBatchStatistics => Layers.Any(layer => layer.Definition.UsesBatchStatistics);
+
     /// <summary>Whether any layer acts differently in training (see <see cref="Layers.LayerDefinition.UsesTrainingMode"/>).</summary>
     public bool UsesTrainingMode => Layers.Any(layer => layer.Definition.UsesTrainingMode);
 }
@@ -49,7 +55,8 @@ internal sealed record LayerPlan(
     int KernelOffset,
     int KernelSize,
     int BiasOffset,
-    int BiasSize)
+    int BiasSize,
+    int NonTrainableSize = 0)
 {
     public LayerKind Kind => Spec.Kind;
 
@@ -57,7 +64,10 @@ internal sealed record LayerPlan(
 
     public ActivationKind Activation => Spec.Activation;
 
-    public int ParameterCount => KernelSize + BiasSize;
+    /// <summary>All its parameters: the trainable kernel and bias, then <see cref="NonTrainableSize"/> more (BatchNorm's moving statistics).</summary>
+    public int ParameterCount => KernelSize + BiasSize + NonTrainableSize;
+
+    public int TrainableCount => KernelSize + BiasSize;
 
     public bool HasParameters => ParameterCount > 0;
 

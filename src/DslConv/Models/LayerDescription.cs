@@ -22,7 +22,9 @@ public sealed record LayerDescription(
     int KernelOffset,
     int KernelLength,
     int BiasOffset,
-    int BiasLength)
+    int BiasLength,
+    int NonTrainableLength = 0,
+    float Epsilon = 0f)
 {
     /// <summary>
     /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for
@@ -33,10 +35,26 @@ public sealed record LayerDescription(
         LayerType.Conv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2]],
         LayerType.Dense => [InputShape[0], OutputShape[0]],
         LayerType.DepthwiseConv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2] / InputShape[2]],
+        LayerType.BatchNorm => [KernelLength], // gamma
         _ => [],
     };
 
     public bool HasParameters => KernelLength > 0;
+
+    /// <summary>
+    /// The layer's weights in Keras's names and order, each with its shape and place in the parameter vector: the
+    /// kernel then the bias, or BatchNormalization's gamma, beta (trainable), moving_mean and moving_variance (not,
+    /// <see cref="NonTrainableLength"/> floats after the bias). Empty for layers without parameters.
+    /// </summary>
+    public IReadOnlyList<(string Name, int[] Shape, int Offset, int Length)> Weights()
+    {
+        if (!HasParameters) return [];
+        string[] names = KerasNames.WeightNames(Type);
+        var weights = new List<(string, int[], int, int)> { (names[0], [.. KernelShape], KernelOffset, KernelLength), (names[1], [BiasLength], BiasOffset, BiasLength) };
+        int offset = BiasOffset + BiasLength;
+        for (int i = 2; i < names.Length; i++, offset += BiasLength) weights.Add((names[i], [BiasLength], offset, BiasLength));
+        return weights;
+    }
 }
 
 /// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>

@@ -68,6 +68,16 @@ public static class LayerOutputs
                 case LayerType.GlobalMaxPool:
                     Pooling.MaxForward(input, GlobalGeometry(layer, i), output, new int[output.Length]);
                     break;
+                case LayerType.BatchNorm:
+                {
+                    int channels = layer.InputShape[^1];
+                    if (output.Length != input.Length || layer.KernelLength != channels || layer.BiasLength != channels || layer.NonTrainableLength != 2 * channels)
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) is a BatchNorm whose weights do not fit its {channels} channels.", ArchitectureParameter);
+                    ReadOnlySpan<float> weights = Slice(parameters, layer.KernelOffset, 4 * channels, 4 * channels, layer, i, "weights");
+                    BatchNormalization.InferenceForward(input, input.Length / channels, channels, weights[..channels], weights.Slice(channels, channels),
+                        weights.Slice(2 * channels, channels), weights.Slice(3 * channels, channels), layer.Epsilon, output);
+                    break;
+                }
                 case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) is a Dropout that changes the size.", ArchitectureParameter);

@@ -21,6 +21,7 @@ enum LayerType
     GlobalMaxPool,
     DepthwiseConv2D,
     Dropout,
+    BatchNorm,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -38,6 +39,7 @@ internal static class KerasNames
         LayerType.GlobalMaxPool => "GlobalMaxPooling2D",
         LayerType.DepthwiseConv2D => "DepthwiseConv2D",
         LayerType.Dropout => "Dropout",
+        LayerType.BatchNorm => "BatchNormalization",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -53,13 +55,22 @@ internal static class KerasNames
         LayerType.GlobalMaxPool => "global_max_pooling2d",
         LayerType.DepthwiseConv2D => "depthwise_conv2d",
         LayerType.Dropout => "dropout",
+        LayerType.BatchNorm => "batch_normalization",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
     /// <summary>Keras's name of the layer's kernel weight ("kernel", or DepthwiseConv2D's "depthwise_kernel").</summary>
     public static string KernelName(LayerType type) => type == LayerType.DepthwiseConv2D ? "depthwise_kernel" : "kernel";
 
+    /// <summary>
+    /// Keras's names of a layer's weights, in the order they lie in the parameter vector: the kernel and "bias", or
+    /// BatchNormalization's "gamma", "beta" (trainable) and "moving_mean", "moving_variance" (not).
+    /// </summary>
+    public static string[] WeightNames(LayerType type) => type == LayerType.BatchNorm
+        ? new[] { "gamma", "beta", "moving_mean", "moving_variance" }
+        : new[] { KernelName(type), "bias" };
+
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
-        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout };
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm };
 }

@@ -29,7 +29,6 @@ public static class WeightsFile
     /// <summary>The value of <see cref="FormatKey"/> in our files (Hugging Face's own files say "pt", "tf", ...).</summary>
     public const string Format = "dslconv";
 
-    private const string KernelSuffix = "/kernel", DepthwiseKernelSuffix = "/depthwise_kernel", BiasSuffix = "/bias";
 
     /// <summary>
     /// Writes the model's weights to <paramref name="path"/>, replacing any file there only once the new one is
@@ -185,9 +184,8 @@ public static class WeightsFile
         var slots = new List<Slot>();
         foreach (LayerDescription layer in architecture.Layers)
         {
-            if (!layer.HasParameters) continue;
-            slots.Add(CheckedSlot(layer.Name + "/" + KerasNames.KernelName(layer.Type), [.. layer.KernelShape], layer.KernelOffset, layer.KernelLength));
-            slots.Add(CheckedSlot(layer.Name + BiasSuffix, [layer.BiasLength], layer.BiasOffset, layer.BiasLength));
+            foreach (var (name, shape, offset, length) in layer.Weights())
+                slots.Add(CheckedSlot(layer.Name + "/" + name, shape, offset, length));
         }
         return slots;
 
@@ -209,7 +207,7 @@ public static class WeightsFile
         int slash = name.IndexOf('/');
         if (slash < 0) return false;
         string suffix = name[slash..];
-        if (suffix != KernelSuffix && suffix != DepthwiseKernelSuffix && suffix != BiasSuffix) return false;
+        if (!KerasNames.All.Any(type => KerasNames.WeightNames(type).Contains(suffix[1..]))) return false;
         string layer = name[..slash];
         foreach (LayerType type in KerasNames.All)
         {

@@ -187,12 +187,14 @@ public sealed class DiagnosticTests
     [InlineData("Dropout(1.0)", "rate = 1")]
     [InlineData("Dropout(-0.25)", "rate = -0.25")]
     [InlineData("Dropout(double.NaN)", "rate = NaN")]
+    [InlineData("BatchNorm(Momentum = 1.5)", "Momentum = 1.5")]
+    [InlineData("BatchNorm(Epsilon = 0)", "Epsilon = 0")]
     public void DSLC019_ArgumentOutOfRange(string layer, string named)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC019");
         Assert.Equal(layer, d.Target);
         Assert.Contains(named, d.Diagnostic.GetMessage());
-        Assert.Contains("[0, 1)", d.Diagnostic.GetMessage());
+        Assert.Contains(layer.StartsWith("Dropout") ? "[0, 1)" : layer.Contains("Momentum") ? "[0, 1]" : "positive", d.Diagnostic.GetMessage());
     }
 
     [Fact]

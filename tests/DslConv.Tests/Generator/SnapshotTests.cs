@@ -77,6 +77,19 @@ public sealed class SnapshotTests
             """
         },
         {
+            "BatchNorm", """
+            using DslConv;
+            namespace Models;
+            [Input(12, 12, 1)]
+            [Conv2D(16, 3, 3, Padding = Padding.Same)]
+            [BatchNorm]
+            [MaxPool(2)]
+            [Flatten]
+            [Dense(10, Activation.Softmax)]
+            public partial class NormalisedNet;
+            """
+        },
+        {
             "SamePaddingAndStrides", """
             using DslConv;
             namespace Models;

@@ -74,6 +74,8 @@ public static class NumericModels
             (DropoutNet.InputHeight, DropoutNet.InputWidth, DropoutNet.InputChannels, DropoutNet.InputSize, DropoutNet.OutputSize, DropoutNet.ParameterCount)),
         new(nameof(GeluSwishNet), seed => new GeluSwishNet(seed), new(GeluSwishNet.Shape, GeluSwishNet.Layers),
             (GeluSwishNet.InputHeight, GeluSwishNet.InputWidth, GeluSwishNet.InputChannels, GeluSwishNet.InputSize, GeluSwishNet.OutputSize, GeluSwishNet.ParameterCount)),
+        new(nameof(BatchNormNet), seed => new BatchNormNet(seed), new(BatchNormNet.Shape, BatchNormNet.Layers),
+            (BatchNormNet.InputHeight, BatchNormNet.InputWidth, BatchNormNet.InputChannels, BatchNormNet.InputSize, BatchNormNet.OutputSize, BatchNormNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -414,5 +416,27 @@ public partial class GeluSwishNet : IGeneratedModel
     [
         new RefConv2D(16, 3, 3, Activation.Gelu), new RefMaxPool(2), new RefDepthwise(2, 2, Activation.Swish),
         new RefFlatten(), new RefDense(6, Activation.Gelu), new RefDense(5, Activation.Softmax),
+    ];
+}
+
+// Conv-BN-ReLU as Keras users write it (a linear convolution, BatchNorm, the activation after): (7, 6, 2) -> conv 3x3
+// same (7, 6, 4) -> batch norm -> max 2 (3, 3, 4) ... relu comes from the next conv -> conv 2x2 relu (2, 2, 5) -> 20 ->
+// 6 -> batch norm on the flat units (epsilon 0.01) -> 3 softmax
+[Input(7, 6, 2)]
+[Conv2D(4, 3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[MaxPool(2)]
+[Conv2D(5, 2, 2, Activation.Relu)]
+[Flatten]
+[Dense(6, Activation.Tanh)]
+[BatchNorm(Momentum = 0.9, Epsilon = 0.01)]
+[Dense(3, Activation.Softmax)]
+public partial class BatchNormNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 6, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefMaxPool(2), new RefConv2D(5, 2, 2, Activation.Relu),
+        new RefFlatten(), new RefDense(6, Activation.Tanh), new RefBatchNorm(0.01), new RefDense(3, Activation.Softmax),
     ];
 }

@@ -51,6 +51,13 @@ public sealed record RefDepthwise(int KernelHeight, int KernelWidth, Activation 
 /// </summary>
 public sealed record RefDropout(double Rate, int LayerIndex) : RefLayer;
 
+/// <summary>
+/// Keras BatchNormalization(momentum, epsilon) over the last axis: parameters gamma, beta, moving_mean,
+/// moving_variance (C each). The loss (training) normalises with the batch's statistics over every image and pixel
+/// (biased variance); Predict with the moving ones.
+/// </summary>
+public sealed record RefBatchNorm(double Epsilon = 1e-3) : RefLayer;
+
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
 
@@ -132,6 +139,10 @@ public sealed class ReferenceNetwork
                 case RefDropout:
                     _shapes[i + 1] = shape;
                     break;
+                case RefBatchNorm:
+                    _shapes[i + 1] = shape;
+                    parameters += 4 * shape.Channels;
+                    break;
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
                     _shapes[i + 1] = new RefShape(1, 1, shape.Channels, Flat: true);
@@ -178,9 +189,16 @@ public sealed class ReferenceNetwork
                 RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
                 RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _shapes[i].Channels * depthwise.Multiplier,
                 RefDense dense => _shapes[i].Size * dense.Units,
+                RefBatchNorm => _shapes[i].Channels, // gamma; beta is the "bias"
                 _ => -1,
             };
             if (kernel < 0) continue;
+            if (_layers[i] is RefBatchNorm)
+            {
+                for (int b = 0; b < _shapes[i].Channels; b++) yield return offset + kernel + b;
+                offset += 4 * _shapes[i].Channels;
+                continue;
+            }
             int biases = _shapes[i + 1].Channels;
             for (int b = 0; b < biases; b++) yield return offset + kernel + b;
             offset += kernel + biases;
@@ -220,12 +238,13 @@ public sealed class ReferenceNetwork
         int batch = CountImages(parameters, images);
         if (labels.Length != batch) throw new ArgumentException($"{labels.Length} labels for {batch} images.", nameof(labels));
         Activation head = ((RefDense)_layers[^1]).Activation;
+        var stats = BatchStatistics(parameters, images, batch);
         double total = 0;
         for (int b = 0; b < batch; b++)
         {
             int label = labels[b];
             if ((uint)label >= (uint)OutputSize) throw new ArgumentOutOfRangeException(nameof(labels), label, "Label out of range.");
-            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern, b, training: true);
+            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern, b, training: true, stats);
             if (head is Activation.Softmax or Activation.None)
             {
                 // -log softmax(z)[label] = logsumexp(z) - z[label], with the max taken out for stability.
@@ -253,13 +272,41 @@ public sealed class ReferenceNetwork
     }
 
     /// <summary>One image through every layer; returns the last activations and, in <paramref name="logits"/>, the last pre-activations.</summary>
-    private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern, int imageIndex, bool training)
+    /// <summary>
+    /// The training batch's per-channel mean and biased variance at each BatchNorm's input, layer by layer (each needs
+    /// the statistics of the ones before it): every image is run up to the layer, then the statistics are taken over
+    /// all images and pixels.
+    /// </summary>
+    private Dictionary<int, (double[] Mean, double[] Variance)> BatchStatistics(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images, int batch)
+    {
+        var stats = new Dictionary<int, (double[] Mean, double[] Variance)>();
+        for (int k = 0; k < _layers.Length; k++)
+        {
+            if (_layers[k] is not RefBatchNorm) continue;
+            int channels = _shapes[k].Channels, pixels = _shapes[k].Size / channels;
+            var inputs = new List<double[]>();
+            for (int b = 0; b < batch; b++)
+                inputs.Add(Forward(parameters, images.Slice(b * InputSize, InputSize), out _, null, b, training: true, stats, stopBefore: k));
+            var mean = new double[channels];
+            var variance = new double[channels];
+            foreach (double[] x in inputs)
+                for (int j = 0; j < x.Length; j++) mean[j % channels] += x[j] / (batch * pixels);
+            foreach (double[] x in inputs)
+                for (int j = 0; j < x.Length; j++) variance[j % channels] += (x[j] - mean[j % channels]) * (x[j] - mean[j % channels]) / (batch * pixels);
+            stats[k] = (mean, variance);
+        }
+        return stats;
+    }
+
+    private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern, int imageIndex, bool training,
+        Dictionary<int, (double[] Mean, double[] Variance)>? stats = null, int stopBefore = int.MaxValue)
     {
         double[] x = image.ToArray();
         logits = x;
         int offset = 0;
         for (int i = 0; i < _layers.Length; i++)
         {
+            if (i == stopBefore) return x;
             RefShape inShape = _shapes[i], outShape = _shapes[i + 1];
             switch (_layers[i])
             {
@@ -377,6 +424,28 @@ public sealed class ReferenceNetwork
                     }
                     logits = z;
                     x = Activate(z, depthwise.Activation, pattern);
+                    break;
+                }
+                case RefBatchNorm norm:
+                {
+                    int channels = inShape.Channels;
+                    int gamma = offset, beta = offset + channels, movingMean = offset + 2 * channels, movingVariance = offset + 3 * channels;
+                    offset += 4 * channels;
+                    double[] mean, variance;
+                    if (training) (mean, variance) = stats![i];
+                    else
+                    {
+                        mean = p.Slice(movingMean, channels).ToArray();
+                        variance = p.Slice(movingVariance, channels).ToArray();
+                    }
+                    double epsilon = (float)norm.Epsilon; // the generated code holds it as a float
+                    var y = new double[x.Length];
+                    for (int j = 0; j < x.Length; j++)
+                    {
+                        int c = j % channels;
+                        y[j] = p[gamma + c] * (x[j] - mean[c]) / Math.Sqrt(variance[c] + epsilon) + p[beta + c];
+                    }
+                    x = y;
                     break;
                 }
                 case RefDropout dropout:

@@ -79,7 +79,7 @@ partial class MobileBlock : global::DslConv.Models.INetwork
     // Offsets into Parameters, in layer order, Keras layouts: conv kernel (kh, kw, in, out), dense kernel (in, out), then bias.
     private const int Conv2dKernelOffset = 0; // conv2d/kernel (3, 3, 2, 4)
     private const int Conv2dBiasOffset = 72; // conv2d/bias (4)
-    private const int DepthwiseConv2dKernelOffset = 76; // depthwise_conv2d/kernel (3, 3, 4, 2)
+    private const int DepthwiseConv2dKernelOffset = 76; // depthwise_conv2d/depthwise_kernel (3, 3, 4, 2)
     private const int DepthwiseConv2dBiasOffset = 148; // depthwise_conv2d/bias (8)
     private const int Conv2d_1KernelOffset = 156; // conv2d_1/kernel (1, 1, 8, 6)
     private const int Conv2d_1BiasOffset = 204; // conv2d_1/bias (6)

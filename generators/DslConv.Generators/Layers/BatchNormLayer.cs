@@ -1,0 +1,160 @@
+using System.Collections.Generic;
+using System.Globalization;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>[BatchNorm(Momentum, Epsilon)] as written.</summary>
+internal sealed record BatchNormSpec(double Momentum, double Epsilon, int Position, LocationInfo? Location)
+    : LayerSpec(Position, ActivationKind.None, Location)
+{
+    public override LayerKind Kind => LayerKind.BatchNorm;
+}
+
+/// <summary>
+/// Keras BatchNormalization over the channel axis: trainable gamma and beta, non-trainable moving_mean and
+/// moving_variance, in that order in the parameter vector. Training normalises with the batch's statistics (kept, with
+/// the normalised values, for backward) and a step then moves the moving ones; inference uses the moving ones.
+/// </summary>
+internal sealed class BatchNormLayer : LayerDefinition
+{
+    public static readonly BatchNormLayer Instance = new();
+
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public override LayerKind Kind => LayerKind.BatchNorm;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
+        new BatchNormSpec(NamedDouble(attribute, "Momentum", 0.99), NamedDouble(attribute, "Epsilon", 1e-3), 0, location);
+
+    private static double NamedDouble(AttributeData attribute, string name, double fallback)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
+        return fallback;
+    }
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (BatchNormSpec)spec;
+        if (!(layer.Momentum >= 0 && layer.Momentum <= 1))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, layer.Location, layer.DisplayName, "Momentum",
+                layer.Momentum.ToString("R", CultureInfo.InvariantCulture), "in [0, 1]"));
+            return null;
+        }
+        if (!(layer.Epsilon > 0 && layer.Epsilon < 1e10) || (float)layer.Epsilon <= 0f)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, layer.Location, layer.DisplayName, "Epsilon",
+                layer.Epsilon.ToString("R", CultureInfo.InvariantCulture), "a positive number (Keras's default is 0.001)"));
+            return null;
+        }
+        int channels = input.Channels; // the last axis, of a feature map or of a flat vector
+        var (name, identifier) = names.Next(NamePrefix);
+        return new LayerPlan(layer, name, identifier, input, input, 0, 0, 1, 1, 0, 0, 0, 0,
+            parameterOffset, channels, parameterOffset + channels, channels, NonTrainableSize: 2 * channels);
+    }
+
+    public override string KerasCall(LayerPlan layer)
+    {
+        var spec = (BatchNormSpec)layer.Spec;
+        return $"BatchNormalization(momentum={Text(spec.Momentum)}, epsilon={Text(spec.Epsilon)})";
+    }
+
+    public override string KernelShape(LayerPlan layer) => $"({layer.KernelSize})";
+
+    public override bool UsesTrainingMode => true;
+
+    public override bool UsesBatchStatistics => true;
+
+    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) =>
+        [("Normalized", "the normalised values (x - mean) / std of the training batch, for backward")];
+
+    public override IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(LayerPlan layer) =>
+    [
+        ("BatchMean", layer.BiasSize, "the training batch's per-channel mean"),
+        ("BatchVariance", layer.BiasSize, "its per-channel (biased) variance, which the step moves the moving one towards"),
+        ("InverseStd", layer.BiasSize, "1 / sqrt(variance + epsilon) per channel"),
+    ];
+
+    public override void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
+    {
+        int channels = layer.BiasSize;
+        w.Line($"private const int {layer.Identifier}GammaOffset = {layer.KernelOffset}; // {layer.Name}/gamma ({channels}), trainable");
+        w.Line($"private const int {layer.Identifier}BetaOffset = {layer.BiasOffset}; // {layer.Name}/beta ({channels}), trainable");
+        w.Line($"private const int {layer.Identifier}MovingMeanOffset = {layer.BiasOffset + channels}; // {layer.Name}/moving_mean ({channels}), not trainable");
+        w.Line($"private const int {layer.Identifier}MovingVarianceOffset = {layer.BiasOffset + 2 * channels}; // {layer.Name}/moving_variance ({channels}), not trainable");
+    }
+
+    public override void EmitInitialization(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"_parameters.AsSpan({layer.Identifier}GammaOffset, {layer.BiasSize}).Fill(1f); // {layer.Name}: gamma ones, beta zeros");
+        w.Line($"_parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}).Fill(1f); // moving_variance ones, moving_mean zeros");
+    }
+
+    public override string DescriptionExtras(LayerPlan layer) =>
+        $", NonTrainableLength: {layer.NonTrainableSize}, Epsilon: {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f";
+
+    public override void EmitAfterStep(SourceWriter w, LayerPlan layer)
+    {
+        float momentum = (float)((BatchNormSpec)layer.Spec).Momentum;
+        w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
+        w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
+        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), _workspace!.{layer.Identifier}BatchMean, " +
+               $"_workspace.{layer.Identifier}BatchVariance, momentum: {momentum.ToString("R", CultureInfo.InvariantCulture)}f);");
+    }
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Forward");
+        w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        Constants(w, layer);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
+        w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * ImageSize);");
+        w.Line($"{Rs} gamma = _parameters.AsSpan({layer.Identifier}GammaOffset, Channels);");
+        w.Line($"{Rs} beta = _parameters.AsSpan({layer.Identifier}BetaOffset, Channels);");
+        w.Line("int rows = batch * ImageSize / Channels; // every pixel of every image");
+        w.OpenBrace("if (!workspace.Training)");
+        w.Line($"{K}.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan({layer.Identifier}MovingMeanOffset, Channels),");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
+        w.Line("return;");
+        w.CloseBrace();
+        w.Line("// training: the batch's own statistics, kept with the normalised values for backward and the step");
+        w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.{layer.Identifier}BatchMean,");
+        w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output);");
+        w.CloseBrace();
+    }
+
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Backward");
+        w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        Constants(w, layer);
+        string? inputGradient = buffers.InputGradient(index);
+        w.Line("int rows = batch * ImageSize / Channels;");
+        w.Line("// dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.");
+        w.Line($"{K}.BatchNormalization.Backward({buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize), workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize),");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}GammaOffset, Channels), workspace.{layer.Identifier}InverseStd, rows, Channels,");
+        w.Line($"    gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
+        w.Line(inputGradient is null
+            ? "    default); // nothing upstream needs an input gradient"
+            : $"    {inputGradient}.AsSpan(0, batch * ImageSize));");
+        w.CloseBrace();
+    }
+
+    private static void Constants(SourceWriter w, LayerPlan layer)
+    {
+        w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
+        w.Line($"const int Channels = {layer.BiasSize};");
+        w.Line($"const float Epsilon = {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f;");
+    }
+
+    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -71,6 +71,8 @@ public static class OnnxExport
                     break;
                 case LayerType.Dropout:
                     break; // inference: the identity, so the exported graph leaves it out
+                case LayerType.Activation:
+                    break; // its activation is added below, as every layer's is
                 case LayerType.BatchNorm:
                 {
                     // ONNX normalises axis 1: a feature map goes channels-first first (a flat (N, C) already is).

@@ -95,6 +95,18 @@ public partial class GeluSwishParity;
 [Dense(3, Activation.Softmax)]
 public partial class BatchNormParity;
 
+[Input(9, 9, 2)]
+[Conv2D(8, 3, 3, Activation.Tanh, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(6, 3, 3, Activation.Sigmoid)]
+[BatchNorm]
+[Activation(Activation.Swish)]
+[GlobalAvgPool]
+[Dense(4, Activation.Softmax)]
+public partial class ConvBnActivationParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -109,6 +121,7 @@ public static class PoolingArchitectures
         ["DepthwiseParity"] = seed => new DepthwiseParity(seed),
         ["GeluSwishParity"] = seed => new GeluSwishParity(seed),
         ["BatchNormParity"] = seed => new BatchNormParity(seed),
+        ["ConvBnActivationParity"] = seed => new ConvBnActivationParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
     };
 }

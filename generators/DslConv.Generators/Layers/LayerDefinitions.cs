@@ -22,6 +22,7 @@ internal static class LayerDefinitions
         DepthwiseConv2DLayer.Instance,
         DropoutLayer.Instance,
         BatchNormLayer.Instance,
+        ActivationLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

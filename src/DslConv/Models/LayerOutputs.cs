@@ -78,6 +78,12 @@ public static class LayerOutputs
                         weights.Slice(2 * channels, channels), weights.Slice(3 * channels, channels), layer.Epsilon, output);
                     break;
                 }
+                case LayerType.Activation:
+                    if (output.Length != input.Length)
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) is an Activation that changes the size.", ArchitectureParameter);
+                    input.CopyTo(output);
+                    Activations.Forward(layer.Activation, output, layer.OutputShape[^1]);
+                    break;
                 case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) is a Dropout that changes the size.", ArchitectureParameter);

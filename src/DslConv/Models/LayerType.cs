@@ -22,6 +22,7 @@ enum LayerType
     DepthwiseConv2D,
     Dropout,
     BatchNorm,
+    Activation,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -40,6 +41,7 @@ internal static class KerasNames
         LayerType.DepthwiseConv2D => "DepthwiseConv2D",
         LayerType.Dropout => "Dropout",
         LayerType.BatchNorm => "BatchNormalization",
+        LayerType.Activation => "Activation",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -56,6 +58,7 @@ internal static class KerasNames
         LayerType.DepthwiseConv2D => "depthwise_conv2d",
         LayerType.Dropout => "dropout",
         LayerType.BatchNorm => "batch_normalization",
+        LayerType.Activation => "activation",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -72,5 +75,5 @@ internal static class KerasNames
 
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
-        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm };
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm, LayerType.Activation };
 }

@@ -76,6 +76,8 @@ public static class NumericModels
             (GeluSwishNet.InputHeight, GeluSwishNet.InputWidth, GeluSwishNet.InputChannels, GeluSwishNet.InputSize, GeluSwishNet.OutputSize, GeluSwishNet.ParameterCount)),
         new(nameof(BatchNormNet), seed => new BatchNormNet(seed), new(BatchNormNet.Shape, BatchNormNet.Layers),
             (BatchNormNet.InputHeight, BatchNormNet.InputWidth, BatchNormNet.InputChannels, BatchNormNet.InputSize, BatchNormNet.OutputSize, BatchNormNet.ParameterCount)),
+        new(nameof(ConvBnReluNet), seed => new ConvBnReluNet(seed), new(ConvBnReluNet.Shape, ConvBnReluNet.Layers),
+            (ConvBnReluNet.InputHeight, ConvBnReluNet.InputWidth, ConvBnReluNet.InputChannels, ConvBnReluNet.InputSize, ConvBnReluNet.OutputSize, ConvBnReluNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -438,5 +440,28 @@ public partial class BatchNormNet : IGeneratedModel
     [
         new RefConv2D(4, 3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefMaxPool(2), new RefConv2D(5, 2, 2, Activation.Relu),
         new RefFlatten(), new RefDense(6, Activation.Tanh), new RefBatchNorm(0.01), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// Keras's Conv-BN-ReLU block, with the activation as its own layer: (8, 8, 1) -> conv 3x3 same (8, 8, 8) -> batch norm
+// -> relu -> max 2 (4, 4, 8) -> depthwise 3x3 same (4, 4, 8) -> batch norm -> gelu -> global average (8) -> 3 softmax
+[Input(8, 8, 1)]
+[Conv2D(8, 3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[DepthwiseConv2D(3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Gelu)]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class ConvBnReluNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(8, 8, 1);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(8, 3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefActivation(Activation.Relu), new RefMaxPool(2),
+        new RefDepthwise(3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefActivation(Activation.Gelu),
+        new RefGlobalPool(Max: false), new RefDense(3, Activation.Softmax),
     ];
 }

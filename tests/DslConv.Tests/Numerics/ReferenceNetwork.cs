@@ -58,6 +58,9 @@ public sealed record RefDropout(double Rate, int LayerIndex) : RefLayer;
 /// </summary>
 public sealed record RefBatchNorm(double Epsilon = 1e-3) : RefLayer;
 
+/// <summary>Keras Activation(function) as its own layer.</summary>
+public sealed record RefActivation(Activation Function) : RefLayer;
+
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
 
@@ -142,6 +145,9 @@ public sealed class ReferenceNetwork
                 case RefBatchNorm:
                     _shapes[i + 1] = shape;
                     parameters += 4 * shape.Channels;
+                    break;
+                case RefActivation:
+                    _shapes[i + 1] = shape;
                     break;
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
@@ -426,6 +432,10 @@ public sealed class ReferenceNetwork
                     x = Activate(z, depthwise.Activation, pattern);
                     break;
                 }
+                case RefActivation activation:
+                    logits = x;
+                    x = Activate(x, activation.Function, pattern);
+                    break;
                 case RefBatchNorm norm:
                 {
                     int channels = inShape.Channels;

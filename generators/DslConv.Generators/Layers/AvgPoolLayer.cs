@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
-using DslConv.Kernels;
 using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
@@ -46,20 +45,9 @@ internal sealed class AvgPoolLayer : LayerDefinition
             return null;
         }
         if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
-            is not var (strideY, strideX)) return null;
-        bool same = layer.Padding == PaddingKind.Same;
-        var output = new TensorShape(
-            same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.Size, strideY),
-            same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.Size, strideX),
-            input.Channels);
-        if (!LayerRules.Fits(layer, $"{layer.Size}x{layer.Size} pool, stride {LayerRules.StrideText(strideY, strideX)}, {(same ? "same" : "valid")} padding",
-                input, output, diagnostics))
-            return null;
-        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.Size, strideY) : (0, 0);
-        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.Size, strideX) : (0, 0);
-        var (name, identifier) = names.Next(NamePrefix);
-        return new LayerPlan(layer, name, identifier, input, output, layer.Size, layer.Size, strideY, strideX,
-            padTop, padBottom, padLeft, padRight, parameterOffset, 0, parameterOffset, 0);
+            is not { } strides) return null;
+        return LayerRules.Window(layer, $"{layer.Size}x{layer.Size} pool", input, layer.Size, layer.Size, strides, layer.Padding, input.Channels,
+            names, NamePrefix, parameterOffset, 0, 0, diagnostics);
     }
 
     public override string KerasCall(LayerPlan layer) =>

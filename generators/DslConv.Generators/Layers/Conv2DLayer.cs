@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
-using DslConv.Kernels;
 using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
@@ -45,19 +44,10 @@ internal sealed class Conv2DLayer : LayerDefinition
             || !LayerRules.Positive(layer, "kernelWidth", layer.KernelWidth, diagnostics) || !LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics)
             || !LayerRules.Spatial(layer, input, diagnostics))
             return null;
-        if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not var (strideY, strideX)) return null;
-        bool same = layer.Padding == PaddingKind.Same;
-        int outH = same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, strideY);
-        int outW = same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, strideX);
-        var output = new TensorShape(outH, outW, layer.Filters);
-        string window = $"{layer.KernelHeight}x{layer.KernelWidth} kernel, stride {LayerRules.StrideText(strideY, strideX)}, {(same ? "same" : "valid")} padding";
-        if (!LayerRules.Fits(layer, window, input, output, diagnostics)) return null;
+        if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not { } strides) return null;
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Filters));
-        var (name, identifier) = names.Next(NamePrefix);
-        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, strideY) : (0, 0);
-        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, strideX) : (0, 0);
-        return new LayerPlan(layer, name, identifier, input, output, layer.KernelHeight, layer.KernelWidth, strideY, strideX,
-            padTop, padBottom, padLeft, padRight, parameterOffset, kernelSize, parameterOffset + kernelSize, layer.Filters);
+        return LayerRules.Window(layer, $"{layer.KernelHeight}x{layer.KernelWidth} kernel", input, layer.KernelHeight, layer.KernelWidth, strides,
+            layer.Padding, layer.Filters, names, NamePrefix, parameterOffset, kernelSize, layer.Filters, diagnostics);
     }
 
     public override SingleImageSplit SingleImage => SingleImageSplit.Convolution;

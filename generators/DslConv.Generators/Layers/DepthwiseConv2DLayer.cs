@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
-using DslConv.Kernels;
 using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
@@ -44,22 +43,12 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
             || !LayerRules.Positive(layer, "DepthMultiplier", layer.DepthMultiplier, diagnostics) || !LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics)
             || !LayerRules.Spatial(layer, input, diagnostics))
             return null;
-        if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not var (strideY, strideX)) return null;
-        bool same = layer.Padding == PaddingKind.Same;
+        if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not { } strides) return null;
         long channels = Sizes.Product(input.Channels, layer.DepthMultiplier);
         int outputChannels = (int)System.Math.Min(channels, int.MaxValue); // a larger count is reported as too large by the validator
-        var output = new TensorShape(
-            same ? WindowArithmetic.SameOutput(input.Height, strideY) : WindowArithmetic.ValidOutput(input.Height, layer.KernelHeight, strideY),
-            same ? WindowArithmetic.SameOutput(input.Width, strideX) : WindowArithmetic.ValidOutput(input.Width, layer.KernelWidth, strideX),
-            outputChannels);
-        string window = $"{layer.KernelHeight}x{layer.KernelWidth} depthwise kernel, stride {LayerRules.StrideText(strideY, strideX)}, {(same ? "same" : "valid")} padding";
-        if (!LayerRules.Fits(layer, window, input, output, diagnostics)) return null;
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, channels));
-        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, layer.KernelHeight, strideY) : (0, 0);
-        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, layer.KernelWidth, strideX) : (0, 0);
-        var (name, identifier) = names.Next(NamePrefix);
-        return new LayerPlan(layer, name, identifier, input, output, layer.KernelHeight, layer.KernelWidth, strideY, strideX,
-            padTop, padBottom, padLeft, padRight, parameterOffset, kernelSize, parameterOffset + kernelSize, outputChannels);
+        return LayerRules.Window(layer, $"{layer.KernelHeight}x{layer.KernelWidth} depthwise kernel", input, layer.KernelHeight, layer.KernelWidth,
+            strides, layer.Padding, outputChannels, names, NamePrefix, parameterOffset, kernelSize, outputChannels, diagnostics);
     }
 
     public override string KerasCall(LayerPlan layer)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
+using DslConv.Kernels;
 using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
@@ -60,6 +61,29 @@ internal static class LayerRules
 
     /// <summary>"2" for equal strides, "(2, 1)" otherwise, for messages.</summary>
     public static string StrideText(int y, int x) => y == x ? $"{y}" : $"({y}, {x})";
+
+    /// <summary>
+    /// Keras's rule for a sliding window, shared by every windowed layer: output rows and columns (valid: floor, same:
+    /// ceil), TensorFlow's "same" padding per axis, DSLC005 when no output pixel remains, then the plan (with a new
+    /// Keras name) for <paramref name="channels"/> output channels and the given parameters.
+    /// </summary>
+    public static LayerPlan? Window(LayerSpec layer, string description, TensorShape input, int windowHeight, int windowWidth,
+        (int Y, int X) strides, PaddingKind padding, int channels, LayerNamer names, string prefix, int parameterOffset, int kernelSize,
+        int biasSize, List<DiagnosticInfo> diagnostics)
+    {
+        bool same = padding == PaddingKind.Same;
+        var output = new TensorShape(
+            same ? WindowArithmetic.SameOutput(input.Height, strides.Y) : WindowArithmetic.ValidOutput(input.Height, windowHeight, strides.Y),
+            same ? WindowArithmetic.SameOutput(input.Width, strides.X) : WindowArithmetic.ValidOutput(input.Width, windowWidth, strides.X),
+            channels);
+        string text = $"{description}, stride {StrideText(strides.Y, strides.X)}, {(same ? "same" : "valid")} padding";
+        if (!Fits(layer, text, input, output, diagnostics)) return null;
+        var (padTop, padBottom) = same ? WindowArithmetic.SamePadding(input.Height, windowHeight, strides.Y) : (0, 0);
+        var (padLeft, padRight) = same ? WindowArithmetic.SamePadding(input.Width, windowWidth, strides.X) : (0, 0);
+        var (name, identifier) = names.Next(prefix);
+        return new LayerPlan(layer, name, identifier, input, output, windowHeight, windowWidth, strides.Y, strides.X,
+            padTop, padBottom, padLeft, padRight, parameterOffset, kernelSize, parameterOffset + kernelSize, biasSize);
+    }
 
     /// <summary>DSLC007 when a spatial layer receives a flat tensor.</summary>
     public static bool Spatial(LayerSpec layer, TensorShape input, List<DiagnosticInfo> diagnostics)

@@ -115,6 +115,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
         Constants(w, layer);
+        w.Line($"const float Epsilon = {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f;");
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * ImageSize);");
         w.Line($"{Rs} gamma = _parameters.AsSpan({layer.Identifier}GammaOffset, Channels);");
@@ -153,7 +154,6 @@ internal sealed class BatchNormLayer : LayerDefinition
     {
         w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
         w.Line($"const int Channels = {layer.BiasSize};");
-        w.Line($"const float Epsilon = {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f;");
     }
 
     private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -127,6 +127,8 @@ internal static class ModelParser
         if (type.TypeKind != TypeKind.Class) return ($"a {type.TypeKind.ToString().ToLowerInvariant()}", AsClass);
         if (type.IsRecord)
             return ("a record", AsClass + "; a record's generated copy and equality would share and compare the model's buffers");
+        if (type.ContainingType is null && type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.NotApplicable))
+            return ($"declared '{SyntaxFacts.GetText(Modifier(type.DeclaredAccessibility))}' in a namespace, which C# does not allow", "make it 'public' or 'internal'");
         if (declarations.Any(declaration => declaration.Modifiers.Any(SyntaxKind.FileKeyword)))
             return ("file-local ('file' modifier), which code generated into another file cannot extend", "make it 'internal' instead");
         if (declarations.Any(declaration => declaration.ParameterList is not null))
@@ -134,6 +136,13 @@ internal static class ModelParser
                 "remove the parameter list and keep those values in fields or properties");
         return null;
     }
+
+    private static SyntaxKind Modifier(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Private => SyntaxKind.PrivateKeyword,
+        Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.ProtectedAndInternal => SyntaxKind.ProtectedKeyword,
+        _ => SyntaxKind.InternalKeyword,
+    };
 
     /// <summary>A base class the generated constructor cannot build on (DSLC016).</summary>
     private static (string BaseName, string Reason)? BaseClassProblem(INamedTypeSymbol type)

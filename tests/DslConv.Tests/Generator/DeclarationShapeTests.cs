@@ -59,6 +59,8 @@ public sealed class DeclarationShapeTests
     {
         // description, source, diagnostic, text the message must hold
         { "file-local class", $"namespace Models;\n{Layers} file partial class Net;", "DSLC015", "file-local" },
+        { "private in a namespace", $"namespace Models;\n{Layers} private partial class Net;", "DSLC015", "'private' in a namespace" },
+        { "protected in a namespace", $"namespace Models;\n{Layers} protected partial class Net;", "DSLC015", "'protected' in a namespace" },
         { "record", $"namespace Models;\n{Layers} public partial record Net;", "DSLC015", "a record" },
         { "record class with parameters", $"namespace Models;\n{Layers} public partial record class Net(int Size);", "DSLC015", "a record" },
         { "struct", $"namespace Models;\n{Layers} public partial struct Net;", "DSLC015", "a struct" },

@@ -393,7 +393,6 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
     {
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
-        const float Epsilon = 0.001f;
         int rows = batch * ImageSize / Channels;
         // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
         global::DslConv.Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),

@@ -35,6 +35,9 @@ internal sealed class ActivationLayer : LayerDefinition
         return new LayerPlan(spec, name, identifier, input, input, 0, 0, 1, 1, 0, 0, 0, 0, parameterOffset, 0, parameterOffset, 0);
     }
 
+    /// <summary>None: its input is the pre-activation.</summary>
+    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => [];
+
     public override string KerasCall(LayerPlan layer) => $"Activation({Names.KerasActivation(layer.Activation)})";
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)

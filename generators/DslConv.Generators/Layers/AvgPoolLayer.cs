@@ -6,18 +6,11 @@ using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
 
-/// <summary>[AvgPool(size, Stride, Padding)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
-internal sealed record AvgPoolSpec(int Size, int Stride, int StrideY, int StrideX, PaddingKind Padding, int Position, LocationInfo? Location)
-    : LayerSpec(Position, ActivationKind.None, Location)
-{
-    public override LayerKind Kind => LayerKind.AvgPool;
-}
-
 /// <summary>
 /// Keras AveragePooling2D: the mean of each window per channel, "valid" or TensorFlow's "same" padding (a window over
 /// the padding averages only the real pixels). No parameters; runs per image on AveragePooling's kernels.
 /// </summary>
-internal sealed class AvgPoolLayer : LayerDefinition
+internal sealed class AvgPoolLayer : WindowPoolLayer
 {
     public static readonly AvgPoolLayer Instance = new();
 
@@ -27,32 +20,9 @@ internal sealed class AvgPoolLayer : LayerDefinition
 
     public override LayerKind Kind => LayerKind.AvgPool;
 
-    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new AvgPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
-            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
-            (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
-
-    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
-        LayerRules.KnownPadding(spec, ((AvgPoolSpec)spec).Padding, diagnostics);
-
-    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
-    {
-        var layer = (AvgPoolSpec)spec;
-        if (!LayerRules.Positive(layer, "size", layer.Size, diagnostics) || !LayerRules.Spatial(layer, input, diagnostics)) return null;
-        if (layer.Stride < 0)
-        {
-            LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
-            return null;
-        }
-        if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
-            is not { } strides) return null;
-        return LayerRules.Window(layer, $"{layer.Size}x{layer.Size} pool", input, layer.Size, layer.Size, strides, layer.Padding, input.Channels,
-            names, NamePrefix, parameterOffset, 0, 0, diagnostics);
-    }
-
     public override string KerasCall(LayerPlan layer) =>
         $"AveragePooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
-        $"padding=\"{((AvgPoolSpec)layer.Spec).Padding.ToString().ToLowerInvariant()}\")";
+        $"padding=\"{Padding(layer).ToString().ToLowerInvariant()}\")";
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {

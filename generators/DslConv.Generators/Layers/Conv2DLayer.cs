@@ -76,7 +76,6 @@ internal sealed class Conv2DLayer : LayerDefinition
         next.Definition is MaxPoolLayer && next.PadTop + next.PadBottom + next.PadLeft + next.PadRight == 0
         && !ActivationNames.NeedsPreActivation(layer.Activation); // backward through the pool needs the derivative from the pooled output
 
-    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {

@@ -52,7 +52,6 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override bool CanBeLast => true;
 
-    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
     public override string KernelShape(LayerPlan layer) => $"({layer.Input.Size}, {layer.Output.Size})";
 

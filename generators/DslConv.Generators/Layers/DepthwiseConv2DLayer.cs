@@ -68,7 +68,6 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         return (receptive * layer.Input.Channels, receptive * ((DepthwiseConv2DSpec)layer.Spec).DepthMultiplier);
     }
 
-    public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {

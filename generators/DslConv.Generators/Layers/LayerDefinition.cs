@@ -63,8 +63,11 @@ internal abstract class LayerDefinition
     /// </summary>
     public virtual bool UsesTrainingMode => false;
 
-    /// <summary>Per-image float arrays this layer keeps beyond its output and gradient (Dropout's mask): field suffix and doc.</summary>
-    public virtual IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => [];
+    /// <summary>
+    /// Per-image float arrays this layer keeps beyond its output and gradient: by default the pre-activations, when its
+    /// activation's derivative needs them (GELU, swish); Dropout's mask, BatchNorm's normalised values.
+    /// </summary>
+    public virtual IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
     /// <summary>Normalises with the whole batch's statistics (BatchNorm): its model trains each batch on one worker.</summary>
     public virtual bool UsesBatchStatistics => false;

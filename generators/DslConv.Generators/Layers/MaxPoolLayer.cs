@@ -6,15 +6,10 @@ using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
 
-/// <summary>[MaxPool(size, Stride)] as written; a Stride of 0 means the pool size (Keras's default).</summary>
-internal sealed record MaxPoolSpec(int Size, int Stride, int StrideY, int StrideX, PaddingKind Padding, int Position, LocationInfo? Location)
-    : LayerSpec(Position, ActivationKind.None, Location)
-{
-    public override LayerKind Kind => LayerKind.MaxPool;
-}
-
-/// <summary>Keras MaxPooling2D with "valid" padding: the max of each window per channel, keeping the winners for backward.</summary>
-internal sealed class MaxPoolLayer : LayerDefinition
+/// <summary>
+/// Keras MaxPooling2D: the max of each window per channel (padded taps never win), keeping the winners for backward.
+/// </summary>
+internal sealed class MaxPoolLayer : WindowPoolLayer
 {
     public static readonly MaxPoolLayer Instance = new();
 
@@ -24,34 +19,11 @@ internal sealed class MaxPoolLayer : LayerDefinition
 
     public override LayerKind Kind => LayerKind.MaxPool;
 
-    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new MaxPoolSpec(LayerRules.Int(attribute, 0), LayerRules.Named(attribute, "Stride", 0),
-            LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
-            (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
-
-    public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
-        LayerRules.KnownPadding(spec, ((MaxPoolSpec)spec).Padding, diagnostics);
-
-    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
-    {
-        var layer = (MaxPoolSpec)spec;
-        if (!LayerRules.Positive(layer, "size", layer.Size, diagnostics) || !LayerRules.Spatial(layer, input, diagnostics)) return null;
-        if (layer.Stride < 0)
-        {
-            LayerRules.Positive(layer, "Stride", layer.Stride, diagnostics);
-            return null;
-        }
-        if (LayerRules.Strides(layer, layer.Stride == 0 ? layer.Size : layer.Stride, layer.StrideY, layer.StrideX, diagnostics)
-            is not { } strides) return null;
-        return LayerRules.Window(layer, $"{layer.Size}x{layer.Size} pool", input, layer.Size, layer.Size, strides, layer.Padding, input.Channels,
-            names, NamePrefix, parameterOffset, 0, 0, diagnostics);
-    }
-
     public override SingleImageSplit SingleImage => SingleImageSplit.InsideConvolution;
 
     public override string KerasCall(LayerPlan layer) =>
         $"MaxPooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth})" +
-        (((MaxPoolSpec)layer.Spec).Padding == PaddingKind.Same ? ", padding=\"same\")" : ")");
+        (Padding(layer) == PaddingKind.Same ? ", padding=\"same\")" : ")");
 
     public override bool KeepsArgmax => true;
 

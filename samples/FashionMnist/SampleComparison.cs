@@ -1,0 +1,89 @@
+using System.Globalization;
+using DslConv.Data;
+using DslConv.Models;
+using DslConv.Training;
+
+namespace FashionMnistSample;
+
+/// <summary>
+/// What the comparison samples (DnnVsCnn, SmallCnns) share: their options (--epochs, --seed, --limit, --data), the
+/// data, and training each network the same way (Adam, batch 32, the same shuffles) with a test evaluation.
+/// </summary>
+internal static class SampleComparison
+{
+    public sealed record Options(int Epochs, int Seed, int? Limit, string DataDirectory);
+
+    public sealed record Result(string Name, int Parameters, FitHistory History, Evaluation Test)
+    {
+        public string TrainAccuracy => History.Count > 0 ? $"{History[^1].Accuracy:P2}" : "-";
+
+        public double Seconds => History.Sum(epoch => epoch.Seconds);
+    }
+
+    /// <summary>The options, or null with the exit code to return (0 for --help, 1 for a bad option).</summary>
+    public static Options? Parse(string[] args, string usage, out int exitCode)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        int epochs = 5, seed = 1;
+        int? limit = null;
+        string directory = FashionMnist.DefaultDirectory;
+        exitCode = 0;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (name is "-h" or "--help" || i + 1 >= args.Length)
+            {
+                Console.Error.WriteLine(usage);
+                exitCode = name is "-h" or "--help" ? 0 : 1;
+                return null;
+            }
+            string value = args[++i];
+            bool ok = name switch
+            {
+                "--epochs" => int.TryParse(value, out epochs) && epochs >= 0,
+                "--seed" => int.TryParse(value, out seed),
+                "--limit" => int.TryParse(value, out int l) && (limit = l) > 0,
+                "--data" => (directory = value).Length > 0,
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"error: {name} {value}: unknown option or not a valid value.");
+                exitCode = 1;
+                return null;
+            }
+        }
+        return new Options(epochs, seed, limit, directory);
+    }
+
+    /// <summary>The training images (the first --limit of them) and the test images, or null after saying what is missing.</summary>
+    public static (LabeledImages Training, LabeledImages Test)? Load(Options options)
+    {
+        if (SampleData.Load(options.DataDirectory) is not { } data) return null;
+        return (options.Limit is int count ? data.Training.Take(count) : data.Training, data.Test);
+    }
+
+    /// <summary>Trains each network with a progress bar, then evaluates it on the test images.</summary>
+    public static List<Result> Train(IEnumerable<INetwork> models, LabeledImages training, LabeledImages test, Options options)
+    {
+        var results = new List<Result>();
+        foreach (INetwork model in models)
+        {
+            string name = model.Architecture.Name;
+            Console.WriteLine();
+            Console.WriteLine($"{name} ({model.Architecture.ParameterCount:N0} parameters):");
+            ITrainer trainer = model.CreateTrainer();
+            try
+            {
+                FitHistory history = Fitter.Fit(trainer, training,
+                    new FitOptions { Epochs = options.Epochs, Seed = options.Seed, Callbacks = [new ProgressBar()] });
+                results.Add(new Result(name, model.Architecture.ParameterCount, history, Fitter.Evaluate(trainer, test)));
+            }
+            finally
+            {
+                (trainer as IDisposable)?.Dispose();
+            }
+        }
+        return results;
+    }
+}

@@ -271,7 +271,7 @@ internal static class ModelEmitter
 
         w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
         w.Line("int batch = labels.Length;");
-        if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active, keyed on workspace.Step and FirstImage");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics");
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
         w.Line($"{S} outputGradient = workspace.{last}Gradient.AsSpan(0, batch * OutputSize);");

@@ -21,6 +21,8 @@ internal static class TrainerEmitter
         w.Line("private readonly Workspace? _workspace;");
         w.Line($"private readonly {Names.Parallel}.BatchSplitter? _splitter;");
         w.Line("private readonly float[] _gradients = new float[ParameterCount];");
+        if (plan.UsesBatchStatistics)
+            w.Line("private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// A trainer for <paramref name=\"model\"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split");
@@ -33,15 +35,24 @@ internal static class TrainerEmitter
         w.Line($"if (threads != 0) {G}.CheckThreads(threads, nameof(threads));");
         w.Line("_model = model;");
         w.Line("BatchSize = batchSize;");
-        if (plan.UsesBatchStatistics)
-            w.Line("Threads = 1; // BatchNorm normalises with the whole batch's statistics: the batch runs on one worker (cross-worker statistics are not written yet)");
-        else
-            w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
+        w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
         w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
         w.Line("Optimizer.Prepare(ParameterCount);");
-        w.Line("if (Threads == 1) _workspace = new Workspace(batchSize);");
-        w.Line($"else _splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,");
-        w.Line($"    new Workers(model, {Names.Parallel}.BatchSplitter.MaxShare(batchSize, Threads), Threads));");
+        if (plan.UsesBatchStatistics)
+        {
+            w.Line("if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);");
+            w.OpenBrace("else");
+            w.Line($"var workers = new Workers(model, {Names.Parallel}.BatchSplitter.MaxShare(batchSize, Threads), Threads);");
+            w.Line($"_splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, workers);");
+            w.Line("_statistics = workers.First;");
+            w.CloseBrace();
+        }
+        else
+        {
+            w.Line("if (Threads == 1) _workspace = new Workspace(batchSize);");
+            w.Line($"else _splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,");
+            w.Line($"    new Workers(model, {Names.Parallel}.BatchSplitter.MaxShare(batchSize, Threads), Threads));");
+        }
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>The model whose parameters this trainer updates.</summary>");
@@ -67,20 +78,14 @@ internal static class TrainerEmitter
             w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
             w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
             if (plan.UsesTrainingMode)
-        {
-            w.Line("if (_workspace is not null)");
-            w.OpenBrace();
-            w.Line("_workspace.Step = Optimizer.Iterations; // the step about to be taken: Dropout's masks are keyed on it");
-            w.Line("_workspace.FirstImage = 0;");
-            w.CloseBrace();
-        }
-        w.Line("float loss = _splitter is null");
+                w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
+            w.Line("float loss = _splitter is null");
             w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
             w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
             w.Line("if (!float.IsFinite(loss))");
             w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
             w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
-        foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
+            foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
             w.Line("return loss;");
         });
         w.CloseBrace();

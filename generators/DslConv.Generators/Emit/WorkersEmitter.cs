@@ -21,14 +21,16 @@ internal static class WorkersEmitter
         w.Line("for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);");
         w.CloseBrace();
         w.Line();
-        w.Line($"public float ComputeGradients(int worker, int firstImage, long step, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
-        w.OpenBrace();
-        if (plan.UsesTrainingMode)
+        if (plan.UsesBatchStatistics)
         {
-            w.Line("_workspaces[worker].Step = step;");
-            w.Line("_workspaces[worker].FirstImage = firstImage;");
+            w.Line("/// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>");
+            w.Line("public Workspace First => _workspaces[0];");
+            w.Line();
         }
-        w.Line("return _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);");
+        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
+        w.OpenBrace();
+        if (plan.UsesTrainingMode) w.Line("_workspaces[share.Worker].Share = share;");
+        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);");
         w.CloseBrace();
         w.Line();
         w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>");

@@ -40,11 +40,13 @@ internal static class WorkspaceEmitter
         }
         if (plan.UsesTrainingMode)
         {
-            w.Line("/// <summary>Whether the pass in progress trains (Dropout active) or infers (Dropout passes its input through).</summary>");
+            w.Line("/// <summary>Whether the pass in progress trains (Dropout active, BatchNorm on batch statistics) or infers.</summary>");
             w.Line("internal bool Training;");
-            w.Line("/// <summary>The optimizer step being trained and the batch's first image here: what Dropout's masks are keyed on.</summary>");
-            w.Line("internal long Step;");
-            w.Line("internal int FirstImage;");
+            w.Line("/// <summary>");
+            w.Line("/// Where the images of a training pass lie in the batch: the optimizer step and first image Dropout's masks are keyed");
+            w.Line("/// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.");
+            w.Line("/// </summary>");
+            w.Line($"internal {Names.Parallel}.BatchShare Share;");
         }
         if (plan.Last.Activation == ActivationKind.Softmax)
         {

@@ -105,8 +105,8 @@ internal sealed class BatchNormLayer : LayerDefinition
         float momentum = (float)((BatchNormSpec)layer.Spec).Momentum;
         w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
         w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
-        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), _workspace!.{layer.Identifier}BatchMean, " +
-               $"_workspace.{layer.Identifier}BatchVariance, momentum: {momentum.ToString("R", CultureInfo.InvariantCulture)}f);");
+        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), _statistics.{layer.Identifier}BatchMean, " +
+               $"_statistics.{layer.Identifier}BatchVariance, momentum: {momentum.ToString("R", CultureInfo.InvariantCulture)}f);");
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
@@ -126,9 +126,11 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
         w.Line("return;");
         w.CloseBrace();
-        w.Line("// training: the batch's own statistics, kept with the normalised values for backward and the step");
+        w.Line("// training: the whole batch's statistics (combined across workers when the batch is split), kept with the");
+        w.Line("// normalised values for backward and the step");
         w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.{layer.Identifier}BatchMean,");
-        w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output);");
+        w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output,");
+        w.Line("    workspace.Share.Exchange, workspace.Share.Worker);");
         w.CloseBrace();
     }
 
@@ -146,7 +148,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"    gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
         w.Line(inputGradient is null
             ? "    default); // nothing upstream needs an input gradient"
-            : $"    {inputGradient}.AsSpan(0, batch * ImageSize));");
+            : $"    {inputGradient}.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);");
         w.CloseBrace();
     }
 

@@ -67,7 +67,7 @@ internal sealed class DropoutLayer : LayerDefinition
         w.Line($"{S} mask = workspace.{layer.Identifier}Mask.AsSpan(0, batch * ImageSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Dropout.Forward(input.Slice(image * ImageSize, ImageSize), output.Slice(image * ImageSize, ImageSize),");
-        w.Line($"    mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Step, workspace.FirstImage + image, layer: {index});");
+        w.Line($"    mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Share.Step, workspace.Share.FirstImage + image, layer: {index});");
         w.CloseBrace();
         w.CloseBrace();
     }

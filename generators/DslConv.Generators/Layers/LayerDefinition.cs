@@ -59,7 +59,7 @@ internal abstract class LayerDefinition
 
     /// <summary>
     /// Behaves differently in training (ComputeGradients, a trainer's step) than in Predict and evaluation, keyed on the
-    /// workspace's Training, Step and FirstImage (Dropout); a model with such a layer gets those fields.
+    /// workspace's Training and Share (Dropout, BatchNorm); a model with such a layer gets those fields.
     /// </summary>
     public virtual bool UsesTrainingMode => false;
 
@@ -69,7 +69,7 @@ internal abstract class LayerDefinition
     /// </summary>
     public virtual IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) => Passes.PreActivationArray(layer);
 
-    /// <summary>Normalises with the whole batch's statistics (BatchNorm): its model trains each batch on one worker.</summary>
+    /// <summary>Normalises with the whole batch's statistics (BatchNorm): the trainer keeps worker 0's for the step that follows.</summary>
     public virtual bool UsesBatchStatistics => false;
 
     /// <summary>Arrays of a fixed length (not per image) the layer keeps in the workspace: field suffix, length, doc.</summary>

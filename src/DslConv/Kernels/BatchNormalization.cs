@@ -1,3 +1,5 @@
+using DslConv.Parallel;
+
 namespace DslConv.Kernels;
 
 /// <summary>
@@ -9,10 +11,13 @@ public static class BatchNormalization
 {
     /// <summary>
     /// Training: the batch's per-channel mean and (biased) variance, 1 / sqrt(variance + epsilon), the normalised
-    /// values (kept for backward) and the output. Sums are accumulated in double.
+    /// values (kept for backward) and the output. Sums are accumulated in double, in two passes (mean, then squared
+    /// deviations). With an <paramref name="exchange"/>, <paramref name="x"/> is one worker's share of a split batch and
+    /// both sums are combined across the shares, so that every worker normalises with the whole batch's statistics.
     /// </summary>
     public static void TrainingForward(ReadOnlySpan<float> x, int rows, int channels, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        float epsilon, Span<float> mean, Span<float> variance, Span<float> inverseStd, Span<float> normalized, Span<float> y)
+        float epsilon, Span<float> mean, Span<float> variance, Span<float> inverseStd, Span<float> normalized, Span<float> y,
+        WorkerExchange? exchange = null, int worker = 0)
     {
         Check(x.Length, rows, channels, gamma, beta, epsilon);
         long size = (long)rows * channels;
@@ -21,18 +26,34 @@ public static class BatchNormalization
         Buffers.Require(mean.Length, channels, nameof(mean));
         Buffers.Require(variance.Length, channels, nameof(variance));
         Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
+        // sums[c] per channel and sums[channels] = the rows they cover, so that combined shares know the batch's rows.
+        Span<double> sums = channels < 512 ? stackalloc double[channels + 1] : new double[channels + 1];
+        Span<double> means = channels < 512 ? stackalloc double[channels] : new double[channels];
         for (int c = 0; c < channels; c++)
         {
             double sum = 0;
             for (int r = 0; r < rows; r++) sum += x[r * channels + c];
-            double m = sum / rows, squares = 0;
+            sums[c] = sum;
+        }
+        sums[channels] = rows;
+        Combine(exchange, worker, sums);
+        double batchRows = sums[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            double m = sums[c] / batchRows, squares = 0;
             for (int r = 0; r < rows; r++)
             {
                 double d = x[r * channels + c] - m;
                 squares += d * d;
             }
-            double v = squares / rows;
-            mean[c] = (float)m;
+            means[c] = m;
+            sums[c] = squares;
+        }
+        Combine(exchange, worker, sums);
+        for (int c = 0; c < channels; c++)
+        {
+            double v = sums[c] / batchRows;
+            mean[c] = (float)means[c];
             variance[c] = (float)v;
             inverseStd[c] = (float)(1 / Math.Sqrt(v + epsilon));
         }
@@ -44,6 +65,15 @@ public static class BatchNormalization
                 normalized[at] = n;
                 y[at] = gamma[c] * n + beta[c];
             }
+    }
+
+    /// <summary>Replaces this share's sums by the whole batch's (in place); without an exchange they already are.</summary>
+    private static void Combine(WorkerExchange? exchange, int worker, Span<double> sums)
+    {
+        if (exchange is null) return;
+        Span<double> mine = sums.Length <= 1024 ? stackalloc double[sums.Length] : new double[sums.Length];
+        sums.CopyTo(mine);
+        exchange.SumAcross(worker, mine, sums);
     }
 
     /// <summary>Inference: normalises with the moving statistics.</summary>
@@ -70,9 +100,16 @@ public static class BatchNormalization
     /// <summary>
     /// Backward from dy: dgamma += Σ dy·n, dbeta += Σ dy, and (when <paramref name="dx"/> is not empty, overwritten)
     /// dx = gamma·invstd / rows · (rows·dy - Σ dy - n·Σ dy·n), the batch statistics' own dependence included.
+    /// <para>
+    /// With an <paramref name="exchange"/>, dy is one share's gradient of its own mean loss (scaled by the batch's
+    /// images over the share's), and dx needs the whole batch's Σ dy and Σ dy·n on the batch's scale: each share
+    /// contributes its sums times its rows, the total over the batch's rows is the batch-scale sum, and dividing it by
+    /// this share's rows brings it back to this share's scale: dx = gamma·invstd · (dy - S/rowsᵢ - n·SN/rowsᵢ).
+    /// dgamma and dbeta stay this share's own, which the splitter weighs like every other gradient.
+    /// </para>
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd,
-        int rows, int channels, Span<float> dgamma, Span<float> dbeta, Span<float> dx)
+        int rows, int channels, Span<float> dgamma, Span<float> dbeta, Span<float> dx, WorkerExchange? exchange = null, int worker = 0)
     {
         Buffers.AtLeast(rows, 1, nameof(rows));
         Buffers.AtLeast(channels, 1, nameof(channels));
@@ -84,6 +121,8 @@ public static class BatchNormalization
         Buffers.Require(dgamma.Length, channels, nameof(dgamma));
         Buffers.Require(dbeta.Length, channels, nameof(dbeta));
         if (!dx.IsEmpty) Buffers.Require(dx.Length, size, nameof(dx));
+        // sums: Σ dy per channel, then Σ dy·n per channel, then the rows.
+        Span<double> sums = channels < 256 ? stackalloc double[2 * channels + 1] : new double[2 * channels + 1];
         for (int c = 0; c < channels; c++)
         {
             double sumDy = 0, sumDyN = 0;
@@ -95,12 +134,34 @@ public static class BatchNormalization
             }
             dgamma[c] += (float)sumDyN;
             dbeta[c] += (float)sumDy;
-            if (dx.IsEmpty) continue;
-            double scale = (double)gamma[c] * inverseStd[c] / rows;
+            sums[c] = sumDy;
+            sums[channels + c] = sumDyN;
+        }
+        if (dx.IsEmpty) return; // nothing upstream: no exchange either, the same on every worker
+        if (exchange is null)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                double scale = (double)gamma[c] * inverseStd[c] / rows;
+                for (int r = 0; r < rows; r++)
+                {
+                    int at = r * channels + c;
+                    dx[at] = (float)(scale * (rows * (double)dy[at] - sums[c] - normalized[at] * sums[channels + c]));
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < 2 * channels; i++) sums[i] *= rows;
+        sums[2 * channels] = rows;
+        Combine(exchange, worker, sums);
+        double toShare = 1 / sums[2 * channels] / rows; // batch-scale sum = total / batch rows; this share's = that / rows
+        for (int c = 0; c < channels; c++)
+        {
+            double scale = (double)gamma[c] * inverseStd[c], meanDy = sums[c] * toShare, meanDyN = sums[channels + c] * toShare;
             for (int r = 0; r < rows; r++)
             {
                 int at = r * channels + c;
-                dx[at] = (float)(scale * (rows * (double)dy[at] - sumDy - normalized[at] * sumDyN));
+                dx[at] = (float)(scale * (dy[at] - meanDy - normalized[at] * meanDyN));
             }
         }
     }

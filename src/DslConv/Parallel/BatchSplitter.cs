@@ -9,12 +9,10 @@ namespace DslConv.Parallel;
 public interface IBatchWorkers
 {
     /// <summary>
-    /// Mean loss over the images, its gradient (overwriting <paramref name="gradients"/>), and the number right, in
-    /// training mode. <paramref name="firstImage"/> is the share's first image's index in the whole batch and
-    /// <paramref name="step"/> the optimizer step it trains: what a layer with training randomness (Dropout) keys its
-    /// draws on, so that a batch's masks do not depend on how it is split.
+    /// Mean loss over the share's images, its gradient (overwriting <paramref name="gradients"/>), and the number right,
+    /// in training mode. <paramref name="share"/> says where the share lies in the whole batch (see <see cref="BatchShare"/>).
     /// </summary>
-    float ComputeGradients(int worker, int firstImage, long step, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct);
+    float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct);
 
     /// <summary>Sum of per-image losses and the number right, parameters untouched.</summary>
     void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
@@ -47,6 +45,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private readonly double[] _lossSums;
     private readonly int[] _correct;
     private readonly bool[] _usable;
+    private readonly WorkerExchange _exchange;
 
     // The current call's arguments, pinned for its duration: spans cannot be stored in fields.
     private Job _job;
@@ -75,6 +74,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _lossSums = new double[workers];
         _correct = new int[workers];
         _usable = new bool[workers];
+        _exchange = new WorkerExchange(workers);
     }
 
     public int Workers => _pool.Workers;
@@ -116,6 +116,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         {
             Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
             _step = optimizer.Iterations;
+            _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
             _pool.Run(this);
             loss = CombineLoss(count, out correct);
             if (!float.IsFinite(loss)) return loss;
@@ -245,8 +246,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         switch (_job)
         {
             case Job.Gradients:
-                _losses[worker] = _workers.ComputeGradients(worker, start, _step, images, new ReadOnlySpan<int>(_labels + start, count),
-                    _gradients[worker], out _correct[worker]);
+                ComputeShareGradients(worker, start, images, new ReadOnlySpan<int>(_labels + start, count));
                 break;
             case Job.Evaluate:
                 _workers.Evaluate(worker, images, new ReadOnlySpan<int>(_labels + start, count), out _lossSums[worker], out _correct[worker]);
@@ -254,6 +254,28 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             case Job.Predict:
                 _workers.Predict(worker, images, new Span<float>(_output + (long)start * _outputSize, count * _outputSize));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// One share's gradients. A worker that fails releases the others from any exchange they wait in; theirs then end
+    /// quietly, so that the failure reported is the first worker's own.
+    /// </summary>
+    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels)
+    {
+        try
+        {
+            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels,
+                _gradients[worker], out _correct[worker]);
+        }
+        catch (WorkerExchangeBrokenException)
+        {
+            _losses[worker] = float.NaN;
+        }
+        catch
+        {
+            _exchange.Break();
+            throw;
         }
     }
 

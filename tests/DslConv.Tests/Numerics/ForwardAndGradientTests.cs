@@ -88,15 +88,47 @@ public sealed class ForwardAndGradientTests(ITestOutputHelper output)
     public void GradientsMatchFiniteDifferencesOfTheReference(string name)
     {
         var setup = new Setup(NumericModels.Get(name), seed: 14);
-        ReferenceNetwork reference = setup.Reference;
-        var gradients = new float[reference.ParameterCount];
+        var gradients = new float[setup.Reference.ParameterCount];
         setup.Model.ComputeGradients(setup.Images, setup.Labels, gradients);
+        AssertMatchesFiniteDifferences(name, setup, gradients);
+    }
 
+    /// <summary>
+    /// The same gradients when a trainer splits the batch over worker threads (shares of unequal size at 3 threads):
+    /// every layer's share-wise gradients must combine into the whole batch's, BatchNorm's batch statistics included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SplitCases))]
+    public void SplitBatchGradientsMatchFiniteDifferencesOfTheReference(string name, int threads)
+    {
+        var setup = new Setup(NumericModels.Get(name), seed: 14, batch: 5);
+        var trainerType = setup.Model.GetType().GetNestedType("Trainer")!;
+        using var trainer = (IDisposable)Activator.CreateInstance(trainerType, setup.Model, setup.Batch, new Sgd(learningRate: 0), threads)!;
+        Assert.Equal(threads, ((ITrainer)trainer).Threads);
+        ((ITrainer)trainer).TrainStep(setup.Images, setup.Labels, out _);
+        var gradientsOf = (SpanGetter)Delegate.CreateDelegate(typeof(SpanGetter), trainer, trainerType.GetProperty("Gradients")!.GetMethod!);
+        AssertMatchesFiniteDifferences($"{name} on {threads} threads", setup, gradientsOf().ToArray());
+    }
+
+    private delegate ReadOnlySpan<float> SpanGetter();
+
+    public static TheoryData<string, int> SplitCases()
+    {
+        var cases = new TheoryData<string, int>();
+        foreach (NumericModel model in NumericModels.All)
+            foreach (int threads in new[] { 2, 3 })
+                cases.Add(model.Name, threads);
+        return cases;
+    }
+
+    private void AssertMatchesFiniteDifferences(string name, Setup setup, float[] gradients)
+    {
+        ReferenceNetwork reference = setup.Reference;
         // A component whose ±h points fall on different smooth pieces of the loss (a ReLU crossing zero, a max-pool
         // window changing winner, the probability clip switching on) has no derivative for the difference quotient to
         // estimate. The reference reports every such decision, so a straddle is detected exactly, with no threshold on
         // one-sided differences; random continuous data makes it rare, and the test asserts that it is.
-        double[] theta = setup.Parameters;
+        double[] theta = (double[])setup.Parameters.Clone();
         var centre = new List<int>();
         var probe = new List<int>();
         reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, centre);

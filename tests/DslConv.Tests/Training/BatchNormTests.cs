@@ -7,7 +7,7 @@ namespace DslConv.Tests.Training;
 
 /// <summary>
 /// BatchNormalization's parts beyond its numerics (which the reference and finite-difference tests cover): Keras's
-/// weights and totals, moving statistics moved by a training step only, and one worker for the batch statistics.
+/// weights and totals, moving statistics moved by a training step only, and the whole batch's statistics however the batch is split.
 /// </summary>
 public sealed class BatchNormTests
 {
@@ -74,7 +74,7 @@ public sealed class BatchNormTests
         foreach (float[] x in conv) for (int j = 0; j < x.Length; j++) squares[j % 4] += (x[j] - mean[j % 4]) * (x[j] - mean[j % 4]);
 
         using var trainer = new BatchNormNet.Trainer(model, batchSize: 8, new Sgd(learningRate: 0), threads: 2);
-        Assert.Equal(1, trainer.Threads); // the whole batch's statistics: one worker
+        Assert.Equal(2, trainer.Threads); // the batch is split; the statistics are still the whole batch's
         trainer.TrainStep(images, labels);
         float[] after = model.Parameters.ToArray();
         for (int c = 0; c < 4; c++)

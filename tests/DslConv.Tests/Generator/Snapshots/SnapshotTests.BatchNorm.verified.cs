@@ -208,7 +208,7 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
     private float ComputeGradients(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
     {
         int batch = labels.Length;
-        workspace.Training = true; // Dropout active, keyed on workspace.Step and FirstImage
+        workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         global::System.ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         global::System.Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
@@ -380,9 +380,11 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
                 _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), Epsilon, output);
             return;
         }
-        // training: the batch's own statistics, kept with the normalised values for backward and the step
+        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
+        // normalised values for backward and the step
         global::DslConv.Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
-            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output);
+            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output,
+            workspace.Share.Exchange, workspace.Share.Worker);
     }
 
     /// <summary>
@@ -398,7 +400,7 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
         global::DslConv.Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
             gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize));
+            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);
     }
 
     /// <summary>
@@ -511,11 +513,13 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
         internal readonly float[] DenseOutput;
         /// <summary>dL/d(dense output) (B, 10).</summary>
         internal readonly float[] DenseOutputGradient;
-        /// <summary>Whether the pass in progress trains (Dropout active) or infers (Dropout passes its input through).</summary>
+        /// <summary>Whether the pass in progress trains (Dropout active, BatchNorm on batch statistics) or infers.</summary>
         internal bool Training;
-        /// <summary>The optimizer step being trained and the batch's first image here: what Dropout's masks are keyed on.</summary>
-        internal long Step;
-        internal int FirstImage;
+        /// <summary>
+        /// Where the images of a training pass lie in the batch: the optimizer step and first image Dropout's masks are keyed
+        /// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.
+        /// </summary>
+        internal global::DslConv.Parallel.BatchShare Share;
         /// <summary>dense pre-softmax values (B, 10), for the fused loss.</summary>
         internal readonly float[] Logits;
         /// <summary>batch_normalization: the training batch's per-channel mean.</summary>
@@ -566,11 +570,13 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(int worker, int firstImage, long step, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
+        /// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>
+        public Workspace First => _workspaces[0];
+
+        public float ComputeGradients(global::DslConv.Parallel.BatchShare share, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
         {
-            _workspaces[worker].Step = step;
-            _workspaces[worker].FirstImage = firstImage;
-            return _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);
+            _workspaces[share.Worker].Share = share;
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);
         }
 
         public void Evaluate(int worker, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
@@ -589,6 +595,7 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
         private readonly Workspace? _workspace;
         private readonly global::DslConv.Parallel.BatchSplitter? _splitter;
         private readonly float[] _gradients = new float[ParameterCount];
+        private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards
 
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
@@ -602,12 +609,16 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
             if (threads != 0) global::DslConv.Models.GeneratedCode.CheckThreads(threads, nameof(threads));
             _model = model;
             BatchSize = batchSize;
-            Threads = 1; // BatchNorm normalises with the whole batch's statistics: the batch runs on one worker (cross-worker statistics are not written yet)
+            Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, global::DslConv.Models.GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new global::DslConv.Training.Adam();
             Optimizer.Prepare(ParameterCount);
-            if (Threads == 1) _workspace = new Workspace(batchSize);
-            else _splitter = new global::DslConv.Parallel.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,
-                new Workers(model, global::DslConv.Parallel.BatchSplitter.MaxShare(batchSize, Threads), Threads));
+            if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);
+            else
+            {
+                var workers = new Workers(model, global::DslConv.Parallel.BatchSplitter.MaxShare(batchSize, Threads), Threads);
+                _splitter = new global::DslConv.Parallel.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, workers);
+                _statistics = workers.First;
+            }
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
@@ -634,11 +645,7 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
-                if (_workspace is not null)
-                {
-                    _workspace.Step = Optimizer.Iterations; // the step about to be taken: Dropout's masks are keyed on it
-                    _workspace.FirstImage = 0;
-                }
+                if (_workspace is not null) _workspace.Share = global::DslConv.Parallel.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken
                 float loss = _splitter is null
                     ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
                     : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
@@ -647,7 +654,7 @@ partial class NormalisedNet : global::DslConv.Models.INetwork
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
                 // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
                 global::DslConv.Kernels.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan(BatchNormalizationMovingMeanOffset, 16),
-                    _model._parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 16), _workspace!.BatchNormalizationBatchMean, _workspace.BatchNormalizationBatchVariance, momentum: 0.99f);
+                    _model._parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 16), _statistics.BatchNormalizationBatchMean, _statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
                 return loss;
             }
             finally { global::DslConv.Models.GeneratedCode.Exit(ref _model._busy); }

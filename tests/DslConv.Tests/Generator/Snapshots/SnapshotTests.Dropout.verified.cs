@@ -215,7 +215,7 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
     private float ComputeGradients(Workspace workspace, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
     {
         int batch = labels.Length;
-        workspace.Training = true; // Dropout active, keyed on workspace.Step and FirstImage
+        workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         global::System.ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
         global::System.Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
@@ -409,7 +409,7 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
         for (int image = 0; image < batch; image++)
         {
             global::DslConv.Kernels.Dropout.Forward(input.Slice(image * ImageSize, ImageSize), output.Slice(image * ImageSize, ImageSize),
-                mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Step, workspace.FirstImage + image, layer: 2);
+                mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Share.Step, workspace.Share.FirstImage + image, layer: 2);
         }
     }
 
@@ -486,7 +486,7 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
         for (int image = 0; image < batch; image++)
         {
             global::DslConv.Kernels.Dropout.Forward(input.Slice(image * ImageSize, ImageSize), output.Slice(image * ImageSize, ImageSize),
-                mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Step, workspace.FirstImage + image, layer: 5);
+                mask.Slice(image * ImageSize, ImageSize), Rate, workspace.Share.Step, workspace.Share.FirstImage + image, layer: 5);
         }
     }
 
@@ -581,11 +581,13 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
         internal readonly float[] Dense_1Output;
         /// <summary>dL/d(dense_1 output) (B, 4).</summary>
         internal readonly float[] Dense_1OutputGradient;
-        /// <summary>Whether the pass in progress trains (Dropout active) or infers (Dropout passes its input through).</summary>
+        /// <summary>Whether the pass in progress trains (Dropout active, BatchNorm on batch statistics) or infers.</summary>
         internal bool Training;
-        /// <summary>The optimizer step being trained and the batch's first image here: what Dropout's masks are keyed on.</summary>
-        internal long Step;
-        internal int FirstImage;
+        /// <summary>
+        /// Where the images of a training pass lie in the batch: the optimizer step and first image Dropout's masks are keyed
+        /// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.
+        /// </summary>
+        internal global::DslConv.Parallel.BatchShare Share;
         /// <summary>dense_1 pre-softmax values (B, 4), for the fused loss.</summary>
         internal readonly float[] Logits;
         /// <summary>One image's output of a convolution fused with its pooling layer, and its gradient.</summary>
@@ -635,11 +637,10 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(int worker, int firstImage, long step, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
+        public float ComputeGradients(global::DslConv.Parallel.BatchShare share, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
         {
-            _workspaces[worker].Step = step;
-            _workspaces[worker].FirstImage = firstImage;
-            return _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);
+            _workspaces[share.Worker].Share = share;
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);
         }
 
         public void Evaluate(int worker, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
@@ -703,11 +704,7 @@ partial class RegularisedNet : global::DslConv.Models.INetwork
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
-                if (_workspace is not null)
-                {
-                    _workspace.Step = Optimizer.Iterations; // the step about to be taken: Dropout's masks are keyed on it
-                    _workspace.FirstImage = 0;
-                }
+                if (_workspace is not null) _workspace.Share = global::DslConv.Parallel.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken
                 float loss = _splitter is null
                     ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
                     : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);

@@ -781,9 +781,9 @@ partial class FashionCnn : global::DslConv.Models.INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(int worker, int firstImage, long step, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
+        public float ComputeGradients(global::DslConv.Parallel.BatchShare share, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, global::System.Span<float> gradients, out int correct)
         {
-            return _model.ComputeGradients(_workspaces[worker], images, labels, gradients, out correct);
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);
         }
 
         public void Evaluate(int worker, global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>

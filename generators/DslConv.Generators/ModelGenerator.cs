@@ -34,7 +34,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(attribute => context.SyntaxProvider
                 .ForAttributeWithMetadataName(attribute,
                     static (node, _) => node is TypeDeclarationSyntax, // records and structs too, to be refused with DSLC015
-                    static (syntaxContext, cancellationToken) => ModelParser.Parse(syntaxContext.TargetSymbol, cancellationToken))
+                    static (syntaxContext, cancellationToken) => ModelParser.Parse(syntaxContext.TargetSymbol,
+                        syntaxContext.SemanticModel, syntaxContext.TargetNode.SpanStart, cancellationToken))
                 .Where(static spec => spec is not null)
                 .Select(static (spec, _) => spec!)
                 .Collect())
@@ -59,8 +60,15 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Plan!)
             .WithTrackingName(StepNames.Plans);
 
+        // <DslConvProfileLayers>true</DslConvProfileLayers> (with <CompilerVisibleProperty Include="DslConvProfileLayers" />)
+        // adds LayerProfiler timing around every layer pass; without it the passes carry no profiling code at all.
+        IncrementalValueProvider<bool> profileLayers = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.DslConvProfileLayers", out string? value)
+            && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase));
+
         IncrementalValuesProvider<GeneratedSource> sources = plans
-            .Select(static (plan, _) => GeneratedSource.Create(plan))
+            .Combine(profileLayers)
+            .Select(static (pair, _) => GeneratedSource.Create(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Sources);
 
         context.RegisterSourceOutput(sources, static (production, generated) =>

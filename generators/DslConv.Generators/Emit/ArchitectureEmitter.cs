@@ -16,16 +16,15 @@ internal static class ArchitectureEmitter
         w.Line($"public static {M}.ModelDescription Architecture {{ get; }} = new(");
         w.Indent();
         w.Line($"\"{plan.ClassName}\", new[] {{ {plan.Input.Height}, {plan.Input.Width}, {plan.Input.Channels} }},");
-        w.Line("// name, type, activation, input shape, output shape, window (h, w), strides (h, w),");
-        w.Line("// padding (top, bottom, left, right), kernel (offset, length), bias (offset, length)");
         w.Line($"new {M}.LayerDescription[]");
         w.OpenBrace();
         foreach (LayerPlan layer in plan.Layers)
         {
-            w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)},");
-            w.Line($"    {layer.WindowHeight}, {layer.WindowWidth}, {layer.StrideHeight}, {layer.StrideWidth}, " +
-                   $"{layer.PadTop}, {layer.PadBottom}, {layer.PadLeft}, {layer.PadRight}, " +
-                   $"{layer.KernelOffset}, {layer.KernelSize}, {layer.BiasOffset}, {layer.BiasSize}{layer.Definition.DescriptionExtras(layer)}),");
+            w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, InputShape: {Shape(layer.Input)}, OutputShape: {Shape(layer.Output)},");
+            w.Line($"    WindowHeight: {layer.WindowHeight}, WindowWidth: {layer.WindowWidth}, StrideHeight: {layer.StrideHeight}, StrideWidth: {layer.StrideWidth},");
+            w.Line($"    PadTop: {layer.PadTop}, PadBottom: {layer.PadBottom}, PadLeft: {layer.PadLeft}, PadRight: {layer.PadRight},");
+            w.Line($"    KernelOffset: {layer.KernelOffset}, KernelLength: {layer.KernelSize}, BiasOffset: {layer.BiasOffset}, BiasLength: {layer.BiasSize}" +
+                   $"{layer.Definition.DescriptionExtras(layer)}),");
         }
         w.CloseBrace(",");
         w.Line("ParameterCount);");

@@ -14,12 +14,12 @@ internal sealed record GeneratedSource(string HintName, string? Source, Equatabl
     /// would be a compile error inside the generated file, so it is reported on the user's member instead (DSLC017)
     /// and nothing is added. Never throws: an emitter bug becomes DSLC018 on this model, and the others still generate.
     /// </summary>
-    public static GeneratedSource Create(ModelPlan plan)
+    public static GeneratedSource Create(ModelPlan plan, bool profileLayers = false)
     {
         string hintName = HintNameOf(plan);
         try
         {
-            string source = ModelEmitter.Emit(plan);
+            string source = ShortNames.Shorten(ModelEmitter.Emit(plan, profileLayers), plan.TakenShortNames);
             List<DiagnosticInfo> clashes = Clashes(plan, DeclaredMembers(source, plan.ClassName));
             return clashes.Count == 0
                 ? new GeneratedSource(hintName, source, EquatableArray<DiagnosticInfo>.Empty)

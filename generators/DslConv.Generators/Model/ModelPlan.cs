@@ -13,7 +13,8 @@ internal sealed record ModelPlan(
     EquatableArray<LayerPlan> Layers,
     int ParameterCount,
     LocationInfo? ClassLocation,
-    EquatableArray<UserMember> UserMembers)
+    EquatableArray<UserMember> UserMembers,
+    EquatableArray<string> TakenShortNames = default)
 {
     /// <summary>The class name as code writes it (<c>@class</c> for a keyword); <see cref="ClassName"/> is for text.</summary>
     public string ClassIdentifier => Identifiers.Escape(ClassName);
@@ -25,7 +26,7 @@ internal sealed record ModelPlan(
     /// <summary>Parameters an optimizer trains (Keras's "Trainable params").</summary>
     public long TrainableParameterCount => Layers.Sum(layer => (long)layer.TrainableCount);
 
-    /// <summary>Whether a layer normalises with the whole batch's statistics (BatchNorm): training then runs the batch on one worker.</summary>
+    /// <summary>Whether a layer normalises with the whole batch's statistics (BatchNorm): a split batch exchanges them.</summary>
     public bool UsesBatchStatistics => Layers.Any(layer => layer.Definition.UsesBatchStatistics);
 
     /// <summary>Whether any layer acts differently in training (see <see cref="Layers.LayerDefinition.UsesTrainingMode"/>).</summary>

@@ -4,7 +4,10 @@ namespace DslConv.Generators.Model;
 /// Everything the generator needs to know about one annotated class, as values only: the output of parsing and
 /// the input of validation. Holds no ISymbol, SyntaxNode or Compilation, so equal specs hit the cache.
 /// </summary>
-/// <remarks><see cref="Namespace"/> is written as code writes it (each keyword segment escaped with '@').</remarks>
+/// <remarks>
+/// <see cref="Namespace"/> is written as code writes it (each keyword segment escaped with '@').
+/// <see cref="TakenShortNames"/> are the short names the generated file may not use (see <see cref="Emit.ShortNames"/>).
+/// </remarks>
 internal sealed record ModelSpec(
     string FullName,
     string? Namespace,
@@ -13,7 +16,8 @@ internal sealed record ModelSpec(
     InputSpec? Input,
     EquatableArray<LayerSpec> Layers,
     EquatableArray<DiagnosticInfo> ParseDiagnostics,
-    EquatableArray<UserMember> UserMembers);
+    EquatableArray<UserMember> UserMembers,
+    EquatableArray<string> TakenShortNames = default);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

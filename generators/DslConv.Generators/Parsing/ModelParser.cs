@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using DslConv.Generators.Emit;
 using DslConv.Generators.Layers;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
@@ -27,12 +28,15 @@ internal static class ModelParser
     /// Reads one annotated type. Never throws on user code: anything unexpected becomes DSLC018 on that model alone, so
     /// that one strange declaration cannot stop generation for the rest of the project (CS8785).
     /// </summary>
-    public static ModelSpec? Parse(ISymbol target, CancellationToken cancellationToken)
+    public static ModelSpec? Parse(ISymbol target, SemanticModel semanticModel, int position, CancellationToken cancellationToken)
     {
         if (target is not INamedTypeSymbol type) return null;
         try
         {
-            return ParseType(type, cancellationToken);
+            return ParseType(type, cancellationToken) with
+            {
+                TakenShortNames = ShortNames.Taken(semanticModel, position, type).ToEquatableArray(),
+            };
         }
         catch (System.OperationCanceledException)
         {

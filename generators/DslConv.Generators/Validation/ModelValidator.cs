@@ -101,7 +101,7 @@ internal static class ModelValidator
             return null;
         }
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
-            spec.ClassLocation, spec.UserMembers);
+            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames);
     }
 
     private static bool CheckEnums(LayerSpec layer, List<DiagnosticInfo> diagnostics)

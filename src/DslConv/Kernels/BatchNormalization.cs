@@ -29,26 +29,17 @@ public static class BatchNormalization
         // sums[c] per channel and sums[channels] = the rows they cover, so that combined shares know the batch's rows.
         Span<double> sums = channels < 512 ? stackalloc double[channels + 1] : new double[channels + 1];
         Span<double> means = channels < 512 ? stackalloc double[channels] : new double[channels];
-        for (int c = 0; c < channels; c++)
-        {
-            double sum = 0;
-            for (int r = 0; r < rows; r++) sum += x[r * channels + c];
-            sums[c] = sum;
-        }
+        // Rows in order, all channels at once: each channel's sum is still added in row order, so the result is the
+        // column-by-column loop's, read sequentially.
+        Span<double> channelSums = sums[..channels];
+        channelSums.Clear();
+        for (int r = 0; r < rows; r++) RowSums.Add(x.Slice(r * channels, channels), channelSums);
         sums[channels] = rows;
         Combine(exchange, worker, sums);
         double batchRows = sums[channels];
-        for (int c = 0; c < channels; c++)
-        {
-            double m = sums[c] / batchRows, squares = 0;
-            for (int r = 0; r < rows; r++)
-            {
-                double d = x[r * channels + c] - m;
-                squares += d * d;
-            }
-            means[c] = m;
-            sums[c] = squares;
-        }
+        for (int c = 0; c < channels; c++) means[c] = sums[c] / batchRows;
+        channelSums.Clear();
+        for (int r = 0; r < rows; r++) RowSums.AddSquaredDeviations(x.Slice(r * channels, channels), means, channelSums);
         Combine(exchange, worker, sums);
         for (int c = 0; c < channels; c++)
         {
@@ -123,32 +114,30 @@ public static class BatchNormalization
         if (!dx.IsEmpty) Buffers.Require(dx.Length, size, nameof(dx));
         // sums: Σ dy per channel, then Σ dy·n per channel, then the rows.
         Span<double> sums = channels < 256 ? stackalloc double[2 * channels + 1] : new double[2 * channels + 1];
+        Span<double> sumDy = sums[..channels], sumDyN = sums.Slice(channels, channels);
+        sumDy.Clear();
+        sumDyN.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            RowSums.Add(dy.Slice(r * channels, channels), sumDy);
+            RowSums.AddProducts(dy.Slice(r * channels, channels), normalized.Slice(r * channels, channels), sumDyN);
+        }
         for (int c = 0; c < channels; c++)
         {
-            double sumDy = 0, sumDyN = 0;
-            for (int r = 0; r < rows; r++)
-            {
-                int at = r * channels + c;
-                sumDy += dy[at];
-                sumDyN += (double)dy[at] * normalized[at];
-            }
-            dgamma[c] += (float)sumDyN;
-            dbeta[c] += (float)sumDy;
-            sums[c] = sumDy;
-            sums[channels + c] = sumDyN;
+            dgamma[c] += (float)sumDyN[c];
+            dbeta[c] += (float)sumDy[c];
         }
         if (dx.IsEmpty) return; // nothing upstream: no exchange either, the same on every worker
+        Span<double> scale = channels < 512 ? stackalloc double[channels] : new double[channels];
         if (exchange is null)
         {
-            for (int c = 0; c < channels; c++)
-            {
-                double scale = (double)gamma[c] * inverseStd[c] / rows;
-                for (int r = 0; r < rows; r++)
+            for (int c = 0; c < channels; c++) scale[c] = (double)gamma[c] * inverseStd[c] / rows;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < channels; c++)
                 {
                     int at = r * channels + c;
-                    dx[at] = (float)(scale * (rows * (double)dy[at] - sums[c] - normalized[at] * sums[channels + c]));
+                    dx[at] = (float)(scale[c] * (rows * (double)dy[at] - sums[c] - normalized[at] * sums[channels + c]));
                 }
-            }
             return;
         }
         for (int i = 0; i < 2 * channels; i++) sums[i] *= rows;
@@ -157,13 +146,16 @@ public static class BatchNormalization
         double toShare = 1 / sums[2 * channels] / rows; // batch-scale sum = total / batch rows; this share's = that / rows
         for (int c = 0; c < channels; c++)
         {
-            double scale = (double)gamma[c] * inverseStd[c], meanDy = sums[c] * toShare, meanDyN = sums[channels + c] * toShare;
-            for (int r = 0; r < rows; r++)
+            scale[c] = (double)gamma[c] * inverseStd[c];
+            sums[c] *= toShare; // this share's mean dy
+            sums[channels + c] *= toShare; // and mean dy·n
+        }
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < channels; c++)
             {
                 int at = r * channels + c;
-                dx[at] = (float)(scale * (dy[at] - meanDy - normalized[at] * meanDyN));
+                dx[at] = (float)(scale[c] * (dy[at] - sums[c] - normalized[at] * sums[channels + c]));
             }
-        }
     }
 
     /// <summary>Keras's update after a training step: moving = moving · momentum + batch · (1 - momentum).</summary>

@@ -59,12 +59,15 @@ internal static class WorkspaceEmitter
             w.Line("internal readonly float[] ConvolutionScratch;");
             w.Line("internal readonly float[] ConvolutionGradientScratch;");
         }
-        foreach (LayerPlan layer in plan.Layers)
-            foreach (var (suffix, _, description) in layer.Definition.FixedArrays(layer))
+        for (int index = 0; index < plan.Layers.Count; index++)
+        {
+            LayerPlan layer = plan.Layers[index];
+            foreach (var (suffix, _, description) in layer.Definition.FixedArrays(plan, index))
             {
                 w.Line($"/// <summary>{layer.Name}: {description}.</summary>");
                 w.Line($"internal readonly float[] {layer.Identifier}{suffix};");
             }
+        }
         if (buffers.PatchBufferSize > 0)
         {
             w.Line("/// <summary>One image's im2col rows, sized for the largest conv layer.</summary>");
@@ -88,9 +91,9 @@ internal static class WorkspaceEmitter
         w.Line("Capacity = capacity;");
         foreach (var (field, element, perImage) in buffers.PerImageArrays())
             w.Line($"{field} = new {element}[capacity * {perImage}];");
-        foreach (LayerPlan layer in plan.Layers)
-            foreach (var (suffix, length, _) in layer.Definition.FixedArrays(layer))
-                w.Line($"{layer.Identifier}{suffix} = new float[{length}];");
+        for (int index = 0; index < plan.Layers.Count; index++)
+            foreach (var (suffix, length, _) in plan.Layers[index].Definition.FixedArrays(plan, index))
+                w.Line($"{plan.Layers[index].Identifier}{suffix} = new float[{length}];");
         if (buffers.ConvolutionScratchSize > 0)
         {
             w.Line($"ConvolutionScratch = new float[{buffers.ConvolutionScratchSize}];");

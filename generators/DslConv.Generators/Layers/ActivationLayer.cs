@@ -45,6 +45,8 @@ internal sealed class ActivationLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        if (BatchNormFolding.IsReluOfChain(plan, index))
+            w.Line($"if (!workspace.Training) return; // at inference {plan.Layers[index - 2].Name} applies this ReLU as it stores its output");
         w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * ImageSize);");
         w.Line($"{BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")}.CopyTo(output);");

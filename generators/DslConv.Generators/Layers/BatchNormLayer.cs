@@ -75,12 +75,18 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) =>
         [("Normalized", "the normalised values (x - mean) / std of the training batch, for backward")];
 
-    public override IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(LayerPlan layer) =>
-    [
-        ("BatchMean", layer.BiasSize, "the training batch's per-channel mean"),
-        ("BatchVariance", layer.BiasSize, "its per-channel (biased) variance, which the step moves the moving one towards"),
-        ("InverseStd", layer.BiasSize, "1 / sqrt(variance + epsilon) per channel"),
-    ];
+    public override IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        yield return ("BatchMean", layer.BiasSize, "the training batch's per-channel mean");
+        yield return ("BatchVariance", layer.BiasSize, "its per-channel (biased) variance, which the step moves the moving one towards");
+        yield return ("InverseStd", layer.BiasSize, "1 / sqrt(variance + epsilon) per channel");
+        if (BatchNormFolding.IntoProducerOf(plan, index) is { } chain)
+        {
+            yield return ("FoldedKernel", chain.Producer.KernelSize, $"{chain.Producer.Name}'s kernel with this layer's moving statistics folded in, for inference");
+            yield return ("FoldedBias", chain.Producer.BiasSize, $"{chain.Producer.Name}'s bias, folded likewise");
+        }
+    }
 
     public override void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
     {
@@ -112,8 +118,11 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
+        BatchNormFolding.Chain? folded = BatchNormFolding.IntoProducerOf(plan, index);
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        if (folded is not null)
+            w.Line($"if (!workspace.Training) return; // at inference {folded.Producer.Name} computes this layer too (folded into its kernel and bias)");
         Constants(w, layer);
         w.Line($"const float Epsilon = {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f;");
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
@@ -121,11 +130,14 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"{Rs} gamma = _parameters.AsSpan({layer.Identifier}GammaOffset, Channels);");
         w.Line($"{Rs} beta = _parameters.AsSpan({layer.Identifier}BetaOffset, Channels);");
         w.Line("int rows = batch * ImageSize / Channels; // every pixel of every image");
-        w.OpenBrace("if (!workspace.Training)");
-        w.Line($"{K}.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan({layer.Identifier}MovingMeanOffset, Channels),");
-        w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
-        w.Line("return;");
-        w.CloseBrace();
+        if (folded is null)
+        {
+            w.OpenBrace("if (!workspace.Training)");
+            w.Line($"{K}.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan({layer.Identifier}MovingMeanOffset, Channels),");
+            w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
+            w.Line("return;");
+            w.CloseBrace();
+        }
         w.Line("// training: the whole batch's statistics (combined across workers when the batch is split), kept with the");
         w.Line("// normalised values for backward and the step");
         w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.{layer.Identifier}BatchMean,");

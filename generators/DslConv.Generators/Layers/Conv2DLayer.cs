@@ -52,6 +52,8 @@ internal sealed class Conv2DLayer : LayerDefinition
 
     public override SingleImageSplit SingleImage => SingleImageSplit.Convolution;
 
+    public override bool FoldsFollowingBatchNorm => true;
+
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (Conv2DSpec)layer.Spec;
@@ -82,7 +84,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
-        ConvForward(w, layer, buffers, index);
+        ConvForward(w, layer, buffers, index, BatchNormFolding.FromProducer(plan, index));
         w.CloseBrace();
     }
 
@@ -113,15 +115,17 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"const int Filters = {output.Channels};");
     }
 
-    private static void ConvForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index)
+    private static void ConvForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, BatchNormFolding.Chain? folded)
     {
         ConvConstants(w, layer);
         ConvParameterSpans(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "PatchSize", "Filters", "OutputImageSize");
         ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
-        ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)");
+        ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)",
+            BatchNormFolding.ReluArgument(folded, layer));
         w.CloseBrace();
         Passes.ActivationForward(w, layer, "output", "Filters");
     }
@@ -233,9 +237,9 @@ internal sealed class Conv2DLayer : LayerDefinition
     }
 
     /// <summary>One image's convolution (with bias, and ReLU as it is stored), into <paramref name="output"/>.</summary>
-    private static void ConvImageForward(SourceWriter w, LayerPlan layer, string input, string output)
+    private static void ConvImageForward(SourceWriter w, LayerPlan layer, string input, string output, string? reluArgument = null)
     {
-        string relu = layer.Activation == ActivationKind.Relu ? "true" : "false";
+        string relu = reluArgument ?? BatchNormFolding.ReluArgument(null, layer);
         bool direct = Direct(layer);
         if (direct)
         {
@@ -245,7 +249,7 @@ internal sealed class Conv2DLayer : LayerDefinition
             w.OpenBrace("else");
         }
         w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
-        w.Line($"// output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias{(relu == "true" ? ", ReLU as it is stored" : "")}");
+        w.Line($"// output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias{(relu == "true" ? ", ReLU as it is stored" : relu == "false" ? "" : $", ReLU as it is stored at inference")}");
         w.Line($"{K}.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,");
         w.Line($"    {output}, Filters, {K}.GemmStart.Bias, bias, relu: {relu});");
         if (direct) w.CloseBrace();

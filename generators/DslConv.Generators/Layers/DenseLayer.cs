@@ -47,6 +47,8 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override SingleImageSplit SingleImage => SingleImageSplit.Units;
 
+    public override bool FoldsFollowingBatchNorm => true;
+
     public override string KerasCall(LayerPlan layer) =>
         $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)})";
 
@@ -90,6 +92,8 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
+        BatchNormFolding.Chain? folded = BatchNormFolding.FromProducer(plan, index);
+        if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "Inputs", "Units", "Units");
         if (softmax)
         {
             w.Line($"{S} logits = workspace.Logits.AsSpan(0, batch * Units);");
@@ -99,8 +103,9 @@ internal sealed class DenseLayer : LayerDefinition
             w.Line($"{K}.Activations.Forward({Names.Activation(ActivationKind.Softmax)}, output, Units);");
             return;
         }
-        w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : "")}");
-        w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(relu ? "true" : "false")});");
+        string reluArgument = BatchNormFolding.ReluArgument(folded, layer);
+        w.Line($"// output[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias{(relu ? ", ReLU as it is stored" : reluArgument == "relu" ? ", ReLU as it is stored at inference" : "")}");
+        w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {reluArgument});");
         Passes.ActivationForward(w, layer, "output", "Units");
     }
 

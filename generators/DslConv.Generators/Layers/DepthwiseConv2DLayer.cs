@@ -61,6 +61,8 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
     public override string KernelShape(LayerPlan layer) =>
         $"({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {((DepthwiseConv2DSpec)layer.Spec).DepthMultiplier})";
 
+    public override bool FoldsFollowingBatchNorm => true;
+
     /// <summary>Keras computes the fans from the kernel shape (kh, kw, in, multiplier): receptive field times in and times multiplier.</summary>
     public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer)
     {
@@ -79,11 +81,14 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}); // {KernelShape(layer)}");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, OutputChannels);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        BatchNormFolding.Chain? folded = BatchNormFolding.FromProducer(plan, index);
+        if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, $"{layer.WindowHeight * layer.WindowWidth}", "OutputChannels", "OutputImageSize");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.DepthwiseConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel, bias,");
         w.Line("    output.Slice(image * OutputImageSize, OutputImageSize), Multiplier);");
         w.CloseBrace();
         if (layer.Activation == ActivationKind.Relu) w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, OutputChannels);");
+        if (folded?.Relu is not null) w.Line($"if (relu) {K}.Activations.Forward({Names.Activation(ActivationKind.Relu)}, output, OutputChannels);");
         Passes.ActivationForward(w, layer, "output", "OutputChannels");
         w.CloseBrace();
     }

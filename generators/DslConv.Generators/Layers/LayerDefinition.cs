@@ -73,7 +73,13 @@ internal abstract class LayerDefinition
     public virtual bool UsesBatchStatistics => false;
 
     /// <summary>Arrays of a fixed length (not per image) the layer keeps in the workspace: field suffix, length, doc.</summary>
-    public virtual IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(LayerPlan layer) => [];
+    public virtual IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(ModelPlan plan, int index) => [];
+
+    /// <summary>
+    /// A product with a kernel and a bias per output channel (Conv2D, DepthwiseConv2D, Dense): a BatchNorm right after
+    /// it, when it has no activation of its own, folds into it at inference (see <see cref="BatchNormFolding"/>).
+    /// </summary>
+    public virtual bool FoldsFollowingBatchNorm => false;
 
     /// <summary>The constants naming where its parameters lie (kernel and bias by default), with their Keras shapes.</summary>
     public virtual void EmitParameterOffsets(SourceWriter w, LayerPlan layer)

@@ -158,6 +158,44 @@ public static class BatchNormalization
             }
     }
 
+    /// <summary>
+    /// Folds inference-mode batch normalisation into the product before it: for a (rows, filters) kernel and a bias per
+    /// filter, with s = gamma / sqrt(movingVariance + epsilon), foldedKernel[r, f] = kernel[r, f] · s[f] and
+    /// foldedBias[f] = (bias[f] - movingMean[f]) · s[f] + beta[f]. The product with the folded kernel and bias is then
+    /// the normalised output of the original one (exact up to rounding); computed in double.
+    /// </summary>
+    public static void Fold(ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int rows, int filters, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, ReadOnlySpan<float> movingMean, ReadOnlySpan<float> movingVariance, float epsilon,
+        Span<float> foldedKernel, Span<float> foldedBias)
+    {
+        Buffers.AtLeast(rows, 1, nameof(rows));
+        Buffers.AtLeast(filters, 1, nameof(filters));
+        long size = (long)rows * filters;
+        Buffers.Require(kernel.Length, size, nameof(kernel));
+        Buffers.Require(foldedKernel.Length, size, nameof(foldedKernel));
+        Buffers.Require(bias.Length, filters, nameof(bias));
+        Buffers.Require(foldedBias.Length, filters, nameof(foldedBias));
+        Buffers.Require(gamma.Length, filters, nameof(gamma));
+        Buffers.Require(beta.Length, filters, nameof(beta));
+        Buffers.Require(movingMean.Length, filters, nameof(movingMean));
+        Buffers.Require(movingVariance.Length, filters, nameof(movingVariance));
+        if (!(epsilon > 0f) || !float.IsFinite(epsilon)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Epsilon is a finite number above 0.");
+        if (kernel.Overlaps(foldedKernel) || bias.Overlaps(foldedBias))
+            throw new ArgumentException("The folded kernel and bias must not overlap the originals.", nameof(foldedKernel));
+        Span<float> scale = filters <= 1024 ? stackalloc float[filters] : new float[filters];
+        for (int f = 0; f < filters; f++)
+        {
+            double variance = (double)movingVariance[f] + epsilon;
+            if (!(variance > 0))
+                throw new ArgumentException($"Channel {f}'s moving variance plus epsilon is {variance}; it must be positive.", nameof(movingVariance));
+            double s = gamma[f] / Math.Sqrt(variance);
+            scale[f] = (float)s;
+            foldedBias[f] = (float)((bias[f] - (double)movingMean[f]) * s + beta[f]);
+        }
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(kernel.Slice(r * filters, filters), scale, foldedKernel.Slice(r * filters, filters));
+    }
+
     /// <summary>Keras's update after a training step: moving = moving · momentum + batch · (1 - momentum).</summary>
     public static void UpdateMovingAverages(Span<float> movingMean, Span<float> movingVariance, ReadOnlySpan<float> batchMean,
         ReadOnlySpan<float> batchVariance, float momentum)

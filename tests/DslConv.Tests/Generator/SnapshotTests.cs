@@ -53,8 +53,12 @@ public sealed class SnapshotTests
             using DslConv;
             namespace Models;
             [Input(10, 9, 2)]
-            [Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
-            [DepthwiseConv2D(3, 3, Activation.Relu, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+            [Conv2D(4, 3, 3, Padding = Padding.Same)]
+            [BatchNorm]
+            [Activation(Activation.Relu)]
+            [DepthwiseConv2D(3, 3, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+            [BatchNorm]
+            [Activation(Activation.Relu)]
             [Conv2D(6, 1, 1, Activation.Relu)]
             [GlobalAvgPool]
             [Dense(3, Activation.Softmax)]

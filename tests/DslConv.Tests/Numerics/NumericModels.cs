@@ -78,6 +78,8 @@ public static class NumericModels
             (BatchNormNet.InputHeight, BatchNormNet.InputWidth, BatchNormNet.InputChannels, BatchNormNet.InputSize, BatchNormNet.OutputSize, BatchNormNet.ParameterCount)),
         new(nameof(ConvBnReluNet), seed => new ConvBnReluNet(seed), new(ConvBnReluNet.Shape, ConvBnReluNet.Layers),
             (ConvBnReluNet.InputHeight, ConvBnReluNet.InputWidth, ConvBnReluNet.InputChannels, ConvBnReluNet.InputSize, ConvBnReluNet.OutputSize, ConvBnReluNet.ParameterCount)),
+        new(nameof(DenseBnReluNet), seed => new DenseBnReluNet(seed), new(DenseBnReluNet.Shape, DenseBnReluNet.Layers),
+            (DenseBnReluNet.InputHeight, DenseBnReluNet.InputWidth, DenseBnReluNet.InputChannels, DenseBnReluNet.InputSize, DenseBnReluNet.OutputSize, DenseBnReluNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -463,5 +465,21 @@ public partial class ConvBnReluNet : IGeneratedModel
         new RefConv2D(8, 3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefActivation(Activation.Relu), new RefMaxPool(2),
         new RefDepthwise(3, 3, Padding: Padding.Same), new RefBatchNorm(), new RefActivation(Activation.Gelu),
         new RefGlobalPool(Max: false), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// Dense-BN-ReLU, which folds at inference like a convolution: (5, 4, 2) -> 40 -> dense 7 -> batch norm -> relu -> 3 softmax
+[Input(5, 4, 2)]
+[Flatten]
+[Dense(7)]
+[BatchNorm(Momentum = 0.5)]
+[Activation(Activation.Relu)]
+[Dense(3, Activation.Softmax)]
+public partial class DenseBnReluNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 4, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefFlatten(), new RefDense(7), new RefBatchNorm(), new RefActivation(Activation.Relu), new RefDense(3, Activation.Softmax),
     ];
 }

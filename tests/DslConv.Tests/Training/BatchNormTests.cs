@@ -99,4 +99,41 @@ public sealed class BatchNormTests
         double[] expected = reference.Predict(model.Parameters.ToArray().Select(v => (double)v).ToArray(), images.Select(v => (double)v).ToArray());
         for (int i = 0; i < predicted.Length; i++) Assert.Equal(expected[i], predicted[i], 4);
     }
+
+    public static TheoryData<string> NormalisedModels() => new() { nameof(BatchNormNet), nameof(ConvBnReluNet), nameof(DenseBnReluNet) };
+
+    /// <summary>
+    /// Inference folds each BatchNorm that follows a convolution, depthwise convolution or dense layer into that
+    /// layer's kernel and bias (and a ReLU layer after it into the product's epilogue): with gamma, beta and moving
+    /// statistics far from their initial values, Predict must still be the reference network's inference.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NormalisedModels))]
+    public void FoldedInferenceMatchesTheReference(string name)
+    {
+        NumericModel numeric = NumericModels.Get(name);
+        IGeneratedModel model = numeric.Create(5);
+        var random = new Random(17);
+        Span<float> parameters = model.Parameters;
+        int normalised = 0;
+        foreach (LayerDescription layer in ((INetwork)model).Architecture.Layers.Where(layer => layer.Type == LayerType.BatchNorm))
+        {
+            int channels = layer.KernelLength;
+            for (int c = 0; c < channels; c++)
+            {
+                parameters[layer.KernelOffset + c] = 0.5f + (float)random.NextDouble();                      // gamma
+                parameters[layer.BiasOffset + c] = (float)random.NextDouble() - 0.5f;                       // beta
+                parameters[layer.BiasOffset + channels + c] = (float)random.NextDouble() - 0.5f;            // moving mean
+                parameters[layer.BiasOffset + 2 * channels + c] = 0.2f + 2 * (float)random.NextDouble();    // moving variance
+            }
+            normalised++;
+        }
+        Assert.True(normalised > 0);
+        int batch = 5;
+        float[] images = Enumerable.Range(0, batch * numeric.Reference.InputSize).Select(_ => 2 * (float)random.NextDouble() - 1).ToArray();
+        float[] predicted = new float[batch * numeric.Reference.OutputSize];
+        model.Predict(images, predicted);
+        double[] expected = numeric.Reference.Predict(model.Parameters.ToArray().Select(v => (double)v).ToArray(), images.Select(v => (double)v).ToArray());
+        for (int i = 0; i < predicted.Length; i++) Assert.Equal(expected[i], predicted[i], 5);
+    }
 }

@@ -323,6 +323,18 @@ partial class NormalisedNet : INetwork
         ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
+        if (!workspace.Training)
+        {
+            // Inference: batch_normalization folded in (its moving statistics scale each output channel's kernel
+            // column and shift its bias); the result goes straight to batch_normalization's output.
+            Kernels.BatchNormalization.Fold(kernel, bias, PatchSize, Filters, _parameters.AsSpan(BatchNormalizationGammaOffset, Filters),
+                _parameters.AsSpan(BatchNormalizationBetaOffset, Filters), _parameters.AsSpan(BatchNormalizationMovingMeanOffset, Filters),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Filters),
+                epsilon: 0.001f, workspace.BatchNormalizationFoldedKernel, workspace.BatchNormalizationFoldedBias);
+            kernel = workspace.BatchNormalizationFoldedKernel;
+            bias = workspace.BatchNormalizationFoldedBias;
+            output = workspace.BatchNormalizationOutput.AsSpan(0, batch * OutputImageSize);
+        }
         for (int image = 0; image < batch; image++)
         {
             Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
@@ -363,6 +375,7 @@ partial class NormalisedNet : INetwork
     /// </summary>
     private void BatchNormalizationForward(Workspace workspace, ReadOnlySpan<float> images, int batch)
     {
+        if (!workspace.Training) return; // at inference conv2d computes this layer too (folded into its kernel and bias)
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
         const float Epsilon = 0.001f;
@@ -371,12 +384,6 @@ partial class NormalisedNet : INetwork
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
-        if (!workspace.Training)
-        {
-            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(BatchNormalizationMovingMeanOffset, Channels),
-                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), Epsilon, output);
-            return;
-        }
         // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
         // normalised values for backward and the step
         Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
@@ -525,6 +532,10 @@ partial class NormalisedNet : INetwork
         internal readonly float[] BatchNormalizationBatchVariance;
         /// <summary>batch_normalization: 1 / sqrt(variance + epsilon) per channel.</summary>
         internal readonly float[] BatchNormalizationInverseStd;
+        /// <summary>batch_normalization: conv2d's kernel with this layer's moving statistics folded in, for inference.</summary>
+        internal readonly float[] BatchNormalizationFoldedKernel;
+        /// <summary>batch_normalization: conv2d's bias, folded likewise.</summary>
+        internal readonly float[] BatchNormalizationFoldedBias;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
         /// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>
@@ -549,6 +560,8 @@ partial class NormalisedNet : INetwork
             BatchNormalizationBatchMean = new float[16];
             BatchNormalizationBatchVariance = new float[16];
             BatchNormalizationInverseStd = new float[16];
+            BatchNormalizationFoldedKernel = new float[144];
+            BatchNormalizationFoldedBias = new float[16];
             Patches = new float[1296];
             TransposedKernel = new float[5760];
         }

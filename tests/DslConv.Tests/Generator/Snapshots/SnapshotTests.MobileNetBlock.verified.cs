@@ -20,7 +20,15 @@ namespace Models;
 /// =================================================================
 ///  conv2d (Conv2D)                (None, 10, 9, 4)          76
 /// 
+///  batch_normalization (BatchNormalization) (None, 10, 9, 4)          16
+/// 
+///  activation (Activation)        (None, 10, 9, 4)          0
+/// 
 ///  depthwise_conv2d (DepthwiseConv2D) (None, 5, 5, 8)           80
+/// 
+///  batch_normalization_1 (BatchNormalization) (None, 5, 5, 8)           32
+/// 
+///  activation_1 (Activation)      (None, 5, 5, 8)           0
 /// 
 ///  conv2d_1 (Conv2D)              (None, 5, 5, 6)           54
 /// 
@@ -28,9 +36,9 @@ namespace Models;
 /// 
 ///  dense (Dense)                  (None, 3)                 21
 /// =================================================================
-/// Total params: 231 (924.00 Byte)
-/// Trainable params: 231 (924.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
+/// Total params: 279 (1.09 KB)
+/// Trainable params: 255 (1020.00 Byte)
+/// Non-trainable params: 24 (96.00 Byte)
 /// _________________________________________________________________
 /// </code>
 /// </summary>
@@ -39,8 +47,12 @@ partial class MobileBlock : INetwork
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
     //   input               (B, 10, 9, 2)
-    //   conv2d              (B, 10, 9, 4)      Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation="relu")
-    //   depthwise_conv2d    (B, 5, 5, 8)       DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation="relu")
+    //   conv2d              (B, 10, 9, 4)      Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation=None)
+    //   batch_normalization (B, 10, 9, 4)      BatchNormalization(momentum=0.99, epsilon=0.001)
+    //   activation          (B, 10, 9, 4)      Activation("relu")
+    //   depthwise_conv2d    (B, 5, 5, 8)       DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation=None)
+    //   batch_normalization_1 (B, 5, 5, 8)       BatchNormalization(momentum=0.99, epsilon=0.001)
+    //   activation_1        (B, 5, 5, 8)       Activation("relu")
     //   conv2d_1            (B, 5, 5, 6)       Conv2D(6, (1, 1), strides=(1, 1), padding="valid", activation="relu")
     //   global_average_pooling2d (B, 6)             GlobalAveragePooling2D()
     //   dense               (B, 3)             Dense(3, activation="softmax")
@@ -56,11 +68,11 @@ partial class MobileBlock : INetwork
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 3;
     /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
-    public const int ParameterCount = 231;
+    public const int ParameterCount = 279;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 5965232;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 6484;
+    public const long WorkspaceBytesPerImage = 17684;
     /// <summary>The layer table of Keras's <c>model.summary()</c>.</summary>
     public const string Summary =
         "Model: \"MobileBlock\"\n" +
@@ -69,7 +81,15 @@ partial class MobileBlock : INetwork
         "=================================================================\n" +
         " conv2d (Conv2D)                (None, 10, 9, 4)          76\n" +
         "\n" +
+        " batch_normalization (BatchNormalization) (None, 10, 9, 4)          16\n" +
+        "\n" +
+        " activation (Activation)        (None, 10, 9, 4)          0\n" +
+        "\n" +
         " depthwise_conv2d (DepthwiseConv2D) (None, 5, 5, 8)           80\n" +
+        "\n" +
+        " batch_normalization_1 (BatchNormalization) (None, 5, 5, 8)           32\n" +
+        "\n" +
+        " activation_1 (Activation)      (None, 5, 5, 8)           0\n" +
         "\n" +
         " conv2d_1 (Conv2D)              (None, 5, 5, 6)           54\n" +
         "\n" +
@@ -77,20 +97,28 @@ partial class MobileBlock : INetwork
         "\n" +
         " dense (Dense)                  (None, 3)                 21\n" +
         "=================================================================\n" +
-        "Total params: 231 (924.00 Byte)\n" +
-        "Trainable params: 231 (924.00 Byte)\n" +
-        "Non-trainable params: 0 (0.00 Byte)\n" +
+        "Total params: 279 (1.09 KB)\n" +
+        "Trainable params: 255 (1020.00 Byte)\n" +
+        "Non-trainable params: 24 (96.00 Byte)\n" +
         "_________________________________________________________________";
 
     // Offsets into Parameters, in layer order, Keras layouts: conv kernel (kh, kw, in, out), dense kernel (in, out), then bias.
     private const int Conv2dKernelOffset = 0; // conv2d/kernel (3, 3, 2, 4)
     private const int Conv2dBiasOffset = 72; // conv2d/bias (4)
-    private const int DepthwiseConv2dKernelOffset = 76; // depthwise_conv2d/depthwise_kernel (3, 3, 4, 2)
-    private const int DepthwiseConv2dBiasOffset = 148; // depthwise_conv2d/bias (8)
-    private const int Conv2d_1KernelOffset = 156; // conv2d_1/kernel (1, 1, 8, 6)
-    private const int Conv2d_1BiasOffset = 204; // conv2d_1/bias (6)
-    private const int DenseKernelOffset = 210; // dense/kernel (6, 3)
-    private const int DenseBiasOffset = 228; // dense/bias (3)
+    private const int BatchNormalizationGammaOffset = 76; // batch_normalization/gamma (4), trainable
+    private const int BatchNormalizationBetaOffset = 80; // batch_normalization/beta (4), trainable
+    private const int BatchNormalizationMovingMeanOffset = 84; // batch_normalization/moving_mean (4), not trainable
+    private const int BatchNormalizationMovingVarianceOffset = 88; // batch_normalization/moving_variance (4), not trainable
+    private const int DepthwiseConv2dKernelOffset = 92; // depthwise_conv2d/depthwise_kernel (3, 3, 4, 2)
+    private const int DepthwiseConv2dBiasOffset = 164; // depthwise_conv2d/bias (8)
+    private const int BatchNormalization_1GammaOffset = 172; // batch_normalization_1/gamma (8), trainable
+    private const int BatchNormalization_1BetaOffset = 180; // batch_normalization_1/beta (8), trainable
+    private const int BatchNormalization_1MovingMeanOffset = 188; // batch_normalization_1/moving_mean (8), not trainable
+    private const int BatchNormalization_1MovingVarianceOffset = 196; // batch_normalization_1/moving_variance (8), not trainable
+    private const int Conv2d_1KernelOffset = 204; // conv2d_1/kernel (1, 1, 8, 6)
+    private const int Conv2d_1BiasOffset = 252; // conv2d_1/bias (6)
+    private const int DenseKernelOffset = 258; // dense/kernel (6, 3)
+    private const int DenseBiasOffset = 276; // dense/bias (3)
 
     private static readonly Kernels.ConvGeometry Conv2dGeometry = new(
         InputHeight: 10, InputWidth: 9, Channels: 2, KernelHeight: 3, KernelWidth: 3,
@@ -120,7 +148,11 @@ partial class MobileBlock : INetwork
     {
         Training.Xoshiro256 random = new(seed); // explicit types throughout: a model may be called 'var'
         Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2dKernelOffset, 72), fanIn: 18, fanOut: 36, ref random);
+        _parameters.AsSpan(BatchNormalizationGammaOffset, 4).Fill(1f); // batch_normalization: gamma ones, beta zeros
+        _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 4).Fill(1f); // moving_variance ones, moving_mean zeros
         Training.Initializers.GlorotUniform(_parameters.AsSpan(DepthwiseConv2dKernelOffset, 72), fanIn: 36, fanOut: 18, ref random);
+        _parameters.AsSpan(BatchNormalization_1GammaOffset, 8).Fill(1f); // batch_normalization_1: gamma ones, beta zeros
+        _parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, 8).Fill(1f); // moving_variance ones, moving_mean zeros
         Training.Initializers.GlorotUniform(_parameters.AsSpan(Conv2d_1KernelOffset, 48), fanIn: 8, fanOut: 6, ref random);
         Training.Initializers.GlorotUniform(_parameters.AsSpan(DenseKernelOffset, 18), fanIn: 6, fanOut: 3, ref random);
         // Biases start at zero, as the new array already is.
@@ -187,6 +219,7 @@ partial class MobileBlock : INetwork
     private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
     {
         int count = images.Length / InputSize;
+        workspace.Training = false; // inference: Dropout passes its input through
         for (int start = 0; start < count; start += workspace.Capacity)
         {
             int batch = Math.Min(workspace.Capacity, count - start);
@@ -220,6 +253,7 @@ partial class MobileBlock : INetwork
     private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
     {
         int batch = labels.Length;
+        workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
@@ -234,6 +268,7 @@ partial class MobileBlock : INetwork
     private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
     {
         int batch = labels.Length;
+        workspace.Training = false; // evaluation infers, as Keras's model.evaluate
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
@@ -264,26 +299,42 @@ partial class MobileBlock : INetwork
         "MobileBlock", new[] { 10, 9, 2 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 10, 9, 2 }, OutputShape: new[] { 10, 9, 4 },
+            new("conv2d", LayerType.Conv2D, Activation.None, InputShape: new[] { 10, 9, 2 }, OutputShape: new[] { 10, 9, 4 },
                 WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
                 PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1,
                 KernelOffset: 0, KernelLength: 72, BiasOffset: 72, BiasLength: 4),
-            new("depthwise_conv2d", LayerType.DepthwiseConv2D, Activation.Relu, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 5, 5, 8 },
+            new("batch_normalization", LayerType.BatchNorm, Activation.None, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 10, 9, 4 },
+                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
+                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
+                KernelOffset: 76, KernelLength: 4, BiasOffset: 80, BiasLength: 4, NonTrainableLength: 8, Epsilon: 0.001f),
+            new("activation", LayerType.Activation, Activation.Relu, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 10, 9, 4 },
+                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
+                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
+                KernelOffset: 92, KernelLength: 0, BiasOffset: 92, BiasLength: 0),
+            new("depthwise_conv2d", LayerType.DepthwiseConv2D, Activation.None, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 5, 5, 8 },
                 WindowHeight: 3, WindowWidth: 3, StrideHeight: 2, StrideWidth: 2,
                 PadTop: 0, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 76, KernelLength: 72, BiasOffset: 148, BiasLength: 8),
+                KernelOffset: 92, KernelLength: 72, BiasOffset: 164, BiasLength: 8),
+            new("batch_normalization_1", LayerType.BatchNorm, Activation.None, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 8 },
+                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
+                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
+                KernelOffset: 172, KernelLength: 8, BiasOffset: 180, BiasLength: 8, NonTrainableLength: 16, Epsilon: 0.001f),
+            new("activation_1", LayerType.Activation, Activation.Relu, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 8 },
+                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
+                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
+                KernelOffset: 204, KernelLength: 0, BiasOffset: 204, BiasLength: 0),
             new("conv2d_1", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 6 },
                 WindowHeight: 1, WindowWidth: 1, StrideHeight: 1, StrideWidth: 1,
                 PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 156, KernelLength: 48, BiasOffset: 204, BiasLength: 6),
+                KernelOffset: 204, KernelLength: 48, BiasOffset: 252, BiasLength: 6),
             new("global_average_pooling2d", LayerType.GlobalAvgPool, Activation.None, InputShape: new[] { 5, 5, 6 }, OutputShape: new[] { 6 },
                 WindowHeight: 5, WindowWidth: 5, StrideHeight: 1, StrideWidth: 1,
                 PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 210, KernelLength: 0, BiasOffset: 210, BiasLength: 0),
+                KernelOffset: 258, KernelLength: 0, BiasOffset: 258, BiasLength: 0),
             new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 6 }, OutputShape: new[] { 3 },
                 WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
                 PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 210, KernelLength: 18, BiasOffset: 228, BiasLength: 3),
+                KernelOffset: 258, KernelLength: 18, BiasOffset: 276, BiasLength: 3),
         },
         ParameterCount);
 
@@ -296,7 +347,11 @@ partial class MobileBlock : INetwork
     private void Forward(Workspace workspace, ReadOnlySpan<float> images, int batch)
     {
         Conv2dForward(workspace, images, batch);
+        BatchNormalizationForward(workspace, images, batch);
+        ActivationForward(workspace, images, batch);
         DepthwiseConv2dForward(workspace, images, batch);
+        BatchNormalization_1Forward(workspace, images, batch);
+        Activation_1Forward(workspace, images, batch);
         Conv2d_1Forward(workspace, images, batch);
         GlobalAveragePooling2dForward(workspace, images, batch);
         DenseForward(workspace, images, batch);
@@ -308,12 +363,16 @@ partial class MobileBlock : INetwork
         DenseBackward(workspace, images, gradients, batch);
         GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
         Conv2d_1Backward(workspace, images, gradients, batch);
+        Activation_1Backward(workspace, images, gradients, batch);
+        BatchNormalization_1Backward(workspace, images, gradients, batch);
         DepthwiseConv2dBackward(workspace, images, gradients, batch);
+        ActivationBackward(workspace, images, gradients, batch);
+        BatchNormalizationBackward(workspace, images, gradients, batch);
         Conv2dBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>
-    /// Forward pass of conv2d, Keras Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation="relu"):
+    /// Forward pass of conv2d, Keras Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation=None):
     /// (B, 10, 9, 2) -> (B, 10, 9, 4).
     /// </summary>
     private void Conv2dForward(Workspace workspace, ReadOnlySpan<float> images, int batch)
@@ -327,17 +386,32 @@ partial class MobileBlock : INetwork
         ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2dBiasOffset, Filters);
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
+        bool relu = false;
+        if (!workspace.Training)
+        {
+            // Inference: batch_normalization folded in (its moving statistics scale each output channel's kernel
+            // column and shift its bias) and activation's ReLU applied as the output is stored; the result
+            // goes straight to activation's output.
+            Kernels.BatchNormalization.Fold(kernel, bias, PatchSize, Filters, _parameters.AsSpan(BatchNormalizationGammaOffset, Filters),
+                _parameters.AsSpan(BatchNormalizationBetaOffset, Filters), _parameters.AsSpan(BatchNormalizationMovingMeanOffset, Filters),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Filters),
+                epsilon: 0.001f, workspace.BatchNormalizationFoldedKernel, workspace.BatchNormalizationFoldedBias);
+            kernel = workspace.BatchNormalizationFoldedKernel;
+            bias = workspace.BatchNormalizationFoldedBias;
+            output = workspace.ActivationOutput.AsSpan(0, batch * OutputImageSize);
+            relu = true;
+        }
         for (int image = 0; image < batch; image++)
         {
             Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
-            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored at inference
             Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: true);
+                output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: relu);
         }
     }
 
     /// <summary>
-    /// Backward pass of conv2d, Keras Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation="relu"):
+    /// Backward pass of conv2d, Keras Conv2D(4, (3, 3), strides=(1, 1), padding="same", activation=None):
     /// (B, 10, 9, 2) -> (B, 10, 9, 4).
     /// </summary>
     private void Conv2dBackward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
@@ -350,8 +424,6 @@ partial class MobileBlock : INetwork
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
         Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        // dz = dy · relu'(z), written in terms of the outputs y, in place
-        Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
         for (int image = 0; image < batch; image++)
@@ -364,7 +436,71 @@ partial class MobileBlock : INetwork
     }
 
     /// <summary>
-    /// Forward pass of depthwise_conv2d, Keras DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation="relu"):
+    /// Forward pass of batch_normalization, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
+    /// (B, 10, 9, 4) -> (B, 10, 9, 4).
+    /// </summary>
+    private void BatchNormalizationForward(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        if (!workspace.Training) return; // at inference conv2d computes this layer too (folded into its kernel and bias)
+        const int ImageSize = 360; // 10 * 9 * 4
+        const int Channels = 4;
+        const float Epsilon = 0.001f;
+        ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * ImageSize);
+        Span<float> output = workspace.BatchNormalizationOutput.AsSpan(0, batch * ImageSize);
+        ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
+        ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
+        int rows = batch * ImageSize / Channels; // every pixel of every image
+        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
+        // normalised values for backward and the step
+        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
+            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output,
+            workspace.Share.Exchange, workspace.Share.Worker);
+    }
+
+    /// <summary>
+    /// Backward pass of batch_normalization, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
+    /// (B, 10, 9, 4) -> (B, 10, 9, 4).
+    /// </summary>
+    private void BatchNormalizationBackward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 360; // 10 * 9 * 4
+        const int Channels = 4;
+        int rows = batch * ImageSize / Channels;
+        // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
+        Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+            _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
+            gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
+            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);
+    }
+
+    /// <summary>
+    /// Forward pass of activation, Keras Activation("relu"):
+    /// (B, 10, 9, 4) -> (B, 10, 9, 4).
+    /// </summary>
+    private void ActivationForward(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        if (!workspace.Training) return; // at inference conv2d applies this ReLU as it stores its output
+        const int ImageSize = 360; // 10 * 9 * 4
+        Span<float> output = workspace.ActivationOutput.AsSpan(0, batch * ImageSize);
+        workspace.BatchNormalizationOutput.AsSpan(0, batch * ImageSize).CopyTo(output);
+        Kernels.Activations.Forward(Activation.Relu, output, 4);
+    }
+
+    /// <summary>
+    /// Backward pass of activation, Keras Activation("relu"):
+    /// (B, 10, 9, 4) -> (B, 10, 9, 4).
+    /// </summary>
+    private void ActivationBackward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 360;
+        Span<float> inputGradient = workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize);
+        workspace.ActivationOutputGradient.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
+        // dz = dy · relu'(z), written in terms of the outputs y
+        Kernels.Activations.Backward(Activation.Relu, workspace.ActivationOutput.AsSpan(0, batch * ImageSize), inputGradient);
+    }
+
+    /// <summary>
+    /// Forward pass of depthwise_conv2d, Keras DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation=None):
     /// (B, 10, 9, 4) -> (B, 5, 5, 8).
     /// </summary>
     private void DepthwiseConv2dForward(Workspace workspace, ReadOnlySpan<float> images, int batch)
@@ -373,20 +509,35 @@ partial class MobileBlock : INetwork
         const int OutputImageSize = 200; // 5 * 5 * 8
         const int OutputChannels = 8;
         const int Multiplier = 2; // filters per input channel
-        ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> input = workspace.ActivationOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> kernel = _parameters.AsSpan(DepthwiseConv2dKernelOffset, 72); // (3, 3, 4, 2)
         ReadOnlySpan<float> bias = _parameters.AsSpan(DepthwiseConv2dBiasOffset, OutputChannels);
         Span<float> output = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * OutputImageSize);
+        bool relu = false;
+        if (!workspace.Training)
+        {
+            // Inference: batch_normalization_1 folded in (its moving statistics scale each output channel's kernel
+            // column and shift its bias) and activation_1's ReLU applied as the output is stored; the result
+            // goes straight to activation_1's output.
+            Kernels.BatchNormalization.Fold(kernel, bias, 9, OutputChannels, _parameters.AsSpan(BatchNormalization_1GammaOffset, OutputChannels),
+                _parameters.AsSpan(BatchNormalization_1BetaOffset, OutputChannels), _parameters.AsSpan(BatchNormalization_1MovingMeanOffset, OutputChannels),
+                _parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, OutputChannels),
+                epsilon: 0.001f, workspace.BatchNormalization_1FoldedKernel, workspace.BatchNormalization_1FoldedBias);
+            kernel = workspace.BatchNormalization_1FoldedKernel;
+            bias = workspace.BatchNormalization_1FoldedBias;
+            output = workspace.Activation_1Output.AsSpan(0, batch * OutputImageSize);
+            relu = true;
+        }
         for (int image = 0; image < batch; image++)
         {
             Kernels.DepthwiseConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), DepthwiseConv2dGeometry, kernel, bias,
                 output.Slice(image * OutputImageSize, OutputImageSize), Multiplier);
         }
-        Kernels.Activations.Forward(Activation.Relu, output, OutputChannels);
+        if (relu) Kernels.Activations.Forward(Activation.Relu, output, OutputChannels);
     }
 
     /// <summary>
-    /// Backward pass of depthwise_conv2d, Keras DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation="relu"):
+    /// Backward pass of depthwise_conv2d, Keras DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", depth_multiplier=2, activation=None):
     /// (B, 10, 9, 4) -> (B, 5, 5, 8).
     /// </summary>
     private void DepthwiseConv2dBackward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
@@ -395,21 +546,83 @@ partial class MobileBlock : INetwork
         const int OutputImageSize = 200; // 5 * 5 * 8
         const int OutputChannels = 8;
         const int Multiplier = 2; // filters per input channel
-        ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> input = workspace.ActivationOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * OutputImageSize);
         Span<float> outputGradient = workspace.DepthwiseConv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        // dz = dy · relu'(z), written in terms of the outputs y, in place
-        Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         ReadOnlySpan<float> kernel = _parameters.AsSpan(DepthwiseConv2dKernelOffset, 72);
         Span<float> kernelGradient = gradients.Slice(DepthwiseConv2dKernelOffset, 72);
         Span<float> biasGradient = gradients.Slice(DepthwiseConv2dBiasOffset, OutputChannels);
-        Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.ActivationOutputGradient.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.DepthwiseConvolution.Backward(input.Slice(image * InputImageSize, InputImageSize), DepthwiseConv2dGeometry, kernel,
                 outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, biasGradient,
                 inputGradient.Slice(image * InputImageSize, InputImageSize), Multiplier);
         }
+    }
+
+    /// <summary>
+    /// Forward pass of batch_normalization_1, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
+    /// (B, 5, 5, 8) -> (B, 5, 5, 8).
+    /// </summary>
+    private void BatchNormalization_1Forward(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        if (!workspace.Training) return; // at inference depthwise_conv2d computes this layer too (folded into its kernel and bias)
+        const int ImageSize = 200; // 5 * 5 * 8
+        const int Channels = 8;
+        const float Epsilon = 0.001f;
+        ReadOnlySpan<float> input = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * ImageSize);
+        Span<float> output = workspace.BatchNormalization_1Output.AsSpan(0, batch * ImageSize);
+        ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels);
+        ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalization_1BetaOffset, Channels);
+        int rows = batch * ImageSize / Channels; // every pixel of every image
+        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
+        // normalised values for backward and the step
+        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalization_1BatchMean,
+            workspace.BatchNormalization_1BatchVariance, workspace.BatchNormalization_1InverseStd, workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize), output,
+            workspace.Share.Exchange, workspace.Share.Worker);
+    }
+
+    /// <summary>
+    /// Backward pass of batch_normalization_1, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
+    /// (B, 5, 5, 8) -> (B, 5, 5, 8).
+    /// </summary>
+    private void BatchNormalization_1Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 200; // 5 * 5 * 8
+        const int Channels = 8;
+        int rows = batch * ImageSize / Channels;
+        // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
+        Kernels.BatchNormalization.Backward(workspace.BatchNormalization_1OutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
+            _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels), workspace.BatchNormalization_1InverseStd, rows, Channels,
+            gradients.Slice(BatchNormalization_1GammaOffset, Channels), gradients.Slice(BatchNormalization_1BetaOffset, Channels),
+            workspace.DepthwiseConv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);
+    }
+
+    /// <summary>
+    /// Forward pass of activation_1, Keras Activation("relu"):
+    /// (B, 5, 5, 8) -> (B, 5, 5, 8).
+    /// </summary>
+    private void Activation_1Forward(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        if (!workspace.Training) return; // at inference depthwise_conv2d applies this ReLU as it stores its output
+        const int ImageSize = 200; // 5 * 5 * 8
+        Span<float> output = workspace.Activation_1Output.AsSpan(0, batch * ImageSize);
+        workspace.BatchNormalization_1Output.AsSpan(0, batch * ImageSize).CopyTo(output);
+        Kernels.Activations.Forward(Activation.Relu, output, 8);
+    }
+
+    /// <summary>
+    /// Backward pass of activation_1, Keras Activation("relu"):
+    /// (B, 5, 5, 8) -> (B, 5, 5, 8).
+    /// </summary>
+    private void Activation_1Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 200;
+        Span<float> inputGradient = workspace.BatchNormalization_1OutputGradient.AsSpan(0, batch * ImageSize);
+        workspace.Activation_1OutputGradient.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
+        // dz = dy · relu'(z), written in terms of the outputs y
+        Kernels.Activations.Backward(Activation.Relu, workspace.Activation_1Output.AsSpan(0, batch * ImageSize), inputGradient);
     }
 
     /// <summary>
@@ -425,7 +638,7 @@ partial class MobileBlock : INetwork
         const int Filters = 6;
         ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters); // (1, 1, 8, 6) = [PatchSize, Filters]
         ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
-        ReadOnlySpan<float> input = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> input = workspace.Activation_1Output.AsSpan(0, batch * InputImageSize);
         Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         for (int image = 0; image < batch; image++)
         {
@@ -447,7 +660,7 @@ partial class MobileBlock : INetwork
         const int Pixels = 25;           // output pixels per image
         const int PatchSize = 8;          // 1 * 1 * 8 taps per pixel
         const int Filters = 6;
-        ReadOnlySpan<float> input = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> input = workspace.Activation_1Output.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -457,7 +670,7 @@ partial class MobileBlock : INetwork
         ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters);
         Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);
         Kernels.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);
-        Span<float> inputGradient = workspace.DepthwiseConv2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.Activation_1OutputGradient.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
@@ -564,10 +777,30 @@ partial class MobileBlock : INetwork
         internal readonly float[] Conv2dOutput;
         /// <summary>dL/d(conv2d output) (B, 10, 9, 4).</summary>
         internal readonly float[] Conv2dOutputGradient;
+        /// <summary>batch_normalization output (B, 10, 9, 4).</summary>
+        internal readonly float[] BatchNormalizationOutput;
+        /// <summary>dL/d(batch_normalization output) (B, 10, 9, 4).</summary>
+        internal readonly float[] BatchNormalizationOutputGradient;
+        /// <summary>batch_normalization: the normalised values (x - mean) / std of the training batch, for backward (B, 10, 9, 4).</summary>
+        internal readonly float[] BatchNormalizationNormalized;
+        /// <summary>activation output (B, 10, 9, 4).</summary>
+        internal readonly float[] ActivationOutput;
+        /// <summary>dL/d(activation output) (B, 10, 9, 4).</summary>
+        internal readonly float[] ActivationOutputGradient;
         /// <summary>depthwise_conv2d output (B, 5, 5, 8).</summary>
         internal readonly float[] DepthwiseConv2dOutput;
         /// <summary>dL/d(depthwise_conv2d output) (B, 5, 5, 8).</summary>
         internal readonly float[] DepthwiseConv2dOutputGradient;
+        /// <summary>batch_normalization_1 output (B, 5, 5, 8).</summary>
+        internal readonly float[] BatchNormalization_1Output;
+        /// <summary>dL/d(batch_normalization_1 output) (B, 5, 5, 8).</summary>
+        internal readonly float[] BatchNormalization_1OutputGradient;
+        /// <summary>batch_normalization_1: the normalised values (x - mean) / std of the training batch, for backward (B, 5, 5, 8).</summary>
+        internal readonly float[] BatchNormalization_1Normalized;
+        /// <summary>activation_1 output (B, 5, 5, 8).</summary>
+        internal readonly float[] Activation_1Output;
+        /// <summary>dL/d(activation_1 output) (B, 5, 5, 8).</summary>
+        internal readonly float[] Activation_1OutputGradient;
         /// <summary>conv2d_1 output (B, 5, 5, 6).</summary>
         internal readonly float[] Conv2d_1Output;
         /// <summary>dL/d(conv2d_1 output) (B, 5, 5, 6).</summary>
@@ -580,8 +813,35 @@ partial class MobileBlock : INetwork
         internal readonly float[] DenseOutput;
         /// <summary>dL/d(dense output) (B, 3).</summary>
         internal readonly float[] DenseOutputGradient;
+        /// <summary>Whether the pass in progress trains (Dropout active, BatchNorm on batch statistics) or infers.</summary>
+        internal bool Training;
+        /// <summary>
+        /// Where the images of a training pass lie in the batch: the optimizer step and first image Dropout's masks are keyed
+        /// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.
+        /// </summary>
+        internal BatchShare Share;
         /// <summary>dense pre-softmax values (B, 3), for the fused loss.</summary>
         internal readonly float[] Logits;
+        /// <summary>batch_normalization: the training batch's per-channel mean.</summary>
+        internal readonly float[] BatchNormalizationBatchMean;
+        /// <summary>batch_normalization: its per-channel (biased) variance, which the step moves the moving one towards.</summary>
+        internal readonly float[] BatchNormalizationBatchVariance;
+        /// <summary>batch_normalization: 1 / sqrt(variance + epsilon) per channel.</summary>
+        internal readonly float[] BatchNormalizationInverseStd;
+        /// <summary>batch_normalization: conv2d's kernel with this layer's moving statistics folded in, for inference.</summary>
+        internal readonly float[] BatchNormalizationFoldedKernel;
+        /// <summary>batch_normalization: conv2d's bias, folded likewise.</summary>
+        internal readonly float[] BatchNormalizationFoldedBias;
+        /// <summary>batch_normalization_1: the training batch's per-channel mean.</summary>
+        internal readonly float[] BatchNormalization_1BatchMean;
+        /// <summary>batch_normalization_1: its per-channel (biased) variance, which the step moves the moving one towards.</summary>
+        internal readonly float[] BatchNormalization_1BatchVariance;
+        /// <summary>batch_normalization_1: 1 / sqrt(variance + epsilon) per channel.</summary>
+        internal readonly float[] BatchNormalization_1InverseStd;
+        /// <summary>batch_normalization_1: depthwise_conv2d's kernel with this layer's moving statistics folded in, for inference.</summary>
+        internal readonly float[] BatchNormalization_1FoldedKernel;
+        /// <summary>batch_normalization_1: depthwise_conv2d's bias, folded likewise.</summary>
+        internal readonly float[] BatchNormalization_1FoldedBias;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
         /// <summary>Gradients of one image's im2col rows.</summary>
@@ -596,8 +856,18 @@ partial class MobileBlock : INetwork
             Capacity = capacity;
             Conv2dOutput = new float[capacity * 360];
             Conv2dOutputGradient = new float[capacity * 360];
+            BatchNormalizationOutput = new float[capacity * 360];
+            BatchNormalizationOutputGradient = new float[capacity * 360];
+            BatchNormalizationNormalized = new float[capacity * 360];
+            ActivationOutput = new float[capacity * 360];
+            ActivationOutputGradient = new float[capacity * 360];
             DepthwiseConv2dOutput = new float[capacity * 200];
             DepthwiseConv2dOutputGradient = new float[capacity * 200];
+            BatchNormalization_1Output = new float[capacity * 200];
+            BatchNormalization_1OutputGradient = new float[capacity * 200];
+            BatchNormalization_1Normalized = new float[capacity * 200];
+            Activation_1Output = new float[capacity * 200];
+            Activation_1OutputGradient = new float[capacity * 200];
             Conv2d_1Output = new float[capacity * 150];
             Conv2d_1OutputGradient = new float[capacity * 150];
             GlobalAveragePooling2dOutput = new float[capacity * 6];
@@ -605,6 +875,16 @@ partial class MobileBlock : INetwork
             DenseOutput = new float[capacity * 3];
             DenseOutputGradient = new float[capacity * 3];
             Logits = new float[capacity * 3];
+            BatchNormalizationBatchMean = new float[4];
+            BatchNormalizationBatchVariance = new float[4];
+            BatchNormalizationInverseStd = new float[4];
+            BatchNormalizationFoldedKernel = new float[72];
+            BatchNormalizationFoldedBias = new float[4];
+            BatchNormalization_1BatchMean = new float[8];
+            BatchNormalization_1BatchVariance = new float[8];
+            BatchNormalization_1InverseStd = new float[8];
+            BatchNormalization_1FoldedKernel = new float[72];
+            BatchNormalization_1FoldedBias = new float[8];
             Patches = new float[1620];
             PatchGradients = new float[200];
             TransposedKernel = new float[72];
@@ -624,8 +904,12 @@ partial class MobileBlock : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
+        /// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>
+        public Workspace First => _workspaces[0];
+
         public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
         {
+            _workspaces[share.Worker].Share = share;
             return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);
         }
 
@@ -645,6 +929,7 @@ partial class MobileBlock : INetwork
         private readonly Workspace? _workspace;
         private readonly BatchSplitter? _splitter;
         private readonly float[] _gradients = new float[ParameterCount];
+        private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards
 
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
@@ -661,9 +946,13 @@ partial class MobileBlock : INetwork
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
             Optimizer.Prepare(ParameterCount);
-            if (Threads == 1) _workspace = new Workspace(batchSize);
-            else _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,
-                new Workers(model, BatchSplitter.MaxShare(batchSize, Threads), Threads));
+            if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);
+            else
+            {
+                var workers = new Workers(model, BatchSplitter.MaxShare(batchSize, Threads), Threads);
+                _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, workers);
+                _statistics = workers.First;
+            }
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
@@ -690,12 +979,19 @@ partial class MobileBlock : INetwork
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
+                if (_workspace is not null) _workspace.Share = BatchShare.Whole(Optimizer.Iterations); // the step about to be taken
                 float loss = _splitter is null
                     ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
                     : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
+                // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
+                Kernels.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan(BatchNormalizationMovingMeanOffset, 4),
+                    _model._parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 4), _statistics.BatchNormalizationBatchMean, _statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
+                // batch_normalization_1: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
+                Kernels.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan(BatchNormalization_1MovingMeanOffset, 8),
+                    _model._parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, 8), _statistics.BatchNormalization_1BatchMean, _statistics.BatchNormalization_1BatchVariance, momentum: 0.99f);
                 return loss;
             }
             finally { GeneratedCode.Exit(ref _model._busy); }

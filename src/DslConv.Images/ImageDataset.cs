@@ -1,0 +1,80 @@
+using DslConv.Data;
+
+namespace DslConv.Images;
+
+/// <summary>
+/// Keras's <c>image_dataset_from_directory</c> with inferred labels: a folder with one subfolder per class becomes
+/// <see cref="LabeledImages"/> whose labels are the classes' indices in <see cref="ClassNames"/>. Images are decoded,
+/// converted to the colour mode and resized (bilinear by default) to one size, with pixel values 0-255 as Keras
+/// gives them (a model rescales them itself, e.g. with <c>[Rescaling(1 / 255.0)]</c>).
+/// </summary>
+public sealed class ImageDataset
+{
+    private ImageDataset(LabeledImages images, string[] classNames, string[] files, int skipped)
+    {
+        Images = images;
+        ClassNames = classNames;
+        Files = files;
+        SkippedFiles = skipped;
+    }
+
+    /// <summary>The images, in Keras's order (shuffled with the seed unless shuffling is off), and their labels.</summary>
+    public LabeledImages Images { get; }
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The file each image came from, in image order.</summary>
+    public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Files that could not be decoded and were skipped (with <see cref="ImageFolderOptions.SkipInvalidFiles"/>).</summary>
+    public int SkippedFiles { get; }
+
+    /// <summary>
+    /// Loads the images under <paramref name="directory"/> at (<paramref name="height"/>, <paramref name="width"/>).
+    /// A missing folder, a folder without class subfolders, a class folder without images, or (unless skipped) a file
+    /// that cannot be decoded is an error naming it. Decoding runs on every processor; the result does not depend on
+    /// how many.
+    /// </summary>
+    public static ImageDataset FromDirectory(string directory, int height, int width, ColorMode colorMode = ColorMode.Rgb,
+        ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        ImageFile.CheckSize(height, width);
+        int channels = ImageFile.Channels(colorMode);
+        var (files, labels, classNames) = DirectoryIndex.Index(directory, options);
+        long imageSize = (long)height * width * channels;
+        if (imageSize * files.Count > Array.MaxLength)
+            throw new ArgumentException($"{files.Count} images of ({height}, {width}, {channels}) exceed one array's {Array.MaxLength} floats; " +
+                "use a smaller size or a subset.", nameof(height));
+        var pixels = new float[imageSize * files.Count];
+        var failures = new Exception?[files.Count];
+        System.Threading.Tasks.Parallel.For(0, files.Count, index =>
+        {
+            try
+            {
+                ImageFile.LoadInto(files[index], height, width, colorMode, options.Interpolation, options.CropToAspectRatio,
+                    pixels.AsSpan((int)(index * imageSize), (int)imageSize));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                failures[index] = e;
+            }
+        });
+        int firstFailure = Array.FindIndex(failures, failure => failure is not null);
+        if (firstFailure < 0)
+            return new ImageDataset(new LabeledImages(pixels, [.. labels], height, width, channels), classNames, [.. files], 0);
+        if (!options.SkipInvalidFiles)
+            throw failures[firstFailure] is InvalidDataException invalid
+                ? invalid
+                : new InvalidDataException($"'{files[firstFailure]}' could not be read: {failures[firstFailure]!.Message}", failures[firstFailure]);
+
+        var kept = Enumerable.Range(0, files.Count).Where(index => failures[index] is null).ToArray();
+        if (kept.Length == 0) throw new InvalidDataException($"None of the {files.Count} image files under '{directory}' could be decoded.");
+        var keptPixels = new float[imageSize * kept.Length];
+        for (int k = 0; k < kept.Length; k++)
+            pixels.AsSpan((int)(kept[k] * imageSize), (int)imageSize).CopyTo(keptPixels.AsSpan((int)(k * imageSize)));
+        return new ImageDataset(new LabeledImages(keptPixels, kept.Select(index => labels[index]).ToArray(), height, width, channels),
+            classNames, kept.Select(index => files[index]).ToArray(), files.Count - kept.Length);
+    }
+}

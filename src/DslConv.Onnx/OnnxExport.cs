@@ -71,6 +71,15 @@ public static class OnnxExport
                     break;
                 case LayerType.Dropout:
                     break; // inference: the identity, so the exported graph leaves it out
+                case LayerType.Rescaling:
+                {
+                    // Elementwise, so the layout does not matter: x · scale + offset, as two nodes (as Keras computes it).
+                    string scale = builder.Initializer($"{layer.Name}/scale", [1], [layer.Scale]);
+                    string offset = builder.Initializer($"{layer.Name}/offset", [1], [layer.Offset]);
+                    current = builder.Node("Mul", [current, scale], $"{layer.Name}/mul");
+                    current = builder.Node("Add", [current, offset], layer.Name);
+                    break;
+                }
                 case LayerType.Activation:
                     break; // its activation is added below, as every layer's is
                 case LayerType.BatchNorm:

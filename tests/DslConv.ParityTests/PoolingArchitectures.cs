@@ -107,6 +107,19 @@ public partial class BatchNormParity;
 [Dense(4, Activation.Softmax)]
 public partial class ConvBnActivationParity;
 
+// Raw 0-255 pixels rescaled by the model, a Conv-BN-ReLU block (folded into the convolution at inference) and a
+// rescaling to [-1, 1] in the middle.
+[Input(8, 8, 1)]
+[Rescaling(1 / 255.0)]
+[Conv2D(6, 3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[Rescaling(2, Offset = -1)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class RescalingParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -123,5 +136,6 @@ public static class PoolingArchitectures
         ["BatchNormParity"] = seed => new BatchNormParity(seed),
         ["ConvBnActivationParity"] = seed => new ConvBnActivationParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
+        ["RescalingParity"] = seed => new RescalingParity(seed),
     };
 }

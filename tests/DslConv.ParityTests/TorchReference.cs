@@ -98,6 +98,9 @@ internal sealed class TorchReference : IDisposable
                 case LayerType.Dense:
                     x = _modules[i]!.call(x);
                     break;
+                case LayerType.Rescaling: // elementwise: either layout
+                    x = x * layer.Scale + layer.Offset;
+                    break;
                 case LayerType.BatchNorm:
                     // torch normalises dimension 1: a feature map goes channels-first, a flat (N, C) already is.
                     if (layer.InputShape.Count == 3 && !channelsFirst)

@@ -23,6 +23,7 @@ internal static class LayerDefinitions
         DropoutLayer.Instance,
         BatchNormLayer.Instance,
         ActivationLayer.Instance,
+        RescalingLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

@@ -84,6 +84,11 @@ public static class LayerOutputs
                     input.CopyTo(output);
                     Activations.Forward(layer.Activation, output, layer.OutputShape[^1]);
                     break;
+                case LayerType.Rescaling:
+                    if (output.Length != input.Length)
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) is a Rescaling that changes the size.", ArchitectureParameter);
+                    Rescale.Forward(input, layer.Scale, layer.Offset, output);
+                    break;
                 case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) is a Dropout that changes the size.", ArchitectureParameter);

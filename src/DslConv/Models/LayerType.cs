@@ -23,6 +23,7 @@ enum LayerType
     Dropout,
     BatchNorm,
     Activation,
+    Rescaling,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -42,6 +43,7 @@ internal static class KerasNames
         LayerType.Dropout => "Dropout",
         LayerType.BatchNorm => "BatchNormalization",
         LayerType.Activation => "Activation",
+        LayerType.Rescaling => "Rescaling",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -59,6 +61,7 @@ internal static class KerasNames
         LayerType.Dropout => "dropout",
         LayerType.BatchNorm => "batch_normalization",
         LayerType.Activation => "activation",
+        LayerType.Rescaling => "rescaling",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -75,5 +78,6 @@ internal static class KerasNames
 
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
-        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm, LayerType.Activation };
+        LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm, LayerType.Activation,
+        LayerType.Rescaling };
 }

@@ -189,12 +189,16 @@ public sealed class DiagnosticTests
     [InlineData("Dropout(double.NaN)", "rate = NaN")]
     [InlineData("BatchNorm(Momentum = 1.5)", "Momentum = 1.5")]
     [InlineData("BatchNorm(Epsilon = 0)", "Epsilon = 0")]
+    [InlineData("Rescaling(double.NaN)", "scale = NaN")]
+    [InlineData("Rescaling(1e300)", "scale = 1E+300")]
+    [InlineData("Rescaling(1 / 255.0, Offset = double.NegativeInfinity)", "Offset = -Infinity")]
     public void DSLC019_ArgumentOutOfRange(string layer, string named)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC019");
         Assert.Equal(layer, d.Target);
         Assert.Contains(named, d.Diagnostic.GetMessage());
-        Assert.Contains(layer.StartsWith("Dropout") ? "[0, 1)" : layer.Contains("Momentum") ? "[0, 1]" : "positive", d.Diagnostic.GetMessage());
+        Assert.Contains(layer.StartsWith("Dropout") ? "[0, 1)" : layer.Contains("Momentum") ? "[0, 1]" : layer.StartsWith("Rescaling") ? "finite" : "positive",
+            d.Diagnostic.GetMessage());
     }
 
     [Fact]

@@ -66,6 +66,20 @@ public sealed class SnapshotTests
             """
         },
         {
+            "Rescaling", """
+            using DslConv;
+            namespace Models;
+            [Input(8, 8, 1)]
+            [Rescaling(1 / 255.0)]
+            [Conv2D(4, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Rescaling(2, Offset = -1)]
+            [Flatten]
+            [Dense(3, Activation.Softmax)]
+            public partial class RawPixels;
+            """
+        },
+        {
             "Dropout", """
             using DslConv;
             namespace Models;

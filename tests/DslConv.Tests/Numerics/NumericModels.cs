@@ -80,6 +80,8 @@ public static class NumericModels
             (ConvBnReluNet.InputHeight, ConvBnReluNet.InputWidth, ConvBnReluNet.InputChannels, ConvBnReluNet.InputSize, ConvBnReluNet.OutputSize, ConvBnReluNet.ParameterCount)),
         new(nameof(DenseBnReluNet), seed => new DenseBnReluNet(seed), new(DenseBnReluNet.Shape, DenseBnReluNet.Layers),
             (DenseBnReluNet.InputHeight, DenseBnReluNet.InputWidth, DenseBnReluNet.InputChannels, DenseBnReluNet.InputSize, DenseBnReluNet.OutputSize, DenseBnReluNet.ParameterCount)),
+        new(nameof(RescalingNet), seed => new RescalingNet(seed), new(RescalingNet.Shape, RescalingNet.Layers),
+            (RescalingNet.InputHeight, RescalingNet.InputWidth, RescalingNet.InputChannels, RescalingNet.InputSize, RescalingNet.OutputSize, RescalingNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -481,5 +483,23 @@ public partial class DenseBnReluNet : IGeneratedModel
     internal static readonly RefLayer[] Layers =
     [
         new RefFlatten(), new RefDense(7), new RefBatchNorm(), new RefActivation(Activation.Relu), new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// Rescaling first (raw pixels in, as Keras models take them) and in the middle, where the gradient flows through it:
+// (6, 5, 2) -> x / 255 -> conv 3x3 relu (4, 3, 4) -> 2x - 0.5 -> 48 -> 3 softmax
+[Input(6, 5, 2)]
+[Rescaling(1 / 255.0)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[Rescaling(2, Offset = -0.5)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class RescalingNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(6, 5, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefRescaling(1 / 255.0), new RefConv2D(4, 3, 3, Activation.Relu), new RefRescaling(2, -0.5), new RefFlatten(),
+        new RefDense(3, Activation.Softmax),
     ];
 }

@@ -61,6 +61,9 @@ public sealed record RefBatchNorm(double Epsilon = 1e-3) : RefLayer;
 /// <summary>Keras Activation(function) as its own layer.</summary>
 public sealed record RefActivation(Activation Function) : RefLayer;
 
+/// <summary>Keras Rescaling(scale, offset): x · scale + offset.</summary>
+public sealed record RefRescaling(double Scale, double Offset = 0) : RefLayer;
+
 /// <summary>Keras GlobalAveragePooling2D() (Max false) or GlobalMaxPooling2D() (Max true): (H, W, C) -> (C).</summary>
 public sealed record RefGlobalPool(bool Max) : RefLayer;
 
@@ -147,6 +150,7 @@ public sealed class ReferenceNetwork
                     parameters += 4 * shape.Channels;
                     break;
                 case RefActivation:
+                case RefRescaling:
                     _shapes[i + 1] = shape;
                     break;
                 case RefGlobalPool:
@@ -435,6 +439,9 @@ public sealed class ReferenceNetwork
                 case RefActivation activation:
                     logits = x;
                     x = Activate(x, activation.Function, pattern);
+                    break;
+                case RefRescaling rescaling:
+                    x = x.Select(value => value * rescaling.Scale + rescaling.Offset).ToArray();
                     break;
                 case RefBatchNorm norm:
                 {

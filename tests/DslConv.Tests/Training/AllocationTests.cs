@@ -11,7 +11,8 @@ namespace DslConv.Tests.Training;
 /// GC.GetTotalAllocatedBytes: the test host's own threads allocate in the background. The benchmark, a process of its
 /// own, counts with GC.GetTotalAllocatedBytes. "After warm-up" is measured, not assumed: the runtime allocates a little
 /// now and then when it swaps in optimised code for a hot method (tiered compilation), at moments that depend on
-/// timing, even after a quiet window, and later still when the machine is busy. So the test runs up to 120 windows of steps until four in a row allocate nothing; a
+/// timing, even after a quiet window, and later still when the machine is busy (background compilation waits). So the
+/// test runs windows of steps until four in a row allocate nothing, giving up only after 120 windows and 30 seconds; a
 /// per-step allocation would show in every window and never let that happen.
 /// </remarks>
 public sealed class AllocationTests
@@ -29,7 +30,8 @@ public sealed class AllocationTests
         long Allocated() => GC.GetAllocatedBytesForCurrentThread() + workerBytes();
         var seen = new List<long>();
         int consecutiveZero = 0;
-        for (int attempt = 0; attempt < 120; attempt++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int attempt = 0; attempt < 120 || clock.Elapsed < TimeSpan.FromSeconds(30); attempt++)
         {
             long before = Allocated();
             window();

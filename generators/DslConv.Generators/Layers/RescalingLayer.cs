@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+using System.Globalization;
+using DslConv.Generators.Emit;
+using DslConv.Generators.Model;
+using DslConv.Generators.Validation;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Generators.Layers;
+
+/// <summary>[Rescaling(scale, Offset = offset)] as written.</summary>
+internal sealed record RescalingSpec(double Scale, double Offset, int Position, LocationInfo? Location)
+    : LayerSpec(Position, ActivationKind.None, Location)
+{
+    public override LayerKind Kind => LayerKind.Rescaling;
+}
+
+/// <summary>Keras Rescaling: y = x · scale + offset, any shape, no parameters, the same in training and inference.</summary>
+internal sealed class RescalingLayer : LayerDefinition
+{
+    public static readonly RescalingLayer Instance = new();
+
+    private const string K = Names.Kernels;
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+
+    public override LayerKind Kind => LayerKind.Rescaling;
+
+    public override LayerSpec Parse(AttributeData attribute, LocationInfo? location)
+    {
+        double scale = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is double value ? value : double.NaN;
+        double offset = 0;
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == "Offset") offset = argument.Value.Value is double given ? given : double.NaN;
+        return new RescalingSpec(scale, offset, 0, location);
+    }
+
+    public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
+    {
+        var layer = (RescalingSpec)spec;
+        foreach (var (argument, value) in new[] { ("scale", layer.Scale), ("Offset", layer.Offset) })
+        {
+            if (IsFiniteFloat(value)) continue;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, layer.Location, layer.DisplayName, argument,
+                value.ToString("R", CultureInfo.InvariantCulture), "a finite number (within float range)"));
+            return null;
+        }
+        var (name, identifier) = names.Next(NamePrefix);
+        return new LayerPlan(layer, name, identifier, input, input, 0, 0, 1, 1, 0, 0, 0, 0, parameterOffset, 0, parameterOffset, 0);
+    }
+
+    private static bool IsFiniteFloat(double value) => !double.IsNaN(value) && !double.IsInfinity(value) && !float.IsInfinity((float)value);
+
+    public override string KerasCall(LayerPlan layer)
+    {
+        var spec = (RescalingSpec)layer.Spec;
+        return $"Rescaling(scale={Text(spec.Scale)}, offset={Text(spec.Offset)})";
+    }
+
+    public override string DescriptionExtras(LayerPlan layer)
+    {
+        var spec = (RescalingSpec)layer.Spec;
+        return $", Scale: {FloatLiteral(spec.Scale)}, Offset: {FloatLiteral(spec.Offset)}";
+    }
+
+    public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        var spec = (RescalingSpec)layer.Spec;
+        Passes.Banner(w, layer, "Forward");
+        w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
+        w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
+        w.Line($"{K}.Rescale.Forward({BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")}, scale: {FloatLiteral(spec.Scale)}, " +
+               $"offset: {FloatLiteral(spec.Offset)},");
+        w.Line($"    {buffers.Output(index)}.AsSpan(0, batch * ImageSize));");
+        w.CloseBrace();
+    }
+
+    public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Passes.Banner(w, layer, "Backward");
+        w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        w.Line($"const int ImageSize = {layer.Output.Size};");
+        w.Line("// dx = dy · scale");
+        w.Line($"{K}.Rescale.Backward({buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize), scale: {FloatLiteral(((RescalingSpec)layer.Spec).Scale)},");
+        w.Line($"    {buffers.InputGradient(index)}.AsSpan(0, batch * ImageSize));");
+        w.CloseBrace();
+    }
+
+    /// <summary>Python's repr of a float, as Keras's config shows it: 2.0, not 2.</summary>
+    private static string Text(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    private static string FloatLiteral(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+}

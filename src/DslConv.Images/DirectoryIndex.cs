@@ -70,8 +70,8 @@ internal static class DirectoryIndex
         if (options.Subset == Subset.All) return (files, labels, classNames);
         int validation = (int)(options.ValidationSplit * files.Count); // Python's int(): toward zero
         if (validation == 0 || validation == files.Count)
-            throw new ArgumentException($"A validation split of {options.ValidationSplit} of the {files.Count} images in '{directory}' leaves " +
-                $"{(validation == 0 ? "no validation" : "no training")} image.", nameof(options));
+            throw new InvalidDataException($"A validation split of {options.ValidationSplit} of the {files.Count} images in '{directory}' leaves " +
+                $"{(validation == 0 ? "no validation" : "no training")} image.");
         int start = options.Subset == Subset.Training ? 0 : files.Count - validation;
         int count = options.Subset == Subset.Training ? files.Count - validation : validation;
         return (files.GetRange(start, count), labels.GetRange(start, count), classNames);

@@ -92,8 +92,9 @@ public sealed class ImageDatasetTests
             new ImageFolderOptions { ValidationSplit = 0.25, Subset = Subset.Training })); // no seed
         Assert.Throws<ArgumentException>(() => ImageDataset.FromDirectory(directory.Path, 4, 4, ColorMode.Grayscale,
             new ImageFolderOptions { Seed = 1, ValidationSplit = 0.25 })); // no subset
-        Assert.Throws<ArgumentException>(() => ImageDataset.FromDirectory(directory.Path, 4, 4, ColorMode.Grayscale,
+        var tooFew = Assert.Throws<InvalidDataException>(() => ImageDataset.FromDirectory(directory.Path, 4, 4, ColorMode.Grayscale,
             new ImageFolderOptions { Seed = 1, ValidationSplit = 0.05, Subset = Subset.Validation })); // int(0.5) = 0 images
+        Assert.Contains(directory.Path, tooFew.Message);
     }
 
     [Fact]

@@ -1,0 +1,110 @@
+// Trains a small CNN on a folder of one's own images (one subfolder per class), as Keras's
+// image_dataset_from_directory + model.fit does; or writes Fashion-MNIST out as such a folder of PNG files.
+using System.Diagnostics;
+using System.Globalization;
+using DslConv.Data;
+using DslConv.Images;
+using DslConv.Models;
+using DslConv.Training;
+using ImageFolderSample;
+
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (Options.Parse(args, out int exitCode) is not { } options) return exitCode;
+
+if (options.ExportDirectory is not null)
+{
+    if (!FashionMnist.IsAvailable(options.IdxDirectory))
+    {
+        Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.IdxDirectory));
+        return 2;
+    }
+    FashionMnistExport.Export(options.IdxDirectory, options.ExportDirectory);
+    return 0;
+}
+
+var shape = Models.All.FirstOrDefault(m => (m.Height, m.Width, m.Channels) == (options.Height, options.Width, options.Channels));
+if (shape.Create is null)
+{
+    Console.Error.WriteLine($"error: --image-size {options.Height} {options.Width} --color {options.Color.ToString().ToLowerInvariant()}: " +
+        $"the sample declares models for {Models.Shapes}; declare your own for other shapes (see Models.cs).");
+    return 2;
+}
+
+LabeledImages training, validation;
+LabeledImages? test = null;
+IReadOnlyList<string> classNames;
+try
+{
+    var clock = Stopwatch.StartNew();
+    if (options.IdxMode)
+    {
+        if (!FashionMnist.IsAvailable(options.IdxDirectory))
+        {
+            Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.IdxDirectory));
+            return 2;
+        }
+        // The same pixels the PNG files hold: the IDX loader gives bytes / 255, the model rescales raw bytes itself.
+        LabeledImages all = Raw(FashionMnist.LoadTraining(options.IdxDirectory));
+        int held = (int)(options.ValidationSplit * all.Count);
+        (training, validation) = (all.Slice(0, all.Count - held), all.Slice(all.Count - held, held));
+        test = Raw(FashionMnist.LoadTest(options.IdxDirectory));
+        classNames = FashionMnist.ClassNames;
+    }
+    else
+    {
+        ImageDataset Load(string directory, Subset subset, IReadOnlyList<string>? names) => ImageDataset.FromDirectory(directory,
+            options.Height, options.Width, options.Color, new ImageFolderOptions
+            {
+                Seed = options.Seed, ValidationSplit = subset == Subset.All ? 0 : options.ValidationSplit, Subset = subset, ClassNames = names,
+                CropToAspectRatio = options.Crop, SkipInvalidFiles = options.SkipInvalid, Shuffle = subset != Subset.All,
+            });
+        ImageDataset trainingSet = Load(options.DataDirectory!, Subset.Training, null);
+        classNames = trainingSet.ClassNames;
+        ImageDataset validationSet = Load(options.DataDirectory!, Subset.Validation, classNames);
+        (training, validation) = (trainingSet.Images, validationSet.Images);
+        int skipped = trainingSet.SkippedFiles + validationSet.SkippedFiles;
+        if (options.TestDirectory is not null)
+        {
+            ImageDataset testSet = Load(options.TestDirectory, Subset.All, classNames);
+            test = testSet.Images;
+            skipped += testSet.SkippedFiles;
+        }
+        if (skipped > 0) Console.WriteLine($"Skipped {skipped} files that could not be decoded.");
+    }
+    int loaded = training.Count + validation.Count + (test?.Count ?? 0);
+    Console.WriteLine($"Found {training.Count + validation.Count:N0} images belonging to {classNames.Count} classes: {string.Join(", ", classNames)}.");
+    Console.WriteLine($"Using {training.Count:N0} for training and {validation.Count:N0} for validation" +
+        (test is null ? "." : $"; {test.Count:N0} test images."));
+    Console.WriteLine($"Loaded {loaded:N0} images in {clock.Elapsed.TotalSeconds:F1} s ({loaded / clock.Elapsed.TotalSeconds:N0} images/s).");
+}
+catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
+{
+    string message = e is ArgumentException { ParamName: { } parameter } ? e.Message.Replace($" (Parameter '{parameter}')", "") : e.Message;
+    Console.Error.WriteLine($"error: {message}");
+    return 2;
+}
+if (classNames.Count > Models.MaxClasses)
+{
+    Console.Error.WriteLine($"error: {classNames.Count} classes; the sample's models have {Models.MaxClasses} outputs. Declare your own model " +
+        $"with [Dense({classNames.Count}, Activation.Softmax)] as its last layer (see Models.cs).");
+    return 2;
+}
+
+INetwork model = shape.Create(options.Seed);
+Console.WriteLine();
+Console.WriteLine(model.Architecture.Name + ":");
+ITrainer trainer = model.CreateTrainer();
+FitHistory history = Fitter.Fit(trainer, training, new FitOptions
+{
+    Epochs = options.Epochs, Seed = options.Seed, ValidationData = validation, Callbacks = [new ProgressBar()],
+});
+Console.WriteLine();
+if (history.Count > 0) Console.WriteLine($"val_accuracy: {history[^1].ValidationAccuracy * 100:F2} %");
+if (test is not null) Console.WriteLine($"test_accuracy: {Fitter.Evaluate(trainer, test).Accuracy * 100:F2} %");
+return 0;
+
+static LabeledImages Raw(LabeledImages scaled)
+{
+    float[] pixels = scaled.Images.Select(value => MathF.Round(value * 255f)).ToArray();
+    return new LabeledImages(pixels, scaled.Labels, scaled.Height, scaled.Width, scaled.Channels);
+}

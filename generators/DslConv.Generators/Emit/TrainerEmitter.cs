@@ -37,7 +37,7 @@ internal static class TrainerEmitter
         w.Line("BatchSize = batchSize;");
         w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
         w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
-        w.Line("Optimizer.Prepare(ParameterCount);");
+        w.Line("Optimizer.Prepare(Architecture);");
         if (plan.UsesBatchStatistics)
         {
             w.Line("if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);");

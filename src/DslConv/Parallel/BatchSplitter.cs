@@ -130,7 +130,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
                 _pool.Run(this);
                 foreach (bool usable in _usable)
                     if (!usable) throw DslConv.Training.GradientGuard.Diverged(gradients);
-                optimizer.BeginStep();
+                optimizer.BeginStep(gradients);
                 _job = Job.Step;
                 _pool.Run(this);
             }

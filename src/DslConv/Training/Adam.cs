@@ -5,23 +5,20 @@ namespace DslConv.Training;
 /// <summary>
 /// Adam in Keras's form (keras.optimizers.Adam): with t the step number,
 /// m += (g - m)(1 - β1), v += (g² - v)(1 - β2), α = lr·sqrt(1 - β2ᵗ)/(1 - β1ᵗ), p -= α·m / (sqrt(v) + ε).
-/// ε is added to sqrt(v) without bias correction, which is where it differs from torch.optim.Adam.
+/// ε is added to sqrt(v) without bias correction, which is where it differs from torch.optim.Adam. With
+/// <c>amsgrad</c>, the denominator uses the running maximum of v instead (Keras's v_hat).
 /// </summary>
-public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
-    : Optimizer
+public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsgrad = false,
+    LearningRateSchedule? schedule = null) : Optimizer(learningRate, schedule)
 {
     private float[]? _m;
     private float[]? _v;
+    private float[]? _vHat;
     private float _alpha;
 
-    private float _learningRate = NonNegative(learningRate, nameof(learningRate));
-
-    /// <summary>The step size, a finite number of at least 0; may be changed between steps (a schedule).</summary>
-    public float LearningRate
-    {
-        get => _learningRate;
-        set => _learningRate = NonNegative(value, nameof(LearningRate));
-    }
+    /// <summary>Adam following <paramref name="schedule"/> for its learning rate.</summary>
+    public Adam(LearningRateSchedule schedule, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsgrad = false)
+        : this(0.001f, beta1, beta2, epsilon, amsgrad, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Decay of the first-moment estimate, in [0, 1).</summary>
     public float Beta1 { get; } = Fraction(beta1, nameof(beta1));
@@ -30,9 +27,10 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     public float Beta2 { get; } = Fraction(beta2, nameof(beta2));
 
     /// <summary>Added to sqrt(v); finite and above 0, so that a parameter whose gradient has always been 0 is not 0/0.</summary>
-    public float Epsilon { get; } = float.IsFinite(epsilon) && epsilon > 0f
-        ? epsilon
-        : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"epsilon is {epsilon}; it must be a finite number above 0.");
+    public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
+
+    /// <summary>Keras's amsgrad: divide by the largest v seen so far rather than the current one.</summary>
+    public bool Amsgrad { get; } = amsgrad;
 
     /// <summary>First-moment estimates, same layout as the parameters.</summary>
     public ReadOnlySpan<float> FirstMoments => _m;
@@ -42,41 +40,57 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
 
     protected override int PreparedCount => _m?.Length ?? -1;
 
-    public override IReadOnlyList<string> StateNames => ["m", "v"];
+    public override IReadOnlyList<string> StateNames => Amsgrad ? ["m", "v", "v_hat"] : ["m", "v"];
 
     public override Span<float> State(string name) => name switch
     {
         "m" => _m ?? throw new InvalidOperationException("Call Prepare first."),
         "v" => _v ?? throw new InvalidOperationException("Call Prepare first."),
+        "v_hat" when Amsgrad => _vHat ?? throw new InvalidOperationException("Call Prepare first."),
         _ => base.State(name),
     };
 
-    public override string Description => FormattableString.Invariant(
-        $"Adam(learning_rate={LearningRate:R}, beta_1={Beta1:R}, beta_2={Beta2:R}, epsilon={Epsilon:R})");
+    /// <summary>Keras's class name in the description.</summary>
+    protected virtual string KerasName => "Adam";
 
-    public override void Prepare(int parameterCount)
+    public override string Description => FormattableString.Invariant(
+        $"{KerasName}(learning_rate={LearningRateText}, beta_1={Beta1:R}, beta_2={Beta2:R}, epsilon={Epsilon:R}") +
+        (Amsgrad ? ", amsgrad=True" : "") + CommonArguments + ")";
+
+    protected override void PrepareState(int parameterCount)
     {
         if (_m?.Length == parameterCount) return;
         _m = new float[parameterCount];
         _v = new float[parameterCount];
+        _vHat = Amsgrad ? new float[parameterCount] : null;
         Iterations = 0;
     }
 
-    public override void BeginStep()
+    protected override void BeginUpdate(float learningRate)
     {
-        if (_m is null) throw new InvalidOperationException("Call Prepare before stepping.");
-        Iterations++;
         double t = Iterations;
-        _alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
+        _alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
     }
 
-    public override void StepRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
-        CheckLengths(PreparedCount, allParameters, allGradients);
         Span<float> parameters = allParameters.Slice(start, length);
         ReadOnlySpan<float> gradients = allGradients.Slice(start, length);
         Span<float> m = _m.AsSpan(start, length), v = _v.AsSpan(start, length);
         float alpha = _alpha, oneMinusBeta1 = 1f - Beta1, oneMinusBeta2 = 1f - Beta2;
+        if (Amsgrad)
+        {
+            Span<float> vHat = _vHat.AsSpan(start, length);
+            for (int j = 0; j < parameters.Length; j++)
+            {
+                float g = gradients[j];
+                m[j] += (g - m[j]) * oneMinusBeta1;
+                v[j] += (g * g - v[j]) * oneMinusBeta2;
+                vHat[j] = MathF.Max(vHat[j], v[j]);
+                parameters[j] -= alpha * m[j] / (MathF.Sqrt(vHat[j]) + Epsilon);
+            }
+            return;
+        }
 
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -46,6 +46,8 @@ internal sealed class Checkpoint
         if (run.StopReason is not null) Put("stop_reason", run.StopReason);
         Put("optimizer", trainer.Optimizer.Description);
         Put("optimizer_iterations", Text(trainer.Optimizer.Iterations));
+        // The current rate, which a callback (ReduceLROnPlateau) may have moved from the configured one in the description.
+        if (trainer.Optimizer.Schedule is null) Put("optimizer_learning_rate", trainer.Optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture));
         Put("batch_size", Text(trainer.BatchSize));
         Put("threads", Text(trainer.Threads));
         Put("training_images", Text(trainingImages));
@@ -102,6 +104,8 @@ internal sealed class Checkpoint
         if (checkpoint.Int("completed_epochs") < 0 || checkpoint.Long("optimizer_iterations") < 0 || checkpoint.Long("correct_sum") < 0)
             throw checkpoint.Error("has a negative epoch, step or count");
         checkpoint.Double("loss_sum");
+        if (fit.ContainsKey("optimizer_learning_rate") && !(checkpoint.Double("optimizer_learning_rate") is >= 0 and <= float.MaxValue))
+            throw checkpoint.Error($"has learning rate {checkpoint.Get("optimizer_learning_rate")}; it must be a finite number of at least 0");
         checkpoint.Double("seconds");
         ParseRandom(checkpoint.Get("epoch_start_random"), checkpoint);
         int recorded = ParseHistory(checkpoint.Get("history"), checkpoint).Count;
@@ -137,6 +141,8 @@ internal sealed class Checkpoint
         WeightsFile.CopyInto(trainer.Network, _file);
         foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
         trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
+        if (_fit.ContainsKey("optimizer_learning_rate") && trainer.Optimizer.Schedule is null)
+            trainer.Optimizer.LearningRate = (float)Double("optimizer_learning_rate");
         run.CompletedEpochs = Int("completed_epochs");
         run.Step = Int("step");
         run.Random.State = ParseRandom(Get("epoch_start_random"), this);

@@ -1,18 +1,126 @@
+using System.Globalization;
+using DslConv.Models;
+
 namespace DslConv.Training;
 
 /// <summary>
-/// A first-order optimizer over one flat parameter vector. A trainer calls <see cref="Prepare"/> once with the
-/// parameter count (the only allocation), then <see cref="Step"/> once per batch. A step can also be split over threads:
-/// <see cref="BeginStep"/> once, then <see cref="StepRange"/> on disjoint ranges that together cover the vector; the
-/// result is the same as <see cref="Step"/> bit for bit, since every parameter's update depends only on its own state.
+/// A first-order optimizer over one flat parameter vector, with what Keras's base optimizer adds to every update:
+/// a learning rate that is a number or a <see cref="LearningRateSchedule"/>, decoupled <see cref="WeightDecay"/> on the
+/// trainable variables, and gradient clipping (<see cref="ClipNorm"/> per variable, <see cref="GlobalClipNorm"/>,
+/// <see cref="ClipValue"/>). A trainer calls <see cref="Prepare(ModelDescription)"/> once (the only allocation), then
+/// <see cref="Step"/> once per batch. A step can also be split over threads: <see cref="BeginStep"/> once with the
+/// whole gradient, then <see cref="StepRange"/> on disjoint ranges that together cover the vector; the result is the
+/// same as <see cref="Step"/> bit for bit, since every parameter's update depends only on its own state.
 /// </summary>
 public abstract class Optimizer
 {
+    private readonly float _configuredLearningRate;
+    private float _learningRate;
+    private readonly LearningRateSchedule? _schedule;
+    private float? _clipNorm, _clipValue, _globalClipNorm;
+    private float _weightDecay;
+    private (int Start, int Length, bool Trainable)[] _variables = [];
+    private float[] _clipped = [];
+    private bool _useClipped;
+
+    protected Optimizer(float learningRate, LearningRateSchedule? schedule = null)
+    {
+        _configuredLearningRate = _learningRate = NonNegative(learningRate, nameof(learningRate));
+        _schedule = schedule;
+    }
+
     /// <summary>Number of steps taken so far (Keras's <c>optimizer.iterations</c>).</summary>
     public long Iterations { get; protected set; }
 
-    /// <summary>Allocates state for <paramref name="parameterCount"/> parameters; calling it again with the same count keeps the state.</summary>
-    public abstract void Prepare(int parameterCount);
+    /// <summary>
+    /// The learning rate of the next step. With a schedule it is the schedule's value at <see cref="Iterations"/> and
+    /// cannot be set (as in Keras); otherwise a finite number of at least 0 that may change between steps (callbacks
+    /// such as ReduceLROnPlateau do).
+    /// </summary>
+    public float LearningRate
+    {
+        get => _schedule is null ? _learningRate : (float)_schedule.At(Iterations);
+        set
+        {
+            if (_schedule is not null)
+                throw new InvalidOperationException("This optimizer's learning rate is a LearningRateSchedule, so it cannot be set.");
+            _learningRate = NonNegative(value, nameof(LearningRate));
+        }
+    }
+
+    /// <summary>The schedule the learning rate follows, or null for a number.</summary>
+    public LearningRateSchedule? Schedule => _schedule;
+
+    /// <summary>Keras's clipnorm: each variable's gradient is scaled to at most this L2 norm. Only one kind of clipping may be set.</summary>
+    public float? ClipNorm
+    {
+        get => _clipNorm;
+        init => _clipNorm = Clip(value, nameof(ClipNorm));
+    }
+
+    /// <summary>Keras's global_clipnorm: all gradients together are scaled to at most this L2 norm.</summary>
+    public float? GlobalClipNorm
+    {
+        get => _globalClipNorm;
+        init => _globalClipNorm = Clip(value, nameof(GlobalClipNorm));
+    }
+
+    /// <summary>Keras's clipvalue: each gradient element is clipped to [-value, value].</summary>
+    public float? ClipValue
+    {
+        get => _clipValue;
+        init => _clipValue = Clip(value, nameof(ClipValue));
+    }
+
+    /// <summary>
+    /// Keras's weight_decay, decoupled: before each update every trainable parameter p becomes p - p · decay · lr
+    /// (0: none). Non-trainable parameters (BatchNorm's moving statistics) are left alone.
+    /// </summary>
+    public float WeightDecay
+    {
+        get => _weightDecay;
+        init => _weightDecay = NonNegative(value, nameof(WeightDecay));
+    }
+
+    private float? Clip(float? value, string name)
+    {
+        if (value is null) return null;
+        if (!(float.IsFinite(value.Value) && value.Value > 0f))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}; it must be a finite number above 0.");
+        int others = (_clipNorm is null ? 0 : 1) + (_clipValue is null ? 0 : 1) + (_globalClipNorm is null ? 0 : 1);
+        if (others > 0) throw new ArgumentException("Only one of ClipNorm, ClipValue and GlobalClipNorm can be set, as in Keras.", name);
+        return value;
+    }
+
+    /// <summary>
+    /// Allocates state for the model's parameters and learns its variables (each layer's kernel and bias, BatchNorm's
+    /// four vectors, which of them are trainable) for per-variable clipping and weight decay.
+    /// </summary>
+    public void Prepare(ModelDescription architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var variables = new List<(int, int, bool)>();
+        foreach (LayerDescription layer in architecture.Layers)
+            foreach (var (_, _, offset, length) in layer.Weights())
+                if (length > 0) variables.Add((offset, length, offset < layer.BiasOffset + layer.BiasLength));
+        PrepareVariables(architecture.ParameterCount, variables);
+    }
+
+    /// <summary>Allocates state for <paramref name="parameterCount"/> parameters, all one trainable variable; calling it again with the same count keeps the state.</summary>
+    public void Prepare(int parameterCount) => PrepareVariables(parameterCount, parameterCount > 0 ? [(0, parameterCount, true)] : []);
+
+    private void PrepareVariables(int parameterCount, List<(int Start, int Length, bool Trainable)> variables)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+        _variables = [.. variables.OrderBy(v => v.Start)];
+        _clipped = _clipNorm is not null || _clipValue is not null || _globalClipNorm is not null
+            ? (_clipped.Length == parameterCount ? _clipped : new float[parameterCount])
+            : [];
+        PrepareState(parameterCount);
+    }
+
+    /// <summary>Allocates the per-parameter state; with the same count again, keeps it.</summary>
+    protected abstract void PrepareState(int parameterCount);
 
     /// <summary>
     /// Updates <paramref name="parameters"/> in place from <paramref name="gradients"/> (same layout). A gradient that is
@@ -23,18 +131,59 @@ public abstract class Optimizer
     {
         CheckLengths(PreparedCount, parameters, gradients);
         if (!GradientGuard.IsUsable(gradients)) throw GradientGuard.Diverged(gradients);
-        BeginStep();
+        BeginStep(gradients);
         StepRange(parameters, gradients, 0, parameters.Length);
     }
 
     /// <summary>
-    /// Counts the step and works out the per-step constants; call before <see cref="StepRange"/>, and only after checking
-    /// the whole gradient as <see cref="Step"/> does (ranges cannot be taken back once written).
+    /// Starts a step on the whole (already checked) gradient: takes the step's learning rate, clips the gradient when
+    /// asked, counts the step and works out the per-step constants. Call before <see cref="StepRange"/>, and only after
+    /// checking the whole gradient as <see cref="Step"/> does (ranges cannot be taken back once written).
     /// </summary>
-    public abstract void BeginStep();
+    public void BeginStep(ReadOnlySpan<float> gradients)
+    {
+        if (PreparedCount < 0) throw new InvalidOperationException("Call Prepare before stepping.");
+        if (gradients.Length != PreparedCount)
+            throw new ArgumentException($"{gradients.Length} gradients for {PreparedCount} parameters.", nameof(gradients));
+        float learningRate = LearningRate; // Keras: the schedule at the iterations before this step
+        _useClipped = _clipped.Length > 0;
+        if (_useClipped) GradientClipping.Clip(gradients, _variables, _clipNorm, _globalClipNorm, _clipValue, _clipped);
+        StepLearningRate = learningRate;
+        Iterations++;
+        BeginUpdate(learningRate);
+    }
+
+    /// <summary>The learning rate of the step in progress (set by <see cref="BeginStep"/>).</summary>
+    protected float StepLearningRate { get; private set; }
+
+    /// <summary>Works out the step's constants from its learning rate; <see cref="Iterations"/> already counts the step.</summary>
+    protected abstract void BeginUpdate(float learningRate);
 
     /// <summary>Updates parameters [start, start + length) of the current step. Ranges may run on different threads.</summary>
-    public abstract void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
+    public void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
+    {
+        CheckLengths(PreparedCount, parameters, gradients);
+        if (start < 0 || length < 0 || (long)start + length > parameters.Length)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Range [{start}, {(long)start + length}) is outside the {parameters.Length} parameters.");
+        if (_useClipped) gradients = _clipped;
+        if (_weightDecay > 0f)
+        {
+            // Keras applies the decay to every trainable variable before the update step, with the step's learning rate.
+            float keep = _weightDecay * StepLearningRate;
+            foreach (var (variableStart, variableLength, trainable) in _variables)
+            {
+                if (!trainable) continue;
+                int from = Math.Max(start, variableStart), to = Math.Min(start + length, variableStart + variableLength);
+                if (from >= to) continue;
+                Span<float> decayed = parameters[from..to];
+                for (int i = 0; i < decayed.Length; i++) decayed[i] -= decayed[i] * keep;
+            }
+        }
+        UpdateRange(parameters, gradients, start, length);
+    }
+
+    /// <summary>The optimizer's own update of parameters [start, start + length), given the (clipped) gradients.</summary>
+    protected abstract void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
 
     /// <summary>
     /// Names of the per-parameter state vectors a checkpoint must keep to continue bit for bit (Adam: "m" and "v";
@@ -49,6 +198,16 @@ public abstract class Optimizer
     /// <summary>The optimizer and its hyper-parameters in Keras's words, recorded in checkpoints and checked on resume.</summary>
     public abstract string Description { get; }
 
+    /// <summary>The learning rate as configured (the schedule, or the number given at construction), for <see cref="Description"/>.</summary>
+    protected string LearningRateText => _schedule?.Description ?? _configuredLearningRate.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The base optimizer's arguments that are set, in Keras's words (", weight_decay=0.004, clipnorm=1.0"), for <see cref="Description"/>.</summary>
+    protected string CommonArguments =>
+        (_weightDecay > 0f ? FormattableString.Invariant($", weight_decay={_weightDecay:R}") : "")
+        + (_clipNorm is { } norm ? FormattableString.Invariant($", clipnorm={norm:R}") : "")
+        + (_globalClipNorm is { } global ? FormattableString.Invariant($", global_clipnorm={global:R}") : "")
+        + (_clipValue is { } value ? FormattableString.Invariant($", clipvalue={value:R}") : "");
+
     /// <summary>Sets the step count after restoring a checkpoint's state vectors.</summary>
     public void RestoreIterations(long iterations)
     {
@@ -57,7 +216,7 @@ public abstract class Optimizer
         Iterations = iterations;
     }
 
-    /// <summary>The count given to <see cref="Prepare"/>, or -1 before it.</summary>
+    /// <summary>The count given to Prepare, or -1 before it.</summary>
     protected abstract int PreparedCount { get; }
 
     /// <summary>Throws unless <paramref name="value"/> is a finite number of at least 0 (a learning rate, a momentum).</summary>
@@ -71,6 +230,12 @@ public abstract class Optimizer
         value is >= 0f and < 1f
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be at least 0 and below 1.");
+
+    /// <summary>Throws unless <paramref name="value"/> is a finite number above 0 (an epsilon).</summary>
+    protected static float Positive(float value, string paramName) =>
+        float.IsFinite(value) && value > 0f
+            ? value
+            : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number above 0.");
 
     protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
     {

@@ -4,19 +4,16 @@ namespace DslConv.Training;
 /// Stochastic gradient descent in Keras's form (keras.optimizers.SGD, default lr 0.01): without momentum
 /// p -= lr·g; with momentum v = momentum·v - lr·g, then p += v (or, Nesterov, p += momentum·v - lr·g).
 /// </summary>
-public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer
+public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false, LearningRateSchedule? schedule = null)
+    : Optimizer(learningRate, schedule)
 {
     private float[] _velocity = [];
     private int _prepared = -1;
+    private float _learningRate;
 
-    private float _learningRate = NonNegative(learningRate, nameof(learningRate));
-
-    /// <summary>The step size, a finite number of at least 0; may be changed between steps (a schedule).</summary>
-    public float LearningRate
-    {
-        get => _learningRate;
-        set => _learningRate = NonNegative(value, nameof(LearningRate));
-    }
+    /// <summary>SGD following <paramref name="schedule"/> for its learning rate.</summary>
+    public Sgd(LearningRateSchedule schedule, float momentum = 0f, bool nesterov = false)
+        : this(0.01f, momentum, nesterov, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Momentum in [0, 1], Keras's range.</summary>
     public float Momentum { get; } = momentum is >= 0f and <= 1f
@@ -31,9 +28,9 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
     public override Span<float> State(string name) => name == "velocity" && Momentum > 0f ? _velocity : base.State(name);
 
     public override string Description => FormattableString.Invariant(
-        $"SGD(learning_rate={LearningRate:R}, momentum={Momentum:R}, nesterov={(Nesterov ? "True" : "False")})");
+        $"SGD(learning_rate={LearningRateText}, momentum={Momentum:R}, nesterov={(Nesterov ? "True" : "False")}") + CommonArguments + ")";
 
-    public override void Prepare(int parameterCount)
+    protected override void PrepareState(int parameterCount)
     {
         if (_prepared == parameterCount) return;
         _prepared = parameterCount;
@@ -41,18 +38,13 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         Iterations = 0;
     }
 
-    public override void BeginStep()
-    {
-        if (_prepared < 0) throw new InvalidOperationException("Call Prepare before stepping.");
-        Iterations++;
-    }
+    protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
 
-    public override void StepRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
-        CheckLengths(_prepared, allParameters, allGradients);
         Span<float> parameters = allParameters.Slice(start, length);
         ReadOnlySpan<float> gradients = allGradients.Slice(start, length);
-        float lr = LearningRate;
+        float lr = _learningRate;
         if (Momentum == 0f)
         {
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);

@@ -74,6 +74,52 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal((resumedAfterEpochs, resumedAtStep), (history.ResumedAfterEpochs, history.ResumedAtStep));
     }
 
+    private static Optimizer CreateOptimizer(string kind) => kind switch
+    {
+        "rmsprop" => new RmsProp(learningRate: 0.003f, momentum: 0.5f, centered: true) { ClipNorm = 0.5f },
+        "adamw" => new AdamW(learningRate: 0.01f, amsgrad: true) { GlobalClipNorm = 1f },
+        _ => new Sgd(new CosineDecay(0.05, 30, warmupTarget: 0.1, warmupSteps: 5), momentum: 0.9f, nesterov: true) { ClipValue = 0.5f },
+    };
+
+    /// <summary>Every optimizer's state (and a schedule's position) survives a checkpoint: the resumed run ends bit-identical.</summary>
+    [Theory]
+    [InlineData("rmsprop")]
+    [InlineData("adamw")]
+    [InlineData("sgd-schedule")]
+    public void ResumingWithEachOptimizerEndsBitIdentical(string kind)
+    {
+        string path = Path.Combine(_directory, $"{kind}.safetensors");
+        var reference = new TinyNet(3);
+        using (var trainer = new TinyNet.Trainer(reference, batchSize: 8, CreateOptimizer(kind), threads: 2))
+            trainer.Fit(Data, Options(Path.Combine(_directory, "reference.safetensors")));
+        using (var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, CreateOptimizer(kind), threads: 2))
+            Assert.Throws<OperationCanceledException>(() => trainer.Fit(Data, Options(path, new Crash(17))));
+        var resumed = new TinyNet(99);
+        using (var trainer = new TinyNet.Trainer(resumed, batchSize: 8, CreateOptimizer(kind), threads: 2))
+            trainer.Fit(Data, Options(path) with { ResumeFrom = path });
+        Assert.Equal(reference.Parameters.ToArray(), resumed.Parameters.ToArray());
+
+        // Another optimizer configuration is refused, naming it.
+        using var other = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, new AdamW(learningRate: 0.02f), threads: 2);
+        var e = Assert.Throws<InvalidDataException>(() => other.Fit(Data, Options(path) with { ResumeFrom = path }));
+        Assert.Contains("optimizer", e.Message);
+    }
+
+    /// <summary>A learning rate changed during the run (as ReduceLROnPlateau does) is restored from the checkpoint.</summary>
+    [Fact]
+    public void ACurrentLearningRateOtherThanTheConfiguredOneIsRestored()
+    {
+        string path = Path.Combine(_directory, "lr.safetensors");
+        using (var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, new Adam(0.01f), threads: 1))
+        {
+            trainer.Optimizer.LearningRate = 0.0025f;
+            trainer.Fit(Data, Options(path) with { Epochs = 1 });
+        }
+        using var resumed = new TinyNet.Trainer(new TinyNet(3), batchSize: 8, new Adam(0.01f), threads: 1);
+        resumed.Fit(Data, Options(path) with { ResumeFrom = path, Epochs = 1 });
+        Assert.Equal(0.0025f, resumed.Optimizer.LearningRate);
+    }
+
     [Fact]
     public void ACheckpointIsAlsoAWeightsFile()
     {

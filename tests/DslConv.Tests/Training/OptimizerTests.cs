@@ -79,9 +79,22 @@ public sealed class OptimizerTests
     [InlineData("adam")]
     [InlineData("sgd")]
     [InlineData("momentum")]
+    [InlineData("rmsprop")]
+    [InlineData("adamw-clipnorm")]
+    [InlineData("amsgrad-global")]
+    [InlineData("rmsprop-clipvalue-schedule")]
     public void RangesOfAStepEqualTheWholeStepBitForBit(string kind)
     {
-        Optimizer Create() => kind switch { "adam" => new Adam(), "sgd" => new Sgd(0.1f), _ => new Sgd(0.1f, 0.9f, nesterov: true) };
+        Optimizer Create() => kind switch
+        {
+            "adam" => new Adam(),
+            "sgd" => new Sgd(0.1f),
+            "rmsprop" => new RmsProp(momentum: 0.5f, centered: true),
+            "adamw-clipnorm" => new AdamW { ClipNorm = 0.5f },
+            "amsgrad-global" => new Adam(amsgrad: true) { GlobalClipNorm = 1f },
+            "rmsprop-clipvalue-schedule" => new RmsProp(new ExponentialDecay(0.01, 2, 0.5)) { ClipValue = 0.2f },
+            _ => new Sgd(0.1f, 0.9f, nesterov: true),
+        };
         const int length = 1001;
         var random = new Random(4);
         float[] whole = RandomVector(random, length), split = (float[])whole.Clone();
@@ -92,7 +105,7 @@ public sealed class OptimizerTests
         {
             float[] gradients = RandomVector(random, length);
             a.Step(whole, gradients);
-            b.BeginStep();
+            b.BeginStep(gradients);
             b.StepRange(split, gradients, 500, 501); // out of order, uneven
             b.StepRange(split, gradients, 0, 500);
         }

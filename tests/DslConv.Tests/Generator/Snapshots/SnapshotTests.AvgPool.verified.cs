@@ -654,7 +654,7 @@ partial class PooledNet : INetwork
             BatchSize = batchSize;
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
-            Optimizer.Prepare(ParameterCount);
+            Optimizer.Prepare(Architecture);
             if (Threads == 1) _workspace = new Workspace(batchSize);
             else _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,
                 new Workers(model, BatchSplitter.MaxShare(batchSize, Threads), Threads));

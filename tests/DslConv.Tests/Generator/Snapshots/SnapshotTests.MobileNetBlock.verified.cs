@@ -945,7 +945,7 @@ partial class MobileBlock : INetwork
             BatchSize = batchSize;
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
-            Optimizer.Prepare(ParameterCount);
+            Optimizer.Prepare(Architecture);
             if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);
             else
             {

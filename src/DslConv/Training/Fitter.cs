@@ -36,6 +36,7 @@ public static class Fitter
         var context = new FitContext(trainer, options, epochs, trainingCount, validationCount, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));
         IFitCallback[] callbacks = [.. options.Callbacks]; // an array: foreach over it allocates no enumerator per step
+        TerminateOnNaN? terminateOnNaN = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
         if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
@@ -78,7 +79,9 @@ public static class Fitter
                 }
                 catch (TrainingDivergedException e)
                 {
-                    throw new TrainingDivergedException($"Epoch {epoch}, step {step + 1}: {e.Message}");
+                    if (terminateOnNaN is null) throw new TrainingDivergedException($"Epoch {epoch}, step {step + 1}: {e.Message}");
+                    terminateOnNaN.Terminate(context, epoch, step + 1, e.Message);
+                    break;
                 }
                 run.LossSum += (double)loss * count;
                 run.CorrectSum += correct;
@@ -93,6 +96,7 @@ public static class Fitter
                     Checkpoint.Write(every.Path, trainer, options, run, epochs, trainingCount);
                 }
             }
+            if (context.StopTraining && terminateOnNaN is not null && run.Step < steps) break; // the epoch did not finish
             double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
             var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, (double)run.CorrectSum / order.Length,
                 seconds, order.Length);

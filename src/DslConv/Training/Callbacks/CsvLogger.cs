@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace DslConv.Training;
+
+/// <summary>
+/// Keras's CSVLogger: one row per epoch in a CSV file, columns "epoch" (counted from 0, as Keras writes it) and the
+/// epoch's logs sorted by name: accuracy, learning_rate (when a learning-rate callback is in the run, as Keras logs it
+/// then), loss, val_accuracy, val_loss (with validation data). Each row is flushed as it is written. With
+/// <paramref name="append"/> the rows go after an existing file's (its header is kept), as a resumed run wants.
+/// </summary>
+public sealed class CsvLogger(string path, char separator = ',', bool append = false) : IFitCallback
+{
+    private readonly string _path = !string.IsNullOrWhiteSpace(path) ? path : throw new ArgumentException("The CSV file's path is empty.", nameof(path));
+    private StreamWriter? _writer;
+    private string[] _keys = [];
+
+    public void OnTrainBegin(FitContext context)
+    {
+        var keys = new List<string> { "accuracy", "loss" };
+        if (context.Options.Callbacks.Any(callback => callback is LearningRateScheduler or ReduceLROnPlateau)) keys.Add("learning_rate");
+        if (context.ValidationImages > 0) keys.AddRange(["val_accuracy", "val_loss"]);
+        _keys = [.. keys.Order(StringComparer.Ordinal)];
+        bool hasHeader = append && File.Exists(_path) && new FileInfo(_path).Length > 0;
+        try
+        {
+            _writer = new StreamWriter(new FileStream(_path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"CsvLogger cannot write '{_path}': {e.Message}", e);
+        }
+        if (!hasHeader) WriteRow(["epoch", .. _keys]);
+    }
+
+    public void OnEpochEnd(FitContext context, EpochResult result)
+    {
+        if (_writer is null) return;
+        var values = new List<string> { (result.Epoch - 1).ToString(CultureInfo.InvariantCulture) };
+        foreach (string key in _keys)
+        {
+            double value = key switch
+            {
+                "learning_rate" => context.Trainer.Optimizer.LearningRate,
+                _ => Monitor.Value(result, key),
+            };
+            values.Add(PythonFloat(value));
+        }
+        WriteRow(values);
+    }
+
+    public void OnTrainEnd(FitContext context)
+    {
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    /// <summary>Python's repr of a float, as Keras's CSV rows hold them: 1.0, 0.25, 1e-05, nan, inf.</summary>
+    private static string PythonFloat(double value)
+    {
+        if (double.IsNaN(value)) return "nan";
+        if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
+        string text = value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
+        return text.Contains('.') || text.Contains('e') ? text : text + ".0";
+    }
+
+    private void WriteRow(IEnumerable<string> cells)
+    {
+        _writer!.WriteLine(string.Join(separator, cells));
+        _writer.Flush();
+    }
+}

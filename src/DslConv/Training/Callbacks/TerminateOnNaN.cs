@@ -1,0 +1,18 @@
+namespace DslConv.Training;
+
+/// <summary>
+/// Keras's TerminateOnNaN: a step whose loss (or gradient) is NaN or infinite ends training instead of failing it.
+/// Where Keras has already applied that step, DslConv has not (a non-finite loss or gradient never reaches the
+/// weights), so the model keeps the weights of the last good step; the history holds the epochs that finished and
+/// <see cref="FitHistory.StopReason"/> says which step stopped it (also printed, as Keras prints it).
+/// </summary>
+public sealed class TerminateOnNaN(TextWriter? output = null) : IFitCallback
+{
+    /// <summary>Called by the fit loop when a step diverged.</summary>
+    internal void Terminate(FitContext context, int epoch, int step, string why)
+    {
+        string reason = $"Epoch {epoch}, batch {step}: invalid loss, terminating training ({why}).";
+        context.Stop(reason);
+        (output ?? Console.Out).WriteLine(reason);
+    }
+}

@@ -84,6 +84,10 @@ internal static class DiagnosticDescriptors
         "Layer argument out of range",
         "{0} has {1} = {2}; it must be {3}");
 
+    public static readonly DiagnosticDescriptor AugmentationAfterParameters = Error("DSLC020",
+        "Augmentation after a layer with parameters",
+        "{0} comes after {1}: augmentation layers change only the training images and pass no gradient back, so put them before the first layer with parameters (Keras's models put them first, after any Rescaling)");
+
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",
         "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");

@@ -70,6 +70,7 @@ public static class OnnxExport
                     };
                     break;
                 case LayerType.Dropout:
+                case LayerType.RandomFlip or LayerType.RandomRotation or LayerType.RandomZoom or LayerType.RandomTranslation or LayerType.RandomContrast:
                     break; // inference: the identity, so the exported graph leaves it out
                 case LayerType.Rescaling:
                 {

@@ -24,6 +24,11 @@ internal static class LayerDefinitions
         BatchNormLayer.Instance,
         ActivationLayer.Instance,
         RescalingLayer.Instance,
+        RandomFlipLayer.Instance,
+        RandomRotationLayer.Instance,
+        RandomZoomLayer.Instance,
+        RandomTranslationLayer.Instance,
+        RandomContrastLayer.Instance,
     ];
 
     private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();

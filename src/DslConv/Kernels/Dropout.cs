@@ -47,18 +47,8 @@ public static class Dropout
         if (!(rate >= 0f && rate < 1f)) throw new ArgumentOutOfRangeException(nameof(rate), rate, "A dropout rate is in [0, 1).");
     }
 
-    private static ulong ImageKey(long step, int image, int layer) =>
-        Mix(Mix(Mix((ulong)step + 0x9E3779B97F4A7C15UL) ^ (uint)image) ^ ((ulong)(uint)layer << 32));
+    private static ulong ImageKey(long step, int image, int layer) => TrainingRandom.ImageKey(step, image, layer);
 
     /// <summary>Element's uniform draw in [0, 1) from the top 24 bits of its hash, against the rate.</summary>
-    private static bool Keep(ulong imageKey, int element, float rate) =>
-        (Mix(imageKey ^ (uint)element) >> 40) * (1f / (1 << 24)) >= rate;
-
-    /// <summary>SplitMix64's finaliser: a bijective mix in which every input bit affects every output bit.</summary>
-    private static ulong Mix(ulong x)
-    {
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        return x ^ (x >> 31);
-    }
+    private static bool Keep(ulong imageKey, int element, float rate) => TrainingRandom.Uniform(imageKey, element) >= rate;
 }

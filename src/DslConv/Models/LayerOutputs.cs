@@ -90,8 +90,9 @@ public static class LayerOutputs
                     Rescale.Forward(input, layer.Scale, layer.Offset, output);
                     break;
                 case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
+                case LayerType.RandomFlip or LayerType.RandomRotation or LayerType.RandomZoom or LayerType.RandomTranslation or LayerType.RandomContrast:
                     if (output.Length != input.Length)
-                        throw new ArgumentException($"Layer {i} ({layer.Name}) is a Dropout that changes the size.", ArchitectureParameter);
+                        throw new ArgumentException($"Layer {i} ({layer.Name}) is a {layer.Type} that changes the size.", ArchitectureParameter);
                     input.CopyTo(output);
                     break;
                 case LayerType.Flatten:

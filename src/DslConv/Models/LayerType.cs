@@ -24,6 +24,11 @@ enum LayerType
     BatchNorm,
     Activation,
     Rescaling,
+    RandomFlip,
+    RandomRotation,
+    RandomZoom,
+    RandomTranslation,
+    RandomContrast,
 }
 
 /// <summary>Keras's names for each layer kind: the class <c>model.summary()</c> shows and the automatic name prefix.</summary>
@@ -44,6 +49,11 @@ internal static class KerasNames
         LayerType.BatchNorm => "BatchNormalization",
         LayerType.Activation => "Activation",
         LayerType.Rescaling => "Rescaling",
+        LayerType.RandomFlip => "RandomFlip",
+        LayerType.RandomRotation => "RandomRotation",
+        LayerType.RandomZoom => "RandomZoom",
+        LayerType.RandomTranslation => "RandomTranslation",
+        LayerType.RandomContrast => "RandomContrast",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -62,6 +72,11 @@ internal static class KerasNames
         LayerType.BatchNorm => "batch_normalization",
         LayerType.Activation => "activation",
         LayerType.Rescaling => "rescaling",
+        LayerType.RandomFlip => "random_flip",
+        LayerType.RandomRotation => "random_rotation",
+        LayerType.RandomZoom => "random_zoom",
+        LayerType.RandomTranslation => "random_translation",
+        LayerType.RandomContrast => "random_contrast",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a layer type."),
     };
 
@@ -79,5 +94,6 @@ internal static class KerasNames
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
         LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm, LayerType.Activation,
-        LayerType.Rescaling };
+        LayerType.Rescaling, LayerType.RandomFlip, LayerType.RandomRotation, LayerType.RandomZoom, LayerType.RandomTranslation,
+        LayerType.RandomContrast };
 }

@@ -184,6 +184,35 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[Conv2D(2, 3, 3)] [RandomFlip]", "a layer with parameters")]
+    [InlineData("[Rescaling(1 / 255.0)] [Dense(4)] [RandomRotation(0.1)]", "a layer with parameters")]
+    public void DSLC020_AugmentationAfterParameters(string layers, string named)
+    {
+        var d = Single(Head + $"[Input(8, 8, 1)] {layers} [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;".Replace("[Dense(4)]", "[Conv2D(4, 1, 1)]"), "DSLC020");
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+        Assert.StartsWith("Random", d.Target);
+    }
+
+    [Theory]
+    [InlineData("RandomRotation(1.5)", "factor = 1.5")]
+    [InlineData("RandomZoom(1.0)", "heightFactor = 1")]
+    [InlineData("RandomZoom(0.1, WidthFactor = -0.5)", "WidthFactor = -0.5")]
+    [InlineData("RandomTranslation(0.1, 1.5)", "widthFactor = 1.5")]
+    [InlineData("RandomContrast(2)", "factor = 2")]
+    public void DSLC019_AugmentationArguments(string layer, string named)
+    {
+        var d = Single(Head + $"[Input(8, 8, 1)] [{layer}] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC019");
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void AugmentationNeedsAnImageAndAKnownFlipMode()
+    {
+        Assert.Contains("(Flip)7", Single(Head + "[Input(8, 8, 1)] [RandomFlip((Flip)7)] [Flatten] [Dense(2)] public partial class Net;", "DSLC012").Target);
+        Single(Head + "[Input(8, 8, 1)] [Flatten] [RandomFlip] [Dense(2)] public partial class Net;", "DSLC007");
+    }
+
+    [Theory]
     [InlineData("Dropout(1.0)", "rate = 1")]
     [InlineData("Dropout(-0.25)", "rate = -0.25")]
     [InlineData("Dropout(double.NaN)", "rate = NaN")]

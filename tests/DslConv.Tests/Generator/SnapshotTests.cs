@@ -80,6 +80,24 @@ public sealed class SnapshotTests
             """
         },
         {
+            "Augmentation", """
+            using DslConv;
+            namespace Models;
+            [Input(10, 10, 3)]
+            [Rescaling(1 / 255.0)]
+            [RandomFlip(Flip.Horizontal)]
+            [RandomRotation(0.1)]
+            [RandomZoom(0.1)]
+            [RandomTranslation(0.1, 0.1)]
+            [RandomContrast(0.2)]
+            [Conv2D(4, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Flatten]
+            [Dense(3, Activation.Softmax)]
+            public partial class Augmented;
+            """
+        },
+        {
             "Dropout", """
             using DslConv;
             namespace Models;

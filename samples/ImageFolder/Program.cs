@@ -90,7 +90,7 @@ if (classNames.Count > Models.MaxClasses)
     return 2;
 }
 
-INetwork model = shape.Create(options.Seed);
+INetwork model = options.Augment ? shape.CreateAugmented(options.Seed) : shape.Create(options.Seed);
 Console.WriteLine();
 Console.WriteLine(model.Architecture.Name + ":");
 ITrainer trainer = model.CreateTrainer();

@@ -120,6 +120,15 @@ public partial class ConvBnActivationParity;
 [Dense(4, Activation.Softmax)]
 public partial class RescalingParity;
 
+// Keras's kernel regularizers (L1, L2, both) on a convolution, a depthwise convolution and a dense layer.
+[Input(8, 8, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same, KernelL2 = 0.01, KernelL1 = 0.002)]
+[DepthwiseConv2D(3, 3, Activation.Tanh, KernelL2 = 0.05)]
+[MaxPool(2)]
+[Flatten]
+[Dense(4, Activation.Softmax, KernelL1 = 0.01)]
+public partial class RegularizedParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -137,5 +146,6 @@ public static class PoolingArchitectures
         ["ConvBnActivationParity"] = seed => new ConvBnActivationParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
         ["RescalingParity"] = seed => new RescalingParity(seed),
+        ["RegularizedParity"] = seed => new RegularizedParity(seed),
     };
 }

@@ -134,11 +134,23 @@ internal sealed class TorchReference : IDisposable
         _training = true;
         Tensor z = PreActivation(images);
         Activation head = _architecture.Last.Activation;
-        if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels);
+        if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels) + Penalty();
         Tensor y = Activate(z, head);
         Tensor p = y / y.sum(1, keepdim: true);
         Tensor picked = p.gather(1, labels.unsqueeze(1)).squeeze(1).clamp(1e-7, 1 - 1e-7);
-        return -picked.log().mean();
+        return -picked.log().mean() + Penalty();
+    }
+
+    /// <summary>Keras's kernel regularizers: L1·Σ|w| + L2·Σw² over each regularised layer's kernel (any layout).</summary>
+    private Tensor Penalty()
+    {
+        Tensor penalty = zeros(1);
+        foreach (var (layer, isKernel, tensor) in Tensors())
+        {
+            if (!isKernel || (layer.KernelL1 == 0 && layer.KernelL2 == 0) || layer.Type == LayerType.BatchNorm) continue;
+            penalty = penalty + tensor.abs().sum() * layer.KernelL1 + tensor.square().sum() * layer.KernelL2;
+        }
+        return penalty.squeeze();
     }
 
     /// <summary>Gradients of the parameters after backward(), in DslConv's flat layout.</summary>

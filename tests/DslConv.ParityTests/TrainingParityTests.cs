@@ -30,7 +30,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     private static readonly Lazy<LabeledImages> Fashion = new(() =>
         FashionMnist.LoadTraining(Path.Combine(AppContext.BaseDirectory, "Data", "fashion-mnist-slice")));
 
-    public static TheoryData<string> Architectures => new() { "FashionCnn", "Parity00", "Parity03", "Parity05", "Parity09", "Parity14", "Parity22" };
+    public static TheoryData<string> Architectures => new() { "FashionCnn", "Parity00", "Parity03", "Parity05", "Parity09", "Parity14", "Parity22", "RegularizedParity" };
 
     [Theory]
     [MemberData(nameof(Architectures))]

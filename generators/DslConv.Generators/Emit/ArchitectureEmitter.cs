@@ -24,7 +24,7 @@ internal static class ArchitectureEmitter
             w.Line($"    WindowHeight: {layer.WindowHeight}, WindowWidth: {layer.WindowWidth}, StrideHeight: {layer.StrideHeight}, StrideWidth: {layer.StrideWidth},");
             w.Line($"    PadTop: {layer.PadTop}, PadBottom: {layer.PadBottom}, PadLeft: {layer.PadLeft}, PadRight: {layer.PadRight},");
             w.Line($"    KernelOffset: {layer.KernelOffset}, KernelLength: {layer.KernelSize}, BiasOffset: {layer.BiasOffset}, BiasLength: {layer.BiasSize}" +
-                   $"{layer.Definition.DescriptionExtras(layer)}),");
+                   $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
         }
         w.CloseBrace(",");
         w.Line("ParameterCount);");
@@ -36,6 +36,10 @@ internal static class ArchitectureEmitter
         w.Line("    new Trainer(this, batchSize, optimizer);");
         w.Line();
     }
+
+    private static string RegularizerExtras(LayerPlan layer) => !layer.Spec.IsRegularized ? "" :
+        $", KernelL1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f" +
+        $", KernelL2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
 
     private static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"new[] {{ {shape.Channels} }}" : $"new[] {{ {shape.Height}, {shape.Width}, {shape.Channels} }}";

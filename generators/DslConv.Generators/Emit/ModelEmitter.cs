@@ -279,6 +279,12 @@ internal static class ModelEmitter
         w.Line($"float loss = {LossCall(plan.Last.Activation)};");
         w.Line("gradients.Clear();");
         w.Line("Backward(workspace, images, gradients, batch);");
+        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
+        {
+            w.Line($"// {layer.Name}: Keras's kernel_regularizer, added to the loss and its gradient");
+            w.Line($"loss += {K}.Regularization.Apply(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
+                   $"gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize}), {RegularizerArguments(layer)});");
+        }
         w.Line("return loss;");
         w.CloseBrace();
         w.Line();
@@ -293,6 +299,9 @@ internal static class ModelEmitter
         bool logits = plan.Last.Activation is ActivationKind.Softmax or ActivationKind.None;
         string lossSource = plan.Last.Activation == ActivationKind.Softmax ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
         w.Line($"lossSum = {K}.CrossEntropy.SumLossFromOutputs({lossSource}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")});");
+        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
+            w.Line($"lossSum += batch * (double){K}.Regularization.Penalty(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
+                   $"{RegularizerArguments(layer)}); // {layer.Name}'s kernel_regularizer, in every image's loss as Keras reports it");
         w.CloseBrace();
         w.Line();
 
@@ -315,6 +324,10 @@ internal static class ModelEmitter
         w.CloseBrace();
         w.Line();
     }
+
+    private static string RegularizerArguments(LayerPlan layer) =>
+        $"l1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f, " +
+        $"l2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
 
     private static string LossDescription(ActivationKind last) => last switch
     {

@@ -54,6 +54,8 @@ internal sealed class Conv2DLayer : LayerDefinition
 
     public override bool FoldsFollowingBatchNorm => true;
 
+    public override bool HasKernelRegularizer => true;
+
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (Conv2DSpec)layer.Spec;

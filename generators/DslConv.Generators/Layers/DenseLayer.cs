@@ -49,6 +49,8 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override bool FoldsFollowingBatchNorm => true;
 
+    public override bool HasKernelRegularizer => true;
+
     public override string KerasCall(LayerPlan layer) =>
         $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)})";
 

@@ -63,6 +63,8 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
 
     public override bool FoldsFollowingBatchNorm => true;
 
+    public override bool HasKernelRegularizer => true;
+
     /// <summary>Keras computes the fans from the kernel shape (kh, kw, in, multiplier): receptive field times in and times multiplier.</summary>
     public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer)
     {

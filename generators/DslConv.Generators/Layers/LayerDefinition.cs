@@ -81,6 +81,9 @@ internal abstract class LayerDefinition
     /// </summary>
     public virtual bool FoldsFollowingBatchNorm => false;
 
+    /// <summary>Takes Keras's kernel_regularizer as the named arguments KernelL1 and KernelL2 (Conv2D, DepthwiseConv2D, Dense).</summary>
+    public virtual bool HasKernelRegularizer => false;
+
     /// <summary>The constants naming where its parameters lie (kernel and bias by default), with their Keras shapes.</summary>
     public virtual void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
     {

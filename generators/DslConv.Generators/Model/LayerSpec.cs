@@ -19,4 +19,12 @@ internal abstract record LayerSpec(int Position, ActivationKind Activation, Loca
 
     /// <summary>"[Conv2D] #3": how messages name a layer.</summary>
     public string DisplayName => $"[{AttributeName}] #{Position}";
+
+    /// <summary>Keras's kernel_regularizer, L1 part (named argument KernelL1 of layers whose definition is <see cref="LayerDefinition.HasKernelRegularizer"/>).</summary>
+    public double KernelL1 { get; init; }
+
+    /// <summary>Keras's kernel_regularizer, L2 part.</summary>
+    public double KernelL2 { get; init; }
+
+    public bool IsRegularized => KernelL1 != 0 || KernelL2 != 0;
 }

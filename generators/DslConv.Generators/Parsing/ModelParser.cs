@@ -90,7 +90,13 @@ internal static class ModelParser
                 input = new InputSpec(Int(attribute, 0), Int(attribute, 1), Int(attribute, 2), location);
                 continue;
             }
-            if (LayerDefinitions.ForAttribute(name) is { } definition) layers.Add((syntax, definition.Parse(attribute, location)));
+            if (LayerDefinitions.ForAttribute(name) is { } definition)
+            {
+                LayerSpec layer = definition.Parse(attribute, location);
+                if (definition.HasKernelRegularizer)
+                    layer = layer with { KernelL1 = NamedDouble(attribute, "KernelL1"), KernelL2 = NamedDouble(attribute, "KernelL2") };
+                layers.Add((syntax, layer));
+            }
         }
 
         // Attribute order is layer order: sort by position in source (GetAttributes follows declaration order, which
@@ -110,6 +116,14 @@ internal static class ModelParser
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
             diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray());
+    }
+
+    /// <summary>A double named argument, 0 when absent.</summary>
+    private static double NamedDouble(AttributeData attribute, string name)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
+        return 0;
     }
 
     /// <summary>The containing namespace as code writes it, each keyword segment escaped ("@class.Models"); null for the global one.</summary>

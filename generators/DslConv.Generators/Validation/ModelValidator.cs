@@ -61,7 +61,7 @@ internal static class ModelValidator
         for (int index = 0; index <= lastIndex; index++)
         {
             LayerSpec layer = spec.Layers[index];
-            if (!CheckEnums(layer, diagnostics)) return null;
+            if (!CheckEnums(layer, diagnostics) || !CheckRegularizer(layer, diagnostics)) return null;
             if (layer.Activation == ActivationKind.Softmax && index != lastIndex)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.Location, layer.DisplayName));
 
@@ -102,6 +102,19 @@ internal static class ModelValidator
         }
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
             spec.ClassLocation, spec.UserMembers, spec.TakenShortNames);
+    }
+
+    /// <summary>DSLC019 for a kernel regularizer factor that is not a finite number of at least 0.</summary>
+    private static bool CheckRegularizer(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var (name, value) in new[] { ("KernelL1", layer.KernelL1), ("KernelL2", layer.KernelL2) })
+        {
+            if (value >= 0 && value <= float.MaxValue) continue;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, layer.Location, layer.DisplayName, name,
+                value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "a finite number of at least 0 (Keras's \"l2\" is 0.01)"));
+            return false;
+        }
+        return true;
     }
 
     private static bool CheckEnums(LayerSpec layer, List<DiagnosticInfo> diagnostics)

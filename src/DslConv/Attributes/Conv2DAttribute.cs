@@ -24,4 +24,10 @@ public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWid
 
     /// <summary><see cref="DslConv.Padding.Valid"/> (Keras default) or <see cref="DslConv.Padding.Same"/>.</summary>
     public Padding Padding { get; set; } = Padding.Valid;
+
+    /// <summary>Keras's kernel_regularizer L1: adds KernelL1 · Σ|w| over the kernel to the loss (0: none).</summary>
+    public double KernelL1 { get; set; }
+
+    /// <summary>Keras's kernel_regularizer L2: adds KernelL2 · Σw² over the kernel to the loss (0: none; Keras's "l2" is 0.01).</summary>
+    public double KernelL2 { get; set; }
 }

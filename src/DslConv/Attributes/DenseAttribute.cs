@@ -8,4 +8,10 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
 {
     public int Units { get; } = units;
     public Activation Activation { get; } = activation;
+
+    /// <summary>Keras's kernel_regularizer L1: adds KernelL1 · Σ|w| over the kernel to the loss (0: none).</summary>
+    public double KernelL1 { get; set; }
+
+    /// <summary>Keras's kernel_regularizer L2: adds KernelL2 · Σw² over the kernel to the loss (0: none; Keras's "l2" is 0.01).</summary>
+    public double KernelL2 { get; set; }
 }

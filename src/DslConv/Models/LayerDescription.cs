@@ -26,7 +26,9 @@ public sealed record LayerDescription(
     int NonTrainableLength = 0,
     float Epsilon = 0f,
     float Scale = 1f,
-    float Offset = 0f)
+    float Offset = 0f,
+    float KernelL1 = 0f,
+    float KernelL2 = 0f)
 {
     /// <summary>
     /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for

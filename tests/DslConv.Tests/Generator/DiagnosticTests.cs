@@ -205,6 +205,16 @@ public sealed class DiagnosticTests
         Assert.Contains(named, d.Diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("[Conv2D(2, 3, 3, KernelL2 = -0.01)] [Flatten] [Dense(2)]", "KernelL2 = -0.01")]
+    [InlineData("[Flatten] [Dense(2, KernelL1 = double.NaN)]", "KernelL1 = NaN")]
+    public void DSLC019_KernelRegularizer(string layers, string named)
+    {
+        var d = Single(Head + $"[Input(8, 8, 1)] {layers} public partial class Net;", "DSLC019");
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+        Assert.Contains("at least 0", d.Diagnostic.GetMessage());
+    }
+
     [Fact]
     public void AugmentationNeedsAnImageAndAKnownFlipMode()
     {

@@ -82,6 +82,8 @@ public static class NumericModels
             (DenseBnReluNet.InputHeight, DenseBnReluNet.InputWidth, DenseBnReluNet.InputChannels, DenseBnReluNet.InputSize, DenseBnReluNet.OutputSize, DenseBnReluNet.ParameterCount)),
         new(nameof(RescalingNet), seed => new RescalingNet(seed), new(RescalingNet.Shape, RescalingNet.Layers),
             (RescalingNet.InputHeight, RescalingNet.InputWidth, RescalingNet.InputChannels, RescalingNet.InputSize, RescalingNet.OutputSize, RescalingNet.ParameterCount)),
+        new(nameof(RegularizedNet), seed => new RegularizedNet(seed), new(RegularizedNet.Shape, RegularizedNet.Layers),
+            (RegularizedNet.InputHeight, RegularizedNet.InputWidth, RegularizedNet.InputChannels, RegularizedNet.InputSize, RegularizedNet.OutputSize, RegularizedNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -501,5 +503,24 @@ public partial class RescalingNet : IGeneratedModel
     [
         new RefRescaling(1 / 255.0), new RefConv2D(4, 3, 3, Activation.Relu), new RefRescaling(2, -0.5), new RefFlatten(),
         new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// Keras's kernel regularizers on each kind of kernel: (7, 6, 2) -> conv 3x3 relu, L2 0.01 + L1 0.001 (5, 4, 4) ->
+// depthwise 2x2 tanh, L2 0.05 (4, 3, 4) -> 48 -> dense 3 softmax, L1 0.01
+[Input(7, 6, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, KernelL2 = 0.01, KernelL1 = 0.001)]
+[DepthwiseConv2D(2, 2, Activation.Tanh, KernelL2 = 0.05)]
+[Flatten]
+[Dense(3, Activation.Softmax, KernelL1 = 0.01)]
+public partial class RegularizedNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 6, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 3, Activation.Relu) { KernelL2 = 0.01, KernelL1 = 0.001 },
+        new RefDepthwise(2, 2, Activation.Tanh) { KernelL2 = 0.05 },
+        new RefFlatten(),
+        new RefDense(3, Activation.Softmax) { KernelL1 = 0.01 },
     ];
 }

@@ -11,7 +11,15 @@ public readonly record struct RefShape(int Height, int Width, int Channels, bool
     public override string ToString() => Flat ? $"({Size})" : $"({Height}, {Width}, {Channels})";
 }
 
-public abstract record RefLayer;
+/// <summary>
+/// A reference layer. Layers with a kernel (Conv2D, DepthwiseConv2D, Dense) may carry Keras's kernel_regularizer: the
+/// loss then gains KernelL1·Σ|w| + KernelL2·Σw² over the kernel.
+/// </summary>
+public abstract record RefLayer
+{
+    public double KernelL1 { get; init; }
+    public double KernelL2 { get; init; }
+}
 
 /// <summary>
 /// Keras Conv2D(filters, (kernelHeight, kernelWidth), strides=(Stride, StrideX), padding=Padding, activation=Activation);
@@ -270,8 +278,33 @@ public sealed class ReferenceNetwork
                 total += -Math.Log(Math.Clamp(p, Epsilon, 1 - Epsilon));
             }
         }
-        return total / batch;
+        return total / batch + RegularizationPenalty(parameters);
     }
+
+    /// <summary>Σ over layers of KernelL1·Σ|w| + KernelL2·Σw² over each kernel (Keras adds it to the batch's mean loss).</summary>
+    public double RegularizationPenalty(ReadOnlySpan<double> parameters)
+    {
+        double penalty = 0;
+        int offset = 0;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            int kernel = KernelLength(i);
+            if (kernel < 0) continue;
+            for (int j = 0; j < kernel; j++)
+                penalty += _layers[i].KernelL1 * Math.Abs(parameters[offset + j]) + _layers[i].KernelL2 * parameters[offset + j] * parameters[offset + j];
+            offset += _layers[i] is RefBatchNorm ? 4 * _shapes[i].Channels : kernel + _shapes[i + 1].Channels;
+        }
+        return penalty;
+    }
+
+    private int KernelLength(int i) => _layers[i] switch
+    {
+        RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
+        RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _shapes[i].Channels * depthwise.Multiplier,
+        RefDense dense => _shapes[i].Size * dense.Units,
+        RefBatchNorm => _shapes[i].Channels,
+        _ => -1,
+    };
 
     private int CountImages(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images)
     {

@@ -142,4 +142,22 @@ public sealed class OptimizerFormulaTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd { ClipNorm = 0f });
         Assert.Contains("clipnorm=6", new Sgd(1f) { ClipNorm = 6f }.Description);
     }
+
+    /// <summary>Keras reports the kernel regularizers' penalty in the loss of training and of evaluation alike.</summary>
+    [Fact]
+    public void EvaluationLossIncludesTheKernelPenalty()
+    {
+        var model = new DslConv.Tests.Numerics.RegularizedNet(2);
+        var random = new Random(5);
+        float[] images = Enumerable.Range(0, 4 * DslConv.Tests.Numerics.RegularizedNet.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] labels = [0, 1, 2, 1];
+        float trainingLoss = model.ComputeGradients(images, labels, new float[DslConv.Tests.Numerics.RegularizedNet.ParameterCount]);
+        using var trainer = new DslConv.Tests.Numerics.RegularizedNet.Trainer(model, batchSize: 4, threads: 1);
+        trainer.EvaluateBatch(images, labels, out double lossSum, out _);
+        Assert.Equal(trainingLoss, lossSum / 4, 5); // no training-only layer: the same loss, penalty included
+        var reference = new DslConv.Tests.Numerics.ReferenceNetwork(DslConv.Tests.Numerics.RegularizedNet.Shape, DslConv.Tests.Numerics.RegularizedNet.Layers);
+        double penalty = reference.RegularizationPenalty(model.Parameters.ToArray().Select(v => (double)v).ToArray());
+        Assert.True(penalty > 0.01);
+        Assert.Equal(reference.Loss(model.Parameters.ToArray().Select(v => (double)v).ToArray(), images.Select(v => (double)v).ToArray(), labels), lossSum / 4, 5);
+    }
 }

@@ -254,8 +254,16 @@ internal static class ModelEmitter
         w.Line("/// Mean sparse categorical cross-entropy of the batch and its gradient with respect to <see cref=\"Parameters\"/>");
         w.Line($"/// (same layout) in <paramref name=\"gradients\"/>, which is overwritten. {LossDescription(plan.Last.Activation)}");
         w.Line("/// </summary>");
-        w.OpenBrace($"public float ComputeGradients({Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients)");
+        w.Line($"public float ComputeGradients({Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients) =>");
+        w.Line("    ComputeGradients(images, labels, default, gradients);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// As ComputeGradients, each image's loss weighted by <paramref name=\"sampleWeights\"/> (Keras's sample_weight: the");
+        w.Line("/// loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.");
+        w.Line("/// </summary>");
+        w.OpenBrace($"public float ComputeGradients({Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights, {S} gradients)");
         w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
+        w.Line($"{K}.CrossEntropy.CheckWeights(sampleWeights, batch);");
         w.Line("if (gradients.Length != ParameterCount)");
         w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
         CallGuard.Emit(w, plan.ClassIdentifier, "ComputeGradients", "_busy", () =>
@@ -264,12 +272,12 @@ internal static class ModelEmitter
             w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
             w.Line("_gradientWorkspace = new Workspace(batch);");
             w.CloseBrace();
-            w.Line("return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);");
+            w.Line("return ComputeGradients(_gradientWorkspace, images, labels, sampleWeights, gradients, out _);");
         });
         w.CloseBrace();
         w.Line();
 
-        w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
+        w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights, {S} gradients, out int correct)");
         w.Line("int batch = labels.Length;");
         if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics");
         w.Line("Forward(workspace, images, batch);");
@@ -338,9 +346,9 @@ internal static class ModelEmitter
 
     private static string LossCall(ActivationKind last) => last switch
     {
-        ActivationKind.Softmax => $"{K}.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient)",
-        ActivationKind.None => $"{K}.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient)",
-        _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient)",
+        ActivationKind.Softmax => $"{K}.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights)",
+        ActivationKind.None => $"{K}.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights)",
+        _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient, sampleWeights)",
     };
 
     /// <summary>

@@ -71,8 +71,13 @@ internal static class TrainerEmitter
         w.Line($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels) => TrainStep(images, labels, out _);");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct)");
+        w.Line($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct) =>");
+        w.Line("    TrainStep(images, labels, default, out correct);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights, out int correct)");
         w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line($"{Names.Kernels}.CrossEntropy.CheckWeights(sampleWeights, labels.Length);");
         CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
         {
             w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
@@ -80,8 +85,8 @@ internal static class TrainerEmitter
             if (plan.UsesTrainingMode)
                 w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
             w.Line("float loss = _splitter is null");
-            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)");
-            w.Line("    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);");
+            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)");
+            w.Line("    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);");
             w.Line("if (!float.IsFinite(loss))");
             w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
             w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");

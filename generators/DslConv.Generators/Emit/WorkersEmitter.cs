@@ -27,10 +27,11 @@ internal static class WorkersEmitter
             w.Line("public Workspace First => _workspaces[0];");
             w.Line();
         }
-        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients, out int correct)");
+        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights,");
+        w.Line($"    {S} gradients, out int correct)");
         w.OpenBrace();
         if (plan.UsesTrainingMode) w.Line("_workspaces[share.Worker].Share = share;");
-        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);");
+        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);");
         w.CloseBrace();
         w.Line();
         w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>");

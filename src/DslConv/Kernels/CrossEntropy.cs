@@ -16,23 +16,35 @@ public static class CrossEntropy
     /// logsumexp(z) - z[label] and writes (softmax(z) - onehot) / batch into <paramref name="logitGradients"/>.
     /// With a None head (Keras's <c>from_logits=True</c>) the same formula applies to the layer's outputs.
     /// </summary>
-    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients)
+    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients) =>
+        FromLogits(logits, labels, classes, logitGradients, default);
+
+    /// <summary>
+    /// As <see cref="FromLogits(ReadOnlySpan{float}, ReadOnlySpan{int}, int, Span{float})"/>, each image's loss and
+    /// gradient weighted by <paramref name="sampleWeights"/> (Keras's sample_weight: the loss is Σ wᵢ·lᵢ / batch, the
+    /// batch size not the weights' sum); empty means every weight is 1.
+    /// </summary>
+    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients,
+        ReadOnlySpan<float> sampleWeights)
     {
         int batch = labels.Length;
         CheckRows(logits.Length, batch, classes, nameof(logits));
         CheckRows(logitGradients.Length, batch, classes, nameof(logitGradients));
+        CheckWeights(sampleWeights, batch);
         double total = 0;
-        float scale = 1f / batch;
+        float unit = 1f / batch;
         for (int b = 0; b < batch; b++)
         {
             int label = CheckLabel(labels[b], classes, b);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = unit * weight;
             ReadOnlySpan<float> row = logits.Slice(b * classes, classes);
             Span<float> gradient = logitGradients.Slice(b * classes, classes);
             float max = TensorPrimitives.Max(row);
             TensorPrimitives.Subtract(row, max, gradient);
             TensorPrimitives.Exp(gradient, gradient);
             float sum = TensorPrimitives.Sum(gradient);
-            total += Math.Log(sum) + max - row[label];
+            total += (Math.Log(sum) + max - row[label]) * weight;
             TensorPrimitives.Multiply(gradient, scale / sum, gradient);
             gradient[label] -= scale;
         }
@@ -44,22 +56,30 @@ public static class CrossEntropy
     /// each row is normalised to sum 1, clipped to [ε, 1 - ε], and the loss is -log of the label's entry. Writes
     /// dL/d(output) / batch into <paramref name="outputGradients"/> (zero where the clip is active).
     /// </summary>
-    public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients)
+    public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients) =>
+        FromProbabilities(outputs, labels, classes, outputGradients, default);
+
+    /// <summary>As the unweighted overload, each image weighted as <see cref="FromLogits(ReadOnlySpan{float}, ReadOnlySpan{int}, int, Span{float}, ReadOnlySpan{float})"/> weighs it.</summary>
+    public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients,
+        ReadOnlySpan<float> sampleWeights)
     {
         int batch = labels.Length;
         CheckRows(outputs.Length, batch, classes, nameof(outputs));
         CheckRows(outputGradients.Length, batch, classes, nameof(outputGradients));
+        CheckWeights(sampleWeights, batch);
         double total = 0;
-        float scale = 1f / batch;
+        float unit = 1f / batch;
         for (int b = 0; b < batch; b++)
         {
             int label = CheckLabel(labels[b], classes, b);
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = unit * weight;
             ReadOnlySpan<float> row = outputs.Slice(b * classes, classes);
             Span<float> gradient = outputGradients.Slice(b * classes, classes);
             float sum = TensorPrimitives.Sum(row);
             float p = row[label] / sum;
             bool clipped = !(p > Epsilon && p < 1f - Epsilon);
-            total += -Math.Log(Math.Clamp(p, Epsilon, 1f - Epsilon));
+            total += -Math.Log(Math.Clamp(p, Epsilon, 1f - Epsilon)) * weight;
             if (clipped)
             {
                 gradient.Clear();
@@ -118,5 +138,16 @@ public static class CrossEntropy
         if ((uint)label >= (uint)classes)
             throw new ArgumentOutOfRangeException("labels", label, $"Label {index} is {label}; it must be in 0..{classes - 1}.");
         return label;
+    }
+
+    /// <summary>Sample weights: none (empty), or one finite, non-negative weight per image.</summary>
+    public static void CheckWeights(ReadOnlySpan<float> sampleWeights, int batch)
+    {
+        if (sampleWeights.IsEmpty) return;
+        if (sampleWeights.Length != batch)
+            throw new ArgumentException($"{sampleWeights.Length} sample weights for {batch} images.", nameof(sampleWeights));
+        for (int b = 0; b < batch; b++)
+            if (!(sampleWeights[b] >= 0 && float.IsFinite(sampleWeights[b])))
+                throw new ArgumentException($"Sample weight {b} is {sampleWeights[b]}; weights are finite numbers of at least 0.", nameof(sampleWeights));
     }
 }

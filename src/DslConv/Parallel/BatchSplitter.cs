@@ -10,9 +10,11 @@ public interface IBatchWorkers
 {
     /// <summary>
     /// Mean loss over the share's images, its gradient (overwriting <paramref name="gradients"/>), and the number right,
-    /// in training mode. <paramref name="share"/> says where the share lies in the whole batch (see <see cref="BatchShare"/>).
+    /// in training mode. <paramref name="share"/> says where the share lies in the whole batch (see <see cref="BatchShare"/>);
+    /// <paramref name="sampleWeights"/> holds the share's images' weights, or is empty for none.
     /// </summary>
-    float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct);
+    float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
+        Span<float> gradients, out int correct);
 
     /// <summary>Sum of per-image losses and the number right, parameters untouched.</summary>
     void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
@@ -51,6 +53,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private Job _job;
     private float* _images;
     private int* _labels;
+    private float* _weights; // null: unweighted
     private float* _output;
     private float* _parameters;
     private DslConv.Training.Optimizer? _optimizer;
@@ -100,9 +103,15 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     /// anything (weights, optimizer state, its step count) is updated.
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, Span<float> parameters,
-        DslConv.Training.Optimizer optimizer, out int correct)
+        DslConv.Training.Optimizer optimizer, out int correct) =>
+        TrainStep(images, labels, default, gradients, parameters, optimizer, out correct);
+
+    /// <summary>As the unweighted overload, each image's loss weighted by <paramref name="sampleWeights"/> (empty: none).</summary>
+    public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients,
+        Span<float> parameters, DslConv.Training.Optimizer optimizer, out int correct)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        DslConv.Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
         CheckBatch(images, labels.Length);
         CheckLength(parameters.Length, _parameterCount, nameof(parameters));
         CheckLength(gradients.Length, _parameterCount, nameof(gradients));
@@ -111,10 +120,12 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (int* labelPointer = labels)
+        fixed (float* weightPointer = sampleWeights)
         fixed (float* gradientPointer = gradients)
         fixed (float* parameterPointer = parameters)
         {
             Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
+            _weights = sampleWeights.IsEmpty ? null : weightPointer;
             _step = optimizer.Iterations;
             _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
             _pool.Run(this);
@@ -139,6 +150,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
                 _output = null;
                 _parameters = null;
                 _optimizer = null;
+                _weights = null;
             }
         }
         return loss;
@@ -217,6 +229,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private void Start(Job job, float* images, int* labels, int count, float* output, int outputLength)
     {
         _job = job;
+        _weights = null;
         _images = images;
         _labels = labels;
         _count = count;
@@ -246,7 +259,8 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         switch (_job)
         {
             case Job.Gradients:
-                ComputeShareGradients(worker, start, images, new ReadOnlySpan<int>(_labels + start, count));
+                ComputeShareGradients(worker, start, images, new ReadOnlySpan<int>(_labels + start, count),
+                    _weights is null ? default : new ReadOnlySpan<float>(_weights + start, count));
                 break;
             case Job.Evaluate:
                 _workers.Evaluate(worker, images, new ReadOnlySpan<int>(_labels + start, count), out _lossSums[worker], out _correct[worker]);
@@ -261,11 +275,11 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     /// One share's gradients. A worker that fails releases the others from any exchange they wait in; theirs then end
     /// quietly, so that the failure reported is the first worker's own.
     /// </summary>
-    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels)
+    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights)
     {
         try
         {
-            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels,
+            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels, weights,
                 _gradients[worker], out _correct[worker]);
         }
         catch (WorkerExchangeBrokenException)

@@ -53,6 +53,7 @@ internal sealed class Checkpoint
         Put("training_images", Text(trainingImages));
         Put("shuffle", options.Shuffle ? "true" : "false");
         Put("seed", Text(options.Seed));
+        if (options.Weighted) Put("weighting", options.WeightingDescription);
 
         foreach (ICheckpointedCallback callback in options.Callbacks.OfType<ICheckpointedCallback>())
         {
@@ -85,6 +86,9 @@ internal sealed class Checkpoint
         checkpoint.Require("batch_size", Text(trainer.BatchSize), "the batch size");
         checkpoint.Require("training_images", Text(trainingImages), "the number of training images (after the validation split)");
         checkpoint.Require("shuffle", options.Shuffle ? "true" : "false", "shuffle");
+        string weighting = fit.TryGetValue("weighting", out string? saved) ? saved : "none";
+        if (weighting != options.WeightingDescription)
+            throw checkpoint.Error($"was written with weighting {weighting}, but this run has {options.WeightingDescription}; resume with the same class or sample weights");
         string threads = checkpoint.Get("threads");
         if (threads != Text(trainer.Threads))
             throw checkpoint.Error($"was written by a trainer with {threads} threads, but this one has {trainer.Threads}; " +

@@ -41,6 +41,51 @@ public sealed record FitOptions
         init => field = value ?? throw new ArgumentNullException(nameof(Callbacks));
     } = [];
 
+    /// <summary>
+    /// Keras's class_weight: each training image's loss (and gradient) is multiplied by its class's weight; classes not
+    /// listed weigh 1. Weights are finite and at least 0 (checked when set). Accuracy and the validation figures are not
+    /// weighted, as in Keras.
+    /// </summary>
+    public IReadOnlyDictionary<int, double>? ClassWeight
+    {
+        get;
+        init
+        {
+            if (value is not null)
+                foreach (var (label, weight) in value)
+                    if (label < 0 || !(weight >= 0 && weight <= float.MaxValue))
+                        throw new ArgumentOutOfRangeException(nameof(ClassWeight), $"Class {label} has weight {weight}; classes are at least 0 and weights finite numbers of at least 0.");
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Keras's sample_weight: one weight per image of the data given to Fit (the held-out images' are not used),
+    /// multiplying that image's loss and gradient. Not together with <see cref="ClassWeight"/> (Keras refuses both too).
+    /// </summary>
+    public float[]? SampleWeights
+    {
+        get;
+        init
+        {
+            if (value is not null)
+                for (int i = 0; i < value.Length; i++)
+                    if (!(value[i] >= 0 && float.IsFinite(value[i])))
+                        throw new ArgumentOutOfRangeException(nameof(SampleWeights), $"Sample weight {i} is {value[i]}; weights are finite numbers of at least 0.");
+            field = value;
+        }
+    }
+
+    /// <summary>Whether training images are weighted (<see cref="ClassWeight"/> or <see cref="SampleWeights"/>).</summary>
+    internal bool Weighted => ClassWeight is not null || SampleWeights is not null;
+
+    /// <summary>The weighting, in words, for checkpoints: a resumed run must weigh the same way.</summary>
+    internal string WeightingDescription => ClassWeight is not null
+        ? "class_weight={" + string.Join(", ", ClassWeight.OrderBy(p => p.Key).Select(p => FormattableString.Invariant($"{p.Key}: {p.Value:R}"))) + "}"
+        : SampleWeights is not null
+            ? FormattableString.Invariant($"sample_weight[{SampleWeights.Length}] sum={SampleWeights.Sum(w => (double)w):R}")
+            : "none";
+
     /// <summary>Write a checkpoint while training (null: none).</summary>
     public CheckpointOptions? Checkpoint { get; init; }
 
@@ -56,6 +101,8 @@ public sealed record FitOptions
         if (!(ValidationSplit >= 0 && ValidationSplit < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationSplit), ValidationSplit, "validationSplit must be in [0, 1).");
         ArgumentNullException.ThrowIfNull(Callbacks, nameof(Callbacks));
+        if (ClassWeight is not null && SampleWeights is not null)
+            throw new ArgumentException("ClassWeight and SampleWeights cannot both be set (Keras refuses class_weight with sample_weight too).", nameof(ClassWeight));
         if (Checkpoint is { EverySteps: < 0 })
             throw new ArgumentOutOfRangeException(nameof(Checkpoint), Checkpoint.EverySteps, "Checkpoint.EverySteps must not be negative.");
         if (Checkpoint is not null && string.IsNullOrWhiteSpace(Checkpoint.Path))

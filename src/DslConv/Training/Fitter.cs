@@ -23,6 +23,8 @@ public static class Fitter
         options.Validate();
         CheckShape(trainer, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
+        if (options.SampleWeights is { } given && given.Length != data.Count)
+            throw new ArgumentException($"{given.Length} sample weights for {data.Count} images.", nameof(options));
         // The training images are data[0, trainingCount); a split's validation images are the rest, read in place.
         int trainingCount = SplitPoint(data, options);
         LabeledImages? validationData = options.ValidationData;
@@ -54,6 +56,7 @@ public static class Fitter
         var order = new int[trainingCount];
         var batchImages = new float[batchSize * imageSize];
         var batchLabels = new int[batchSize];
+        float[] batchWeights = options.Weighted ? new float[batchSize] : [];
         for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
         {
             run.EpochStartRandom = run.Random.State;
@@ -70,12 +73,17 @@ public static class Fitter
                     int index = order[start + b];
                     data.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
                     batchLabels[b] = data.Labels[index];
+                    if (batchWeights.Length > 0)
+                        batchWeights[b] = options.SampleWeights?[index]
+                                          ?? (float)(options.ClassWeight!.TryGetValue(batchLabels[b], out double weight) ? weight : 1.0);
                 }
                 float loss;
                 int correct;
                 try
                 {
-                    loss = trainer.TrainStep(batchImages.AsSpan(0, count * imageSize), batchLabels.AsSpan(0, count), out correct);
+                    loss = batchWeights.Length == 0
+                        ? trainer.TrainStep(batchImages.AsSpan(0, count * imageSize), batchLabels.AsSpan(0, count), out correct)
+                        : trainer.TrainStep(batchImages.AsSpan(0, count * imageSize), batchLabels.AsSpan(0, count), batchWeights.AsSpan(0, count), out correct);
                 }
                 catch (TrainingDivergedException e)
                 {

@@ -30,6 +30,15 @@ public interface ITrainer
     /// </summary>
     float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct);
 
+    /// <summary>
+    /// As <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, out int)"/>, each image's loss weighted by
+    /// <paramref name="sampleWeights"/> (Keras's sample_weight: the loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.
+    /// </summary>
+    float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct) =>
+        sampleWeights.IsEmpty
+            ? TrainStep(images, labels, out correct)
+            : throw new NotSupportedException($"{GetType().Name} does not take sample weights.");
+
     /// <summary>Sum of the per-image losses and count of correct predictions for up to <see cref="BatchSize"/> images.</summary>
     void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
 }

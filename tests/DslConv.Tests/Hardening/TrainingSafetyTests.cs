@@ -155,7 +155,8 @@ public sealed class TrainingSafetyTests
 
     private sealed class NoWork : IBatchWorkers
     {
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
+            Span<float> gradients, out int correct)
         {
             correct = 0;
             return 0;

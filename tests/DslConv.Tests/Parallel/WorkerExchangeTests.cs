@@ -64,7 +64,8 @@ public sealed class WorkerExchangeTests
     {
         public bool Fail = true;
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
+            Span<float> gradients, out int correct)
         {
             correct = 0;
             gradients.Clear();

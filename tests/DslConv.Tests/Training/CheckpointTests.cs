@@ -125,6 +125,20 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(0.0025f, resumed.Optimizer.LearningRate);
     }
 
+    /// <summary>Class weights are part of the run: resuming with others (or none) is refused, naming both.</summary>
+    [Fact]
+    public void ResumingWithOtherClassWeightsIsRefused()
+    {
+        string path = Path.Combine(_directory, "weighted.safetensors");
+        var weights = new Dictionary<int, double> { [0] = 2, [1] = 0.5 };
+        Fit(new TinyNet(3), 8, Options(path) with { Epochs = 1, ClassWeight = weights });
+        var resumed = new TinyNet(3);
+        Fit(resumed, 8, Options(path) with { ResumeFrom = path, Epochs = 2, ClassWeight = weights }); // the same: fine
+        var e = Assert.Throws<InvalidDataException>(() => Fit(new TinyNet(3), 8, Options(path) with { ResumeFrom = path, Epochs = 2 }));
+        Assert.Contains("class_weight={0: 2, 1: 0.5}", e.Message);
+        Assert.Contains("none", e.Message);
+    }
+
     [Fact]
     public void ACheckpointIsAlsoAWeightsFile()
     {

@@ -218,9 +218,17 @@ partial class FashionCnn : INetwork
     /// Mean sparse categorical cross-entropy of the batch and its gradient with respect to <see cref="Parameters"/>
     /// (same layout) in <paramref name="gradients"/>, which is overwritten. Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.
     /// </summary>
-    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients)
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients) =>
+        ComputeGradients(images, labels, default, gradients);
+
+    /// <summary>
+    /// As ComputeGradients, each image's loss weighted by <paramref name="sampleWeights"/> (Keras's sample_weight: the
+    /// loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.
+    /// </summary>
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
         int batch = CheckBatch(images, labels, int.MaxValue);
+        Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
         if (gradients.Length != ParameterCount)
             throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
         GeneratedCode.Enter(ref _busy, nameof(FashionCnn), nameof(ComputeGradients));
@@ -231,19 +239,19 @@ partial class FashionCnn : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
-            return ComputeGradients(_gradientWorkspace, images, labels, gradients, out _);
+            return ComputeGradients(_gradientWorkspace, images, labels, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
     }
 
-    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
+    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out int correct)
     {
         int batch = labels.Length;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
         Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
         correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
-        float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient);
+        float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
         Backward(workspace, images, gradients, batch);
         return loss;
@@ -784,9 +792,10 @@ partial class FashionCnn : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
+            Span<float> gradients, out int correct)
         {
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, gradients, out correct);
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);
         }
 
         public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
@@ -842,17 +851,22 @@ partial class FashionCnn : INetwork
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels) => TrainStep(images, labels, out _);
 
         /// <inheritdoc/>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct)
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct) =>
+            TrainStep(images, labels, default, out correct);
+
+        /// <inheritdoc/>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
             CheckBatch(images, labels, BatchSize);
+            Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
             GeneratedCode.Enter(ref _model._busy, nameof(FashionCnn), nameof(TrainStep));
             try
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
                 float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, _gradients, out correct)
-                    : _splitter.TrainStep(images, labels, _gradients, _model._parameters, Optimizer, out correct);
+                    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)
+                    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);

@@ -17,6 +17,8 @@ internal sealed record Options
           --epochs N                 epochs to train (default 5)
           --seed S                   seed of the file shuffle, the initial weights and the batches (default 1)
           --augment                  random horizontal flips and rotations (up to 5 % of a turn) in training
+          --stream                   decode the images from disk while training (for data larger than memory) instead
+                                     of loading them all first; reports how long training waited for decoding
           --crop                     crop each image to the target's aspect ratio before resizing
           --skip-invalid             skip (and count) files that cannot be decoded instead of stopping at the first
           --idx DIR                  train on Fashion-MNIST's IDX files in DIR instead of a folder (same model and seed),
@@ -37,6 +39,7 @@ internal sealed record Options
     public int Seed { get; init; } = 1;
     public bool Crop { get; init; }
     public bool Augment { get; init; }
+    public bool Stream { get; init; }
     public bool SkipInvalid { get; init; }
     public bool IdxMode { get; init; }
     public string IdxDirectory { get; init; } = FashionMnist.DefaultDirectory;
@@ -69,6 +72,7 @@ internal sealed record Options
                 "--seed" => int.TryParse(Next(), out int s) && s >= 0 ? options with { Seed = s } : null,
                 "--crop" => options with { Crop = true },
                 "--augment" => options with { Augment = true },
+                "--stream" => options with { Stream = true },
                 "--skip-invalid" => options with { SkipInvalid = true },
                 "--idx" => Next() is { Length: > 0 } idx ? options with { IdxMode = true, IdxDirectory = idx } : null,
                 "--export-fashion-mnist" => Next() is { Length: > 0 } export ? options with { ExportDirectory = export } : null,

@@ -30,8 +30,8 @@ if (shape.Create is null)
     return 2;
 }
 
-LabeledImages training, validation;
-LabeledImages? test = null;
+IImageSet training, validation;
+IImageSet? test = null;
 IReadOnlyList<string> classNames;
 try
 {
@@ -58,24 +58,42 @@ try
                 Seed = options.Seed, ValidationSplit = subset == Subset.All ? 0 : options.ValidationSplit, Subset = subset, ClassNames = names,
                 CropToAspectRatio = options.Crop, SkipInvalidFiles = options.SkipInvalid, Shuffle = subset != Subset.All,
             });
-        ImageDataset trainingSet = Load(options.DataDirectory!, Subset.Training, null);
-        classNames = trainingSet.ClassNames;
-        ImageDataset validationSet = Load(options.DataDirectory!, Subset.Validation, classNames);
-        (training, validation) = (trainingSet.Images, validationSet.Images);
-        int skipped = trainingSet.SkippedFiles + validationSet.SkippedFiles;
-        if (options.TestDirectory is not null)
+        if (options.Stream)
         {
-            ImageDataset testSet = Load(options.TestDirectory, Subset.All, classNames);
-            test = testSet.Images;
-            skipped += testSet.SkippedFiles;
+            ImageFolderStream Stream(string directory, Subset subset, IReadOnlyList<string>? names) => ImageDataset.StreamFromDirectory(directory,
+                options.Height, options.Width, options.Color, new ImageFolderOptions
+                {
+                    Seed = options.Seed, ValidationSplit = subset == Subset.All ? 0 : options.ValidationSplit, Subset = subset, ClassNames = names,
+                    CropToAspectRatio = options.Crop, Shuffle = subset != Subset.All,
+                });
+            ImageFolderStream trainingStream = Stream(options.DataDirectory!, Subset.Training, null);
+            classNames = trainingStream.ClassNames;
+            (training, validation) = (trainingStream, Stream(options.DataDirectory!, Subset.Validation, classNames));
+            if (options.TestDirectory is not null) test = Stream(options.TestDirectory, Subset.All, classNames);
         }
-        if (skipped > 0) Console.WriteLine($"Skipped {skipped} files that could not be decoded.");
+        else
+        {
+            ImageDataset trainingSet = Load(options.DataDirectory!, Subset.Training, null);
+            classNames = trainingSet.ClassNames;
+            ImageDataset validationSet = Load(options.DataDirectory!, Subset.Validation, classNames);
+            (training, validation) = (trainingSet.Images, validationSet.Images);
+            int skipped = trainingSet.SkippedFiles + validationSet.SkippedFiles;
+            if (options.TestDirectory is not null)
+            {
+                ImageDataset testSet = Load(options.TestDirectory, Subset.All, classNames);
+                test = testSet.Images;
+                skipped += testSet.SkippedFiles;
+            }
+            if (skipped > 0) Console.WriteLine($"Skipped {skipped} files that could not be decoded.");
+        }
     }
     int loaded = training.Count + validation.Count + (test?.Count ?? 0);
     Console.WriteLine($"Found {training.Count + validation.Count:N0} images belonging to {classNames.Count} classes: {string.Join(", ", classNames)}.");
     Console.WriteLine($"Using {training.Count:N0} for training and {validation.Count:N0} for validation" +
         (test is null ? "." : $"; {test.Count:N0} test images."));
-    Console.WriteLine($"Loaded {loaded:N0} images in {clock.Elapsed.TotalSeconds:F1} s ({loaded / clock.Elapsed.TotalSeconds:N0} images/s).");
+    Console.WriteLine(options.Stream
+        ? $"Indexed {loaded:N0} files in {clock.Elapsed.TotalSeconds:F1} s; they are decoded while training."
+        : $"Loaded {loaded:N0} images in {clock.Elapsed.TotalSeconds:F1} s ({loaded / clock.Elapsed.TotalSeconds:N0} images/s).");
 }
 catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
 {
@@ -99,6 +117,10 @@ FitHistory history = Fitter.Fit(trainer, training, new FitOptions
     Epochs = options.Epochs, Seed = options.Seed, ValidationData = validation, Callbacks = [new ProgressBar()],
 });
 Console.WriteLine();
+if (options.Stream)
+    foreach (EpochResult epoch in history)
+        Console.WriteLine($"Epoch {epoch.Epoch}: {epoch.Images / epoch.Seconds:N0} images/s trained and decoded; waited {epoch.InputWaitSeconds:F1} s of " +
+            $"{epoch.Seconds:F1} s for decoding ({(epoch.InputWaitSeconds > 0.05 * epoch.Seconds ? "decode-bound" : "not decode-bound")}).");
 if (history.Count > 0) Console.WriteLine($"val_accuracy: {history[^1].ValidationAccuracy * 100:F2} %");
 if (test is not null) Console.WriteLine($"test_accuracy: {Fitter.Evaluate(trainer, test).Accuracy * 100:F2} %");
 return 0;

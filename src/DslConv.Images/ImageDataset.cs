@@ -77,4 +77,21 @@ public sealed class ImageDataset
         return new ImageDataset(new LabeledImages(keptPixels, kept.Select(index => labels[index]).ToArray(), height, width, channels),
             classNames, kept.Select(index => files[index]).ToArray(), files.Count - kept.Length);
     }
+
+    /// <summary>
+    /// Indexes <paramref name="directory"/> as <see cref="FromDirectory"/> does but decodes nothing yet: the returned
+    /// set is read from disk while training (<c>Fit</c> decodes batches ahead of the trainer on background threads), for
+    /// data that does not fit in memory. Skipping bad files is not offered here, since they are only found mid-training.
+    /// </summary>
+    public static ImageFolderStream StreamFromDirectory(string directory, int height, int width, ColorMode colorMode = ColorMode.Rgb,
+        ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (options.SkipInvalidFiles)
+            throw new ArgumentException("A streamed folder cannot skip bad files (they are found only during training); load it with FromDirectory, or remove them.", nameof(options));
+        ImageFile.CheckSize(height, width);
+        ImageFile.Channels(colorMode);
+        var (files, labels, classNames) = DirectoryIndex.Index(directory, options);
+        return new ImageFolderStream([.. files], [.. labels], classNames, height, width, colorMode, options);
+    }
 }

@@ -4,7 +4,7 @@ namespace DslConv.Data;
 /// A set of images with integer class labels, stored as one flat buffer of (N, H, W, C) floats, channels last, as
 /// the generated models take them.
 /// </summary>
-public sealed class LabeledImages
+public sealed class LabeledImages : IImageSet
 {
     public LabeledImages(float[] images, int[] labels, int height, int width, int channels)
     {
@@ -39,6 +39,10 @@ public sealed class LabeledImages
 
     /// <summary>Floats per image (H * W * C).</summary>
     public int ImageSize => Height * Width * Channels;
+
+    public int Label(int index) => Labels[index];
+
+    public void CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Image(int index) =>

@@ -32,7 +32,25 @@ public sealed record FitOptions
     }
 
     /// <summary>Keras's validation_data: a separate set evaluated after each epoch.</summary>
-    public LabeledImages? ValidationData { get; init; }
+    public IImageSet? ValidationData { get; init; }
+
+    /// <summary>
+    /// For images decoded while training (a streamed image folder): the background threads that decode batches ahead
+    /// of the trainer (0, the default: half the processors, at least one) and how many batches they may get ahead
+    /// (default 4; memory holds that many batches, whatever the number of files).
+    /// </summary>
+    public int DecodeThreads
+    {
+        get => field == 0 ? Fitter.DefaultDecodeThreads : field;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(DecodeThreads), value, "DecodeThreads must not be negative.");
+    }
+
+    /// <inheritdoc cref="DecodeThreads"/>
+    public int PrefetchBatches
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), value, "PrefetchBatches must be at least 1.");
+    } = 4;
 
     /// <summary>Called in order at the start and end of training, of each epoch and after each step.</summary>
     public IReadOnlyList<IFitCallback> Callbacks

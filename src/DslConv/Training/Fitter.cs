@@ -15,7 +15,7 @@ public static class Fitter
     /// writes a checkpoint when asked. With <see cref="FitOptions.ResumeFrom"/> it continues a checkpointed run so
     /// that it ends with the same weights as a run that never stopped.
     /// </summary>
-    public static FitHistory Fit(ITrainer trainer, LabeledImages data, FitOptions options, Action<EpochResult>? onEpochEnd = null)
+    public static FitHistory Fit(ITrainer trainer, IImageSet data, FitOptions options, Action<EpochResult>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
@@ -27,7 +27,7 @@ public static class Fitter
             throw new ArgumentException($"{given.Length} sample weights for {data.Count} images.", nameof(options));
         // The training images are data[0, trainingCount); a split's validation images are the rest, read in place.
         int trainingCount = SplitPoint(data, options);
-        LabeledImages? validationData = options.ValidationData;
+        IImageSet? validationData = options.ValidationData;
         if (validationData is not null) CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
         int validationCount = validationData?.Count ?? data.Count - trainingCount;
 
@@ -54,8 +54,7 @@ public static class Fitter
         }
 
         var order = new int[trainingCount];
-        var batchImages = new float[batchSize * imageSize];
-        var batchLabels = new int[batchSize];
+        using var reader = new BatchReader(data, batchSize, options.DecodeThreads, options.PrefetchBatches);
         float[] batchWeights = options.Weighted ? new float[batchSize] : [];
         for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
         {
@@ -65,25 +64,22 @@ public static class Fitter
             foreach (IFitCallback callback in callbacks) callback.OnEpochBegin(context, epoch);
 
             long started = Stopwatch.GetTimestamp();
+            reader.Start(order, run.Step);
             for (int step = run.Step; step < steps; step++)
             {
                 int start = step * batchSize, count = Math.Min(batchSize, order.Length - start);
-                for (int b = 0; b < count; b++)
-                {
-                    int index = order[start + b];
-                    data.Image(index).CopyTo(batchImages.AsSpan(b * imageSize, imageSize));
-                    batchLabels[b] = data.Labels[index];
-                    if (batchWeights.Length > 0)
-                        batchWeights[b] = options.SampleWeights?[index]
-                                          ?? (float)(options.ClassWeight!.TryGetValue(batchLabels[b], out double weight) ? weight : 1.0);
-                }
+                var (batchImages, batchLabels) = reader.Take(step);
+                if (batchWeights.Length > 0)
+                    for (int b = 0; b < count; b++)
+                        batchWeights[b] = options.SampleWeights?[order[start + b]]
+                                          ?? (float)(options.ClassWeight!.TryGetValue(batchLabels.Span[b], out double weight) ? weight : 1.0);
                 float loss;
                 int correct;
                 try
                 {
                     loss = batchWeights.Length == 0
-                        ? trainer.TrainStep(batchImages.AsSpan(0, count * imageSize), batchLabels.AsSpan(0, count), out correct)
-                        : trainer.TrainStep(batchImages.AsSpan(0, count * imageSize), batchLabels.AsSpan(0, count), batchWeights.AsSpan(0, count), out correct);
+                        ? trainer.TrainStep(batchImages.Span, batchLabels.Span, out correct)
+                        : trainer.TrainStep(batchImages.Span, batchLabels.Span, batchWeights.AsSpan(0, count), out correct);
                 }
                 catch (TrainingDivergedException e)
                 {
@@ -91,6 +87,7 @@ public static class Fitter
                     terminateOnNaN.Terminate(context, epoch, step + 1, e.Message);
                     break;
                 }
+                reader.Release(step);
                 run.LossSum += (double)loss * count;
                 run.CorrectSum += correct;
                 run.Step = step + 1;
@@ -107,7 +104,7 @@ public static class Fitter
             if (context.StopTraining && terminateOnNaN is not null && run.Step < steps) break; // the epoch did not finish
             double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
             var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, (double)run.CorrectSum / order.Length,
-                seconds, order.Length);
+                seconds, order.Length) { InputWaitSeconds = reader.WaitSeconds };
             if (validationCount > 0)
             {
                 Evaluation check = validationData is not null
@@ -132,13 +129,15 @@ public static class Fitter
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.ValidationData is not null) return (data, options.ValidationData);
+        if (options.ValidationData is not null)
+            return (data, options.ValidationData as LabeledImages
+                          ?? throw new ArgumentException("HoldOut returns images in memory; this ValidationData is read from disk.", nameof(options)));
         int splitAt = SplitPoint(data, options);
         return splitAt == data.Count ? (data, null) : (data.Slice(0, splitAt), data.Slice(splitAt, data.Count - splitAt));
     }
 
     /// <summary>How many images, from the start, are for training: split_at = floor(n (1 - validationSplit)).</summary>
-    private static int SplitPoint(LabeledImages data, FitOptions options)
+    private static int SplitPoint(IImageSet data, FitOptions options)
     {
         if (options.ValidationData is not null || options.ValidationSplit == 0) return data.Count;
         int splitAt = (int)Math.Floor(data.Count * (1.0 - options.ValidationSplit));
@@ -150,7 +149,7 @@ public static class Fitter
     }
 
     /// <summary>Mean loss and accuracy over all of <paramref name="data"/>, in batches of the trainer's size.</summary>
-    public static Evaluation Evaluate(ITrainer trainer, LabeledImages data)
+    public static Evaluation Evaluate(ITrainer trainer, IImageSet data)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
@@ -159,25 +158,43 @@ public static class Fitter
     }
 
     /// <summary>Mean loss and accuracy over images [first, first + count) of <paramref name="data"/>.</summary>
-    private static Evaluation Evaluate(ITrainer trainer, LabeledImages data, int first, int count)
+    private static Evaluation Evaluate(ITrainer trainer, IImageSet data, int first, int count)
     {
         int batchSize = trainer.BatchSize;
         int imageSize = trainer.InputSize;
         double lossSum = 0;
         long correctSum = 0;
-        for (int start = first, end = first + count; start < end; start += batchSize)
+        if (data is LabeledImages memory)
         {
-            int images = Math.Min(batchSize, end - start);
-            trainer.EvaluateBatch(data.Images.AsSpan(start * imageSize, images * imageSize), data.Labels.AsSpan(start, images),
-                out double loss, out int correct);
-            lossSum += loss;
-            correctSum += correct;
+            for (int start = first, end = first + count; start < end; start += batchSize)
+            {
+                int images = Math.Min(batchSize, end - start);
+                trainer.EvaluateBatch(memory.Images.AsSpan(start * imageSize, images * imageSize), memory.Labels.AsSpan(start, images),
+                    out double loss, out int correct);
+                lossSum += loss;
+                correctSum += correct;
+            }
+        }
+        else
+        {
+            using var reader = new BatchReader(data, batchSize, DefaultDecodeThreads, 4);
+            reader.Start(Enumerable.Range(first, count).ToArray(), 0);
+            for (int step = 0; step * batchSize < count; step++)
+            {
+                var (images, labels) = reader.Take(step);
+                trainer.EvaluateBatch(images.Span, labels.Span, out double loss, out int correct);
+                reader.Release(step);
+                lossSum += loss;
+                correctSum += correct;
+            }
         }
         return count == 0 ? new Evaluation(double.NaN, double.NaN, 0)
             : new Evaluation(lossSum / count, (double)correctSum / count, count);
     }
 
-    private static void CheckShape(ITrainer trainer, LabeledImages data, string name)
+    internal static int DefaultDecodeThreads => Math.Max(1, Environment.ProcessorCount / 2);
+
+    private static void CheckShape(ITrainer trainer, IImageSet data, string name)
     {
         if (data.ImageSize != trainer.InputSize)
             throw new ArgumentException(

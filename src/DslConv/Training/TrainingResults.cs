@@ -18,6 +18,12 @@ public readonly record struct EpochResult(int Epoch, int Epochs, double Loss, do
     public double ValidationAccuracy { get; init; } = double.NaN;
 
     public bool HasValidation => !double.IsNaN(ValidationLoss);
+
+    /// <summary>
+    /// Seconds of the epoch the trainer spent waiting for its images to be decoded (a streamed image folder; 0 from
+    /// memory): near 0 when decoding keeps up, a large share of <see cref="Seconds"/> when training is decode-bound.
+    /// </summary>
+    public double InputWaitSeconds { get; init; }
 }
 
 /// <summary>Raised when the loss stops being a finite number; the step that produced it was not applied.</summary>

@@ -88,6 +88,10 @@ internal static class DiagnosticDescriptors
         "Augmentation after a layer with parameters",
         "{0} comes after {1}: augmentation layers change only the training images and pass no gradient back, so put them before the first layer with parameters (Keras's models put them first, after any Rescaling)");
 
+    public static readonly DiagnosticDescriptor LossDoesNotFitHead = Error("DSLC021",
+        "Loss does not fit the last layer",
+        "{0} does not fit the model's head: {1}; {2}");
+
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",
         "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");

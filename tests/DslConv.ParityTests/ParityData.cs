@@ -36,7 +36,8 @@ internal static class ParityData
         var random = new Random(seed);
         float[] images = new float[count * architecture.InputSize];
         for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
-        int[] labels = Enumerable.Range(0, count).Select(_ => random.Next(architecture.OutputSize)).ToArray();
+        int classes = architecture.Loss == DslConv.Loss.BinaryCrossentropy ? 2 : architecture.OutputSize; // a binary head has one output, labels 0 and 1
+        int[] labels = Enumerable.Range(0, count).Select(_ => random.Next(classes)).ToArray();
         return (images, labels);
     }
 

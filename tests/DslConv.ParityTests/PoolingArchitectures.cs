@@ -129,6 +129,15 @@ public partial class RescalingParity;
 [Dense(4, Activation.Softmax, KernelL1 = 0.01)]
 public partial class RegularizedParity;
 
+// Binary classification: one sigmoid output trained with binary cross-entropy on 0/1 labels.
+[Input(8, 8, 1)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(1, Activation.Sigmoid)]
+[Loss(Loss.BinaryCrossentropy)]
+public partial class BinaryParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -147,5 +156,6 @@ public static class PoolingArchitectures
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
         ["RescalingParity"] = seed => new RescalingParity(seed),
         ["RegularizedParity"] = seed => new RegularizedParity(seed),
+        ["BinaryParity"] = seed => new BinaryParity(seed),
     };
 }

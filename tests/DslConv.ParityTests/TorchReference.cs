@@ -134,6 +134,8 @@ internal sealed class TorchReference : IDisposable
         _training = true;
         Tensor z = PreActivation(images);
         Activation head = _architecture.Last.Activation;
+        if (_architecture.Loss == DslConv.Loss.BinaryCrossentropy) // the head's logit, as Keras's TensorFlow backend takes it
+            return nn.functional.binary_cross_entropy_with_logits(z.squeeze(1), labels.to_type(ScalarType.Float32)) + Penalty();
         if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels) + Penalty();
         Tensor y = Activate(z, head);
         Tensor p = y / y.sum(1, keepdim: true);

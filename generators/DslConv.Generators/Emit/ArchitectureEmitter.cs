@@ -27,7 +27,7 @@ internal static class ArchitectureEmitter
                    $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
         }
         w.CloseBrace(",");
-        w.Line("ParameterCount);");
+        w.Line(plan.BinaryLoss ? $"ParameterCount, global::DslConv.Loss.BinaryCrossentropy);" : "ParameterCount);");
         w.Unindent();
         w.Line();
         w.Line($"{M}.ModelDescription {M}.INetwork.Architecture => Architecture;");

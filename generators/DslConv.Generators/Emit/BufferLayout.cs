@@ -128,7 +128,7 @@ internal sealed class BufferLayout
             if (layer.Definition.KeepsArgmax) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
             foreach (var (suffix, _) in layer.Definition.ExtraPerImageArrays(layer)) yield return (layer.Identifier + suffix, "float", layer.Output.Size);
         }
-        if (_plan.Last.Activation == ActivationKind.Softmax) yield return ("Logits", "float", _plan.OutputSize);
+        if (_plan.HeadKeepsLogits) yield return ("Logits", "float", _plan.OutputSize);
     }
 
     /// <summary>.NET's largest array length (Array.MaxLength), which no workspace array may exceed.</summary>

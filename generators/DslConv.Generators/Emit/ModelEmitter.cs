@@ -251,8 +251,8 @@ internal static class ModelEmitter
         w.Line();
 
         w.Line("/// <summary>");
-        w.Line("/// Mean sparse categorical cross-entropy of the batch and its gradient with respect to <see cref=\"Parameters\"/>");
-        w.Line($"/// (same layout) in <paramref name=\"gradients\"/>, which is overwritten. {LossDescription(plan.Last.Activation)}");
+        w.Line($"/// Mean {(plan.BinaryLoss ? "binary" : "sparse categorical")} cross-entropy of the batch and its gradient with respect to <see cref=\"Parameters\"/>");
+        w.Line($"/// (same layout) in <paramref name=\"gradients\"/>, which is overwritten. {(plan.BinaryLoss ? BinaryLossDescription : LossDescription(plan.Last.Activation))}");
         w.Line("/// </summary>");
         w.Line($"public float ComputeGradients({Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients) =>");
         w.Line("    ComputeGradients(images, labels, default, gradients);");
@@ -283,8 +283,8 @@ internal static class ModelEmitter
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
         w.Line($"{S} outputGradient = workspace.{last}Gradient.AsSpan(0, batch * OutputSize);");
-        w.Line($"correct = {K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize);");
-        w.Line($"float loss = {LossCall(plan.Last.Activation)};");
+        w.Line($"correct = {CountCorrect(plan)};");
+        w.Line($"float loss = {LossCall(plan)};");
         w.Line("gradients.Clear();");
         w.Line("Backward(workspace, images, gradients, batch);");
         foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
@@ -303,10 +303,12 @@ internal static class ModelEmitter
         if (plan.UsesTrainingMode) w.Line("workspace.Training = false; // evaluation infers, as Keras's model.evaluate");
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
-        w.Line($"correct = {K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize);");
+        w.Line($"correct = {CountCorrect(plan)};");
         bool logits = plan.Last.Activation is ActivationKind.Softmax or ActivationKind.None;
-        string lossSource = plan.Last.Activation == ActivationKind.Softmax ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
-        w.Line($"lossSum = {K}.CrossEntropy.SumLossFromOutputs({lossSource}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")});");
+        string lossSource = plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
+        w.Line(plan.BinaryLoss
+            ? $"lossSum = {K}.BinaryCrossEntropy.SumLossFromLogits({lossSource}, labels);"
+            : $"lossSum = {K}.CrossEntropy.SumLossFromOutputs({lossSource}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")});");
         foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
             w.Line($"lossSum += batch * (double){K}.Regularization.Penalty(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
                    $"{RegularizerArguments(layer)}); // {layer.Name}'s kernel_regularizer, in every image's loss as Keras reports it");
@@ -337,6 +339,9 @@ internal static class ModelEmitter
         $"l1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f, " +
         $"l2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
 
+    private const string BinaryLossDescription =
+        "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.";
+
     private static string LossDescription(ActivationKind last) => last switch
     {
         ActivationKind.Softmax => "Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.",
@@ -344,12 +349,22 @@ internal static class ModelEmitter
         _ => "The last layer's outputs are taken as unnormalised probabilities, normalised and clipped to [1e-7, 1 - 1e-7] as Keras does.",
     };
 
-    private static string LossCall(ActivationKind last) => last switch
+    private static string LossCall(ModelPlan plan)
     {
-        ActivationKind.Softmax => $"{K}.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights)",
-        ActivationKind.None => $"{K}.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights)",
-        _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient, sampleWeights)",
-    };
+        if (plan.BinaryLoss)
+            return $"{K}.BinaryCrossEntropy.FromLogits({(plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch)" : "outputs")}, labels, outputGradient, sampleWeights)";
+        return plan.Last.Activation switch
+        {
+            ActivationKind.Softmax => $"{K}.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights)",
+            ActivationKind.None => $"{K}.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights)",
+            _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient, sampleWeights)",
+        };
+    }
+
+    /// <summary>Keras's accuracy: the largest output at the label, or (binary) the logit's side of 0.</summary>
+    private static string CountCorrect(ModelPlan plan) => plan.BinaryLoss
+        ? $"{K}.BinaryCrossEntropy.CountCorrect({(plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch)" : "outputs")}, labels)"
+        : $"{K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize)";
 
     /// <summary>
     /// A layer call; with profiling compiled in, between LayerProfiler calls (which then still cost nothing until the

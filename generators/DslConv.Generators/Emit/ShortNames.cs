@@ -29,7 +29,7 @@ internal static class ShortNames
     {
         ["System"] = ["Span", "ReadOnlySpan", "Math", "MathF", "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException",
             "InvalidOperationException", "IDisposable", "Environment", "Action"],
-        ["DslConv"] = ["Activation", "Padding"],
+        ["DslConv"] = ["Activation", "Padding", "Loss"],
         ["DslConv.Models"] = ["INetwork", "ModelDescription", "LayerDescription", "LayerType", "GeneratedCode"],
         ["DslConv.Parallel"] = ["BatchSplitter", "BatchShare", "IBatchWorkers", "IWorkerJob", "WorkerPool"],
         ["DslConv.Data"] = ["LabeledImages"],

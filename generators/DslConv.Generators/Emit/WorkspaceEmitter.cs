@@ -48,7 +48,7 @@ internal static class WorkspaceEmitter
             w.Line("/// </summary>");
             w.Line($"internal {Names.Parallel}.BatchShare Share;");
         }
-        if (plan.Last.Activation == ActivationKind.Softmax)
+        if (plan.HeadKeepsLogits)
         {
             w.Line($"/// <summary>{plan.Last.Name} pre-softmax values (B, {plan.OutputSize}), for the fused loss.</summary>");
             w.Line("internal readonly float[] Logits;");

@@ -75,7 +75,7 @@ internal sealed class DenseLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        DenseBackward(w, layer, buffers, index, isLast: index == plan.Layers.Count - 1);
+        DenseBackward(w, layer, buffers, index, fusedHead: index == plan.Layers.Count - 1 && plan.HeadKeepsLogits);
         w.CloseBrace();
     }
 
@@ -89,20 +89,21 @@ internal sealed class DenseLayer : LayerDefinition
     {
         DenseConstants(w, layer);
         bool relu = layer.Activation == ActivationKind.Relu;
-        bool softmax = layer.Activation == ActivationKind.Softmax;
+        bool fusedHead = index == plan.Layers.Count - 1 && plan.HeadKeepsLogits; // softmax or (binary loss) sigmoid
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && index > 0 && plan.Layers[index - 1].Definition.IsView ? " // flattened (H, W, C) order" : "")}");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
         BatchNormFolding.Chain? folded = BatchNormFolding.FromProducer(plan, index);
         if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "Inputs", "Units", "Units");
-        if (softmax)
+        if (fusedHead)
         {
+            string function = ActivationNames.Keras(layer.Activation);
             w.Line($"{S} logits = workspace.Logits.AsSpan(0, batch * Units);");
-            w.Line("// logits[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias; softmax keeps the logits for the fused loss");
+            w.Line($"// logits[B, Units] = input[B, Inputs] · kernel[Inputs, Units] + bias; {function} keeps the logits for the fused loss");
             w.Line($"{K}.Gemm.Multiply(batch, Units, Inputs, input, Inputs, 1, kernel, Units, logits, Units, {K}.GemmStart.Bias, bias);");
             w.Line("logits.CopyTo(output);");
-            w.Line($"{K}.Activations.Forward({Names.Activation(ActivationKind.Softmax)}, output, Units);");
+            w.Line($"{K}.Activations.Forward({Names.Activation(layer.Activation)}, output, Units);");
             return;
         }
         string reluArgument = BatchNormFolding.ReluArgument(folded, layer);
@@ -111,7 +112,7 @@ internal sealed class DenseLayer : LayerDefinition
         Passes.ActivationForward(w, layer, "output", "Units");
     }
 
-    private static void DenseBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, bool isLast)
+    private static void DenseBackward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, bool fusedHead)
     {
         DenseConstants(w, layer);
         string? inputGradient = buffers.InputGradient(index);
@@ -120,8 +121,10 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * Units);");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, Inputs * Units);");
         w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Units);");
-        if (isLast && layer.Activation == ActivationKind.Softmax)
-            w.Line("// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss");
+        if (fusedHead)
+            w.Line(layer.Activation == ActivationKind.Softmax
+                ? "// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss"
+                : "// outputGradient already holds dL/dlogits = (sigmoid - label) / B from the fused binary loss");
         else
             Passes.ActivationBackward(w, layer);
         w.Line("// kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]");

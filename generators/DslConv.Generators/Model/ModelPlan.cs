@@ -14,8 +14,18 @@ internal sealed record ModelPlan(
     int ParameterCount,
     LocationInfo? ClassLocation,
     EquatableArray<UserMember> UserMembers,
-    EquatableArray<string> TakenShortNames = default)
+    EquatableArray<string> TakenShortNames = default,
+    int Loss = 0)
 {
+    /// <summary>[Loss(Loss.BinaryCrossentropy)]: one 0/1 target per image against a one-unit head.</summary>
+    public bool BinaryLoss => Loss == 1;
+
+    /// <summary>
+    /// The last layer keeps its logits for a loss fused with its activation: softmax with categorical cross-entropy,
+    /// sigmoid with binary cross-entropy.
+    /// </summary>
+    public bool HeadKeepsLogits => Last.Activation == ActivationKind.Softmax || (BinaryLoss && Last.Activation == ActivationKind.Sigmoid);
+
     /// <summary>The class name as code writes it (<c>@class</c> for a keyword); <see cref="ClassName"/> is for text.</summary>
     public string ClassIdentifier => Identifiers.Escape(ClassName);
 

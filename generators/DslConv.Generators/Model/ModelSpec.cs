@@ -17,7 +17,9 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers,
     EquatableArray<DiagnosticInfo> ParseDiagnostics,
     EquatableArray<UserMember> UserMembers,
-    EquatableArray<string> TakenShortNames = default);
+    EquatableArray<string> TakenShortNames = default,
+    int Loss = 0,
+    LocationInfo? LossLocation = null);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

@@ -20,6 +20,9 @@ internal static class ModelParser
     public const string Namespace = "DslConv";
     public const string InputAttribute = Namespace + ".InputAttribute";
 
+    /// <summary>[Loss(...)]: not a trigger (a model is found by its layers), read when present.</summary>
+    public const string LossAttribute = Namespace + ".LossAttribute";
+
     /// <summary>Every attribute that makes a class a model ([Input] and each layer definition's); the pipeline listens for each.</summary>
     public static readonly ImmutableArray<string> TriggerAttributes =
         ImmutableArray.Create(InputAttribute).AddRange(LayerDefinitions.All.Select(definition => definition.AttributeMetadataName));
@@ -75,11 +78,19 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedBaseClass, classLocation, className, baseName, reason));
 
         InputSpec? input = null;
+        int loss = 0;
+        LocationInfo? lossLocation = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
             string? name = attribute.AttributeClass?.ToDisplayString();
+            if (name == LossAttribute && ArgumentsAreUsable(attribute))
+            {
+                loss = Int(attribute, 0);
+                lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
+                continue;
+            }
             if (name is null || !TriggerAttributes.Contains(name)) continue;
             if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax) continue;
             if (!ArgumentsAreUsable(attribute)) continue; // the compiler already reports the broken argument
@@ -115,7 +126,7 @@ internal static class ModelParser
 
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
-            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray());
+            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation);
     }
 
     /// <summary>A double named argument, 0 when absent.</summary>

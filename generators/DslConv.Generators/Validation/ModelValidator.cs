@@ -100,8 +100,37 @@ internal static class ModelValidator
                 last.Spec.DisplayName, last.Output));
             return null;
         }
+        if (!CheckLoss(spec, last, diagnostics)) return null;
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
-            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames);
+            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss);
+    }
+
+    /// <summary>DSLC012 for an unknown loss; DSLC021 when the loss does not fit the head.</summary>
+    private static bool CheckLoss(ModelSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
+    {
+        LocationInfo? location = spec.LossLocation ?? last.Spec.Location;
+        if (spec.Loss is < 0 or > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location, "[Loss]", "loss",
+                spec.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture), "Loss.SparseCategoricalCrossentropy, Loss.BinaryCrossentropy"));
+            return false;
+        }
+        bool oneUnit = last.Output.Size == 1;
+        if (spec.Loss == 1 && !(oneUnit && last.Activation is ActivationKind.Sigmoid or ActivationKind.None))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "BinaryCrossentropy",
+                $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
+                "end with [Dense(1, Activation.Sigmoid)] (or [Dense(1)] for logits)"));
+            return false;
+        }
+        if (spec.Loss == 0 && oneUnit)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "SparseCategoricalCrossentropy",
+                $"{last.Spec.DisplayName} gives a single output, whose normalised probability is always 1 (the loss would always be 0)",
+                "add [Loss(Loss.BinaryCrossentropy)] for a two-class model with one output, or give the last Dense one unit per class"));
+            return false;
+        }
+        return true;
     }
 
     /// <summary>DSLC019 for a kernel regularizer factor that is not a finite number of at least 0.</summary>

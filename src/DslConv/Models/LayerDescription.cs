@@ -62,7 +62,8 @@ public sealed record LayerDescription(
 }
 
 /// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>
-public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount)
+public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount,
+    Loss Loss = Loss.SparseCategoricalCrossentropy)
 {
     public LayerDescription Last => Layers[^1];
 

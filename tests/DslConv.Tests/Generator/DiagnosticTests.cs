@@ -215,6 +215,17 @@ public sealed class DiagnosticTests
         Assert.Contains("at least 0", d.Diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(2, Activation.Softmax)]", "BinaryCrossentropy", "Dense(1, Activation.Sigmoid)")]
+    [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Relu)]", "BinaryCrossentropy", "relu")]
+    [InlineData("[Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Sigmoid)]", "SparseCategoricalCrossentropy", "Loss.BinaryCrossentropy")]
+    public void DSLC021_LossDoesNotFitTheHead(string model, string loss, string named)
+    {
+        var d = Single(Head + model + " public partial class Net;", "DSLC021");
+        Assert.Contains(loss, d.Diagnostic.GetMessage());
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+    }
+
     [Fact]
     public void AugmentationNeedsAnImageAndAKnownFlipMode()
     {

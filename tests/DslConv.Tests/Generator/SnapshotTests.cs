@@ -98,6 +98,19 @@ public sealed class SnapshotTests
             """
         },
         {
+            "BinaryHead", """
+            using DslConv;
+            namespace Models;
+            [Input(12, 12, 3)]
+            [Conv2D(4, 3, 3, Activation.Relu)]
+            [MaxPool(2)]
+            [Flatten]
+            [Dense(1, Activation.Sigmoid)]
+            [Loss(Loss.BinaryCrossentropy)]
+            public partial class CatOrDog;
+            """
+        },
+        {
             "Dropout", """
             using DslConv;
             namespace Models;

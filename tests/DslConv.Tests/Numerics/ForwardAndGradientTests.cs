@@ -280,7 +280,7 @@ public sealed class ForwardAndGradientTests(ITestOutputHelper output)
             for (int i = 0; i < Images.Length; i++) Images[i] = 2 * random.NextSingle() - 1;
             ImagesAsDouble = Images.Select(v => (double)v).ToArray();
             Labels = new int[Batch];
-            for (int b = 0; b < Batch; b++) Labels[b] = random.NextInt(Reference.OutputSize);
+            for (int b = 0; b < Batch; b++) Labels[b] = random.NextInt(Reference.Classes);
         }
 
         public ReferenceNetwork Reference { get; }

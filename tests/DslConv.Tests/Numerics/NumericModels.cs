@@ -84,6 +84,10 @@ public static class NumericModels
             (RescalingNet.InputHeight, RescalingNet.InputWidth, RescalingNet.InputChannels, RescalingNet.InputSize, RescalingNet.OutputSize, RescalingNet.ParameterCount)),
         new(nameof(RegularizedNet), seed => new RegularizedNet(seed), new(RegularizedNet.Shape, RegularizedNet.Layers),
             (RegularizedNet.InputHeight, RegularizedNet.InputWidth, RegularizedNet.InputChannels, RegularizedNet.InputSize, RegularizedNet.OutputSize, RegularizedNet.ParameterCount)),
+        new(nameof(BinaryNet), seed => new BinaryNet(seed), new(BinaryNet.Shape, BinaryNet.Layers) { BinaryLoss = true },
+            (BinaryNet.InputHeight, BinaryNet.InputWidth, BinaryNet.InputChannels, BinaryNet.InputSize, BinaryNet.OutputSize, BinaryNet.ParameterCount)),
+        new(nameof(BinaryLogitNet), seed => new BinaryLogitNet(seed), new(BinaryLogitNet.Shape, BinaryLogitNet.Layers) { BinaryLoss = true },
+            (BinaryLogitNet.InputHeight, BinaryLogitNet.InputWidth, BinaryLogitNet.InputChannels, BinaryLogitNet.InputSize, BinaryLogitNet.OutputSize, BinaryLogitNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -523,4 +527,33 @@ public partial class RegularizedNet : IGeneratedModel
         new RefFlatten(),
         new RefDense(3, Activation.Softmax) { KernelL1 = 0.01 },
     ];
+}
+
+// Binary classification, Keras's cats-vs-dogs shape: (7, 6, 2) -> conv 3x3 relu (5, 4, 4) -> max 2 (2, 2, 4) -> 16 ->
+// dense 1 sigmoid, binary cross-entropy on 0/1 labels
+[Input(7, 6, 2)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(1, Activation.Sigmoid)]
+[Loss(Loss.BinaryCrossentropy)]
+public partial class BinaryNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 6, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(4, 3, 3, Activation.Relu), new RefMaxPool(2), new RefFlatten(), new RefDense(1, Activation.Sigmoid),
+    ];
+}
+
+// The same with a logit head: Dense(1) without activation, binary cross-entropy from the logit (Keras's from_logits=True)
+[Input(5, 5, 1)]
+[Conv2D(3, 2, 2, Activation.Tanh)]
+[Flatten]
+[Dense(1)]
+[Loss(Loss.BinaryCrossentropy)]
+public partial class BinaryLogitNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 5, 1);
+    internal static readonly RefLayer[] Layers = [new RefConv2D(3, 2, 2, Activation.Tanh), new RefFlatten(), new RefDense(1)];
 }

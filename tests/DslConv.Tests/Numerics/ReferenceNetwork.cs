@@ -190,6 +190,12 @@ public sealed class ReferenceNetwork
 
     public int ParameterCount { get; }
 
+    /// <summary>Keras's binary cross-entropy on a one-unit head (labels 0 and 1) instead of sparse categorical.</summary>
+    public bool BinaryLoss { get; init; }
+
+    /// <summary>How many label values there are: 2 for a binary loss, else one per output.</summary>
+    public int Classes => BinaryLoss ? 2 : OutputSize;
+
     /// <summary>Whether the loss (training mode) draws random masks (Dropout).</summary>
     public bool HasTrainingRandomness => _layers.Any(layer => layer is RefDropout);
 
@@ -261,9 +267,14 @@ public sealed class ReferenceNetwork
         for (int b = 0; b < batch; b++)
         {
             int label = labels[b];
-            if ((uint)label >= (uint)OutputSize) throw new ArgumentOutOfRangeException(nameof(labels), label, "Label out of range.");
+            if ((uint)label >= (uint)Classes) throw new ArgumentOutOfRangeException(nameof(labels), label, "Label out of range.");
             double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern, b, training: true, stats);
-            if (head is Activation.Softmax or Activation.None)
+            if (BinaryLoss)
+            {
+                // -(t log σ(z) + (1 - t) log(1 - σ(z))), written stably: max(z, 0) - z·t + log(1 + e^-|z|).
+                total += Math.Max(z[0], 0) - z[0] * label + Math.Log(1 + Math.Exp(-Math.Abs(z[0])));
+            }
+            else if (head is Activation.Softmax or Activation.None)
             {
                 // -log softmax(z)[label] = logsumexp(z) - z[label], with the max taken out for stability.
                 double max = z.Max();

@@ -138,6 +138,15 @@ public partial class RegularizedParity;
 [Loss(Loss.BinaryCrossentropy)]
 public partial class BinaryParity;
 
+// Categorical cross-entropy with label smoothing (Keras's label_smoothing, torch's too).
+[Input(8, 8, 1)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(6, Activation.Softmax)]
+[Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 0.1)]
+public partial class SmoothedParity;
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {
@@ -157,5 +166,6 @@ public static class PoolingArchitectures
         ["RescalingParity"] = seed => new RescalingParity(seed),
         ["RegularizedParity"] = seed => new RegularizedParity(seed),
         ["BinaryParity"] = seed => new BinaryParity(seed),
+        ["SmoothedParity"] = seed => new SmoothedParity(seed),
     };
 }

@@ -136,7 +136,8 @@ internal sealed class TorchReference : IDisposable
         Activation head = _architecture.Last.Activation;
         if (_architecture.Loss == DslConv.Loss.BinaryCrossentropy) // the head's logit, as Keras's TensorFlow backend takes it
             return nn.functional.binary_cross_entropy_with_logits(z.squeeze(1), labels.to_type(ScalarType.Float32)) + Penalty();
-        if (head is Activation.Softmax or Activation.None) return nn.functional.cross_entropy(z, labels) + Penalty();
+        if (head is Activation.Softmax or Activation.None)
+            return nn.functional.cross_entropy(z, labels, label_smoothing: _architecture.LabelSmoothing) + Penalty(); // torch smooths as Keras does
         Tensor y = Activate(z, head);
         Tensor p = y / y.sum(1, keepdim: true);
         Tensor picked = p.gather(1, labels.unsqueeze(1)).squeeze(1).clamp(1e-7, 1 - 1e-7);

@@ -27,7 +27,9 @@ internal static class ArchitectureEmitter
                    $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
         }
         w.CloseBrace(",");
-        w.Line(plan.BinaryLoss ? $"ParameterCount, global::DslConv.Loss.BinaryCrossentropy);" : "ParameterCount);");
+        w.Line(plan.BinaryLoss ? "ParameterCount, global::DslConv.Loss.BinaryCrossentropy);"
+            : plan.CategoricalLoss ? $"ParameterCount, global::DslConv.Loss.CategoricalCrossentropy, LabelSmoothing: {((float)plan.LabelSmoothing).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f);"
+            : "ParameterCount);");
         w.Unindent();
         w.Line();
         w.Line($"{M}.ModelDescription {M}.INetwork.Architecture => Architecture;");

@@ -251,7 +251,7 @@ internal static class ModelEmitter
         w.Line();
 
         w.Line("/// <summary>");
-        w.Line($"/// Mean {(plan.BinaryLoss ? "binary" : "sparse categorical")} cross-entropy of the batch and its gradient with respect to <see cref=\"Parameters\"/>");
+        w.Line($"/// Mean {(plan.BinaryLoss ? "binary" : plan.CategoricalLoss ? "categorical (labels one-hot" + (plan.LabelSmoothing > 0 ? ", smoothed" : "") + ")" : "sparse categorical")} cross-entropy of the batch and its gradient with respect to <see cref=\"Parameters\"/>");
         w.Line($"/// (same layout) in <paramref name=\"gradients\"/>, which is overwritten. {(plan.BinaryLoss ? BinaryLossDescription : LossDescription(plan.Last.Activation))}");
         w.Line("/// </summary>");
         w.Line($"public float ComputeGradients({Rs} images, global::System.ReadOnlySpan<int> labels, {S} gradients) =>");
@@ -308,7 +308,9 @@ internal static class ModelEmitter
         string lossSource = plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
         w.Line(plan.BinaryLoss
             ? $"lossSum = {K}.BinaryCrossEntropy.SumLossFromLogits({lossSource}, labels);"
-            : $"lossSum = {K}.CrossEntropy.SumLossFromOutputs({lossSource}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")});");
+            : plan.CategoricalLoss
+                ? $"lossSum = {K}.CrossEntropy.SumSmoothedLossFromLogits({lossSource}, labels, OutputSize, labelSmoothing: {Smoothing(plan)});"
+                : $"lossSum = {K}.CrossEntropy.SumLossFromOutputs({lossSource}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")});");
         foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
             w.Line($"lossSum += batch * (double){K}.Regularization.Penalty(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
                    $"{RegularizerArguments(layer)}); // {layer.Name}'s kernel_regularizer, in every image's loss as Keras reports it");
@@ -339,6 +341,9 @@ internal static class ModelEmitter
         $"l1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f, " +
         $"l2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
 
+    private static string Smoothing(ModelPlan plan) =>
+        ((float)plan.LabelSmoothing).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
+
     private const string BinaryLossDescription =
         "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.";
 
@@ -353,6 +358,9 @@ internal static class ModelEmitter
     {
         if (plan.BinaryLoss)
             return $"{K}.BinaryCrossEntropy.FromLogits({(plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch)" : "outputs")}, labels, outputGradient, sampleWeights)";
+        if (plan.CategoricalLoss)
+            return $"{K}.CrossEntropy.FromLogits({(plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs")}, labels, OutputSize, " +
+                   $"outputGradient, sampleWeights, labelSmoothing: {Smoothing(plan)})";
         return plan.Last.Activation switch
         {
             ActivationKind.Softmax => $"{K}.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights)",

@@ -13,7 +13,7 @@ internal static class TrainerEmitter
     {
         string model = plan.ClassIdentifier;
         w.Line("/// <summary>");
-        w.Line($"/// Trains a <see cref=\"{model}\"/> with {(plan.BinaryLoss ? "binary" : "sparse categorical")} cross-entropy. Every buffer a step needs is allocated");
+        w.Line($"/// Trains a <see cref=\"{model}\"/> with {(plan.BinaryLoss ? "binary" : plan.CategoricalLoss ? "categorical" : "sparse categorical")} cross-entropy. Every buffer a step needs is allocated");
         w.Line("/// here, once, for <see cref=\"BatchSize\"/> images, so a training step allocates nothing.");
         w.Line("/// </summary>");
         w.OpenBrace($"public sealed class Trainer : {T}.ITrainer, global::System.IDisposable");

@@ -15,8 +15,12 @@ internal sealed record ModelPlan(
     LocationInfo? ClassLocation,
     EquatableArray<UserMember> UserMembers,
     EquatableArray<string> TakenShortNames = default,
-    int Loss = 0)
+    int Loss = 0,
+    double LabelSmoothing = 0)
 {
+    /// <summary>[Loss(Loss.CategoricalCrossentropy)]: the labels as one-hot vectors, smoothed by <see cref="LabelSmoothing"/>.</summary>
+    public bool CategoricalLoss => Loss == 2;
+
     /// <summary>[Loss(Loss.BinaryCrossentropy)]: one 0/1 target per image against a one-unit head.</summary>
     public bool BinaryLoss => Loss == 1;
 

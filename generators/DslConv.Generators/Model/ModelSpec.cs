@@ -19,7 +19,8 @@ internal sealed record ModelSpec(
     EquatableArray<UserMember> UserMembers,
     EquatableArray<string> TakenShortNames = default,
     int Loss = 0,
-    LocationInfo? LossLocation = null);
+    LocationInfo? LossLocation = null,
+    double LabelSmoothing = 0);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

@@ -79,6 +79,7 @@ internal static class ModelParser
 
         InputSpec? input = null;
         int loss = 0;
+        double labelSmoothing = 0;
         LocationInfo? lossLocation = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
         foreach (AttributeData attribute in type.GetAttributes())
@@ -88,6 +89,7 @@ internal static class ModelParser
             if (name == LossAttribute && ArgumentsAreUsable(attribute))
             {
                 loss = Int(attribute, 0);
+                labelSmoothing = NamedDouble(attribute, "LabelSmoothing");
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
                 continue;
             }
@@ -126,7 +128,7 @@ internal static class ModelParser
 
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
-            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation);
+            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing);
     }
 
     /// <summary>A double named argument, 0 when absent.</summary>

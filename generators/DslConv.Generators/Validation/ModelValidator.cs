@@ -102,17 +102,32 @@ internal static class ModelValidator
         }
         if (!CheckLoss(spec, last, diagnostics)) return null;
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
-            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss);
+            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing);
     }
 
     /// <summary>DSLC012 for an unknown loss; DSLC021 when the loss does not fit the head.</summary>
     private static bool CheckLoss(ModelSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
     {
         LocationInfo? location = spec.LossLocation ?? last.Spec.Location;
-        if (spec.Loss is < 0 or > 1)
+        if (spec.Loss is < 0 or > 2)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location, "[Loss]", "loss",
-                spec.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture), "Loss.SparseCategoricalCrossentropy, Loss.BinaryCrossentropy"));
+                spec.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "Loss.SparseCategoricalCrossentropy, Loss.BinaryCrossentropy, Loss.CategoricalCrossentropy"));
+            return false;
+        }
+        if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing < 1) || (spec.LabelSmoothing != 0 && spec.Loss != 2))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "LabelSmoothing",
+                spec.LabelSmoothing.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                spec.Loss != 2 ? "0 unless the loss is Loss.CategoricalCrossentropy (Keras's label_smoothing)" : "in [0, 1)"));
+            return false;
+        }
+        if (spec.Loss == 2 && !(last.Output.Size >= 2 && last.Activation is ActivationKind.Softmax or ActivationKind.None))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "CategoricalCrossentropy",
+                $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
+                "end with [Dense(classes, Activation.Softmax)] (or without activation, for logits)"));
             return false;
         }
         bool oneUnit = last.Output.Size == 1;

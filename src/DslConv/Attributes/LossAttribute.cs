@@ -11,6 +11,12 @@ public enum Loss
     /// Dense(1, Activation.Sigmoid) head, or logits from Dense(1); accuracy is Keras's binary accuracy (threshold 0.5).
     /// </summary>
     BinaryCrossentropy,
+
+    /// <summary>
+    /// Keras's categorical cross-entropy with the labels as their one-hot vectors (what label_mode="categorical"
+    /// gives), so that <see cref="LossAttribute.LabelSmoothing"/> applies: against a Softmax head, or logits.
+    /// </summary>
+    CategoricalCrossentropy,
 }
 
 /// <summary>
@@ -21,4 +27,10 @@ public enum Loss
 public sealed class LossAttribute(Loss loss) : Attribute
 {
     public Loss Loss { get; } = loss;
+
+    /// <summary>
+    /// Keras's label_smoothing for CategoricalCrossentropy, in [0, 1): the one-hot target becomes
+    /// y · (1 - s) + s / classes.
+    /// </summary>
+    public double LabelSmoothing { get; set; }
 }

@@ -25,8 +25,17 @@ public static class CrossEntropy
     /// batch size not the weights' sum); empty means every weight is 1.
     /// </summary>
     public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients,
-        ReadOnlySpan<float> sampleWeights)
+        ReadOnlySpan<float> sampleWeights) => FromLogits(logits, labels, classes, logitGradients, sampleWeights, labelSmoothing: 0);
+
+    /// <summary>
+    /// Keras's CategoricalCrossentropy from logits with each label as its one-hot vector smoothed to
+    /// y · (1 - s) + s / classes: the loss is -Σⱼ yⱼ log softmax(z)ⱼ, the gradient (softmax - y) · w / batch. With s = 0
+    /// it is the sparse loss exactly.
+    /// </summary>
+    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients,
+        ReadOnlySpan<float> sampleWeights, float labelSmoothing)
     {
+        CheckSmoothing(labelSmoothing);
         int batch = labels.Length;
         CheckRows(logits.Length, batch, classes, nameof(logits));
         CheckRows(logitGradients.Length, batch, classes, nameof(logitGradients));
@@ -44,9 +53,21 @@ public static class CrossEntropy
             TensorPrimitives.Subtract(row, max, gradient);
             TensorPrimitives.Exp(gradient, gradient);
             float sum = TensorPrimitives.Sum(gradient);
-            total += (Math.Log(sum) + max - row[label]) * weight;
+            double logSum = Math.Log(sum) + max;
+            if (labelSmoothing == 0)
+            {
+                total += (logSum - row[label]) * weight;
+                TensorPrimitives.Multiply(gradient, scale / sum, gradient);
+                gradient[label] -= scale;
+                continue;
+            }
+            // Smoothed target: s / K everywhere, 1 - s + s / K at the label. -Σ y log p = logSum - Σ yⱼ zⱼ.
+            float off = labelSmoothing / classes, on = 1 - labelSmoothing + off;
+            double targetDotLogits = off * (double)TensorPrimitives.Sum(row) + (on - off) * (double)row[label];
+            total += (logSum - targetDotLogits) * weight;
             TensorPrimitives.Multiply(gradient, scale / sum, gradient);
-            gradient[label] -= scale;
+            TensorPrimitives.Subtract(gradient, off * scale, gradient);
+            gradient[label] -= (on - off) * scale;
         }
         return (float)(total / batch);
     }
@@ -90,6 +111,31 @@ public static class CrossEntropy
             gradient[label] -= scale / row[label];
         }
         return (float)(total / batch);
+    }
+
+    /// <summary>Σ of the smoothed categorical losses from logits (evaluation); see the smoothing overload of FromLogits.</summary>
+    public static double SumSmoothedLossFromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, float labelSmoothing)
+    {
+        CheckSmoothing(labelSmoothing);
+        CheckRows(logits.Length, labels.Length, classes, nameof(logits));
+        float off = labelSmoothing / classes, on = 1 - labelSmoothing + off;
+        double total = 0;
+        for (int b = 0; b < labels.Length; b++)
+        {
+            int label = CheckLabel(labels[b], classes, b);
+            ReadOnlySpan<float> row = logits.Slice(b * classes, classes);
+            float max = TensorPrimitives.Max(row);
+            double sum = 0;
+            foreach (float z in row) sum += Math.Exp(z - max);
+            total += Math.Log(sum) + max - (off * (double)TensorPrimitives.Sum(row) + (on - off) * (double)row[label]);
+        }
+        return total;
+    }
+
+    private static void CheckSmoothing(float labelSmoothing)
+    {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Label smoothing is in [0, 1).");
     }
 
     /// <summary>Mean loss only (evaluation), for a head that has already applied its activation.</summary>

@@ -63,7 +63,8 @@ public sealed record LayerDescription(
 
 /// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>
 public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount,
-    Loss Loss = Loss.SparseCategoricalCrossentropy)
+    Loss Loss = Loss.SparseCategoricalCrossentropy,
+    float LabelSmoothing = 0f)
 {
     public LayerDescription Last => Layers[^1];
 

@@ -219,11 +219,21 @@ public sealed class DiagnosticTests
     [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(2, Activation.Softmax)]", "BinaryCrossentropy", "Dense(1, Activation.Sigmoid)")]
     [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Relu)]", "BinaryCrossentropy", "relu")]
     [InlineData("[Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Sigmoid)]", "SparseCategoricalCrossentropy", "Loss.BinaryCrossentropy")]
+    [InlineData("[Loss(Loss.CategoricalCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Sigmoid)]", "CategoricalCrossentropy", "Activation.Softmax")]
     public void DSLC021_LossDoesNotFitTheHead(string model, string loss, string named)
     {
         var d = Single(Head + model + " public partial class Net;", "DSLC021");
         Assert.Contains(loss, d.Diagnostic.GetMessage());
         Assert.Contains(named, d.Diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Loss(Loss.SparseCategoricalCrossentropy, LabelSmoothing = 0.1)]", "0 unless the loss is Loss.CategoricalCrossentropy")]
+    [InlineData("[Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 1.0)]", "in [0, 1)")]
+    public void DSLC019_LabelSmoothing(string loss, string rule)
+    {
+        var d = Single(Head + $"{loss} [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Softmax)] public partial class Net;", "DSLC019");
+        Assert.Contains(rule, d.Diagnostic.GetMessage());
     }
 
     [Fact]

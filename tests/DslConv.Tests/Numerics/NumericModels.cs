@@ -88,6 +88,8 @@ public static class NumericModels
             (BinaryNet.InputHeight, BinaryNet.InputWidth, BinaryNet.InputChannels, BinaryNet.InputSize, BinaryNet.OutputSize, BinaryNet.ParameterCount)),
         new(nameof(BinaryLogitNet), seed => new BinaryLogitNet(seed), new(BinaryLogitNet.Shape, BinaryLogitNet.Layers) { BinaryLoss = true },
             (BinaryLogitNet.InputHeight, BinaryLogitNet.InputWidth, BinaryLogitNet.InputChannels, BinaryLogitNet.InputSize, BinaryLogitNet.OutputSize, BinaryLogitNet.ParameterCount)),
+        new(nameof(SmoothedNet), seed => new SmoothedNet(seed), new(SmoothedNet.Shape, SmoothedNet.Layers) { LabelSmoothing = 0.2 },
+            (SmoothedNet.InputHeight, SmoothedNet.InputWidth, SmoothedNet.InputChannels, SmoothedNet.InputSize, SmoothedNet.OutputSize, SmoothedNet.ParameterCount)),
         new(nameof(GlobalAvgNet), seed => new GlobalAvgNet(seed), new(GlobalAvgNet.Shape, GlobalAvgNet.Layers),
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
@@ -556,4 +558,17 @@ public partial class BinaryLogitNet : IGeneratedModel
 {
     internal static readonly RefShape Shape = new(5, 5, 1);
     internal static readonly RefLayer[] Layers = [new RefConv2D(3, 2, 2, Activation.Tanh), new RefFlatten(), new RefDense(1)];
+}
+
+// Keras's CategoricalCrossentropy with label_smoothing 0.2, the labels taken as one-hot vectors: (6, 6, 1) -> conv 3x3
+// relu (4, 4, 3) -> 48 -> dense 5 softmax
+[Input(6, 6, 1)]
+[Conv2D(3, 3, 3, Activation.Relu)]
+[Flatten]
+[Dense(5, Activation.Softmax)]
+[Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 0.2)]
+public partial class SmoothedNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(6, 6, 1);
+    internal static readonly RefLayer[] Layers = [new RefConv2D(3, 3, 3, Activation.Relu), new RefFlatten(), new RefDense(5, Activation.Softmax)];
 }

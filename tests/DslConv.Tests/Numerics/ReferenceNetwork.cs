@@ -193,6 +193,9 @@ public sealed class ReferenceNetwork
     /// <summary>Keras's binary cross-entropy on a one-unit head (labels 0 and 1) instead of sparse categorical.</summary>
     public bool BinaryLoss { get; init; }
 
+    /// <summary>Keras's label_smoothing of CategoricalCrossentropy: the one-hot target becomes y (1 - s) + s / classes.</summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>How many label values there are: 2 for a binary loss, else one per output.</summary>
     public int Classes => BinaryLoss ? 2 : OutputSize;
 
@@ -279,7 +282,9 @@ public sealed class ReferenceNetwork
                 // -log softmax(z)[label] = logsumexp(z) - z[label], with the max taken out for stability.
                 double max = z.Max();
                 double sum = z.Sum(v => Math.Exp(v - max));
-                total += Math.Log(sum) + max - z[label];
+                // -Σⱼ tⱼ log softmax(z)ⱼ with t the (smoothed) one-hot label: log Σ e^z - Σⱼ tⱼ zⱼ.
+                double off = LabelSmoothing / OutputSize, on = 1 - LabelSmoothing + off;
+                total += Math.Log(sum) + max - (off * z.Sum() + (on - off) * z[label]);
             }
             else
             {

@@ -28,7 +28,7 @@ internal static class ArchitectureEmitter
         }
         w.CloseBrace(",");
         w.Line(plan.BinaryLoss ? "ParameterCount, global::DslConv.Loss.BinaryCrossentropy);"
-            : plan.CategoricalLoss ? $"ParameterCount, global::DslConv.Loss.CategoricalCrossentropy, LabelSmoothing: {((float)plan.LabelSmoothing).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f);"
+            : plan.CategoricalLoss ? $"ParameterCount, global::DslConv.Loss.CategoricalCrossentropy, LabelSmoothing: {Literals.Float(plan.LabelSmoothing)});"
             : "ParameterCount);");
         w.Unindent();
         w.Line();
@@ -40,8 +40,7 @@ internal static class ArchitectureEmitter
     }
 
     private static string RegularizerExtras(LayerPlan layer) => !layer.Spec.IsRegularized ? "" :
-        $", KernelL1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f" +
-        $", KernelL2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
+        $", KernelL1: {Literals.Float(layer.Spec.KernelL1)}, KernelL2: {Literals.Float(layer.Spec.KernelL2)}";
 
     private static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"new[] {{ {shape.Channels} }}" : $"new[] {{ {shape.Height}, {shape.Width}, {shape.Channels} }}";

@@ -338,11 +338,9 @@ internal static class ModelEmitter
     }
 
     private static string RegularizerArguments(LayerPlan layer) =>
-        $"l1: {((float)layer.Spec.KernelL1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f, " +
-        $"l2: {((float)layer.Spec.KernelL2).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}f";
+        $"l1: {Literals.Float(layer.Spec.KernelL1)}, l2: {Literals.Float(layer.Spec.KernelL2)}";
 
-    private static string Smoothing(ModelPlan plan) =>
-        ((float)plan.LabelSmoothing).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
+    private static string Smoothing(ModelPlan plan) => Literals.Float(plan.LabelSmoothing);
 
     private const string BinaryLossDescription =
         "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.";

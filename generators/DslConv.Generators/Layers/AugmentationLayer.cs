@@ -74,24 +74,4 @@ internal abstract class AugmentationLayer : LayerDefinition
             value.ToString("R", CultureInfo.InvariantCulture), rule));
         return false;
     }
-
-    protected static double ConstructorDouble(AttributeData attribute, int index) =>
-        attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is double value ? value : double.NaN;
-
-    protected static double NamedDouble(AttributeData attribute, string name, double fallback)
-    {
-        foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
-        return fallback;
-    }
-
-    /// <summary>A C# float literal for the generated code.</summary>
-    protected static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
-
-    /// <summary>Python's repr of a float, for Keras calls in comments.</summary>
-    protected static string Py(double value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
-    }
 }

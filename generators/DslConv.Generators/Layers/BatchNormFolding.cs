@@ -63,7 +63,7 @@ internal static class BatchNormFolding
         w.Line($"{Names.Kernels}.BatchNormalization.Fold(kernel, bias, {kernelRows}, {filters}, _parameters.AsSpan({id}GammaOffset, {filters}),");
         w.Line($"    _parameters.AsSpan({id}BetaOffset, {filters}), _parameters.AsSpan({id}MovingMeanOffset, {filters}),");
         w.Line($"    _parameters.AsSpan({id}MovingVarianceOffset, {filters}),");
-        w.Line($"    epsilon: {epsilon.ToString("R", CultureInfo.InvariantCulture)}f, workspace.{id}FoldedKernel, workspace.{id}FoldedBias);");
+        w.Line($"    epsilon: {Literals.Float(epsilon)}, workspace.{id}FoldedKernel, workspace.{id}FoldedBias);");
         w.Line($"kernel = workspace.{id}FoldedKernel;");
         w.Line($"bias = workspace.{id}FoldedBias;");
         w.Line($"output = {buffers.Output(chain.LastIndex)}.AsSpan(0, batch * {imageSize});");

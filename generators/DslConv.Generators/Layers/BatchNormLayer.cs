@@ -30,14 +30,7 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override LayerKind Kind => LayerKind.BatchNorm;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new BatchNormSpec(NamedDouble(attribute, "Momentum", 0.99), NamedDouble(attribute, "Epsilon", 1e-3), 0, location);
-
-    private static double NamedDouble(AttributeData attribute, string name, double fallback)
-    {
-        foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
-        return fallback;
-    }
+        new BatchNormSpec(LayerRules.NamedDouble(attribute, "Momentum", 0.99), LayerRules.NamedDouble(attribute, "Epsilon", 1e-3), 0, location);
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
     {
@@ -104,7 +97,7 @@ internal sealed class BatchNormLayer : LayerDefinition
     }
 
     public override string DescriptionExtras(LayerPlan layer) =>
-        $", NonTrainableLength: {layer.NonTrainableSize}, Epsilon: {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f";
+        $", NonTrainableLength: {layer.NonTrainableSize}, Epsilon: {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)}";
 
     public override void EmitAfterStep(SourceWriter w, LayerPlan layer)
     {
@@ -112,7 +105,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
         w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
         w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), _statistics.{layer.Identifier}BatchMean, " +
-               $"_statistics.{layer.Identifier}BatchVariance, momentum: {momentum.ToString("R", CultureInfo.InvariantCulture)}f);");
+               $"_statistics.{layer.Identifier}BatchVariance, momentum: {Literals.Float(momentum)});");
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
@@ -124,7 +117,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         if (folded is not null)
             w.Line($"if (!workspace.Training) return; // at inference {folded.Producer.Name} computes this layer too (folded into its kernel and bias)");
         Constants(w, layer);
-        w.Line($"const float Epsilon = {((float)((BatchNormSpec)layer.Spec).Epsilon).ToString("R", CultureInfo.InvariantCulture)}f;");
+        w.Line($"const float Epsilon = {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)};");
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * ImageSize);");
         w.Line($"{Rs} gamma = _parameters.AsSpan({layer.Identifier}GammaOffset, Channels);");
@@ -170,5 +163,5 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"const int Channels = {layer.BiasSize};");
     }
 
-    private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Text(double value) => Literals.Python(value);
 }

@@ -44,7 +44,7 @@ internal sealed class DropoutLayer : LayerDefinition
     }
 
     public override string KerasCall(LayerPlan layer) =>
-        $"Dropout({Rate(layer).ToString("R", CultureInfo.InvariantCulture)})";
+        $"Dropout({Literals.Python(Rate(layer))})";
 
     public override bool UsesTrainingMode => true;
 
@@ -57,7 +57,7 @@ internal sealed class DropoutLayer : LayerDefinition
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
         w.Line($"const int ImageSize = {layer.Output.Size};");
-        w.Line($"const float Rate = {((float)Rate(layer)).ToString("R", CultureInfo.InvariantCulture)}f;");
+        w.Line($"const float Rate = {Literals.Float(Rate(layer))};");
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * ImageSize);");
         w.OpenBrace("if (!workspace.Training)");

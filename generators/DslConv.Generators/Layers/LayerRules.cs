@@ -21,6 +21,18 @@ internal static class LayerRules
         return fallback;
     }
 
+    /// <summary>Positional argument <paramref name="index"/> as a double (NaN when absent or not a double: a check then refuses it).</summary>
+    public static double Double(AttributeData attribute, int index) =>
+        index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is double value ? value : double.NaN;
+
+    /// <summary>Named argument <paramref name="name"/> as a double, or <paramref name="fallback"/> when not given (NaN when not a double).</summary>
+    public static double NamedDouble(AttributeData attribute, string name, double fallback)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
+        return fallback;
+    }
+
     /// <summary>DSLC004 unless <paramref name="value"/> is at least 1.</summary>
     public static bool Positive(LayerSpec layer, string argument, int value, List<DiagnosticInfo> diagnostics)
     {

@@ -20,7 +20,7 @@ internal sealed class RandomContrastLayer : AugmentationLayer
     public override LayerKind Kind => LayerKind.RandomContrast;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new RandomContrastSpec(ConstructorDouble(attribute, 0), NamedDouble(attribute, "ValueRangeMin", 0), NamedDouble(attribute, "ValueRangeMax", 255), 0, location);
+        new RandomContrastSpec(LayerRules.Double(attribute, 0), LayerRules.NamedDouble(attribute, "ValueRangeMin", 0), LayerRules.NamedDouble(attribute, "ValueRangeMax", 255), 0, location);
 
     protected override bool CheckArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
     {
@@ -33,13 +33,13 @@ internal sealed class RandomContrastLayer : AugmentationLayer
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (RandomContrastSpec)layer.Spec;
-        return $"RandomContrast({Py(spec.Factor)}, value_range=({Py(spec.Low)}, {Py(spec.High)}))";
+        return $"RandomContrast({Literals.Python(spec.Factor)}, value_range=({Literals.Python(spec.Low)}, {Literals.Python(spec.High)}))";
     }
 
     protected override void EmitImage(SourceWriter w, LayerPlan layer)
     {
         var spec = (RandomContrastSpec)layer.Spec;
-        w.Line($"float factor = {K}.TrainingRandom.Uniform(key, 0, 1 - {F(spec.Factor)}, 1 + {F(spec.Factor)});");
-        w.Line($"{K}.ImageAugmentation.Contrast(source, Height, Width, Channels, factor, low: {F(spec.Low)}, high: {F(spec.High)}, augmented);");
+        w.Line($"float factor = {K}.TrainingRandom.Uniform(key, 0, 1 - {Literals.Float(spec.Factor)}, 1 + {Literals.Float(spec.Factor)});");
+        w.Line($"{K}.ImageAugmentation.Contrast(source, Height, Width, Channels, factor, low: {Literals.Float(spec.Low)}, high: {Literals.Float(spec.High)}, augmented);");
     }
 }

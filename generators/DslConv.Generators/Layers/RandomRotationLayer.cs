@@ -19,17 +19,17 @@ internal sealed class RandomRotationLayer : AugmentationLayer
     public override LayerKind Kind => LayerKind.RandomRotation;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new RandomRotationSpec(ConstructorDouble(attribute, 0), 0, location);
+        new RandomRotationSpec(LayerRules.Double(attribute, 0), 0, location);
 
     protected override bool CheckArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
         InRange(spec, "factor", ((RandomRotationSpec)spec).Factor, 0, 1, "in [0, 1] (a fraction of a full turn)", diagnostics);
 
-    public override string KerasCall(LayerPlan layer) => $"RandomRotation({Py(((RandomRotationSpec)layer.Spec).Factor)})";
+    public override string KerasCall(LayerPlan layer) => $"RandomRotation({Literals.Python(((RandomRotationSpec)layer.Spec).Factor)})";
 
     protected override void EmitImage(SourceWriter w, LayerPlan layer)
     {
         double factor = ((RandomRotationSpec)layer.Spec).Factor;
-        w.Line($"double angle = {K}.TrainingRandom.Uniform(key, 0, -{F(factor)}, {F(factor)}) * 2 * global::System.Math.PI; // radians, counter-clockwise");
+        w.Line($"double angle = {K}.TrainingRandom.Uniform(key, 0, -{Literals.Float(factor)}, {Literals.Float(factor)}) * 2 * global::System.Math.PI; // radians, counter-clockwise");
         w.Line($"{K}.ImageAugmentation.Transform(source, Height, Width, Channels, {K}.ImageAugmentation.Affine.Rotation(angle, Height, Width), augmented);");
     }
 }

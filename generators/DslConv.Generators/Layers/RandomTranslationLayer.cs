@@ -20,7 +20,7 @@ internal sealed class RandomTranslationLayer : AugmentationLayer
     public override LayerKind Kind => LayerKind.RandomTranslation;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new RandomTranslationSpec(ConstructorDouble(attribute, 0), ConstructorDouble(attribute, 1), 0, location);
+        new RandomTranslationSpec(LayerRules.Double(attribute, 0), LayerRules.Double(attribute, 1), 0, location);
 
     protected override bool CheckArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics)
     {
@@ -32,14 +32,14 @@ internal sealed class RandomTranslationLayer : AugmentationLayer
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (RandomTranslationSpec)layer.Spec;
-        return $"RandomTranslation({Py(spec.HeightFactor)}, {Py(spec.WidthFactor)})";
+        return $"RandomTranslation({Literals.Python(spec.HeightFactor)}, {Literals.Python(spec.WidthFactor)})";
     }
 
     protected override void EmitImage(SourceWriter w, LayerPlan layer)
     {
         var spec = (RandomTranslationSpec)layer.Spec;
-        w.Line($"double down = {K}.TrainingRandom.Uniform(key, 0, -{F(spec.HeightFactor)}, {F(spec.HeightFactor)}) * Height;");
-        w.Line($"double right = {K}.TrainingRandom.Uniform(key, 1, -{F(spec.WidthFactor)}, {F(spec.WidthFactor)}) * Width;");
+        w.Line($"double down = {K}.TrainingRandom.Uniform(key, 0, -{Literals.Float(spec.HeightFactor)}, {Literals.Float(spec.HeightFactor)}) * Height;");
+        w.Line($"double right = {K}.TrainingRandom.Uniform(key, 1, -{Literals.Float(spec.WidthFactor)}, {Literals.Float(spec.WidthFactor)}) * Width;");
         w.Line($"{K}.ImageAugmentation.Transform(source, Height, Width, Channels, {K}.ImageAugmentation.Affine.Translation(right, down), augmented);");
     }
 }

@@ -20,7 +20,7 @@ internal sealed class RandomZoomLayer : AugmentationLayer
     public override LayerKind Kind => LayerKind.RandomZoom;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
-        new RandomZoomSpec(ConstructorDouble(attribute, 0), NamedDouble(attribute, "WidthFactor", double.NaN), 0, location);
+        new RandomZoomSpec(LayerRules.Double(attribute, 0), LayerRules.NamedDouble(attribute, "WidthFactor", double.NaN), 0, location);
 
     /// <summary>No width factor (NaN, the attribute's default): the width zooms with the height, as Keras's None.</summary>
     private static bool FollowsHeight(RandomZoomSpec spec) => double.IsNaN(spec.WidthFactor);
@@ -36,16 +36,16 @@ internal sealed class RandomZoomLayer : AugmentationLayer
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (RandomZoomSpec)layer.Spec;
-        return $"RandomZoom({Py(spec.HeightFactor)}, width_factor={(FollowsHeight(spec) ? "None" : Py(spec.WidthFactor))})";
+        return $"RandomZoom({Literals.Python(spec.HeightFactor)}, width_factor={(FollowsHeight(spec) ? "None" : Literals.Python(spec.WidthFactor))})";
     }
 
     protected override void EmitImage(SourceWriter w, LayerPlan layer)
     {
         var spec = (RandomZoomSpec)layer.Spec;
-        w.Line($"double zoomY = 1 + {K}.TrainingRandom.Uniform(key, 0, -{F(spec.HeightFactor)}, {F(spec.HeightFactor)});");
+        w.Line($"double zoomY = 1 + {K}.TrainingRandom.Uniform(key, 0, -{Literals.Float(spec.HeightFactor)}, {Literals.Float(spec.HeightFactor)});");
         w.Line(FollowsHeight(spec)
             ? "double zoomX = zoomY; // width_factor None: the aspect ratio is kept"
-            : $"double zoomX = 1 + {K}.TrainingRandom.Uniform(key, 1, -{F(spec.WidthFactor)}, {F(spec.WidthFactor)});");
+            : $"double zoomX = 1 + {K}.TrainingRandom.Uniform(key, 1, -{Literals.Float(spec.WidthFactor)}, {Literals.Float(spec.WidthFactor)});");
         w.Line($"{K}.ImageAugmentation.Transform(source, Height, Width, Channels, {K}.ImageAugmentation.Affine.Zoom(zoomX, zoomY, Height, Width), augmented);");
     }
 }

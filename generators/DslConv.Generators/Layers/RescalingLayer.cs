@@ -27,11 +27,7 @@ internal sealed class RescalingLayer : LayerDefinition
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location)
     {
-        double scale = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is double value ? value : double.NaN;
-        double offset = 0;
-        foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == "Offset") offset = argument.Value.Value is double given ? given : double.NaN;
-        return new RescalingSpec(scale, offset, 0, location);
+        return new RescalingSpec(LayerRules.Double(attribute, 0), LayerRules.NamedDouble(attribute, "Offset", 0), 0, location);
     }
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics)
@@ -53,13 +49,13 @@ internal sealed class RescalingLayer : LayerDefinition
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (RescalingSpec)layer.Spec;
-        return $"Rescaling(scale={Text(spec.Scale)}, offset={Text(spec.Offset)})";
+        return $"Rescaling(scale={Literals.Python(spec.Scale)}, offset={Literals.Python(spec.Offset)})";
     }
 
     public override string DescriptionExtras(LayerPlan layer)
     {
         var spec = (RescalingSpec)layer.Spec;
-        return $", Scale: {FloatLiteral(spec.Scale)}, Offset: {FloatLiteral(spec.Offset)}";
+        return $", Scale: {Literals.Float(spec.Scale)}, Offset: {Literals.Float(spec.Offset)}";
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
@@ -69,8 +65,8 @@ internal sealed class RescalingLayer : LayerDefinition
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
         w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
-        w.Line($"{K}.Rescale.Forward({BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")}, scale: {FloatLiteral(spec.Scale)}, " +
-               $"offset: {FloatLiteral(spec.Offset)},");
+        w.Line($"{K}.Rescale.Forward({BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")}, scale: {Literals.Float(spec.Scale)}, " +
+               $"offset: {Literals.Float(spec.Offset)},");
         w.Line($"    {buffers.Output(index)}.AsSpan(0, batch * ImageSize));");
         w.CloseBrace();
     }
@@ -82,17 +78,8 @@ internal sealed class RescalingLayer : LayerDefinition
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
         w.Line($"const int ImageSize = {layer.Output.Size};");
         w.Line("// dx = dy · scale");
-        w.Line($"{K}.Rescale.Backward({buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize), scale: {FloatLiteral(((RescalingSpec)layer.Spec).Scale)},");
+        w.Line($"{K}.Rescale.Backward({buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize), scale: {Literals.Float(((RescalingSpec)layer.Spec).Scale)},");
         w.Line($"    {buffers.InputGradient(index)}.AsSpan(0, batch * ImageSize));");
         w.CloseBrace();
     }
-
-    /// <summary>Python's repr of a float, as Keras's config shows it: 2.0, not 2.</summary>
-    private static string Text(double value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
-    }
-
-    private static string FloatLiteral(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 }

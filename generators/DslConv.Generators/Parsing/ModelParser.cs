@@ -89,7 +89,7 @@ internal static class ModelParser
             if (name == LossAttribute && ArgumentsAreUsable(attribute))
             {
                 loss = Int(attribute, 0);
-                labelSmoothing = NamedDouble(attribute, "LabelSmoothing");
+                labelSmoothing = LayerRules.NamedDouble(attribute, "LabelSmoothing", 0);
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
                 continue;
             }
@@ -107,7 +107,7 @@ internal static class ModelParser
             {
                 LayerSpec layer = definition.Parse(attribute, location);
                 if (definition.HasKernelRegularizer)
-                    layer = layer with { KernelL1 = NamedDouble(attribute, "KernelL1"), KernelL2 = NamedDouble(attribute, "KernelL2") };
+                    layer = layer with { KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0), KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0) };
                 layers.Add((syntax, layer));
             }
         }
@@ -129,14 +129,6 @@ internal static class ModelParser
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
             diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing);
-    }
-
-    /// <summary>A double named argument, 0 when absent.</summary>
-    private static double NamedDouble(AttributeData attribute, string name)
-    {
-        foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == name) return argument.Value.Value is double value ? value : double.NaN;
-        return 0;
     }
 
     /// <summary>The containing namespace as code writes it, each keyword segment escaped ("@class.Models"); null for the global one.</summary>

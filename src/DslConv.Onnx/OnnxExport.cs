@@ -69,8 +69,7 @@ public static class OnnxExport
                             Int("count_include_pad", 0)),
                     };
                     break;
-                case LayerType.Dropout:
-                case LayerType.RandomFlip or LayerType.RandomRotation or LayerType.RandomZoom or LayerType.RandomTranslation or LayerType.RandomContrast:
+                case var _ when layer.IsIdentityAtInference:
                     break; // inference: the identity, so the exported graph leaves it out
                 case LayerType.Rescaling:
                 {

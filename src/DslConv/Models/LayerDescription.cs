@@ -30,6 +30,9 @@ public sealed record LayerDescription(
     float KernelL1 = 0f,
     float KernelL2 = 0f)
 {
+    /// <summary>Whether the layer acts only in training (Dropout, the random augmentations): the identity at inference and in exports.</summary>
+    public bool IsIdentityAtInference => KerasNames.IsIdentityAtInference(Type);
+
     /// <summary>
     /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for
     /// Dense, empty otherwise.

@@ -89,8 +89,7 @@ public static class LayerOutputs
                         throw new ArgumentException($"Layer {i} ({layer.Name}) is a Rescaling that changes the size.", ArchitectureParameter);
                     Rescale.Forward(input, layer.Scale, layer.Offset, output);
                     break;
-                case LayerType.Dropout: // inference, as Keras's layer outputs: the identity
-                case LayerType.RandomFlip or LayerType.RandomRotation or LayerType.RandomZoom or LayerType.RandomTranslation or LayerType.RandomContrast:
+                case var _ when layer.IsIdentityAtInference: // inference, as Keras's layer outputs
                     if (output.Length != input.Length)
                         throw new ArgumentException($"Layer {i} ({layer.Name}) is a {layer.Type} that changes the size.", ArchitectureParameter);
                     input.CopyTo(output);

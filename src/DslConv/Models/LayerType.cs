@@ -91,6 +91,11 @@ internal static class KerasNames
         ? new[] { "gamma", "beta", "moving_mean", "moving_variance" }
         : new[] { KernelName(type), "bias" };
 
+    /// <summary>Kinds that only act in training (Dropout, the random augmentations): the identity at inference and in exports.</summary>
+    public static bool IsIdentityAtInference(LayerType type) =>
+        type is LayerType.Dropout or LayerType.RandomFlip or LayerType.RandomRotation or LayerType.RandomZoom or LayerType.RandomTranslation
+            or LayerType.RandomContrast;
+
     /// <summary>Every kind, for checks that must cover them all.</summary>
     public static readonly LayerType[] All = { LayerType.Conv2D, LayerType.MaxPool, LayerType.Flatten, LayerType.Dense, LayerType.AvgPool,
         LayerType.GlobalAvgPool, LayerType.GlobalMaxPool, LayerType.DepthwiseConv2D, LayerType.Dropout, LayerType.BatchNorm, LayerType.Activation,

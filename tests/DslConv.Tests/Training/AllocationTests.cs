@@ -15,6 +15,7 @@ namespace DslConv.Tests.Training;
 /// test runs windows of steps until four in a row allocate nothing, giving up only after 120 windows and 30 seconds; a
 /// per-step allocation would show in every window and never let that happen.
 /// </remarks>
+[Collection(nameof(AllocationTests))]
 public sealed class AllocationTests
 {
     private static (float[] Images, int[] Labels) Batch(int count)
@@ -102,3 +103,10 @@ public sealed class AllocationTests
         }, () => trainer.WorkerThreadAllocatedBytes + model.InferenceWorkerAllocatedBytes);
     }
 }
+
+/// <summary>
+/// The allocation checks run alone, not beside the assembly's other test classes: with both cores busy the runtime's
+/// background compiler falls behind, and its tier-up allocations on the test thread can outlast the wait.
+/// </summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public sealed class AllocationTestsCollection;

@@ -12,7 +12,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
     private const double Tolerance = 1e-5;
     private readonly string _directory = Directory.CreateTempSubdirectory("dslconv-onnx-").FullName;
 
-    public static TheoryData<string> Architectures => ParityData.Architectures();
+    public static TheoryData<string> Architectures => ParityData.AllArchitectures();
 
     [Theory]
     [MemberData(nameof(Architectures))]

@@ -20,10 +20,58 @@ internal static class ParityData
     /// The named model with its Glorot initialisation plus small random biases (zero biases would leave the bias
     /// paths untested), seeded by the name so every run compares the same numbers.
     /// </summary>
-    public static INetwork Model(string name)
+    public static INetwork Model(string name) =>
+        WithBiases(name, All.TryGetValue(name, out var create) ? create : DslConv.ParityTests.TargetArchitectures.All[name]);
+
+    /// <summary>Every architecture, those trained on float targets included (for checks of Predict alone).</summary>
+    public static TheoryData<string> AllArchitectures()
+    {
+        var data = Architectures();
+        foreach (string name in DslConv.ParityTests.TargetArchitectures.All.Keys) data.Add(name);
+        return data;
+    }
+
+    public static TheoryData<string> TargetArchitectures()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in DslConv.ParityTests.TargetArchitectures.All.Keys) data.Add(name);
+        return data;
+    }
+
+    /// <summary>A model trained on float targets, initialised as <see cref="Model"/> initialises the others.</summary>
+    public static INetwork TargetModel(string name) => Model(name);
+
+    /// <summary>Images and targets of the kind the model's loss takes: 0/1 tags, distributions, or values in [-1.5, 1.5].</summary>
+    public static (float[] Images, float[] Targets) TargetBatch(ModelDescription architecture, int count, int seed)
+    {
+        var random = new Random(seed);
+        float[] images = new float[count * architecture.InputSize];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
+        int width = architecture.OutputSize;
+        float[] targets = new float[count * width];
+        for (int b = 0; b < count; b++)
+        {
+            Span<float> row = targets.AsSpan(b * width, width);
+            for (int j = 0; j < width; j++)
+                row[j] = architecture.Loss switch
+                {
+                    DslConv.Loss.BinaryCrossentropy => random.Next(2),
+                    DslConv.Loss.CategoricalCrossentropy => (float)random.NextDouble() + 0.05f,
+                    _ => (float)(3 * random.NextDouble() - 1.5),
+                };
+            if (architecture.Loss == DslConv.Loss.CategoricalCrossentropy)
+            {
+                float sum = System.Numerics.Tensors.TensorPrimitives.Sum<float>(row);
+                System.Numerics.Tensors.TensorPrimitives.Divide(row, sum, row);
+            }
+        }
+        return (images, targets);
+    }
+
+    private static INetwork WithBiases(string name, Func<int, INetwork> create)
     {
         int seed = StableSeed(name);
-        INetwork model = All[name](seed);
+        INetwork model = create(seed);
         var random = new Random(seed);
         foreach (LayerDescription layer in model.Architecture.Layers.Where(l => l.HasParameters))
             for (int i = 0; i < layer.BiasLength; i++)

@@ -147,6 +147,56 @@ public partial class BinaryParity;
 [Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 0.1)]
 public partial class SmoothedParity;
 
+// Float targets: multi-label tags (binary cross-entropy, smoothed), soft labels (categorical, smoothed), regression.
+[Input(8, 8, 1)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(4, Activation.Sigmoid)]
+[Loss(Loss.BinaryCrossentropy, LabelSmoothing = 0.1)]
+public partial class MultiLabelParity;
+
+[Input(8, 8, 1)]
+[Conv2D(4, 3, 3, Activation.Tanh)]
+[Flatten]
+[Dense(5, Activation.Softmax)]
+[Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 0.1)]
+public partial class SoftLabelParity;
+
+[Input(8, 8, 2)]
+[Conv2D(4, 3, 3, Activation.Relu, KernelL2 = 0.01)]
+[GlobalAvgPool]
+[Dense(3)]
+[Loss(Loss.MeanSquaredError)]
+public partial class MseParity;
+
+[Input(6, 6, 1)]
+[Flatten]
+[Dense(8, Activation.Relu)]
+[Dense(2, Activation.Tanh)]
+[Loss(Loss.MeanAbsoluteError)]
+public partial class MaeParity;
+
+[Input(6, 6, 2)]
+[Conv2D(3, 2, 2, Activation.Relu)]
+[Flatten]
+[Dense(3)]
+[Loss(Loss.Huber, Delta = 0.4)]
+public partial class HuberParity;
+
+/// <summary>The models trained on float targets, by name.</summary>
+public static class TargetArchitectures
+{
+    public static readonly IReadOnlyDictionary<string, Func<int, INetwork>> All = new Dictionary<string, Func<int, INetwork>>
+    {
+        ["MultiLabelParity"] = seed => new MultiLabelParity(seed),
+        ["SoftLabelParity"] = seed => new SoftLabelParity(seed),
+        ["MseParity"] = seed => new MseParity(seed),
+        ["MaeParity"] = seed => new MaeParity(seed),
+        ["HuberParity"] = seed => new HuberParity(seed),
+    };
+}
+
 /// <summary>The hand-written architectures, by name.</summary>
 public static class PoolingArchitectures
 {

@@ -30,23 +30,44 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         AssertMatchesLibtorch(nameof(SamePaddingProbe), new SamePaddingProbe(3), batch: 3, seed: 99);
     }
 
+    public static TheoryData<string> TargetArchitectures => ParityData.TargetArchitectures();
+
+    /// <summary>The float-target losses (multi-label, soft labels, MSE, MAE, Huber): loss and gradients against libtorch's.</summary>
+    [Theory]
+    [MemberData(nameof(TargetArchitectures))]
+    public void FloatTargetLossesMatchLibtorch(string name)
+    {
+        INetwork model = ParityData.TargetModel(name);
+        const int batch = 6;
+        var (images, targets) = ParityData.TargetBatch(model.Architecture, batch, ParityData.StableSeed(name) + 1);
+        float[] gradients = new float[model.Architecture.ParameterCount];
+        float loss = model.ComputeGradients(images, targets, gradients);
+        Compare(name, model, images, batch, loss, gradients,
+            (reference, x) => reference.TargetLoss(x, tensor(targets).reshape(batch, model.Architecture.OutputSize)));
+    }
+
     private void AssertMatchesLibtorch(string name, INetwork model, int batch, int seed)
     {
-        ModelDescription architecture = model.Architecture;
-        var (images, labels) = ParityData.Batch(architecture, batch, seed);
+        var (images, labels) = ParityData.Batch(model.Architecture, batch, seed);
+        float[] gradients = new float[model.Architecture.ParameterCount];
+        float loss = model.ComputeGradients(images, labels, gradients);
+        Compare(name, model, images, batch, loss, gradients, (reference, x) => reference.Loss(x, tensor(labels.Select(l => (long)l).ToArray())));
+    }
 
+    /// <summary>Outputs, the loss and every gradient against the same model in libtorch, whose loss <paramref name="torchLossOf"/> gives.</summary>
+    private void Compare(string name, INetwork model, float[] images, int batch, float loss, float[] gradients,
+        Func<TorchReference, Tensor, Tensor> torchLossOf)
+    {
+        ModelDescription architecture = model.Architecture;
         float[] outputs = new float[batch * architecture.OutputSize];
         model.Predict(images, outputs);
-        float[] gradients = new float[architecture.ParameterCount];
-        float loss = model.ComputeGradients(images, labels, gradients);
 
         using var scope = NewDisposeScope();
         using var reference = new TorchReference(architecture, model.Parameters);
         Tensor x = tensor(images).reshape(batch, architecture.InputShape[0], architecture.InputShape[1], architecture.InputShape[2]);
-        Tensor y = tensor(labels.Select(l => (long)l).ToArray());
         float[] torchOutputs;
         using (no_grad()) torchOutputs = reference.Outputs(x).contiguous().data<float>().ToArray();
-        Tensor torchLoss = reference.Loss(x, y);
+        Tensor torchLoss = torchLossOf(reference, x);
         torchLoss.backward();
         float[] torchGradients = reference.GradientsInKerasLayout();
 

@@ -144,6 +144,27 @@ internal sealed class TorchReference : IDisposable
         return -picked.log().mean() + Penalty();
     }
 
+    /// <summary>
+    /// The float-target losses as libtorch computes them, which is Keras's definition: binary cross-entropy from the
+    /// logits (targets smoothed to y (1 - s) + s / 2), cross-entropy against probability targets (torch smooths them
+    /// to y (1 - s) + s / K as Keras does), and MSE, L1 and Huber on the head's outputs, each a mean over every output.
+    /// </summary>
+    public Tensor TargetLoss(Tensor images, Tensor targets)
+    {
+        _training = true;
+        Tensor z = PreActivation(images);
+        double s = _architecture.LabelSmoothing;
+        return _architecture.Loss switch
+        {
+            DslConv.Loss.BinaryCrossentropy => nn.functional.binary_cross_entropy_with_logits(z, targets * (1 - s) + s / 2),
+            DslConv.Loss.CategoricalCrossentropy => nn.functional.cross_entropy(z, targets, label_smoothing: s),
+            DslConv.Loss.MeanSquaredError => nn.functional.mse_loss(Activate(z, _architecture.Last.Activation), targets),
+            DslConv.Loss.MeanAbsoluteError => nn.functional.l1_loss(Activate(z, _architecture.Last.Activation), targets),
+            DslConv.Loss.Huber => nn.functional.huber_loss(Activate(z, _architecture.Last.Activation), targets, delta: _architecture.HuberDelta),
+            _ => throw new ArgumentException($"{_architecture.Loss} takes integer labels.", nameof(targets)),
+        } + Penalty();
+    }
+
     /// <summary>Keras's kernel regularizers: L1·Σ|w| + L2·Σw² over each regularised layer's kernel (any layout).</summary>
     private Tensor Penalty()
     {

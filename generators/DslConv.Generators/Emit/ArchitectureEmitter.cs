@@ -27,9 +27,10 @@ internal static class ArchitectureEmitter
                    $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
         }
         w.CloseBrace(",");
-        w.Line(plan.BinaryLoss ? "ParameterCount, global::DslConv.Loss.BinaryCrossentropy);"
-            : plan.CategoricalLoss ? $"ParameterCount, global::DslConv.Loss.CategoricalCrossentropy, LabelSmoothing: {Literals.Float(plan.LabelSmoothing)});"
-            : "ParameterCount);");
+        string loss = plan.Loss == 0 ? "" : $", global::DslConv.Loss.{plan.LossName}";
+        string smoothing = plan.LabelSmoothing != 0 ? $", LabelSmoothing: {Literals.Float(plan.LabelSmoothing)}" : "";
+        string delta = plan.Loss == 5 ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
+        w.Line($"ParameterCount{loss}{smoothing}{delta});");
         w.Unindent();
         w.Line();
         w.Line($"{M}.ModelDescription {M}.INetwork.Architecture => Architecture;");

@@ -28,11 +28,11 @@ internal static class ShortNames
     private static readonly Dictionary<string, string[]> Imports = new()
     {
         ["System"] = ["Span", "ReadOnlySpan", "Math", "MathF", "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException",
-            "InvalidOperationException", "IDisposable", "Environment", "Action"],
+            "InvalidOperationException", "NotSupportedException", "IDisposable", "Environment", "Action"],
         ["DslConv"] = ["Activation", "Padding", "Loss"],
         ["DslConv.Models"] = ["INetwork", "ModelDescription", "LayerDescription", "LayerType", "GeneratedCode"],
         ["DslConv.Parallel"] = ["BatchSplitter", "BatchShare", "IBatchWorkers", "IWorkerJob", "WorkerPool"],
-        ["DslConv.Data"] = ["LabeledImages"],
+        ["DslConv.Data"] = ["IImageSet"],
         ["DslConv.Diagnostics"] = ["LayerProfiler"],
     };
 

@@ -9,11 +9,14 @@ internal static class TrainerEmitter
     private const string G = Names.GeneratedCode;
     private const string Rs = Names.ReadOnlySpan;
 
+    private const string Data = "global::DslConv.Data.IImageSet";
+    private const string Labels = "global::System.ReadOnlySpan<int> labels";
+
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
         string model = plan.ClassIdentifier;
         w.Line("/// <summary>");
-        w.Line($"/// Trains a <see cref=\"{model}\"/> with {(plan.BinaryLoss ? "binary" : plan.CategoricalLoss ? "categorical" : "sparse categorical")} cross-entropy. Every buffer a step needs is allocated");
+        w.Line($"/// Trains a <see cref=\"{model}\"/> with {LossEmitter.Description(plan)}. Every buffer a step needs is allocated");
         w.Line("/// here, once, for <see cref=\"BatchSize\"/> images, so a training step allocates nothing.");
         w.Line("/// </summary>");
         w.OpenBrace($"public sealed class Trainer : {T}.ITrainer, global::System.IDisposable");
@@ -67,57 +70,24 @@ internal static class TrainerEmitter
         w.Line("/// <summary>The gradients of the last step, same layout as <see cref=\"Parameters\"/>.</summary>");
         w.Line($"public {Rs} Gradients => _gradients;");
         w.Line();
-        w.Line("/// <summary>One optimisation step on up to <see cref=\"BatchSize\"/> images; returns the batch's mean loss.</summary>");
-        w.Line($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels) => TrainStep(images, labels, out _);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, out int correct) =>");
-        w.Line("    TrainStep(images, labels, default, out correct);");
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.OpenBrace($"public float TrainStep({Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights, out int correct)");
-        w.Line("CheckBatch(images, labels, BatchSize);");
-        w.Line($"{Names.Kernels}.CrossEntropy.CheckWeights(sampleWeights, labels.Length);");
-        CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
-        {
-            w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
-            w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
-            if (plan.UsesTrainingMode)
-                w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
-            w.Line("float loss = _splitter is null");
-            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)");
-            w.Line("    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);");
-            w.Line("if (!float.IsFinite(loss))");
-            w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
-            w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
-            foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
-            w.Line("return loss;");
-        });
-        w.CloseBrace();
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.OpenBrace($"public void EvaluateBatch({Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct)");
-        w.Line("CheckBatch(images, labels, BatchSize);");
-        CallGuard.Emit(w, model, "EvaluateBatch", "_model._busy", () =>
-        {
-            w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);");
-            w.Line("else _splitter.Evaluate(images, labels, out lossSum, out correct);");
-        });
-        w.CloseBrace();
-        w.Line();
+        if (plan.TakesLabels) LabelSteps(w);
+        else RefusedLabelSteps(w, plan);
+        if (plan.TakesTargets) TargetSteps(w);
+        Step(w, plan);
         w.Line("/// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref=\"BatchSize\"/>, one result per epoch.</summary>");
-        w.Line($"public {T}.FitHistory Fit(global::DslConv.Data.LabeledImages data, int epochs = 1,");
+        w.Line($"public {T}.FitHistory Fit({Data} data, int epochs = 1,");
         w.Line($"    long seed = 1, bool shuffle = true, global::System.Action<{T}.EpochResult>? onEpochEnd = null) =>");
         w.Line($"    {T}.Fitter.Fit(this, data, new {T}.FitOptions {{ Epochs = epochs, Seed = seed, Shuffle = shuffle }}, onEpochEnd);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target");
         w.Line("/// accuracy, a progress bar), checkpoints and resuming from one. See <see cref=\"global::DslConv.Training.FitOptions\"/>.");
+        w.Line($"/// The data holds {DataDescription(plan)}.");
         w.Line("/// </summary>");
-        w.Line($"public {T}.FitHistory Fit(global::DslConv.Data.LabeledImages data, {T}.FitOptions options) => {T}.Fitter.Fit(this, data, options);");
+        w.Line($"public {T}.FitHistory Fit({Data} data, {T}.FitOptions options) => {T}.Fitter.Fit(this, data, options);");
         w.Line();
-        w.Line("/// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name=\"data\"/>.</summary>");
-        w.Line($"public {T}.Evaluation Evaluate(global::DslConv.Data.LabeledImages data) => {T}.Fitter.Evaluate(this, data);");
+        w.Line($"/// <summary>Keras's <c>model.evaluate</c>: mean loss and {plan.Metric} over all of <paramref name=\"data\"/>.</summary>");
+        w.Line($"public {T}.Evaluation Evaluate({Data} data) => {T}.Fitter.Evaluate(this, data);");
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>");
         w.Line("public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;");
@@ -126,4 +96,100 @@ internal static class TrainerEmitter
         w.Line("public void Dispose() => _splitter?.Dispose();");
         w.CloseBrace();
     }
+
+    private static void LabelSteps(SourceWriter w)
+    {
+        w.Line("/// <summary>One optimisation step on up to <see cref=\"BatchSize\"/> images; returns the batch's mean loss.</summary>");
+        w.Line($"public float TrainStep({Rs} images, {Labels}) => TrainStep(images, labels, out _);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public float TrainStep({Rs} images, {Labels}, out int correct) =>");
+        w.Line("    TrainStep(images, labels, default, out correct);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public float TrainStep({Rs} images, {Labels}, {Rs} sampleWeights, out int correct)");
+        w.Line("int batch = CheckBatch(images, labels, BatchSize);");
+        w.Line("float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);");
+        w.Line("correct = (int)metricSum;");
+        w.Line("return loss;");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public void EvaluateBatch({Rs} images, {Labels}, out double lossSum, out int correct)");
+        w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line("Evaluate(images, labels, default, out lossSum, out double metricSum);");
+        w.Line("correct = (int)metricSum;");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    /// <summary>A loss on float targets only: the label members ITrainer requires say so rather than guess.</summary>
+    private static void RefusedLabelSteps(SourceWriter w, ModelPlan plan)
+    {
+        string refusal = $"throw new global::System.NotSupportedException(\"{plan.ClassName} trains with {plan.LossName} on float targets, " +
+                         "OutputSize per image: give TargetImages, or call TrainStep(images, targets, ...).\");";
+        w.Line($"float {T}.ITrainer.TrainStep({Rs} images, {Labels}, out int correct) =>");
+        w.Line("    " + refusal);
+        w.Line();
+        w.Line($"void {T}.ITrainer.EvaluateBatch({Rs} images, {Labels}, out double lossSum, out int correct) =>");
+        w.Line("    " + refusal);
+        w.Line();
+    }
+
+    private static void TargetSteps(SourceWriter w)
+    {
+        w.Line("/// <summary>One optimisation step on up to <see cref=\"BatchSize\"/> images with float targets (OutputSize per image); returns the mean loss.</summary>");
+        w.Line($"public float TrainStep({Rs} images, {Rs} targets) => TrainStep(images, targets, default, out _);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public float TrainStep({Rs} images, {Rs} targets, {Rs} sampleWeights, out double metricSum)");
+        w.Line("int batch = CheckTargets(images, targets, BatchSize);");
+        w.Line("return Step(images, default, targets, sampleWeights, batch, out metricSum);");
+        w.CloseBrace();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public void EvaluateBatch({Rs} images, {Rs} targets, out double lossSum, out double metricSum)");
+        w.Line("CheckTargets(images, targets, BatchSize);");
+        w.Line("Evaluate(images, default, targets, out lossSum, out metricSum);");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    /// <summary>The step and the evaluation every public overload shares, on labels or targets (the other empty).</summary>
+    private static void Step(SourceWriter w, ModelPlan plan)
+    {
+        string model = plan.ClassIdentifier;
+        w.OpenBrace($"private float Step({Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, int batch, out double metricSum)");
+        w.Line($"{Names.Kernels}.CrossEntropy.CheckWeights(sampleWeights, batch);");
+        CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
+        {
+            w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
+            w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
+            if (plan.UsesTrainingMode)
+                w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
+            w.Line("float loss = _splitter is null");
+            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)");
+            w.Line("    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
+            w.Line("if (!float.IsFinite(loss))");
+            w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
+            w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
+            foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
+            w.Line("return loss;");
+        });
+        w.CloseBrace();
+        w.Line();
+        w.OpenBrace($"private void Evaluate({Rs} images, {Labels}, {Rs} targets, out double lossSum, out double metricSum)");
+        CallGuard.Emit(w, model, "EvaluateBatch", "_model._busy", () =>
+        {
+            w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);");
+            w.Line("else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
+        });
+        w.CloseBrace();
+        w.Line();
+    }
+
+    private static string DataDescription(ModelPlan plan) =>
+        plan.TakesLabels && plan.TakesTargets ? "integer labels (LabeledImages, an image folder) or rows of OutputSize float targets (TargetImages)"
+        : plan.TakesLabels ? "integer labels (LabeledImages, an image folder)"
+        : "rows of OutputSize float targets (TargetImages)";
 }

@@ -27,15 +27,15 @@ internal static class WorkersEmitter
             w.Line("public Workspace First => _workspaces[0];");
             w.Line();
         }
-        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} sampleWeights,");
-        w.Line($"    {S} gradients, out int correct)");
+        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} targets,");
+        w.Line($"    {Rs} sampleWeights, {S} gradients, out double metricSum)");
         w.OpenBrace();
         if (plan.UsesTrainingMode) w.Line("_workspaces[share.Worker].Share = share;");
-        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);");
+        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);");
         w.CloseBrace();
         w.Line();
-        w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, out double lossSum, out int correct) =>");
-        w.Line("    _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);");
+        w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} targets, out double lossSum, out double metricSum) =>");
+        w.Line("    _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);");
         w.Line();
         w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");
         w.CloseBrace();

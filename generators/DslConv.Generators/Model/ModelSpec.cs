@@ -20,7 +20,8 @@ internal sealed record ModelSpec(
     EquatableArray<string> TakenShortNames = default,
     int Loss = 0,
     LocationInfo? LossLocation = null,
-    double LabelSmoothing = 0);
+    double LabelSmoothing = 0,
+    double HuberDelta = 1);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

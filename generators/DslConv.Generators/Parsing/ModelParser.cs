@@ -79,7 +79,7 @@ internal static class ModelParser
 
         InputSpec? input = null;
         int loss = 0;
-        double labelSmoothing = 0;
+        double labelSmoothing = 0, huberDelta = 1;
         LocationInfo? lossLocation = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
         foreach (AttributeData attribute in type.GetAttributes())
@@ -90,6 +90,7 @@ internal static class ModelParser
             {
                 loss = Int(attribute, 0);
                 labelSmoothing = LayerRules.NamedDouble(attribute, "LabelSmoothing", 0);
+                huberDelta = LayerRules.NamedDouble(attribute, "Delta", 1);
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
                 continue;
             }
@@ -128,7 +129,7 @@ internal static class ModelParser
 
         var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
-            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing);
+            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing, HuberDelta: huberDelta);
     }
 
     /// <summary>The containing namespace as code writes it, each keyword segment escaped ("@class.Models"); null for the global one.</summary>

@@ -102,25 +102,41 @@ internal static class ModelValidator
         }
         if (!CheckLoss(spec, last, diagnostics)) return null;
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
-            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing);
+            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing, spec.HuberDelta);
     }
 
     /// <summary>DSLC012 for an unknown loss; DSLC021 when the loss does not fit the head.</summary>
     private static bool CheckLoss(ModelSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
     {
         LocationInfo? location = spec.LossLocation ?? last.Spec.Location;
-        if (spec.Loss is < 0 or > 2)
+        if (spec.Loss < 0 || spec.Loss >= ModelPlan.LossNames.Length)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location, "[Loss]", "loss",
                 spec.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "Loss.SparseCategoricalCrossentropy, Loss.BinaryCrossentropy, Loss.CategoricalCrossentropy"));
+                string.Join(", ", ModelPlan.LossNames.Select(name => "Loss." + name))));
             return false;
         }
-        if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing < 1) || (spec.LabelSmoothing != 0 && spec.Loss != 2))
+        bool smooths = spec.Loss is 1 or 2;
+        if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing < 1) || (spec.LabelSmoothing != 0 && !smooths))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "LabelSmoothing",
                 spec.LabelSmoothing.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                spec.Loss != 2 ? "0 unless the loss is Loss.CategoricalCrossentropy (Keras's label_smoothing)" : "in [0, 1)"));
+                smooths ? "in [0, 1)" : "0 unless the loss is Loss.CategoricalCrossentropy or Loss.BinaryCrossentropy (Keras's label_smoothing)"));
+            return false;
+        }
+        bool huber = spec.Loss == 5;
+        if (!(spec.HuberDelta > 0 && spec.HuberDelta <= float.MaxValue) || (spec.HuberDelta != 1 && !huber))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "Delta",
+                spec.HuberDelta.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                huber ? "a finite number above 0 (Keras's delta, 1.0 by default)" : "left out unless the loss is Loss.Huber"));
+            return false;
+        }
+        if (spec.Loss is 3 or 4 or 5 && last.Activation == ActivationKind.Softmax)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, ModelPlan.LossNames[spec.Loss],
+                $"{last.Spec.DisplayName} ends with softmax, whose outputs are tied to each other and suit a classification loss",
+                "end with [Dense(outputs)] (linear, as Keras regression models do) or another activation, or use Loss.CategoricalCrossentropy"));
             return false;
         }
         if (spec.Loss == 2 && !(last.Output.Size >= 2 && last.Activation is ActivationKind.Softmax or ActivationKind.None))
@@ -131,11 +147,11 @@ internal static class ModelValidator
             return false;
         }
         bool oneUnit = last.Output.Size == 1;
-        if (spec.Loss == 1 && !(oneUnit && last.Activation is ActivationKind.Sigmoid or ActivationKind.None))
+        if (spec.Loss == 1 && last.Activation is not (ActivationKind.Sigmoid or ActivationKind.None))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "BinaryCrossentropy",
                 $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
-                "end with [Dense(1, Activation.Sigmoid)] (or [Dense(1)] for logits)"));
+                "end with [Dense(1, Activation.Sigmoid)] for one 0/1 target, [Dense(tags, Activation.Sigmoid)] for multi-label (or no activation, for logits)"));
             return false;
         }
         if (spec.Loss == 0 && oneUnit)

@@ -7,16 +7,31 @@ public enum Loss
     SparseCategoricalCrossentropy,
 
     /// <summary>
-    /// One 0/1 target per image (labels 0 and 1, as image_dataset_from_directory's label_mode="binary" gives) against a
-    /// Dense(1, Activation.Sigmoid) head, or logits from Dense(1); accuracy is Keras's binary accuracy (threshold 0.5).
+    /// One independent 0/1 target per output against a Sigmoid head (or logits from a head without activation):
+    /// integer labels 0 and 1 for a one-unit head (what image_dataset_from_directory's label_mode="binary" gives), or
+    /// float targets, one per output, for multi-label models (<see cref="Data.TargetImages"/>). Accuracy is Keras's binary
+    /// accuracy (threshold 0.5, averaged over the outputs).
     /// </summary>
     BinaryCrossentropy,
 
     /// <summary>
-    /// Keras's categorical cross-entropy with the labels as their one-hot vectors (what label_mode="categorical"
-    /// gives), so that <see cref="LossAttribute.LabelSmoothing"/> applies: against a Softmax head, or logits.
+    /// Keras's categorical cross-entropy: integer labels taken as their one-hot vectors (what label_mode="categorical"
+    /// gives), or float target distributions (soft labels, <see cref="Data.TargetImages"/>); <see cref="LossAttribute.LabelSmoothing"/>
+    /// applies to either. Against a Softmax head, or logits.
     /// </summary>
     CategoricalCrossentropy,
+
+    /// <summary>Regression: mean over the outputs of (y - ŷ)², float targets; the metric is the mean absolute error (Keras's "mae").</summary>
+    MeanSquaredError,
+
+    /// <summary>Regression: mean over the outputs of |y - ŷ|, float targets; the metric is the mean absolute error.</summary>
+    MeanAbsoluteError,
+
+    /// <summary>
+    /// Regression: Keras's Huber loss, ½x² where |x| ≤ δ and δ(|x| - ½δ) beyond, averaged over the outputs
+    /// (δ is <see cref="LossAttribute.Delta"/>, 1 by default); float targets; the metric is the mean absolute error.
+    /// </summary>
+    Huber,
 }
 
 /// <summary>
@@ -29,8 +44,11 @@ public sealed class LossAttribute(Loss loss) : Attribute
     public Loss Loss { get; } = loss;
 
     /// <summary>
-    /// Keras's label_smoothing for CategoricalCrossentropy, in [0, 1): the one-hot target becomes
-    /// y · (1 - s) + s / classes.
+    /// Keras's label_smoothing, in [0, 1), for CategoricalCrossentropy (the target becomes y · (1 - s) + s / classes)
+    /// and BinaryCrossentropy (y · (1 - s) + s / 2).
     /// </summary>
     public double LabelSmoothing { get; set; }
+
+    /// <summary>Keras's delta for <see cref="Loss.Huber"/>: where the loss turns from quadratic to linear (above 0; 1 by default).</summary>
+    public double Delta { get; set; } = 1.0;
 }

@@ -1,8 +1,10 @@
 namespace DslConv.Data;
 
 /// <summary>
-/// Labelled images a fit loop reads by index: held in memory (<see cref="LabeledImages"/>) or decoded from disk on
-/// demand (a streamed image folder), channels last, (H, W, C) floats per image.
+/// Images with their targets that a fit loop reads by index: held in memory (<see cref="LabeledImages"/>,
+/// <see cref="TargetImages"/>) or decoded from disk on demand (a streamed image folder), channels last, (H, W, C)
+/// floats per image. A set holds either an integer class label per image (<see cref="TargetSize"/> 0) or a row of
+/// <see cref="TargetSize"/> float targets per image (multi-label, soft labels, regression).
 /// </summary>
 public interface IImageSet
 {
@@ -14,8 +16,15 @@ public interface IImageSet
     /// <summary>Floats per image (H · W · C).</summary>
     int ImageSize => Height * Width * Channels;
 
-    /// <summary>The class of image <paramref name="index"/>.</summary>
+    /// <summary>The class of image <paramref name="index"/> (sets with integer labels).</summary>
     int Label(int index);
+
+    /// <summary>Float targets per image; 0 (the default) for a set of integer labels.</summary>
+    int TargetSize => 0;
+
+    /// <summary>Writes image <paramref name="index"/>'s targets into <paramref name="destination"/> (<see cref="TargetSize"/> floats).</summary>
+    void CopyTargets(int index, Span<float> destination) =>
+        throw new NotSupportedException($"{GetType().Name} holds integer labels, not float targets.");
 
     /// <summary>Writes image <paramref name="index"/> into <paramref name="destination"/> (ImageSize floats). Safe to call from several threads at once.</summary>
     void CopyImage(int index, Span<float> destination);

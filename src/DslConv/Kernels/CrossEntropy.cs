@@ -73,6 +73,80 @@ public static class CrossEntropy
     }
 
     /// <summary>
+    /// Keras's CategoricalCrossentropy from logits with float target rows (soft labels: a distribution per image, as
+    /// mixup or distillation give), each smoothed to y · (1 - s) + s / classes: the loss is -Σⱼ yⱼ log softmax(z)ⱼ and
+    /// its exact gradient (softmax · Σⱼ yⱼ - y) · w / batch, which is (softmax - y) · w / batch for targets summing to 1.
+    /// </summary>
+    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classes, Span<float> logitGradients,
+        ReadOnlySpan<float> sampleWeights, float labelSmoothing)
+    {
+        CheckSmoothing(labelSmoothing);
+        int batch = TargetRows.Count(logits, targets, classes, logitGradients.Length, nameof(logits));
+        CheckWeights(sampleWeights, batch);
+        double total = 0;
+        float unit = 1f / batch, keep = 1 - labelSmoothing, spread = labelSmoothing / classes;
+        for (int b = 0; b < batch; b++)
+        {
+            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
+            float scale = unit * weight;
+            ReadOnlySpan<float> row = logits.Slice(b * classes, classes);
+            ReadOnlySpan<float> target = targets.Slice(b * classes, classes);
+            Span<float> gradient = logitGradients.Slice(b * classes, classes);
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, gradient);
+            TensorPrimitives.Exp(gradient, gradient);
+            float sum = TensorPrimitives.Sum(gradient);
+            TensorPrimitives.Multiply(gradient, 1 / sum, gradient); // softmax
+            double logSum = Math.Log(sum) + max, targetSum = 0, targetDotLogits = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                float y = target[j] * keep + spread;
+                targetSum += y;
+                targetDotLogits += (double)y * row[j];
+            }
+            total += (logSum * targetSum - targetDotLogits) * weight;
+            float mass = (float)targetSum;
+            for (int j = 0; j < classes; j++) gradient[j] = (gradient[j] * mass - (target[j] * keep + spread)) * scale;
+        }
+        return (float)(total / batch);
+    }
+
+    /// <summary>Σ of the per-image losses for float target rows (evaluation); see the float-target FromLogits.</summary>
+    public static double SumLossFromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int classes, float labelSmoothing)
+    {
+        CheckSmoothing(labelSmoothing);
+        int batch = TargetRows.Count(logits, targets, classes, -1, nameof(logits));
+        float keep = 1 - labelSmoothing, spread = labelSmoothing / classes;
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> row = logits.Slice(b * classes, classes);
+            float max = TensorPrimitives.Max(row);
+            double sum = 0, targetSum = 0, targetDotLogits = 0;
+            for (int j = 0; j < classes; j++)
+            {
+                float y = targets[b * classes + j] * keep + spread;
+                sum += Math.Exp(row[j] - max);
+                targetSum += y;
+                targetDotLogits += (double)y * row[j];
+            }
+            total += (Math.Log(sum) + max) * targetSum - targetDotLogits;
+        }
+        return total;
+    }
+
+    /// <summary>Keras's categorical accuracy: rows whose largest output is where the target row is largest (first maximum on ties).</summary>
+    public static int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int classes)
+    {
+        int batch = TargetRows.Count(outputs, targets, classes, -1, nameof(outputs));
+        int correct = 0;
+        for (int b = 0; b < batch; b++)
+            if (TensorPrimitives.IndexOfMax(outputs.Slice(b * classes, classes)) == TensorPrimitives.IndexOfMax(targets.Slice(b * classes, classes)))
+                correct++;
+        return correct;
+    }
+
+    /// <summary>
     /// Probability-like heads (Sigmoid, ReLU, Tanh last layers), as Keras treats them with <c>from_logits=False</c>:
     /// each row is normalised to sum 1, clipped to [ε, 1 - ε], and the loss is -log of the label's entry. Writes
     /// dL/d(output) / batch into <paramref name="outputGradients"/> (zero where the clip is active).

@@ -18,8 +18,15 @@ public interface INetwork
     /// <summary>Last-layer activations for any number of images.</summary>
     void Predict(ReadOnlySpan<float> images, Span<float> outputs);
 
-    /// <summary>Mean sparse categorical cross-entropy and its gradient with respect to <see cref="Parameters"/>.</summary>
+    /// <summary>The mean loss against integer labels and its gradient with respect to <see cref="Parameters"/>.</summary>
     float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients);
+
+    /// <summary>
+    /// The mean loss against float targets (<see cref="ModelDescription.OutputSize"/> per image) and its gradient, for
+    /// the losses that take them (see <see cref="ModelDescription.TakesTargets"/>).
+    /// </summary>
+    float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, Span<float> gradients) =>
+        throw new NotSupportedException($"{Architecture.Name} trains with {Architecture.Loss}, which takes integer labels, not float targets.");
 
     /// <summary>A trainer that owns its buffers for <paramref name="batchSize"/> images (Adam when no optimizer is given).</summary>
     ITrainer CreateTrainer(int batchSize = 32, Optimizer? optimizer = null);

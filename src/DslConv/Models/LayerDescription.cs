@@ -67,9 +67,28 @@ public sealed record LayerDescription(
 /// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>
 public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount,
     Loss Loss = Loss.SparseCategoricalCrossentropy,
-    float LabelSmoothing = 0f)
+    float LabelSmoothing = 0f,
+    float HuberDelta = 1f)
 {
     public LayerDescription Last => Layers[^1];
+
+    /// <summary>Whether the loss is a regression loss (mean squared or absolute error, Huber), trained on float targets.</summary>
+    public bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;
+
+    /// <summary>
+    /// Whether the loss takes integer class labels: every loss but the regression ones and binary cross-entropy on a
+    /// head of several outputs (multi-label, which takes a row of 0/1 targets).
+    /// </summary>
+    public bool TakesLabels => !IsRegression && !(Loss == Loss.BinaryCrossentropy && OutputSize > 1);
+
+    /// <summary>Whether the loss takes float targets, <see cref="OutputSize"/> per image (all but sparse categorical cross-entropy).</summary>
+    public bool TakesTargets => Loss != Loss.SparseCategoricalCrossentropy;
+
+    /// <summary>
+    /// Keras's name for the metric reported beside the loss: "accuracy" for the classification losses (categorical or,
+    /// with BinaryCrossentropy, binary accuracy), "mae" (mean absolute error) for the regression ones.
+    /// </summary>
+    public string Metric => IsRegression ? "mae" : "accuracy";
 
     /// <summary>Floats per output (the last layer's units).</summary>
     public int OutputSize => Last.OutputShape[0];

@@ -9,15 +9,17 @@ namespace DslConv.Parallel;
 public interface IBatchWorkers
 {
     /// <summary>
-    /// Mean loss over the share's images, its gradient (overwriting <paramref name="gradients"/>), and the number right,
-    /// in training mode. <paramref name="share"/> says where the share lies in the whole batch (see <see cref="BatchShare"/>);
+    /// Mean loss over the share's images, its gradient (overwriting <paramref name="gradients"/>), and the sum of the
+    /// metric over them (the number right, or absolute errors), in training mode. The share's images come with either
+    /// <paramref name="labels"/> or <paramref name="targets"/> (output-size floats per image), the other empty.
+    /// <paramref name="share"/> says where the share lies in the whole batch (see <see cref="BatchShare"/>);
     /// <paramref name="sampleWeights"/> holds the share's images' weights, or is empty for none.
     /// </summary>
-    float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-        Span<float> gradients, out int correct);
+    float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+        ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum);
 
-    /// <summary>Sum of per-image losses and the number right, parameters untouched.</summary>
-    void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
+    /// <summary>Sum of per-image losses and of the metric, parameters untouched; labels or targets as for ComputeGradients.</summary>
+    void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum);
 
     /// <summary>Last-layer outputs for the images.</summary>
     void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs);
@@ -45,14 +47,15 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private readonly float[][] _gradients;
     private readonly float[] _losses;
     private readonly double[] _lossSums;
-    private readonly int[] _correct;
+    private readonly double[] _metrics;
     private readonly bool[] _usable;
     private readonly WorkerExchange _exchange;
 
     // The current call's arguments, pinned for its duration: spans cannot be stored in fields.
     private Job _job;
     private float* _images;
-    private int* _labels;
+    private int* _labels;   // null with targets
+    private float* _targets; // null with labels
     private float* _weights; // null: unweighted
     private float* _output;
     private float* _parameters;
@@ -75,7 +78,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _gradients = Enumerable.Range(0, workers).Select(_ => new float[parameterCount]).ToArray();
         _losses = new float[workers];
         _lossSums = new double[workers];
-        _correct = new int[workers];
+        _metrics = new double[workers];
         _usable = new bool[workers];
         _exchange = new WorkerExchange(workers);
     }
@@ -102,34 +105,34 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     /// non-finite or overflowing gradient throws <see cref="DslConv.Training.TrainingDivergedException"/>, also before
     /// anything (weights, optimizer state, its step count) is updated.
     /// </summary>
-    public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients, Span<float> parameters,
-        DslConv.Training.Optimizer optimizer, out int correct) =>
-        TrainStep(images, labels, default, gradients, parameters, optimizer, out correct);
-
-    /// <summary>As the unweighted overload, each image's loss weighted by <paramref name="sampleWeights"/> (empty: none).</summary>
-    public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients,
-        Span<float> parameters, DslConv.Training.Optimizer optimizer, out int correct)
+    /// <summary>
+    /// The images come with either <paramref name="labels"/> (one per image) or <paramref name="targets"/> (output-size
+    /// floats per image), the other empty; each image's loss is weighted by <paramref name="sampleWeights"/> (empty: none).
+    /// Returns the mean loss, and in <paramref name="metricSum"/> the metric summed over the batch.
+    /// </summary>
+    public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights,
+        Span<float> gradients, Span<float> parameters, DslConv.Training.Optimizer optimizer, out double metricSum)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        DslConv.Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
-        CheckBatch(images, labels.Length);
+        int count = CountImages(images, labels, targets);
+        DslConv.Kernels.CrossEntropy.CheckWeights(sampleWeights, count);
         CheckLength(parameters.Length, _parameterCount, nameof(parameters));
         CheckLength(gradients.Length, _parameterCount, nameof(gradients));
-        int count = labels.Length;
         float loss;
         using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (int* labelPointer = labels)
+        fixed (float* targetPointer = targets)
         fixed (float* weightPointer = sampleWeights)
         fixed (float* gradientPointer = gradients)
         fixed (float* parameterPointer = parameters)
         {
-            Start(Job.Gradients, imagePointer, labelPointer, count, null, 0);
+            Start(Job.Gradients, imagePointer, labels.IsEmpty ? null : labelPointer, targets.IsEmpty ? null : targetPointer, count, null, 0);
             _weights = sampleWeights.IsEmpty ? null : weightPointer;
             _step = optimizer.Iterations;
             _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
             _pool.Run(this);
-            loss = CombineLoss(count, out correct);
+            loss = CombineLoss(count, out metricSum);
             if (!float.IsFinite(loss)) return loss;
             _output = gradientPointer;
             _outputLength = gradients.Length;
@@ -156,35 +159,48 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         return loss;
     }
 
-    private float CombineLoss(int count, out int correct)
+    private float CombineLoss(int count, out double metricSum)
     {
         double loss = 0;
-        correct = 0;
+        metricSum = 0;
         for (int w = 0; w < Workers; w++)
         {
             loss += (double)_losses[w] * Share(count, Workers, w).Count;
-            correct += _correct[w];
+            metricSum += _metrics[w];
         }
         return (float)(loss / count);
     }
 
-    public void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+    /// <summary>Sums of the per-image losses and of the metric; labels or targets as for <see cref="TrainStep"/>.</summary>
+    public void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
     {
-        CheckBatch(images, labels.Length);
+        int count = CountImages(images, labels, targets);
         using var entry = Enter();
         fixed (float* imagePointer = images)
         fixed (int* labelPointer = labels)
+        fixed (float* targetPointer = targets)
         {
-            Start(Job.Evaluate, imagePointer, labelPointer, labels.Length, null, 0);
+            Start(Job.Evaluate, imagePointer, labels.IsEmpty ? null : labelPointer, targets.IsEmpty ? null : targetPointer, count, null, 0);
             _pool.Run(this);
         }
         lossSum = 0;
-        correct = 0;
+        metricSum = 0;
         for (int w = 0; w < Workers; w++)
         {
             lossSum += _lossSums[w];
-            correct += _correct[w];
+            metricSum += _metrics[w];
         }
+    }
+
+    /// <summary>Images in a batch given with labels or with targets (exactly one of them), after checking the spans agree.</summary>
+    private int CountImages(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets)
+    {
+        if (!labels.IsEmpty && !targets.IsEmpty)
+            throw new ArgumentException("A batch comes with labels or with targets, not both.", nameof(targets));
+        int count = labels.IsEmpty ? targets.Length / _outputSize : labels.Length;
+        if (labels.IsEmpty) CheckLength(targets.Length, (long)count * _outputSize, nameof(targets));
+        CheckBatch(images, count);
+        return count;
     }
 
     public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
@@ -196,7 +212,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         fixed (float* imagePointer = images)
         fixed (float* outputPointer = outputs)
         {
-            Start(Job.Predict, imagePointer, null, count, outputPointer, outputs.Length);
+            Start(Job.Predict, imagePointer, null, null, count, outputPointer, outputs.Length);
             _pool.Run(this);
         }
     }
@@ -226,18 +242,19 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         public void Dispose() => Volatile.Write(ref owner._busy, 0);
     }
 
-    private void Start(Job job, float* images, int* labels, int count, float* output, int outputLength)
+    private void Start(Job job, float* images, int* labels, float* targets, int count, float* output, int outputLength)
     {
         _job = job;
         _weights = null;
         _images = images;
         _labels = labels;
+        _targets = targets;
         _count = count;
         _output = output;
         _outputLength = outputLength;
         Array.Clear(_losses);
         Array.Clear(_lossSums);
-        Array.Clear(_correct);
+        Array.Clear(_metrics);
     }
 
     void IWorkerJob.Execute(int worker)
@@ -259,11 +276,11 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         switch (_job)
         {
             case Job.Gradients:
-                ComputeShareGradients(worker, start, images, new ReadOnlySpan<int>(_labels + start, count),
+                ComputeShareGradients(worker, start, images, ShareLabels(start, count), ShareTargets(start, count),
                     _weights is null ? default : new ReadOnlySpan<float>(_weights + start, count));
                 break;
             case Job.Evaluate:
-                _workers.Evaluate(worker, images, new ReadOnlySpan<int>(_labels + start, count), out _lossSums[worker], out _correct[worker]);
+                _workers.Evaluate(worker, images, ShareLabels(start, count), ShareTargets(start, count), out _lossSums[worker], out _metrics[worker]);
                 break;
             case Job.Predict:
                 _workers.Predict(worker, images, new Span<float>(_output + (long)start * _outputSize, count * _outputSize));
@@ -275,12 +292,18 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     /// One share's gradients. A worker that fails releases the others from any exchange they wait in; theirs then end
     /// quietly, so that the failure reported is the first worker's own.
     /// </summary>
-    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights)
+    private ReadOnlySpan<int> ShareLabels(int start, int count) => _labels is null ? default : new ReadOnlySpan<int>(_labels + start, count);
+
+    private ReadOnlySpan<float> ShareTargets(int start, int count) =>
+        _targets is null ? default : new ReadOnlySpan<float>(_targets + (long)start * _outputSize, count * _outputSize);
+
+    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+        ReadOnlySpan<float> weights)
     {
         try
         {
-            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels, weights,
-                _gradients[worker], out _correct[worker]);
+            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels, targets, weights,
+                _gradients[worker], out _metrics[worker]);
         }
         catch (WorkerExchangeBrokenException)
         {

@@ -16,6 +16,8 @@ internal sealed class BatchReader : IDisposable
     private readonly int _batchSize, _imageSize;
     private readonly float[][] _images;
     private readonly int[][] _labels;
+    private readonly float[][] _targets; // per slot, for sets of float targets (TargetSize > 0)
+    private readonly int _targetSize;
     private readonly int[] _counts;
     private readonly Thread[] _decoders = [];
     private readonly object _gate = new();
@@ -37,7 +39,9 @@ internal sealed class BatchReader : IDisposable
         int slots = data.ReadsAhead ? Math.Max(ahead, 1) : 1;
         Ahead = slots;
         _images = Enumerable.Range(0, slots).Select(_ => new float[batchSize * _imageSize]).ToArray();
-        _labels = Enumerable.Range(0, slots).Select(_ => new int[batchSize]).ToArray();
+        _targetSize = data.TargetSize;
+        _labels = Enumerable.Range(0, slots).Select(_ => _targetSize > 0 ? [] : new int[batchSize]).ToArray();
+        _targets = Enumerable.Range(0, slots).Select(_ => new float[batchSize * _targetSize]).ToArray();
         _counts = new int[slots];
         _filled = Enumerable.Repeat(-1, slots).ToArray();
         if (!data.ReadsAhead) return;
@@ -72,20 +76,18 @@ internal sealed class BatchReader : IDisposable
         }
     }
 
-    /// <summary>Batch <paramref name="step"/>: its images and labels (valid until the next call), filling it now if nothing reads ahead.</summary>
-    public (ReadOnlyMemory<float> Images, ReadOnlyMemory<int> Labels) Take(int step)
+    /// <summary>
+    /// Batch <paramref name="step"/>: its images and either labels or targets (the other empty), valid until the next
+    /// call; filled now if nothing reads ahead.
+    /// </summary>
+    public (ReadOnlyMemory<float> Images, ReadOnlyMemory<int> Labels, ReadOnlyMemory<float> Targets) Take(int step)
     {
         int slot = step % _images.Length;
         int start = step * _batchSize, count = Math.Min(_batchSize, _order.Length - start);
         if (_decoders.Length == 0)
         {
-            for (int b = 0; b < count; b++)
-            {
-                int index = _order[start + b];
-                _data.CopyImage(index, _images[slot].AsSpan(b * _imageSize, _imageSize));
-                _labels[slot][b] = _data.Label(index);
-            }
-            return (_images[slot].AsMemory(0, count * _imageSize), _labels[slot].AsMemory(0, count));
+            for (int b = 0; b < count; b++) Read(_order[start + b], slot, b);
+            return Batch(slot, count);
         }
         long started = Stopwatch.GetTimestamp();
         lock (_gate)
@@ -95,7 +97,19 @@ internal sealed class BatchReader : IDisposable
             if (_failure is not null) throw new InvalidDataException(_failure.Message, _failure);
         }
         WaitSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return (_images[slot].AsMemory(0, count * _imageSize), _labels[slot].AsMemory(0, count));
+        return Batch(slot, count);
+    }
+
+    private (ReadOnlyMemory<float>, ReadOnlyMemory<int>, ReadOnlyMemory<float>) Batch(int slot, int count) =>
+        (_images[slot].AsMemory(0, count * _imageSize), _labels[slot].AsMemory(0, _targetSize > 0 ? 0 : count),
+            _targets[slot].AsMemory(0, count * _targetSize));
+
+    /// <summary>Image <paramref name="index"/> and its label or targets into place <paramref name="position"/> of slot <paramref name="slot"/>.</summary>
+    private void Read(int index, int slot, int position)
+    {
+        _data.CopyImage(index, _images[slot].AsSpan(position * _imageSize, _imageSize));
+        if (_targetSize > 0) _data.CopyTargets(index, _targets[slot].AsSpan(position * _targetSize, _targetSize));
+        else _labels[slot][position] = _data.Label(index);
     }
 
     /// <summary>The trainer is done with batch <paramref name="step"/>: its slot may take the batch <see cref="Ahead"/> later.</summary>
@@ -135,9 +149,7 @@ internal sealed class BatchReader : IDisposable
             {
                 for (int b = 0; b < count; b++)
                 {
-                    int index = order[start + b];
-                    _data.CopyImage(index, _images[slot].AsSpan(b * _imageSize, _imageSize));
-                    _labels[slot][b] = _data.Label(index);
+                    Read(order[start + b], slot, b);
                     Interlocked.Increment(ref _decoded);
                 }
             }

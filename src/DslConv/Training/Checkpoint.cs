@@ -40,7 +40,7 @@ internal sealed class Checkpoint
         Put("step", Text(run.Step));
         Put("epoch_start_random", FormatRandom(run.EpochStartRandom));
         Put("loss_sum", Text(run.LossSum));
-        Put("correct_sum", Text(run.CorrectSum));
+        Put("metric_sum", Text(run.MetricSum));
         Put("seconds", Text(run.Seconds));
         Put("history", FormatHistory(history));
         if (run.StopReason is not null) Put("stop_reason", run.StopReason);
@@ -105,7 +105,7 @@ internal sealed class Checkpoint
         int steps = (trainingImages + trainer.BatchSize - 1) / trainer.BatchSize;
         int step = checkpoint.Int("step");
         if (step < 0 || step >= Math.Max(steps, 1)) throw checkpoint.Error($"is at step {step} of an epoch of {steps} steps");
-        if (checkpoint.Int("completed_epochs") < 0 || checkpoint.Long("optimizer_iterations") < 0 || checkpoint.Long("correct_sum") < 0)
+        if (checkpoint.Int("completed_epochs") < 0 || checkpoint.Long("optimizer_iterations") < 0 || !(checkpoint.Double(MetricSumKey(fit)) >= 0))
             throw checkpoint.Error("has a negative epoch, step or count");
         checkpoint.Double("loss_sum");
         if (fit.ContainsKey("optimizer_learning_rate") && !(checkpoint.Double("optimizer_learning_rate") is >= 0 and <= float.MaxValue))
@@ -152,12 +152,16 @@ internal sealed class Checkpoint
         run.Random.State = ParseRandom(Get("epoch_start_random"), this);
         run.EpochStartRandom = run.Random.State;
         run.LossSum = Double("loss_sum");
-        run.CorrectSum = Long("correct_sum");
+        run.MetricSum = Double(MetricSumKey(_fit));
         run.Seconds = Double("seconds");
         run.StopReason = _fit.GetValueOrDefault("stop_reason");
         history.Clear();
-        history.AddRange(ParseHistory(Get("history"), this));
+        string metric = trainer.Network.Architecture.Metric;
+        history.AddRange(ParseHistory(Get("history"), this).Select(epoch => epoch with { Metric = metric }));
     }
+
+    /// <summary>The running metric's key: "correct_sum" in checkpoints from before float targets, which counted correct images.</summary>
+    private static string MetricSumKey(IReadOnlyDictionary<string, string> fit) => fit.ContainsKey("correct_sum") ? "correct_sum" : "metric_sum";
 
     private InvalidDataException Error(string what) => new($"Checkpoint {_file.Source} {what}.");
 

@@ -3,7 +3,7 @@ using System.Collections;
 namespace DslConv.Training;
 
 /// <summary>
-/// What <see cref="Fitter.Fit(ITrainer, DslConv.Data.LabeledImages, FitOptions, Action{EpochResult}?)"/> returns:
+/// What <see cref="Fitter.Fit(ITrainer, DslConv.Data.IImageSet, FitOptions, Action{EpochResult}?)"/> returns:
 /// Keras's History (one <see cref="EpochResult"/> per epoch run, including epochs before a resume) and why it stopped.
 /// </summary>
 public sealed class FitHistory : IReadOnlyList<EpochResult>

@@ -2,7 +2,7 @@ using DslConv.Data;
 
 namespace DslConv.Training;
 
-/// <summary>Options of <see cref="Fitter.Fit(ITrainer, LabeledImages, FitOptions, Action{EpochResult}?)"/>, with Keras's defaults.</summary>
+/// <summary>Options of <see cref="Fitter.Fit(ITrainer, DslConv.Data.IImageSet, FitOptions, Action{EpochResult}?)"/>, with Keras's defaults.</summary>
 public sealed record FitOptions
 {
     /// <summary>Epochs to train, 0 or more (checked when set).</summary>

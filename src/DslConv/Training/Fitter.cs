@@ -56,6 +56,7 @@ public static class Fitter
         var order = new int[trainingCount];
         using var reader = new BatchReader(data, batchSize, options.DecodeThreads, options.PrefetchBatches);
         float[] batchWeights = options.Weighted ? new float[batchSize] : [];
+        string metric = trainer.Network.Architecture.Metric;
         for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
         {
             run.EpochStartRandom = run.Random.State;
@@ -68,18 +69,27 @@ public static class Fitter
             for (int step = run.Step; step < steps; step++)
             {
                 int start = step * batchSize, count = Math.Min(batchSize, order.Length - start);
-                var (batchImages, batchLabels) = reader.Take(step);
+                var (batchImages, batchLabels, batchTargets) = reader.Take(step);
                 if (batchWeights.Length > 0)
                     for (int b = 0; b < count; b++)
                         batchWeights[b] = options.SampleWeights?[order[start + b]]
-                                          ?? (float)(options.ClassWeight!.TryGetValue(batchLabels.Span[b], out double weight) ? weight : 1.0);
+                                          ?? ClassWeight(options.ClassWeight!, batchLabels.Span, batchTargets.Span, data.TargetSize, b);
                 float loss;
-                int correct;
+                double metricSum;
                 try
                 {
-                    loss = batchWeights.Length == 0
-                        ? trainer.TrainStep(batchImages.Span, batchLabels.Span, out correct)
-                        : trainer.TrainStep(batchImages.Span, batchLabels.Span, batchWeights.AsSpan(0, count), out correct);
+                    ReadOnlySpan<float> weights = batchWeights.AsSpan(0, batchWeights.Length == 0 ? 0 : count);
+                    if (data.TargetSize > 0)
+                    {
+                        loss = trainer.TrainStep(batchImages.Span, batchTargets.Span, weights, out metricSum);
+                    }
+                    else
+                    {
+                        loss = weights.IsEmpty
+                            ? trainer.TrainStep(batchImages.Span, batchLabels.Span, out int correct)
+                            : trainer.TrainStep(batchImages.Span, batchLabels.Span, weights, out correct);
+                        metricSum = correct;
+                    }
                 }
                 catch (TrainingDivergedException e)
                 {
@@ -89,11 +99,11 @@ public static class Fitter
                 }
                 reader.Release(step);
                 run.LossSum += (double)loss * count;
-                run.CorrectSum += correct;
+                run.MetricSum += metricSum;
                 run.Step = step + 1;
                 int seen = start + count;
                 foreach (IFitCallback callback in callbacks)
-                    callback.OnStepEnd(context, step + 1, steps, run.LossSum / seen, (double)run.CorrectSum / seen);
+                    callback.OnStepEnd(context, step + 1, steps, run.LossSum / seen, run.MetricSum / seen);
                 if (options.Checkpoint is { EverySteps: > 0 } every && run.Step % every.EverySteps == 0 && run.Step < steps)
                 {
                     run.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -103,8 +113,8 @@ public static class Fitter
             }
             if (context.StopTraining && terminateOnNaN is not null && run.Step < steps) break; // the epoch did not finish
             double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, (double)run.CorrectSum / order.Length,
-                seconds, order.Length) { InputWaitSeconds = reader.WaitSeconds };
+            var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, run.MetricSum / order.Length,
+                seconds, order.Length) { InputWaitSeconds = reader.WaitSeconds, Metric = metric };
             if (validationCount > 0)
             {
                 Evaluation check = validationData is not null
@@ -157,13 +167,13 @@ public static class Fitter
         return Evaluate(trainer, data, 0, data.Count);
     }
 
-    /// <summary>Mean loss and accuracy over images [first, first + count) of <paramref name="data"/>.</summary>
+    /// <summary>Mean loss and metric over images [first, first + count) of <paramref name="data"/>.</summary>
     private static Evaluation Evaluate(ITrainer trainer, IImageSet data, int first, int count)
     {
         int batchSize = trainer.BatchSize;
         int imageSize = trainer.InputSize;
-        double lossSum = 0;
-        long correctSum = 0;
+        double lossSum = 0, metricSum = 0;
+        string metric = trainer.Network.Architecture.Metric;
         if (data is LabeledImages memory)
         {
             for (int start = first, end = first + count; start < end; start += batchSize)
@@ -172,7 +182,19 @@ public static class Fitter
                 trainer.EvaluateBatch(memory.Images.AsSpan(start * imageSize, images * imageSize), memory.Labels.AsSpan(start, images),
                     out double loss, out int correct);
                 lossSum += loss;
-                correctSum += correct;
+                metricSum += correct;
+            }
+        }
+        else if (data is TargetImages targets)
+        {
+            int width = targets.TargetSize;
+            for (int start = first, end = first + count; start < end; start += batchSize)
+            {
+                int images = Math.Min(batchSize, end - start);
+                trainer.EvaluateBatch(targets.Images.AsSpan(start * imageSize, images * imageSize), targets.Targets.AsSpan(start * width, images * width),
+                    out double loss, out double batchMetric);
+                lossSum += loss;
+                metricSum += batchMetric;
             }
         }
         else
@@ -181,21 +203,50 @@ public static class Fitter
             reader.Start(Enumerable.Range(first, count).ToArray(), 0);
             for (int step = 0; step * batchSize < count; step++)
             {
-                var (images, labels) = reader.Take(step);
-                trainer.EvaluateBatch(images.Span, labels.Span, out double loss, out int correct);
+                var (images, labels, batchTargets) = reader.Take(step);
+                double loss, batchMetric;
+                if (data.TargetSize > 0) trainer.EvaluateBatch(images.Span, batchTargets.Span, out loss, out batchMetric);
+                else
+                {
+                    trainer.EvaluateBatch(images.Span, labels.Span, out loss, out int correct);
+                    batchMetric = correct;
+                }
                 reader.Release(step);
                 lossSum += loss;
-                correctSum += correct;
+                metricSum += batchMetric;
             }
         }
-        return count == 0 ? new Evaluation(double.NaN, double.NaN, 0)
-            : new Evaluation(lossSum / count, (double)correctSum / count, count);
+        return count == 0 ? new Evaluation(double.NaN, double.NaN, 0) { Metric = metric }
+            : new Evaluation(lossSum / count, metricSum / count, count) { Metric = metric };
+    }
+
+    /// <summary>
+    /// Keras's class_weight for image <paramref name="b"/> of a batch: its label's weight, or with float targets the
+    /// weight of the class Keras reads from them (the largest target's index, or the rounded target of a one-wide row).
+    /// </summary>
+    private static float ClassWeight(IReadOnlyDictionary<int, double> classWeight, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int width, int b)
+    {
+        int label = width == 0 ? labels[b]
+            : width == 1 ? (int)Math.Round(targets[b], MidpointRounding.ToEven)
+            : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(targets.Slice(b * width, width));
+        return (float)(classWeight.TryGetValue(label, out double weight) ? weight : 1.0);
     }
 
     internal static int DefaultDecodeThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     private static void CheckShape(ITrainer trainer, IImageSet data, string name)
     {
+        var architecture = trainer.Network.Architecture;
+        if (data.TargetSize > 0 && !architecture.TakesTargets)
+            throw new ArgumentException(
+                $"{architecture.Name} trains with {architecture.Loss}, which takes integer labels, but these images have {data.TargetSize} float targets each; " +
+                "give LabeledImages, or choose a loss for float targets with [Loss(...)] (CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError, ...).", name);
+        if (data.TargetSize == 0 && !architecture.TakesLabels)
+            throw new ArgumentException(
+                $"{architecture.Name} trains with {architecture.Loss}, which takes float targets, but these images have integer labels; give TargetImages with {trainer.OutputSize} targets per image.", name);
+        if (data.TargetSize > 0 && data.TargetSize != trainer.OutputSize)
+            throw new ArgumentException(
+                $"{architecture.Name} has {trainer.OutputSize} outputs, but these images have {data.TargetSize} targets each; give one target per output.", name);
         if (data.ImageSize != trainer.InputSize)
             throw new ArgumentException(
                 $"The model takes images of {trainer.InputSize} floats but the data's images are ({data.Height}, {data.Width}, {data.Channels}) = {data.ImageSize}.",
@@ -217,7 +268,8 @@ internal sealed class FitRun(Xoshiro256 random)
     public int Step;
 
     public double LossSum;
-    public long CorrectSum;
+    /// <summary>Σ over the epoch's images so far of the metric (correct predictions, or absolute errors).</summary>
+    public double MetricSum;
 
     /// <summary>Seconds spent in the current epoch before the last checkpoint or resume.</summary>
     public double Seconds;
@@ -229,7 +281,7 @@ internal sealed class FitRun(Xoshiro256 random)
         CompletedEpochs = finished;
         Step = 0;
         LossSum = 0;
-        CorrectSum = 0;
+        MetricSum = 0;
         Seconds = 0;
         EpochStartRandom = Random.State;
     }

@@ -41,4 +41,18 @@ public interface ITrainer
 
     /// <summary>Sum of the per-image losses and count of correct predictions for up to <see cref="BatchSize"/> images.</summary>
     void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct);
+
+    /// <summary>
+    /// One step on up to <see cref="BatchSize"/> images with float targets, <see cref="OutputSize"/> per image
+    /// (multi-label, soft labels, regression: see <see cref="DslConv.Models.ModelDescription.TakesTargets"/>), each
+    /// image's loss weighted by <paramref name="sampleWeights"/> (empty: 1). Returns the batch's mean loss and, in
+    /// <paramref name="metricSum"/>, the sum over the images of the model's metric (accuracy or absolute error, see
+    /// <see cref="DslConv.Models.ModelDescription.Metric"/>) from the forward pass before the update.
+    /// </summary>
+    float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum) =>
+        throw new NotSupportedException($"{GetType().Name} does not take float targets.");
+
+    /// <summary>Sum of the per-image losses and of the metric for up to <see cref="BatchSize"/> images with float targets.</summary>
+    void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+        throw new NotSupportedException($"{GetType().Name} does not take float targets.");
 }

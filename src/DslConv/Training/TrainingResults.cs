@@ -1,14 +1,26 @@
 namespace DslConv.Training;
 
-/// <summary>Loss and accuracy over a data set.</summary>
-public readonly record struct Evaluation(double Loss, double Accuracy, int Count);
+/// <summary>
+/// Loss and metric over a data set: <see cref="Accuracy"/> holds the model's metric, accuracy for the classification
+/// losses and the mean absolute error for the regression ones (<see cref="Metric"/> says which).
+/// </summary>
+public readonly record struct Evaluation(double Loss, double Accuracy, int Count)
+{
+    /// <summary>Keras's name of the metric in <see cref="Accuracy"/>: "accuracy" or "mae".</summary>
+    public string Metric { get; init; } = "accuracy";
+}
 
 /// <summary>
-/// One epoch of <see cref="Fitter.Fit"/>: the running means Keras prints (loss, accuracy), the validation set's loss
-/// and accuracy after the epoch when there is one (val_loss, val_accuracy; NaN otherwise), and the time it took.
+/// One epoch of <see cref="Fitter.Fit"/>: the running means Keras prints (loss and the metric), the validation set's
+/// loss and metric after the epoch when there is one (val_loss, val_accuracy or val_mae; NaN otherwise), and the time
+/// it took. <see cref="Accuracy"/> and <see cref="ValidationAccuracy"/> hold the model's metric, whose Keras name is
+/// <see cref="Metric"/>: accuracy for the classification losses, the mean absolute error ("mae") for the regression ones.
 /// </summary>
 public readonly record struct EpochResult(int Epoch, int Epochs, double Loss, double Accuracy, double Seconds, int Images)
 {
+    /// <summary>Keras's name of the metric in <see cref="Accuracy"/>: "accuracy", or "mae" for a regression loss.</summary>
+    public string Metric { get; init; } = "accuracy";
+
     public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
 
     /// <summary>Keras's val_loss: mean loss on the validation data after the epoch, NaN without validation data.</summary>

@@ -216,7 +216,9 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(2, Activation.Softmax)]", "BinaryCrossentropy", "Dense(1, Activation.Sigmoid)")]
+    [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(2, Activation.Softmax)]", "BinaryCrossentropy", "Dense(tags, Activation.Sigmoid)")]
+    [InlineData("[Loss(Loss.MeanSquaredError)] [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Softmax)]", "MeanSquaredError", "[Dense(outputs)]")]
+    [InlineData("[Loss(Loss.Huber)] [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Softmax)]", "Huber", "softmax")]
     [InlineData("[Loss(Loss.BinaryCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Relu)]", "BinaryCrossentropy", "relu")]
     [InlineData("[Input(8, 8, 1)] [Flatten] [Dense(1, Activation.Sigmoid)]", "SparseCategoricalCrossentropy", "Loss.BinaryCrossentropy")]
     [InlineData("[Loss(Loss.CategoricalCrossentropy)] [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Sigmoid)]", "CategoricalCrossentropy", "Activation.Softmax")]
@@ -228,12 +230,40 @@ public sealed class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("[Loss(Loss.SparseCategoricalCrossentropy, LabelSmoothing = 0.1)]", "0 unless the loss is Loss.CategoricalCrossentropy")]
+    [InlineData("[Loss(Loss.SparseCategoricalCrossentropy, LabelSmoothing = 0.1)]", "0 unless the loss is Loss.CategoricalCrossentropy or Loss.BinaryCrossentropy")]
+    [InlineData("[Loss(Loss.MeanSquaredError, LabelSmoothing = 0.1)]", "LabelSmoothing = 0.1")]
     [InlineData("[Loss(Loss.CategoricalCrossentropy, LabelSmoothing = 1.0)]", "in [0, 1)")]
-    public void DSLC019_LabelSmoothing(string loss, string rule)
+    [InlineData("[Loss(Loss.BinaryCrossentropy, LabelSmoothing = -0.1)]", "in [0, 1)")]
+    [InlineData("[Loss(Loss.Huber, Delta = 0)]", "a finite number above 0")]
+    [InlineData("[Loss(Loss.Huber, Delta = double.PositiveInfinity)]", "Delta = Infinity")]
+    [InlineData("[Loss(Loss.MeanSquaredError, Delta = 2)]", "left out unless the loss is Loss.Huber")]
+    public void DSLC019_LossArguments(string loss, string rule)
     {
-        var d = Single(Head + $"{loss} [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Softmax)] public partial class Net;", "DSLC019");
+        var d = Single(Head + $"{loss} [Input(8, 8, 1)] [Flatten] [Dense(3, Activation.Sigmoid)] public partial class Net;", "DSLC019");
         Assert.Contains(rule, d.Diagnostic.GetMessage());
+        Assert.StartsWith("Loss(", d.Target);
+    }
+
+    [Fact]
+    public void AnUnknownLossListsTheLossesThereAre()
+    {
+        var d = Single(Head + "[Loss((Loss)9)] [Input(8, 8, 1)] [Flatten] [Dense(3)] public partial class Net;", "DSLC012");
+        Assert.Contains("Loss.MeanAbsoluteError, Loss.Huber", d.Diagnostic.GetMessage());
+    }
+
+    /// <summary>Every head each loss takes compiles without a diagnostic: multi-label, soft labels and regression included.</summary>
+    [Theory]
+    [InlineData("[Loss(Loss.BinaryCrossentropy, LabelSmoothing = 0.1)]", "[Dense(5, Activation.Sigmoid)]")]
+    [InlineData("[Loss(Loss.BinaryCrossentropy)]", "[Dense(3)]")]
+    [InlineData("[Loss(Loss.CategoricalCrossentropy)]", "[Dense(4)]")]
+    [InlineData("[Loss(Loss.MeanSquaredError)]", "[Dense(1)]")]
+    [InlineData("[Loss(Loss.MeanAbsoluteError)]", "[Dense(2, Activation.Tanh)]")]
+    [InlineData("[Loss(Loss.Huber, Delta = 0.25)]", "[Dense(3, Activation.Relu)]")]
+    public void EveryLossCompilesWithTheHeadsItTakes(string loss, string head)
+    {
+        var (result, output) = GeneratorHarness.Run(Head + $"{loss} [Input(8, 8, 1)] [Flatten] {head} public partial class Net;");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
     }
 
     [Fact]

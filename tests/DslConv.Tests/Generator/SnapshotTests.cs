@@ -111,6 +111,30 @@ public sealed class SnapshotTests
             """
         },
         {
+            "MultiLabel", """
+            using DslConv;
+            namespace Models;
+            [Input(12, 12, 3)]
+            [Conv2D(4, 3, 3, Activation.Relu)]
+            [GlobalAvgPool]
+            [Dense(5, Activation.Sigmoid)]
+            [Loss(Loss.BinaryCrossentropy)]
+            public partial class PhotoTags;
+            """
+        },
+        {
+            "Regression", """
+            using DslConv;
+            namespace Models;
+            [Input(10, 10, 1)]
+            [Conv2D(4, 3, 3, Activation.Relu)]
+            [Flatten]
+            [Dense(2)]
+            [Loss(Loss.Huber, Delta = 0.5)]
+            public partial class Keypoints;
+            """
+        },
+        {
             "Dropout", """
             using DslConv;
             namespace Models;

@@ -155,15 +155,15 @@ public sealed class TrainingSafetyTests
 
     private sealed class NoWork : IBatchWorkers
     {
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-            Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
         {
-            correct = 0;
+            metricSum = 0;
             return 0;
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            (lossSum, correct) = (0, 0);
+        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            out double lossSum, out double metricSum) => (lossSum, metricSum) = (0, 0);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) { }
     }
@@ -177,11 +177,15 @@ public sealed class TrainingSafetyTests
         optimizer.Prepare(20);
         Assert.Throws<ArgumentException>(() => splitter.Predict(new float[8], new float[5]));   // 2 images need 6 outputs
         Assert.Throws<ArgumentException>(() => splitter.Predict(new float[9], new float[6]));   // not whole images
-        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], new int[3], out _, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[5], new float[20], new float[20], optimizer, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], new float[19], new float[20], optimizer, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], new float[20], new float[21], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], new int[3], default, out _, out _));
+        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[5], default, default, new float[20], new float[20], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], default, default, new float[19], new float[20], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], default, default, new float[20], new float[21], optimizer, out _));
         splitter.Predict(new float[8], new float[6]); // a consistent call still works
+        // targets: outputSize (3) floats per image, never with labels
+        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], default, new float[5], out _, out _));
+        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], new int[2], new float[6], out _, out _));
+        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], default, new float[9], default, new float[20], new float[20], optimizer, out _));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchSplitter(1, -1, 4, 3, new NoWork()));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchSplitter(1, 20, 0, 3, new NoWork()));
     }

@@ -19,10 +19,6 @@ public sealed class ForwardAndGradientTests(ITestOutputHelper output)
     private const double LossRelative = 1e-6, LossAbsolute = 1e-7;
     private const double GradientRelative = 1e-5, GradientAbsolute = 1e-6;
 
-    // Central differences in double with h = 1e-6: truncation error h² · f''' / 6 ≈ 1e-12 and rounding error about
-    // 1e-16 · |L| / h ≈ 1e-10, both far below the float runtime's own error, so the difference quotient stands in for
-    // the exact gradient of the reference.
-    private const double Step = 1e-6;
 
     public static TheoryData<string> Models => NumericModels.Names();
 
@@ -121,53 +117,9 @@ public sealed class ForwardAndGradientTests(ITestOutputHelper output)
         return cases;
     }
 
-    private void AssertMatchesFiniteDifferences(string name, Setup setup, float[] gradients)
-    {
-        ReferenceNetwork reference = setup.Reference;
-        // A component whose ±h points fall on different smooth pieces of the loss (a ReLU crossing zero, a max-pool
-        // window changing winner, the probability clip switching on) has no derivative for the difference quotient to
-        // estimate. The reference reports every such decision, so a straddle is detected exactly, with no threshold on
-        // one-sided differences; random continuous data makes it rare, and the test asserts that it is.
-        double[] theta = (double[])setup.Parameters.Clone();
-        var centre = new List<int>();
-        var probe = new List<int>();
-        reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, centre);
-        int skipped = 0;
-        double worstRatio = 0, worstAbsolute = 0, worstRelative = 0;
-        var failures = new List<string>();
-        for (int j = 0; j < theta.Length; j++)
-        {
-            double saved = theta[j];
-            theta[j] = saved + Step;
-            probe.Clear();
-            double plus = reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, probe);
-            bool samePiece = probe.SequenceEqual(centre);
-            theta[j] = saved - Step;
-            probe.Clear();
-            double minus = reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, probe);
-            samePiece &= probe.SequenceEqual(centre);
-            theta[j] = saved;
-            if (!samePiece)
-            {
-                skipped++;
-                continue;
-            }
-
-            double expected = (plus - minus) / (2 * Step);
-            double error = Math.Abs(gradients[j] - expected);
-            double allowed = GradientRelative * Math.Abs(expected) + GradientAbsolute;
-            worstRatio = Math.Max(worstRatio, error / allowed);
-            worstAbsolute = Math.Max(worstAbsolute, error);
-            if (Math.Abs(expected) > 1e-3) worstRelative = Math.Max(worstRelative, error / Math.Abs(expected));
-            if (error > allowed && failures.Count < 10)
-                failures.Add($"parameter {j}: runtime {gradients[j]:E6}, finite difference {expected:E6}, error {error:E2}");
-        }
-
-        output.WriteLine($"{name}: {theta.Length} parameters, {skipped} skipped at kinks; worst error {worstAbsolute:E2} absolute, " +
-                         $"{worstRelative:E2} relative (where |g| > 1e-3), {worstRatio:0.###} of the tolerance");
-        Assert.True(failures.Count == 0, $"{name}: gradients differ from finite differences:\n" + string.Join("\n", failures));
-        Assert.True(skipped <= theta.Length / 50, $"{name}: {skipped} of {theta.Length} components straddled a kink");
-    }
+    private void AssertMatchesFiniteDifferences(string name, Setup setup, float[] gradients) =>
+        FiniteDifferences.AssertMatch(output, name, setup.Parameters, gradients,
+            (theta, pattern) => setup.Reference.Loss(theta, setup.ImagesAsDouble, setup.Labels, pattern), GradientRelative, GradientAbsolute);
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -297,6 +297,68 @@ public sealed class ReferenceNetwork
         return total / batch + RegularizationPenalty(parameters);
     }
 
+    /// <summary>The loss <see cref="Loss(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, List{int}?)"/> computes on float targets.</summary>
+    public DslConv.Loss TargetLoss { get; init; } = DslConv.Loss.MeanSquaredError;
+
+    /// <summary>Keras's delta of the Huber loss.</summary>
+    public double HuberDelta { get; init; } = 1;
+
+    /// <summary>
+    /// Mean loss over the batch against float targets, <see cref="OutputSize"/> per image, for <see cref="TargetLoss"/>,
+    /// written from Keras's losses.py: BinaryCrossentropy (y smoothed to y (1 - s) + s / 2) per output from the logit,
+    /// max(z, 0) - z·y + log(1 + e^-|z|), averaged over the outputs; CategoricalCrossentropy (y smoothed to
+    /// y (1 - s) + s / K) -Σ y log softmax(z); MeanSquaredError, MeanAbsoluteError and Huber on the head's outputs,
+    /// averaged over the outputs. <paramref name="pattern"/> also receives the side of every |x| kink (MAE, Huber).
+    /// </summary>
+    public double Loss(ReadOnlySpan<double> parameters, ReadOnlySpan<double> images, ReadOnlySpan<double> targets, List<int>? pattern = null)
+    {
+        int batch = CountImages(parameters, images);
+        if (targets.Length != batch * OutputSize) throw new ArgumentException($"{targets.Length} targets for {batch} images.", nameof(targets));
+        var stats = BatchStatistics(parameters, images, batch);
+        double total = 0, s = LabelSmoothing, delta = HuberDelta;
+        for (int b = 0; b < batch; b++)
+        {
+            double[] y = Forward(parameters, images.Slice(b * InputSize, InputSize), out double[] z, pattern, b, training: true, stats);
+            ReadOnlySpan<double> t = targets.Slice(b * OutputSize, OutputSize);
+            double image = 0;
+            switch (TargetLoss)
+            {
+                case DslConv.Loss.BinaryCrossentropy:
+                    for (int j = 0; j < OutputSize; j++)
+                    {
+                        double target = t[j] * (1 - s) + s / 2;
+                        image += Math.Max(z[j], 0) - z[j] * target + Math.Log(1 + Math.Exp(-Math.Abs(z[j])));
+                    }
+                    image /= OutputSize;
+                    break;
+                case DslConv.Loss.CategoricalCrossentropy:
+                {
+                    double max = z.Max();
+                    double logSum = Math.Log(z.Sum(v => Math.Exp(v - max))) + max;
+                    for (int j = 0; j < OutputSize; j++) image -= (t[j] * (1 - s) + s / OutputSize) * (z[j] - logSum);
+                    break;
+                }
+                default:
+                    for (int j = 0; j < OutputSize; j++)
+                    {
+                        double x = y[j] - t[j], magnitude = Math.Abs(x);
+                        if (TargetLoss != DslConv.Loss.MeanSquaredError) pattern?.Add(x > 0 ? 1 : x < 0 ? -1 : 0);
+                        if (TargetLoss == DslConv.Loss.Huber) pattern?.Add(magnitude <= delta ? 0 : 1);
+                        image += TargetLoss switch
+                        {
+                            DslConv.Loss.MeanSquaredError => x * x,
+                            DslConv.Loss.MeanAbsoluteError => magnitude,
+                            _ => magnitude <= delta ? 0.5 * x * x : delta * (magnitude - 0.5 * delta),
+                        };
+                    }
+                    image /= OutputSize;
+                    break;
+            }
+            total += image;
+        }
+        return total / batch + RegularizationPenalty(parameters);
+    }
+
     /// <summary>Σ over layers of KernelL1·Σ|w| + KernelL2·Σw² over each kernel (Keras adds it to the batch's mean loss).</summary>
     public double RegularizationPenalty(ReadOnlySpan<double> parameters)
     {

@@ -64,10 +64,10 @@ public sealed class WorkerExchangeTests
     {
         public bool Fail = true;
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-            Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
         {
-            correct = 0;
+            metricSum = 0;
             gradients.Clear();
             if (share.Worker == 1 && Fail) throw new InvalidOperationException("share 1 failed");
             var total = new double[1];
@@ -76,8 +76,8 @@ public sealed class WorkerExchangeTests
             return 0.5f;
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            (lossSum, correct) = (0, 0);
+        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            out double lossSum, out double metricSum) => (lossSum, metricSum) = (0, 0);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) { }
     }
@@ -90,7 +90,7 @@ public sealed class WorkerExchangeTests
         float[] parameters = [1, 2, 3], gradients = new float[3];
         var optimizer = new Sgd(learningRate: 0.1f);
         optimizer.Prepare(3);
-        var task = Task.Run(() => splitter.TrainStep(new float[4], new int[4], gradients, parameters, optimizer, out _));
+        var task = Task.Run(() => splitter.TrainStep(new float[4], new int[4], default, default, gradients, parameters, optimizer, out _));
         await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30)));
         Assert.True(task.IsCompleted, "the step hung");
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => task);
@@ -99,7 +99,7 @@ public sealed class WorkerExchangeTests
         Assert.Equal(0, optimizer.Iterations);
 
         workers.Fail = false;
-        Assert.Equal(0.5f, splitter.TrainStep(new float[4], new int[4], gradients, parameters, optimizer, out _));
+        Assert.Equal(0.5f, splitter.TrainStep(new float[4], new int[4], default, default, gradients, parameters, optimizer, out _));
         Assert.Equal(1, optimizer.Iterations);
     }
 }

@@ -62,6 +62,29 @@ public sealed class AllocationTests
         }, () => trainer.WorkerThreadAllocatedBytes);
     }
 
+    /// <summary>Steps on float targets (multi-label and regression heads) allocate nothing either.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TargetStepsAllocateNothingAfterWarmUp(int threads)
+    {
+        using var tags = new GarmentTags.Trainer(new GarmentTags(1), batchSize: 16, threads: threads);
+        using var regression = new InkRegression.Trainer(new InkRegression(1), batchSize: 16, threads: threads);
+        var (images, _) = Batch(16);
+        float[] tagTargets = Enumerable.Range(0, 16 * 3).Select(i => (float)(i % 2)).ToArray();
+        float[] values = Enumerable.Range(0, 16 * 2).Select(i => i * 0.1f).ToArray();
+        float[] weights = Enumerable.Repeat(0.5f, 16).ToArray();
+        AssertSteadyStateAllocatesNothing(() =>
+        {
+            for (int step = 0; step < 5; step++)
+            {
+                tags.TrainStep(images, tagTargets, weights, out _);
+                regression.TrainStep(images, values);
+                regression.EvaluateBatch(images, values, out _, out _);
+            }
+        }, () => tags.WorkerThreadAllocatedBytes + regression.WorkerThreadAllocatedBytes);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

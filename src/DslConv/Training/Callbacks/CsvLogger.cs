@@ -4,7 +4,7 @@ namespace DslConv.Training;
 
 /// <summary>
 /// Keras's CSVLogger: one row per epoch in a CSV file, columns "epoch" (counted from 0, as Keras writes it) and the
-/// epoch's logs sorted by name: accuracy, learning_rate (when a learning-rate callback is in the run, as Keras logs it
+/// epoch's logs sorted by name: accuracy (mae for a regression loss), learning_rate (when a learning-rate callback is in the run, as Keras logs it
 /// then), loss, val_accuracy, val_loss (with validation data). Each row is flushed as it is written. With
 /// <paramref name="append"/> the rows go after an existing file's (its header is kept), as a resumed run wants.
 /// </summary>
@@ -16,9 +16,9 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
 
     public void OnTrainBegin(FitContext context)
     {
-        var keys = new List<string> { "accuracy", "loss" };
+        var keys = new List<string> { context.Metric, "loss" };
         if (context.Options.Callbacks.Any(callback => callback is LearningRateScheduler or ReduceLROnPlateau)) keys.Add("learning_rate");
-        if (context.ValidationImages > 0) keys.AddRange(["val_accuracy", "val_loss"]);
+        if (context.ValidationImages > 0) keys.AddRange(["val_" + context.Metric, "val_loss"]);
         _keys = [.. keys.Order(StringComparer.Ordinal)];
         bool hasHeader = append && File.Exists(_path) && new FileInfo(_path).Length > 0;
         try

@@ -67,6 +67,9 @@ public sealed class FitContext
 
     public int StepsPerEpoch { get; }
 
+    /// <summary>Keras's name of the metric the fit reports beside the loss: "accuracy", or "mae" for a regression loss.</summary>
+    public string Metric => Trainer.Network.Architecture.Metric;
+
     /// <summary>Keras's model.stop_training: set it to end training after the current epoch.</summary>
     public bool StopTraining { get; private set; }
 

@@ -7,7 +7,7 @@ namespace DslConv.Training;
 /// <summary>
 /// Keras's ModelCheckpoint, saving the weights (a generated model's architecture is its code) as a safetensors file
 /// at each epoch's end: the path may hold Keras's fields <c>{epoch}</c> (from 1) and the epoch's logs
-/// (<c>{loss}</c>, <c>{accuracy}</c>, <c>{val_loss}</c>, <c>{val_accuracy}</c>) with Python's format specs
+/// (<c>{loss}</c>, <c>{accuracy}</c> or <c>{mae}</c>, <c>{val_loss}</c>, <c>{val_accuracy}</c> or <c>{val_mae}</c>) with Python's format specs
 /// (<c>{epoch:02d}</c>, <c>{val_loss:.2f}</c>). With <paramref name="saveBestOnly"/>, only an epoch whose
 /// <paramref name="monitor"/> beats the best so far is saved. Files are written whole or not at all.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     {
         if (saveBestOnly) Monitor.RequireValidation(_monitor, context, nameof(ModelCheckpoint));
         Best = initialValueThreshold ?? (Maximises ? double.NegativeInfinity : double.PositiveInfinity);
-        string folder = Path.GetDirectoryName(Path.GetFullPath(Format(_filePath, new EpochResult(1, 1, 0, 0, 0, 0)))) ?? ".";
+        string folder = Path.GetDirectoryName(Path.GetFullPath(Format(_filePath, new EpochResult(1, 1, 0, 0, 0, 0) { Metric = context.Metric }))) ?? ".";
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"ModelCheckpoint's folder {folder} does not exist.");
     }
 

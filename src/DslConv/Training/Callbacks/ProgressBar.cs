@@ -55,7 +55,7 @@ public sealed class ProgressBar : IFitCallback
         _lastDraw = now;
         if (step == steps) return; // the epoch's last line, with validation, comes from OnEpochEnd
         double elapsed = Stopwatch.GetElapsedTime(_epochStart, now).TotalSeconds;
-        Redraw(FormatRunning(step, steps, elapsed, loss, accuracy, step - _firstStep + 1));
+        Redraw(FormatRunning(step, steps, elapsed, loss, accuracy, step - _firstStep + 1, context.Metric));
     }
 
     public void OnEpochEnd(FitContext context, EpochResult result)
@@ -85,12 +85,13 @@ public sealed class ProgressBar : IFitCallback
     /// The ETA assumes the remaining steps take as long as the <c>stepsTimed</c> steps that took
     /// <c>elapsedSeconds</c> (fewer than <c>step</c> after a resume mid-epoch; all of them by default).
     /// </summary>
-    public static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy, int stepsTimed = -1)
+    public static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy, int stepsTimed = -1,
+        string metric = "accuracy")
     {
         if (stepsTimed < 0) stepsTimed = step;
         double eta = stepsTimed > 0 ? elapsedSeconds / stepsTimed * (steps - step) : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Counter(step, steps)} {Bar(step, steps)} - ETA: {Duration(eta)} - loss: {loss:F4} - accuracy: {accuracy:F4}");
+            $"{Counter(step, steps)} {Bar(step, steps)} - ETA: {Duration(eta)} - loss: {loss:F4} - {metric}: {accuracy:F4}");
     }
 
     /// <summary>An epoch's final line: <c>1875/1875 [====...====] - 15s 8ms/step - loss: ... - accuracy: ...[ - val_loss: ... - val_accuracy: ...]</c>.</summary>
@@ -99,9 +100,9 @@ public sealed class ProgressBar : IFitCallback
         var line = new StringBuilder();
         double perStep = steps > 0 ? result.Seconds / steps : 0;
         line.Append(CultureInfo.InvariantCulture,
-            $"{Counter(steps, steps)} {Bar(steps, steps)} - {Duration(result.Seconds)} {StepTime(perStep)}/step - loss: {result.Loss:F4} - accuracy: {result.Accuracy:F4}");
+            $"{Counter(steps, steps)} {Bar(steps, steps)} - {Duration(result.Seconds)} {StepTime(perStep)}/step - loss: {result.Loss:F4} - {result.Metric}: {result.Accuracy:F4}");
         if (result.HasValidation)
-            line.Append(CultureInfo.InvariantCulture, $" - val_loss: {result.ValidationLoss:F4} - val_accuracy: {result.ValidationAccuracy:F4}");
+            line.Append(CultureInfo.InvariantCulture, $" - val_loss: {result.ValidationLoss:F4} - val_{result.Metric}: {result.ValidationAccuracy:F4}");
         return line.ToString();
     }
 

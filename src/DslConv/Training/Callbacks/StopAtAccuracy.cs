@@ -20,7 +20,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     public void OnTrainBegin(FitContext context)
     {
         if (!Monitor.HigherIsBetter(_monitor))
-            throw new InvalidOperationException($"StopAtAccuracy watches an accuracy; {_monitor} is a loss.");
+            throw new InvalidOperationException($"StopAtAccuracy watches an accuracy; {_monitor} is not one.");
         Monitor.RequireValidation(_monitor, context, nameof(StopAtAccuracy));
         StoppedEpoch = 0;
     }

@@ -191,7 +191,7 @@ partial class NormalisedNet : INetwork
     }
 
     /// <summary>
-    /// Mean sparse categorical cross-entropy of the batch and its gradient with respect to <see cref="Parameters"/>
+    /// Mean sparse categorical cross-entropy of the batch against integer labels, and its gradient with respect to <see cref="Parameters"/>
     /// (same layout) in <paramref name="gradients"/>, which is overwritten. Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients) =>
@@ -204,6 +204,11 @@ partial class NormalisedNet : INetwork
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
         int batch = CheckBatch(images, labels, int.MaxValue);
+        return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);
+    }
+
+    private float ComputeGradientsChecked(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, int batch)
+    {
         Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
         if (gradients.Length != ParameterCount)
             throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
@@ -215,33 +220,37 @@ partial class NormalisedNet : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
-            return ComputeGradients(_gradientWorkspace, images, labels, sampleWeights, gradients, out _);
+            return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
     }
 
-    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out int correct)
+    /// <summary>
+    /// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the
+    /// mean loss and, in <paramref name="metricSum"/>, the correct predictions summed over the images.
+    /// </summary>
+    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
-        correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
         Backward(workspace, images, gradients, batch);
         return loss;
     }
 
-    /// <summary>Sum of per-image losses and number of correct predictions, without touching the parameters.</summary>
-    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+    /// <summary>Sums over the images of the loss and of the correct predictions, without touching the parameters.</summary>
+    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         workspace.Training = false; // evaluation infers, as Keras's model.evaluate
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         lossSum = Kernels.CrossEntropy.SumLossFromOutputs(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputsAreLogits: true);
     }
 
@@ -591,15 +600,15 @@ partial class NormalisedNet : INetwork
         /// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>
         public Workspace First => _workspaces[0];
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-            Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
         {
             _workspaces[share.Worker].Share = share;
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);
+        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+            _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
     }
@@ -662,8 +671,23 @@ partial class NormalisedNet : INetwork
         /// <inheritdoc/>
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
+            int batch = CheckBatch(images, labels, BatchSize);
+            float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);
+            correct = (int)metricSum;
+            return loss;
+        }
+
+        /// <inheritdoc/>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        {
             CheckBatch(images, labels, BatchSize);
-            Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
+            Evaluate(images, labels, default, out lossSum, out double metricSum);
+            correct = (int)metricSum;
+        }
+
+        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, out double metricSum)
+        {
+            Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
             GeneratedCode.Enter(ref _model._busy, nameof(NormalisedNet), nameof(TrainStep));
             try
             {
@@ -671,8 +695,8 @@ partial class NormalisedNet : INetwork
                 // optimizer refuses a non-finite gradient before it writes anything.
                 if (_workspace is not null) _workspace.Share = BatchShare.Whole(Optimizer.Iterations); // the step about to be taken
                 float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)
-                    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);
+                    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)
+                    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
@@ -684,32 +708,31 @@ partial class NormalisedNet : INetwork
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
-        /// <inheritdoc/>
-        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        private void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
         {
-            CheckBatch(images, labels, BatchSize);
             GeneratedCode.Enter(ref _model._busy, nameof(NormalisedNet), nameof(EvaluateBatch));
             try
             {
-                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
-                else _splitter.Evaluate(images, labels, out lossSum, out correct);
+                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);
+                else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public Training.FitHistory Fit(LabeledImages data, int epochs = 1,
+        public Training.FitHistory Fit(IImageSet data, int epochs = 1,
             long seed = 1, bool shuffle = true, Action<Training.EpochResult>? onEpochEnd = null) =>
             Training.Fitter.Fit(this, data, new Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
 
         /// <summary>
         /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
         /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="Training.FitOptions"/>.
+        /// The data holds integer labels (LabeledImages, an image folder).
         /// </summary>
-        public Training.FitHistory Fit(LabeledImages data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
+        public Training.FitHistory Fit(IImageSet data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
 
         /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
-        public Training.Evaluation Evaluate(LabeledImages data) => Training.Fitter.Evaluate(this, data);
+        public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
         public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;

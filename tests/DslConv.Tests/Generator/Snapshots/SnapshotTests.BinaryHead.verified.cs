@@ -179,7 +179,7 @@ partial class CatOrDog : INetwork
     }
 
     /// <summary>
-    /// Mean binary cross-entropy of the batch and its gradient with respect to <see cref="Parameters"/>
+    /// Mean binary cross-entropy of the batch against integer labels, and its gradient with respect to <see cref="Parameters"/>
     /// (same layout) in <paramref name="gradients"/>, which is overwritten. Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients) =>
@@ -192,6 +192,25 @@ partial class CatOrDog : INetwork
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
         int batch = CheckBatch(images, labels, int.MaxValue);
+        return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);
+    }
+
+    /// <summary>
+    /// Mean binary cross-entropy of the batch against float targets, <see cref="OutputSize"/> per image, and its gradient with
+    /// respect to <see cref="Parameters"/> in <paramref name="gradients"/>, which is overwritten. Each output is an independent 0/1 tag (multi-label); computed from the head's logits, each image's loss the mean over its outputs.
+    /// </summary>
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, Span<float> gradients) =>
+        ComputeGradients(images, targets, default, gradients);
+
+    /// <summary>As ComputeGradients on float targets, each image's loss weighted by <paramref name="sampleWeights"/> (empty: 1).</summary>
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
+    {
+        int batch = CheckTargets(images, targets, int.MaxValue);
+        return ComputeGradientsChecked(images, default, targets, sampleWeights, gradients, batch);
+    }
+
+    private float ComputeGradientsChecked(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, int batch)
+    {
         Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
         if (gradients.Length != ParameterCount)
             throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
@@ -203,32 +222,57 @@ partial class CatOrDog : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
-            return ComputeGradients(_gradientWorkspace, images, labels, sampleWeights, gradients, out _);
+            return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
     }
 
-    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out int correct)
+    /// <summary>
+    /// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the
+    /// mean loss and, in <paramref name="metricSum"/>, the binary accuracy summed over the images.
+    /// </summary>
+    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
-        correct = Kernels.BinaryCrossEntropy.CountCorrect(workspace.Logits.AsSpan(0, batch), labels);
-        float loss = Kernels.BinaryCrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch), labels, outputGradient, sampleWeights);
+        float loss;
+        if (labels.IsEmpty)
+        {
+            // float targets, OutputSize per image
+            metricSum = Kernels.BinaryCrossEntropy.SumAccuracy(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize);
+            loss = Kernels.BinaryCrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize, outputGradient, sampleWeights, labelSmoothing: 0f);
+        }
+        else
+        {
+            // integer labels 0 and 1
+            metricSum = Kernels.BinaryCrossEntropy.CountCorrect(workspace.Logits.AsSpan(0, batch * OutputSize), labels);
+            loss = Kernels.BinaryCrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, outputGradient, sampleWeights, labelSmoothing: 0f);
+        }
         gradients.Clear();
         Backward(workspace, images, gradients, batch);
         return loss;
     }
 
-    /// <summary>Sum of per-image losses and number of correct predictions, without touching the parameters.</summary>
-    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+    /// <summary>Sums over the images of the loss and of the binary accuracy, without touching the parameters.</summary>
+    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        correct = Kernels.BinaryCrossEntropy.CountCorrect(workspace.Logits.AsSpan(0, batch), labels);
-        lossSum = Kernels.BinaryCrossEntropy.SumLossFromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels);
+        if (labels.IsEmpty)
+        {
+            // float targets, OutputSize per image
+            metricSum = Kernels.BinaryCrossEntropy.SumAccuracy(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize);
+            lossSum = Kernels.BinaryCrossEntropy.SumLossFromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize, labelSmoothing: 0f);
+        }
+        else
+        {
+            // integer labels 0 and 1
+            metricSum = Kernels.BinaryCrossEntropy.CountCorrect(workspace.Logits.AsSpan(0, batch * OutputSize), labels);
+            lossSum = Kernels.BinaryCrossEntropy.SumLossFromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, labelSmoothing: 0f);
+        }
     }
 
     private static int CountImages(ReadOnlySpan<float> images)
@@ -245,6 +289,17 @@ partial class CatOrDog : INetwork
         if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
         if (labels.Length != count)
             throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
+        if (count > capacity)
+            throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
+        return count;
+    }
+
+    private static int CheckTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, int capacity)
+    {
+        int count = CountImages(images);
+        if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
+        if (targets.Length != (long)count * OutputSize)
+            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {OutputSize} each.", nameof(targets));
         if (count > capacity)
             throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
         return count;
@@ -460,14 +515,14 @@ partial class CatOrDog : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-            Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
         {
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);
+        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+            _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
     }
@@ -525,16 +580,48 @@ partial class CatOrDog : INetwork
         /// <inheritdoc/>
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
+            int batch = CheckBatch(images, labels, BatchSize);
+            float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);
+            correct = (int)metricSum;
+            return loss;
+        }
+
+        /// <inheritdoc/>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        {
             CheckBatch(images, labels, BatchSize);
-            Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
+            Evaluate(images, labels, default, out lossSum, out double metricSum);
+            correct = (int)metricSum;
+        }
+
+        /// <summary>One optimisation step on up to <see cref="BatchSize"/> images with float targets (OutputSize per image); returns the mean loss.</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets) => TrainStep(images, targets, default, out _);
+
+        /// <inheritdoc/>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
+        {
+            int batch = CheckTargets(images, targets, BatchSize);
+            return Step(images, default, targets, sampleWeights, batch, out metricSum);
+        }
+
+        /// <inheritdoc/>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
+        {
+            CheckTargets(images, targets, BatchSize);
+            Evaluate(images, default, targets, out lossSum, out metricSum);
+        }
+
+        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, out double metricSum)
+        {
+            Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
             GeneratedCode.Enter(ref _model._busy, nameof(CatOrDog), nameof(TrainStep));
             try
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
                 float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)
-                    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);
+                    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)
+                    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
@@ -543,32 +630,31 @@ partial class CatOrDog : INetwork
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
-        /// <inheritdoc/>
-        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        private void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
         {
-            CheckBatch(images, labels, BatchSize);
             GeneratedCode.Enter(ref _model._busy, nameof(CatOrDog), nameof(EvaluateBatch));
             try
             {
-                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
-                else _splitter.Evaluate(images, labels, out lossSum, out correct);
+                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);
+                else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public Training.FitHistory Fit(LabeledImages data, int epochs = 1,
+        public Training.FitHistory Fit(IImageSet data, int epochs = 1,
             long seed = 1, bool shuffle = true, Action<Training.EpochResult>? onEpochEnd = null) =>
             Training.Fitter.Fit(this, data, new Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
 
         /// <summary>
         /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
         /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="Training.FitOptions"/>.
+        /// The data holds integer labels (LabeledImages, an image folder) or rows of OutputSize float targets (TargetImages).
         /// </summary>
-        public Training.FitHistory Fit(LabeledImages data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
+        public Training.FitHistory Fit(IImageSet data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
 
         /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
-        public Training.Evaluation Evaluate(LabeledImages data) => Training.Fitter.Evaluate(this, data);
+        public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
         public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;

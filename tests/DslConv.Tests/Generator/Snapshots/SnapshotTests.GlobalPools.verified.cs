@@ -182,7 +182,7 @@ partial class GlobalMaxHead : INetwork
     }
 
     /// <summary>
-    /// Mean sparse categorical cross-entropy of the batch and its gradient with respect to <see cref="Parameters"/>
+    /// Mean sparse categorical cross-entropy of the batch against integer labels, and its gradient with respect to <see cref="Parameters"/>
     /// (same layout) in <paramref name="gradients"/>, which is overwritten. The last layer's outputs are logits (Keras's <c>from_logits=True</c>).
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, Span<float> gradients) =>
@@ -195,6 +195,11 @@ partial class GlobalMaxHead : INetwork
     public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
         int batch = CheckBatch(images, labels, int.MaxValue);
+        return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);
+    }
+
+    private float ComputeGradientsChecked(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, int batch)
+    {
         Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
         if (gradients.Length != ParameterCount)
             throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
@@ -206,31 +211,35 @@ partial class GlobalMaxHead : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
-            return ComputeGradients(_gradientWorkspace, images, labels, sampleWeights, gradients, out _);
+            return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
     }
 
-    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out int correct)
+    /// <summary>
+    /// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the
+    /// mean loss and, in <paramref name="metricSum"/>, the correct predictions summed over the images.
+    /// </summary>
+    private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
         Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
-        correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
         Backward(workspace, images, gradients, batch);
         return loss;
     }
 
-    /// <summary>Sum of per-image losses and number of correct predictions, without touching the parameters.</summary>
-    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+    /// <summary>Sums over the images of the loss and of the correct predictions, without touching the parameters.</summary>
+    private void Evaluate(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
     {
-        int batch = labels.Length;
+        int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        correct = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         lossSum = Kernels.CrossEntropy.SumLossFromOutputs(outputs, labels, OutputSize, outputsAreLogits: true);
     }
 
@@ -534,14 +543,14 @@ partial class GlobalMaxHead : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights,
-            Span<float> gradients, out int correct)
+        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
         {
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, sampleWeights, gradients, out correct);
+            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            _model.Evaluate(_workspaces[worker], images, labels, out lossSum, out correct);
+        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+            _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
     }
@@ -599,16 +608,31 @@ partial class GlobalMaxHead : INetwork
         /// <inheritdoc/>
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
+            int batch = CheckBatch(images, labels, BatchSize);
+            float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);
+            correct = (int)metricSum;
+            return loss;
+        }
+
+        /// <inheritdoc/>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        {
             CheckBatch(images, labels, BatchSize);
-            Kernels.CrossEntropy.CheckWeights(sampleWeights, labels.Length);
+            Evaluate(images, labels, default, out lossSum, out double metricSum);
+            correct = (int)metricSum;
+        }
+
+        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, out double metricSum)
+        {
+            Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
             GeneratedCode.Enter(ref _model._busy, nameof(GlobalMaxHead), nameof(TrainStep));
             try
             {
                 // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
                 // optimizer refuses a non-finite gradient before it writes anything.
                 float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, sampleWeights, _gradients, out correct)
-                    : _splitter.TrainStep(images, labels, sampleWeights, _gradients, _model._parameters, Optimizer, out correct);
+                    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)
+                    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
@@ -617,32 +641,31 @@ partial class GlobalMaxHead : INetwork
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
-        /// <inheritdoc/>
-        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+        private void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
         {
-            CheckBatch(images, labels, BatchSize);
             GeneratedCode.Enter(ref _model._busy, nameof(GlobalMaxHead), nameof(EvaluateBatch));
             try
             {
-                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, out lossSum, out correct);
-                else _splitter.Evaluate(images, labels, out lossSum, out correct);
+                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);
+                else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
 
         /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public Training.FitHistory Fit(LabeledImages data, int epochs = 1,
+        public Training.FitHistory Fit(IImageSet data, int epochs = 1,
             long seed = 1, bool shuffle = true, Action<Training.EpochResult>? onEpochEnd = null) =>
             Training.Fitter.Fit(this, data, new Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
 
         /// <summary>
         /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
         /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="Training.FitOptions"/>.
+        /// The data holds integer labels (LabeledImages, an image folder).
         /// </summary>
-        public Training.FitHistory Fit(LabeledImages data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
+        public Training.FitHistory Fit(IImageSet data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
 
         /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
-        public Training.Evaluation Evaluate(LabeledImages data) => Training.Fitter.Evaluate(this, data);
+        public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
         public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;

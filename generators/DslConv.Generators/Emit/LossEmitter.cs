@@ -1,0 +1,297 @@
+using System.Linq;
+using DslConv.Generators.Model;
+
+namespace DslConv.Generators.Emit;
+
+/// <summary>
+/// Emits the model's loss side: the public ComputeGradients overloads for the targets its loss takes (integer labels,
+/// float target rows, or both), the private pass that runs forward, loss and backward on a workspace, evaluation, and
+/// the batch checks. What each loss computes lives in the runtime kernels; this file only chooses the calls.
+/// </summary>
+internal static class LossEmitter
+{
+    private const string Rs = Names.ReadOnlySpan;
+    private const string S = Names.Span;
+    private const string K = Names.Kernels;
+    private const string G = Names.GeneratedCode;
+    private const string Labels = "global::System.ReadOnlySpan<int> labels";
+
+    public static void Emit(SourceWriter w, ModelPlan plan)
+    {
+        PublicGradients(w, plan);
+        PrivateGradients(w, plan);
+        Evaluate(w, plan);
+        BatchChecks(w, plan);
+    }
+
+    /// <summary>The loss as the docs name it: "sparse categorical cross-entropy".</summary>
+    public static string Description(ModelPlan plan) => plan.Loss switch
+    {
+        1 => "binary cross-entropy",
+        2 => "categorical cross-entropy",
+        3 => "mean squared error",
+        4 => "mean absolute error",
+        5 => $"Huber loss (delta {Literals.Python(plan.HuberDelta)})",
+        _ => "sparse categorical cross-entropy",
+    };
+
+    private static void PublicGradients(SourceWriter w, ModelPlan plan)
+    {
+        if (plan.TakesLabels)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Mean {Description(plan)} of the batch against integer labels, and its gradient with respect to <see cref=\"Parameters\"/>");
+            w.Line($"/// (same layout) in <paramref name=\"gradients\"/>, which is overwritten. {LabelDescription(plan)}");
+            w.Line("/// </summary>");
+            w.Line($"public float ComputeGradients({Rs} images, {Labels}, {S} gradients) =>");
+            w.Line("    ComputeGradients(images, labels, default, gradients);");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// As ComputeGradients, each image's loss weighted by <paramref name=\"sampleWeights\"/> (Keras's sample_weight: the");
+            w.Line("/// loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.");
+            w.Line("/// </summary>");
+            w.OpenBrace($"public float ComputeGradients({Rs} images, {Labels}, {Rs} sampleWeights, {S} gradients)");
+            w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
+            w.Line("return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);");
+            w.CloseBrace();
+            w.Line();
+        }
+        else
+        {
+            w.Line($"float global::DslConv.Models.INetwork.ComputeGradients({Rs} images, {Labels}, {S} gradients) =>");
+            w.Line($"    throw new global::System.NotSupportedException(\"{plan.ClassName} trains with {plan.LossName} on float targets, OutputSize per image, not integer labels.\");");
+            w.Line();
+        }
+        if (plan.TakesTargets)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Mean {Description(plan)} of the batch against float targets, <see cref=\"OutputSize\"/> per image, and its gradient with");
+            w.Line($"/// respect to <see cref=\"Parameters\"/> in <paramref name=\"gradients\"/>, which is overwritten. {TargetDescription(plan)}");
+            w.Line("/// </summary>");
+            w.Line($"public float ComputeGradients({Rs} images, {Rs} targets, {S} gradients) =>");
+            w.Line("    ComputeGradients(images, targets, default, gradients);");
+            w.Line();
+            w.Line("/// <summary>As ComputeGradients on float targets, each image's loss weighted by <paramref name=\"sampleWeights\"/> (empty: 1).</summary>");
+            w.OpenBrace($"public float ComputeGradients({Rs} images, {Rs} targets, {Rs} sampleWeights, {S} gradients)");
+            w.Line("int batch = CheckTargets(images, targets, int.MaxValue);");
+            w.Line("return ComputeGradientsChecked(images, default, targets, sampleWeights, gradients, batch);");
+            w.CloseBrace();
+            w.Line();
+        }
+        w.OpenBrace($"private float ComputeGradientsChecked({Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, {S} gradients, int batch)");
+        w.Line($"{K}.CrossEntropy.CheckWeights(sampleWeights, batch);");
+        w.Line("if (gradients.Length != ParameterCount)");
+        w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
+        CallGuard.Emit(w, plan.ClassIdentifier, "ComputeGradients", "_busy", () =>
+        {
+            w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
+            w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
+            w.Line("_gradientWorkspace = new Workspace(batch);");
+            w.CloseBrace();
+            w.Line("return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);");
+        });
+        w.CloseBrace();
+        w.Line();
+    }
+
+    private static void PrivateGradients(SourceWriter w, ModelPlan plan)
+    {
+        string last = plan.Last.Identifier + "Output";
+        w.Line("/// <summary>");
+        w.Line("/// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the");
+        w.Line($"/// mean loss and, in <paramref name=\"metricSum\"/>, the {MetricDescription(plan)} summed over the images.");
+        w.Line("/// </summary>");
+        w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, {S} gradients, out double metricSum)");
+        w.Line("int batch = images.Length / InputSize;");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics");
+        w.Line("Forward(workspace, images, batch);");
+        w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
+        w.Line($"{S} outputGradient = workspace.{last}Gradient.AsSpan(0, batch * OutputSize);");
+        bool branches = plan.TakesLabels && plan.TakesTargets;
+        if (branches) w.Line("float loss;");
+        string declare = branches ? "" : "float ";
+        ByTargetKind(w, plan,
+            () =>
+            {
+                w.Line($"metricSum = {LabelMetric(plan)};");
+                w.Line($"{declare}loss = {LabelLoss(plan)};");
+            },
+            () =>
+            {
+                w.Line($"metricSum = {TargetMetric(plan)};");
+                w.Line($"{declare}loss = {TargetLoss(plan)};");
+            });
+        w.Line("gradients.Clear();");
+        w.Line("Backward(workspace, images, gradients, batch);");
+        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
+        {
+            w.Line($"// {layer.Name}: Keras's kernel_regularizer, added to the loss and its gradient");
+            w.Line($"loss += {K}.Regularization.Apply(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
+                   $"gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize}), {RegularizerArguments(layer)});");
+        }
+        w.Line("return loss;");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    private static void Evaluate(SourceWriter w, ModelPlan plan)
+    {
+        string last = plan.Last.Identifier + "Output";
+        w.Line($"/// <summary>Sums over the images of the loss and of the {MetricDescription(plan)}, without touching the parameters.</summary>");
+        w.OpenBrace($"private void Evaluate(Workspace workspace, {Rs} images, {Labels}, {Rs} targets, out double lossSum, out double metricSum)");
+        w.Line("int batch = images.Length / InputSize;");
+        if (plan.UsesTrainingMode) w.Line("workspace.Training = false; // evaluation infers, as Keras's model.evaluate");
+        w.Line("Forward(workspace, images, batch);");
+        w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
+        ByTargetKind(w, plan,
+            () =>
+            {
+                w.Line($"metricSum = {LabelMetric(plan)};");
+                w.Line($"lossSum = {LabelLossSum(plan)};");
+            },
+            () =>
+            {
+                w.Line($"metricSum = {TargetMetric(plan)};");
+                w.Line($"lossSum = {TargetLossSum(plan)};");
+            });
+        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
+            w.Line($"lossSum += batch * (double){K}.Regularization.Penalty(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
+                   $"{RegularizerArguments(layer)}); // {layer.Name}'s kernel_regularizer, in every image's loss as Keras reports it");
+        w.CloseBrace();
+        w.Line();
+    }
+
+    /// <summary>The labels branch, the targets branch, or both behind a test of which the caller gave.</summary>
+    private static void ByTargetKind(SourceWriter w, ModelPlan plan, System.Action labels, System.Action targets)
+    {
+        if (!plan.TakesTargets)
+        {
+            labels();
+            return;
+        }
+        if (!plan.TakesLabels)
+        {
+            targets();
+            return;
+        }
+        w.OpenBrace("if (labels.IsEmpty)");
+        w.Line($"// float targets, OutputSize per image{(plan.CategoricalLoss ? " (soft labels)" : "")}");
+        targets();
+        w.CloseBrace();
+        w.OpenBrace("else");
+        w.Line(plan.CategoricalLoss ? "// integer labels, each taken as its one-hot row" : "// integer labels 0 and 1");
+        labels();
+        w.CloseBrace();
+    }
+
+    private static void BatchChecks(SourceWriter w, ModelPlan plan)
+    {
+        w.OpenBrace($"private static int CountImages({Rs} images)");
+        w.Line("int count = images.Length / InputSize;");
+        w.Line("if (images.Length != count * InputSize)");
+        w.Line($"    throw new global::System.ArgumentException($\"images holds {{images.Length}} floats, not a whole number of {plan.Input.Height}x{plan.Input.Width}x{plan.Input.Channels} images ({{InputSize}} floats each).\", nameof(images));");
+        w.Line("return count;");
+        w.CloseBrace();
+        w.Line();
+        if (plan.TakesLabels)
+        {
+            w.OpenBrace($"private static int CheckBatch({Rs} images, {Labels}, int capacity)");
+            w.Line("int count = CountImages(images);");
+            w.Line("if (count == 0) throw new global::System.ArgumentException(\"The batch is empty.\", nameof(images));");
+            w.Line("if (labels.Length != count)");
+            w.Line("    throw new global::System.ArgumentException($\"{labels.Length} labels for {count} images.\", nameof(labels));");
+            w.Line("if (count > capacity)");
+            w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
+            w.Line("return count;");
+            w.CloseBrace();
+            w.Line();
+        }
+        if (plan.TakesTargets)
+        {
+            w.OpenBrace($"private static int CheckTargets({Rs} images, {Rs} targets, int capacity)");
+            w.Line("int count = CountImages(images);");
+            w.Line("if (count == 0) throw new global::System.ArgumentException(\"The batch is empty.\", nameof(images));");
+            w.Line("if (targets.Length != (long)count * OutputSize)");
+            w.Line("    throw new global::System.ArgumentException($\"targets holds {targets.Length} floats; {count} images take {OutputSize} each.\", nameof(targets));");
+            w.Line("if (count > capacity)");
+            w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
+            w.Line("return count;");
+            w.CloseBrace();
+            w.Line();
+        }
+    }
+
+    /// <summary>Where a fused loss reads the head: its logits when it keeps them, else its outputs.</summary>
+    private static string Head(ModelPlan plan) => plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
+
+    private static string Smoothing(ModelPlan plan) => "labelSmoothing: " + Literals.Float(plan.LabelSmoothing);
+
+    private static string LossMember(ModelPlan plan) => "global::DslConv.Loss." + plan.LossName;
+
+    private static string LabelMetric(ModelPlan plan) => plan.BinaryLoss
+        ? $"{K}.BinaryCrossEntropy.CountCorrect({Head(plan)}, labels)"
+        : $"{K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize)";
+
+    private static string LabelLoss(ModelPlan plan)
+    {
+        if (plan.BinaryLoss) return $"{K}.BinaryCrossEntropy.FromLogits({Head(plan)}, labels, outputGradient, sampleWeights, {Smoothing(plan)})";
+        if (plan.CategoricalLoss) return $"{K}.CrossEntropy.FromLogits({Head(plan)}, labels, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})";
+        return plan.Last.Activation switch
+        {
+            ActivationKind.Softmax or ActivationKind.None => $"{K}.CrossEntropy.FromLogits({Head(plan)}, labels, OutputSize, outputGradient, sampleWeights)",
+            _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient, sampleWeights)",
+        };
+    }
+
+    private static string LabelLossSum(ModelPlan plan)
+    {
+        if (plan.BinaryLoss) return $"{K}.BinaryCrossEntropy.SumLossFromLogits({Head(plan)}, labels, {Smoothing(plan)})";
+        if (plan.CategoricalLoss) return $"{K}.CrossEntropy.SumSmoothedLossFromLogits({Head(plan)}, labels, OutputSize, {Smoothing(plan)})";
+        bool logits = plan.Last.Activation is ActivationKind.Softmax or ActivationKind.None;
+        return $"{K}.CrossEntropy.SumLossFromOutputs({Head(plan)}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")})";
+    }
+
+    private static string TargetMetric(ModelPlan plan) =>
+        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.SumAccuracy({Head(plan)}, targets, OutputSize)"
+        : plan.CategoricalLoss ? $"{K}.CrossEntropy.CountCorrect(outputs, targets, OutputSize)"
+        : $"{K}.RegressionLoss.SumMeanAbsoluteError(outputs, targets, OutputSize)";
+
+    private static string TargetLoss(ModelPlan plan) =>
+        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.FromLogits({Head(plan)}, targets, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})"
+        : plan.CategoricalLoss ? $"{K}.CrossEntropy.FromLogits({Head(plan)}, targets, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})"
+        : $"{K}.RegressionLoss.Compute({LossMember(plan)}, outputs, targets, OutputSize, outputGradient, sampleWeights{Delta(plan)})";
+
+    private static string TargetLossSum(ModelPlan plan) =>
+        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.SumLossFromLogits({Head(plan)}, targets, OutputSize, {Smoothing(plan)})"
+        : plan.CategoricalLoss ? $"{K}.CrossEntropy.SumLossFromLogits({Head(plan)}, targets, OutputSize, {Smoothing(plan)})"
+        : $"{K}.RegressionLoss.SumLoss({LossMember(plan)}, outputs, targets, OutputSize{Delta(plan)})";
+
+    private static string Delta(ModelPlan plan) => plan.Loss == 5 ? ", delta: " + Literals.Float(plan.HuberDelta) : "";
+
+    private static string MetricDescription(ModelPlan plan) =>
+        plan.RegressionLoss ? "mean absolute error (Keras's \"mae\" metric)" : plan.BinaryLoss ? "binary accuracy" : "correct predictions";
+
+    private static string LabelDescription(ModelPlan plan) => plan.Loss switch
+    {
+        1 => "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.",
+        2 => "Each label is its one-hot row" + (plan.LabelSmoothing > 0 ? ", smoothed as Keras's label_smoothing does" : "") + "; fused with the head's softmax, gradient (p - y) / B.",
+        _ => plan.Last.Activation switch
+        {
+            ActivationKind.Softmax => "Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.",
+            ActivationKind.None => "The last layer's outputs are logits (Keras's <c>from_logits=True</c>).",
+            _ => "The last layer's outputs are taken as unnormalised probabilities, normalised and clipped to [1e-7, 1 - 1e-7] as Keras does.",
+        },
+    };
+
+    private static string TargetDescription(ModelPlan plan) => plan.Loss switch
+    {
+        1 => "Each output is an independent 0/1 tag (multi-label); computed from the head's logits, each image's loss the mean over its outputs.",
+        2 => "Each row is a distribution over the classes (soft labels); fused with the head's softmax, gradient (p · Σy - y) / B.",
+        3 => "Each image's loss is the mean over its outputs of (y - ŷ)², taken at the head's outputs.",
+        4 => "Each image's loss is the mean over its outputs of |y - ŷ|, taken at the head's outputs.",
+        _ => "Each image's loss is the mean over its outputs of Keras's Huber loss, taken at the head's outputs.",
+    };
+
+    private static string RegularizerArguments(LayerPlan layer) =>
+        $"l1: {Literals.Float(layer.Spec.KernelL1)}, l2: {Literals.Float(layer.Spec.KernelL2)}";
+}

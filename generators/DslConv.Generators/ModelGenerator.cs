@@ -66,15 +66,31 @@ public sealed class ModelGenerator : IIncrementalGenerator
             options.GlobalOptions.TryGetValue("build_property.DslConvProfileLayers", out string? value)
             && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase));
 
+        // The emit step sees the plan without locations, so typing above a model or elsewhere in its file (which moves
+        // every location) leaves its input equal and the emitted file cached; its problems are placed afterwards.
         IncrementalValuesProvider<GeneratedSource> sources = plans
+            .Select(static (plan, _) => plan.WithoutLocations())
             .Combine(profileLayers)
             .Select(static (pair, _) => GeneratedSource.Create(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Sources);
 
         context.RegisterSourceOutput(sources, static (production, generated) =>
         {
-            foreach (DiagnosticInfo diagnostic in generated.Diagnostics) production.ReportDiagnostic(diagnostic.ToDiagnostic());
             if (generated.Source is not null) production.AddSource(generated.HintName, generated.Source);
+        });
+
+        IncrementalValueProvider<(ImmutableArray<GeneratedSource> Left, ImmutableArray<ModelPlan> Right)> problems = sources
+            .Where(static generated => generated.Problems.Count > 0)
+            .Collect()
+            .Combine(plans.Collect());
+        context.RegisterSourceOutput(problems, static (production, pair) =>
+        {
+            foreach (GeneratedSource generated in pair.Left)
+            {
+                ModelPlan? located = pair.Right.FirstOrDefault(plan => GeneratedSource.HintNameOf(plan) == generated.HintName);
+                if (located is null) continue;
+                foreach (DiagnosticInfo diagnostic in generated.Locate(located)) production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
         });
     }
 

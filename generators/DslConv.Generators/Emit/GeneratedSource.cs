@@ -6,8 +6,12 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DslConv.Generators.Emit;
 
-/// <summary>What the emit step produces for one model: its file, or the diagnostics that stop it.</summary>
-internal sealed record GeneratedSource(string HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics)
+/// <summary>
+/// What the emit step produces for one model: its file, or the problems that stop it. The emit step sees the plan
+/// without locations (<see cref="ModelPlan.WithoutLocations"/>), so each problem names what it is about (a user's
+/// member, or the class itself) and <see cref="Locate"/> places it once the located plan is at hand.
+/// </summary>
+internal sealed record GeneratedSource(string HintName, string? Source, EquatableArray<EmitProblem> Problems)
 {
     /// <summary>
     /// Emits the model, then checks the emitted members against the names the user's class already uses: a clash
@@ -20,20 +24,27 @@ internal sealed record GeneratedSource(string HintName, string? Source, Equatabl
         try
         {
             string source = ShortNames.Shorten(ModelEmitter.Emit(plan, profileLayers), plan.TakenShortNames);
-            List<DiagnosticInfo> clashes = Clashes(plan, DeclaredMembers(source, plan.ClassName));
+            List<EmitProblem> clashes = Clashes(plan, DeclaredMembers(source, plan.ClassName));
             return clashes.Count == 0
-                ? new GeneratedSource(hintName, source, EquatableArray<DiagnosticInfo>.Empty)
+                ? new GeneratedSource(hintName, source, EquatableArray<EmitProblem>.Empty)
                 : new GeneratedSource(hintName, null, clashes.ToEquatableArray());
         }
         catch (System.Exception e)
         {
             var failure = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailure, plan.ClassLocation, plan.ClassName, $"{e.GetType().Name}: {e.Message}");
-            return new GeneratedSource(hintName, null, new[] { failure }.ToEquatableArray());
+            return new GeneratedSource(hintName, null, new[] { new EmitProblem(failure, null) }.ToEquatableArray());
         }
     }
 
+    /// <summary>The problems as diagnostics, each on its place in <paramref name="located"/> (the same model, with its locations).</summary>
+    public IEnumerable<DiagnosticInfo> Locate(ModelPlan located) => Problems.Select(problem => problem.Diagnostic with
+    {
+        Location = (problem.Member is null ? null : located.UserMembers.FirstOrDefault(member => member.Name == problem.Member)?.Location)
+                   ?? located.ClassLocation,
+    });
+
     /// <summary>The file name: namespace and class, without the '@' of escaped keywords.</summary>
-    private static string HintNameOf(ModelPlan plan) =>
+    public static string HintNameOf(ModelPlan plan) =>
         ((plan.Namespace is null ? "" : plan.Namespace + ".") + plan.ClassName).Replace("@", "") + ".g.cs";
 
     /// <summary>
@@ -79,12 +90,12 @@ internal sealed record GeneratedSource(string HintName, string? Source, Equatabl
         return names;
     }
 
-    private static List<DiagnosticInfo> Clashes(ModelPlan plan, HashSet<string> generated)
+    private static List<EmitProblem> Clashes(ModelPlan plan, HashSet<string> generated)
     {
-        var clashes = new List<DiagnosticInfo>();
+        var clashes = new List<EmitProblem>();
         if (generated.Contains(plan.ClassName))
-            clashes.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, plan.ClassLocation,
-                $"The model's own name '{plan.ClassName}' is also a member it would contain", $"a member named '{plan.ClassName}'", plan.ClassName));
+            clashes.Add(new EmitProblem(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, plan.ClassLocation,
+                $"The model's own name '{plan.ClassName}' is also a member it would contain", $"a member named '{plan.ClassName}'", plan.ClassName), null));
         foreach (UserMember member in plan.UserMembers)
         {
             if (!generated.Contains(member.Name)) continue;
@@ -95,8 +106,12 @@ internal sealed record GeneratedSource(string HintName, string? Source, Equatabl
                     ? $"'{plan.ClassName}' inherits the {member.Kind.Replace(" inherited from ", " '" + member.Name + "' from ")}"
                     : $"'{plan.ClassName}' declares the {member.Kind} '{member.Name}'";
             string generatedWhat = constructor ? $"the constructor '{plan.ClassName}(int seed)'" : $"a member named '{member.Name}'";
-            clashes.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, member.Location ?? plan.ClassLocation, what, generatedWhat, plan.ClassName));
+            clashes.Add(new EmitProblem(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, member.Location ?? plan.ClassLocation,
+                what, generatedWhat, plan.ClassName), member.Name));
         }
         return clashes;
     }
 }
+
+/// <summary>A diagnostic from the emit step and what it is about: the user's member named <see cref="Member"/>, or (null) the class.</summary>
+internal sealed record EmitProblem(DiagnosticInfo Diagnostic, string? Member);

@@ -41,7 +41,7 @@ internal static class SummaryEmitter
     /// <summary>Pads to the column width, keeping at least one space after text that overflows it.</summary>
     private static string Pad(string text, int width) => text.Length < width ? text.PadRight(width) : text + " ";
 
-    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>Keras's readable size: 952.29 KB for 975,144 bytes.</summary>
     private static string Bytes(long bytes)

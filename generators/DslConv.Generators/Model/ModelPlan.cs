@@ -50,6 +50,17 @@ internal sealed record ModelPlan(
     /// </summary>
     public bool HeadKeepsLogits => Last.Activation == ActivationKind.Softmax || (BinaryLoss && Last.Activation == ActivationKind.Sigmoid);
 
+    /// <summary>
+    /// The plan with every source location taken out: what the emit step sees, so that an edit that only moves the
+    /// model (a line typed above it, an edit earlier in the file) leaves the emit step's input equal and its file cached.
+    /// </summary>
+    public ModelPlan WithoutLocations() => this with
+    {
+        ClassLocation = null,
+        Layers = Layers.Select(layer => layer with { Spec = layer.Spec with { Location = null } }).ToEquatableArray(),
+        UserMembers = UserMembers.Select(member => member with { Location = null }).ToEquatableArray(),
+    };
+
     /// <summary>The class name as code writes it (<c>@class</c> for a keyword); <see cref="ClassName"/> is for text.</summary>
     public string ClassIdentifier => Identifiers.Escape(ClassName);
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -97,12 +98,12 @@ public static class Activations
                 (Vector512.LoadUnsafe(ref g, (nuint)i) & mask.AsSingle()).StoreUnsafe(ref g, (nuint)i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (Vector.IsHardwareAccelerated) // 256 bits on AVX2, 128 on ARM64 NEON, WASM SIMD and SSE
         {
-            for (; i + Vector256<float>.Count <= gradients.Length; i += Vector256<float>.Count)
+            for (; i + Vector<float>.Count <= gradients.Length; i += Vector<float>.Count)
             {
-                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref y, (nuint)i), Vector256<float>.Zero);
-                (Vector256.LoadUnsafe(ref g, (nuint)i) & mask.AsSingle()).StoreUnsafe(ref g, (nuint)i);
+                var mask = Vector.GreaterThan(Vector.LoadUnsafe(ref y, (nuint)i), Vector<float>.Zero);
+                (Vector.LoadUnsafe(ref g, (nuint)i) & Vector.AsVectorSingle(mask)).StoreUnsafe(ref g, (nuint)i);
             }
         }
         for (; i < gradients.Length; i++)
@@ -124,6 +125,14 @@ public static class Activations
                 (Vector512.LoadUnsafe(ref g, (nuint)i) * v * (Vector512<float>.One - v)).StoreUnsafe(ref g, (nuint)i);
             }
         }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<float>.Count <= gradients.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref y, (nuint)i);
+                (Vector.LoadUnsafe(ref g, (nuint)i) * v * (Vector<float>.One - v)).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
         for (; i < gradients.Length; i++)
             Unsafe.Add(ref g, i) *= Unsafe.Add(ref y, i) * (1f - Unsafe.Add(ref y, i));
     }
@@ -141,6 +150,14 @@ public static class Activations
             {
                 var v = Vector512.LoadUnsafe(ref y, (nuint)i);
                 (Vector512.LoadUnsafe(ref g, (nuint)i) * (Vector512<float>.One - v * v)).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            for (; i + Vector<float>.Count <= gradients.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref y, (nuint)i);
+                (Vector.LoadUnsafe(ref g, (nuint)i) * (Vector<float>.One - v * v)).StoreUnsafe(ref g, (nuint)i);
             }
         }
         for (; i < gradients.Length; i++)

@@ -20,9 +20,11 @@ public enum GemmStart
 /// through two strides so that A or its transpose can be passed without a copy:
 /// element (i, p) of A is <c>a[i * aRowStride + p * aColStride]</c>.
 /// Register-blocked: 4 rows of C by 64 columns (16 Vector512 accumulators) per tile, with narrower tiles and a scalar
-/// tail for the edges. An optional ReLU is applied as each tile is stored (conv + bias + ReLU in one pass).
+/// tail for the edges. An optional ReLU is applied as each tile is stored (conv + bias + ReLU in one pass). Without
+/// AVX-512 the same product runs on Vector256 tiles (AVX2), Vector128 tiles (ARM64 NEON, WASM SIMD, SSE) or a scalar
+/// row kernel (see GemmNarrow.cs).
 /// </summary>
-public static class Gemm
+public static partial class Gemm
 {
     private const int Lanes = 16;
 
@@ -72,38 +74,92 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Without AVX-512: 4 x 16 tiles of Vector256 (8 accumulators, which AVX2's 16 registers hold), or plain scalar
-    /// loops where Vector256 is not accelerated either. Same results to rounding: only the summation grouping differs.
+    /// Without AVX-512: 4 x 16 and 1 x 16 tiles of Vector256 (AVX2), or where Vector256 is not accelerated the Vector128 tiles or
+    /// the scalar row kernel. Same results to rounding: only the summation grouping (and, without FMA, the fusing) differs.
     /// </summary>
     private static void Multiply256OrScalar(int m, int n, int k, ref float a0, int aRowStride, int aColStride, ref float b0, int ldb,
         ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
     {
-        for (int i = 0; i < m; i++)
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            Multiply128OrScalar(m, n, k, ref a0, aRowStride, aColStride, ref b0, ldb, ref c0, ldc, start, ref bias0, relu);
+            return;
+        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
         {
             int j = 0;
-            if (Vector256.IsHardwareAccelerated)
-                for (; j + 16 <= n; j += 16)
-                    Tile1x16Avx2(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            for (; j + 16 <= n; j += 16)
+                Tile4x16Avx2(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
+            for (int r = 0; r < 4; r++)
+                ScalarTail(k, ref a0, i + r, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
+        }
+        for (; i < m; i++)
+        {
+            int j = 0;
+            for (; j + 16 <= n; j += 16)
+                Tile1x16Avx2(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, ref c0, ldc, start, ref bias0, relu);
             ScalarTail(k, ref a0, i, aRowStride, aColStride, ref b0, ldb, j, n, ref c0, ldc, start, ref bias0, relu);
         }
+    }
+
+    private static Vector256<float> Initial256(GemmStart start, ref float c, ref float bias, int j) => start switch
+    {
+        GemmStart.Accumulate => Vector256.LoadUnsafe(ref c),
+        GemmStart.Bias => Vector256.LoadUnsafe(ref bias, (nuint)j),
+        _ => Vector256<float>.Zero,
+    };
+
+    private static void Store256(Vector256<float> value, ref float c, bool relu)
+    {
+        if (relu) value = Vector256.Max(value, Vector256<float>.Zero);
+        value.StoreUnsafe(ref c);
+    }
+
+    /// <summary>4 rows by 16 columns: 8 Vector256 accumulators, which AVX2's 16 registers hold beside two loads and a broadcast.</summary>
+    private static void Tile4x16Avx2(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
+        ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
+    {
+        ref float cRow0 = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
+        ref float cRow1 = ref Unsafe.Add(ref cRow0, ldc);
+        ref float cRow2 = ref Unsafe.Add(ref cRow1, ldc);
+        ref float cRow3 = ref Unsafe.Add(ref cRow2, ldc);
+        Vector256<float> c00 = Initial256(start, ref cRow0, ref bias0, j), c01 = Initial256(start, ref Unsafe.Add(ref cRow0, 8), ref bias0, j + 8);
+        Vector256<float> c10 = Initial256(start, ref cRow1, ref bias0, j), c11 = Initial256(start, ref Unsafe.Add(ref cRow1, 8), ref bias0, j + 8);
+        Vector256<float> c20 = Initial256(start, ref cRow2, ref bias0, j), c21 = Initial256(start, ref Unsafe.Add(ref cRow2, 8), ref bias0, j + 8);
+        Vector256<float> c30 = Initial256(start, ref cRow3, ref bias0, j), c31 = Initial256(start, ref Unsafe.Add(ref cRow3, 8), ref bias0, j + 8);
+        ref float aRow0 = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float aRow1 = ref Unsafe.Add(ref aRow0, aRowStride);
+        ref float aRow2 = ref Unsafe.Add(ref aRow1, aRowStride);
+        ref float aRow3 = ref Unsafe.Add(ref aRow2, aRowStride);
+        ref float bRow = ref Unsafe.Add(ref b0, j);
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            Vector256<float> b0v = Vector256.LoadUnsafe(ref bRow);
+            Vector256<float> b1v = Vector256.LoadUnsafe(ref bRow, 8);
+            Vector256<float> x = Vector256.Create(Unsafe.Add(ref aRow0, aOffset));
+            c00 = Vector256.FusedMultiplyAdd(x, b0v, c00); c01 = Vector256.FusedMultiplyAdd(x, b1v, c01);
+            x = Vector256.Create(Unsafe.Add(ref aRow1, aOffset));
+            c10 = Vector256.FusedMultiplyAdd(x, b0v, c10); c11 = Vector256.FusedMultiplyAdd(x, b1v, c11);
+            x = Vector256.Create(Unsafe.Add(ref aRow2, aOffset));
+            c20 = Vector256.FusedMultiplyAdd(x, b0v, c20); c21 = Vector256.FusedMultiplyAdd(x, b1v, c21);
+            x = Vector256.Create(Unsafe.Add(ref aRow3, aOffset));
+            c30 = Vector256.FusedMultiplyAdd(x, b0v, c30); c31 = Vector256.FusedMultiplyAdd(x, b1v, c31);
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+        }
+        Store256(c00, ref cRow0, relu); Store256(c01, ref Unsafe.Add(ref cRow0, 8), relu);
+        Store256(c10, ref cRow1, relu); Store256(c11, ref Unsafe.Add(ref cRow1, 8), relu);
+        Store256(c20, ref cRow2, relu); Store256(c21, ref Unsafe.Add(ref cRow2, 8), relu);
+        Store256(c30, ref cRow3, relu); Store256(c31, ref Unsafe.Add(ref cRow3, 8), relu);
     }
 
     private static void Tile1x16Avx2(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb, int j,
         ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
     {
         ref float cRow = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
-        Vector256<float> acc0 = start switch
-        {
-            GemmStart.Accumulate => Vector256.LoadUnsafe(ref cRow),
-            GemmStart.Bias => Vector256.LoadUnsafe(ref bias0, (nuint)j),
-            _ => Vector256<float>.Zero,
-        };
-        Vector256<float> acc1 = start switch
-        {
-            GemmStart.Accumulate => Vector256.LoadUnsafe(ref cRow, 8),
-            GemmStart.Bias => Vector256.LoadUnsafe(ref bias0, (nuint)(j + 8)),
-            _ => Vector256<float>.Zero,
-        };
+        Vector256<float> acc0 = Initial256(start, ref cRow, ref bias0, j), acc1 = Initial256(start, ref Unsafe.Add(ref cRow, 8), ref bias0, j + 8);
         ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
         ref float bRow = ref Unsafe.Add(ref b0, j);
         nint aOffset = 0;
@@ -115,13 +171,8 @@ public static class Gemm
             aOffset += aColStride;
             bRow = ref Unsafe.Add(ref bRow, ldb);
         }
-        if (relu)
-        {
-            acc0 = Vector256.Max(acc0, Vector256<float>.Zero);
-            acc1 = Vector256.Max(acc1, Vector256<float>.Zero);
-        }
-        acc0.StoreUnsafe(ref cRow);
-        acc1.StoreUnsafe(ref cRow, 8);
+        Store256(acc0, ref cRow, relu);
+        Store256(acc1, ref Unsafe.Add(ref cRow, 8), relu);
     }
 
     /// <summary>
@@ -262,28 +313,35 @@ public static class Gemm
         Store(acc, ref cRow, relu);
     }
 
+    /// <summary>
+    /// Columns [jStart, n) of row i, without vectors: C's row segment is updated once per step p with a·B[p, j..] (B
+    /// read along its rows, every column an independent chain), rather than one latency-bound dot product per element
+    /// down B's columns. Each element still sums its products in p order, so the result is the dot product's.
+    /// </summary>
     private static void ScalarTail(int k, ref float a0, int i, int aRowStride, int aColStride, ref float b0, int ldb,
         int jStart, int n, ref float c0, int ldc, GemmStart start, ref float bias0, bool relu)
     {
-        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        if (jStart >= n) return;
+        ref float cRow = ref Unsafe.Add(ref c0, (nint)i * ldc);
         for (int j = jStart; j < n; j++)
-        {
-            ref float cij = ref Unsafe.Add(ref c0, (nint)i * ldc + j);
-            float sum = start switch
+            Unsafe.Add(ref cRow, j) = start switch
             {
-                GemmStart.Accumulate => cij,
+                GemmStart.Accumulate => Unsafe.Add(ref cRow, j),
                 GemmStart.Bias => Unsafe.Add(ref bias0, j),
                 _ => 0f,
             };
-            nint aOffset = 0;
-            nint bOffset = j;
-            for (int p = 0; p < k; p++)
-            {
-                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref aRow, aOffset), Unsafe.Add(ref b0, bOffset), sum);
-                aOffset += aColStride;
-                bOffset += ldb;
-            }
-            cij = relu ? MathF.Max(sum, 0f) : sum;
+        ref float aRow = ref Unsafe.Add(ref a0, (nint)i * aRowStride);
+        ref float bRow = ref b0;
+        nint aOffset = 0;
+        for (int p = 0; p < k; p++)
+        {
+            float x = Unsafe.Add(ref aRow, aOffset);
+            for (int j = jStart; j < n; j++)
+                Unsafe.Add(ref cRow, j) = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, j), Unsafe.Add(ref cRow, j));
+            aOffset += aColStride;
+            bRow = ref Unsafe.Add(ref bRow, ldb);
         }
+        if (relu)
+            for (int j = jStart; j < n; j++) Unsafe.Add(ref cRow, j) = MathF.Max(Unsafe.Add(ref cRow, j), 0f);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -61,6 +62,21 @@ public static class Matrix
                     odd += Vector512.LoadUnsafe(ref m, (nuint)((nint)(r + 1) * cols + c));
                 }
                 if (r < rows) even += Vector512.LoadUnsafe(ref m, (nuint)((nint)r * cols + c));
+                (even + odd).StoreUnsafe(ref s, (nuint)c);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated) // 256 bits on AVX2, 128 on ARM64 NEON, WASM SIMD and SSE
+        {
+            for (; c + Vector<float>.Count <= cols; c += Vector<float>.Count)
+            {
+                Vector<float> even = Vector.LoadUnsafe(ref s, (nuint)c), odd = Vector<float>.Zero;
+                int r = 0;
+                for (; r + 2 <= rows; r += 2)
+                {
+                    even += Vector.LoadUnsafe(ref m, (nuint)((nint)r * cols + c));
+                    odd += Vector.LoadUnsafe(ref m, (nuint)((nint)(r + 1) * cols + c));
+                }
+                if (r < rows) even += Vector.LoadUnsafe(ref m, (nuint)((nint)r * cols + c));
                 (even + odd).StoreUnsafe(ref s, (nuint)c);
             }
         }

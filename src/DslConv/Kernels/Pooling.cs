@@ -56,6 +56,11 @@ public static class Pooling
                     for (; c + 8 <= channels; c += 8)
                         Window256(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
                 }
+                else if (Vector128.IsHardwareAccelerated)
+                {
+                    for (; c + 4 <= channels; c += 4)
+                        Window128(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
+                }
                 for (; c < channels; c++)
                     WindowScalar(ref input, in g, firstIndex + c, ref Unsafe.Add(ref best, outBase + c), ref Unsafe.Add(ref index, outBase + c));
             }
@@ -144,6 +149,28 @@ public static class Pooling
                 var take = Vector256.GreaterThan(value, max) | ~Vector256.Equals(value, value);
                 max = Vector256.ConditionalSelect(take, value, max);
                 at = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(offset) + lanes, at);
+            }
+        }
+        max.StoreUnsafe(ref best);
+        at.StoreUnsafe(ref index);
+    }
+
+    /// <summary>Four channels of a window on 128-bit vectors (ARM64 NEON, WASM SIMD, SSE): the same rule as the wider paths.</summary>
+    private static void Window128(ref float input, in ConvGeometry g, int first, ref float best, ref int index)
+    {
+        var lanes = Vector128<int>.Indices;
+        var max = Vector128.LoadUnsafe(ref input, (nuint)first);
+        var at = Vector128.Create(first) + lanes;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+            {
+                if (ky == 0 && kx == 0) continue;
+                int offset = first + (ky * g.InputWidth + kx) * g.Channels;
+                var value = Vector128.LoadUnsafe(ref input, (nuint)offset);
+                var take = Vector128.GreaterThan(value, max) | ~Vector128.Equals(value, value);
+                max = Vector128.ConditionalSelect(take, value, max);
+                at = Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(offset) + lanes, at);
             }
         }
         max.StoreUnsafe(ref best);

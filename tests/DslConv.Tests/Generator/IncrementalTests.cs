@@ -60,6 +60,51 @@ public sealed class IncrementalTests
             $"plan step ran: {output.Reason}"));
     }
 
+    /// <summary>
+    /// Typing above the model (a blank line, a comment) or editing another class in the same file moves every location
+    /// the plan holds, but the emit step sees the plan without them: it is served from the cache, not run again.
+    /// </summary>
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("// a comment typed above the model\n")]
+    [InlineData("public class Helper { public int X; }\n")]
+    public void TypingAboveTheModelDoesNotRerunTheEmitStep(string typed)
+    {
+        string source = Model.Replace("[Input(12, 12, 1)]", "public class Helper { }\n[Input(12, 12, 1)]");
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        string before = driver.GetRunResult().GeneratedTrees.Single().ToString();
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        string edited = typed.StartsWith("public class Helper", StringComparison.Ordinal)
+            ? source.Replace("public class Helper { }\n", typed)
+            : source.Replace("namespace Models;\n", "namespace Models;\n" + typed);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(edited, GeneratorHarness.ParseOptions, tree.FilePath)));
+
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        var emitted = result.TrackedSteps[ModelGenerator.StepNames.Sources].SelectMany(run => run.Outputs).ToList();
+        Assert.NotEmpty(emitted);
+        Assert.All(emitted, output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"the emit step ran again: {output.Reason}"));
+        Assert.Equal(before, result.GeneratedSources.Single().SourceText.ToString());
+    }
+
+    /// <summary>A diagnostic of the emit step (a member name the model would also generate) follows its member when lines move.</summary>
+    [Fact]
+    public void EmitDiagnosticsFollowTheirMemberWhenLinesMove()
+    {
+        string source = Model.Replace("public partial class Net;", "public partial class Net { public int Predict; }");
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        Diagnostic first = Assert.Single(driver.GetRunResult().Diagnostics);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree,
+            CSharpSyntaxTree.ParseText(source.Replace("namespace Models;\n", "namespace Models;\n\n\n"), GeneratorHarness.ParseOptions, tree.FilePath)));
+        Diagnostic moved = Assert.Single(driver.GetRunResult().Diagnostics);
+        Assert.Equal("DSLC017", moved.Id);
+        Assert.Equal(first.Location.GetLineSpan().StartLinePosition.Line + 2, moved.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Contains("Predict", moved.GetMessage());
+    }
+
     [Fact]
     public void ChangingALayerRegeneratesTheModel()
     {

@@ -45,13 +45,14 @@ try
             (theta, pattern) => model.Reference.Loss(theta, setup.ImagesAsDouble, targetsAsDouble, pattern), 1e-5, 1e-6);
         checkedModels++;
     }
+    checkedModels += DirectConvolutionCheck.Run();
 }
 catch (Exception e) when (e is Xunit.Sdk.XunitException)
 {
     Console.WriteLine($"FAILED after {checkedModels} models: {e.Message}");
     return 1;
 }
-Console.WriteLine($"{checkedModels} models: outputs, losses and gradients agree with the double-precision reference.");
+Console.WriteLine($"{checkedModels} checks: outputs, losses and gradients agree with the double-precision reference.");
 return 0;
 
 static int[] Labels(ReferenceNetwork reference, int batch)
@@ -113,4 +114,71 @@ internal sealed class ConsoleOutput : ITestOutputHelper
 {
     public void WriteLine(string message) => Console.WriteLine(message);
     public void WriteLine(string format, params object[] args) => Console.WriteLine(format, args);
+}
+
+/// <summary>
+/// The direct convolution's three kernels against naive double loops, on shapes its tiles handle here (a whole and a
+/// partial pixel tile, channel groups of 4 and shorter, several filter groups); none when this CPU takes im2col instead.
+/// </summary>
+internal static class DirectConvolutionCheck
+{
+    public static int Run()
+    {
+        int checks = 0;
+        foreach (var (h, w, c, f, kh, kw, stride) in new[] { (9, 8, 6, 32, 2, 3, 2), (6, 7, 5, 24, 3, 3, 1), (7, 9, 16, 16, 3, 2, 1) })
+        {
+            var g = new DslConv.Kernels.ConvGeometry(h, w, c, kh, kw, stride, stride, 0, 0,
+                DslConv.Kernels.ConvGeometry.ValidOutput(h, kh, stride), DslConv.Kernels.ConvGeometry.ValidOutput(w, kw, stride));
+            if (!DslConv.Kernels.DirectConvolution.Supports(g, f)) continue;
+            var random = new Random(h * 31 + f);
+            float[] Draw(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] image = Draw(g.InputSize), kernel = Draw(g.PatchSize * f), bias = Draw(f), dz = Draw(g.OutputPixels * f);
+            var output = new float[g.OutputPixels * f];
+            DslConv.Kernels.DirectConvolution.Forward(image, g, kernel, bias, output, f, relu: false);
+            var kernelGradient = new float[kernel.Length];
+            DslConv.Kernels.DirectConvolution.KernelGradient(image, g, dz, kernelGradient, f);
+            var expectedOutput = new double[output.Length];
+            var expectedKernel = new double[kernel.Length];
+            var expectedImage = new double[image.Length];
+            for (int p = 0; p < g.OutputPixels; p++)
+            {
+                int oy = p / g.OutputWidth, ox = p % g.OutputWidth;
+                for (int o = 0; o < f; o++) expectedOutput[p * f + o] = bias[o];
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++)
+                        for (int ch = 0; ch < c; ch++)
+                        {
+                            int tap = (ky * kw + kx) * c + ch, at = ((oy * stride + ky) * w + ox * stride + kx) * c + ch;
+                            for (int o = 0; o < f; o++)
+                            {
+                                expectedOutput[p * f + o] += (double)image[at] * kernel[tap * f + o];
+                                expectedKernel[tap * f + o] += (double)image[at] * dz[p * f + o];
+                                expectedImage[at] += (double)dz[p * f + o] * kernel[tap * f + o];
+                            }
+                        }
+            }
+            Close(expectedOutput, output, "direct forward");
+            Close(expectedKernel, kernelGradient, "direct kernel gradient");
+            checks += 2;
+            if (DslConv.Kernels.DirectConvolution.SupportsInputGradient(g, f))
+            {
+                var transposed = new float[kernel.Length];
+                for (int tap = 0; tap < g.PatchSize; tap++)
+                    for (int o = 0; o < f; o++) transposed[o * g.PatchSize + tap] = kernel[tap * f + o];
+                var imageGradient = new float[image.Length];
+                DslConv.Kernels.DirectConvolution.InputGradient(dz, g, transposed, imageGradient, f);
+                Close(expectedImage, imageGradient, "direct input gradient");
+                checks++;
+            }
+            Console.WriteLine($"direct convolution {h}x{w}x{c}, {f} filters {kh}x{kw} stride {stride}: agrees with the reference");
+        }
+        return checks;
+    }
+
+    private static void Close(double[] expected, float[] actual, string what)
+    {
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * scale, $"{what} {i}: {actual[i]} vs reference {expected[i]}");
+    }
 }

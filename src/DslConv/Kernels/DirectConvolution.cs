@@ -11,19 +11,32 @@ namespace DslConv.Kernels;
 /// (16 Vector512 accumulators), narrowing to 16 filters at the edge. The last pixel tile repeats a pixel's address for
 /// the missing rows and does not store them.
 /// </summary>
-public static class DirectConvolution
+public static partial class DirectConvolution
 {
     private const int Lanes = 16;
+
+    /// <summary>The AVX-512 tiles run here.</summary>
+    private static bool Wide => Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// The 128-bit tiles run here: where 128-bit vectors are the widest there are (ARM64, WASM, x64 without AVX2). An
+    /// AVX2 machine takes the im2col path, whose Vector256 matrix product is faster than 128-bit direct tiles.
+    /// </summary>
+    private static bool Narrow => !Vector512.IsHardwareAccelerated && !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+    /// <summary>Filters per vector group this CPU's tiles need: 16 (AVX-512) or 8 (128-bit).</summary>
+    private static int FilterMultiple => Wide ? Lanes : NarrowFilters;
 
     /// <summary>
     /// Whether <c>Forward</c> and <see cref="KernelGradient"/> handle the layer on this CPU; otherwise use
     /// <see cref="Convolution"/> and <see cref="Gemm"/>.
     /// </summary>
     public static bool Supports(in ConvGeometry g, int filters) =>
-        g.PadTop == 0 && g.PadLeft == 0 && filters > 0 && filters % Lanes == 0 && Vector512.IsHardwareAccelerated;
+        g.PadTop == 0 && g.PadLeft == 0 && filters > 0 && (Wide || Narrow) && filters % FilterMultiple == 0;
 
     /// <summary>Whether <see cref="InputGradient"/> also does: it needs channels in whole vectors.</summary>
-    public static bool SupportsInputGradient(in ConvGeometry g, int filters) => Supports(g, filters) && g.Channels % Lanes == 0;
+    public static bool SupportsInputGradient(in ConvGeometry g, int filters) =>
+        Supports(g, filters) && g.Channels % (Wide ? Lanes : NarrowLanes) == 0;
 
     /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
@@ -58,6 +71,11 @@ public static class DirectConvolution
         ref float k = ref MemoryMarshal.GetReference(kernel);
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float o = ref MemoryMarshal.GetReference(output);
+        if (!Wide)
+        {
+            ForwardNarrow(ref img, g, ref k, ref b, ref o, filters, relu, firstPixel, pixelCount);
+            return;
+        }
         int pixels = firstPixel + pixelCount;
         for (int p0 = firstPixel; p0 < pixels; p0 += 4)
         {
@@ -86,6 +104,11 @@ public static class DirectConvolution
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
         ref float dk = ref MemoryMarshal.GetReference(kernelGradient);
+        if (!Wide)
+        {
+            KernelGradientNarrow(ref img, g, ref dz, ref dk, filters);
+            return;
+        }
         int channels = g.Channels;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
@@ -133,10 +156,15 @@ public static class DirectConvolution
         // The same geometry and filter checks as the forward pass: a geometry it would reject is rejected here too.
         Check(imageGradient, g, transposedKernel, filters, outputGradient.Length, nameof(outputGradient), nameof(imageGradient), nameof(transposedKernel));
         if (!SupportsInputGradient(g, filters))
-            throw new ArgumentException($"{nameof(g)} has {g.Channels} channels; the direct input gradient needs a multiple of {Lanes} (use the im2col path).", nameof(g));
+            throw new ArgumentException($"{nameof(g)} has {g.Channels} channels; the direct input gradient needs a multiple of {(Wide ? Lanes : NarrowLanes)} (use the im2col path).", nameof(g));
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
         ref float kt = ref MemoryMarshal.GetReference(transposedKernel);
         ref float dx = ref MemoryMarshal.GetReference(imageGradient);
+        if (!Wide)
+        {
+            InputGradientNarrow(ref dz, g, ref kt, ref dx, filters);
+            return;
+        }
         int channels = g.Channels, taps = g.PatchSize, pixels = g.OutputPixels;
         for (int p0 = 0; p0 < pixels; p0 += 4)
         {
@@ -222,17 +250,17 @@ public static class DirectConvolution
 
     /// <summary>
     /// The checks every entry point shares, before any pointer is formed: the geometry (windows inside the image, no
-    /// padding), a positive whole number of 16-filter vectors, and the image, kernel and per-pixel buffer lengths.
+    /// padding), a positive whole number of filter groups (16 on AVX-512, 8 on 128-bit vectors), and the image, kernel and per-pixel buffer lengths.
     /// </summary>
     private static void Check(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, int filters, int pixelBufferLength,
         string pixelBufferName, string imageName = "image", string kernelName = "kernel")
     {
         g.ValidateWindowsInside(nameof(g));
         Buffers.AtLeast(filters, 1, nameof(filters));
-        if (filters % Lanes != 0)
-            throw new ArgumentException($"{nameof(filters)} is {filters}; the direct convolution needs a multiple of {Lanes} (use the im2col path).", nameof(filters));
-        if (!Vector512.IsHardwareAccelerated)
-            throw new PlatformNotSupportedException("The direct convolution needs Vector512; check DirectConvolution.Supports and use the im2col path.");
+        if (!Wide && !Narrow)
+            throw new PlatformNotSupportedException("The direct convolution needs Vector512, or 128-bit vectors as the widest; check DirectConvolution.Supports and use the im2col path.");
+        if (filters % FilterMultiple != 0)
+            throw new ArgumentException($"{nameof(filters)} is {filters}; the direct convolution needs a multiple of {FilterMultiple} here (use the im2col path).", nameof(filters));
         Buffers.Require(image.Length, g.InputSize, imageName);
         Buffers.Require(kernel.Length, (long)g.PatchSize * filters, kernelName);
         Buffers.Require(pixelBufferLength, (long)g.OutputPixels * filters, pixelBufferName);

@@ -16,7 +16,10 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         new("train b32", true, 32, 100, 20),
         new("train b128", true, 128, 25, 10),
         new("infer b1", false, 1, 2000, 200),
+        new("infer b8", false, 8, 400, 40),
+        new("infer b64", false, 64, 60, 10),
         new("infer b256", false, 256, 20, 10),
+        new("infer b512", false, 512, 10, 4),
     ];
 
     public int Run()
@@ -43,38 +46,41 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         double peak = Machine.PeakGflops(options.Threads);
         Console.WriteLine($"FLOPs per image: forward {forward / 1e6:F2} M, training {training / 1e6:F2} M.");
         Console.WriteLine();
-        Console.WriteLine("| scenario | DslConv images/s | TorchSharp images/s | ratio | DslConv GFLOP/s (% peak) | TorchSharp GFLOP/s (% peak) | DslConv bytes/step | TorchSharp managed bytes/step |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| scenario | DslConv images/s | TorchSharp images/s | ratio | ONNX Runtime images/s | ratio | DslConv GFLOP/s (% peak) | TorchSharp GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv bytes/step | TorchSharp managed bytes/step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        string onnxDirectory = Directory.CreateTempSubdirectory("dslconv-benchmark-").FullName;
+        string onnxModel = OnnxRuntimeRunner.Export(onnxDirectory);
         foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
         {
-            var ours = new List<Measurement>();
-            var theirs = new List<Measurement>();
             using var dslconv = new DslConvRunner(data, scenario.Training, scenario.Batch, options.Threads);
             using var torch = new TorchRunner(data, scenario.Training, scenario.Batch, options.Threads);
-            dslconv.Run(scenario.WarmupSteps);
-            torch.Run(scenario.WarmupSteps);
+            // ONNX Runtime runs inference only.
+            using OnnxRuntimeRunner? onnx = scenario.Training ? null : new OnnxRuntimeRunner(data, scenario.Batch, options.Threads, onnxModel);
+            Runner[] runners = onnx is null ? [dslconv, torch] : [dslconv, torch, onnx];
+            var measured = runners.ToDictionary(runner => runner, _ => new List<Measurement>());
+            foreach (Runner runner in runners) runner.Run(scenario.WarmupSteps);
             for (int run = 0; run < options.Runs; run++)
             {
-                // Alternate who goes first so that neither always meets the machine's state the other left.
-                if (run % 2 == 0)
+                // Rotate who goes first so that none always meets the machine's state another left.
+                for (int i = 0; i < runners.Length; i++)
                 {
-                    ours.Add(dslconv.Run(scenario.Steps));
-                    theirs.Add(torch.Run(scenario.Steps));
-                }
-                else
-                {
-                    theirs.Add(torch.Run(scenario.Steps));
-                    ours.Add(dslconv.Run(scenario.Steps));
+                    Runner runner = runners[(run + i) % runners.Length];
+                    measured[runner].Add(runner.Run(scenario.Steps));
                 }
             }
             double flopsPerImage = scenario.Training ? training : forward;
-            double a = Median(ours.Select(m => m.ImagesPerSecond)), b = Median(theirs.Select(m => m.ImagesPerSecond));
-            Console.WriteLine($"| {scenario.Name} | {a:N0} | {b:N0} | {a / b:F2}x | {a * flopsPerImage / 1e9:F1} ({100 * a * flopsPerImage / 1e9 / peak:F0} %) | " +
-                              $"{b * flopsPerImage / 1e9:F1} ({100 * b * flopsPerImage / 1e9 / peak:F0} %) | " +
-                              $"{Median(ours.Select(m => m.BytesPerStep)):N0} | {Median(theirs.Select(m => m.BytesPerStep)):N0} |");
+            double a = Median(measured[dslconv].Select(m => m.ImagesPerSecond)), b = Median(measured[torch].Select(m => m.ImagesPerSecond));
+            double c = onnx is null ? double.NaN : Median(measured[onnx].Select(m => m.ImagesPerSecond));
+            string Rate(double imagesPerSecond) => double.IsNaN(imagesPerSecond) ? "-"
+                : $"{imagesPerSecond * flopsPerImage / 1e9:F1} ({100 * imagesPerSecond * flopsPerImage / 1e9 / peak:F0} %)";
+            Console.WriteLine($"| {scenario.Name} | {a:N0} | {b:N0} | {a / b:F2}x | {(onnx is null ? "-" : c.ToString("N0"))} | {(onnx is null ? "-" : (a / c).ToString("F2") + "x")} | " +
+                              $"{Rate(a)} | {Rate(b)} | {Rate(c)} | " +
+                              $"{Median(measured[dslconv].Select(m => m.BytesPerStep)):N0} | {Median(measured[torch].Select(m => m.BytesPerStep)):N0} |");
         }
+        Directory.Delete(onnxDirectory, recursive: true);
         Console.WriteLine();
-        Console.WriteLine($"ratio = DslConv / TorchSharp images per second (higher is better); both with {options.Threads} thread(s), same batches, same process.");
+        Console.WriteLine($"ratio = DslConv / peer images per second (higher is better); all with {options.Threads} thread(s), same batches, same process; " +
+                          "ONNX Runtime with every graph optimisation on the model exported by DslConv.Onnx.");
         return 0;
     }
 

@@ -57,7 +57,9 @@ public sealed class KernelHostileInputTests
     private static void Refused(string call, Action action)
     {
         var e = Record.Exception(action);
-        Assert.True(e is ArgumentException, $"{call}: expected an ArgumentException, got {e?.GetType().Name ?? "no exception"}: {e?.Message}");
+        // Where the CPU has no direct-convolution path (no SIMD at all) its kernels refuse every call up front instead.
+        bool platform = e is PlatformNotSupportedException && !DirectConvolution.Supports(Valid, Filters);
+        Assert.True(e is ArgumentException || platform, $"{call}: expected an ArgumentException, got {e?.GetType().Name ?? "no exception"}: {e?.Message}");
     }
 
     [Theory]
@@ -102,7 +104,6 @@ public sealed class KernelHostileInputTests
     public void RowAndPixelRangesAreCheckedWithoutOverflow()
     {
         var b = new ConvBuffers();
-        Assert.True(DirectConvolution.Supports(Valid, Filters));
         // Each pair is outside 0..11 (the rows of Valid's output); scaled by 11 for pixels and shifted by 2 for the pool's 13 rows.
         foreach (var (first, count) in new[] { (-1, 2), (0, -1), (1, int.MaxValue), (int.MaxValue, 1), (int.MaxValue, int.MaxValue), (10, 2), (0, 12) })
         {

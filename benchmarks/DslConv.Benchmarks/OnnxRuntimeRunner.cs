@@ -22,8 +22,9 @@ internal sealed class OnnxRuntimeRunner : Runner
     private readonly OrtValue[] _outputs = new OrtValue[1];
     private int _next;
 
-    public OnnxRuntimeRunner(LabeledImages data, int batch, int threads, string modelPath) : base(data, batch)
+    public OnnxRuntimeRunner(BenchmarkModel subject, int batch, int threads, string modelPath) : base(subject.Data, batch)
     {
+        LabeledImages data = subject.Data;
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -36,17 +37,17 @@ internal sealed class OnnxRuntimeRunner : Runner
         {
             int start = NextStart();
             _batches.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                data.Images.AsMemory(start * FashionCnn.InputSize, batch * FashionCnn.InputSize), [batch, 28, 28, 1]));
+                data.Images.AsMemory(start * data.ImageSize, batch * data.ImageSize), [batch, data.Height, data.Width, data.Channels]));
         }
-        _output = OrtValue.CreateTensorValueFromMemory(new float[batch * FashionCnn.OutputSize], [batch, FashionCnn.OutputSize]);
+        _output = OrtValue.CreateTensorValueFromMemory(new float[batch * 10], [batch, 10]);
         _outputs[0] = _output;
     }
 
-    /// <summary>Writes the model ONNX Runtime runs: FashionCnn with the benchmark's seed, as <see cref="DslConvRunner"/> builds it.</summary>
-    public static string Export(string directory)
+    /// <summary>Writes the model ONNX Runtime runs: the subject with the benchmark's seed, as <see cref="DslConvRunner"/> builds it.</summary>
+    public static string Export(BenchmarkModel subject, string directory)
     {
-        string path = Path.Combine(directory, "fashion-cnn.onnx");
-        new FashionCnn(1).ExportOnnx(path);
+        string path = Path.Combine(directory, subject.Name + ".onnx");
+        subject.Create(1).ExportOnnx(path);
         return path;
     }
 

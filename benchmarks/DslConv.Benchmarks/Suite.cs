@@ -9,7 +9,7 @@ namespace DslConv.Benchmarks;
 /// <summary>The scenarios, each run alternately on DslConv and on the libtorch baseline, and the report.</summary>
 internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTime processStart)
 {
-    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps);
+    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, bool Larger = false);
 
     private static readonly Scenario[] Scenarios =
     [
@@ -20,6 +20,10 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         new("infer b64", false, 64, 60, 10),
         new("infer b256", false, 256, 20, 10),
         new("infer b512", false, 512, 10, 4),
+        // The same questions for a model about six times the lesson's cost.
+        new("larger train b32", true, 32, 20, 5, Larger: true),
+        new("larger infer b1", false, 1, 400, 40, Larger: true),
+        new("larger infer b256", false, 256, 4, 2, Larger: true),
     ];
 
     public int Run()
@@ -32,9 +36,9 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         double dslconvFirstInProcess = first.Elapsed.TotalSeconds;
 
         first.Restart();
-        using (var warm = new TorchBaseline(options.Threads, 1))
+        using (var warm = TorchBaseline.Lesson(options.Threads, 1))
         using (var scope = NewDisposeScope())
-            warm.TrainStep(TorchBaseline.Images(data.Images.AsSpan(0, 32 * 784).ToArray(), 32), TorchBaseline.Labels(data.Labels.AsSpan(0, 32).ToArray()));
+            warm.TrainStep(warm.Images(data.Images.AsSpan(0, 32 * 784).ToArray(), 32), TorchBaseline.Labels(data.Labels.AsSpan(0, 32).ToArray()));
         double torchFirst = first.Elapsed.TotalSeconds;
         Console.WriteLine($"Time to first training step: DslConv {dslconvFirst:F2} s from process start ({dslconvFirstInProcess:F2} s for model, trainer and step); " +
                           $"TorchSharp {torchFirst:F2} s from its first call (library load, model, optimizer, step)");
@@ -49,13 +53,20 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         Console.WriteLine("| scenario | DslConv images/s | TorchSharp images/s | ratio | ONNX Runtime images/s | ratio | DslConv GFLOP/s (% peak) | TorchSharp GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv bytes/step | TorchSharp managed bytes/step |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         string onnxDirectory = Directory.CreateTempSubdirectory("dslconv-benchmark-").FullName;
-        string onnxModel = OnnxRuntimeRunner.Export(onnxDirectory);
+        BenchmarkModel lesson = BenchmarkModel.Lesson(data), larger = BenchmarkModel.Larger();
+        var onnxModels = new[] { lesson, larger }.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
         foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
         {
-            using var dslconv = new DslConvRunner(data, scenario.Training, scenario.Batch, options.Threads);
-            using var torch = new TorchRunner(data, scenario.Training, scenario.Batch, options.Threads);
+            BenchmarkModel subject = scenario.Larger ? larger : lesson;
+            if (scenario.Larger && scenario.Name == "larger train b32")
+                Console.WriteLine($"| larger model: {LargerCnn.ParameterCount:N0} parameters, forward {Flops.Forward(LargerCnn.Architecture) / 1e6:F1} MFLOP " +
+                                  $"({Flops.Forward(LargerCnn.Architecture) / forward:F1}x the lesson's) | | | | | | | | | | |");
+            double scenarioForward = Flops.Forward(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
+            double scenarioTraining = Flops.Training(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
+            using var dslconv = new DslConvRunner(subject, scenario.Training, scenario.Batch, options.Threads);
+            using var torch = new TorchRunner(subject, scenario.Training, scenario.Batch, options.Threads);
             // ONNX Runtime runs inference only.
-            using OnnxRuntimeRunner? onnx = scenario.Training ? null : new OnnxRuntimeRunner(data, scenario.Batch, options.Threads, onnxModel);
+            using OnnxRuntimeRunner? onnx = scenario.Training ? null : new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxModels[subject]);
             Runner[] runners = onnx is null ? [dslconv, torch] : [dslconv, torch, onnx];
             var measured = runners.ToDictionary(runner => runner, _ => new List<Measurement>());
             foreach (Runner runner in runners) runner.Run(scenario.WarmupSteps);
@@ -68,7 +79,7 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
                     measured[runner].Add(runner.Run(scenario.Steps));
                 }
             }
-            double flopsPerImage = scenario.Training ? training : forward;
+            double flopsPerImage = scenario.Training ? scenarioTraining : scenarioForward;
             double a = Median(measured[dslconv].Select(m => m.ImagesPerSecond)), b = Median(measured[torch].Select(m => m.ImagesPerSecond));
             double c = onnx is null ? double.NaN : Median(measured[onnx].Select(m => m.ImagesPerSecond));
             string Rate(double imagesPerSecond) => double.IsNaN(imagesPerSecond) ? "-"
@@ -87,7 +98,7 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
     private int LayerBreakdown()
     {
         const int batch = 32, steps = 100;
-        using var runner = new DslConvRunner(data, training: true, batch, options.Threads);
+        using var runner = new DslConvRunner(BenchmarkModel.Lesson(data), training: true, batch, options.Threads);
         runner.Run(5);
         LayerProfiler.Reset();
         Measurement measurement = runner.Run(steps);
@@ -145,25 +156,29 @@ internal abstract class Runner(LabeledImages data, int batch) : IDisposable
 internal sealed class DslConvRunner : Runner
 {
     private readonly bool _training;
-    private readonly FashionCnn _model = new(1);
-    private readonly FashionCnn.Trainer? _trainer;
+    private readonly Models.INetwork _model;
+    private readonly Training.ITrainer? _trainer;
     private readonly float[] _outputs;
+    private readonly int _inputSize;
 
-    public DslConvRunner(LabeledImages data, bool training, int batch, int threads) : base(data, batch)
+    public DslConvRunner(BenchmarkModel subject, bool training, int batch, int threads) : base(subject.Data, batch)
     {
         _training = training;
-        _trainer = training ? new FashionCnn.Trainer(_model, batch, threads: threads) : null;
-        _model.InferenceThreads = threads;
-        _outputs = new float[batch * FashionCnn.OutputSize];
+        _model = subject.Create(threads);
+        _trainer = training ? subject.CreateTrainer(_model, batch, threads) : null;
+        _inputSize = _model.Architecture.InputSize;
+        _outputs = new float[batch * _model.Architecture.OutputSize];
     }
 
     protected override void Step()
     {
         int start = NextStart();
-        var images = Data.Images.AsSpan(start * FashionCnn.InputSize, Batch * FashionCnn.InputSize);
-        if (_training) _trainer!.TrainStep(images, Data.Labels.AsSpan(start, Batch));
+        var images = Data.Images.AsSpan(start * _inputSize, Batch * _inputSize);
+        if (_training) _trainer!.TrainStep(images, Data.Labels.AsSpan(start, Batch), out _);
         else _model.Predict(images, _outputs);
     }
+
+    public override void Dispose() => (_trainer as IDisposable)?.Dispose();
 }
 
 internal sealed class TorchRunner : Runner
@@ -173,16 +188,17 @@ internal sealed class TorchRunner : Runner
     private readonly List<(Tensor Images, Tensor Labels)> _batches = [];
     private int _next;
 
-    public TorchRunner(LabeledImages data, bool training, int batch, int threads) : base(data, batch)
+    public TorchRunner(BenchmarkModel subject, bool training, int batch, int threads) : base(subject.Data, batch)
     {
         _training = training;
-        _model = new TorchBaseline(threads, 1);
+        _model = subject.CreateTorch(threads, 1);
+        int imageSize = subject.Data.ImageSize;
         // The batches as tensors up front (up to 100 of them), so the timed loop measures libtorch, not conversion.
-        for (int i = 0; i < Math.Min(100, data.Count / batch); i++)
+        for (int i = 0; i < Math.Min(100, Data.Count / batch); i++)
         {
             int start = NextStart();
-            _batches.Add((TorchBaseline.Images(data.Images.AsSpan(start * 784, batch * 784).ToArray(), batch),
-                TorchBaseline.Labels(data.Labels.AsSpan(start, batch).ToArray())));
+            _batches.Add((_model.Images(Data.Images.AsSpan(start * imageSize, batch * imageSize).ToArray(), batch),
+                TorchBaseline.Labels(Data.Labels.AsSpan(start, batch).ToArray())));
         }
     }
 

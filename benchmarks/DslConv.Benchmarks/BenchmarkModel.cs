@@ -1,0 +1,50 @@
+using DslConv.Data;
+using DslConv.Models;
+using DslConv.Training;
+
+namespace DslConv.Benchmarks;
+
+/// <summary>
+/// A model the suite measures: how to make it (seeded, with its inference threads set) and a trainer for it, the data
+/// its batches come from, and the same network for libtorch.
+/// </summary>
+internal sealed record BenchmarkModel(
+    string Name,
+    LabeledImages Data,
+    Func<int, INetwork> Create,
+    Func<INetwork, int, int, ITrainer> CreateTrainer,
+    Func<int, int, TorchBaseline> CreateTorch)
+{
+    /// <summary>The lesson's CNN on Fashion-MNIST.</summary>
+    public static BenchmarkModel Lesson(LabeledImages data) => new("lesson", data,
+        threads => new FashionCnn(1) { InferenceThreads = threads },
+        (model, batch, threads) => new FashionCnn.Trainer((FashionCnn)model, batch, threads: threads),
+        (threads, seed) => TorchBaseline.Lesson(threads, seed));
+
+    /// <summary>
+    /// A model about six times the lesson's cost (32x32x3 input, 128 filters per convolution, Dense(256)), on seeded
+    /// random images: a user should know whether the lead holds as the work grows.
+    /// </summary>
+    public static BenchmarkModel Larger()
+    {
+        var random = new Random(5);
+        const int count = 2048;
+        float[] images = new float[count * LargerCnn.InputSize];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
+        int[] labels = Enumerable.Range(0, count).Select(_ => random.Next(10)).ToArray();
+        return new("larger", new LabeledImages(images, labels, 32, 32, 3),
+            threads => new LargerCnn(1) { InferenceThreads = threads },
+            (model, batch, threads) => new LargerCnn.Trainer((LargerCnn)model, batch, threads: threads),
+            (threads, seed) => TorchBaseline.Larger(threads, seed));
+    }
+}
+
+[Input(32, 32, 3)]
+[Conv2D(128, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(128, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(256, Activation.Relu)]
+[Dense(10, Activation.Softmax)]
+public partial class LargerCnn;

@@ -6,9 +6,9 @@ namespace DslConv.Benchmarks;
 /// <summary>
 /// A benchmark model written the way a TorchSharp user would: nn.Sequential, cross_entropy, torch.optim.Adam with
 /// Keras's lr and ε. Images go in as (N, C, H, W) views of the channels-last data, that is in libtorch's channels-last
-/// memory format, which its oneDNN convolutions run fastest on: measured here against NCHW-contiguous inputs, training
-/// at batch 32 went from about 2,700 to 3,900 images/s and inference at batch 8 from 5,400 to 10,900. The peer is
-/// measured in its best configuration. Batches are made once up front so the timed loop measures libtorch.
+/// memory format, which its oneDNN convolutions run fastest on: in alternating runs against NCHW-contiguous inputs,
+/// training at batch 32 went from 2,830 to 3,920-4,150 images/s and inference at batch 8 from 4,850-5,390 to
+/// 10,980-11,000. The peer is measured in its best configuration. Batches are made once up front so the timed loop measures libtorch.
 /// </summary>
 internal sealed class TorchBaseline : IDisposable
 {

@@ -13,6 +13,8 @@ if (options is null) return 1;
 if (ProcessEnvironment.RestartIfNeeded(options) is int exitCode) return exitCode;
 
 LabeledImages data = BenchmarkData.Load(options.DataDirectory, out string dataSource);
+if (options.MemorySide is string side) return MemoryRun.Run(side, data, options);
+if (options.Memory) return MemoryRun.Compare(options);
 Console.WriteLine($"DslConv benchmark: the lesson's CNN ({FashionCnn.ParameterCount:N0} parameters), {dataSource}");
 Console.WriteLine($"Machine: {Machine.CpuName()}, {Environment.ProcessorCount} cores, {Machine.ReportedGigahertz():F1} GHz reported; " +
                   $"threads {options.Threads}; nominal FP32 peak {Machine.PeakGflops(options.Threads):F0} GFLOP/s " +

@@ -27,9 +27,9 @@ internal static class ArchitectureEmitter
                    $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
         }
         w.CloseBrace(",");
-        string loss = plan.Loss == 0 ? "" : $", global::DslConv.Loss.{plan.LossName}";
+        string loss = plan.Loss == LossKind.SparseCategoricalCrossentropy ? "" : $", global::DslConv.Loss.{plan.LossName}";
         string smoothing = plan.LabelSmoothing != 0 ? $", LabelSmoothing: {Literals.Float(plan.LabelSmoothing)}" : "";
-        string delta = plan.Loss == 5 ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
+        string delta = plan.Loss == LossKind.Huber ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
         w.Line($"ParameterCount{loss}{smoothing}{delta});");
         w.Unindent();
         w.Line();

@@ -27,11 +27,11 @@ internal static class LossEmitter
     /// <summary>The loss as the docs name it: "sparse categorical cross-entropy".</summary>
     public static string Description(ModelPlan plan) => plan.Loss switch
     {
-        1 => "binary cross-entropy",
-        2 => "categorical cross-entropy",
-        3 => "mean squared error",
-        4 => "mean absolute error",
-        5 => $"Huber loss (delta {Literals.Python(plan.HuberDelta)})",
+        LossKind.BinaryCrossentropy => "binary cross-entropy",
+        LossKind.CategoricalCrossentropy => "categorical cross-entropy",
+        LossKind.MeanSquaredError => "mean squared error",
+        LossKind.MeanAbsoluteError => "mean absolute error",
+        LossKind.Huber => $"Huber loss (delta {Literals.Python(plan.HuberDelta)})",
         _ => "sparse categorical cross-entropy",
     };
 
@@ -266,15 +266,15 @@ internal static class LossEmitter
         : plan.CategoricalLoss ? $"{K}.CrossEntropy.SumLossFromLogits({Head(plan)}, targets, OutputSize, {Smoothing(plan)})"
         : $"{K}.RegressionLoss.SumLoss({LossMember(plan)}, outputs, targets, OutputSize{Delta(plan)})";
 
-    private static string Delta(ModelPlan plan) => plan.Loss == 5 ? ", delta: " + Literals.Float(plan.HuberDelta) : "";
+    private static string Delta(ModelPlan plan) => plan.Loss == LossKind.Huber ? ", delta: " + Literals.Float(plan.HuberDelta) : "";
 
     private static string MetricDescription(ModelPlan plan) =>
         plan.RegressionLoss ? "mean absolute error (Keras's \"mae\" metric)" : plan.BinaryLoss ? "binary accuracy" : "correct predictions";
 
     private static string LabelDescription(ModelPlan plan) => plan.Loss switch
     {
-        1 => "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.",
-        2 => "Each label is its one-hot row" + (plan.LabelSmoothing > 0 ? ", smoothed as Keras's label_smoothing does" : "") + "; fused with the head's softmax, gradient (p - y) / B.",
+        LossKind.BinaryCrossentropy => "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.",
+        LossKind.CategoricalCrossentropy => "Each label is its one-hot row" + (plan.LabelSmoothing > 0 ? ", smoothed as Keras's label_smoothing does" : "") + "; fused with the head's softmax, gradient (p - y) / B.",
         _ => plan.Last.Activation switch
         {
             ActivationKind.Softmax => "Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.",
@@ -285,10 +285,10 @@ internal static class LossEmitter
 
     private static string TargetDescription(ModelPlan plan) => plan.Loss switch
     {
-        1 => "Each output is an independent 0/1 tag (multi-label); computed from the head's logits, each image's loss the mean over its outputs.",
-        2 => "Each row is a distribution over the classes (soft labels); fused with the head's softmax, gradient (p · Σy - y) / B.",
-        3 => "Each image's loss is the mean over its outputs of (y - ŷ)², taken at the head's outputs.",
-        4 => "Each image's loss is the mean over its outputs of |y - ŷ|, taken at the head's outputs.",
+        LossKind.BinaryCrossentropy => "Each output is an independent 0/1 tag (multi-label); computed from the head's logits, each image's loss the mean over its outputs.",
+        LossKind.CategoricalCrossentropy => "Each row is a distribution over the classes (soft labels); fused with the head's softmax, gradient (p · Σy - y) / B.",
+        LossKind.MeanSquaredError => "Each image's loss is the mean over its outputs of (y - ŷ)², taken at the head's outputs.",
+        LossKind.MeanAbsoluteError => "Each image's loss is the mean over its outputs of |y - ŷ|, taken at the head's outputs.",
         _ => "Each image's loss is the mean over its outputs of Keras's Huber loss, taken at the head's outputs.",
     };
 

@@ -15,31 +15,30 @@ internal sealed record ModelPlan(
     LocationInfo? ClassLocation,
     EquatableArray<UserMember> UserMembers,
     EquatableArray<string> TakenShortNames = default,
-    int Loss = 0,
+    LossKind Loss = LossKind.SparseCategoricalCrossentropy,
     double LabelSmoothing = 0,
     double HuberDelta = 1)
 {
-    /// <summary>Keras's loss names in the order of DslConv.Loss, the enum the [Loss] attribute takes.</summary>
-    public static readonly string[] LossNames =
-        ["SparseCategoricalCrossentropy", "BinaryCrossentropy", "CategoricalCrossentropy", "MeanSquaredError", "MeanAbsoluteError", "Huber"];
-
     /// <summary>[Loss(Loss.CategoricalCrossentropy)]: one-hot labels or soft target rows, smoothed by <see cref="LabelSmoothing"/>.</summary>
-    public bool CategoricalLoss => Loss == 2;
+    public bool CategoricalLoss => Loss == LossKind.CategoricalCrossentropy;
 
     /// <summary>[Loss(Loss.BinaryCrossentropy)]: 0/1 labels against a one-unit head, or a row of 0/1 targets per image (multi-label).</summary>
-    public bool BinaryLoss => Loss == 1;
+    public bool BinaryLoss => Loss == LossKind.BinaryCrossentropy;
 
     /// <summary>[Loss(Loss.MeanSquaredError / MeanAbsoluteError / Huber)]: float targets, gradient taken at the head's outputs.</summary>
-    public bool RegressionLoss => Loss is 3 or 4 or 5;
+    public bool RegressionLoss => IsRegression(Loss);
+
+    /// <summary>Whether <paramref name="loss"/> is one of the regression losses (float targets, gradient at the outputs).</summary>
+    public static bool IsRegression(LossKind loss) => loss is LossKind.MeanSquaredError or LossKind.MeanAbsoluteError or LossKind.Huber;
 
     /// <summary>Whether the loss takes integer class labels: all but the regression losses and multi-label binary cross-entropy.</summary>
     public bool TakesLabels => !RegressionLoss && !(BinaryLoss && OutputSize > 1);
 
     /// <summary>Whether the loss takes rows of float targets (all but sparse categorical cross-entropy).</summary>
-    public bool TakesTargets => Loss != 0;
+    public bool TakesTargets => Loss != LossKind.SparseCategoricalCrossentropy;
 
     /// <summary>The loss's member of DslConv.Loss ("MeanSquaredError").</summary>
-    public string LossName => LossNames[Loss];
+    public string LossName => Loss.ToString();
 
     /// <summary>Keras's name of the metric reported beside the loss.</summary>
     public string Metric => RegressionLoss ? "mae" : "accuracy";

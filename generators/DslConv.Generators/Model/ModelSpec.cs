@@ -18,7 +18,7 @@ internal sealed record ModelSpec(
     EquatableArray<DiagnosticInfo> ParseDiagnostics,
     EquatableArray<UserMember> UserMembers,
     EquatableArray<string> TakenShortNames = default,
-    int Loss = 0,
+    LossKind Loss = LossKind.SparseCategoricalCrossentropy,
     LocationInfo? LossLocation = null,
     double LabelSmoothing = 0,
     double HuberDelta = 1);

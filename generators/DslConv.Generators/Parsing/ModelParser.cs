@@ -78,7 +78,7 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedBaseClass, classLocation, className, baseName, reason));
 
         InputSpec? input = null;
-        int loss = 0;
+        LossKind loss = LossKind.SparseCategoricalCrossentropy;
         double labelSmoothing = 0, huberDelta = 1;
         LocationInfo? lossLocation = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
@@ -88,7 +88,7 @@ internal static class ModelParser
             string? name = attribute.AttributeClass?.ToDisplayString();
             if (name == LossAttribute && ArgumentsAreUsable(attribute))
             {
-                loss = Int(attribute, 0);
+                loss = (LossKind)Int(attribute, 0);
                 labelSmoothing = LayerRules.NamedDouble(attribute, "LabelSmoothing", 0);
                 huberDelta = LayerRules.NamedDouble(attribute, "Delta", 1);
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;

@@ -109,14 +109,14 @@ internal static class ModelValidator
     private static bool CheckLoss(ModelSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
     {
         LocationInfo? location = spec.LossLocation ?? last.Spec.Location;
-        if (spec.Loss < 0 || spec.Loss >= ModelPlan.LossNames.Length)
+        if (spec.Loss is < LossKind.SparseCategoricalCrossentropy or > LossKind.Huber)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location, "[Loss]", "loss",
-                spec.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                string.Join(", ", ModelPlan.LossNames.Select(name => "Loss." + name))));
+                ((int)spec.Loss).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                string.Join(", ", System.Enum.GetNames(typeof(LossKind)).Select(name => "Loss." + name))));
             return false;
         }
-        bool smooths = spec.Loss is 1 or 2;
+        bool smooths = spec.Loss is LossKind.BinaryCrossentropy or LossKind.CategoricalCrossentropy;
         if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing < 1) || (spec.LabelSmoothing != 0 && !smooths))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "LabelSmoothing",
@@ -124,7 +124,7 @@ internal static class ModelValidator
                 smooths ? "in [0, 1)" : "0 unless the loss is Loss.CategoricalCrossentropy or Loss.BinaryCrossentropy (Keras's label_smoothing)"));
             return false;
         }
-        bool huber = spec.Loss == 5;
+        bool huber = spec.Loss == LossKind.Huber;
         if (!(spec.HuberDelta > 0 && spec.HuberDelta <= float.MaxValue) || (spec.HuberDelta != 1 && !huber))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "Delta",
@@ -132,14 +132,14 @@ internal static class ModelValidator
                 huber ? "a finite number above 0 (Keras's delta, 1.0 by default)" : "left out unless the loss is Loss.Huber"));
             return false;
         }
-        if (spec.Loss is 3 or 4 or 5 && last.Activation == ActivationKind.Softmax)
+        if (ModelPlan.IsRegression(spec.Loss) && last.Activation == ActivationKind.Softmax)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, ModelPlan.LossNames[spec.Loss],
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, spec.Loss.ToString(),
                 $"{last.Spec.DisplayName} ends with softmax, whose outputs are tied to each other and suit a classification loss",
                 "end with [Dense(outputs)] (linear, as Keras regression models do) or another activation, or use Loss.CategoricalCrossentropy"));
             return false;
         }
-        if (spec.Loss == 2 && !(last.Output.Size >= 2 && last.Activation is ActivationKind.Softmax or ActivationKind.None))
+        if (spec.Loss == LossKind.CategoricalCrossentropy && !(last.Output.Size >= 2 && last.Activation is ActivationKind.Softmax or ActivationKind.None))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "CategoricalCrossentropy",
                 $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
@@ -147,14 +147,14 @@ internal static class ModelValidator
             return false;
         }
         bool oneUnit = last.Output.Size == 1;
-        if (spec.Loss == 1 && last.Activation is not (ActivationKind.Sigmoid or ActivationKind.None))
+        if (spec.Loss == LossKind.BinaryCrossentropy && last.Activation is not (ActivationKind.Sigmoid or ActivationKind.None))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "BinaryCrossentropy",
                 $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
                 "end with [Dense(1, Activation.Sigmoid)] for one 0/1 target, [Dense(tags, Activation.Sigmoid)] for multi-label (or no activation, for logits)"));
             return false;
         }
-        if (spec.Loss == 0 && oneUnit)
+        if (spec.Loss == LossKind.SparseCategoricalCrossentropy && oneUnit)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "SparseCategoricalCrossentropy",
                 $"{last.Spec.DisplayName} gives a single output, whose normalised probability is always 1 (the loss would always be 0)",

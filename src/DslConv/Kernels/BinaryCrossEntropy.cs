@@ -39,24 +39,7 @@ public static class BinaryCrossEntropy
         ReadOnlySpan<float> sampleWeights, float labelSmoothing = 0)
     {
         CheckSmoothing(labelSmoothing);
-        int batch = TargetRows.Count(logits, targets, width, logitGradients.Length, nameof(logits));
-        CrossEntropy.CheckWeights(sampleWeights, batch);
-        double total = 0;
-        float unit = 1f / ((float)batch * width);
-        for (int b = 0; b < batch; b++)
-        {
-            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
-            float scale = unit * weight;
-            double row = 0;
-            for (int j = b * width, end = j + width; j < end; j++)
-            {
-                float y = Smooth(targets[j], labelSmoothing), z = logits[j];
-                row += Loss(z, y);
-                logitGradients[j] = (Sigmoid(z) - y) * scale;
-            }
-            total += row / width * weight;
-        }
-        return (float)(total / batch);
+        return RowLoss.Mean(new FromLogit(labelSmoothing), logits, targets, width, logitGradients, sampleWeights, nameof(logits));
     }
 
     /// <summary>Σ of the per-image losses (evaluation).</summary>
@@ -73,15 +56,7 @@ public static class BinaryCrossEntropy
     public static double SumLossFromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, int width, float labelSmoothing = 0)
     {
         CheckSmoothing(labelSmoothing);
-        int batch = TargetRows.Count(logits, targets, width, -1, nameof(logits));
-        double total = 0;
-        for (int b = 0; b < batch; b++)
-        {
-            double row = 0;
-            for (int j = b * width, end = j + width; j < end; j++) row += Loss(logits[j], Smooth(targets[j], labelSmoothing));
-            total += row / width;
-        }
-        return total;
+        return RowLoss.Sum(new FromLogit(labelSmoothing), logits, targets, width, nameof(logits));
     }
 
     /// <summary>Keras's binary accuracy: prediction 1 when the probability is above 0.5 (the logit above 0).</summary>
@@ -110,6 +85,14 @@ public static class BinaryCrossEntropy
             total += (double)right / width;
         }
         return total;
+    }
+
+    /// <summary>The elementwise loss from a logit against a (smoothed) target, for <see cref="RowLoss"/>.</summary>
+    private readonly struct FromLogit(float labelSmoothing) : IElementLoss
+    {
+        public double Loss(float z, float y) => BinaryCrossEntropy.Loss(z, Smooth(y, labelSmoothing));
+
+        public float Derivative(float z, float y) => Sigmoid(z) - Smooth(y, labelSmoothing);
     }
 
     private static double Loss(float z, float y) => Math.Max(z, 0) - (double)z * y + Math.Log(1 + Math.Exp(-Math.Abs((double)z)));

@@ -15,46 +15,29 @@ public static class RegressionLoss
         ReadOnlySpan<float> sampleWeights, float delta = 1f)
     {
         CheckLoss(loss, delta);
-        int batch = TargetRows.Count(outputs, targets, width, outputGradients.Length, nameof(outputs));
-        CrossEntropy.CheckWeights(sampleWeights, batch);
-        double total = 0;
-        float unit = 1f / ((float)batch * width);
-        for (int b = 0; b < batch; b++)
-        {
-            float weight = sampleWeights.IsEmpty ? 1f : sampleWeights[b];
-            float scale = unit * weight;
-            double row = 0;
-            for (int j = b * width, end = j + width; j < end; j++)
-            {
-                float error = outputs[j] - targets[j];
-                row += Element(loss, error, delta);
-                outputGradients[j] = Derivative(loss, error, delta) * scale;
-            }
-            total += row / width * weight;
-        }
-        return (float)(total / batch);
+        return RowLoss.Mean(new Element(loss, delta), outputs, targets, width, outputGradients, sampleWeights, nameof(outputs));
     }
 
     /// <summary>Σ of the per-image losses (evaluation).</summary>
     public static double SumLoss(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int width, float delta = 1f)
     {
         CheckLoss(loss, delta);
-        int batch = TargetRows.Count(outputs, targets, width, -1, nameof(outputs));
-        double total = 0;
-        for (int b = 0; b < batch; b++)
-        {
-            double row = 0;
-            for (int j = b * width, end = j + width; j < end; j++) row += Element(loss, outputs[j] - targets[j], delta);
-            total += row / width;
-        }
-        return total;
+        return RowLoss.Sum(new Element(loss, delta), outputs, targets, width, nameof(outputs));
     }
 
     /// <summary>Keras's "mae" metric summed over the images: Σᵢ mean over the outputs of |yᵢⱼ - ŷᵢⱼ|.</summary>
     public static double SumMeanAbsoluteError(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int width) =>
         SumLoss(Loss.MeanAbsoluteError, outputs, targets, width);
 
-    private static double Element(Loss loss, float error, float delta)
+    /// <summary>The elementwise loss of one output against its target, for <see cref="RowLoss"/>.</summary>
+    private readonly struct Element(Loss loss, float delta) : IElementLoss
+    {
+        public double Loss(float output, float target) => Value(loss, output - target, delta);
+
+        public float Derivative(float output, float target) => RegressionLoss.Derivative(loss, output - target, delta);
+    }
+
+    private static double Value(Loss loss, float error, float delta)
     {
         double x = error, magnitude = Math.Abs(x);
         return loss switch

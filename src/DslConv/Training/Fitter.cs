@@ -167,55 +167,31 @@ public static class Fitter
         return Evaluate(trainer, data, 0, data.Count);
     }
 
-    /// <summary>Mean loss and metric over images [first, first + count) of <paramref name="data"/>.</summary>
+    /// <summary>
+    /// Mean loss and metric over images [first, first + count) of <paramref name="data"/>, in batches of the trainer's
+    /// size read as training reads them (copied from memory, or decoded ahead for a streamed folder).
+    /// </summary>
     private static Evaluation Evaluate(ITrainer trainer, IImageSet data, int first, int count)
     {
         int batchSize = trainer.BatchSize;
-        int imageSize = trainer.InputSize;
         double lossSum = 0, metricSum = 0;
+        using var reader = new BatchReader(data, batchSize, DefaultDecodeThreads, 4);
+        reader.Start(Enumerable.Range(first, count).ToArray(), 0);
+        for (int step = 0; step * batchSize < count; step++)
+        {
+            var (images, labels, targets) = reader.Take(step);
+            double loss, batchMetric;
+            if (data.TargetSize > 0) trainer.EvaluateBatch(images.Span, targets.Span, out loss, out batchMetric);
+            else
+            {
+                trainer.EvaluateBatch(images.Span, labels.Span, out loss, out int correct);
+                batchMetric = correct;
+            }
+            reader.Release(step);
+            lossSum += loss;
+            metricSum += batchMetric;
+        }
         string metric = trainer.Network.Architecture.Metric;
-        if (data is LabeledImages memory)
-        {
-            for (int start = first, end = first + count; start < end; start += batchSize)
-            {
-                int images = Math.Min(batchSize, end - start);
-                trainer.EvaluateBatch(memory.Images.AsSpan(start * imageSize, images * imageSize), memory.Labels.AsSpan(start, images),
-                    out double loss, out int correct);
-                lossSum += loss;
-                metricSum += correct;
-            }
-        }
-        else if (data is TargetImages targets)
-        {
-            int width = targets.TargetSize;
-            for (int start = first, end = first + count; start < end; start += batchSize)
-            {
-                int images = Math.Min(batchSize, end - start);
-                trainer.EvaluateBatch(targets.Images.AsSpan(start * imageSize, images * imageSize), targets.Targets.AsSpan(start * width, images * width),
-                    out double loss, out double batchMetric);
-                lossSum += loss;
-                metricSum += batchMetric;
-            }
-        }
-        else
-        {
-            using var reader = new BatchReader(data, batchSize, DefaultDecodeThreads, 4);
-            reader.Start(Enumerable.Range(first, count).ToArray(), 0);
-            for (int step = 0; step * batchSize < count; step++)
-            {
-                var (images, labels, batchTargets) = reader.Take(step);
-                double loss, batchMetric;
-                if (data.TargetSize > 0) trainer.EvaluateBatch(images.Span, batchTargets.Span, out loss, out batchMetric);
-                else
-                {
-                    trainer.EvaluateBatch(images.Span, labels.Span, out loss, out int correct);
-                    batchMetric = correct;
-                }
-                reader.Release(step);
-                lossSum += loss;
-                metricSum += batchMetric;
-            }
-        }
         return count == 0 ? new Evaluation(double.NaN, double.NaN, 0) { Metric = metric }
             : new Evaluation(lossSum / count, metricSum / count, count) { Metric = metric };
     }

@@ -73,6 +73,11 @@ internal static class ModelEmitter
         WorkersEmitter.Emit(w, plan);
         w.Line();
         TrainerEmitter.Emit(w, plan);
+        if (Int8Emitter.Unsupported(plan) is null)
+        {
+            w.Line();
+            Int8Emitter.Emit(w, plan, buffers);
+        }
         w.CloseBrace();
         return w.ToString();
     }

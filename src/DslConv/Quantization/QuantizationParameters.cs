@@ -1,0 +1,34 @@
+namespace DslConv.Quantization;
+
+/// <summary>
+/// How a float tensor is stored as bytes: q = clamp(round(x / Scale) + ZeroPoint, 0, 255), x ≈ (q - ZeroPoint) · Scale
+/// (ONNX's QuantizeLinear / DequantizeLinear with a uint8 zero point, rounding half to even).
+/// </summary>
+public readonly record struct QuantizationParameters(float Scale, byte ZeroPoint)
+{
+    /// <summary>
+    /// ONNX Runtime's MinMax rule for an asymmetric uint8 tensor: the range is widened to hold 0 (so that zero, the
+    /// padding and ReLU's floor, is exact), scale = (max - min) / 255, zero point = round(-min / scale).
+    /// </summary>
+    public static QuantizationParameters FromRange(float min, float max)
+    {
+        if (!float.IsFinite(min) || !float.IsFinite(max) || min > max)
+            throw new ArgumentException($"The calibrated range [{min}, {max}] is not a finite interval; calibrate on finite activations.");
+        min = MathF.Min(min, 0f);
+        max = MathF.Max(max, 0f);
+        if (max == min) return new QuantizationParameters(1f, 0); // an all-zero tensor: any scale stores it exactly
+        float scale = (max - min) / 255f;
+        float zero = MathF.Round(-min / scale, MidpointRounding.ToEven);
+        return new QuantizationParameters(scale, (byte)Math.Clamp(zero, 0f, 255f));
+    }
+
+    /// <summary>The byte that stores <paramref name="value"/>.</summary>
+    public byte Quantize(float value)
+    {
+        float q = MathF.Round(value / Scale, MidpointRounding.ToEven) + ZeroPoint;
+        return (byte)Math.Clamp(float.IsNaN(q) ? ZeroPoint : q, 0f, 255f);
+    }
+
+    /// <summary>The float a byte stands for.</summary>
+    public float Dequantize(byte value) => (value - ZeroPoint) * Scale;
+}

@@ -1,0 +1,96 @@
+using DslConv.Models;
+
+namespace DslConv.Quantization;
+
+/// <summary>
+/// One Conv2D or Dense layer in int8, as ONNX Runtime's static quantisation stores it (QOperator/QDQ, reduce_range):
+/// uint8 input (scale, zero point), per-output-channel symmetric int8 weights in [-64, 64], an int32 bias at scale
+/// input scale · weight scale, and a uint8 output, or floats for the model's last layer.
+/// </summary>
+public sealed class QuantizedLayer
+{
+    internal QuantizedLayer(int index, LayerDescription layer, ReadOnlySpan<float> parameters, QuantizationParameters input, QuantizationParameters? output)
+    {
+        Index = index;
+        Layer = layer;
+        Input = input;
+        Output = output;
+        Outputs = layer.OutputShape[^1];
+        Inputs = layer.KernelLength / Outputs;
+        ReadOnlySpan<float> kernel = parameters.Slice(layer.KernelOffset, layer.KernelLength); // [Inputs, Outputs], Keras's layout
+        ReadOnlySpan<float> bias = parameters.Slice(layer.BiasOffset, layer.BiasLength);
+        Weights = new sbyte[kernel.Length];
+        WeightScales = new float[Outputs];
+        Bias = new int[Outputs];
+        Offsets = new int[Outputs];
+        Multipliers = new float[Outputs];
+        DequantizeMultipliers = new float[Outputs];
+        for (int c = 0; c < Outputs; c++)
+        {
+            float largest = 0f;
+            for (int k = 0; k < Inputs; k++) largest = MathF.Max(largest, MathF.Abs(kernel[k * Outputs + c]));
+            if (!float.IsFinite(largest))
+                throw new ArgumentException($"{layer.Name}/kernel holds a non-finite weight in output channel {c}; int8 needs finite weights.", nameof(parameters));
+            float scale = largest > 0f ? largest / Int8Gemm.MaxWeight : 1f;
+            WeightScales[c] = scale;
+            long columnSum = 0;
+            for (int k = 0; k < Inputs; k++)
+            {
+                float q = MathF.Round(kernel[k * Outputs + c] / scale, MidpointRounding.ToEven);
+                sbyte weight = (sbyte)Math.Clamp(q, -Int8Gemm.MaxWeight, Int8Gemm.MaxWeight);
+                Weights[k * Outputs + c] = weight;
+                columnSum += weight;
+            }
+            float biasScale = input.Scale * scale;
+            double quantisedBias = Math.Round(bias[c] / (double)biasScale, MidpointRounding.ToEven);
+            if (!double.IsFinite(quantisedBias) || Math.Abs(quantisedBias) > int.MaxValue / 2)
+                throw new ArgumentException($"{layer.Name}/bias[{c}] = {bias[c]} does not fit an int32 at scale {biasScale}.", nameof(parameters));
+            Bias[c] = (int)quantisedBias;
+            Offsets[c] = checked(Bias[c] - (int)(input.ZeroPoint * columnSum));
+            DequantizeMultipliers[c] = biasScale;
+            Multipliers[c] = output is { } o ? biasScale / o.Scale : biasScale;
+        }
+        PackedWeights = new PackedInt8Matrix(Weights, Inputs, Outputs);
+    }
+
+    /// <summary>The layer's position in the model's <see cref="ModelDescription.Layers"/>.</summary>
+    public int Index { get; }
+
+    /// <summary>The float layer this one stands for.</summary>
+    public LayerDescription Layer { get; }
+
+    /// <summary>How its input is stored.</summary>
+    public QuantizationParameters Input { get; }
+
+    /// <summary>How its output is stored; null when it gives floats (the model's last layer).</summary>
+    public QuantizationParameters? Output { get; }
+
+    /// <summary>K: taps per output (kh · kw · input channels, or the dense layer's inputs).</summary>
+    public int Inputs { get; }
+
+    /// <summary>N: output channels (filters or units).</summary>
+    public int Outputs { get; }
+
+    /// <summary>The kernel in Keras's layout [K, N], each value round(w / scale[n]) in [-64, 64].</summary>
+    public sbyte[] Weights { get; }
+
+    /// <summary>Per output channel: the float one weight step stands for (its largest |w| / 64).</summary>
+    public float[] WeightScales { get; }
+
+    /// <summary>Per output channel: round(bias / (input scale · weight scale)).</summary>
+    public int[] Bias { get; }
+
+    /// <summary>The weights packed for <see cref="Int8Gemm"/>.</summary>
+    public PackedInt8Matrix PackedWeights { get; }
+
+    /// <summary>
+    /// Per output channel: what is added to Σ q_in · q_w to give Σ (q_in - z_in) · q_w + bias, i.e. bias - z_in · Σ_k q_w.
+    /// </summary>
+    public int[] Offsets { get; }
+
+    /// <summary>Per output channel: input scale · weight scale / output scale, from sums to output steps (bytes out).</summary>
+    public float[] Multipliers { get; }
+
+    /// <summary>Per output channel: input scale · weight scale, from sums to floats.</summary>
+    public float[] DequantizeMultipliers { get; }
+}

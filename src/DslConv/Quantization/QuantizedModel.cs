@@ -1,0 +1,104 @@
+using DslConv.Data;
+using DslConv.Models;
+
+namespace DslConv.Quantization;
+
+/// <summary>
+/// A trained model's int8 form: post-training static quantisation as ONNX Runtime's quantize_static does it (MinMax
+/// calibration, uint8 activations, per-channel symmetric int8 weights with reduce_range). The generated
+/// <c>Model.Int8</c> class runs it; DslConv.Onnx exports it as a QDQ graph.
+/// </summary>
+public sealed class QuantizedModel
+{
+    /// <summary>Images <see cref="Calibrate"/> uses when not told: a few hundred, as ONNX Runtime's examples use.</summary>
+    public const int DefaultCalibrationImages = 500;
+
+    private readonly QuantizedLayer?[] _layers;
+    private readonly QuantizationParameters?[] _outputs;
+
+    private QuantizedModel(ModelDescription architecture, ReadOnlySpan<float> parameters, ActivationRanges ranges)
+    {
+        Architecture = architecture;
+        CalibrationImages = ranges.Images;
+        var types = architecture.Layers.Select(layer => layer.Type).ToArray();
+        string? unsupported = Int8Support.Unsupported(types, architecture.Layers.Select(layer => layer.Name).ToArray());
+        if (unsupported is not null) throw new NotSupportedException($"{architecture.Name} has no int8 form: {unsupported}.");
+        FirstQuantizedLayer = Int8Support.FirstQuantizedLayer(types);
+        _layers = new QuantizedLayer?[types.Length];
+        _outputs = new QuantizationParameters?[types.Length];
+        Input = Range(ranges, FirstQuantizedLayer - 1);
+        QuantizationParameters current = Input;
+        for (int i = FirstQuantizedLayer; i < types.Length; i++)
+        {
+            LayerDescription layer = architecture.Layers[i];
+            if (layer.Type is LayerType.Conv2D or LayerType.Dense)
+            {
+                QuantizationParameters? output = i == types.Length - 1 ? null : Range(ranges, i);
+                _layers[i] = new QuantizedLayer(i, layer, parameters, current, output);
+                if (output is { } next) current = next;
+            }
+            _outputs[i] = i == types.Length - 1 ? null : current; // pooling, Flatten and identities keep their input's
+        }
+    }
+
+    /// <summary>
+    /// Quantises <paramref name="model"/>'s current weights, with activation ranges measured on the first
+    /// <paramref name="count"/> images of <paramref name="images"/> (all of them when the set is smaller).
+    /// </summary>
+    public static QuantizedModel Calibrate(INetwork model, IImageSet images, int count = DefaultCalibrationImages)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new QuantizedModel(model.Architecture, model.Parameters, ActivationRanges.Measure(model.Architecture, model.Parameters, images, count));
+    }
+
+    /// <summary>Quantises with ranges measured elsewhere (for tests and for ranges kept from an earlier calibration).</summary>
+    public static QuantizedModel FromRanges(ModelDescription architecture, ReadOnlySpan<float> parameters, ActivationRanges ranges)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (parameters.Length != architecture.ParameterCount)
+            throw new ArgumentException($"{architecture.Name} has {architecture.ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        if (ranges.Count != architecture.Layers.Count + 1)
+            throw new ArgumentException($"{ranges.Count} ranges for a model of {architecture.Layers.Count} layers; it needs one per layer and one for the input.", nameof(ranges));
+        return new QuantizedModel(architecture, parameters, ranges);
+    }
+
+    /// <summary>The float model's architecture.</summary>
+    public ModelDescription Architecture { get; }
+
+    /// <summary>How many images the activation ranges were measured on.</summary>
+    public int CalibrationImages { get; }
+
+    /// <summary>The first layer that runs on bytes; the layers before it (Rescaling, identities) run in float on the input.</summary>
+    public int FirstQuantizedLayer { get; }
+
+    /// <summary>How the tensor entering <see cref="FirstQuantizedLayer"/> is stored.</summary>
+    public QuantizationParameters Input { get; }
+
+    /// <summary>Layer <paramref name="index"/> in int8 when it is a Conv2D or Dense layer, else null.</summary>
+    public QuantizedLayer? Layer(int index) => _layers[index];
+
+    /// <summary>How layer <paramref name="index"/>'s output is stored; null for the last layer (floats) and the float prefix.</summary>
+    public QuantizationParameters? Output(int index) => _outputs[index];
+
+    /// <summary>The Conv2D and Dense layers, in order.</summary>
+    public IEnumerable<QuantizedLayer> QuantizedLayers => _layers.OfType<QuantizedLayer>();
+
+    /// <summary>Throws unless this quantisation was made from a model with <paramref name="expected"/>'s layers.</summary>
+    public void CheckArchitecture(ModelDescription expected, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        bool same = Architecture.Name == expected.Name && Architecture.ParameterCount == expected.ParameterCount
+            && Architecture.Layers.Count == expected.Layers.Count
+            && Architecture.Layers.Zip(expected.Layers).All(pair => pair.First.Name == pair.Second.Name && pair.First.Type == pair.Second.Type
+                && pair.First.OutputShape.SequenceEqual(pair.Second.OutputShape));
+        if (!same)
+            throw new ArgumentException($"This quantisation is of {Architecture.Name} ({Architecture.Layers.Count} layers); the model is {expected.Name} ({expected.Layers.Count} layers).", paramName);
+    }
+
+    private static QuantizationParameters Range(ActivationRanges ranges, int layer)
+    {
+        (float min, float max) = ranges[layer + 1];
+        return QuantizationParameters.FromRange(min, max);
+    }
+}

@@ -1,0 +1,142 @@
+using DslConv.Kernels;
+using DslConv.Models;
+using DslConv.Quantization;
+
+namespace DslConv.Tests.Numerics;
+
+/// <summary>
+/// The int8 forward pass in plain loops, from a <see cref="QuantizedModel"/>'s integers and scales alone: every
+/// convolution and dense layer as Σ (q_in - z_in) · q_w + bias over the window (padding taps are z_in, so they add
+/// nothing), requantised as q = clamp(round_half_even(sum · input scale · weight scale / output scale) + z_out), pooling
+/// as the maximum of the bytes inside each window. No packing, no im2col, no vectors: what the generated code and its
+/// kernels must reproduce exactly. Float activations other than ReLU use the runtime's float kernel (the activation
+/// itself is not what is under test).
+/// </summary>
+public static class Int8Reference
+{
+    public static float[] Predict(QuantizedModel quantization, ReadOnlySpan<float> image)
+    {
+        ModelDescription architecture = quantization.Architecture;
+        float[] x = image.ToArray();
+        for (int i = 0; i < quantization.FirstQuantizedLayer; i++)
+        {
+            LayerDescription layer = architecture.Layers[i];
+            if (layer.Type == LayerType.Rescaling) Rescale.Forward(x, layer.Scale, layer.Offset, x);
+        }
+        QuantizationParameters p = quantization.Input;
+        byte[] q = x.Select(value => QuantizeScalar(value, p)).ToArray();
+        for (int i = quantization.FirstQuantizedLayer; i < architecture.Layers.Count; i++)
+        {
+            LayerDescription layer = architecture.Layers[i];
+            bool last = i == architecture.Layers.Count - 1;
+            switch (layer.Type)
+            {
+                case LayerType.Conv2D:
+                case LayerType.Dense:
+                {
+                    QuantizedLayer ql = quantization.Layer(i)!;
+                    long[] sums = layer.Type == LayerType.Conv2D ? ConvolutionSums(layer, ql, q) : DenseSums(ql, q);
+                    int channels = ql.Outputs;
+                    float[] dequantise = Enumerable.Range(0, channels).Select(c => ql.Input.Scale * ql.WeightScales[c]).ToArray();
+                    if (last)
+                    {
+                        float[] outputs = sums.Select((s, j) => (float)s * dequantise[j % channels]).ToArray();
+                        if (layer.Activation != Activation.None) Activations.Forward(layer.Activation, outputs, channels);
+                        return outputs;
+                    }
+                    QuantizationParameters output = ql.Output!.Value;
+                    if (layer.Activation is Activation.None or Activation.Relu)
+                    {
+                        int floor = layer.Activation == Activation.Relu ? output.ZeroPoint : 0;
+                        q = sums.Select((s, j) =>
+                        {
+                            float y = (float)s * (dequantise[j % channels] / output.Scale);
+                            return (byte)Math.Clamp((int)MathF.Round(y, MidpointRounding.ToEven) + output.ZeroPoint, floor, 255);
+                        }).ToArray();
+                    }
+                    else
+                    {
+                        float[] y = sums.Select((s, j) => (float)s * dequantise[j % channels]).ToArray();
+                        Activations.Forward(layer.Activation, y, channels);
+                        q = y.Select(value => QuantizeScalar(value, output)).ToArray();
+                    }
+                    break;
+                }
+                case LayerType.MaxPool:
+                case LayerType.GlobalMaxPool:
+                    q = MaxPool(layer, q);
+                    break;
+                default: // Flatten and the identities: the same bytes
+                    break;
+            }
+        }
+        throw new InvalidOperationException("The model does not end in a Dense layer.");
+    }
+
+    private static byte QuantizeScalar(float value, QuantizationParameters p)
+    {
+        if (float.IsNaN(value)) return p.ZeroPoint;
+        double q = Math.Round((double)(value / p.Scale), MidpointRounding.ToEven) + p.ZeroPoint;
+        return (byte)Math.Clamp(q, 0, 255);
+    }
+
+    private static long[] ConvolutionSums(LayerDescription layer, QuantizedLayer ql, byte[] input)
+    {
+        int inH = layer.InputShape[0], inW = layer.InputShape[1], inC = layer.InputShape[2];
+        int outH = layer.OutputShape[0], outW = layer.OutputShape[1], filters = layer.OutputShape[2];
+        int z = ql.Input.ZeroPoint;
+        var sums = new long[outH * outW * filters];
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
+                for (int f = 0; f < filters; f++)
+                {
+                    long sum = ql.Bias[f];
+                    for (int ky = 0; ky < layer.WindowHeight; ky++)
+                        for (int kx = 0; kx < layer.WindowWidth; kx++)
+                        {
+                            int y = oy * layer.StrideHeight - layer.PadTop + ky, x = ox * layer.StrideWidth - layer.PadLeft + kx;
+                            if (y < 0 || y >= inH || x < 0 || x >= inW) continue; // a padding tap: (z - z) · w = 0
+                            for (int c = 0; c < inC; c++)
+                                sum += (input[(y * inW + x) * inC + c] - z) * ql.Weights[((ky * layer.WindowWidth + kx) * inC + c) * filters + f];
+                        }
+                    sums[(oy * outW + ox) * filters + f] = sum;
+                }
+        return sums;
+    }
+
+    private static long[] DenseSums(QuantizedLayer ql, byte[] input)
+    {
+        var sums = new long[ql.Outputs];
+        for (int u = 0; u < ql.Outputs; u++)
+        {
+            long sum = ql.Bias[u];
+            for (int k = 0; k < ql.Inputs; k++) sum += (input[k] - ql.Input.ZeroPoint) * ql.Weights[k * ql.Outputs + u];
+            sums[u] = sum;
+        }
+        return sums;
+    }
+
+    private static byte[] MaxPool(LayerDescription layer, byte[] input)
+    {
+        int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
+        bool global = layer.Type == LayerType.GlobalMaxPool;
+        int outH = global ? 1 : layer.OutputShape[0], outW = global ? 1 : layer.OutputShape[1];
+        int windowH = global ? inH : layer.WindowHeight, windowW = global ? inW : layer.WindowWidth;
+        var output = new byte[outH * outW * channels];
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
+                for (int c = 0; c < channels; c++)
+                {
+                    int best = -1;
+                    for (int ky = 0; ky < windowH; ky++)
+                        for (int kx = 0; kx < windowW; kx++)
+                        {
+                            int y = oy * (global ? 1 : layer.StrideHeight) - (global ? 0 : layer.PadTop) + ky;
+                            int x = ox * (global ? 1 : layer.StrideWidth) - (global ? 0 : layer.PadLeft) + kx;
+                            if (y >= 0 && y < inH && x >= 0 && x < inW) best = Math.Max(best, input[(y * inW + x) * channels + c]);
+                        }
+                    output[(oy * outW + ox) * channels + c] = (byte)best;
+                }
+        return output;
+    }
+}

@@ -182,7 +182,7 @@ public static class OnnxExport
             Int("group", channels));
     }
 
-    private static string Activate(GraphBuilder builder, LayerDescription layer, string input) => layer.Activation switch
+    internal static string Activate(GraphBuilder builder, LayerDescription layer, string input) => layer.Activation switch
     {
         Activation.None => input,
         Activation.Relu => builder.Node("Relu", [input], $"{layer.Name}/relu"),
@@ -199,7 +199,7 @@ public static class OnnxExport
         _ => throw new NotSupportedException($"Layer {layer.Name} has activation {layer.Activation}, which ONNX export does not know."),
     };
 
-    private static AttributeProto Ints(string name, params long[] values)
+    internal static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.Add(values);
@@ -210,13 +210,13 @@ public static class OnnxExport
     private static string Scalar(GraphBuilder builder, LayerDescription layer, string name, float value) =>
         builder.Initializer($"{layer.Name}/{name}", [1], [value]);
 
-    private static AttributeProto Float(string name, float value) =>
+    internal static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
-    private static AttributeProto Int(string name, long value) =>
+    internal static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private static ValueInfoProto TensorValue(string name, string batchDimension, params int[] dimensions)
+    internal static ValueInfoProto TensorValue(string name, string batchDimension, params int[] dimensions)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batchDimension });
@@ -226,39 +226,5 @@ public static class OnnxExport
             Name = name,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
-    }
-
-    /// <summary>Adds nodes and initializers with unique output names.</summary>
-    private sealed class GraphBuilder(GraphProto graph)
-    {
-        public string Node(string op, string[] inputs, string name, params AttributeProto[] attributes)
-        {
-            var node = new NodeProto { OpType = op, Name = name };
-            node.Input.Add(inputs);
-            node.Output.Add(name);
-            node.Attribute.Add(attributes);
-            graph.Node.Add(node);
-            return name;
-        }
-
-        public string Initializer(string name, long[] dimensions, ReadOnlySpan<float> values)
-        {
-            var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-            tensor.Dims.Add(dimensions);
-            byte[] bytes = new byte[values.Length * sizeof(float)];
-            for (int i = 0; i < values.Length; i++)
-                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-            tensor.RawData = ByteString.CopyFrom(bytes);
-            graph.Initializer.Add(tensor);
-            return name;
-        }
-
-        /// <summary>Makes the node that produces <paramref name="from"/> produce <paramref name="to"/> instead (a model ends in a Dense layer, so some node does).</summary>
-        public void Rename(string from, string to)
-        {
-            foreach (NodeProto node in graph.Node)
-                for (int i = 0; i < node.Output.Count; i++)
-                    if (node.Output[i] == from) node.Output[i] = to;
-        }
     }
 }

@@ -12,10 +12,12 @@ internal static class BenchmarkData
             source = $"Fashion-MNIST training images from {directory}";
             return FashionMnist.LoadTraining(directory);
         }
-        string slice = Path.Combine(RepositoryRoot(), "tests", "DslConv.Tests", "Data", "fashion-mnist-slice");
+        string slice = SliceDirectory();
         source = $"the committed 2,000-image Fashion-MNIST slice ({directory} not found)";
         return FashionMnist.LoadTraining(slice);
     }
+
+    public static string SliceDirectory() => Path.Combine(RepositoryRoot(), "tests", "DslConv.Tests", "Data", "fashion-mnist-slice");
 
     private static string RepositoryRoot()
     {

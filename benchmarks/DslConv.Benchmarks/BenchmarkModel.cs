@@ -13,13 +13,27 @@ internal sealed record BenchmarkModel(
     LabeledImages Data,
     Func<int, INetwork> Create,
     Func<INetwork, int, int, ITrainer> CreateTrainer,
-    Func<int, int, TorchBaseline> CreateTorch)
+    Func<int, int, TorchBaseline> CreateTorch,
+    Func<INetwork, LabeledImages, DslConv.Quantization.IQuantizedNetwork> CreateInt8)
 {
     /// <summary>The lesson's CNN on Fashion-MNIST.</summary>
+    /// <summary>The model in int8, calibrated on the first 500 images of the data, running on <paramref name="threads"/>.</summary>
+    public DslConv.Quantization.IQuantizedNetwork Int8(INetwork model, int threads)
+    {
+        DslConv.Quantization.IQuantizedNetwork int8 = CreateInt8(model, Data);
+        switch (int8)
+        {
+            case FashionCnn.Int8 lesson: lesson.InferenceThreads = threads; break;
+            case LargerCnn.Int8 larger: larger.InferenceThreads = threads; break;
+        }
+        return int8;
+    }
+
     public static BenchmarkModel Lesson(LabeledImages data) => new("lesson", data,
         threads => new FashionCnn(1) { InferenceThreads = threads },
         (model, batch, threads) => new FashionCnn.Trainer((FashionCnn)model, batch, threads: threads),
-        (threads, seed) => TorchBaseline.Lesson(threads, seed));
+        (threads, seed) => TorchBaseline.Lesson(threads, seed),
+        (model, calibration) => FashionCnn.Int8.Calibrate((FashionCnn)model, calibration));
 
     /// <summary>
     /// A model about six times the lesson's cost (32x32x3 input, 128 filters per convolution, Dense(256)), on seeded
@@ -35,7 +49,8 @@ internal sealed record BenchmarkModel(
         return new("larger", new LabeledImages(images, labels, 32, 32, 3),
             threads => new LargerCnn(1) { InferenceThreads = threads },
             (model, batch, threads) => new LargerCnn.Trainer((LargerCnn)model, batch, threads: threads),
-            (threads, seed) => TorchBaseline.Larger(threads, seed));
+            (threads, seed) => TorchBaseline.Larger(threads, seed),
+            (model, calibration) => LargerCnn.Int8.Calibrate((LargerCnn)model, calibration));
     }
 }
 

@@ -3,10 +3,13 @@ namespace DslConv.Benchmarks;
 internal sealed record BenchmarkOptions(int Runs, int Threads, bool Layers, string DataDirectory, string? Only)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project benchmarks/DslConv.Benchmarks -- [--runs N] [--threads T] [--layers] [--only SCENARIO] [--data DIR] [--memory [--epochs N]]";
+        "usage: dotnet run -c Release --project benchmarks/DslConv.Benchmarks -- [--runs N] [--threads T] [--layers] [--only SCENARIO] [--accuracy] [--data DIR] [--memory [--epochs N]]";
 
     /// <summary>--memory: compare the peak memory of whole training runs instead of speed.</summary>
     public bool Memory { get; init; }
+
+    /// <summary>Print the accuracy table (trains the lesson's model) even with --only.</summary>
+    public bool Accuracy { get; init; }
 
     /// <summary>Epochs of a --memory run (the lesson's 5 by default).</summary>
     public int Epochs { get; init; } = 5;
@@ -26,6 +29,7 @@ internal sealed record BenchmarkOptions(int Runs, int Threads, bool Layers, stri
             {
                 case "--layers": options = options with { Layers = true }; continue;
                 case "--memory": options = options with { Memory = true }; continue;
+                case "--accuracy": options = options with { Accuracy = true }; continue;
                 case "--epochs" when int.TryParse(value, out int epochs) && epochs > 0: options = options with { Epochs = epochs }; break;
                 case MemoryRun.SideOption when value is "dslconv" or "libtorch": options = options with { MemorySide = value }; break;
                 case "--runs" when int.TryParse(value, out int runs) && runs > 0: options = options with { Runs = runs }; break;

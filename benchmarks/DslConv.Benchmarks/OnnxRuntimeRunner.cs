@@ -51,6 +51,14 @@ internal sealed class OnnxRuntimeRunner : Runner
         return path;
     }
 
+    /// <summary>The same model in int8 (calibrated as DslConv's int8 run is), as a QDQ graph.</summary>
+    public static string ExportInt8(BenchmarkModel subject, string directory)
+    {
+        string path = Path.Combine(directory, subject.Name + ".int8.onnx");
+        subject.Int8(subject.Create(1), 1).ExportOnnx(path);
+        return path;
+    }
+
     protected override void Step()
     {
         _inputs[0] = _batches[_next++ % _batches.Count];

@@ -50,24 +50,27 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         double peak = Machine.PeakGflops(options.Threads);
         Console.WriteLine($"FLOPs per image: forward {forward / 1e6:F2} M, training {training / 1e6:F2} M.");
         Console.WriteLine();
-        Console.WriteLine("| scenario | DslConv images/s | TorchSharp images/s | ratio | ONNX Runtime images/s | ratio | DslConv GFLOP/s (% peak) | TorchSharp GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv bytes/step | TorchSharp managed bytes/step |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| scenario | DslConv FP32 | DslConv int8 | libtorch | ONNX Runtime FP32 | ONNX Runtime int8 (QDQ) | vs libtorch | vs ONNX Runtime | int8 vs FP32 | int8 vs ONNX Runtime int8 | DslConv GFLOP/s (% peak) | libtorch GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv int8 GOP/s (% FP32 peak) | DslConv bytes/step | libtorch managed bytes/step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         string onnxDirectory = Directory.CreateTempSubdirectory("dslconv-benchmark-").FullName;
         BenchmarkModel lesson = BenchmarkModel.Lesson(data), larger = BenchmarkModel.Larger();
         var onnxModels = new[] { lesson, larger }.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
+        var onnxInt8Models = new[] { lesson, larger }.ToDictionary(m => m, m => OnnxRuntimeRunner.ExportInt8(m, onnxDirectory));
         foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
         {
             BenchmarkModel subject = scenario.Larger ? larger : lesson;
             if (scenario.Larger && scenario.Name == "larger train b32")
                 Console.WriteLine($"| larger model: {LargerCnn.ParameterCount:N0} parameters, forward {Flops.Forward(LargerCnn.Architecture) / 1e6:F1} MFLOP " +
-                                  $"({Flops.Forward(LargerCnn.Architecture) / forward:F1}x the lesson's) | | | | | | | | | | |");
+                                  $"({Flops.Forward(LargerCnn.Architecture) / forward:F1}x the lesson's) |" + string.Concat(Enumerable.Repeat(" |", 15)));
             double scenarioForward = Flops.Forward(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
             double scenarioTraining = Flops.Training(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
             using var dslconv = new DslConvRunner(subject, scenario.Training, scenario.Batch, options.Threads);
             using var torch = new TorchRunner(subject, scenario.Training, scenario.Batch, options.Threads);
-            // ONNX Runtime runs inference only.
+            // int8 and ONNX Runtime run inference only.
+            using Int8Runner? int8 = scenario.Training ? null : new Int8Runner(subject, scenario.Batch, options.Threads);
             using OnnxRuntimeRunner? onnx = scenario.Training ? null : new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxModels[subject]);
-            Runner[] runners = onnx is null ? [dslconv, torch] : [dslconv, torch, onnx];
+            using OnnxRuntimeRunner? onnxInt8 = scenario.Training ? null : new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxInt8Models[subject]);
+            Runner[] runners = scenario.Training ? [dslconv, torch] : [dslconv, int8!, torch, onnx!, onnxInt8!];
             var measured = runners.ToDictionary(runner => runner, _ => new List<Measurement>());
             foreach (Runner runner in runners) runner.Run(scenario.WarmupSteps);
             for (int run = 0; run < options.Runs; run++)
@@ -80,18 +83,22 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
                 }
             }
             double flopsPerImage = scenario.Training ? scenarioTraining : scenarioForward;
-            double a = Median(measured[dslconv].Select(m => m.ImagesPerSecond)), b = Median(measured[torch].Select(m => m.ImagesPerSecond));
-            double c = onnx is null ? double.NaN : Median(measured[onnx].Select(m => m.ImagesPerSecond));
-            string Rate(double imagesPerSecond) => double.IsNaN(imagesPerSecond) ? "-"
+            double Rate(Runner? runner) => runner is null ? double.NaN : Median(measured[runner].Select(m => m.ImagesPerSecond));
+            double a = Rate(dslconv), q = Rate(int8), b = Rate(torch), c = Rate(onnx), d = Rate(onnxInt8);
+            string Count(double imagesPerSecond) => double.IsNaN(imagesPerSecond) ? "-" : imagesPerSecond.ToString("N0");
+            string Ratio(double x, double y) => double.IsNaN(x) || double.IsNaN(y) ? "-" : (x / y).ToString("F2") + "x";
+            string Gflops(double imagesPerSecond) => double.IsNaN(imagesPerSecond) ? "-"
                 : $"{imagesPerSecond * flopsPerImage / 1e9:F1} ({100 * imagesPerSecond * flopsPerImage / 1e9 / peak:F0} %)";
-            Console.WriteLine($"| {scenario.Name} | {a:N0} | {b:N0} | {a / b:F2}x | {(onnx is null ? "-" : c.ToString("N0"))} | {(onnx is null ? "-" : (a / c).ToString("F2") + "x")} | " +
-                              $"{Rate(a)} | {Rate(b)} | {Rate(c)} | " +
+            Console.WriteLine($"| {scenario.Name} | {Count(a)} | {Count(q)} | {Count(b)} | {Count(c)} | {Count(d)} | {Ratio(a, b)} | {Ratio(a, c)} | {Ratio(q, a)} | {Ratio(q, d)} | " +
+                              $"{Gflops(a)} | {Gflops(b)} | {Gflops(c)} | {Gflops(q)} | " +
                               $"{Median(measured[dslconv].Select(m => m.BytesPerStep)):N0} | {Median(measured[torch].Select(m => m.BytesPerStep)):N0} |");
         }
         Directory.Delete(onnxDirectory, recursive: true);
         Console.WriteLine();
-        Console.WriteLine($"ratio = DslConv / peer images per second (higher is better); all with {options.Threads} thread(s), same batches, same process; " +
-                          "ONNX Runtime with every graph optimisation on the model exported by DslConv.Onnx.");
+        Console.WriteLine($"Images per second; ratios are DslConv FP32 / peer, DslConv int8 / DslConv FP32 and DslConv int8 / ONNX Runtime int8 (higher is better); " +
+                          $"all with {options.Threads} thread(s), same batches, same process; ONNX Runtime with every graph optimisation on the models exported " +
+                          "by DslConv.Onnx (int8: the QDQ export of the same calibration, which ONNX Runtime fuses into its integer kernels).");
+        if (options.Only is null || options.Accuracy) AccuracyTable.Print(data, options);
         return 0;
     }
 
@@ -151,6 +158,28 @@ internal abstract class Runner(LabeledImages data, int batch) : IDisposable
     protected abstract void Step();
 
     public virtual void Dispose() { }
+}
+
+internal sealed class Int8Runner : Runner
+{
+    private readonly DslConv.Quantization.IQuantizedNetwork _model;
+    private readonly float[] _outputs;
+    private readonly int _inputSize;
+
+    public Int8Runner(BenchmarkModel subject, int batch, int threads) : base(subject.Data, batch)
+    {
+        _model = subject.Int8(subject.Create(1), threads);
+        _inputSize = _model.Quantization.Architecture.InputSize;
+        _outputs = new float[batch * _model.Quantization.Architecture.OutputSize];
+    }
+
+    protected override void Step()
+    {
+        int start = NextStart();
+        _model.Predict(Data.Images.AsSpan(start * _inputSize, Batch * _inputSize), _outputs);
+    }
+
+    public override void Dispose() => (_model as IDisposable)?.Dispose();
 }
 
 internal sealed class DslConvRunner : Runner

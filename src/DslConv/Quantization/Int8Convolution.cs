@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DslConv.Kernels;
 
 namespace DslConv.Quantization;
@@ -14,35 +17,47 @@ public static class Int8Convolution
     {
         g.Validate(nameof(g));
         Buffers.Require(image.Length, g.InputSize, nameof(image));
-        int patch = g.PatchSize, channels = g.Channels, rowBytes = g.KernelWidth * channels;
-        Buffers.Require(patches.Length, (long)g.OutputPixels * patch, nameof(patches));
-        for (int oy = 0; oy < g.OutputHeight; oy++)
+        Buffers.Require(patches.Length, (long)g.OutputPixels * g.PatchSize, nameof(patches));
+        // The geometry in locals: stores through byte references could alias an 'in' struct, which would make the JIT
+        // reload its fields after every byte written.
+        int patch = g.PatchSize, channels = g.Channels, rowBytes = g.KernelWidth * channels, inputRow = g.InputWidth * channels;
+        int kernelHeight = g.KernelHeight, kernelWidth = g.KernelWidth, inputHeight = g.InputHeight, inputWidth = g.InputWidth;
+        int outputHeight = g.OutputHeight, outputWidth = g.OutputWidth, strideHeight = g.StrideHeight, strideWidth = g.StrideWidth;
+        int padTop = g.PadTop, padLeft = g.PadLeft;
+        ref byte image0 = ref MemoryMarshal.GetReference(image);
+        ref byte patches0 = ref MemoryMarshal.GetReference(patches);
+        for (int oy = 0; oy < outputHeight; oy++)
         {
-            for (int ox = 0; ox < g.OutputWidth; ox++)
+            int y0 = oy * strideHeight - padTop;
+            bool rowsInside = y0 >= 0 && y0 + kernelHeight <= inputHeight;
+            for (int ox = 0; ox < outputWidth; ox++)
             {
-                Span<byte> destination = patches.Slice((oy * g.OutputWidth + ox) * patch, patch);
-                int x0 = ox * g.StrideWidth - g.PadLeft;
-                bool inside = x0 >= 0 && x0 + g.KernelWidth <= g.InputWidth;
-                for (int ky = 0; ky < g.KernelHeight; ky++)
+                int x0 = ox * strideWidth - padLeft;
+                ref byte to = ref Unsafe.Add(ref patches0, (oy * outputWidth + ox) * patch);
+                if (rowsInside && x0 >= 0 && x0 + kernelWidth <= inputWidth)
                 {
-                    int y = oy * g.StrideHeight - g.PadTop + ky;
-                    Span<byte> taps = destination.Slice(ky * rowBytes, rowBytes);
-                    if (y < 0 || y >= g.InputHeight)
+                    // The whole window is inside the image (whose length was checked above): one copy per window row.
+                    ref byte from = ref Unsafe.Add(ref image0, y0 * inputRow + x0 * channels);
+                    for (int ky = 0; ky < kernelHeight; ky++)
                     {
-                        taps.Fill(padding);
-                        continue;
+                        ref byte source = ref Unsafe.Add(ref from, ky * inputRow);
+                        ref byte target = ref Unsafe.Add(ref to, ky * rowBytes);
+                        if (rowBytes < 16) // a few bytes (one channel, a small window): a call to memmove would cost more than they do
+                            for (int j = 0; j < rowBytes; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j);
+                        else
+                            Unsafe.CopyBlockUnaligned(ref target, ref source, (uint)rowBytes);
                     }
-                    if (inside)
-                    {
-                        image.Slice((y * g.InputWidth + x0) * channels, rowBytes).CopyTo(taps);
-                        continue;
-                    }
-                    for (int kx = 0; kx < g.KernelWidth; kx++)
+                    continue;
+                }
+                for (int ky = 0; ky < kernelHeight; ky++)
+                {
+                    int y = y0 + ky;
+                    for (int kx = 0; kx < kernelWidth; kx++)
                     {
                         int x = x0 + kx;
-                        Span<byte> tap = taps.Slice(kx * channels, channels);
-                        if (x < 0 || x >= g.InputWidth) tap.Fill(padding);
-                        else image.Slice((y * g.InputWidth + x) * channels, channels).CopyTo(tap);
+                        ref byte tap = ref Unsafe.Add(ref to, ky * rowBytes + kx * channels);
+                        if (y < 0 || y >= inputHeight || x < 0 || x >= inputWidth) Unsafe.InitBlockUnaligned(ref tap, padding, (uint)channels);
+                        else Unsafe.CopyBlockUnaligned(ref tap, ref Unsafe.Add(ref image0, y * inputRow + x * channels), (uint)channels);
                     }
                 }
             }
@@ -60,20 +75,120 @@ public static class Int8Convolution
         Buffers.Require(image.Length, g.InputSize, nameof(image));
         int channels = g.Channels;
         Buffers.Require(output.Length, (long)g.OutputPixels * channels, nameof(output));
+        ref byte input = ref MemoryMarshal.GetReference(image);
+        ref byte best0 = ref MemoryMarshal.GetReference(output);
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             int y0 = oy * g.StrideHeight - g.PadTop, yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.KernelHeight, g.InputHeight);
             for (int ox = 0; ox < g.OutputWidth; ox++)
             {
                 int x0 = ox * g.StrideWidth - g.PadLeft, xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.KernelWidth, g.InputWidth);
-                Span<byte> best = output.Slice((oy * g.OutputWidth + ox) * channels, channels);
                 if (yStart >= yEnd || xStart >= xEnd)
                     throw new ArgumentException($"{nameof(g)}: output pixel ({oy}, {ox}) has no input pixel in its window.", nameof(g));
-                image.Slice((yStart * g.InputWidth + xStart) * channels, channels).CopyTo(best);
-                for (int y = yStart; y < yEnd; y++)
-                    for (int x = xStart; x < xEnd; x++)
-                        System.Numerics.Tensors.TensorPrimitives.Max(best, image.Slice((y * g.InputWidth + x) * channels, channels), best);
+                ref byte best = ref Unsafe.Add(ref best0, (oy * g.OutputWidth + ox) * channels);
+                int c = 0;
+                if (Vector512.IsHardwareAccelerated)
+                    for (; c + 64 <= channels; c += 64)
+                        Vector512Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
+                if (Vector256.IsHardwareAccelerated)
+                    for (; c + 32 <= channels; c += 32)
+                        Vector256Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
+                if (Vector128.IsHardwareAccelerated)
+                    for (; c + 16 <= channels; c += 16)
+                        Vector128Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
+                for (; c < channels; c++)
+                {
+                    byte value = 0;
+                    for (int y = yStart; y < yEnd; y++)
+                        for (int x = xStart; x < xEnd; x++)
+                            value = Math.Max(value, Unsafe.Add(ref input, (y * g.InputWidth + x) * channels + c));
+                    Unsafe.Add(ref best, c) = value;
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// Max pooling on a convolution's int32 sums, before they are requantised: requantisation with a positive
+    /// multiplier (then ReLU or nothing) never decreases, so pooling first gives the same bytes from a quarter of the
+    /// requantisation work. Windows reaching into "same" padding take the maximum of their real pixels.
+    /// </summary>
+    public static void MaxPoolSums(ReadOnlySpan<int> sums, in ConvGeometry g, Span<int> output)
+    {
+        g.Validate(nameof(g));
+        Buffers.Require(sums.Length, g.InputSize, nameof(sums));
+        int channels = g.Channels;
+        Buffers.Require(output.Length, (long)g.OutputPixels * channels, nameof(output));
+        ref int input = ref MemoryMarshal.GetReference(sums);
+        ref int best0 = ref MemoryMarshal.GetReference(output);
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            int y0 = oy * g.StrideHeight - g.PadTop, yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.KernelHeight, g.InputHeight);
+            for (int ox = 0; ox < g.OutputWidth; ox++)
+            {
+                int x0 = ox * g.StrideWidth - g.PadLeft, xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.KernelWidth, g.InputWidth);
+                if (yStart >= yEnd || xStart >= xEnd)
+                    throw new ArgumentException($"{nameof(g)}: output pixel ({oy}, {ox}) has no input pixel in its window.", nameof(g));
+                ref int best = ref Unsafe.Add(ref best0, (oy * g.OutputWidth + ox) * channels);
+                int c = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; c + 16 <= channels; c += 16)
+                    {
+                        Vector512<int> value = Vector512.Create(int.MinValue);
+                        for (int y = yStart; y < yEnd; y++)
+                            for (int x = xStart; x < xEnd; x++)
+                                value = Vector512.Max(value, Vector512.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * channels + c)));
+                        value.StoreUnsafe(ref best, (nuint)c);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; c + 8 <= channels; c += 8)
+                    {
+                        Vector256<int> value = Vector256.Create(int.MinValue);
+                        for (int y = yStart; y < yEnd; y++)
+                            for (int x = xStart; x < xEnd; x++)
+                                value = Vector256.Max(value, Vector256.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * channels + c)));
+                        value.StoreUnsafe(ref best, (nuint)c);
+                    }
+                }
+                for (; c < channels; c++)
+                {
+                    int value = int.MinValue;
+                    for (int y = yStart; y < yEnd; y++)
+                        for (int x = xStart; x < xEnd; x++)
+                            value = Math.Max(value, Unsafe.Add(ref input, (y * g.InputWidth + x) * channels + c));
+                    Unsafe.Add(ref best, c) = value;
+                }
+            }
+        }
+    }
+
+    private static Vector512<byte> Vector512Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
+    {
+        Vector512<byte> best = Vector512<byte>.Zero;
+        for (int y = yStart; y < yEnd; y++)
+            for (int x = xStart; x < xEnd; x++)
+                best = Vector512.Max(best, Vector512.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
+        return best;
+    }
+
+    private static Vector256<byte> Vector256Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
+    {
+        Vector256<byte> best = Vector256<byte>.Zero;
+        for (int y = yStart; y < yEnd; y++)
+            for (int x = xStart; x < xEnd; x++)
+                best = Vector256.Max(best, Vector256.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
+        return best;
+    }
+
+    private static Vector128<byte> Vector128Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
+    {
+        Vector128<byte> best = Vector128<byte>.Zero;
+        for (int y = yStart; y < yEnd; y++)
+            for (int x = xStart; x < xEnd; x++)
+                best = Vector128.Max(best, Vector128.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
+        return best;
     }
 }

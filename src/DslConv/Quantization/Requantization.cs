@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using DslConv.Kernels;
@@ -23,35 +24,62 @@ public static class Requantization
         Check(sums, sumStride, rows, channels, offset, multiplier);
         Buffers.Require(output.Length, (long)rows * channels, nameof(output));
         int floor = relu ? zeroPoint : 0;
-        ref int s0 = ref MemoryMarshal.GetReference(sums);
+        for (int r = 0; r < rows; r++)
+            ToBytesRow(sums.Slice(r * sumStride, channels), offset, multiplier, zeroPoint, floor, output.Slice(r * channels, channels));
+    }
+
+    private static void ToBytesRow(ReadOnlySpan<int> sums, ReadOnlySpan<int> offset, ReadOnlySpan<float> multiplier, int zeroPoint, int floor, Span<byte> output)
+    {
+        ref int sum = ref MemoryMarshal.GetReference(sums);
         ref int o0 = ref MemoryMarshal.GetReference(offset);
         ref float m0 = ref MemoryMarshal.GetReference(multiplier);
-        ref byte q0 = ref MemoryMarshal.GetReference(output);
-        int width = Vector<int>.Count;
-        var zero = new Vector<int>(zeroPoint);
-        var low = new Vector<int>(floor);
-        var high = new Vector<int>(255);
-        for (int r = 0; r < rows; r++)
+        ref byte q = ref MemoryMarshal.GetReference(output);
+        int channels = output.Length, c = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            ref int sum = ref Unsafe.Add(ref s0, r * sumStride);
-            ref byte q = ref Unsafe.Add(ref q0, r * channels);
-            int c = 0;
-            if (Vector.IsHardwareAccelerated)
+            // 64 channels a time: four vectors of int32 sums narrowed (after the clamp, exactly) into one of bytes.
+            Vector512<int> zero = Vector512.Create(zeroPoint), low = Vector512.Create(floor), high = Vector512.Create(255);
+            for (; c + 64 <= channels; c += 64)
             {
-                for (; c + width <= channels; c += width)
-                {
-                    Vector<float> y = Vector.ConvertToSingle(Vector.LoadUnsafe(ref sum, (nuint)c) + Vector.LoadUnsafe(ref o0, (nuint)c))
-                                      * Vector.LoadUnsafe(ref m0, (nuint)c);
-                    Vector<int> value = Vector.Min(Vector.Max(Vector.ConvertToInt32(Vector.Round(y)) + zero, low), high);
-                    for (int j = 0; j < width; j++) Unsafe.Add(ref q, c + j) = (byte)value[j];
-                }
-            }
-            for (; c < channels; c++)
-            {
-                float y = (Unsafe.Add(ref sum, c) + Unsafe.Add(ref o0, c)) * Unsafe.Add(ref m0, c);
-                Unsafe.Add(ref q, c) = (byte)Math.Clamp((int)MathF.Round(y, MidpointRounding.ToEven) + zeroPoint, floor, 255);
+                Vector512<int> v0 = Step512(ref sum, ref o0, ref m0, c, zero, low, high), v1 = Step512(ref sum, ref o0, ref m0, c + 16, zero, low, high);
+                Vector512<int> v2 = Step512(ref sum, ref o0, ref m0, c + 32, zero, low, high), v3 = Step512(ref sum, ref o0, ref m0, c + 48, zero, low, high);
+                Vector512.Narrow(Vector512.Narrow(v0, v1).AsUInt16(), Vector512.Narrow(v2, v3).AsUInt16()).StoreUnsafe(ref q, (nuint)c);
             }
         }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<int> zero = Vector256.Create(zeroPoint), low = Vector256.Create(floor), high = Vector256.Create(255);
+            for (; c + 32 <= channels; c += 32)
+            {
+                Vector256<int> v0 = Step256(ref sum, ref o0, ref m0, c, zero, low, high), v1 = Step256(ref sum, ref o0, ref m0, c + 8, zero, low, high);
+                Vector256<int> v2 = Step256(ref sum, ref o0, ref m0, c + 16, zero, low, high), v3 = Step256(ref sum, ref o0, ref m0, c + 24, zero, low, high);
+                Vector256.Narrow(Vector256.Narrow(v0, v1).AsUInt16(), Vector256.Narrow(v2, v3).AsUInt16()).StoreUnsafe(ref q, (nuint)c);
+            }
+        }
+        for (; c < channels; c++)
+        {
+            float y = (Unsafe.Add(ref sum, c) + Unsafe.Add(ref o0, c)) * Unsafe.Add(ref m0, c);
+            y = Math.Clamp(y, -512f, 512f); // the result is clamped to [0, 255] anyway; this keeps the conversion in range
+            Unsafe.Add(ref q, c) = (byte)Math.Clamp((int)MathF.Round(y, MidpointRounding.ToEven) + zeroPoint, floor, 255);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Step512(ref int sum, ref int offset, ref float multiplier, int c, Vector512<int> zero, Vector512<int> low, Vector512<int> high)
+    {
+        Vector512<float> y = Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref sum, (nuint)c) + Vector512.LoadUnsafe(ref offset, (nuint)c))
+                             * Vector512.LoadUnsafe(ref multiplier, (nuint)c);
+        y = Vector512.Min(Vector512.Max(y, Vector512.Create(-512f)), Vector512.Create(512f));
+        return Vector512.Min(Vector512.Max(Vector512.ConvertToInt32(Vector512.Round(y)) + zero, low), high);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Step256(ref int sum, ref int offset, ref float multiplier, int c, Vector256<int> zero, Vector256<int> low, Vector256<int> high)
+    {
+        Vector256<float> y = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref sum, (nuint)c) + Vector256.LoadUnsafe(ref offset, (nuint)c))
+                             * Vector256.LoadUnsafe(ref multiplier, (nuint)c);
+        y = Vector256.Min(Vector256.Max(y, Vector256.Create(-512f)), Vector256.Create(512f));
+        return Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round(y)) + zero, low), high);
     }
 
     /// <summary>Floats from sums: y = (sum + offset[c]) · multiplier[c] (the multiplier being input scale · weight scale).</summary>

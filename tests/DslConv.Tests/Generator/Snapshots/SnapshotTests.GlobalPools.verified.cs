@@ -884,7 +884,7 @@ partial class GlobalMaxHead : INetwork
             public readonly byte[] Conv2dOutput; // conv2d (8, 7, 6)
             public readonly byte[] GlobalMaxPooling2dOutput; // global_max_pooling2d (6)
             public readonly byte[] DenseOutput; // dense (4)
-            public readonly byte[] Patches; // one image's byte patches
+            public readonly byte[] Patches; // one image's byte patches (+3: the integer kernel reads whole groups of four)
             public readonly int[] Sums; // int32 products of the layer running
 
             public Workspace(int capacity)
@@ -894,7 +894,7 @@ partial class GlobalMaxHead : INetwork
                 Conv2dOutput = new byte[capacity * 336];
                 GlobalMaxPooling2dOutput = new byte[capacity * 6];
                 DenseOutput = new byte[capacity * 4];
-                Patches = new byte[1008];
+                Patches = new byte[1011];
                 Sums = new int[336];
             }
         }

@@ -734,7 +734,7 @@ partial class Keypoints : INetwork
             public readonly int Capacity;
             public readonly byte[] Input; // the quantised input
             public readonly byte[] Conv2dOutput; // conv2d (8, 8, 4)
-            public readonly byte[] Patches; // one image's byte patches
+            public readonly byte[] Patches; // one image's byte patches (+3: the integer kernel reads whole groups of four)
             public readonly int[] Sums; // int32 products of the layer running
 
             public Workspace(int capacity)
@@ -742,7 +742,7 @@ partial class Keypoints : INetwork
                 Capacity = capacity;
                 Input = new byte[capacity * 100];
                 Conv2dOutput = new byte[capacity * 256];
-                Patches = new byte[576];
+                Patches = new byte[579];
                 Sums = new int[256];
             }
         }

@@ -910,7 +910,7 @@ partial class StridedNet : INetwork
             public readonly byte[] Input; // the quantised input
             public readonly byte[] MaxPooling2dOutput; // max_pooling2d (3, 3, 8)
             public readonly byte[] Conv2d_1Output; // conv2d_1 (3, 3, 16)
-            public readonly byte[] Patches; // one image's byte patches
+            public readonly byte[] Patches; // one image's byte patches (+3: the integer kernel reads whole groups of four)
             public readonly int[] Sums; // int32 products of the layer running
             public readonly byte[] Convolved; // one image's convolution output, before its pool
             public readonly float[] Floats; // a layer's output in float, for activations without a byte form
@@ -921,7 +921,7 @@ partial class StridedNet : INetwork
                 Input = new byte[capacity * 585];
                 MaxPooling2dOutput = new byte[capacity * 72];
                 Conv2d_1Output = new byte[capacity * 144];
-                Patches = new byte[2352];
+                Patches = new byte[2355];
                 Sums = new int[392];
                 Convolved = new byte[392];
                 Floats = new float[392];

@@ -30,6 +30,8 @@ internal sealed record CommandLine
           --show-features PNG     the lesson's feature maps: test images 0, 23, 28, first four layers, one filter
           --filter F              the filter --show-features shows (default 1)
           --export-onnx FILE      export the trained model to ONNX
+          --int8                  also quantise the trained model to int8 (500 training images calibrate it) and test it
+          --export-int8-onnx FILE export the int8 model to ONNX as a QDQ graph (implies --int8)
         """;
 
     public int Epochs { get; init; } = 5;
@@ -52,6 +54,11 @@ internal sealed record CommandLine
     public string? ShowFeatures { get; init; }
     public int Filter { get; init; } = 1;
     public string? ExportOnnx { get; init; }
+    public bool Int8 { get; init; }
+    public string? ExportInt8Onnx { get; init; }
+
+    /// <summary>Whether the run quantises the trained model.</summary>
+    public bool Quantise => Int8 || ExportInt8Onnx is not null;
 
     /// <summary>Where checkpoints go: --checkpoint, or the default file when only --resume is given.</summary>
     public string? CheckpointPath => Checkpoint ?? (Resume ? DefaultCheckpoint : null);
@@ -72,6 +79,11 @@ internal sealed record CommandLine
             if (name == "--resume")
             {
                 options = options with { Resume = true };
+                continue;
+            }
+            if (name == "--int8")
+            {
+                options = options with { Int8 = true };
                 continue;
             }
             if (i + 1 >= args.Length)
@@ -101,6 +113,7 @@ internal sealed record CommandLine
                 "--show-features" => options with { ShowFeatures = value },
                 "--filter" => Whole(value, 0, v => options with { Filter = v }),
                 "--export-onnx" => options with { ExportOnnx = value },
+                "--export-int8-onnx" => options with { ExportInt8Onnx = value },
                 _ => null,
             };
             if (next is null)
@@ -117,6 +130,7 @@ internal sealed record CommandLine
     [
         "--epochs", "--batch", "--limit", "--seed", "--threads", "--data", "--validation-split", "--stop-at", "--early-stopping", "--checkpoint",
         "--checkpoint-every", "--load", "--save", "--predict", "--plot", "--confusion", "--show-features", "--filter", "--export-onnx",
+        "--export-int8-onnx",
     ];
 
     private static bool IsKnown(string name) => Array.IndexOf(Known, name) >= 0;

@@ -15,6 +15,7 @@ internal static class OutputPaths
         if (options.CheckpointPath is string checkpoint) yield return ("--checkpoint", checkpoint);
         if (options.Save is string save) yield return ("--save", save);
         if (options.ExportOnnx is string onnx) yield return ("--export-onnx", onnx);
+        if (options.ExportInt8Onnx is string int8Onnx) yield return ("--export-int8-onnx", int8Onnx);
         if (options.Plot is string plot) yield return ("--plot", plot);
         if (options.Confusion is string confusion) yield return ("--confusion", confusion);
         if (options.ShowFeatures is string features) yield return ("--show-features", features);

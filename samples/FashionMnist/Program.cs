@@ -90,6 +90,16 @@ var clock = Stopwatch.StartNew();
 Evaluation result = trainer.Evaluate(test);
 Console.WriteLine($"Test: loss {result.Loss:F4}, accuracy {result.Accuracy:P2} on {result.Count:N0} images ({clock.Elapsed.TotalSeconds:F1} s)");
 
+using FashionCnn.Int8? int8 = options.Quantise ? FashionCnn.Int8.Calibrate(model, training) : null;
+if (int8 is not null)
+{
+    clock.Restart();
+    int8.InferenceThreads = Environment.ProcessorCount;
+    double int8Accuracy = int8.Accuracy(test);
+    Console.WriteLine($"Int8: accuracy {int8Accuracy:P2} ({100 * (int8Accuracy - result.Accuracy):+0.00;-0.00} points against float32), " +
+                      $"calibrated on {int8.Quantization.CalibrationImages} training images ({clock.Elapsed.TotalSeconds:F1} s to test)");
+}
+
 for (int i = 0; i < Math.Min(options.Predict, test.Count); i++)
 {
     Prediction prediction = Prediction.Of(model, test.Image(i), FashionMnist.ClassNames);
@@ -113,6 +123,11 @@ try
     {
         model.ExportOnnx(onnxPath);
         Console.WriteLine($"Exported the trained model to {onnxPath} (ONNX opset {OnnxExport.OpsetVersion}, input \"{OnnxExport.InputName}\" (N, 28, 28, 1) float32).");
+    }
+    if (options.ExportInt8Onnx is string int8Path)
+    {
+        int8!.ExportOnnx(int8Path);
+        Console.WriteLine($"Exported the int8 model to {int8Path} (QDQ: int8 kernels, uint8 activations; input and output float32 as the float model's).");
     }
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)

@@ -16,7 +16,7 @@ public sealed class CommandLineFuzzTests : IDisposable
     [
         "--epochs", "--batch", "--limit", "--seed", "--threads", "--data", "--validation-split", "--stop-at", "--early-stopping",
         "--checkpoint", "--checkpoint-every", "--resume", "--load", "--save", "--predict", "--plot", "--confusion",
-        "--show-features", "--filter", "--export-onnx", "-h", "--help", "--unknown", "-", "--",
+        "--show-features", "--filter", "--export-onnx", "--int8", "--export-int8-onnx", "-h", "--help", "--unknown", "-", "--",
     ];
 
     private static readonly string[] Values =

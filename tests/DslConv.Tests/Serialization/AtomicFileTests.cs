@@ -74,6 +74,11 @@ public sealed class AtomicFileTests : IDisposable
         Assert.NotNull(error);
         Assert.StartsWith("--export-onnx: ", error);
         Assert.Contains(Path.Combine(file, "m.onnx"), error);
+        error = OutputPaths.Check(Parse("--int8", "--export-int8-onnx", Path.Combine(file, "q.onnx")));
+        Assert.StartsWith("--export-int8-onnx: ", error);
+        Assert.True(Parse("--export-int8-onnx", "q.onnx").Quantise);
+        Assert.True(Parse("--int8").Quantise);
+        Assert.False(Parse().Quantise);
         error = OutputPaths.Check(Parse("--save", Path.Combine(_temp.Path, "missing", "w.safetensors")));
         Assert.StartsWith("--save: ", error);
         string same = Path.Combine(_temp.Path, "same.png");

@@ -14,7 +14,7 @@ internal sealed record CommandLine
           --batch B               batch size (default 32)
           --limit N               train on the first N training images only
           --seed S                seed of the initial weights and the shuffles (default 1)
-          --threads T             training threads (default: one per core; a checkpoint resumes only with its own count)
+          --threads T             training threads (default: one per core; any count trains the same weights)
           --data DIR              Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
           --validation-split F    hold out the last fraction F of the training images for val_loss/val_accuracy
           --stop-at ACC           stop after the first epoch whose accuracy is above ACC (the course's callback, e.g. 0.95)

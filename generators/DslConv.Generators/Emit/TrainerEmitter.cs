@@ -30,7 +30,9 @@ internal static class TrainerEmitter
         w.Line("/// <summary>");
         w.Line("/// A trainer for <paramref name=\"model\"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split");
         w.Line("/// over <paramref name=\"threads\"/> persistent worker threads (0, the default: one per processor, at most the");
-        w.Line("/// batch size); a given thread count always gives bit-identical results, different counts differ by rounding.");
+        w.Line(plan.UsesBatchStatistics
+            ? "/// batch size); a given thread count always gives bit-identical results, different counts differ by rounding."
+            : "/// batch size); every thread count gives bit-identical results (see <see cref=\"GradientShards\"/>).");
         w.Line("/// </summary>");
         w.OpenBrace($"public Trainer({model} model, int batchSize = 32, {T}.Optimizer? optimizer = null, int threads = 0)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
@@ -52,9 +54,11 @@ internal static class TrainerEmitter
         }
         else
         {
-            w.Line("if (Threads == 1) _workspace = new Workspace(batchSize);");
-            w.Line($"else _splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,");
-            w.Line($"    new Workers(model, {Names.Parallel}.BatchSplitter.MaxShare(batchSize, Threads), Threads));");
+            w.Line($"// A batch's gradient is a fixed function of the batch: {G}.GradientShards micro-shards, combined in order,");
+            w.Line("// so every thread count (and process count) gives the same weights. A worker's workspace holds a shard or a share.");
+            w.Line($"int capacity = {Names.Parallel}.BatchSplitter.MaxShare(batchSize, global::System.Math.Min(Threads, {G}.GradientShards));");
+            w.Line($"_splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, new Workers(model, capacity, Threads),");
+            w.Line($"    {G}.GradientShards);");
         }
         w.CloseBrace();
         w.Line();
@@ -65,6 +69,8 @@ internal static class TrainerEmitter
         w.Line("public int BatchSize { get; }");
         w.Line("/// <summary>Worker threads a step uses (the calling thread is one of them).</summary>");
         w.Line("public int Threads { get; }");
+        w.Line("/// <inheritdoc/>");
+        w.Line("public int GradientShards => _splitter?.GradientShards ?? 0;");
         w.Line("public int InputSize => " + model + ".InputSize;");
         w.Line("public int OutputSize => " + model + ".OutputSize;");
         w.Line("/// <summary>The gradients of the last step, same layout as <see cref=\"Parameters\"/>.</summary>");

@@ -51,6 +51,14 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private readonly bool[] _usable;
     private readonly WorkerExchange _exchange;
 
+    // Micro-shard mode (GradientShards > 0): the gradient of a batch is a fixed function of the batch. It is cut into
+    // min(GradientShards, n) contiguous micro-shards, whatever the number of workers or processes; each shard's
+    // gradient is computed alone into its own slot of _shardGradients, and the slots are combined in shard order.
+    private readonly float[] _shardGradients = [];
+    private readonly float[] _shardLosses = [];
+    private readonly double[] _shardMetrics = [];
+    private int _shardCount;
+
     // The current call's arguments, pinned for its duration: spans cannot be stored in fields.
     private Job _job;
     private float* _images;
@@ -65,6 +73,17 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private int _busy; // 1 while a call is running: the fields above belong to it
 
     public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers)
+        : this(workers, parameterCount, inputSize, outputSize, batchWorkers, gradientShards: 0)
+    {
+    }
+
+    /// <summary>
+    /// With <paramref name="gradientShards"/> above 0, training steps run in micro-shard mode: the gradient, loss and
+    /// metric of a batch do not depend on <paramref name="workers"/> (nor on the processes of a
+    /// <see cref="GradientExchange"/>), so any thread count gives the same weights bit for bit. 0: one share per worker
+    /// (models whose batch statistics are shared between workers).
+    /// </summary>
+    public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers, int gradientShards)
     {
         ArgumentNullException.ThrowIfNull(batchWorkers);
         ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
@@ -81,7 +100,36 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _metrics = new double[workers];
         _usable = new bool[workers];
         _exchange = new WorkerExchange(workers);
+        ArgumentOutOfRangeException.ThrowIfNegative(gradientShards);
+        GradientShards = gradientShards;
+        if (gradientShards > 0)
+        {
+            _gradients = [];
+            _shardGradients = new float[checked(gradientShards * parameterCount)];
+            _shardLosses = new float[gradientShards];
+            _shardMetrics = new double[gradientShards];
+        }
     }
+
+    /// <summary>Micro-shards per batch (0: one share per worker, results depend on the worker count).</summary>
+    public int GradientShards { get; }
+
+    /// <summary>
+    /// Other processes computing the same steps (data-parallel training): each computes its block of the micro-shards,
+    /// and the exchange hands every process all of them before the reduction. Null: this process computes them all.
+    /// </summary>
+    public IGradientExchange? GradientExchange
+    {
+        get => _gradientExchange;
+        set
+        {
+            if (value is not null && GradientShards == 0)
+                throw new InvalidOperationException("Training over several processes needs micro-shard mode; this model shares batch statistics between workers.");
+            _gradientExchange = value;
+        }
+    }
+
+    private IGradientExchange? _gradientExchange;
 
     public int Workers => _pool.Workers;
 
@@ -130,9 +178,20 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             Start(Job.Gradients, imagePointer, labels.IsEmpty ? null : labelPointer, targets.IsEmpty ? null : targetPointer, count, null, 0);
             _weights = sampleWeights.IsEmpty ? null : weightPointer;
             _step = optimizer.Iterations;
-            _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
-            _pool.Run(this);
-            loss = CombineLoss(count, out metricSum);
+            if (GradientShards > 0)
+            {
+                _shardCount = Math.Min(GradientShards, count);
+                _pool.Run(this);
+                _gradientExchange?.Exchange(_shardGradients.AsSpan(0, _shardCount * _parameterCount), _parameterCount,
+                    _shardLosses.AsSpan(0, _shardCount), _shardMetrics.AsSpan(0, _shardCount));
+                loss = CombineShardLoss(count, out metricSum);
+            }
+            else
+            {
+                _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
+                _pool.Run(this);
+                loss = CombineLoss(count, out metricSum);
+            }
             if (!float.IsFinite(loss)) return loss;
             _output = gradientPointer;
             _outputLength = gradients.Length;
@@ -157,6 +216,19 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             }
         }
         return loss;
+    }
+
+    // In shard order, so that neither the worker count nor the process count changes a bit.
+    private float CombineShardLoss(int count, out double metricSum)
+    {
+        double loss = 0;
+        metricSum = 0;
+        for (int shard = 0; shard < _shardCount; shard++)
+        {
+            loss += (double)_shardLosses[shard] * Share(count, _shardCount, shard).Count;
+            metricSum += _shardMetrics[shard];
+        }
+        return (float)(loss / count);
     }
 
     private float CombineLoss(int count, out double metricSum)
@@ -270,6 +342,11 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
             return;
         }
+        if (_job == Job.Gradients && GradientShards > 0)
+        {
+            ComputeShards(worker);
+            return;
+        }
         var (start, count) = Share(_count, Workers, worker);
         if (count == 0) return;
         var images = new ReadOnlySpan<float>(_images + (long)start * _inputSize, count * _inputSize);
@@ -317,11 +394,32 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     }
 
     /// <summary>
+    /// This worker's micro-shards, among this process's block of them (all shards without a gradient exchange), each
+    /// into its own gradient slot. Which worker computes a shard changes nothing in its result.
+    /// </summary>
+    private void ComputeShards(int worker)
+    {
+        var (firstLocal, localCount) = _gradientExchange is { } exchange
+            ? Share(_shardCount, exchange.Processes, exchange.Process)
+            : (0, _shardCount);
+        var (first, count) = Share(localCount, Workers, worker);
+        for (int shard = firstLocal + first; shard < firstLocal + first + count; shard++)
+        {
+            var (start, images) = Share(_count, _shardCount, shard);
+            var pixels = new ReadOnlySpan<float>(_images + (long)start * _inputSize, images * _inputSize);
+            _shardLosses[shard] = _workers.ComputeGradients(new BatchShare(worker, start, _step, null), pixels, ShareLabels(start, images),
+                ShareTargets(start, images), _weights is null ? default : new ReadOnlySpan<float>(_weights + start, images),
+                _shardGradients.AsSpan(shard * _parameterCount, _parameterCount), out _shardMetrics[shard]);
+        }
+    }
+
+    /// <summary>
     /// Worker <paramref name="worker"/> sums its range of parameters over all shares, in share order, and says whether
     /// the sums are usable for a step.
     /// </summary>
     private bool Reduce(int worker)
     {
+        if (GradientShards > 0) return ReduceShards(worker);
         var (start, length) = Share(_outputLength, Workers, worker);
         var target = new Span<float>(_output + start, length);
         target.Clear();
@@ -330,6 +428,22 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             int share = Share(_count, Workers, w).Count;
             if (share == 0) continue;
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_gradients[w].AsSpan(start, length), (float)share / _count, target, target);
+        }
+        return DslConv.Training.GradientGuard.IsUsable(target);
+    }
+
+    // Σ (nₛ / n) gₛ over the micro-shards in shard order, element by element: the same sum whichever worker owns the
+    // range, since every step is a separate multiply and add on lanes that do not interact.
+    private bool ReduceShards(int worker)
+    {
+        var (start, length) = Share(_outputLength, Workers, worker);
+        var target = new Span<float>(_output + start, length);
+        for (int shard = 0; shard < _shardCount; shard++)
+        {
+            float weight = (float)Share(_count, _shardCount, shard).Count / _count;
+            ReadOnlySpan<float> gradient = _shardGradients.AsSpan(shard * _parameterCount + start, length);
+            if (shard == 0) ShardSum.Scale(gradient, weight, target);
+            else ShardSum.AddScaled(gradient, weight, target);
         }
         return DslConv.Training.GradientGuard.IsUsable(target);
     }

@@ -50,6 +50,7 @@ internal sealed class Checkpoint
         if (trainer.Optimizer.Schedule is null) Put("optimizer_learning_rate", trainer.Optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture));
         Put("batch_size", Text(trainer.BatchSize));
         Put("threads", Text(trainer.Threads));
+        Put("gradient_shards", Text(trainer.GradientShards));
         Put("training_images", Text(trainingImages));
         Put("shuffle", options.Shuffle ? "true" : "false");
         Put("seed", Text(options.Seed));
@@ -89,8 +90,15 @@ internal sealed class Checkpoint
         string weighting = fit.TryGetValue("weighting", out string? saved) ? saved : "none";
         if (weighting != options.WeightingDescription)
             throw checkpoint.Error($"was written with weighting {weighting}, but this run has {options.WeightingDescription}; resume with the same class or sample weights");
-        string threads = checkpoint.Get("threads");
-        if (threads != Text(trainer.Threads))
+        string shards = fit.TryGetValue("gradient_shards", out string? savedShards) ? savedShards : "0";
+        if (trainer.GradientShards > 0 || shards != "0")
+        {
+            // Micro-shards: the weights do not depend on the thread or process count, only on the shards per batch.
+            if (shards != Text(trainer.GradientShards))
+                throw checkpoint.Error($"was written by a trainer with {shards} gradient micro-shards per batch, but this one has {trainer.GradientShards}; " +
+                    "the run would not continue bit for bit: resume with the same DslConv version and model");
+        }
+        else if (checkpoint.Get("threads") is var threads && threads != Text(trainer.Threads))
             throw checkpoint.Error($"was written by a trainer with {threads} threads, but this one has {trainer.Threads}; " +
                 $"another thread count rounds differently, so the run would not continue bit for bit: resume with {threads} threads");
         foreach (string name in trainer.Optimizer.StateNames)

@@ -21,8 +21,15 @@ public interface ITrainer
     /// <summary>The optimizer that applies each step (its state goes into checkpoints).</summary>
     Optimizer Optimizer { get; }
 
-    /// <summary>Threads a step uses; results are bit-identical for a given count.</summary>
+    /// <summary>Threads a step uses; results are bit-identical for a given count (for any count when <see cref="GradientShards"/> is above 0).</summary>
     int Threads { get; }
+
+    /// <summary>
+    /// Micro-shards per batch: the gradient of a batch is computed shard by shard and combined in shard order, so the
+    /// weights do not depend on <see cref="Threads"/> (nor on a process count). 0: the batch is split one share per
+    /// thread and another thread count rounds differently (models whose batch statistics are shared between threads).
+    /// </summary>
+    int GradientShards => 0;
 
     /// <summary>
     /// One step on up to <see cref="BatchSize"/> images: returns the batch's mean loss and, in

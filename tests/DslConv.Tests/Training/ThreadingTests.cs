@@ -3,7 +3,10 @@ using DslConv.Training;
 
 namespace DslConv.Tests.Training;
 
-/// <summary>Splitting batches over threads: same answers as one thread (to rounding), bit-identical for a thread count.</summary>
+/// <summary>
+/// Splitting batches over threads: same answers as the whole batch at once (to rounding), and the same weights bit for
+/// bit whatever the thread count (micro-shards), for models without shared batch statistics.
+/// </summary>
 public sealed class ThreadingTests
 {
     private static (float[] Images, int[] Labels) Batch(int count, int seed)
@@ -52,6 +55,46 @@ public sealed class ThreadingTests
         }
         Assert.Equal(Train(2), Train(2));
         Assert.Equal(Train(3), Train(3));
+    }
+
+    [Fact]
+    public void EveryThreadCountGivesTheSameWeights()
+    {
+        // 100 images in batches of 32: three full batches of 8 micro-shards and a last batch of 4 images (4 shards).
+        var (images, labels) = Batch(100, 6);
+        var data = new DslConv.Data.LabeledImages(images, labels, 28, 28, 1);
+        float[] Train(int threads)
+        {
+            var model = new FashionCnn(4);
+            using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads);
+            Assert.Equal(DslConv.Models.GeneratedCode.GradientShards, trainer.GradientShards);
+            trainer.Fit(data, epochs: 2, seed: 9);
+            return model.Parameters.ToArray();
+        }
+        float[] one = Train(1);
+        foreach (int threads in new[] { 2, 3, 4, 8, 11 })
+            Assert.True(one.AsSpan().SequenceEqual(Train(threads)), $"{threads} threads trained other weights than 1 thread");
+    }
+
+    [Fact]
+    public void DropoutAndAugmentationDrawTheSameMasksOnEveryThreadCount()
+    {
+        // Their random numbers are keyed by the image's place in the batch and the step, not by the worker.
+        var random = new Random(3);
+        int size = DropoutAugmentedNet.InputSize;
+        float[] images = Enumerable.Range(0, 40 * size).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] labels = Enumerable.Range(0, 40).Select(_ => random.Next(3)).ToArray();
+        var data = new DslConv.Data.LabeledImages(images, labels, 10, 10, 1);
+        float[] Train(int threads)
+        {
+            var model = new DropoutAugmentedNet(2);
+            using var trainer = new DropoutAugmentedNet.Trainer(model, batchSize: 16, threads: threads);
+            trainer.Fit(data, epochs: 2, seed: 5);
+            return model.Parameters.ToArray();
+        }
+        float[] one = Train(1);
+        Assert.Equal(one, Train(2));
+        Assert.Equal(one, Train(4));
     }
 
     [Fact]
@@ -141,3 +184,13 @@ public sealed class ThreadingTests
             DslConv.Kernels.CrossEntropy.CountCorrect(outputs, labels, 10);
     }
 }
+
+[Input(10, 10, 1)]
+[RandomFlip]
+[RandomRotation(0.1)]
+[Conv2D(4, 3, 3, Activation.Relu)]
+[Dropout(0.3)]
+[MaxPool(2)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class DropoutAugmentedNet;

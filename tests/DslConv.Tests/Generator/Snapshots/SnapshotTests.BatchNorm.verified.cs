@@ -668,6 +668,8 @@ partial class NormalisedNet : INetwork
         public int BatchSize { get; }
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
+        /// <inheritdoc/>
+        public int GradientShards => _splitter?.GradientShards ?? 0;
         public int InputSize => NormalisedNet.InputSize;
         public int OutputSize => NormalisedNet.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>

@@ -519,7 +519,7 @@ partial class FashionDnn : INetwork
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
         /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the
-        /// batch size); a given thread count always gives bit-identical results, different counts differ by rounding.
+        /// batch size); every thread count gives bit-identical results (see <see cref="GradientShards"/>).
         /// </summary>
         public Trainer(FashionDnn model, int batchSize = 32, Training.Optimizer? optimizer = null, int threads = 0)
         {
@@ -531,9 +531,11 @@ partial class FashionDnn : INetwork
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
             Optimizer.Prepare(Architecture);
-            if (Threads == 1) _workspace = new Workspace(batchSize);
-            else _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize,
-                new Workers(model, BatchSplitter.MaxShare(batchSize, Threads), Threads));
+            // A batch's gradient is a fixed function of the batch: global::DslConv.Models.GeneratedCode.GradientShards micro-shards, combined in order,
+            // so every thread count (and process count) gives the same weights. A worker's workspace holds a shard or a share.
+            int capacity = BatchSplitter.MaxShare(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
+            _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, new Workers(model, capacity, Threads),
+                GeneratedCode.GradientShards);
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
@@ -543,6 +545,8 @@ partial class FashionDnn : INetwork
         public int BatchSize { get; }
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
+        /// <inheritdoc/>
+        public int GradientShards => _splitter?.GradientShards ?? 0;
         public int InputSize => FashionDnn.InputSize;
         public int OutputSize => FashionDnn.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>

@@ -996,6 +996,8 @@ partial class MobileBlock : INetwork
         public int BatchSize { get; }
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
+        /// <inheritdoc/>
+        public int GradientShards => _splitter?.GradientShards ?? 0;
         public int InputSize => MobileBlock.InputSize;
         public int OutputSize => MobileBlock.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>

@@ -21,8 +21,15 @@ internal static class TrainerEmitter
         w.Line("/// </summary>");
         w.OpenBrace($"public sealed class Trainer : {T}.ITrainer, global::System.IDisposable");
         w.Line($"private readonly {model} _model;");
-        w.Line("private readonly Workspace? _workspace;");
-        w.Line($"private readonly {Names.Parallel}.BatchSplitter? _splitter;");
+        if (plan.UsesBatchStatistics)
+        {
+            w.Line("private readonly Workspace? _workspace; // one thread: the whole batch at once");
+            w.Line($"private readonly {Names.Parallel}.BatchSplitter? _splitter;");
+        }
+        else
+        {
+            w.Line($"private readonly {Names.Parallel}.BatchSplitter _splitter; // micro-shards, on any number of threads");
+        }
         w.Line("private readonly float[] _gradients = new float[ParameterCount];");
         if (plan.UsesBatchStatistics)
             w.Line("private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards");
@@ -70,7 +77,19 @@ internal static class TrainerEmitter
         w.Line("/// <summary>Worker threads a step uses (the calling thread is one of them).</summary>");
         w.Line("public int Threads { get; }");
         w.Line("/// <inheritdoc/>");
-        w.Line("public int GradientShards => _splitter?.GradientShards ?? 0;");
+        if (plan.UsesBatchStatistics)
+        {
+            w.Line("public int GradientShards => 0;");
+        }
+        else
+        {
+            w.Line("public int GradientShards => _splitter.GradientShards;");
+            w.Line("/// <inheritdoc/>");
+            w.OpenBrace($"public {Names.Parallel}.IGradientExchange? GradientExchange");
+            w.Line("get => _splitter.GradientExchange;");
+            w.Line("set => _splitter.GradientExchange = value;");
+            w.CloseBrace();
+        }
         w.Line("public int InputSize => " + model + ".InputSize;");
         w.Line("public int OutputSize => " + model + ".OutputSize;");
         w.Line("/// <summary>The gradients of the last step, same layout as <see cref=\"Parameters\"/>.</summary>");
@@ -96,10 +115,12 @@ internal static class TrainerEmitter
         w.Line($"public {T}.Evaluation Evaluate({Data} data) => {T}.Fitter.Evaluate(this, data);");
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line("public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line(plan.UsesBatchStatistics
+            ? "public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;"
+            : "public long WorkerThreadAllocatedBytes => _splitter.WorkerThreadAllocatedBytes;");
         w.Line();
         w.Line("/// <summary>Stops the worker threads.</summary>");
-        w.Line("public void Dispose() => _splitter?.Dispose();");
+        w.Line(plan.UsesBatchStatistics ? "public void Dispose() => _splitter?.Dispose();" : "public void Dispose() => _splitter.Dispose();");
         w.CloseBrace();
     }
 
@@ -169,16 +190,25 @@ internal static class TrainerEmitter
         w.Line($"{Names.Kernels}.CrossEntropy.CheckWeights(sampleWeights, batch);");
         CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
         {
-            w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
-            w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
-            if (plan.UsesTrainingMode)
-                w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
-            w.Line("float loss = _splitter is null");
-            w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)");
-            w.Line("    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
+            if (plan.UsesBatchStatistics)
+            {
+                w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
+                w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
+                if (plan.UsesTrainingMode)
+                    w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
+                w.Line("float loss = _splitter is null");
+                w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)");
+                w.Line("    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
+            }
+            else
+            {
+                w.Line("// The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a");
+                w.Line("// non-finite gradient before it writes anything.");
+                w.Line("float loss = _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
+            }
             w.Line("if (!float.IsFinite(loss))");
             w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
-            w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
+            if (plan.UsesBatchStatistics) w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
             foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
             w.Line("return loss;");
         });
@@ -187,8 +217,15 @@ internal static class TrainerEmitter
         w.OpenBrace($"private void Evaluate({Rs} images, {Labels}, {Rs} targets, out double lossSum, out double metricSum)");
         CallGuard.Emit(w, model, "EvaluateBatch", "_model._busy", () =>
         {
-            w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);");
-            w.Line("else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
+            if (plan.UsesBatchStatistics)
+            {
+                w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);");
+                w.Line("else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
+            }
+            else
+            {
+                w.Line("_splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
+            }
         });
         w.CloseBrace();
         w.Line();

@@ -20,4 +20,10 @@ public interface IGradientExchange
     /// every block. Throws when a process has failed, rather than waiting for it.
     /// </summary>
     void Exchange(Span<float> shardGradients, int parameters, Span<float> losses, Span<double> metrics);
+
+    /// <summary>
+    /// Process p's block of <paramref name="values"/> (<paramref name="counts"/>[p] values, the blocks in process order)
+    /// holds what it computed; on return every process holds every block (evaluation sums split over processes).
+    /// </summary>
+    void AllGather(Span<double> values, ReadOnlySpan<int> counts);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DslConv.Data;
+using DslConv.Parallel;
 
 namespace DslConv.Training;
 
@@ -108,7 +109,7 @@ public static class Fitter
                 {
                     run.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
                     started = Stopwatch.GetTimestamp();
-                    Checkpoint.Write(every.Path, trainer, options, run, epochs, trainingCount);
+                    if (WritesFiles(trainer)) Checkpoint.Write(every.Path, trainer, options, run, epochs, trainingCount);
                 }
             }
             if (context.StopTraining && terminateOnNaN is not null && run.Step < steps) break; // the epoch did not finish
@@ -127,7 +128,7 @@ public static class Fitter
             foreach (IFitCallback callback in callbacks) callback.OnEpochEnd(context, result);
             onEpochEnd?.Invoke(result);
             run.StopReason = context.StopReason;
-            if (options.Checkpoint is not null) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, trainingCount);
+            if (options.Checkpoint is not null && WritesFiles(trainer)) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, trainingCount);
         }
         history.StopReason = context.StopReason;
         foreach (IFitCallback callback in callbacks) callback.OnTrainEnd(context);
@@ -174,27 +175,50 @@ public static class Fitter
     private static Evaluation Evaluate(ITrainer trainer, IImageSet data, int first, int count)
     {
         int batchSize = trainer.BatchSize;
-        double lossSum = 0, metricSum = 0;
-        using var reader = new BatchReader(data, batchSize, DefaultDecodeThreads, 4);
-        reader.Start(Enumerable.Range(first, count).ToArray(), 0);
-        for (int step = 0; step * batchSize < count; step++)
+        int steps = (count + batchSize - 1) / batchSize;
+        // Over several processes each evaluates a contiguous block of the batches; the per-batch sums are then gathered
+        // and added in batch order, as one process adds them.
+        IGradientExchange? exchange = trainer.GradientExchange;
+        var (firstStep, ownSteps) = exchange is { Processes: > 1 } ? BatchSplitter.Share(steps, exchange.Processes, exchange.Process) : (0, steps);
+        double[] sums = new double[2 * steps];
+        if (ownSteps > 0)
         {
-            var (images, labels, targets) = reader.Take(step);
-            double loss, batchMetric;
-            if (data.TargetSize > 0) trainer.EvaluateBatch(images.Span, targets.Span, out loss, out batchMetric);
-            else
+            using var reader = new BatchReader(data, batchSize, DefaultDecodeThreads, 4);
+            int[] order = Enumerable.Range(first + firstStep * batchSize, Math.Min(count - firstStep * batchSize, ownSteps * batchSize)).ToArray();
+            reader.Start(order, 0);
+            for (int step = 0; step < ownSteps; step++)
             {
-                trainer.EvaluateBatch(images.Span, labels.Span, out loss, out int correct);
-                batchMetric = correct;
+                var (images, labels, targets) = reader.Take(step);
+                double loss, batchMetric;
+                if (data.TargetSize > 0) trainer.EvaluateBatch(images.Span, targets.Span, out loss, out batchMetric);
+                else
+                {
+                    trainer.EvaluateBatch(images.Span, labels.Span, out loss, out int correct);
+                    batchMetric = correct;
+                }
+                reader.Release(step);
+                sums[2 * (firstStep + step)] = loss;
+                sums[2 * (firstStep + step) + 1] = batchMetric;
             }
-            reader.Release(step);
-            lossSum += loss;
-            metricSum += batchMetric;
+        }
+        if (exchange is { Processes: > 1 })
+        {
+            int[] counts = Enumerable.Range(0, exchange.Processes).Select(p => 2 * BatchSplitter.Share(steps, exchange.Processes, p).Count).ToArray();
+            exchange.AllGather(sums, counts);
+        }
+        double lossSum = 0, metricSum = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            lossSum += sums[2 * step];
+            metricSum += sums[2 * step + 1];
         }
         string metric = trainer.Network.Architecture.Metric;
         return count == 0 ? new Evaluation(double.NaN, double.NaN, 0) { Metric = metric }
             : new Evaluation(lossSum / count, metricSum / count, count) { Metric = metric };
     }
+
+    // Over several processes only the first writes checkpoints; all of them train, evaluate and decide alike.
+    private static bool WritesFiles(ITrainer trainer) => trainer.GradientExchange is not { Process: > 0 };
 
     /// <summary>
     /// Keras's class_weight for image <paramref name="b"/> of a batch: its label's weight, or with float targets the

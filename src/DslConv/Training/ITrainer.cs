@@ -32,6 +32,17 @@ public interface ITrainer
     int GradientShards => 0;
 
     /// <summary>
+    /// Other processes training the same model on the same data (data-parallel, e.g. over MPI): each computes its block
+    /// of every batch's micro-shards and all take the same step, the weights equal to a single process's bit for bit.
+    /// Null: this process alone. Only trainers with <see cref="GradientShards"/> above 0 accept one.
+    /// </summary>
+    DslConv.Parallel.IGradientExchange? GradientExchange
+    {
+        get => null;
+        set => throw new NotSupportedException("This trainer splits batches one share per thread, so it cannot train over several processes.");
+    }
+
+    /// <summary>
     /// One step on up to <see cref="BatchSize"/> images: returns the batch's mean loss and, in
     /// <paramref name="correct"/>, how many images were classified right by the forward pass before the update.
     /// </summary>

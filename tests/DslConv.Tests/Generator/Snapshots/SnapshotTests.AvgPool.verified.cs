@@ -667,8 +667,7 @@ partial class PooledNet : INetwork
     public sealed class Trainer : Training.ITrainer, IDisposable
     {
         private readonly PooledNet _model;
-        private readonly Workspace? _workspace;
-        private readonly BatchSplitter? _splitter;
+        private readonly BatchSplitter _splitter; // micro-shards, on any number of threads
         private readonly float[] _gradients = new float[ParameterCount];
 
         /// <summary>
@@ -701,7 +700,13 @@ partial class PooledNet : INetwork
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
         /// <inheritdoc/>
-        public int GradientShards => _splitter?.GradientShards ?? 0;
+        public int GradientShards => _splitter.GradientShards;
+        /// <inheritdoc/>
+        public global::DslConv.Parallel.IGradientExchange? GradientExchange
+        {
+            get => _splitter.GradientExchange;
+            set => _splitter.GradientExchange = value;
+        }
         public int InputSize => PooledNet.InputSize;
         public int OutputSize => PooledNet.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>
@@ -737,14 +742,11 @@ partial class PooledNet : INetwork
             GeneratedCode.Enter(ref _model._busy, nameof(PooledNet), nameof(TrainStep));
             try
             {
-                // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
-                // optimizer refuses a non-finite gradient before it writes anything.
-                float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)
-                    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
+                // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a
+                // non-finite gradient before it writes anything.
+                float loss = _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-                if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
                 return loss;
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
@@ -755,8 +757,7 @@ partial class PooledNet : INetwork
             GeneratedCode.Enter(ref _model._busy, nameof(PooledNet), nameof(EvaluateBatch));
             try
             {
-                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);
-                else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
+                _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
@@ -777,9 +778,9 @@ partial class PooledNet : INetwork
         public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
-        public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;
+        public long WorkerThreadAllocatedBytes => _splitter.WorkerThreadAllocatedBytes;
 
         /// <summary>Stops the worker threads.</summary>
-        public void Dispose() => _splitter?.Dispose();
+        public void Dispose() => _splitter.Dispose();
     }
 }

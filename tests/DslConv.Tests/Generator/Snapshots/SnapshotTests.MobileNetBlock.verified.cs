@@ -960,7 +960,7 @@ partial class MobileBlock : INetwork
     public sealed class Trainer : Training.ITrainer, IDisposable
     {
         private readonly MobileBlock _model;
-        private readonly Workspace? _workspace;
+        private readonly Workspace? _workspace; // one thread: the whole batch at once
         private readonly BatchSplitter? _splitter;
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards
@@ -997,7 +997,7 @@ partial class MobileBlock : INetwork
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
         /// <inheritdoc/>
-        public int GradientShards => _splitter?.GradientShards ?? 0;
+        public int GradientShards => 0;
         public int InputSize => MobileBlock.InputSize;
         public int OutputSize => MobileBlock.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>

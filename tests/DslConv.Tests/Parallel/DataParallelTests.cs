@@ -1,0 +1,108 @@
+using DslConv.Data;
+using DslConv.Tests.Models;
+using DslConv.Training;
+
+namespace DslConv.Tests.Parallel;
+
+/// <summary>
+/// Data-parallel training over several processes (here threads standing in for them, through
+/// <see cref="InProcessExchange"/>): every process ends with the weights one process trains, bit for bit, and a
+/// checkpoint written by one process count resumes with another.
+/// </summary>
+public sealed class DataParallelTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("dslconv-parallel-").FullName;
+
+    private static LabeledImages Data()
+    {
+        var random = new Random(8);
+        float[] images = Enumerable.Range(0, 90 * FashionCnn.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        return new LabeledImages(images, Enumerable.Range(0, 90).Select(_ => random.Next(10)).ToArray(), 28, 28, 1);
+    }
+
+    private static FitOptions Options(string? checkpoint = null, string? resume = null, int epochs = 2) => new()
+    {
+        Epochs = epochs,
+        Seed = 4,
+        ValidationSplit = 0.2, // 72 training images: two full batches of 32 and one of 8; 18 validation images
+        Checkpoint = checkpoint is null ? null : new CheckpointOptions(checkpoint),
+        ResumeFrom = resume,
+    };
+
+    private static (float[] Weights, FitHistory History) Single(FitOptions options, int threads = 1)
+    {
+        var model = new FashionCnn(2);
+        using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads);
+        FitHistory history = trainer.Fit(Data(), options);
+        return (model.Parameters.ToArray(), history);
+    }
+
+    private static (float[] Weights, FitHistory History)[] Processes(int processes, Func<int, FitOptions> options, int threads = 1)
+    {
+        var exchanges = InProcessExchange.Create(processes);
+        var results = new (float[], FitHistory)[processes];
+        System.Threading.Tasks.Parallel.For(0, processes, new ParallelOptions { MaxDegreeOfParallelism = processes }, p =>
+        {
+            try
+            {
+                var model = new FashionCnn(2);
+                using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads) { GradientExchange = exchanges[p] };
+                FitHistory history = trainer.Fit(Data(), options(p));
+                results[p] = (model.Parameters.ToArray(), history);
+            }
+            catch
+            {
+                exchanges[p].Fail();
+                throw;
+            }
+        });
+        return results;
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(4, 1)]
+    [InlineData(2, 2)]
+    public void EveryProcessEndsWithTheSingleProcessWeights(int processes, int threads)
+    {
+        var (expected, history) = Single(Options());
+        foreach (var (weights, processHistory) in Processes(processes, _ => Options(), threads))
+        {
+            Assert.True(expected.AsSpan().SequenceEqual(weights), $"{processes} processes x {threads} threads trained other weights");
+            for (int epoch = 0; epoch < history.Count; epoch++)
+            {
+                Assert.Equal(history[epoch].Loss, processHistory[epoch].Loss);
+                Assert.Equal(history[epoch].Accuracy, processHistory[epoch].Accuracy);
+                Assert.Equal(history[epoch].ValidationLoss, processHistory[epoch].ValidationLoss, 12);
+                Assert.Equal(history[epoch].ValidationAccuracy, processHistory[epoch].ValidationAccuracy);
+            }
+        }
+    }
+
+    [Fact]
+    public void OnlyTheFirstProcessWritesCheckpointsAndTheyResumeWithAnotherProcessCount()
+    {
+        var (expected, _) = Single(Options(epochs: 3));
+        string[] paths = [Path.Combine(_directory, "p0.safetensors"), Path.Combine(_directory, "p1.safetensors")];
+        Processes(2, p => Options(checkpoint: paths[p], epochs: 2));
+        Assert.True(File.Exists(paths[0]));
+        Assert.False(File.Exists(paths[1]));
+        // Two processes stopped after epoch 2; one process resumes for epoch 3, then four processes redo it from the same file.
+        var (resumed, history) = Single(Options(resume: paths[0], epochs: 3), threads: 2);
+        Assert.Equal(2, history.ResumedAfterEpochs);
+        Assert.Equal(expected, resumed);
+        foreach (var (weights, _) in Processes(4, _ => Options(resume: paths[0], epochs: 3)))
+            Assert.Equal(expected, weights);
+    }
+
+    [Fact]
+    public void AModelWithBatchNormCannotBeDistributed()
+    {
+        var exchange = InProcessExchange.Create(1)[0];
+        using var batchNorm = new DslConv.Tests.Numerics.BatchNormNet.Trainer(new DslConv.Tests.Numerics.BatchNormNet(1), batchSize: 8, threads: 2);
+        var error = Assert.Throws<NotSupportedException>(() => ((ITrainer)batchNorm).GradientExchange = exchange);
+        Assert.Contains("several processes", error.Message);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

@@ -30,6 +30,8 @@ internal sealed record CommandLine
           --show-features PNG     the lesson's feature maps: test images 0, 23, 28, first four layers, one filter
           --filter F              the filter --show-features shows (default 1)
           --export-onnx FILE      export the trained model to ONNX
+          --distributed           data-parallel training under mpirun -np N (Open MPI): every process trains its share
+                                  of each batch, all end with the weights one process trains; --threads is per process
           --int8                  also quantise the trained model to int8 (500 training images calibrate it) and test it
           --export-int8-onnx FILE export the int8 model to ONNX as a QDQ graph (implies --int8)
         """;
@@ -55,6 +57,7 @@ internal sealed record CommandLine
     public int Filter { get; init; } = 1;
     public string? ExportOnnx { get; init; }
     public bool Int8 { get; init; }
+    public bool Distributed { get; init; }
     public string? ExportInt8Onnx { get; init; }
 
     /// <summary>Whether the run quantises the trained model.</summary>
@@ -84,6 +87,11 @@ internal sealed record CommandLine
             if (name == "--int8")
             {
                 options = options with { Int8 = true };
+                continue;
+            }
+            if (name == "--distributed")
+            {
+                options = options with { Distributed = true };
                 continue;
             }
             if (i + 1 >= args.Length)

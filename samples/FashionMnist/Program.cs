@@ -17,13 +17,20 @@ if (options is null)
     return string.IsNullOrEmpty(error) ? 0 : 1;
 }
 
-if (OutputPaths.Check(options) is string unwritable)
+using Distributed? distributed = options.Distributed ? Distributed.Start() : null;
+if (options.Distributed && distributed is null) return 2;
+// A failure on one process ends the whole job, with its message, instead of leaving the others waiting for it.
+int Stop(int exitCode) => distributed is null ? exitCode : distributed.Fail(exitCode);
+bool leads = distributed?.Leads ?? true;
+if (!leads) Console.SetOut(TextWriter.Null); // process 0 prints; errors still reach standard error
+
+if (leads && OutputPaths.Check(options) is string unwritable) // the files are process 0's to write
 {
     Console.Error.WriteLine($"error: {unwritable}");
-    return 4;
+    return Stop(4);
 }
 
-if (SampleData.Load(options.DataDirectory) is not { } data) return 2;
+if (SampleData.Load(options.DataDirectory) is not { } data) return Stop(2);
 var (training, test) = data;
 if (options.Limit is int limit) training = training.Take(limit);
 
@@ -43,12 +50,18 @@ if (options.Load is string weights)
     catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
     {
         Console.Error.WriteLine($"error: {e.Message}");
-        return 2;
+        return Stop(2);
     }
 }
 
 using var trainer = new FashionCnn.Trainer(model, options.Batch, threads: options.Threads);
-var callbacks = new List<IFitCallback> { new ProgressBar() };
+if (distributed is not null)
+{
+    trainer.GradientExchange = distributed.Exchange;
+    Console.WriteLine($"Data-parallel: {distributed.Describe(trainer.Threads)}, {trainer.GradientShards} micro-shards per batch.");
+}
+var callbacks = new List<IFitCallback>();
+if (leads) callbacks.Add(new ProgressBar());
 if (options.StopAt is double target) callbacks.Add(new StopAtAccuracy(target));
 if (options.EarlyStoppingPatience is int patience)
     callbacks.Add(new EarlyStopping(options.ValidationSplit > 0 ? "val_loss" : "loss", patience: patience, restoreBestWeights: true));
@@ -72,18 +85,19 @@ try
 catch (TrainingDivergedException e)
 {
     Console.Error.WriteLine($"error: training diverged: {e.Message}");
-    return 3;
+    return Stop(3);
 }
 catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    return Stop(2);
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
 {
     Console.Error.WriteLine($"error: {e.Message}"); // a checkpoint that cannot be written, a validation split too large, ...
-    return 4;
+    return Stop(4);
 }
+if (distributed is not null) Console.WriteLine($"Data-parallel: {distributed.ExchangeSummary()}.");
 if (options.Resume) Console.WriteLine($"(resumed after {history.ResumedAfterEpochs} complete epoch(s) and {history.ResumedAtStep} step(s) of the next)");
 
 var clock = Stopwatch.StartNew();
@@ -111,6 +125,7 @@ Console.WriteLine();
 Console.WriteLine("Confusion matrix of the test set (rows: true class, columns: predicted):");
 Console.Write(confusion.ToText());
 
+if (!leads) return 0; // the files are process 0's to write
 try
 {
     if (options.Save is string save)

@@ -32,5 +32,26 @@ timeout 600 "${mpi[@]}" "${sample[@]}" --distributed --epochs 1 --threads 1 --ch
   || { echo "resume failed:"; tail -20 "$work/resumed.log"; }
 check "2-process checkpoint resumed by 1 process = uninterrupted run (2 epochs)" "$work/whole.safetensors" "$work/resumed.safetensors"
 
+# 3. Without MPI, --distributed is a one-line error saying how to install it (no libmpi: a name that loads nothing).
+DSLCONV_MPI_LIBRARY=libmpi-that-is-not-here.so "${sample[@]}" --distributed --epochs 1 >"$work/none.log" 2>&1
+code=$?
+if [ "$code" -eq 2 ] && grep -q "error: --distributed: .*libmpi-that-is-not-here.so could not be loaded" "$work/none.log"; then
+  echo "MPI check passed: without libmpi, --distributed is a clear error (exit 2)"; passed=$((passed + 1))
+else
+  echo "MPI check FAILED: without libmpi, --distributed gave exit $code:"; tail -5 "$work/none.log"; failed=$((failed + 1))
+fi
+
+# 4. A process that fails ends the job with its message instead of leaving the other waiting: process 1 is given a
+#    data folder that does not exist (mpirun's MPMD form), process 0 the real one.
+timeout 300 mpirun $( [ "$(id -u)" -eq 0 ] && echo --allow-run-as-root ) --oversubscribe \
+  -np 1 dotnet "$work/bin/FashionMnist.dll" --data "$slice" --predict 0 --distributed --epochs 1 : \
+  -np 1 dotnet "$work/bin/FashionMnist.dll" --data "$work/no-such-folder" --predict 0 --distributed --epochs 1 >"$work/failed.log" 2>&1
+code=$?
+if [ "$code" -ne 0 ] && [ "$code" -ne 124 ] && grep -q "process 1 of 2 failed" "$work/failed.log"; then
+  echo "MPI check passed: a failing process aborts the job with its message (exit $code)"; passed=$((passed + 1))
+else
+  echo "MPI check FAILED: a failing process gave exit $code (124: the job hung):"; tail -10 "$work/failed.log"; failed=$((failed + 1))
+fi
+
 echo "MPI check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -38,17 +38,23 @@ internal sealed unsafe class MpiLibrary
         Double = Export(handle, "ompi_mpi_double");
     }
 
+    /// <summary>Names a libmpi to load instead of searching the usual names (a path or a file name).</summary>
+    public const string LibraryVariable = "DSLCONV_MPI_LIBRARY";
+
     /// <summary>Loads libmpi, or throws <see cref="MpiUnavailableException"/> saying how to install it.</summary>
     public static MpiLibrary Load()
     {
-        foreach (string name in Candidates)
+        string? chosen = Environment.GetEnvironmentVariable(LibraryVariable);
+        foreach (string name in string.IsNullOrEmpty(chosen) ? Candidates : [chosen])
         {
             if (!NativeLibrary.TryLoad(name, out nint handle)) continue;
             if (!NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out _))
                 throw new MpiUnavailableException($"{name} is not Open MPI's (it has no ompi_mpi_comm_world); DslConv.Mpi binds Open MPI 4 or later.");
             return new MpiLibrary(handle);
         }
-        throw new MpiUnavailableException("MPI is not installed: install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin, as root) and run under mpirun -np N.");
+        throw new MpiUnavailableException(string.IsNullOrEmpty(chosen)
+            ? "MPI is not installed: install Open MPI (Debian/Ubuntu: apt-get install openmpi-bin, as root) and run under mpirun -np N."
+            : $"{LibraryVariable}={chosen} could not be loaded: point it at Open MPI's libmpi, or unset it to search for one.");
     }
 
     private static nint Export(nint handle, string name) =>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -69,58 +70,23 @@ public static class Int8Convolution
     /// the quantised pooled floats, with the same scale and zero point). Windows reaching into "same" padding take
     /// the maximum of their real pixels, as TensorFlow and ONNX do.
     /// </summary>
-    public static void MaxPool(ReadOnlySpan<byte> image, in ConvGeometry g, Span<byte> output)
-    {
-        g.Validate(nameof(g));
-        Buffers.Require(image.Length, g.InputSize, nameof(image));
-        int channels = g.Channels;
-        Buffers.Require(output.Length, (long)g.OutputPixels * channels, nameof(output));
-        ref byte input = ref MemoryMarshal.GetReference(image);
-        ref byte best0 = ref MemoryMarshal.GetReference(output);
-        for (int oy = 0; oy < g.OutputHeight; oy++)
-        {
-            int y0 = oy * g.StrideHeight - g.PadTop, yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.KernelHeight, g.InputHeight);
-            for (int ox = 0; ox < g.OutputWidth; ox++)
-            {
-                int x0 = ox * g.StrideWidth - g.PadLeft, xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.KernelWidth, g.InputWidth);
-                if (yStart >= yEnd || xStart >= xEnd)
-                    throw new ArgumentException($"{nameof(g)}: output pixel ({oy}, {ox}) has no input pixel in its window.", nameof(g));
-                ref byte best = ref Unsafe.Add(ref best0, (oy * g.OutputWidth + ox) * channels);
-                int c = 0;
-                if (Vector512.IsHardwareAccelerated)
-                    for (; c + 64 <= channels; c += 64)
-                        Vector512Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
-                if (Vector256.IsHardwareAccelerated)
-                    for (; c + 32 <= channels; c += 32)
-                        Vector256Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
-                if (Vector128.IsHardwareAccelerated)
-                    for (; c + 16 <= channels; c += 16)
-                        Vector128Window(ref input, in g, yStart, yEnd, xStart, xEnd, c).StoreUnsafe(ref best, (nuint)c);
-                for (; c < channels; c++)
-                {
-                    byte value = 0;
-                    for (int y = yStart; y < yEnd; y++)
-                        for (int x = xStart; x < xEnd; x++)
-                            value = Math.Max(value, Unsafe.Add(ref input, (y * g.InputWidth + x) * channels + c));
-                    Unsafe.Add(ref best, c) = value;
-                }
-            }
-        }
-    }
+    public static void MaxPool(ReadOnlySpan<byte> image, in ConvGeometry g, Span<byte> output) => MaxPool<byte>(image, g, output);
 
     /// <summary>
     /// Max pooling on a convolution's int32 sums, before they are requantised: requantisation with a positive
     /// multiplier (then ReLU or nothing) never decreases, so pooling first gives the same bytes from a quarter of the
     /// requantisation work. Windows reaching into "same" padding take the maximum of their real pixels.
     /// </summary>
-    public static void MaxPoolSums(ReadOnlySpan<int> sums, in ConvGeometry g, Span<int> output)
+    public static void MaxPoolSums(ReadOnlySpan<int> sums, in ConvGeometry g, Span<int> output) => MaxPool<int>(sums, g, output);
+
+    private static void MaxPool<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> output) where T : unmanaged, INumber<T>
     {
         g.Validate(nameof(g));
-        Buffers.Require(sums.Length, g.InputSize, nameof(sums));
+        Buffers.Require(image.Length, g.InputSize, nameof(image));
         int channels = g.Channels;
         Buffers.Require(output.Length, (long)g.OutputPixels * channels, nameof(output));
-        ref int input = ref MemoryMarshal.GetReference(sums);
-        ref int best0 = ref MemoryMarshal.GetReference(output);
+        ref T input = ref MemoryMarshal.GetReference(image);
+        ref T best0 = ref MemoryMarshal.GetReference(output);
         for (int oy = 0; oy < g.OutputHeight; oy++)
         {
             int y0 = oy * g.StrideHeight - g.PadTop, yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.KernelHeight, g.InputHeight);
@@ -129,13 +95,14 @@ public static class Int8Convolution
                 int x0 = ox * g.StrideWidth - g.PadLeft, xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.KernelWidth, g.InputWidth);
                 if (yStart >= yEnd || xStart >= xEnd)
                     throw new ArgumentException($"{nameof(g)}: output pixel ({oy}, {ox}) has no input pixel in its window.", nameof(g));
-                ref int best = ref Unsafe.Add(ref best0, (oy * g.OutputWidth + ox) * channels);
-                int c = 0;
+                ref T best = ref Unsafe.Add(ref best0, (oy * g.OutputWidth + ox) * channels);
+                // The window's first pixel, then the maximum with the others: no identity value is needed.
+                int first = (yStart * g.InputWidth + xStart) * channels, c = 0;
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    for (; c + 16 <= channels; c += 16)
+                    for (; c + Vector512<T>.Count <= channels; c += Vector512<T>.Count)
                     {
-                        Vector512<int> value = Vector512.Create(int.MinValue);
+                        Vector512<T> value = Vector512.LoadUnsafe(ref input, (nuint)(first + c));
                         for (int y = yStart; y < yEnd; y++)
                             for (int x = xStart; x < xEnd; x++)
                                 value = Vector512.Max(value, Vector512.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * channels + c)));
@@ -144,51 +111,35 @@ public static class Int8Convolution
                 }
                 if (Vector256.IsHardwareAccelerated)
                 {
-                    for (; c + 8 <= channels; c += 8)
+                    for (; c + Vector256<T>.Count <= channels; c += Vector256<T>.Count)
                     {
-                        Vector256<int> value = Vector256.Create(int.MinValue);
+                        Vector256<T> value = Vector256.LoadUnsafe(ref input, (nuint)(first + c));
                         for (int y = yStart; y < yEnd; y++)
                             for (int x = xStart; x < xEnd; x++)
                                 value = Vector256.Max(value, Vector256.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * channels + c)));
                         value.StoreUnsafe(ref best, (nuint)c);
                     }
                 }
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    for (; c + Vector128<T>.Count <= channels; c += Vector128<T>.Count)
+                    {
+                        Vector128<T> value = Vector128.LoadUnsafe(ref input, (nuint)(first + c));
+                        for (int y = yStart; y < yEnd; y++)
+                            for (int x = xStart; x < xEnd; x++)
+                                value = Vector128.Max(value, Vector128.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * channels + c)));
+                        value.StoreUnsafe(ref best, (nuint)c);
+                    }
+                }
                 for (; c < channels; c++)
                 {
-                    int value = int.MinValue;
+                    T value = Unsafe.Add(ref input, first + c);
                     for (int y = yStart; y < yEnd; y++)
                         for (int x = xStart; x < xEnd; x++)
-                            value = Math.Max(value, Unsafe.Add(ref input, (y * g.InputWidth + x) * channels + c));
+                            value = T.Max(value, Unsafe.Add(ref input, (y * g.InputWidth + x) * channels + c));
                     Unsafe.Add(ref best, c) = value;
                 }
             }
         }
-    }
-
-    private static Vector512<byte> Vector512Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
-    {
-        Vector512<byte> best = Vector512<byte>.Zero;
-        for (int y = yStart; y < yEnd; y++)
-            for (int x = xStart; x < xEnd; x++)
-                best = Vector512.Max(best, Vector512.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
-        return best;
-    }
-
-    private static Vector256<byte> Vector256Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
-    {
-        Vector256<byte> best = Vector256<byte>.Zero;
-        for (int y = yStart; y < yEnd; y++)
-            for (int x = xStart; x < xEnd; x++)
-                best = Vector256.Max(best, Vector256.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
-        return best;
-    }
-
-    private static Vector128<byte> Vector128Window(ref byte input, in ConvGeometry g, int yStart, int yEnd, int xStart, int xEnd, int c)
-    {
-        Vector128<byte> best = Vector128<byte>.Zero;
-        for (int y = yStart; y < yEnd; y++)
-            for (int x = xStart; x < xEnd; x++)
-                best = Vector128.Max(best, Vector128.LoadUnsafe(ref input, (nuint)((y * g.InputWidth + x) * g.Channels + c)));
-        return best;
     }
 }

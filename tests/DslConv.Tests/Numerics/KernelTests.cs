@@ -245,6 +245,24 @@ public sealed class KernelTests(ITestOutputHelper output)
                 $"element {i}: {imageGradient[i]:E6} vs {expected[i]:E6}");
     }
 
+    [Theory]
+    [InlineData(1600, 128)] // whole 16 x 16 blocks: the 8 x 8 register transposes
+    [InlineData(576, 64)]
+    [InlineData(37, 53)]    // partial blocks at both edges
+    [InlineData(16, 17)]
+    [InlineData(9, 64)]
+    [InlineData(1, 1)]
+    public void TransposeMatchesPlainLoops(int rows, int cols)
+    {
+        var random = new Random(rows * 100 + cols);
+        float[] source = Enumerable.Range(0, rows * cols).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] transposed = new float[rows * cols];
+        Matrix.Transpose(source, rows, cols, transposed);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                Assert.Equal(source[r * cols + c], transposed[c * rows + r]);
+    }
+
     [Fact]
     public void MaxPoolingTiesGoToTheFirstElementInScanOrder()
     {

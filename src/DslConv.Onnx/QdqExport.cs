@@ -11,7 +11,8 @@ namespace DslConv.Onnx;
 /// Writes an int8 model (a generated <c>Model.Int8</c>) as an ONNX QDQ graph, the format ONNX Runtime's quantize_static
 /// writes and fuses into its integer kernels (QLinearConv, QGemm, uint8 MaxPool): every tensor that DslConv stores as
 /// bytes passes through QuantizeLinear / DequantizeLinear with DslConv's scale and zero point, kernels are int8 with
-/// per-output-channel scales, biases int32 at scale input scale · weight scale. Input and output are float, as the float
+/// per-output-channel scales (a BatchNorm after a layer folded into them), biases int32 at scale input scale · weight
+/// scale. Input and output are float, as the float
 /// export's: images (N, H, W, C) in, the last layer's outputs out.
 /// </summary>
 public static class QdqExport
@@ -64,21 +65,23 @@ public static class QdqExport
                         OnnxExport.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
                         OnnxExport.Ints("strides", layer.StrideHeight, layer.StrideWidth),
                         OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
-                    current = OnnxExport.Activate(builder, layer, current);
+                    current = OnnxExport.Activate(builder, layer with { Activation = q.Activation }, current); // a folded Activation layer's
                     stored = q.Output!.Value;
                     current = QuantizeDequantize(builder, current, stored, layer.Name);
+                    i = q.LastIndex; // a folded BatchNorm (and Activation) is in the weights already
                     break;
                 }
                 case LayerType.Dense:
                 {
                     QuantizedLayer q = quantization.Layer(i)!;
                     current = builder.Node("Gemm", [current, DenseKernel(builder, q), Bias(builder, q)], layer.Name);
-                    current = OnnxExport.Activate(builder, layer, current);
-                    if (!last)
+                    current = OnnxExport.Activate(builder, layer with { Activation = q.Activation }, current);
+                    if (q.LastIndex < architecture.Layers.Count - 1)
                     {
                         stored = q.Output!.Value;
                         current = QuantizeDequantize(builder, current, stored, layer.Name);
                     }
+                    i = q.LastIndex;
                     break;
                 }
                 case LayerType.MaxPool:

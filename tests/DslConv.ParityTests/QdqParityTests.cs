@@ -28,9 +28,22 @@ public sealed class QdqParityTests(ITestOutputHelper output) : IDisposable
 
     [Theory]
     [MemberData(nameof(Int8Architectures))]
-    public void OnnxRuntimeReproducesTheInt8Model(string name)
+    public void OnnxRuntimeReproducesTheInt8Model(string name) => Compare(name, ParityData.Model(name));
+
+    [Fact]
+    public void OnnxRuntimeReproducesAModelWithFoldedBatchNorms()
     {
-        INetwork model = ParityData.Model(name);
+        // Moving statistics, scales and offsets away from their initial 0 / 1, so that the folding changes the weights.
+        var model = new QdqFoldedNet(3);
+        var random = new Random(3);
+        foreach (LayerDescription layer in QdqFoldedNet.Architecture.Layers.Where(l => l.Type == LayerType.BatchNorm))
+            for (int i = 0; i < 4 * layer.BiasLength; i++)
+                model.Parameters[layer.KernelOffset + i] += (float)(random.NextDouble() * 0.4 - 0.1);
+        Compare(nameof(QdqFoldedNet), model);
+    }
+
+    private void Compare(string name, INetwork model)
+    {
         ModelDescription architecture = model.Architecture;
         var (calibration, _) = ParityData.Batch(architecture, 64, ParityData.StableSeed(name) + 3);
         int[] labels = new int[64];
@@ -62,3 +75,17 @@ public sealed class QdqParityTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
+
+[Input(10, 9, 2)]
+[Conv2D(6, 3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(4, 2, 2)]
+[BatchNorm(Epsilon = 0.01)]
+[Flatten]
+[Dense(7)]
+[BatchNorm]
+[Activation(Activation.Tanh)]
+[Dense(3, Activation.Softmax)]
+public partial class QdqFoldedNet;

@@ -20,7 +20,8 @@ internal static class Int8Emitter
     private const int Capacity = 32; // images per forward pass: bounds the workspace, as the float model's Predict does
 
     public static string? Unsupported(ModelPlan plan) =>
-        Int8Support.Unsupported(plan.Layers.Select(layer => layer.Kind).ToList(), plan.Layers.Select(layer => layer.Name).ToList());
+        Int8Support.Unsupported(plan.Layers.Select(layer => layer.Kind).ToList(), plan.Layers.Select(layer => layer.Activation).ToList(),
+            plan.Layers.Select(layer => layer.Name).ToList());
 
     public static void Emit(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
@@ -41,7 +42,7 @@ internal static class Int8Emitter
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (tensors.IsFusedPool(i) || tensors.IsView(i)) continue;
+            if (tensors.IsFusedPool(i) || tensors.IsView(i) || tensors.FoldedInto(i) is not null) continue;
             w.Line();
             if (layer.Kind == LayerKind.Conv2D) Convolution(w, plan, tensors, i);
             else if (layer.Kind == LayerKind.Dense) Dense(w, plan, tensors, i);
@@ -167,7 +168,8 @@ internal static class Int8Emitter
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (tensors.IsFusedPool(i)) w.Line($"// {layer.Name} runs inside {Method(plan.Layers[i - 1])}, on its bytes.");
+            if (tensors.FoldedInto(i) is int producer) w.Line($"// {layer.Name} is folded into {plan.Layers[producer].Name}'s int8 kernel and bias.");
+            else if (tensors.IsFusedPool(i)) w.Line($"// {layer.Name} runs inside {Method(plan.Layers[i - 1])}, on its bytes.");
             else if (layer.Kind == LayerKind.Flatten) w.Line($"// {layer.Name}: a view, (H, W, C) order.");
             else if (tensors.IsView(i)) w.Line($"// {layer.Name}: the identity at inference.");
             else if (i == plan.Layers.Count - 1) w.Line($"{Method(layer)}(workspace, outputs, batch);");
@@ -211,6 +213,7 @@ internal static class Int8Emitter
         w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}" + (fused ? $", then {plan.Layers[index + 1].Name} on its bytes, Keras {plan.Layers[index + 1].Definition.KerasCall(plan.Layers[index + 1])}:" : ":"));
         w.Line($"/// {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}" + (fused ? $" -> {Names.Shape(plan.Layers[index + 1].Output)}." : "."));
         w.Line("/// Per image: byte patches, their int32 products with the int8 kernel, requantised per filter.");
+        FoldedDoc(w, plan, tensors, index);
         w.Line("/// </summary>");
         w.OpenBrace($"private void {Method(layer)}(Workspace workspace, int batch)");
         w.Line($"const int InputImageSize = {layer.Input.Size}; // {layer.Input.Height} * {layer.Input.Width} * {layer.Input.Channels}");
@@ -252,7 +255,7 @@ internal static class Int8Emitter
         }
         else
         {
-            Finish(w, layer, last: false, "Pixels", "Filters", output);
+            Finish(w, tensors.Activation(index), last: false, "Pixels", "Filters", output);
             if (fused)
             {
                 LayerPlan pool = plan.Layers[index + 1];
@@ -270,6 +273,7 @@ internal static class Int8Emitter
         bool last = index == plan.Layers.Count - 1;
         w.Line("/// <summary>");
         w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}: {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}.");
+        FoldedDoc(w, plan, tensors, index);
         w.Line("/// </summary>");
         w.OpenBrace(last ? $"private void {Method(layer)}(Workspace workspace, {S} outputs, int batch)" : $"private void {Method(layer)}(Workspace workspace, int batch)");
         w.Line($"const int Inputs = {layer.Input.Size};");
@@ -279,15 +283,14 @@ internal static class Int8Emitter
         w.Line("Span<int> sums = workspace.Sums.AsSpan(0, batch * Units);");
         w.Line("// sums[B, Units] = input[B, Inputs] · kernel[Inputs, Units], exact in int32");
         w.Line($"{Q}.Int8Gemm.Multiply(batch, input, Inputs, layer.PackedWeights, sums, Units);");
-        Finish(w, layer, last, "batch", "Units", last ? "outputs" : $"workspace.{tensors.Output(index)}.AsSpan(0, batch * Units)");
+        Finish(w, tensors.Activation(index), last, "batch", "Units", last ? "outputs" : $"workspace.{tensors.Output(index)}.AsSpan(0, batch * Units)");
         w.CloseBrace();
     }
 
     // From int32 sums to the layer's output: bytes for the next layer (ReLU and no activation directly on the bytes,
     // other activations in float), or floats for the last layer.
-    private static void Finish(SourceWriter w, LayerPlan layer, bool last, string rows, string channels, string output)
+    private static void Finish(SourceWriter w, ActivationKind activation, bool last, string rows, string channels, string output)
     {
-        ActivationKind activation = layer.Activation;
         if (last)
         {
             w.Line($"{Q}.Requantization.ToFloats(sums, {channels}, {rows}, {channels}, layer.Offsets, layer.DequantizeMultipliers, {output});");
@@ -306,6 +309,14 @@ internal static class Int8Emitter
         w.Line($"{Q}.Requantization.ToFloats(sums, {channels}, {rows}, {channels}, layer.Offsets, layer.DequantizeMultipliers, activated);");
         w.Line($"{K}.Activations.Forward({Names.Activation(activation)}, activated, {channels});");
         w.Line($"{Q}.Requantization.Quantize(activated, layer.Output!.Value, {output});");
+    }
+
+    private static void FoldedDoc(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        int last = tensors.LastFolded(index);
+        if (last == index) return;
+        w.Line($"/// {plan.Layers[index + 1].Name} (BatchNormalization, moving statistics) is folded into its kernel and bias" +
+               (last > index + 1 ? $", and {plan.Layers[last].Name}'s {ActivationNames.Keras(plan.Layers[last].Activation)} is its activation." : "."));
     }
 
     private static void Pool(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
@@ -374,13 +385,24 @@ internal sealed class Int8Tensors
     private readonly ModelPlan _plan;
     private readonly BufferLayout _buffers;
     private readonly string[] _outputs;
+    private readonly int[] _lastFolded;
+    private readonly int?[] _foldedInto;
 
     public Int8Tensors(ModelPlan plan, BufferLayout buffers)
     {
         _plan = plan;
         _buffers = buffers;
-        First = Int8Support.FirstQuantizedLayer(plan.Layers.Select(layer => layer.Kind).ToList());
+        var kinds = plan.Layers.Select(layer => layer.Kind).ToList();
+        var activations = plan.Layers.Select(layer => layer.Activation).ToList();
+        First = Int8Support.FirstQuantizedLayer(kinds);
         _outputs = new string[plan.Layers.Count];
+        _lastFolded = new int[plan.Layers.Count];
+        _foldedInto = new int?[plan.Layers.Count];
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            _lastFolded[i] = i < First ? i : Int8Support.FoldedThrough(kinds, activations, i);
+            for (int j = i + 1; j <= _lastFolded[i]; j++) _foldedInto[j] = i;
+        }
         var list = new List<Int8Buffer>();
         if (First > 0 && plan.Layers.Take(First).Any(layer => layer.Kind == LayerKind.Rescaling))
             list.Add(new Int8Buffer("Rescaled", "float", plan.Input.Size, true, "the input after Rescaling, in float"));
@@ -391,6 +413,11 @@ internal sealed class Int8Tensors
         {
             LayerPlan layer = plan.Layers[i];
             bool last = i == plan.Layers.Count - 1;
+            if (_foldedInto[i] is not null)
+            {
+                _outputs[i] = current; // the producer's output is this layer's
+                continue;
+            }
             if (!IsView(i) && !last && !(layer.Kind == LayerKind.Conv2D && FusedWithNextPool(i)))
             {
                 current = layer.Identifier + "Output";
@@ -405,12 +432,12 @@ internal sealed class Int8Tensors
                 sums = System.Math.Max(sums, pixels * layer.Output.Channels);
                 if (FusedWithNextPool(i) && PoolsSums(layer)) pooledSums = System.Math.Max(pooledSums, plan.Layers[i + 1].Output.Size);
                 else if (FusedWithNextPool(i)) convolved = System.Math.Max(convolved, pixels * layer.Output.Channels);
-                if (NeedsFloats(layer)) floats = System.Math.Max(floats, pixels * layer.Output.Channels);
+                if (NeedsFloats(Activation(i))) floats = System.Math.Max(floats, pixels * layer.Output.Channels);
             }
             else if (layer.Kind == LayerKind.Dense)
             {
                 sums = System.Math.Max(sums, 32L * layer.Output.Channels);
-                if (!last && NeedsFloats(layer)) floats = System.Math.Max(floats, 32L * layer.Output.Channels);
+                if (!last && NeedsFloats(Activation(i))) floats = System.Math.Max(floats, 32L * layer.Output.Channels);
             }
         }
         if (patches > 0) list.Add(new Int8Buffer("Patches", "byte", patches + 3, false, "one image's byte patches (+3: the integer kernel reads whole groups of four)"));
@@ -425,6 +452,16 @@ internal sealed class Int8Tensors
     public int First { get; }
 
     public List<Int8Buffer> Buffers { get; }
+
+    /// <summary>The Conv2D or Dense layer a BatchNorm or Activation layer is folded into, or null.</summary>
+    public int? FoldedInto(int index) => _foldedInto[index];
+
+    /// <summary>The last layer folded into the layer at <paramref name="index"/> (itself when none).</summary>
+    public int LastFolded(int index) => _lastFolded[index];
+
+    /// <summary>The activation a quantised layer applies: its own, or the folded Activation layer's.</summary>
+    public ActivationKind Activation(int index) =>
+        _lastFolded[index] > index + 1 ? _plan.Layers[_lastFolded[index]].Activation : _plan.Layers[index].Activation;
 
     public bool IsView(int index) => _plan.Layers[index].Kind == LayerKind.Flatten || DslConv.Models.KerasNames.IsIdentityAtInference(_plan.Layers[index].Kind);
 
@@ -444,9 +481,9 @@ internal sealed class Int8Tensors
         return height * width;
     }
 
-    internal static bool PoolsSums(LayerPlan layer) => layer.Activation is ActivationKind.None or ActivationKind.Relu;
+    internal static bool PoolsSums(LayerPlan layer) => layer.Activation is ActivationKind.None or ActivationKind.Relu; // fused convolutions fold nothing
 
-    private static bool NeedsFloats(LayerPlan layer) => layer.Activation is not (ActivationKind.None or ActivationKind.Relu);
+    private static bool NeedsFloats(ActivationKind activation) => activation is not (ActivationKind.None or ActivationKind.Relu);
 }
 
 /// <summary>A buffer of the int8 workspace: per image (times the capacity) or one pass's scratch.</summary>

@@ -24,11 +24,24 @@ static class Int8Support
     }
 
     /// <summary>
-    /// Null when a model with these layers has int8 inference; otherwise the reason, naming the first layer that has
-    /// no int8 kernel. Int8 runs Conv2D and Dense on bytes (any activation), max pooling and Flatten on bytes, and the
-    /// model's last layer (a Dense layer) gives floats.
+    /// The last layer folded into the Conv2D or Dense layer at <paramref name="index"/>: a BatchNorm right after it (when
+    /// it has no activation of its own) is folded into its kernel and bias with the moving statistics, as ONNX Runtime's
+    /// quantisation does, and an Activation layer right after that becomes its activation. <paramref name="index"/> itself
+    /// when nothing folds.
     /// </summary>
-    public static string? Unsupported(IReadOnlyList<LayerType> layers, IReadOnlyList<string> names)
+    public static int FoldedThrough(IReadOnlyList<LayerType> layers, IReadOnlyList<Activation> activations, int index)
+    {
+        if (!(layers[index] == LayerType.Conv2D || layers[index] == LayerType.Dense) || activations[index] != Activation.None) return index;
+        if (index + 1 >= layers.Count || layers[index + 1] != LayerType.BatchNorm) return index;
+        return index + 2 < layers.Count && layers[index + 2] == LayerType.Activation ? index + 2 : index + 1;
+    }
+
+    /// <summary>
+    /// Null when a model with these layers has int8 inference; otherwise the reason, naming the first layer that has
+    /// no int8 kernel. Int8 runs Conv2D and Dense on bytes (any activation; a following BatchNorm and Activation folded
+    /// in), max pooling and Flatten on bytes, and the model's last layer (a Dense layer) gives floats.
+    /// </summary>
+    public static string? Unsupported(IReadOnlyList<LayerType> layers, IReadOnlyList<Activation> activations, IReadOnlyList<string> names)
     {
         int first = FirstQuantizedLayer(layers);
         bool weighted = false;
@@ -36,9 +49,14 @@ static class Int8Support
         {
             LayerType type = layers[i];
             if (type == LayerType.Conv2D || type == LayerType.Dense)
+            {
                 weighted = true;
+                i = FoldedThrough(layers, activations, i);
+            }
             else if (type == LayerType.Rescaling && weighted)
                 return $"{names[i]} (Rescaling) comes after a quantised layer; int8 runs Rescaling only on the float input";
+            else if (type == LayerType.BatchNorm)
+                return $"{names[i]} (BatchNormalization) does not follow a Conv2D or Dense layer without activation, so it cannot be folded into one";
             else if (!(type == LayerType.MaxPool || type == LayerType.GlobalMaxPool || type == LayerType.Flatten || KerasNames.IsIdentityAtInference(type)))
                 return $"{names[i]} ({KerasNames.ClassName(type)}) has no int8 kernel";
         }

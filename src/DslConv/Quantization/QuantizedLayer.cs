@@ -9,16 +9,18 @@ namespace DslConv.Quantization;
 /// </summary>
 public sealed class QuantizedLayer
 {
-    internal QuantizedLayer(int index, LayerDescription layer, ReadOnlySpan<float> parameters, QuantizationParameters input, QuantizationParameters? output)
+    internal QuantizedLayer(int index, LayerDescription layer, int lastIndex, Activation activation, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        QuantizationParameters input, QuantizationParameters? output)
     {
         Index = index;
         Layer = layer;
+        LastIndex = lastIndex;
+        Activation = activation;
         Input = input;
         Output = output;
         Outputs = layer.OutputShape[^1];
         Inputs = layer.KernelLength / Outputs;
-        ReadOnlySpan<float> kernel = parameters.Slice(layer.KernelOffset, layer.KernelLength); // [Inputs, Outputs], Keras's layout
-        ReadOnlySpan<float> bias = parameters.Slice(layer.BiasOffset, layer.BiasLength);
+        // kernel: [Inputs, Outputs], Keras's layout (with any BatchNorm folded in); bias: Outputs.
         Weights = new sbyte[kernel.Length];
         WeightScales = new float[Outputs];
         Bias = new int[Outputs];
@@ -30,7 +32,7 @@ public sealed class QuantizedLayer
             float largest = 0f;
             for (int k = 0; k < Inputs; k++) largest = MathF.Max(largest, MathF.Abs(kernel[k * Outputs + c]));
             if (!float.IsFinite(largest))
-                throw new ArgumentException($"{layer.Name}/kernel holds a non-finite weight in output channel {c}; int8 needs finite weights.", nameof(parameters));
+                throw new ArgumentException($"{layer.Name}/kernel holds a non-finite weight in output channel {c}; int8 needs finite weights.", nameof(kernel));
             float scale = largest > 0f ? largest / Int8Gemm.MaxWeight : 1f;
             WeightScales[c] = scale;
             long columnSum = 0;
@@ -44,7 +46,7 @@ public sealed class QuantizedLayer
             float biasScale = input.Scale * scale;
             double quantisedBias = Math.Round(bias[c] / (double)biasScale, MidpointRounding.ToEven);
             if (!double.IsFinite(quantisedBias) || Math.Abs(quantisedBias) > int.MaxValue / 2)
-                throw new ArgumentException($"{layer.Name}/bias[{c}] = {bias[c]} does not fit an int32 at scale {biasScale}.", nameof(parameters));
+                throw new ArgumentException($"{layer.Name}/bias[{c}] = {bias[c]} does not fit an int32 at scale {biasScale}.", nameof(bias));
             Bias[c] = (int)quantisedBias;
             Offsets[c] = checked(Bias[c] - (int)(input.ZeroPoint * columnSum));
             DequantizeMultipliers[c] = biasScale;
@@ -58,6 +60,15 @@ public sealed class QuantizedLayer
 
     /// <summary>The float layer this one stands for.</summary>
     public LayerDescription Layer { get; }
+
+    /// <summary>
+    /// The last layer this one computes: <see cref="Index"/>, or the BatchNorm folded into it (and the Activation layer
+    /// after that, whose activation it applies).
+    /// </summary>
+    public int LastIndex { get; }
+
+    /// <summary>The activation applied to its output: its own, or the folded Activation layer's.</summary>
+    public Activation Activation { get; }
 
     /// <summary>How its input is stored.</summary>
     public QuantizationParameters Input { get; }

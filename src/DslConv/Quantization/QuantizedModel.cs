@@ -21,24 +21,55 @@ public sealed class QuantizedModel
         Architecture = architecture;
         CalibrationImages = ranges.Images;
         var types = architecture.Layers.Select(layer => layer.Type).ToArray();
-        string? unsupported = Int8Support.Unsupported(types, architecture.Layers.Select(layer => layer.Name).ToArray());
+        var activations = architecture.Layers.Select(layer => layer.Activation).ToArray();
+        string? unsupported = Int8Support.Unsupported(types, activations, architecture.Layers.Select(layer => layer.Name).ToArray());
         if (unsupported is not null) throw new NotSupportedException($"{architecture.Name} has no int8 form: {unsupported}.");
         FirstQuantizedLayer = Int8Support.FirstQuantizedLayer(types);
         _layers = new QuantizedLayer?[types.Length];
         _outputs = new QuantizationParameters?[types.Length];
         Input = Range(ranges, FirstQuantizedLayer - 1);
         QuantizationParameters current = Input;
+        int final = types.Length - 1;
         for (int i = FirstQuantizedLayer; i < types.Length; i++)
         {
             LayerDescription layer = architecture.Layers[i];
             if (layer.Type is LayerType.Conv2D or LayerType.Dense)
             {
-                QuantizationParameters? output = i == types.Length - 1 ? null : Range(ranges, i);
-                _layers[i] = new QuantizedLayer(i, layer, parameters, current, output);
+                int last = Int8Support.FoldedThrough(types, activations, i);
+                QuantizationParameters? output = last == final ? null : Range(ranges, last);
+                var (kernel, bias) = Weights(architecture, parameters, i, last);
+                Activation activation = last > i + 1 ? architecture.Layers[last].Activation : layer.Activation;
+                _layers[i] = new QuantizedLayer(i, layer, last, activation, kernel, bias, current, output);
                 if (output is { } next) current = next;
+                for (int j = i; j <= last; j++) _outputs[j] = output;
+                i = last;
+                continue;
             }
-            _outputs[i] = i == types.Length - 1 ? null : current; // pooling, Flatten and identities keep their input's
+            _outputs[i] = i == final ? null : current; // pooling, Flatten and identities keep their input's
         }
+    }
+
+    // The layer's kernel and bias, with a BatchNorm after it folded in with its moving statistics:
+    // w' = w · γ / √(σ² + ε), b' = (b - μ) · γ / √(σ² + ε) + β, per output channel (ONNX Runtime folds the same way).
+    private static (float[] Kernel, float[] Bias) Weights(ModelDescription architecture, ReadOnlySpan<float> parameters, int index, int last)
+    {
+        LayerDescription layer = architecture.Layers[index];
+        float[] kernel = parameters.Slice(layer.KernelOffset, layer.KernelLength).ToArray();
+        float[] bias = parameters.Slice(layer.BiasOffset, layer.BiasLength).ToArray();
+        if (last == index) return (kernel, bias);
+        LayerDescription norm = architecture.Layers[index + 1];
+        int channels = bias.Length;
+        ReadOnlySpan<float> weights = parameters.Slice(norm.KernelOffset, 4 * channels); // gamma, beta, moving mean, moving variance
+        for (int c = 0; c < channels; c++)
+        {
+            double variance = (double)weights[3 * channels + c] + norm.Epsilon;
+            if (!(variance > 0))
+                throw new ArgumentException($"{norm.Name}: channel {c}'s moving variance plus epsilon is {variance}; it must be positive to fold.", nameof(parameters));
+            double scale = weights[c] / Math.Sqrt(variance);
+            for (int k = c; k < kernel.Length; k += channels) kernel[k] = (float)(kernel[k] * scale);
+            bias[c] = (float)((bias[c] - weights[2 * channels + c]) * scale + weights[channels + c]);
+        }
+        return (kernel, bias);
     }
 
     /// <summary>

@@ -38,16 +38,17 @@ public static class Int8Reference
                     long[] sums = layer.Type == LayerType.Conv2D ? ConvolutionSums(layer, ql, q) : DenseSums(ql, q);
                     int channels = ql.Outputs;
                     float[] dequantise = Enumerable.Range(0, channels).Select(c => ql.Input.Scale * ql.WeightScales[c]).ToArray();
+                    Activation activation = ql.Activation; // the layer's own, or a folded Activation layer's
                     if (last)
                     {
                         float[] outputs = sums.Select((s, j) => (float)s * dequantise[j % channels]).ToArray();
-                        if (layer.Activation != Activation.None) Activations.Forward(layer.Activation, outputs, channels);
+                        if (activation != Activation.None) Activations.Forward(activation, outputs, channels);
                         return outputs;
                     }
                     QuantizationParameters output = ql.Output!.Value;
-                    if (layer.Activation is Activation.None or Activation.Relu)
+                    if (activation is Activation.None or Activation.Relu)
                     {
-                        int floor = layer.Activation == Activation.Relu ? output.ZeroPoint : 0;
+                        int floor = activation == Activation.Relu ? output.ZeroPoint : 0;
                         q = sums.Select((s, j) =>
                         {
                             float y = (float)s * (dequantise[j % channels] / output.Scale);
@@ -57,9 +58,10 @@ public static class Int8Reference
                     else
                     {
                         float[] y = sums.Select((s, j) => (float)s * dequantise[j % channels]).ToArray();
-                        Activations.Forward(layer.Activation, y, channels);
+                        Activations.Forward(activation, y, channels);
                         q = y.Select(value => QuantizeScalar(value, output)).ToArray();
                     }
+                    i = ql.LastIndex; // a folded BatchNorm (and Activation layer) is in the integers already
                     break;
                 }
                 case LayerType.MaxPool:

@@ -32,6 +32,8 @@ public sealed class Int8Tests
         [nameof(GlobalMaxNet)] = GlobalMaxNet.Int8.FromQuantization,
         [nameof(Int8RescaledNet)] = Int8RescaledNet.Int8.FromQuantization,
         [nameof(Int8WideNet)] = Int8WideNet.Int8.FromQuantization,
+        [nameof(Int8FoldedNet)] = Int8FoldedNet.Int8.FromQuantization,
+        [nameof(DenseBnReluNet)] = DenseBnReluNet.Int8.FromQuantization,
     };
 
     public static TheoryData<string> Names()
@@ -204,6 +206,35 @@ public sealed class Int8Tests
         Assert.Contains("average_pooling2d (AveragePooling2D) has no int8 kernel", error.Message);
         error = Assert.Throws<NotSupportedException>(() => QuantizedModel.Calibrate((INetwork)Create(nameof(RescalingNet)), Random(2, 6, 5, 2, 3)));
         Assert.Contains("rescaling_1 (Rescaling) comes after a quantised layer", error.Message);
+        error = Assert.Throws<NotSupportedException>(() => QuantizedModel.Calibrate((INetwork)Create(nameof(BatchNormNet)), Random(2, 7, 6, 2, 3)));
+        Assert.Contains("batch_normalization_1 (BatchNormalization) does not follow a Conv2D or Dense layer without activation", error.Message);
+    }
+
+    [Fact]
+    public void BatchNormIsFoldedWithItsMovingStatistics()
+    {
+        // The folded kernel and bias, dequantised, against the float layer followed by the BatchNorm, computed here in double.
+        var (model, images) = Trained(nameof(Int8FoldedNet));
+        QuantizedModel quantization = QuantizedModel.Calibrate(model, images);
+        QuantizedLayer conv = quantization.Layer(0)!;
+        Assert.Equal(2, conv.LastIndex); // conv2d, batch_normalization, activation (ReLU)
+        Assert.Equal(Activation.Relu, conv.Activation);
+        LayerDescription norm = model.Architecture.Layers[1];
+        ReadOnlySpan<float> p = model.Parameters;
+        int channels = conv.Outputs;
+        for (int c = 0; c < channels; c++)
+        {
+            double scale = p[norm.KernelOffset + c] / Math.Sqrt((double)p[norm.KernelOffset + 3 * channels + c] + norm.Epsilon);
+            for (int k = 0; k < conv.Inputs; k++)
+            {
+                double folded = p[conv.Layer.KernelOffset + k * channels + c] * scale;
+                Assert.True(Math.Abs(conv.Weights[k * channels + c] * conv.WeightScales[c] - folded) <= conv.WeightScales[c] / 2 * 1.0001 + 1e-7,
+                    $"kernel [{k}, {c}]");
+            }
+            double bias = (p[conv.Layer.BiasOffset + c] - p[norm.KernelOffset + 2 * channels + c]) * scale + p[norm.KernelOffset + channels + c];
+            Assert.True(Math.Abs(conv.Bias[c] * conv.Input.Scale * conv.WeightScales[c] - bias) <= conv.Input.Scale * conv.WeightScales[c], $"bias {c}");
+        }
+        Assert.Equal(quantization.Output(2), conv.Output); // the folded layers' output is the conv's
     }
 
     [Fact]
@@ -222,6 +253,7 @@ public sealed class Int8Tests
         {
             nameof(Int8RescaledNet) => new Int8RescaledNet(5),
             nameof(Int8WideNet) => new Int8WideNet(5),
+            nameof(Int8FoldedNet) => new Int8FoldedNet(5),
             _ => NumericModels.Get(name).Create(5),
         };
 
@@ -259,6 +291,22 @@ public sealed class Int8Tests
 [Dense(70, Activation.Relu)]
 [Dense(3, Activation.Softmax)]
 public partial class Int8RescaledNet : IGeneratedModel;
+
+// Conv2D and Dense without activation, each followed by a BatchNorm (folded into its kernel and bias) and, for two of
+// them, an Activation layer (which becomes its activation).
+[Input(9, 8, 2)]
+[Conv2D(6, 3, 3, Padding = Padding.Same)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(5, 2, 2)]
+[BatchNorm(Epsilon = 0.01)]
+[Flatten]
+[Dense(8)]
+[BatchNorm]
+[Activation(Activation.Tanh)]
+[Dense(3, Activation.Softmax)]
+public partial class Int8FoldedNet : IGeneratedModel;
 
 [Input(6, 6, 7)]
 [Conv2D(130, 1, 1, Activation.Relu)]

@@ -46,7 +46,8 @@ public static class QdqExport
         bool channelsFirst = false;
         QuantizationParameters stored = quantization.Input;
         // Transposes run on the float input before its quantisation, so that the bytes start in the layout they are used in.
-        if (architecture.Layers[quantization.FirstQuantizedLayer].Type is LayerType.Conv2D or LayerType.MaxPool or LayerType.GlobalMaxPool)
+        if (architecture.Layers[quantization.FirstQuantizedLayer].Type is LayerType.Conv2D or LayerType.MaxPool or LayerType.GlobalMaxPool
+            or LayerType.AvgPool or LayerType.GlobalAvgPool)
         {
             current = builder.Node("Transpose", [current], "input/to_nchw", OnnxExport.Ints("perm", 0, 3, 1, 2));
             channelsFirst = true;
@@ -92,8 +93,18 @@ public static class QdqExport
                         OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
                     current = QuantizeDequantize(builder, current, stored, layer.Name);
                     break;
+                case LayerType.AvgPool:
+                    // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
+                    current = builder.Node("AveragePool", [current], layer.Name,
+                        OnnxExport.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
+                        OnnxExport.Ints("strides", layer.StrideHeight, layer.StrideWidth),
+                        OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
+                        OnnxExport.Int("count_include_pad", 0));
+                    current = QuantizeDequantize(builder, current, stored, layer.Name);
+                    break;
                 case LayerType.GlobalMaxPool:
-                    current = builder.Node("GlobalMaxPool", [current], layer.Name);
+                case LayerType.GlobalAvgPool:
+                    current = builder.Node(layer.Type == LayerType.GlobalMaxPool ? "GlobalMaxPool" : "GlobalAveragePool", [current], layer.Name);
                     current = QuantizeDequantize(builder, current, stored, layer.Name);
                     current = builder.Node("Flatten", [current], $"{layer.Name}/flatten", OnnxExport.Int("axis", 1));
                     current = QuantizeDequantize(builder, current, stored, $"{layer.Name}/flatten");

@@ -330,8 +330,12 @@ internal static class Int8Emitter
         w.Line($"const int OutputImageSize = {layer.Output.Size};");
         w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize);");
         w.Line($"Span<byte> output = workspace.{tensors.Output(index)}.AsSpan(0, batch * OutputImageSize);");
+        bool average = layer.Kind == LayerKind.GlobalAvgPool;
+        if (average) w.Line($"byte zeroPoint = _quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
         w.Line("for (int image = 0; image < batch; image++)");
-        w.Line($"    {Q}.Int8Convolution.MaxPool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, output.Slice(image * OutputImageSize, OutputImageSize));");
+        w.Line(average
+            ? $"    {Q}.Int8Convolution.AveragePool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, zeroPoint, output.Slice(image * OutputImageSize, OutputImageSize));"
+            : $"    {Q}.Int8Convolution.MaxPool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, output.Slice(image * OutputImageSize, OutputImageSize));");
         w.CloseBrace();
     }
 

@@ -79,6 +79,39 @@ public static class Int8Convolution
     /// </summary>
     public static void MaxPoolSums(ReadOnlySpan<int> sums, in ConvGeometry g, Span<int> output) => MaxPool<int>(sums, g, output);
 
+    /// <summary>
+    /// Average pooling on quantised values, with the input's scale and zero point (ONNX's DequantizeLinear, AveragePool,
+    /// QuantizeLinear): q = clamp(round_half_even(Σ (qᵢ - z) / n) + z, 0, 255) over the window's n real pixels (TensorFlow
+    /// and ONNX with count_include_pad = 0 leave the padding out).
+    /// </summary>
+    public static void AveragePool(ReadOnlySpan<byte> image, in ConvGeometry g, byte zeroPoint, Span<byte> output)
+    {
+        g.Validate(nameof(g));
+        Buffers.Require(image.Length, g.InputSize, nameof(image));
+        int channels = g.Channels;
+        Buffers.Require(output.Length, (long)g.OutputPixels * channels, nameof(output));
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+        {
+            int y0 = oy * g.StrideHeight - g.PadTop, yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.KernelHeight, g.InputHeight);
+            for (int ox = 0; ox < g.OutputWidth; ox++)
+            {
+                int x0 = ox * g.StrideWidth - g.PadLeft, xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.KernelWidth, g.InputWidth);
+                if (yStart >= yEnd || xStart >= xEnd)
+                    throw new ArgumentException($"{nameof(g)}: output pixel ({oy}, {ox}) has no input pixel in its window.", nameof(g));
+                float count = (yEnd - yStart) * (xEnd - xStart);
+                Span<byte> mean = output.Slice((oy * g.OutputWidth + ox) * channels, channels);
+                for (int c = 0; c < channels; c++)
+                {
+                    int sum = 0;
+                    for (int y = yStart; y < yEnd; y++)
+                        for (int x = xStart; x < xEnd; x++)
+                            sum += image[(y * g.InputWidth + x) * channels + c] - zeroPoint;
+                    mean[c] = (byte)Math.Clamp((int)MathF.Round(sum / count, MidpointRounding.ToEven) + zeroPoint, 0, 255);
+                }
+            }
+        }
+    }
+
     private static void MaxPool<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> output) where T : unmanaged, INumber<T>
     {
         g.Validate(nameof(g));

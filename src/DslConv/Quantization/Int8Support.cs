@@ -37,9 +37,18 @@ static class Int8Support
     }
 
     /// <summary>
+    /// The pooling layers int8 runs on bytes, keeping their input's scale and zero point. Windowed average pooling is not
+    /// among them: ONNX Runtime's int8 average pooling of the exported QDQ graph rounds differently from the exact
+    /// DequantizeLinear-AveragePool-QuantizeLinear result (up to 4e-3 normwise apart, measured), so the two would not
+    /// agree; the global average, which it computes exactly, is.
+    /// </summary>
+    public static bool IsBytePool(LayerType type) =>
+        type == LayerType.MaxPool || type == LayerType.GlobalMaxPool || type == LayerType.GlobalAvgPool;
+
+    /// <summary>
     /// Null when a model with these layers has int8 inference; otherwise the reason, naming the first layer that has
     /// no int8 kernel. Int8 runs Conv2D and Dense on bytes (any activation; a following BatchNorm and Activation folded
-    /// in), max pooling and Flatten on bytes, and the model's last layer (a Dense layer) gives floats.
+    /// in), max and average pooling and Flatten on bytes, and the model's last layer (a Dense layer) gives floats.
     /// </summary>
     public static string? Unsupported(IReadOnlyList<LayerType> layers, IReadOnlyList<Activation> activations, IReadOnlyList<string> names)
     {
@@ -57,7 +66,7 @@ static class Int8Support
                 return $"{names[i]} (Rescaling) comes after a quantised layer; int8 runs Rescaling only on the float input";
             else if (type == LayerType.BatchNorm)
                 return $"{names[i]} (BatchNormalization) does not follow a Conv2D or Dense layer without activation, so it cannot be folded into one";
-            else if (!(type == LayerType.MaxPool || type == LayerType.GlobalMaxPool || type == LayerType.Flatten || KerasNames.IsIdentityAtInference(type)))
+            else if (!(IsBytePool(type) || type == LayerType.Flatten || KerasNames.IsIdentityAtInference(type)))
                 return $"{names[i]} ({KerasNames.ClassName(type)}) has no int8 kernel";
         }
         if (!weighted) return "the model has no Conv2D or Dense layer to quantise";

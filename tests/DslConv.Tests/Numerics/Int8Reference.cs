@@ -68,6 +68,10 @@ public static class Int8Reference
                 case LayerType.GlobalMaxPool:
                     q = MaxPool(layer, q);
                     break;
+                case LayerType.AvgPool:
+                case LayerType.GlobalAvgPool:
+                    q = AveragePool(layer, q, quantization.Output(i)!.Value.ZeroPoint);
+                    break;
                 default: // Flatten and the identities: the same bytes
                     break;
             }
@@ -116,6 +120,33 @@ public static class Int8Reference
             sums[u] = sum;
         }
         return sums;
+    }
+
+    // The window's real pixels only (the padding is left out), Σ (q - z) / n rounded half to even, plus z.
+    private static byte[] AveragePool(LayerDescription layer, byte[] input, byte zeroPoint)
+    {
+        int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
+        bool global = layer.Type == LayerType.GlobalAvgPool;
+        int outH = global ? 1 : layer.OutputShape[0], outW = global ? 1 : layer.OutputShape[1];
+        int windowH = global ? inH : layer.WindowHeight, windowW = global ? inW : layer.WindowWidth;
+        var output = new byte[outH * outW * channels];
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
+                for (int c = 0; c < channels; c++)
+                {
+                    int sum = 0, count = 0;
+                    for (int ky = 0; ky < windowH; ky++)
+                        for (int kx = 0; kx < windowW; kx++)
+                        {
+                            int y = oy * (global ? 1 : layer.StrideHeight) - (global ? 0 : layer.PadTop) + ky;
+                            int x = ox * (global ? 1 : layer.StrideWidth) - (global ? 0 : layer.PadLeft) + kx;
+                            if (y < 0 || y >= inH || x < 0 || x >= inW) continue;
+                            sum += input[(y * inW + x) * channels + c] - zeroPoint;
+                            count++;
+                        }
+                    output[(oy * outW + ox) * channels + c] = (byte)Math.Clamp((int)MathF.Round(sum / (float)count, MidpointRounding.ToEven) + zeroPoint, 0, 255);
+                }
+        return output;
     }
 
     private static byte[] MaxPool(LayerDescription layer, byte[] input)

@@ -627,4 +627,220 @@ partial class PhotoTags : INetwork
         /// <summary>Stops the worker threads.</summary>
         public void Dispose() => _splitter.Dispose();
     }
+
+    /// <summary>
+    /// PhotoTags in int8: post-training static quantisation of a trained model, as ONNX Runtime's quantize_static
+    /// does it (MinMax calibration, uint8 activations, per-output-channel symmetric int8 weights in [-64, 64]), run by
+    /// generated code on integer kernels. Create it with <see cref="Calibrate"/>; export it with DslConv.Onnx's ExportOnnx
+    /// (a QDQ model). Its Predict takes and gives what the float model's does.
+    /// </summary>
+    public sealed class Int8 : global::DslConv.Quantization.IQuantizedNetwork, IDisposable
+    {
+        private readonly global::DslConv.Quantization.QuantizedModel _quantization;
+        private readonly global::DslConv.Quantization.QuantizedLayer _conv2d; // conv2d: int8 kernel, int32 bias, scales
+        private readonly global::DslConv.Quantization.QuantizedLayer _dense; // dense: int8 kernel, int32 bias, scales
+        private Workspace? _workspace;
+        private BatchSplitter? _splitter;
+        private int _inferenceThreads = 1;
+        private int _busy; // 1 while a public call runs, as in the float model
+
+        private Int8(global::DslConv.Quantization.QuantizedModel quantization)
+        {
+            _quantization = quantization;
+            _conv2d = quantization.Layer(0) ?? throw new InvalidOperationException("conv2d was not quantised.");
+            _dense = quantization.Layer(2) ?? throw new InvalidOperationException("dense was not quantised.");
+        }
+
+        /// <summary>
+        /// Quantises <paramref name="model"/>'s current weights; activation ranges are measured on the first <paramref name="count"/>
+        /// images of <paramref name="images"/> (training images, as ONNX Runtime's calibration uses).
+        /// </summary>
+        public static Int8 Calibrate(PhotoTags model, IImageSet images, int count = global::DslConv.Quantization.QuantizedModel.DefaultCalibrationImages) =>
+            new(global::DslConv.Quantization.QuantizedModel.Calibrate(model, images, count));
+
+        /// <summary>Runs a quantisation made elsewhere (e.g. <see cref="global::DslConv.Quantization.QuantizedModel.FromRanges"/>); it must be of PhotoTags.</summary>
+        public static Int8 FromQuantization(global::DslConv.Quantization.QuantizedModel quantization)
+        {
+            ArgumentNullException.ThrowIfNull(quantization);
+            quantization.CheckArchitecture(Architecture, nameof(quantization));
+            return new Int8(quantization);
+        }
+
+        /// <summary>The scales, zero points and integer weights this model runs on.</summary>
+        public global::DslConv.Quantization.QuantizedModel Quantization => _quantization;
+
+        /// <summary>Worker threads for batches of more than one image (1: the calling thread only); results do not depend on it.</summary>
+        public int InferenceThreads
+        {
+            get => _inferenceThreads;
+            set
+            {
+                GeneratedCode.CheckThreads(value, nameof(InferenceThreads));
+                if (value == _inferenceThreads) return;
+                GeneratedCode.Enter(ref _busy, "Int8", nameof(InferenceThreads));
+                try
+                {
+                    _splitter?.Dispose();
+                    _splitter = null;
+                    _inferenceThreads = value;
+                }
+                finally { GeneratedCode.Exit(ref _busy); }
+            }
+        }
+
+        /// <summary>
+        /// Runs the int8 model on any number of (H, W, C) float images laid end to end; <paramref name="outputs"/> receives 5
+        /// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.
+        /// </summary>
+        public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
+        {
+            int count = CountImages(images);
+            if (outputs.Length != (long)count * OutputSize)
+                throw new ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
+            GeneratedCode.Enter(ref _busy, "Int8", nameof(Predict));
+            try
+            {
+                if (_inferenceThreads > 1 && count > 1)
+                {
+                    _splitter ??= new BatchSplitter(_inferenceThreads, 0, InputSize, OutputSize, new Workers(this, _inferenceThreads));
+                    _splitter.Predict(images, outputs);
+                }
+                else PredictInto(_workspace ??= new Workspace(32), images, outputs);
+            }
+            finally { GeneratedCode.Exit(ref _busy); }
+        }
+
+        /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
+        public long InferenceWorkerAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;
+
+        /// <summary>Stops the worker threads, if any.</summary>
+        public void Dispose() => _splitter?.Dispose();
+
+        private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
+        {
+            int count = images.Length / InputSize;
+            for (int start = 0; start < count; start += workspace.Capacity)
+            {
+                int batch = Math.Min(workspace.Capacity, count - start);
+                Forward(workspace, images.Slice(start * InputSize, batch * InputSize), outputs.Slice(start * OutputSize, batch * OutputSize), batch);
+            }
+        }
+
+        /// <summary>The int8 forward pass over <paramref name="batch"/> images: bytes between layers, floats out of the last.</summary>
+        private void Forward(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs, int batch)
+        {
+            QuantizeInput(workspace, images, batch);
+            Conv2dForward(workspace, batch);
+            GlobalAveragePooling2dForward(workspace, batch);
+            DenseForward(workspace, outputs, batch);
+        }
+
+        /// <summary>
+        /// The images as bytes: q = clamp(round(x / scale) + zero point, 0, 255), scale and zero point from the calibrated
+        /// range of the input.
+        /// </summary>
+        private void QuantizeInput(Workspace workspace, ReadOnlySpan<float> images, int batch)
+        {
+            ReadOnlySpan<float> input = images.Slice(0, batch * InputSize);
+            global::DslConv.Quantization.Requantization.Quantize(input, _quantization.Input, workspace.Input.AsSpan(0, batch * InputSize));
+        }
+
+        /// <summary>
+        /// conv2d in int8, Keras Conv2D(4, (3, 3), strides=(1, 1), padding="valid", activation="relu"):
+        /// (B, 12, 12, 3) -> (B, 10, 10, 4).
+        /// Per image: byte patches, their int32 products with the int8 kernel, requantised per filter.
+        /// </summary>
+        private void Conv2dForward(Workspace workspace, int batch)
+        {
+            const int InputImageSize = 432; // 12 * 12 * 3
+            const int Pixels = 100; // output pixels per image
+            const int PatchSize = 27; // 3 * 3 * 3 taps per pixel
+            const int Filters = 4;
+            global::DslConv.Quantization.QuantizedLayer layer = _conv2d;
+            ReadOnlySpan<byte> input = workspace.Input.AsSpan(0, batch * InputImageSize);
+            Span<byte> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);
+            Span<int> sums = workspace.Sums.AsSpan(0, Pixels * Filters);
+            Span<byte> convolved = workspace.Conv2dOutput.AsSpan(0, batch * Pixels * Filters);
+            for (int image = 0; image < batch; image++)
+            {
+                global::DslConv.Quantization.Int8Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, layer.Input.ZeroPoint, patches);
+                // sums[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters], exact in int32
+                global::DslConv.Quantization.Int8Gemm.Multiply(Pixels, patches, PatchSize, layer.PackedWeights, sums, Filters);
+                global::DslConv.Quantization.Requantization.ToBytes(sums, Filters, Pixels, Filters, layer.Offsets, layer.Multipliers, layer.Output!.Value.ZeroPoint, relu: true, convolved.Slice(image * Pixels * Filters, Pixels * Filters));
+            }
+        }
+
+        /// <summary>
+        /// global_average_pooling2d on bytes, Keras GlobalAveragePooling2D(): (B, 10, 10, 4) -> (B, 4).
+        /// </summary>
+        private void GlobalAveragePooling2dForward(Workspace workspace, int batch)
+        {
+            const int InputImageSize = 400;
+            const int OutputImageSize = 4;
+            ReadOnlySpan<byte> input = workspace.Conv2dOutput.AsSpan(0, batch * InputImageSize);
+            Span<byte> output = workspace.GlobalAveragePooling2dOutput.AsSpan(0, batch * OutputImageSize);
+            byte zeroPoint = _quantization.Output(1)!.Value.ZeroPoint; // the input's, kept
+            for (int image = 0; image < batch; image++)
+                global::DslConv.Quantization.Int8Convolution.AveragePool(input.Slice(image * InputImageSize, InputImageSize), GlobalAveragePooling2dGeometry, zeroPoint, output.Slice(image * OutputImageSize, OutputImageSize));
+        }
+
+        /// <summary>
+        /// dense in int8, Keras Dense(5, activation="sigmoid"): (B, 4) -> (B, 5).
+        /// </summary>
+        private void DenseForward(Workspace workspace, Span<float> outputs, int batch)
+        {
+            const int Inputs = 4;
+            const int Units = 5;
+            global::DslConv.Quantization.QuantizedLayer layer = _dense;
+            ReadOnlySpan<byte> input = workspace.GlobalAveragePooling2dOutput.AsSpan(0, batch * Inputs); // flattened (H, W, C) order
+            Span<int> sums = workspace.Sums.AsSpan(0, batch * Units);
+            // sums[B, Units] = input[B, Inputs] · kernel[Inputs, Units], exact in int32
+            global::DslConv.Quantization.Int8Gemm.Multiply(batch, input, Inputs, layer.PackedWeights, sums, Units);
+            global::DslConv.Quantization.Requantization.ToFloats(sums, Units, batch, Units, layer.Offsets, layer.DequantizeMultipliers, outputs);
+            Kernels.Activations.Forward(Activation.Sigmoid, outputs, Units);
+        }
+
+        /// <summary>One forward pass's buffers for <see cref="Capacity"/> images: bytes between layers, int32 sums.</summary>
+        private sealed class Workspace
+        {
+            public readonly int Capacity;
+            public readonly byte[] Input; // the quantised input
+            public readonly byte[] Conv2dOutput; // conv2d (10, 10, 4)
+            public readonly byte[] GlobalAveragePooling2dOutput; // global_average_pooling2d (4)
+            public readonly byte[] Patches; // one image's byte patches (+3: the integer kernel reads whole groups of four)
+            public readonly int[] Sums; // int32 products of the layer running
+
+            public Workspace(int capacity)
+            {
+                Capacity = capacity;
+                Input = new byte[capacity * 432];
+                Conv2dOutput = new byte[capacity * 400];
+                GlobalAveragePooling2dOutput = new byte[capacity * 4];
+                Patches = new byte[2703];
+                Sums = new int[400];
+            }
+        }
+
+        /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>
+        private sealed class Workers : IBatchWorkers
+        {
+            private readonly Int8 _model;
+            private readonly Workspace[] _workspaces;
+
+            public Workers(Int8 model, int count)
+            {
+                _model = model;
+                _workspaces = new Workspace[count];
+                for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(32);
+            }
+
+            public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+                ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum) => throw new NotSupportedException("An int8 model only predicts.");
+
+            public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+                throw new NotSupportedException("An int8 model only predicts.");
+
+            public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
+        }
+    }
 }

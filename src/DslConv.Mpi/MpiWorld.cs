@@ -11,6 +11,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
 {
     private readonly MpiLibrary _library;
     private readonly int[] _counts, _offsets;
+    private double[] _scalars = [];
     private bool _finalized;
 
     private MpiWorld(MpiLibrary library, int process, int processes)
@@ -69,14 +70,22 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         fixed (int* counts = _counts)
         fixed (int* offsets = _offsets)
             Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Float, gradients, counts, offsets, _library.Float, _library.CommWorld), "MPI_Allgatherv");
-        Blocks(shards, 1);
-        fixed (float* shardLosses = losses)
-        fixed (double* shardMetrics = metrics)
+        // Each shard's loss and metric travel together, as two doubles, in one more call.
+        if (_scalars.Length < 2 * shards) _scalars = new double[2 * shards]; // once: the shard count is fixed per trainer
+        for (int shard = 0; shard < shards; shard++)
+        {
+            _scalars[2 * shard] = losses[shard];
+            _scalars[2 * shard + 1] = metrics[shard];
+        }
+        Blocks(shards, 2);
+        fixed (double* scalars = _scalars)
         fixed (int* counts = _counts)
         fixed (int* offsets = _offsets)
+            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Double, scalars, counts, offsets, _library.Double, _library.CommWorld), "MPI_Allgatherv");
+        for (int shard = 0; shard < shards; shard++)
         {
-            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Float, shardLosses, counts, offsets, _library.Float, _library.CommWorld), "MPI_Allgatherv");
-            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Double, shardMetrics, counts, offsets, _library.Double, _library.CommWorld), "MPI_Allgatherv");
+            losses[shard] = (float)_scalars[2 * shard]; // exact: a float widened and narrowed back
+            metrics[shard] = _scalars[2 * shard + 1];
         }
     }
 

@@ -56,17 +56,8 @@ public static class OnnxExport
                     {
                         LayerType.Conv2D => Conv(builder, layer, parameters, current),
                         LayerType.DepthwiseConv2D => DepthwiseConv(builder, layer, parameters, current),
-                        // ONNX's MaxPool never picks a padded position, as TensorFlow's "same" max pooling.
-                        LayerType.MaxPool => builder.Node("MaxPool", [current], layer.Name,
-                            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                            Ints("strides", layer.StrideHeight, layer.StrideWidth),
-                            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight)),
-                        // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
-                        _ => builder.Node("AveragePool", [current], layer.Name,
-                            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                            Ints("strides", layer.StrideHeight, layer.StrideWidth),
-                            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
-                            Int("count_include_pad", 0)),
+                        LayerType.MaxPool => MaxPool(builder, layer, current),
+                        _ => AveragePool(builder, layer, current),
                     };
                     break;
                 case var _ when layer.IsIdentityAtInference:
@@ -146,14 +137,7 @@ public static class OnnxExport
     private static string Conv(GraphBuilder builder, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
     {
         int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
-        // Keras kernel (kh, kw, in, out) -> ONNX weight (out, in, kh, kw).
-        ReadOnlySpan<float> keras = parameters.Slice(layer.KernelOffset, layer.KernelLength);
-        var weight = new float[keras.Length];
-        for (int y = 0; y < kh; y++)
-            for (int x = 0; x < kw; x++)
-                for (int i = 0; i < inChannels; i++)
-                    for (int o = 0; o < filters; o++)
-                        weight[((o * inChannels + i) * kh + y) * kw + x] = keras[((y * kw + x) * inChannels + i) * filters + o];
+        float[] weight = ConvWeight(parameters.Slice(layer.KernelOffset, layer.KernelLength), layer);
         string w = builder.Initializer($"{layer.Name}/kernel", [filters, inChannels, kh, kw], weight);
         string b = builder.Initializer($"{layer.Name}/bias", [filters], parameters.Slice(layer.BiasOffset, layer.BiasLength));
         return builder.Node("Conv", [input, w, b], layer.Name,
@@ -161,6 +145,34 @@ public static class OnnxExport
             Ints("strides", layer.StrideHeight, layer.StrideWidth),
             // ONNX pads are (top, left, bottom, right): Keras's "same" puts the odd extra at the bottom/right.
             Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
+    }
+
+    // ONNX's MaxPool never picks a padded position, as TensorFlow's "same" max pooling.
+    internal static string MaxPool(GraphBuilder builder, LayerDescription layer, string input) =>
+        builder.Node("MaxPool", [input], layer.Name,
+            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
+            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
+
+    // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
+    internal static string AveragePool(GraphBuilder builder, LayerDescription layer, string input) =>
+        builder.Node("AveragePool", [input], layer.Name,
+            Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
+            Ints("strides", layer.StrideHeight, layer.StrideWidth),
+            Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
+            Int("count_include_pad", 0));
+
+    /// <summary>A Keras Conv2D kernel (kh, kw, in, out) in ONNX's Conv weight layout (out, in, kh, kw), any element type.</summary>
+    internal static T[] ConvWeight<T>(ReadOnlySpan<T> keras, LayerDescription layer)
+    {
+        int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
+        var weight = new T[keras.Length];
+        for (int y = 0; y < kh; y++)
+            for (int x = 0; x < kw; x++)
+                for (int i = 0; i < inChannels; i++)
+                    for (int o = 0; o < filters; o++)
+                        weight[((o * inChannels + i) * kh + y) * kw + x] = keras[((y * kw + x) * inChannels + i) * filters + o];
+        return weight;
     }
 
     /// <summary>A grouped Conv, one group per input channel: Keras (kh, kw, in, M) becomes ONNX (in * M, 1, kh, kw).</summary>

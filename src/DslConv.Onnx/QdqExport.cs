@@ -47,7 +47,7 @@ public static class QdqExport
         QuantizationParameters stored = quantization.Input;
         // Transposes run on the float input before its quantisation, so that the bytes start in the layout they are used in.
         if (architecture.Layers[quantization.FirstQuantizedLayer].Type is LayerType.Conv2D or LayerType.MaxPool or LayerType.GlobalMaxPool
-            or LayerType.AvgPool or LayerType.GlobalAvgPool)
+            or LayerType.GlobalAvgPool)
         {
             current = builder.Node("Transpose", [current], "input/to_nchw", OnnxExport.Ints("perm", 0, 3, 1, 2));
             channelsFirst = true;
@@ -86,24 +86,10 @@ public static class QdqExport
                     break;
                 }
                 case LayerType.MaxPool:
-                    // ONNX's MaxPool never picks a padded position, as DslConv's byte pooling.
-                    current = builder.Node("MaxPool", [current], layer.Name,
-                        OnnxExport.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                        OnnxExport.Ints("strides", layer.StrideHeight, layer.StrideWidth),
-                        OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
-                    current = QuantizeDequantize(builder, current, stored, layer.Name);
-                    break;
-                case LayerType.AvgPool:
-                    // TensorFlow averages only the real pixels of a window over the padding: count_include_pad = 0.
-                    current = builder.Node("AveragePool", [current], layer.Name,
-                        OnnxExport.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                        OnnxExport.Ints("strides", layer.StrideHeight, layer.StrideWidth),
-                        OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
-                        OnnxExport.Int("count_include_pad", 0));
-                    current = QuantizeDequantize(builder, current, stored, layer.Name);
+                    current = QuantizeDequantize(builder, OnnxExport.MaxPool(builder, layer, current), stored, layer.Name);
                     break;
                 case LayerType.GlobalMaxPool:
-                case LayerType.GlobalAvgPool:
+                case LayerType.GlobalAvgPool: // int8 has no windowed average pooling (Int8Support.IsBytePool)
                     current = builder.Node(layer.Type == LayerType.GlobalMaxPool ? "GlobalMaxPool" : "GlobalAveragePool", [current], layer.Name);
                     current = QuantizeDequantize(builder, current, stored, layer.Name);
                     current = builder.Node("Flatten", [current], $"{layer.Name}/flatten", OnnxExport.Int("axis", 1));
@@ -154,14 +140,9 @@ public static class QdqExport
     private static string ConvKernel(GraphBuilder builder, QuantizedLayer q)
     {
         LayerDescription layer = q.Layer;
-        int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = q.Outputs;
-        var weight = new byte[q.Weights.Length];
-        for (int y = 0; y < kh; y++)
-            for (int x = 0; x < kw; x++)
-                for (int i = 0; i < inChannels; i++)
-                    for (int o = 0; o < filters; o++)
-                        weight[((o * inChannels + i) * kh + y) * kw + x] = (byte)q.Weights[((y * kw + x) * inChannels + i) * filters + o];
-        string w = builder.RawInitializer($"{layer.Name}/kernel_quantized", TensorProto.Types.DataType.Int8, [filters, inChannels, kh, kw], weight);
+        sbyte[] weight = OnnxExport.ConvWeight<sbyte>(q.Weights, layer);
+        string w = builder.RawInitializer($"{layer.Name}/kernel_quantized", TensorProto.Types.DataType.Int8,
+            [q.Outputs, layer.InputShape[2], layer.WindowHeight, layer.WindowWidth], MemoryMarshal.AsBytes(weight.AsSpan()));
         return Dequantize(builder, w, q.WeightScales, TensorProto.Types.DataType.Int8, $"{layer.Name}/kernel", axis: 0);
     }
 

@@ -26,10 +26,10 @@ public interface IBatchWorkers
 }
 
 /// <summary>
-/// For generated code (a model's trainer and batched Predict). Splits a batch into contiguous shares, one per worker (the first <c>n % workers</c> shares one image larger), runs
-/// them on a <see cref="WorkerPool"/>, and combines the results in worker order, so that a given thread count always
-/// gives bit-identical results. The gradient is Σ (nᵢ / n) gᵢ, reduced in parallel over parameter ranges.
-/// Allocates nothing per call.
+/// For generated code (a model's trainer and batched Predict). Splits a batch into contiguous shares (the first
+/// <c>n % shares</c> one image larger) and runs them on a <see cref="WorkerPool"/>. A training step's shares are its
+/// micro-shards (see <see cref="GradientShards"/>); the gradient is Σ (nₛ / n) gₛ in shard order, reduced in parallel
+/// over parameter ranges. Evaluation and prediction split one share per worker. Allocates nothing per call.
 /// <para>
 /// Safe to call from safe code: every span is checked against the sizes given to the constructor before it is pinned,
 /// and a call made while another is running on the same splitter (from another thread) throws
@@ -44,19 +44,18 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private readonly WorkerPool _pool;
     private readonly IBatchWorkers _workers;
     private readonly int _inputSize, _outputSize, _parameterCount;
-    private readonly float[][] _gradients;
-    private readonly float[] _losses;
-    private readonly double[] _lossSums;
-    private readonly double[] _metrics;
+    private readonly double[] _lossSums; // per worker, for Evaluate
+    private readonly double[] _metrics;  // per worker, for Evaluate
     private readonly bool[] _usable;
     private readonly WorkerExchange _exchange;
 
-    // Micro-shard mode (GradientShards > 0): the gradient of a batch is a fixed function of the batch. It is cut into
-    // min(GradientShards, n) contiguous micro-shards, whatever the number of workers or processes; each shard's
-    // gradient is computed alone into its own slot of _shardGradients, and the slots are combined in shard order.
-    private readonly float[] _shardGradients = [];
-    private readonly float[] _shardLosses = [];
-    private readonly double[] _shardMetrics = [];
+    // A training batch is cut into contiguous shards, each shard's gradient computed alone into its own slot of
+    // _shardGradients, and the slots combined in shard order. With GradientShards > 0 there are min(GradientShards, n)
+    // of them whatever the number of workers or processes, so the gradient is a fixed function of the batch; with 0
+    // there is one per worker, and the workers exchange batch statistics mid-pass through _exchange.
+    private readonly float[] _shardGradients;
+    private readonly float[] _shardLosses;
+    private readonly double[] _shardMetrics;
     private int _shardCount;
 
     // The current call's arguments, pinned for its duration: spans cannot be stored in fields.
@@ -94,22 +93,20 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _workers = batchWorkers;
         _inputSize = inputSize;
         _outputSize = outputSize;
-        _gradients = Enumerable.Range(0, workers).Select(_ => new float[parameterCount]).ToArray();
-        _losses = new float[workers];
         _lossSums = new double[workers];
         _metrics = new double[workers];
         _usable = new bool[workers];
         _exchange = new WorkerExchange(workers);
         ArgumentOutOfRangeException.ThrowIfNegative(gradientShards);
         GradientShards = gradientShards;
-        if (gradientShards > 0)
-        {
-            _gradients = [];
-            _shardGradients = new float[checked(gradientShards * parameterCount)];
-            _shardLosses = new float[gradientShards];
-            _shardMetrics = new double[gradientShards];
-        }
+        int slots = gradientShards > 0 ? gradientShards : workers;
+        _shardGradients = new float[checked(slots * parameterCount)];
+        _shardLosses = new float[slots];
+        _shardMetrics = new double[slots];
     }
+
+    // Shards one per worker, which share the batch's statistics (GradientShards 0).
+    private bool SharesBatchStatistics => GradientShards == 0;
 
     /// <summary>Micro-shards per batch (0: one share per worker, results depend on the worker count).</summary>
     public int GradientShards { get; }
@@ -178,20 +175,12 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             Start(Job.Gradients, imagePointer, labels.IsEmpty ? null : labelPointer, targets.IsEmpty ? null : targetPointer, count, null, 0);
             _weights = sampleWeights.IsEmpty ? null : weightPointer;
             _step = optimizer.Iterations;
-            if (GradientShards > 0)
-            {
-                _shardCount = Math.Min(GradientShards, count);
-                _pool.Run(this);
-                _gradientExchange?.Exchange(_shardGradients.AsSpan(0, _shardCount * _parameterCount), _parameterCount,
-                    _shardLosses.AsSpan(0, _shardCount), _shardMetrics.AsSpan(0, _shardCount));
-                loss = CombineShardLoss(count, out metricSum);
-            }
-            else
-            {
-                _exchange.Begin(Math.Min(count, Workers)); // the workers with a non-empty share
-                _pool.Run(this);
-                loss = CombineLoss(count, out metricSum);
-            }
+            _shardCount = Math.Min(SharesBatchStatistics ? Workers : GradientShards, count);
+            if (SharesBatchStatistics) _exchange.Begin(_shardCount); // the workers with a shard
+            _pool.Run(this);
+            _gradientExchange?.Exchange(_shardGradients.AsSpan(0, _shardCount * _parameterCount), _parameterCount,
+                _shardLosses.AsSpan(0, _shardCount), _shardMetrics.AsSpan(0, _shardCount));
+            loss = CombineLoss(count, out metricSum);
             if (!float.IsFinite(loss)) return loss;
             _output = gradientPointer;
             _outputLength = gradients.Length;
@@ -219,7 +208,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     }
 
     // In shard order, so that neither the worker count nor the process count changes a bit.
-    private float CombineShardLoss(int count, out double metricSum)
+    private float CombineLoss(int count, out double metricSum)
     {
         double loss = 0;
         metricSum = 0;
@@ -227,18 +216,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         {
             loss += (double)_shardLosses[shard] * Share(count, _shardCount, shard).Count;
             metricSum += _shardMetrics[shard];
-        }
-        return (float)(loss / count);
-    }
-
-    private float CombineLoss(int count, out double metricSum)
-    {
-        double loss = 0;
-        metricSum = 0;
-        for (int w = 0; w < Workers; w++)
-        {
-            loss += (double)_losses[w] * Share(count, Workers, w).Count;
-            metricSum += _metrics[w];
         }
         return (float)(loss / count);
     }
@@ -324,7 +301,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         _count = count;
         _output = output;
         _outputLength = outputLength;
-        Array.Clear(_losses);
         Array.Clear(_lossSums);
         Array.Clear(_metrics);
     }
@@ -333,7 +309,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     {
         if (_job == Job.Reduce)
         {
-            _usable[worker] = Reduce(worker);
+            _usable[worker] = ReduceShards(worker);
             return;
         }
         if (_job == Job.Step)
@@ -342,7 +318,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
             _optimizer!.StepRange(new Span<float>(_parameters, _outputLength), new ReadOnlySpan<float>(_output, _outputLength), rangeStart, rangeLength);
             return;
         }
-        if (_job == Job.Gradients && GradientShards > 0)
+        if (_job == Job.Gradients)
         {
             ComputeShards(worker);
             return;
@@ -352,10 +328,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         var images = new ReadOnlySpan<float>(_images + (long)start * _inputSize, count * _inputSize);
         switch (_job)
         {
-            case Job.Gradients:
-                ComputeShareGradients(worker, start, images, ShareLabels(start, count), ShareTargets(start, count),
-                    _weights is null ? default : new ReadOnlySpan<float>(_weights + start, count));
-                break;
             case Job.Evaluate:
                 _workers.Evaluate(worker, images, ShareLabels(start, count), ShareTargets(start, count), out _lossSums[worker], out _metrics[worker]);
                 break;
@@ -374,25 +346,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private ReadOnlySpan<float> ShareTargets(int start, int count) =>
         _targets is null ? default : new ReadOnlySpan<float>(_targets + (long)start * _outputSize, count * _outputSize);
 
-    private void ComputeShareGradients(int worker, int start, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-        ReadOnlySpan<float> weights)
-    {
-        try
-        {
-            _losses[worker] = _workers.ComputeGradients(new BatchShare(worker, start, _step, _exchange), images, labels, targets, weights,
-                _gradients[worker], out _metrics[worker]);
-        }
-        catch (WorkerExchangeBrokenException)
-        {
-            _losses[worker] = float.NaN;
-        }
-        catch
-        {
-            _exchange.Break();
-            throw;
-        }
-    }
-
     /// <summary>
     /// This worker's micro-shards, among this process's block of them (all shards without a gradient exchange), each
     /// into its own gradient slot. Which worker computes a shard changes nothing in its result.
@@ -402,38 +355,34 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         var (firstLocal, localCount) = _gradientExchange is { } exchange
             ? Share(_shardCount, exchange.Processes, exchange.Process)
             : (0, _shardCount);
+        // One shard per worker when they share batch statistics: worker w computes shard w.
         var (first, count) = Share(localCount, Workers, worker);
         for (int shard = firstLocal + first; shard < firstLocal + first + count; shard++)
         {
             var (start, images) = Share(_count, _shardCount, shard);
             var pixels = new ReadOnlySpan<float>(_images + (long)start * _inputSize, images * _inputSize);
-            _shardLosses[shard] = _workers.ComputeGradients(new BatchShare(worker, start, _step, null), pixels, ShareLabels(start, images),
-                ShareTargets(start, images), _weights is null ? default : new ReadOnlySpan<float>(_weights + start, images),
-                _shardGradients.AsSpan(shard * _parameterCount, _parameterCount), out _shardMetrics[shard]);
+            try
+            {
+                _shardLosses[shard] = _workers.ComputeGradients(new BatchShare(worker, start, _step, SharesBatchStatistics ? _exchange : null), pixels,
+                    ShareLabels(start, images), ShareTargets(start, images), _weights is null ? default : new ReadOnlySpan<float>(_weights + start, images),
+                    _shardGradients.AsSpan(shard * _parameterCount, _parameterCount), out _shardMetrics[shard]);
+            }
+            catch (WorkerExchangeBrokenException)
+            {
+                // Another worker failed and released this one from the statistics exchange: its failure is the one reported.
+                _shardLosses[shard] = float.NaN;
+            }
+            catch
+            {
+                _exchange.Break();
+                throw;
+            }
         }
     }
 
-    /// <summary>
-    /// Worker <paramref name="worker"/> sums its range of parameters over all shares, in share order, and says whether
-    /// the sums are usable for a step.
-    /// </summary>
-    private bool Reduce(int worker)
-    {
-        if (GradientShards > 0) return ReduceShards(worker);
-        var (start, length) = Share(_outputLength, Workers, worker);
-        var target = new Span<float>(_output + start, length);
-        target.Clear();
-        for (int w = 0; w < Workers; w++)
-        {
-            int share = Share(_count, Workers, w).Count;
-            if (share == 0) continue;
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_gradients[w].AsSpan(start, length), (float)share / _count, target, target);
-        }
-        return DslConv.Training.GradientGuard.IsUsable(target);
-    }
-
-    // Σ (nₛ / n) gₛ over the micro-shards in shard order, element by element: the same sum whichever worker owns the
-    // range, since every step is a separate multiply and add on lanes that do not interact.
+    // Worker `worker`'s range of Σ (nₛ / n) gₛ over the shards in shard order, element by element (the same sum whichever
+    // worker owns the range: every step is a separate multiply and add on lanes that do not interact), and whether the
+    // sums are usable for a step.
     private bool ReduceShards(int worker)
     {
         var (start, length) = Share(_outputLength, Workers, worker);

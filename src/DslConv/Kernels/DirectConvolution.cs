@@ -67,6 +67,7 @@ public static partial class DirectConvolution
         Check(image, g, kernel, filters, output.Length, nameof(output));
         Buffers.Require(bias.Length, filters, nameof(bias));
         Buffers.Range(firstPixel, pixelCount, g.OutputPixels, nameof(firstPixel), nameof(pixelCount));
+        RequirePath(filters);
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float k = ref MemoryMarshal.GetReference(kernel);
         ref float b = ref MemoryMarshal.GetReference(bias);
@@ -101,6 +102,7 @@ public static partial class DirectConvolution
         Span<float> kernelGradient, int filters)
     {
         Check(image, g, kernelGradient, filters, outputGradient.Length, nameof(outputGradient), kernelName: nameof(kernelGradient));
+        RequirePath(filters);
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
         ref float dk = ref MemoryMarshal.GetReference(kernelGradient);
@@ -155,6 +157,7 @@ public static partial class DirectConvolution
     {
         // The same geometry and filter checks as the forward pass: a geometry it would reject is rejected here too.
         Check(imageGradient, g, transposedKernel, filters, outputGradient.Length, nameof(outputGradient), nameof(imageGradient), nameof(transposedKernel));
+        RequirePath(filters);
         if (!SupportsInputGradient(g, filters))
             throw new ArgumentException($"{nameof(g)} has {g.Channels} channels; the direct input gradient needs a multiple of {(Wide ? Lanes : NarrowLanes)} (use the im2col path).", nameof(g));
         ref float dz = ref MemoryMarshal.GetReference(outputGradient);
@@ -249,21 +252,30 @@ public static partial class DirectConvolution
     }
 
     /// <summary>
-    /// The checks every entry point shares, before any pointer is formed: the geometry (windows inside the image, no
-    /// padding), a positive whole number of filter groups (16 on AVX-512, 8 on 128-bit vectors), and the image, kernel and per-pixel buffer lengths.
+    /// The argument checks every entry point shares, before any pointer is formed: the geometry (windows inside the
+    /// image, no padding), a positive number of filters, and the image, kernel and per-pixel buffer lengths. They do not
+    /// depend on the CPU, so hostile arguments are refused the same way on every path; <see cref="RequirePath"/> follows.
     /// </summary>
     private static void Check(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, int filters, int pixelBufferLength,
         string pixelBufferName, string imageName = "image", string kernelName = "kernel")
     {
         g.ValidateWindowsInside(nameof(g));
         Buffers.AtLeast(filters, 1, nameof(filters));
+        Buffers.Require(image.Length, g.InputSize, imageName);
+        Buffers.Require(kernel.Length, (long)g.PatchSize * filters, kernelName);
+        Buffers.Require(pixelBufferLength, (long)g.OutputPixels * filters, pixelBufferName);
+    }
+
+    /// <summary>
+    /// What this CPU's path needs, after the arguments are known to be sound: a vector path at all (Vector512, or 128-bit
+    /// vectors as the widest) and a whole number of filter groups (16 on AVX-512, 8 on 128-bit vectors).
+    /// </summary>
+    private static void RequirePath(int filters)
+    {
         if (!Wide && !Narrow)
             throw new PlatformNotSupportedException("The direct convolution needs Vector512, or 128-bit vectors as the widest; check DirectConvolution.Supports and use the im2col path.");
         if (filters % FilterMultiple != 0)
             throw new ArgumentException($"{nameof(filters)} is {filters}; the direct convolution needs a multiple of {FilterMultiple} here (use the im2col path).", nameof(filters));
-        Buffers.Require(image.Length, g.InputSize, imageName);
-        Buffers.Require(kernel.Length, (long)g.PatchSize * filters, kernelName);
-        Buffers.Require(pixelBufferLength, (long)g.OutputPixels * filters, pixelBufferName);
     }
 
     /// <summary>Offset in the image of the first element of output pixel p's window.</summary>

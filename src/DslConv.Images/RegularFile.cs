@@ -10,8 +10,9 @@ namespace DslConv.Images;
 /// opened. .NET reports pipes and devices as ordinary files (their attributes are <c>Normal</c>, their length 0), so the
 /// type comes from the C library: <c>statx</c> on Linux, whose layout is the same on every architecture, and
 /// <c>stat</c> on macOS. Both are found in the process's own symbol table (every process links its C library), which
-/// also works in a NativeAOT build. Where neither is available, a file that reports no length is refused, which pipes
-/// and devices also do.
+/// also works in a NativeAOT build. Where neither answers (another Unix, a C library before glibc 2.28, a sandbox
+/// that refuses statx), a final target that reports no length is refused unopened, as pipes and devices report none;
+/// what is left there is a file swapped for a pipe between that check and the open.
 /// </summary>
 internal static unsafe class RegularFile
 {
@@ -28,8 +29,7 @@ internal static unsafe class RegularFile
             throw new InvalidDataException($"'{path}' is {Describe(type)}, not a regular file; only regular files are read as images.");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         long length = stream.Length;
-        if (length == 0)
-            throw new InvalidDataException($"'{path}' is empty{(type == FileType.Unknown ? " (or not a regular file)" : "")}.");
+        if (length == 0) throw new InvalidDataException($"'{path}' is empty.");
         if (length > maxBytes)
             throw new InvalidDataException($"'{path}' holds {length:N0} bytes, more than an image within the pixel limit needs " +
                 $"({maxBytes:N0} bytes); it was not read.");
@@ -55,7 +55,7 @@ internal static unsafe class RegularFile
                 "so it cannot be opened; rename it in UTF-8.");
     }
 
-    private enum FileType { Unknown, Regular, Directory, Pipe, CharacterDevice, BlockDevice, Socket, Link, Missing }
+    private enum FileType { Unknown, NoLength, Regular, Directory, Pipe, CharacterDevice, BlockDevice, Socket, Link }
 
     private static string Describe(FileType type) => type switch
     {
@@ -65,6 +65,7 @@ internal static unsafe class RegularFile
         FileType.BlockDevice => "a block device",
         FileType.Socket => "a socket",
         FileType.Link => "a symbolic link that does not resolve",
+        FileType.NoLength => "empty, or a pipe or device",
         _ => "not a regular file",
     };
 
@@ -78,10 +79,16 @@ internal static unsafe class RegularFile
             return (attributes & FileAttributes.Directory) != 0 ? FileType.Directory
                 : (attributes & FileAttributes.Device) != 0 ? FileType.CharacterDevice : FileType.Regular;
         }
-        if (Stat.Function is null) return FileType.Unknown;
-        int mode = Stat.Mode(path);
+        int mode = Stat.Available ? Stat.Mode(path) : -1;
         if (mode < 0)
-            return new FileInfo(path).LinkTarget is not null ? FileType.Link : FileType.Unknown; // the open reports why
+        {
+            // No stat here, or it failed (a missing file or link target, or a sandbox that refuses statx). Pipes and
+            // devices report no length, so a final target without one is refused before the open could block on it.
+            FileSystemInfo? final = File.ResolveLinkTarget(path, returnFinalTarget: true); // null: not a link
+            if (final is { Exists: false }) return FileType.Link;
+            var target = new FileInfo(final?.FullName ?? path);
+            return target.Exists && target.Length == 0 ? FileType.NoLength : FileType.Unknown; // missing: the open says so
+        }
         return (mode & 0xF000) switch // S_IFMT, the same bits on Linux and macOS
         {
             0x8000 => FileType.Regular,
@@ -106,7 +113,7 @@ internal static unsafe class RegularFile
         /// <summary>macOS: <c>int stat(const char *path, struct stat *out)</c> with 64-bit inodes.</summary>
         private static readonly delegate* unmanaged<byte*, byte*, int> MacStat;
 
-        public static readonly object? Function;
+        public static readonly bool Available;
 
         static Stat()
         {
@@ -114,13 +121,13 @@ internal static unsafe class RegularFile
             if (OperatingSystem.IsLinux() && NativeLibrary.TryGetExport(program, "statx", out nint statx))
             {
                 Statx = (delegate* unmanaged<int, byte*, int, uint, byte*, int>)statx;
-                Function = "statx";
+                Available = true;
             }
             else if (OperatingSystem.IsMacOS()
                 && NativeLibrary.TryGetExport(program, RuntimeInformation.ProcessArchitecture == Architecture.X64 ? "stat$INODE64" : "stat", out nint stat))
             {
                 MacStat = (delegate* unmanaged<byte*, byte*, int>)stat;
-                Function = "stat";
+                Available = true;
             }
         }
 

@@ -34,8 +34,10 @@ public sealed class ImageDataset
     /// <summary>
     /// Loads the images under <paramref name="directory"/> at (<paramref name="height"/>, <paramref name="width"/>).
     /// A missing folder, a folder without class subfolders, a class folder without images, or (unless skipped) a file
-    /// that cannot be decoded is an error naming it. Decoding runs on every processor; the result does not depend on
-    /// how many.
+    /// that cannot be decoded (not a regular file, larger than <see cref="ImageFolderOptions.MaxImagePixels"/>,
+    /// truncated, corrupt) is an error naming it. Decoding runs on every processor; the result does not depend on how
+    /// many, and a failure on a decoding thread reaches the caller as itself, the first in file order, never wrapped
+    /// in an <see cref="AggregateException"/>.
     /// </summary>
     public static ImageDataset FromDirectory(string directory, int height, int width, ColorMode colorMode = ColorMode.Rgb,
         ImageFolderOptions? options = null)

@@ -150,7 +150,7 @@ public static class ImageFile
             default: // JPEG: walk the marker segments after SOI up to the first SOFn
                 for (int at = 2; at + 4 <= bytes.Length;)
                 {
-                    if (bytes[at] != 0xFF) return null;
+                    if (bytes[at] != 0xFF) { at++; continue; } // padding between segments: the decoder scans past it too
                     byte marker = bytes[at + 1];
                     if (marker == 0xFF) { at++; continue; } // fill byte
                     if (marker is 0x01 or >= 0xD0 and <= 0xD8) { at += 2; continue; } // no length

@@ -183,6 +183,13 @@ public sealed class HostileImageTests : IDisposable
         // The whole files of each format, and the GIF of the other tests, still decode without reading past their end.
         foreach (string name in new[] { "whole.jpg", "whole.bmp", "grey.png" })
             Assert.Equal(8 * 8 * 3, ImageFile.Load(WriteImage("c", name, name == "grey.png" ? ColorComponents.Grey : ColorComponents.RedGreenBlue), 8, 8).Length);
+        // Padding between a JPEG's segments, which the decoder scans past, does not hide its size from the header check.
+        string padded = WriteImage("c", "padded.jpg");
+        float[] unpadded = ImageFile.Load(padded, 8, 8);
+        byte[] jpeg = File.ReadAllBytes(padded);
+        int quantisation = jpeg.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0xDB]);
+        File.WriteAllBytes(padded, [.. jpeg[..quantisation], 0, 0, 0, .. jpeg[quantisation..]]);
+        Assert.Equal(unpadded, ImageFile.Load(padded, 8, 8));
     }
 
     [Fact]

@@ -200,8 +200,12 @@ public sealed class HostileImageTests : IDisposable
         for (int i = 60; i < bytes.Length - 40; i++) bytes[i] ^= 0x5A; // the compressed pixels, not the length: nothing is cut
         File.WriteAllBytes(png, bytes);
         var e = Assert.Throws<InvalidDataException>(() => ImageFile.Load(png, 8, 8));
-        AssertNamesFileInWords(e, png); // the decoder's own reason was 25 NUL characters
+        AssertNamesFileInWords(e, png);
         Assert.Contains("PNG", e.Message);
+        string cut = WriteImage("a", "cut.png");
+        bytes = File.ReadAllBytes(cut);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        AssertNamesFileInWords(Assert.Throws<InvalidDataException>(() => ImageFile.Load(cut, 8, 8)), cut); // was 25 NUL characters
 
         string text = _temp.Write(Path.Combine("a", "text.jpg"), Encoding.ASCII.GetBytes("plain text with an image's name"));
         e = Assert.Throws<InvalidDataException>(() => ImageFile.Load(text, 8, 8));

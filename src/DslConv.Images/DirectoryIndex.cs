@@ -86,6 +86,7 @@ internal static class DirectoryIndex
         while (pending.Count > 0)
         {
             string folder = pending.Pop();
+            RegularFile.CheckName(folder);
             folders.Add(folder);
             foreach (string child in Directory.GetDirectories(folder))
                 if ((File.GetAttributes(child) & FileAttributes.ReparsePoint) == 0) pending.Push(child);

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using DslConv.Data;
 
 namespace DslConv.Images;
@@ -33,8 +34,10 @@ public sealed class ImageDataset
     /// <summary>
     /// Loads the images under <paramref name="directory"/> at (<paramref name="height"/>, <paramref name="width"/>).
     /// A missing folder, a folder without class subfolders, a class folder without images, or (unless skipped) a file
-    /// that cannot be decoded is an error naming it. Decoding runs on every processor; the result does not depend on
-    /// how many.
+    /// that cannot be decoded (not a regular file, larger than <see cref="ImageFolderOptions.MaxImagePixels"/>,
+    /// truncated, corrupt) is an error naming it. Decoding runs on every processor; the result does not depend on how
+    /// many, and a failure on a decoding thread reaches the caller as itself, the first in file order, never wrapped
+    /// in an <see cref="AggregateException"/>.
     /// </summary>
     public static ImageDataset FromDirectory(string directory, int height, int width, ColorMode colorMode = ColorMode.Rgb,
         ImageFolderOptions? options = null)
@@ -49,25 +52,33 @@ public sealed class ImageDataset
                 "use a smaller size or a subset.", nameof(height));
         var pixels = new float[imageSize * files.Count];
         var failures = new Exception?[files.Count];
-        System.Threading.Tasks.Parallel.For(0, files.Count, index =>
+        System.Threading.Tasks.Parallel.For(0, files.Count, (index, loop) =>
         {
             try
             {
                 ImageFile.LoadInto(files[index], height, width, colorMode, options.Interpolation, options.CropToAspectRatio,
-                    pixels.AsSpan((int)(index * imageSize), (int)imageSize));
+                    options.MaxImagePixels, pixels.AsSpan((int)(index * imageSize), (int)imageSize));
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Every failure is kept for the caller's thread: one escaping here would reach the user wrapped in an
+                // AggregateException. Unless bad files are skipped, the first failure in file order is the one reported,
+                // so files after it need not be decoded (Break still finishes every file before it).
                 failures[index] = e;
+                if (!options.SkipInvalidFiles || !IsBadFile(e)) loop.Break();
             }
         });
         int firstFailure = Array.FindIndex(failures, failure => failure is not null);
         if (firstFailure < 0)
             return new ImageDataset(new LabeledImages(pixels, [.. labels], height, width, channels), classNames, [.. files], 0);
-        if (!options.SkipInvalidFiles)
-            throw failures[firstFailure] is InvalidDataException invalid
-                ? invalid
-                : new InvalidDataException($"'{files[firstFailure]}' could not be read: {failures[firstFailure]!.Message}", failures[firstFailure]);
+        // Not skipping: the first failure in file order. Skipping: the first that is not the file's, if any.
+        int report = options.SkipInvalidFiles ? Array.FindIndex(failures, failure => failure is not null && !IsBadFile(failure)) : firstFailure;
+        if (report >= 0)
+        {
+            Exception failure = failures[report]!;
+            if (failure is InvalidDataException || !IsBadFile(failure)) ExceptionDispatchInfo.Throw(failure);
+            throw new InvalidDataException($"'{files[report]}' could not be read: {failure.Message}", failure);
+        }
 
         var kept = Enumerable.Range(0, files.Count).Where(index => failures[index] is null).ToArray();
         if (kept.Length == 0) throw new InvalidDataException($"None of the {files.Count} image files under '{directory}' could be decoded.");
@@ -77,6 +88,12 @@ public sealed class ImageDataset
         return new ImageDataset(new LabeledImages(keptPixels, kept.Select(index => labels[index]).ToArray(), height, width, channels),
             classNames, kept.Select(index => files[index]).ToArray(), files.Count - kept.Length);
     }
+
+    /// <summary>
+    /// A failure that is the file's (what <see cref="ImageFolderOptions.SkipInvalidFiles"/> skips), not the process's:
+    /// out of memory, say, is rethrown as it is.
+    /// </summary>
+    private static bool IsBadFile(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException;
 
     /// <summary>
     /// Indexes <paramref name="directory"/> as <see cref="FromDirectory"/> does but decodes nothing yet: the returned

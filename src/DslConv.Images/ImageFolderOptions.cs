@@ -1,13 +1,14 @@
 namespace DslConv.Images;
 
 /// <summary>
-/// The options of Keras's <c>image_dataset_from_directory</c> that shape what is loaded, with its defaults, and one
-/// of ours: <see cref="SkipInvalidFiles"/>. Checked when set.
+/// The options of Keras's <c>image_dataset_from_directory</c> that shape what is loaded, with its defaults, and two
+/// of ours: <see cref="SkipInvalidFiles"/> and <see cref="MaxImagePixels"/>. Checked when set.
 /// </summary>
 public sealed record ImageFolderOptions
 {
     private readonly double _validationSplit;
     private readonly IReadOnlyList<string>? _classNames;
+    private readonly long _maxImagePixels = ImageFile.DefaultMaxPixels;
 
     /// <summary>
     /// Class names in label order, each a subfolder's name (Keras allows a subset); null (the default) takes every
@@ -62,4 +63,21 @@ public sealed record ImageFolderOptions
     /// an error that names the first one.
     /// </summary>
     public bool SkipInvalidFiles { get; init; }
+
+    /// <summary>
+    /// The largest width x height an image file may declare, checked from its header before it is decoded: a larger
+    /// one is an <see cref="InvalidDataException"/> naming the file and its size (skipped with
+    /// <see cref="SkipInvalidFiles"/>). The default, <see cref="ImageFile.DefaultMaxPixels"/>, is Pillow's limit
+    /// (89,478,485 pixels, which Keras's load_img meets); 1 to <see cref="ImageFile.MaxPixelsLimit"/>. Files are read
+    /// only up to the bytes such an image can need (8 a pixel and 16 MiB).
+    /// </summary>
+    public long MaxImagePixels
+    {
+        get => _maxImagePixels;
+        init
+        {
+            ImageFile.CheckMaxPixels(value, nameof(MaxImagePixels));
+            _maxImagePixels = value;
+        }
+    }
 }

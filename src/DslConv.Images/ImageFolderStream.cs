@@ -16,6 +16,7 @@ public sealed class ImageFolderStream : IImageSet
     private readonly ColorMode _colorMode;
     private readonly Interpolation _interpolation;
     private readonly bool _crop;
+    private readonly long _maxPixels;
 
     internal ImageFolderStream(string[] files, int[] labels, string[] classNames, int height, int width, ColorMode colorMode, ImageFolderOptions options)
     {
@@ -28,6 +29,7 @@ public sealed class ImageFolderStream : IImageSet
         _colorMode = colorMode;
         _interpolation = options.Interpolation;
         _crop = options.CropToAspectRatio;
+        _maxPixels = options.MaxImagePixels;
     }
 
     public int Count => _files.Length;
@@ -44,5 +46,5 @@ public sealed class ImageFolderStream : IImageSet
     public int Label(int index) => _labels[index];
 
     public void CopyImage(int index, Span<float> destination) =>
-        ImageFile.LoadInto(_files[index], Height, Width, _colorMode, _interpolation, _crop, destination[..(Height * Width * Channels)]);
+        ImageFile.LoadInto(_files[index], Height, Width, _colorMode, _interpolation, _crop, _maxPixels, destination[..(Height * Width * Channels)]);
 }

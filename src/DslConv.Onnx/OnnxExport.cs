@@ -18,7 +18,7 @@ public static class OnnxExport
 
     /// <summary>
     /// Exports <paramref name="model"/> to <paramref name="path"/> through <see cref="DslConv.Serialization.AtomicFile"/>:
-    /// an interrupted export never leaves a truncated model behind, only at most one <c>.tmp</c> file the next replaces.
+    /// an interrupted export never leaves a truncated model behind, only its own uniquely named <c>.tmp</c> file.
     /// </summary>
     public static void ExportOnnx(this INetwork model, string path)
     {

@@ -66,5 +66,20 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
     }
 
+    [Fact]
+    public void ExportDoesNotWriteThroughALinkAtTheOldTemporaryName()
+    {
+        // m.onnx.tmp was the one temporary name, opened with FileMode.Create: a link there sent the model into its target.
+        string victim = Path.Combine(_directory, "victim.txt");
+        File.WriteAllText(victim, "someone else's file");
+        string path = Path.Combine(_directory, "m.onnx");
+        File.CreateSymbolicLink(path + ".tmp", victim);
+        new FashionCnn(2).ExportOnnx(path);
+        Assert.Equal("someone else's file", File.ReadAllText(victim));
+        using var session = new InferenceSession(path);
+        Assert.Equal(OnnxExport.InputName, Assert.Single(session.InputMetadata).Key);
+        Assert.Equal(["m.onnx", "m.onnx.tmp", "victim.txt"], Directory.GetFileSystemEntries(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -3,7 +3,10 @@ using DslConv.Serialization;
 
 namespace DslConv.Tests.Serialization;
 
-/// <summary>The one writer every output goes through: whole or nothing, one fixed temporary name, errors naming the target.</summary>
+/// <summary>
+/// The one writer every output goes through: whole or nothing, a private temporary file (a new random name, created
+/// exclusively, never through a link), errors naming the target.
+/// </summary>
 public sealed class AtomicFileTests : IDisposable
 {
     private readonly Data.TempDirectory _temp = new();
@@ -24,14 +27,53 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public void AStrayTemporaryFromAKilledWriteIsReplacedNotMultiplied()
+    public void AUsersOwnTmpFileSurvivesASave()
     {
-        string path = Path.Combine(_temp.Path, "model.onnx");
-        File.WriteAllBytes(AtomicFile.TemporaryPath(path), new byte[5000]); // what kill -9 mid-write leaves
+        // Before: the one fixed temporary name, target + ".tmp", was opened with FileMode.Create and so truncated this.
+        string path = Path.Combine(_temp.Path, "x.safetensors");
+        string users = _temp.Write("x.safetensors.tmp", [1, 2, 3, 4]);
+        SafeTensors.Write(path, [new SafeTensor("w", [2], new float[] { 1, 2 })]);
         AtomicFile.Write(path, stream => stream.Write([9, 9]));
-        AtomicFile.Write(path, stream => stream.Write([7]));
-        Assert.Equal([7], File.ReadAllBytes(path));
-        Assert.Equal([path], Directory.GetFiles(_temp.Path));
+        Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(users));
+        Assert.Equal([9, 9], File.ReadAllBytes(path));
+        Assert.Equal([path, users], Directory.GetFiles(_temp.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ALinkAtAPredictableTemporaryNameIsNotWrittenThrough()
+    {
+        // Someone with write access to a shared folder links m.onnx.tmp (the old fixed name) to a file of the victim's.
+        string victim = _temp.Write("victim.txt", [42]);
+        string path = Path.Combine(_temp.Path, "m.onnx");
+        File.CreateSymbolicLink(path + ".tmp", victim);
+        AtomicFile.Write(path, stream => stream.Write([7, 7, 7]));
+        AtomicFile.CheckWritable(path);
+        Assert.Equal([42], File.ReadAllBytes(victim));
+        Assert.Equal([7, 7, 7], File.ReadAllBytes(path));
+        Assert.Equal(victim, File.ResolveLinkTarget(path + ".tmp", returnFinalTarget: false)!.FullName);
+        Assert.Equal(3, Directory.GetFileSystemEntries(_temp.Path).Length); // victim, link, model: no temporary left
+
+        // A link at the target itself is replaced by the rename, never followed.
+        string linkedTarget = Path.Combine(_temp.Path, "linked.onnx");
+        File.CreateSymbolicLink(linkedTarget, victim);
+        AtomicFile.Write(linkedTarget, stream => stream.Write([5]));
+        Assert.Equal([42], File.ReadAllBytes(victim));
+        Assert.Null(new FileInfo(linkedTarget).LinkTarget);
+    }
+
+    [Fact]
+    public void AFailedWriteOverAnExistingTargetLeavesItAndNoTemporaryNextToIt()
+    {
+        string path = _temp.Write("model.safetensors", [1, 2, 3]);
+        string strayFromAKilledRun = _temp.Write("model.safetensors.0123456789abcdef.tmp", new byte[50]);
+        Assert.Throws<IOException>(() => AtomicFile.Write(path, stream =>
+        {
+            stream.Write(new byte[100_000]);
+            throw new IOException("disk full");
+        }));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal([path, strayFromAKilledRun], Directory.GetFiles(_temp.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(50, new FileInfo(strayFromAKilledRun).Length); // not ours to delete
     }
 
     [Fact]

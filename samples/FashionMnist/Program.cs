@@ -21,15 +21,16 @@ if (options is null)
     Console.WriteLine(CommandLine.Usage);
     return 0;
 }
-if (options.Validate() is string invalid) return SampleExit.Refuse(invalid);
 
 using Distributed? distributed = options.Distributed ? Distributed.Start() : null;
 if (options.Distributed && distributed is null) return SampleExit.Refused;
-// A failure on one process ends the whole job, with its message, instead of leaving the others waiting for it.
+// A failure on one process ends the whole job, with its message, instead of leaving the others waiting for it (so
+// under mpirun the checks below run after MPI has started).
 int Stop(int exitCode) => distributed is null ? exitCode : distributed.Fail(exitCode);
 bool leads = distributed?.Leads ?? true;
 if (!leads) Console.SetOut(TextWriter.Null); // process 0 prints; errors still reach standard error
 
+if (options.Validate() is string invalid) return Stop(SampleExit.Refuse(invalid));
 if (leads && OutputPaths.Check(options) is string unwritable) return Stop(SampleExit.Refuse(unwritable)); // process 0 writes the files
 
 return SampleExit.Run(() => Train(options), Stop);

@@ -171,8 +171,8 @@ internal sealed record CommandLine
         }
         if (Load is not null && Resume)
             return "--load and --resume both give the starting weights (--resume takes them from the checkpoint); give one of them.";
-        if (DslConv.Samples.SampleExit.ExistingFolder("--data", DataDirectory) is string data) return data;
-        if (!FashionMnist.IsAvailable(DataDirectory)) return SampleData.MissingMessage(DataDirectory);
+        if (DslConv.Samples.SampleExit.DataFolder("--data", DataDirectory, FashionMnist.IsAvailable, SampleData.MissingMessage) is string data)
+            return data;
         if (Load is not null && DslConv.Samples.SampleExit.ExistingFile("--load", Load) is string load) return load;
         if (Resume && CheckpointPath is string checkpoint && DslConv.Samples.SampleExit.ExistingFile("--checkpoint", checkpoint) is not null)
             return $"--resume: no checkpoint at {checkpoint} ({(Directory.Exists(checkpoint) ? "a folder" : "no such file")}); --resume continues a run that --checkpoint {checkpoint} wrote.";

@@ -67,8 +67,7 @@ internal static class SampleComparison
                 return null;
             }
         }
-        string? missing = DslConv.Samples.SampleExit.ExistingFolder("--data", directory)
-                          ?? (FashionMnist.IsAvailable(directory) ? null : SampleData.MissingMessage(directory));
+        string? missing = DslConv.Samples.SampleExit.DataFolder("--data", directory, FashionMnist.IsAvailable, SampleData.MissingMessage);
         if (missing is not null)
         {
             exitCode = DslConv.Samples.SampleExit.Refuse(missing);

@@ -147,8 +147,8 @@ internal sealed record Options
         {
             if (TrainingOptions.FirstOrDefault(Given.Contains) is string training)
                 return $"--export-fashion-mnist writes PNG folders and trains nothing, so {training} does nothing with it; export first, then train with --data.";
-            if (SampleExit.ExistingFolder("--fashion-mnist-idx", IdxDirectory) is string noIdx) return noIdx;
-            if (!FashionMnist.IsAvailable(IdxDirectory)) return FashionMnist.MissingDataMessage(IdxDirectory);
+            if (SampleExit.DataFolder("--fashion-mnist-idx", IdxDirectory, FashionMnist.IsAvailable, FashionMnist.MissingDataMessage) is string noIdx)
+                return noIdx;
             return ExportProblem(ExportDirectory, Overwrite);
         }
         if (Given.Contains("--overwrite")) return "--overwrite goes with --export-fashion-mnist; nothing else writes files.";
@@ -162,8 +162,7 @@ internal sealed record Options
                 return $"{ignored} applies to image folders (--data); --idx trains on the IDX training set and tests on its test set.";
             if ((Height, Width, Channels) != (28, 28, 1))
                 return $"--idx trains on Fashion-MNIST's 28 x 28 grey images; leave out --image-size and --color.";
-            if (SampleExit.ExistingFolder("--idx", IdxDirectory) is string noIdx) return noIdx;
-            return FashionMnist.IsAvailable(IdxDirectory) ? null : FashionMnist.MissingDataMessage(IdxDirectory);
+            return SampleExit.DataFolder("--idx", IdxDirectory, FashionMnist.IsAvailable, FashionMnist.MissingDataMessage);
         }
         if (Stream && SkipInvalid)
             return "--skip-invalid cannot go with --stream: a streamed folder meets its files only while training; leave out --stream to skip bad files, or remove them.";

@@ -70,6 +70,16 @@ internal static class SampleExit
         : !Directory.Exists(path) ? $"{option} {path}: no such folder."
         : null;
 
+    /// <summary>
+    /// Null when <paramref name="path"/> is not a file and <paramref name="available"/> says it holds the data, else the
+    /// refusal: "is a file", or <paramref name="missing"/>'s message (which says how to get the data).
+    /// </summary>
+    public static string? DataFolder(string option, string path, Func<string, bool> available, Func<string, string> missing) =>
+        path.Length == 0 ? $"{option}: an empty path."
+        : File.Exists(path) ? $"{option} {path}: is a file; give a folder."
+        : available(path) ? null
+        : missing(path);
+
     /// <summary>Null when <paramref name="path"/> is an existing file, else the refusal naming <paramref name="option"/>.</summary>
     public static string? ExistingFile(string option, string path) =>
         path.Length == 0 ? $"{option}: an empty path."

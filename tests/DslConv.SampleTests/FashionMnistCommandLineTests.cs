@@ -59,7 +59,7 @@ public sealed class FashionMnistCommandLineTests : IDisposable
     {
         string file = _temp.File("a-file", [1, 2, 3]);
         string missing = Path.Combine(_temp.Path, "missing");
-        Assert.Contains("--data " + missing + ": no such folder", Refusal("--data", missing));
+        Assert.Contains($"Fashion-MNIST was not found in '{missing}'", Refusal("--data", missing)); // with how to install it
         Assert.Contains("--data " + file + ": is a file", Refusal("--data", file));
         Assert.Contains("Fashion-MNIST was not found", Refusal("--data", _temp.Path));
         Assert.Contains("--load " + missing + ": no such file", Refusal(With("--load", missing)));

@@ -53,7 +53,8 @@ public sealed class ImageFolderOptionsTests : IDisposable
         Assert.Contains($"--data {file}: is a file", Refusal("--data", file));
         Assert.Contains($"--data {missing}: no such folder", Refusal("--data", missing));
         Assert.Contains($"--test {file}: is a file", Refusal("--data", _temp.Path, "--test", file));
-        Assert.Contains($"--idx {missing}: no such folder", Refusal("--idx", missing));
+        Assert.Contains($"Fashion-MNIST was not found in '{missing}'", Refusal("--idx", missing));
+        Assert.Contains($"--idx {file}: is a file", Refusal("--idx", file));
         Assert.Contains("Fashion-MNIST was not found", Refusal("--idx", _temp.Path));
         Assert.Contains("--data and --idx", Refusal("--idx", SampleRun.Slice, "--data", _temp.Path));
         Assert.Contains("--stream applies to image folders", Refusal("--idx", SampleRun.Slice, "--stream"));
@@ -79,7 +80,7 @@ public sealed class ImageFolderOptionsTests : IDisposable
         Assert.Contains("--overwrite", export(users));
         Assert.Contains($"--export-fashion-mnist {file}: is a file", export(file));
         Assert.Contains($"{file} is a file, so the folder cannot be made there", export(Path.Combine(file, "below")));
-        Assert.Contains("--fashion-mnist-idx", Refusal("--export-fashion-mnist", users, "--fashion-mnist-idx", Path.Combine(_temp.Path, "none")));
+        Assert.Contains("Fashion-MNIST was not found", Refusal("--export-fashion-mnist", users, "--fashion-mnist-idx", Path.Combine(_temp.Path, "none")));
         Assert.Equal(before.Keys.Order(), _temp.Snapshot().Keys.Order()); // nothing written or created
         Assert.Equal([7, 7, 7], File.ReadAllBytes(Path.Combine(users, "holiday.png")));
 

@@ -35,7 +35,7 @@ public sealed class SampleProcessTests : IDisposable
     {
         string file = _temp.File("a-file", [1]);
         string missing = Path.Combine(_temp.Path, "missing");
-        SampleRun.AssertRefused(SampleRun.Run("FashionMnist", ["--data", missing]), "no such folder");
+        SampleRun.AssertRefused(SampleRun.Run("FashionMnist", ["--data", missing]), $"Fashion-MNIST was not found in '{missing}'");
         SampleRun.AssertRefused(SampleRun.Run("FashionMnist", ["--data", file]), "is a file");
         SampleRun.AssertRefused(SampleRun.Run("FashionMnist", ["--data", _temp.Path]), "Fashion-MNIST was not found");
         SampleRun.AssertRefused(SampleRun.Run("FashionMnist", ["--data", SampleRun.Slice, "--load", missing]), "no such file");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DslConv.Data;
 using DslConv.Models;
+using DslConv.Samples;
 
 namespace FashionMnistSample;
 
@@ -35,6 +36,9 @@ internal sealed record CommandLine
                                   of each batch, all end with the weights one process trains; --threads is per process
           --int8                  also quantise the trained model to int8 (500 training images calibrate it) and test it
           --export-int8-onnx FILE export the int8 model to ONNX as a QDQ graph (implies --int8)
+        exit codes: 0 done; 2 refused (a bad option or value, a missing or damaged input, an output that cannot be
+        written: one line on standard error, before any data is loaded where the options decide it); 3 training
+        diverged; 4 an output could not be written after training
         """;
 
     public int Epochs { get; init; } = 5;
@@ -145,9 +149,9 @@ internal sealed record CommandLine
     }
 
     /// <summary>
-    /// Null when the options can run, else the refusal in one line: the limits that need the model (the batch the
-    /// trainer accepts, the filters --show-features can show), the inputs that must exist, and the combinations. Checks
-    /// files for existence only; nothing is loaded or written.
+    /// Null when the options can run, else the refusal in one line: the batch the trainer accepts, the batch and the
+    /// validation split against --limit, the combinations, and the inputs that must exist (checked for existence only:
+    /// nothing is loaded or written). The training set's own size is known, and checked, once it is loaded.
     /// </summary>
     public string? Validate()
     {
@@ -159,7 +163,7 @@ internal sealed record CommandLine
         }
         catch (ArgumentOutOfRangeException e)
         {
-            return DslConv.Samples.SampleExit.Describe(e);
+            return SampleExit.Describe(e);
         }
         if (Limit is int limit)
         {
@@ -171,10 +175,10 @@ internal sealed record CommandLine
         }
         if (Load is not null && Resume)
             return "--load and --resume both give the starting weights (--resume takes them from the checkpoint); give one of them.";
-        if (DslConv.Samples.SampleExit.DataFolder("--data", DataDirectory, FashionMnist.IsAvailable, SampleData.MissingMessage) is string data)
+        if (SampleExit.DataFolder("--data", DataDirectory, FashionMnist.IsAvailable, SampleData.MissingMessage) is string data)
             return data;
-        if (Load is not null && DslConv.Samples.SampleExit.ExistingFile("--load", Load) is string load) return load;
-        if (Resume && CheckpointPath is string checkpoint && DslConv.Samples.SampleExit.ExistingFile("--checkpoint", checkpoint) is not null)
+        if (Load is not null && SampleExit.ExistingFile("--load", Load) is string load) return load;
+        if (Resume && CheckpointPath is string checkpoint && SampleExit.ExistingFile("--checkpoint", checkpoint) is not null)
             return $"--resume: no checkpoint at {checkpoint} ({(Directory.Exists(checkpoint) ? "a folder" : "no such file")}); --resume continues a run that --checkpoint {checkpoint} wrote.";
         return null;
     }

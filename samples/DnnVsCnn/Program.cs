@@ -2,22 +2,27 @@
 // print both test accuracies side by side with the course's.
 //   dotnet run -c Release --project samples/DnnVsCnn -- [--epochs N] [--seed S] [--limit N] [--data DIR]
 using DslConv.Models;
+using DslConv.Samples;
 using FashionMnistSample;
 
 if (SampleComparison.Parse(args, "usage: dotnet run -c Release --project samples/DnnVsCnn -- [--epochs N] [--seed S] [--limit N] [--data DIR]",
         out int exitCode) is not { } options)
     return exitCode;
-if (SampleComparison.Load(options) is not var (training, test)) return 2;
-
-Console.WriteLine($"Training both networks on {training.Count:N0} images for {options.Epochs} epochs (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0}.");
-var results = SampleComparison.Train(new INetwork[] { new FashionDnn(options.Seed), new FashionCnn(options.Seed) }, training, test, options);
-
-Console.WriteLine();
-Console.WriteLine($"| network | parameters | train accuracy | test accuracy | course test accuracy (5 epochs) | seconds |");
-Console.WriteLine($"|---|---:|---:|---:|---:|---:|");
-foreach (var r in results)
+// A damaged data file, or anything else the run meets later, is one line on standard error too.
+return SampleExit.Run(() =>
 {
-    double course = r.Name == "FashionDnn" ? 0.8744 : 0.9089;
-    Console.WriteLine($"| {r.Name} | {r.Parameters:N0} | {r.TrainAccuracy} | {r.Test.Accuracy:P2} | {course:P2} | {r.Seconds:F0} |");
-}
-return 0;
+    if (SampleComparison.Load(options) is not var (training, test)) return SampleExit.Refused;
+
+    Console.WriteLine($"Training both networks on {training.Count:N0} images for {options.Epochs} epochs (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0}.");
+    var results = SampleComparison.Train(new INetwork[] { new FashionDnn(options.Seed), new FashionCnn(options.Seed) }, training, test, options);
+
+    Console.WriteLine();
+    Console.WriteLine($"| network | parameters | train accuracy | test accuracy | course test accuracy (5 epochs) | seconds |");
+    Console.WriteLine($"|---|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+    {
+        double course = r.Name == "FashionDnn" ? 0.8744 : 0.9089;
+        Console.WriteLine($"| {r.Name} | {r.Parameters:N0} | {r.TrainAccuracy} | {r.Test.Accuracy:P2} | {course:P2} | {r.Seconds:F0} |");
+    }
+    return 0;
+});

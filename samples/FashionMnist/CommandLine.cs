@@ -1,5 +1,7 @@
 using System.Globalization;
 using DslConv.Data;
+using DslConv.Models;
+using DslConv.Samples;
 
 namespace FashionMnistSample;
 
@@ -34,6 +36,9 @@ internal sealed record CommandLine
                                   of each batch, all end with the weights one process trains; --threads is per process
           --int8                  also quantise the trained model to int8 (500 training images calibrate it) and test it
           --export-int8-onnx FILE export the int8 model to ONNX as a QDQ graph (implies --int8)
+        exit codes: 0 done; 2 refused (a bad option or value, a missing or damaged input, an output that cannot be
+        written: one line on standard error, before any data is loaded where the options decide it); 3 training
+        diverged; 4 an output could not be written after training
         """;
 
     public int Epochs { get; init; } = 5;
@@ -66,7 +71,11 @@ internal sealed record CommandLine
     /// <summary>Where checkpoints go: --checkpoint, or the default file when only --resume is given.</summary>
     public string? CheckpointPath => Checkpoint ?? (Resume ? DefaultCheckpoint : null);
 
-    /// <summary>Parses <paramref name="args"/>, or returns null with <paramref name="error"/> saying what is wrong ("" for --help).</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/>, or returns null with <paramref name="error"/> saying in one line what is wrong
+    /// ("" for --help). Each value is checked against its range here; <see cref="Validate"/> checks the rest before any
+    /// data is loaded.
+    /// </summary>
     public static CommandLine? Parse(string[] args, out string? error)
     {
         var options = new CommandLine();
@@ -94,45 +103,91 @@ internal sealed record CommandLine
                 options = options with { Distributed = true };
                 continue;
             }
+            if (!IsKnown(name))
+            {
+                error = $"unknown option {name}; --help lists the options.";
+                return null;
+            }
             if (i + 1 >= args.Length)
             {
                 error = $"{name} needs a value.";
                 return null;
             }
             string value = args[++i];
-            CommandLine? next = name switch
+            string? problem = null;
+            options = name switch
             {
-                "--epochs" => Whole(value, 0, v => options with { Epochs = v }),
-                "--batch" => Whole(value, 1, v => options with { Batch = v }),
-                "--limit" => Whole(value, 1, v => options with { Limit = v }),
-                "--seed" => Whole(value, int.MinValue, v => options with { Seed = v }),
-                "--threads" => Whole(value, 1, v => options with { Threads = v }),
-                "--data" => options with { DataDirectory = value },
-                "--validation-split" => Fraction(value, v => options with { ValidationSplit = v }),
-                "--stop-at" => Fraction(value, v => options with { StopAt = v }),
-                "--early-stopping" => Whole(value, 0, v => options with { EarlyStoppingPatience = v }),
-                "--checkpoint" => options with { Checkpoint = value },
-                "--checkpoint-every" => Whole(value, 0, v => options with { CheckpointEvery = v }),
-                "--load" => options with { Load = value },
-                "--save" => options with { Save = value },
-                "--predict" => Whole(value, 0, v => options with { Predict = v }),
-                "--plot" => options with { Plot = value },
-                "--confusion" => options with { Confusion = value },
-                "--show-features" => options with { ShowFeatures = value },
-                "--filter" => Whole(value, 0, v => options with { Filter = v }),
-                "--export-onnx" => options with { ExportOnnx = value },
-                "--export-int8-onnx" => options with { ExportInt8Onnx = value },
-                _ => null,
+                "--epochs" => options with { Epochs = Whole(name, value, 0, int.MaxValue, ref problem) },
+                "--batch" => options with { Batch = Whole(name, value, 1, int.MaxValue, ref problem) },
+                "--limit" => options with { Limit = Whole(name, value, 1, int.MaxValue, ref problem) },
+                "--seed" => options with { Seed = Whole(name, value, int.MinValue, int.MaxValue, ref problem) },
+                "--threads" => options with { Threads = Whole(name, value, 1, GeneratedCode.MaxThreads, ref problem) },
+                "--data" => options with { DataDirectory = PathValue(name, value, ref problem) },
+                "--validation-split" => options with { ValidationSplit = Fraction(name, value, ref problem) },
+                "--stop-at" => options with { StopAt = Fraction(name, value, ref problem) },
+                "--early-stopping" => options with { EarlyStoppingPatience = Whole(name, value, 0, int.MaxValue, ref problem) },
+                "--checkpoint" => options with { Checkpoint = PathValue(name, value, ref problem) },
+                "--checkpoint-every" => options with { CheckpointEvery = Whole(name, value, 0, int.MaxValue, ref problem) },
+                "--load" => options with { Load = PathValue(name, value, ref problem) },
+                "--save" => options with { Save = PathValue(name, value, ref problem) },
+                "--predict" => options with { Predict = Whole(name, value, 0, int.MaxValue, ref problem) },
+                "--plot" => options with { Plot = PathValue(name, value, ref problem) },
+                "--confusion" => options with { Confusion = PathValue(name, value, ref problem) },
+                "--show-features" => options with { ShowFeatures = PathValue(name, value, ref problem) },
+                "--filter" => options with { Filter = Whole(name, value, 0, MaxFilter, ref problem) },
+                "--export-onnx" => options with { ExportOnnx = PathValue(name, value, ref problem) },
+                "--export-int8-onnx" => options with { ExportInt8Onnx = PathValue(name, value, ref problem) },
+                _ => throw new InvalidOperationException($"{name} is in Known but not parsed."),
             };
-            if (next is null)
+            if (problem is not null)
             {
-                error = IsKnown(name) ? $"{name} {value}: not a valid value." : $"unknown option {name}.";
+                error = problem;
                 return null;
             }
-            options = next;
         }
         return options;
     }
+
+    /// <summary>
+    /// Null when the options can run, else the refusal in one line: the batch the trainer accepts, the batch and the
+    /// validation split against --limit, the combinations, and the inputs that must exist (checked for existence only:
+    /// nothing is loaded or written). The training set's own size is known, and checked, once it is loaded.
+    /// </summary>
+    public string? Validate()
+    {
+        try
+        {
+            // The very check the trainer's constructor makes (the largest .NET array, the memory this process may use),
+            // so that the command line refuses exactly the batches the library would.
+            GeneratedCode.CheckBatchSize(Batch, FashionCnn.MaxBatchSize, FashionCnn.WorkspaceBytesPerImage, "--batch");
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            return SampleExit.Describe(e);
+        }
+        if (Limit is int limit)
+        {
+            int training = ValidationSplit > 0 ? (int)Math.Floor(limit * (1.0 - ValidationSplit)) : limit;
+            if (training == 0 || training == limit && ValidationSplit > 0)
+                return $"--validation-split {ValidationSplit} of --limit {limit} images leaves {training} for training and {limit - training} for validation; both need at least one.";
+            if (Batch > training)
+                return $"--batch {Batch} is larger than the {training} training images (--limit {limit}{(ValidationSplit > 0 ? $" less --validation-split {ValidationSplit}" : "")}); give at most --batch {training}.";
+        }
+        if (Load is not null && Resume)
+            return "--load and --resume both give the starting weights (--resume takes them from the checkpoint); give one of them.";
+        if (SampleExit.DataFolder("--data", DataDirectory, FashionMnist.IsAvailable, SampleData.MissingMessage) is string data)
+            return data;
+        if (Load is not null && SampleExit.ExistingFile("--load", Load) is string load) return load;
+        if (Resume && CheckpointPath is string checkpoint && SampleExit.ExistingFile("--checkpoint", checkpoint) is not null)
+            return $"--resume: no checkpoint at {checkpoint} ({(Directory.Exists(checkpoint) ? "a folder" : "no such file")}); --resume continues a run that --checkpoint {checkpoint} wrote.";
+        return null;
+    }
+
+    /// <summary>How many layers --show-features shows (the lesson's first four: convolution, pool, convolution, pool).</summary>
+    public const int FeatureLayers = 4;
+
+    /// <summary>The largest --filter: --show-features shows one channel of each of the first four layers (64 each).</summary>
+    public static int MaxFilter => FashionCnn.Architecture.Layers.Take(FeatureLayers).Min(layer => layer.OutputShape[^1]) - 1;
 
     private static readonly string[] Known =
     [
@@ -143,9 +198,26 @@ internal sealed record CommandLine
 
     private static bool IsKnown(string name) => Array.IndexOf(Known, name) >= 0;
 
-    private static CommandLine? Whole(string text, int minimum, Func<int, CommandLine> set) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum ? set(value) : null;
+    private static int Whole(string name, string text, int minimum, int maximum, ref string? problem)
+    {
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= maximum)
+            return value;
+        problem = $"{name} {text}: not a whole number " + (maximum == int.MaxValue ? $"of at least {minimum}." : $"from {minimum} to {maximum}.");
+        return default;
+    }
 
-    private static CommandLine? Fraction(string text, Func<double, CommandLine> set) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 && value < 1 ? set(value) : null;
+    private static double Fraction(string name, string text, ref string? problem)
+    {
+        if (double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out double value) && value > 0 && value < 1)
+            return value;
+        problem = $"{name} {text}: not a fraction between 0 and 1 (both excluded), such as 0.1.";
+        return default;
+    }
+
+    private static string PathValue(string name, string text, ref string? problem)
+    {
+        if (text.Length == 0 || text.Contains('\0')) problem = $"{name}: '{text}' is not a path.";
+        return text;
+    }
 }

@@ -29,7 +29,7 @@ internal static class Pictures
         }
         if (options.ShowFeatures is string features)
         {
-            FeatureMaps.SaveGrid(features, model, test, FeatureImages, options.Filter, layers: 4);
+            FeatureMaps.SaveGrid(features, model, test, FeatureImages, options.Filter, layers: CommandLine.FeatureLayers);
             Console.WriteLine($"Wrote filter {options.Filter}'s feature maps of test images {string.Join(", ", FeatureImages)} to {features}.");
         }
     }

@@ -20,7 +20,11 @@ internal static class SampleComparison
         public double Seconds => History.Sum(epoch => epoch.Seconds);
     }
 
-    /// <summary>The options, or null with the exit code to return (0 for --help, 1 for a bad option).</summary>
+    /// <summary>
+    /// The options, or null with the exit code to return: 0 after printing <paramref name="usage"/> for --help, 2 after
+    /// one line on standard error for a bad option or value, or a --data folder without Fashion-MNIST (checked before
+    /// anything is loaded).
+    /// </summary>
     public static Options? Parse(string[] args, string usage, out int exitCode)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -31,30 +35,48 @@ internal static class SampleComparison
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            if (name is "-h" or "--help" || i + 1 >= args.Length)
+            if (name is "-h" or "--help")
             {
-                Console.Error.WriteLine(usage);
-                exitCode = name is "-h" or "--help" ? 0 : 1;
+                Console.WriteLine(usage);
                 return null;
             }
-            string value = args[++i];
-            bool ok = name switch
+            string? problem = name is "--epochs" or "--seed" or "--limit" or "--data" ? null : $"unknown option {name}; --help lists the options.";
+            if (problem is null && i + 1 >= args.Length) problem = $"{name} needs a value.";
+            if (problem is null)
             {
-                "--epochs" => int.TryParse(value, out epochs) && epochs >= 0,
-                "--seed" => int.TryParse(value, out seed),
-                "--limit" => int.TryParse(value, out int l) && (limit = l) > 0,
-                "--data" => (directory = value).Length > 0,
-                _ => false,
-            };
-            if (!ok)
+                string value = args[++i];
+                bool ok = name switch
+                {
+                    "--epochs" => Whole(value, out epochs) && epochs >= 0,
+                    "--seed" => Whole(value, out seed),
+                    "--limit" => Whole(value, out int l) && (limit = l) > 0,
+                    _ => (directory = value).Length > 0,
+                };
+                if (!ok)
+                    problem = name switch
+                    {
+                        "--epochs" => $"--epochs {value}: not a whole number of at least 0.",
+                        "--seed" => $"--seed {value}: not a whole number from {int.MinValue} to {int.MaxValue}.",
+                        "--limit" => $"--limit {value}: not a whole number of at least 1.",
+                        _ => "--data: an empty path.",
+                    };
+            }
+            if (problem is not null)
             {
-                Console.Error.WriteLine($"error: {name} {value}: unknown option or not a valid value.");
-                exitCode = 1;
+                exitCode = DslConv.Samples.SampleExit.Refuse(problem);
                 return null;
             }
         }
+        string? missing = DslConv.Samples.SampleExit.DataFolder("--data", directory, FashionMnist.IsAvailable, SampleData.MissingMessage);
+        if (missing is not null)
+        {
+            exitCode = DslConv.Samples.SampleExit.Refuse(missing);
+            return null;
+        }
         return new Options(epochs, seed, limit, directory);
     }
+
+    private static bool Whole(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 
     /// <summary>The training images (the first --limit of them) and the test images, or null after saying what is missing.</summary>
     public static (LabeledImages Training, LabeledImages Test)? Load(Options options)

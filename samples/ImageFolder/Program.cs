@@ -5,44 +5,40 @@ using System.Globalization;
 using DslConv.Data;
 using DslConv.Images;
 using DslConv.Models;
+using DslConv.Samples;
 using DslConv.Training;
 using ImageFolderSample;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (Options.Parse(args, out int exitCode) is not { } options) return exitCode;
 
-if (options.ExportDirectory is not null)
+// Every refusal is one line on standard error and exit code 2: the options, the folders and the combinations are checked
+// before any image is read (Options.Parse, Options.Validate); what shows up only later (a file that cannot be decoded,
+// met while loading or while streaming, a folder that cannot be written) is one line too (SampleExit.Run).
+Options? parsed = Options.Parse(args, out string? error);
+if (parsed is null)
 {
-    if (!FashionMnist.IsAvailable(options.IdxDirectory))
-    {
-        Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.IdxDirectory));
-        return 2;
-    }
-    FashionMnistExport.Export(options.IdxDirectory, options.ExportDirectory);
+    if (!string.IsNullOrEmpty(error)) return SampleExit.Refuse(error);
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+if (parsed.Validate() is string invalid) return SampleExit.Refuse(invalid);
+return SampleExit.Run(() => parsed.ExportDirectory is not null ? Export(parsed) : Train(parsed));
+
+static int Export(Options options)
+{
+    FashionMnistExport.Export(options.IdxDirectory, options.ExportDirectory!);
     return 0;
 }
 
-var shape = Models.All.FirstOrDefault(m => (m.Height, m.Width, m.Channels) == (options.Height, options.Width, options.Channels));
-if (shape.Create is null)
+static int Train(Options options)
 {
-    Console.Error.WriteLine($"error: --image-size {options.Height} {options.Width} --color {options.Color.ToString().ToLowerInvariant()}: " +
-        $"the sample declares models for {Models.Shapes}; declare your own for other shapes (see Models.cs).");
-    return 2;
-}
-
-IImageSet training, validation;
-IImageSet? test = null;
-IReadOnlyList<string> classNames;
-try
-{
+    var shape = Models.All.First(m => (m.Height, m.Width, m.Channels) == (options.Height, options.Width, options.Channels));
+    IImageSet training, validation;
+    IImageSet? test = null;
+    IReadOnlyList<string> classNames;
     var clock = Stopwatch.StartNew();
     if (options.IdxMode)
     {
-        if (!FashionMnist.IsAvailable(options.IdxDirectory))
-        {
-            Console.Error.WriteLine(FashionMnist.MissingDataMessage(options.IdxDirectory));
-            return 2;
-        }
         // The same pixels the PNG files hold: the IDX loader gives bytes / 255, the model rescales raw bytes itself.
         LabeledImages all = Raw(FashionMnist.LoadTraining(options.IdxDirectory));
         int held = (int)(options.ValidationSplit * all.Count);
@@ -94,36 +90,28 @@ try
     Console.WriteLine(options.Stream
         ? $"Indexed {loaded:N0} files in {clock.Elapsed.TotalSeconds:F1} s; they are decoded while training."
         : $"Loaded {loaded:N0} images in {clock.Elapsed.TotalSeconds:F1} s ({loaded / clock.Elapsed.TotalSeconds:N0} images/s).");
-}
-catch (Exception e) when (e is DirectoryNotFoundException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
-{
-    string message = e is ArgumentException { ParamName: { } parameter } ? e.Message.Replace($" (Parameter '{parameter}')", "") : e.Message;
-    Console.Error.WriteLine($"error: {message}");
-    return 2;
-}
-if (classNames.Count > Models.MaxClasses)
-{
-    Console.Error.WriteLine($"error: {classNames.Count} classes; the sample's models have {Models.MaxClasses} outputs. Declare your own model " +
-        $"with [Dense({classNames.Count}, Activation.Softmax)] as its last layer (see Models.cs).");
-    return 2;
-}
+    if (classNames.Count > Models.MaxClasses)
+        return SampleExit.Refuse($"{classNames.Count} classes; the sample's models have {Models.MaxClasses} outputs. Declare your own model " +
+            $"with [Dense({classNames.Count}, Activation.Softmax)] as its last layer (see Models.cs).");
 
-INetwork model = options.Augment ? shape.CreateAugmented(options.Seed) : shape.Create(options.Seed);
-Console.WriteLine();
-Console.WriteLine(model.Architecture.Name + ":");
-ITrainer trainer = model.CreateTrainer();
-FitHistory history = Fitter.Fit(trainer, training, new FitOptions
-{
-    Epochs = options.Epochs, Seed = options.Seed, ValidationData = validation, Callbacks = [new ProgressBar()],
-});
-Console.WriteLine();
-if (options.Stream)
-    foreach (EpochResult epoch in history)
-        Console.WriteLine($"Epoch {epoch.Epoch}: {epoch.Images / epoch.Seconds:N0} images/s trained and decoded; waited {epoch.InputWaitSeconds:F1} s of " +
-            $"{epoch.Seconds:F1} s for decoding ({(epoch.InputWaitSeconds > 0.05 * epoch.Seconds ? "decode-bound" : "not decode-bound")}).");
-if (history.Count > 0) Console.WriteLine($"val_accuracy: {history[^1].ValidationAccuracy * 100:F2} %");
-if (test is not null) Console.WriteLine($"test_accuracy: {Fitter.Evaluate(trainer, test).Accuracy * 100:F2} %");
-return 0;
+    INetwork model = options.Augment ? shape.CreateAugmented(options.Seed) : shape.Create(options.Seed);
+    Console.WriteLine();
+    Console.WriteLine(model.Architecture.Name + ":");
+    ITrainer trainer = model.CreateTrainer();
+    using var disposeTrainer = trainer as IDisposable; // its worker threads
+    FitHistory history = Fitter.Fit(trainer, training, new FitOptions
+    {
+        Epochs = options.Epochs, Seed = options.Seed, ValidationData = validation, Callbacks = [new ProgressBar()],
+    });
+    Console.WriteLine();
+    if (options.Stream)
+        foreach (EpochResult epoch in history)
+            Console.WriteLine($"Epoch {epoch.Epoch}: {epoch.Images / epoch.Seconds:N0} images/s trained and decoded; waited {epoch.InputWaitSeconds:F1} s of " +
+                $"{epoch.Seconds:F1} s for decoding ({(epoch.InputWaitSeconds > 0.05 * epoch.Seconds ? "decode-bound" : "not decode-bound")}).");
+    if (history.Count > 0) Console.WriteLine($"val_accuracy: {history[^1].ValidationAccuracy * 100:F2} %");
+    if (test is not null) Console.WriteLine($"test_accuracy: {Fitter.Evaluate(trainer, test).Accuracy * 100:F2} %");
+    return 0;
+}
 
 static LabeledImages Raw(LabeledImages scaled)
 {

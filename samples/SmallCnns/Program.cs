@@ -2,21 +2,26 @@
 // parameters, test accuracy and seconds.
 //   dotnet run -c Release --project samples/SmallCnns -- [--epochs N] [--seed S] [--limit N] [--data DIR]
 using DslConv.Models;
+using DslConv.Samples;
 using FashionMnistSample;
 using SmallCnns;
 
 if (SampleComparison.Parse(args, "usage: dotnet run -c Release --project samples/SmallCnns -- [--epochs N] [--seed S] [--limit N] [--data DIR]",
         out int exitCode) is not { } options)
     return exitCode;
-if (SampleComparison.Load(options) is not var (training, test)) return 2;
+// A damaged data file, or anything else the run meets later, is one line on standard error too.
+return SampleExit.Run(() =>
+{
+    if (SampleComparison.Load(options) is not var (training, test)) return SampleExit.Refused;
 
-Console.WriteLine($"Training three networks on {training.Count:N0} images for {options.Epochs} epochs (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0}.");
-var results = SampleComparison.Train(
-    new INetwork[] { new FashionCnn(options.Seed), new RegularisedCnn(options.Seed), new MobileNetStyle(options.Seed) }, training, test, options);
+    Console.WriteLine($"Training three networks on {training.Count:N0} images for {options.Epochs} epochs (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0}.");
+    var results = SampleComparison.Train(
+        new INetwork[] { new FashionCnn(options.Seed), new RegularisedCnn(options.Seed), new MobileNetStyle(options.Seed) }, training, test, options);
 
-Console.WriteLine();
-Console.WriteLine("| network | parameters | train accuracy | test accuracy | seconds |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
-foreach (var r in results)
-    Console.WriteLine($"| {r.Name} | {r.Parameters:N0} | {r.TrainAccuracy} | {r.Test.Accuracy:P2} | {r.Seconds:F0} |");
-return 0;
+    Console.WriteLine();
+    Console.WriteLine("| network | parameters | train accuracy | test accuracy | seconds |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    foreach (var r in results)
+        Console.WriteLine($"| {r.Name} | {r.Parameters:N0} | {r.TrainAccuracy} | {r.Test.Accuracy:P2} | {r.Seconds:F0} |");
+    return 0;
+});

@@ -3,8 +3,8 @@ using FashionMnistSample;
 namespace DslConv.FuzzTests;
 
 /// <summary>
-/// The sample's argument parser and its output checks, with random token sequences: parsing never throws, every
-/// accepted value is in its range, and checking the outputs never throws whatever the paths hold.
+/// The sample's argument parser and its checks, with random token sequences: parsing and validating never throw, every
+/// refusal is one line, every accepted value is in its range, and checking the outputs never throws whatever the paths hold.
 /// </summary>
 public sealed class CommandLineFuzzTests : IDisposable
 {
@@ -60,6 +60,7 @@ public sealed class CommandLineFuzzTests : IDisposable
             if (options is null)
             {
                 Assert.NotNull(error); // "" for --help, a message otherwise
+                Assert.DoesNotContain('\n', error);
                 continue;
             }
             accepted++;
@@ -67,6 +68,11 @@ public sealed class CommandLineFuzzTests : IDisposable
                         && options.Predict >= 0 && options.Filter >= 0, shown);
             Assert.True(options.Limit is null or >= 1 && options.EarlyStoppingPatience is null or >= 0, shown);
             Assert.True(options.ValidationSplit is >= 0 and < 1 && options.StopAt is null or (> 0 and < 1), shown);
+            Assert.True(options.Threads <= DslConv.Models.GeneratedCode.MaxThreads && options.Filter <= CommandLine.MaxFilter, shown);
+            string? invalid = null;
+            thrown = Record.Exception(() => invalid = options.Validate());
+            Assert.True(thrown is null, $"{shown}: {thrown}");
+            if (invalid is not null) Assert.DoesNotContain('\n', invalid);
             string? problem = null;
             thrown = Record.Exception(() => problem = OutputPaths.Check(options));
             Assert.True(thrown is null, $"{shown}: {thrown}");

@@ -170,8 +170,6 @@ internal sealed record CommandLine
             int training = ValidationSplit > 0 ? (int)Math.Floor(limit * (1.0 - ValidationSplit)) : limit;
             if (training == 0 || training == limit && ValidationSplit > 0)
                 return $"--validation-split {ValidationSplit} of --limit {limit} images leaves {training} for training and {limit - training} for validation; both need at least one.";
-            if (Batch > training)
-                return $"--batch {Batch} is larger than the {training} training images (--limit {limit}{(ValidationSplit > 0 ? $" less --validation-split {ValidationSplit}" : "")}); give at most --batch {training}.";
         }
         if (Load is not null && Resume)
             return "--load and --resume both give the starting weights (--resume takes them from the checkpoint); give one of them.";

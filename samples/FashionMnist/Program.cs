@@ -48,13 +48,12 @@ int Train(CommandLine options)
     if (SampleData.Load(options.DataDirectory) is not { } data) return Stop(SampleExit.Refused);
     var (training, test) = data;
     if (options.Limit is int limit) training = training.Take(limit);
-    // What needs the data's sizes: the batch against the training images, the lesson's feature-map images.
+    // What needs the data's sizes: the validation split, the lesson's feature-map images. (A batch larger than the
+    // training set is one batch of the whole set per epoch, as in Keras.)
     int trainingImages = options.ValidationSplit > 0 ? (int)Math.Floor(training.Count * (1.0 - options.ValidationSplit)) : training.Count;
     if (options.ValidationSplit > 0 && (trainingImages == 0 || trainingImages == training.Count))
         return Stop(SampleExit.Refuse($"--validation-split {options.ValidationSplit} of {training.Count} images leaves {trainingImages} for training " +
                                       $"and {training.Count - trainingImages} for validation; both need at least one."));
-    if (options.Batch > trainingImages)
-        return Stop(SampleExit.Refuse($"--batch {options.Batch} is larger than the {trainingImages} training images in {options.DataDirectory}; give at most --batch {trainingImages}."));
     if (options.ShowFeatures is not null && test.Count <= Pictures.FeatureImages.Max())
         return Stop(SampleExit.Refuse($"--show-features shows test images {string.Join(", ", Pictures.FeatureImages)}, but {options.DataDirectory} has {test.Count} test images."));
 

@@ -42,6 +42,9 @@ public static class Fitter
         TerminateOnNaN? terminateOnNaN = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
         if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
+        // Every callback checks the fit before any of them starts: one that refuses it (EarlyStopping on val_loss
+        // without validation data) must not find that another has already acted (CsvLogger truncating the user's log).
+        foreach (IFitCallback callback in callbacks) callback.Validate(context);
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
         Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, trainingCount);
 

@@ -39,7 +39,8 @@ public static class Fitter
 
         int batchSize = trainer.BatchSize, imageSize = trainer.InputSize;
         int steps = (trainingCount + batchSize - 1) / batchSize;
-        var epochs = new List<EpochResult>(options.Epochs);
+        // Grown as epochs finish: Epochs may be int.MaxValue (train until a callback stops it), not a size to allocate.
+        var epochs = new List<EpochResult>(Math.Min(options.Epochs, 1024));
         var history = new FitHistory(epochs);
         var context = new FitContext(trainer, options, epochs, trainingCount, validationCount, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));

@@ -13,6 +13,8 @@ internal sealed unsafe class MpiLibrary
     public readonly delegate* unmanaged<int*, byte***, int> Init;
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int> Finalize;
+    /// <summary>MPI_Finalized: one of the few calls MPI allows after MPI_Finalize (any other one aborts the process).</summary>
+    public readonly delegate* unmanaged<int*, int> Finalized;
     public readonly delegate* unmanaged<nint, int*, int> CommRank;
     public readonly delegate* unmanaged<nint, int*, int> CommSize;
     public readonly delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> Allgatherv;
@@ -28,6 +30,7 @@ internal sealed unsafe class MpiLibrary
         Init = (delegate* unmanaged<int*, byte***, int>)Export(handle, "MPI_Init");
         Initialized = (delegate* unmanaged<int*, int>)Export(handle, "MPI_Initialized");
         Finalize = (delegate* unmanaged<int>)Export(handle, "MPI_Finalize");
+        Finalized = (delegate* unmanaged<int*, int>)Export(handle, "MPI_Finalized");
         CommRank = (delegate* unmanaged<nint, int*, int>)Export(handle, "MPI_Comm_rank");
         CommSize = (delegate* unmanaged<nint, int*, int>)Export(handle, "MPI_Comm_size");
         Allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)Export(handle, "MPI_Allgatherv");

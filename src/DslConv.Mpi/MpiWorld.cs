@@ -5,16 +5,27 @@ namespace DslConv.Mpi;
 /// <summary>
 /// MPI_COMM_WORLD as a <see cref="IGradientExchange"/>: every process of an <c>mpirun</c> job trains the same model on
 /// the same data, computes its block of each batch's micro-shards and gathers the others' with MPI_Allgatherv, so that
-/// all of them reduce the same numbers in the same order. Dispose calls MPI_Finalize.
+/// all of them reduce the same numbers in the same order. Dispose calls MPI_Finalize, which ends MPI for the whole
+/// process: after it every call on this world (or on another one that joined the same MPI) throws instead of reaching
+/// libmpi, where any call after MPI_Finalize aborts the process, and <see cref="Start"/> throws: MPI cannot be started
+/// twice in one process.
 /// </summary>
 public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
 {
-    private readonly MpiLibrary _library;
+    private readonly MpiLibrary? _library; // null only for a world made by the tests of the disposed state
     private readonly int[] _counts, _offsets;
     private double[] _scalars = [];
-    private bool _finalized;
+    private bool _disposed;
 
-    private MpiWorld(MpiLibrary library, int process, int processes)
+    // Set when a world of this process finalized MPI: every world shares the process's one MPI.
+    private static volatile bool s_finalized;
+
+    /// <summary>For tests of the object's state: a world with no libmpi behind it (calling MPI through it throws).</summary>
+    internal MpiWorld(int process, int processes) : this(null, process, processes)
+    {
+    }
+
+    private MpiWorld(MpiLibrary? library, int process, int processes)
     {
         _library = library;
         Process = process;
@@ -29,8 +40,11 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
     /// </summary>
     public static MpiWorld Start()
     {
+        if (s_finalized) throw FinalizedError();
         MpiLibrary library = MpiLibrary.Load();
-        int initialized = 0;
+        int finalized = 0, initialized = 0;
+        Check(library.Finalized(&finalized), "MPI_Finalized");
+        if (finalized != 0) throw FinalizedError();
         Check(library.Initialized(&initialized), "MPI_Initialized");
         if (initialized == 0 && library.Init(null, null) != 0)
             throw new MpiUnavailableException("MPI_Init failed; run the program under mpirun (or as a single process without it).");
@@ -38,6 +52,24 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         Check(library.CommRank(library.CommWorld, &rank), "MPI_Comm_rank");
         Check(library.CommSize(library.CommWorld, &size), "MPI_Comm_size");
         return new MpiWorld(library, rank, size);
+    }
+
+    private static InvalidOperationException FinalizedError() =>
+        new("MPI was finalized (an MpiWorld was disposed); it cannot be started again in this process. Start MPI once, and dispose its world when the process is done with MPI.");
+
+    /// <summary>
+    /// libmpi, for a call that MPI allows only between MPI_Init and MPI_Finalize: checked first, since such a call after
+    /// MPI_Finalize aborts the process inside libmpi instead of failing.
+    /// </summary>
+    private MpiLibrary Library
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (s_finalized)
+                throw new InvalidOperationException("MPI was finalized by another MpiWorld's Dispose; this world can no longer communicate.");
+            return _library ?? throw new InvalidOperationException("This MpiWorld has no libmpi behind it.");
+        }
     }
 
     public int Process { get; }
@@ -62,6 +94,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
 
     private void ExchangeGradients(Span<float> shardGradients, int parameters, Span<float> losses, Span<double> metrics)
     {
+        MpiLibrary library = Library;
         int shards = losses.Length;
         if ((long)shards * parameters > int.MaxValue)
             throw new NotSupportedException($"{shards} micro-shards of {parameters} parameters exceed one MPI message of int.MaxValue floats.");
@@ -69,7 +102,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         fixed (float* gradients = shardGradients)
         fixed (int* counts = _counts)
         fixed (int* offsets = _offsets)
-            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Float, gradients, counts, offsets, _library.Float, _library.CommWorld), "MPI_Allgatherv");
+            Check(library.Allgatherv(MpiLibrary.InPlace, 0, library.Float, gradients, counts, offsets, library.Float, library.CommWorld), "MPI_Allgatherv");
         // Each shard's loss and metric travel together, as two doubles, in one more call.
         if (_scalars.Length < 2 * shards) _scalars = new double[2 * shards]; // once: the shard count is fixed per trainer
         for (int shard = 0; shard < shards; shard++)
@@ -81,7 +114,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         fixed (double* scalars = _scalars)
         fixed (int* counts = _counts)
         fixed (int* offsets = _offsets)
-            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Double, scalars, counts, offsets, _library.Double, _library.CommWorld), "MPI_Allgatherv");
+            Check(library.Allgatherv(MpiLibrary.InPlace, 0, library.Double, scalars, counts, offsets, library.Double, library.CommWorld), "MPI_Allgatherv");
         for (int shard = 0; shard < shards; shard++)
         {
             losses[shard] = (float)_scalars[2 * shard]; // exact: a float widened and narrowed back
@@ -91,6 +124,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
 
     public void AllGather(Span<double> values, ReadOnlySpan<int> counts)
     {
+        MpiLibrary library = Library;
         if (counts.Length != Processes) throw new ArgumentException($"{counts.Length} counts for {Processes} processes.", nameof(counts));
         int offset = 0;
         for (int p = 0; p < Processes; p++)
@@ -103,23 +137,38 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         fixed (double* buffer = values)
         fixed (int* countPointer = _counts)
         fixed (int* offsets = _offsets)
-            Check(_library.Allgatherv(MpiLibrary.InPlace, 0, _library.Double, buffer, countPointer, offsets, _library.Double, _library.CommWorld), "MPI_Allgatherv");
+            Check(library.Allgatherv(MpiLibrary.InPlace, 0, library.Double, buffer, countPointer, offsets, library.Double, library.CommWorld), "MPI_Allgatherv");
     }
 
     /// <summary>Waits until every process reaches this point.</summary>
-    public void Barrier() => Check(_library.Barrier(_library.CommWorld), "MPI_Barrier");
+    public void Barrier()
+    {
+        MpiLibrary library = Library;
+        Check(library.Barrier(library.CommWorld), "MPI_Barrier");
+    }
 
     /// <summary>
     /// Ends the whole job (MPI_Abort) after this process failed, so that the others stop instead of waiting for it in
     /// the next exchange; mpirun reports the exit code.
     /// </summary>
-    public void Abort(int errorCode) => _library.Abort(_library.CommWorld, errorCode);
+    public void Abort(int errorCode)
+    {
+        MpiLibrary library = Library;
+        library.Abort(library.CommWorld, errorCode);
+    }
 
+    /// <summary>
+    /// Finalizes MPI for the process (once: a second Dispose, or a world whose MPI another world or other code already
+    /// finalized, calls nothing).
+    /// </summary>
     public void Dispose()
     {
-        if (_finalized) return;
-        _finalized = true;
-        _library.Finalize();
+        if (_disposed) return;
+        _disposed = true;
+        if (_library is null || s_finalized) return;
+        int finalized = 0;
+        if (_library.Finalized(&finalized) == 0 && finalized == 0) _library.Finalize();
+        s_finalized = true;
     }
 
     // Process p's shards Share(shards, Processes, p), times the size of one shard's data.

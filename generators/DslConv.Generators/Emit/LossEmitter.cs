@@ -202,6 +202,7 @@ internal static class LossEmitter
             w.Line("    throw new global::System.ArgumentException($\"{labels.Length} labels for {count} images.\", nameof(labels));");
             w.Line("if (count > capacity)");
             w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
+            w.Line($"{G}.CheckLabels(labels, {(plan.BinaryLoss ? "2" : "OutputSize")}, nameof(labels)); // the whole batch, before any split: the caller's image index");
             w.Line("return count;");
             w.CloseBrace();
             w.Line();

@@ -44,6 +44,18 @@ public static class GeneratedCode
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/> unless every label is a class
+    /// of the head, 0..<paramref name="classes"/> - 1 (2 for binary cross-entropy's 0 and 1). Called on a whole batch
+    /// before it is cut into micro-shards, so the image it names is the caller's index; one vectorised scan.
+    /// </summary>
+    public static void CheckLabels(ReadOnlySpan<int> labels, int classes, string paramName)
+    {
+        int bad = labels.IndexOfAnyExceptInRange(0, classes - 1);
+        if (bad >= 0)
+            throw new ArgumentOutOfRangeException(paramName, labels[bad], $"Image {bad}'s label is {labels[bad]}; this model's labels are 0..{classes - 1}.");
+    }
+
     /// <summary>Throws unless <paramref name="threads"/> is in 1..<see cref="MaxThreads"/>.</summary>
     public static void CheckThreads(int threads, string paramName)
     {

@@ -37,6 +37,16 @@ internal sealed class BatchReader : IDisposable
         _batchSize = batchSize;
         _imageSize = data.ImageSize;
         int slots = data.ReadsAhead ? Math.Max(ahead, 1) : 1;
+        if ((long)batchSize * data.ImageSize > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"A batch of {batchSize} images of {data.ImageSize} floats exceeds the largest .NET array ({Array.MaxLength:N0} elements).");
+        // The ring is allocated here, whole: refused with the option to lower when it cannot fit, rather than failing
+        // (or paging) part-way through the allocation.
+        long bytes = (long)slots * batchSize * ((long)data.ImageSize + Math.Max(data.TargetSize, 1)) * sizeof(float);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (slots > 1 && bytes > available / 2)
+            throw new ArgumentOutOfRangeException(nameof(FitOptions.PrefetchBatches), ahead,
+                $"{slots} batches of {batchSize} images decoded ahead take {bytes:N0} bytes, more than half the {available:N0} bytes available; lower PrefetchBatches.");
         Ahead = slots;
         _images = Enumerable.Range(0, slots).Select(_ => new float[batchSize * _imageSize]).ToArray();
         _targetSize = data.TargetSize;

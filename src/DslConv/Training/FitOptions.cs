@@ -36,21 +36,39 @@ public sealed record FitOptions
 
     /// <summary>
     /// For images decoded while training (a streamed image folder): the background threads that decode batches ahead
-    /// of the trainer (0, the default: half the processors, at least one) and how many batches they may get ahead
-    /// (default 4; memory holds that many batches, whatever the number of files).
+    /// of the trainer (0, the default: half the processors, at least one; at most <see cref="MaxDecodeThreads"/>) and
+    /// how many batches they may get ahead (default 4, at most <see cref="MaxPrefetchBatches"/>; memory holds that many
+    /// batches, whatever the number of files, and a fit whose batches ahead would not fit in the available memory is
+    /// refused before training). Both are checked when set.
     /// </summary>
     public int DecodeThreads
     {
         get => field == 0 ? Fitter.DefaultDecodeThreads : field;
-        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(DecodeThreads), value, "DecodeThreads must not be negative.");
+        init => field = value is >= 0 and <= MaxDecodeThreads
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(DecodeThreads), value, $"DecodeThreads must be 0 (half the processors) to {MaxDecodeThreads}.");
     }
 
     /// <inheritdoc cref="DecodeThreads"/>
     public int PrefetchBatches
     {
         get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), value, "PrefetchBatches must be at least 1.");
+        init => field = value is >= 1 and <= MaxPrefetchBatches
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(PrefetchBatches), value, $"PrefetchBatches must be 1 to {MaxPrefetchBatches}.");
     } = 4;
+
+    /// <summary>
+    /// The most decoder threads a fit starts (<see cref="DecodeThreads"/>): each is an operating-system thread with its
+    /// own stack, and decoding is bound by the cores long before this many.
+    /// </summary>
+    public const int MaxDecodeThreads = 256;
+
+    /// <summary>
+    /// The most batches decoded ahead (<see cref="PrefetchBatches"/>): a batch buffer each, allocated before training;
+    /// a few keep the trainer fed, and more only hold memory.
+    /// </summary>
+    public const int MaxPrefetchBatches = 256;
 
     /// <summary>Called in order at the start and end of training, of each epoch and after each step.</summary>
     public IReadOnlyList<IFitCallback> Callbacks

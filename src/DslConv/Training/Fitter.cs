@@ -24,17 +24,23 @@ public static class Fitter
         options.Validate();
         CheckShape(trainer, data, nameof(data));
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
+        CheckLabels(trainer, data, nameof(data));
         if (options.SampleWeights is { } given && given.Length != data.Count)
             throw new ArgumentException($"{given.Length} sample weights for {data.Count} images.", nameof(options));
         // The training images are data[0, trainingCount); a split's validation images are the rest, read in place.
         int trainingCount = SplitPoint(data, options);
         IImageSet? validationData = options.ValidationData;
-        if (validationData is not null) CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
+        if (validationData is not null)
+        {
+            CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
+            CheckLabels(trainer, validationData, nameof(FitOptions.ValidationData));
+        }
         int validationCount = validationData?.Count ?? data.Count - trainingCount;
 
         int batchSize = trainer.BatchSize, imageSize = trainer.InputSize;
         int steps = (trainingCount + batchSize - 1) / batchSize;
-        var epochs = new List<EpochResult>(options.Epochs);
+        // Grown as epochs finish: Epochs may be int.MaxValue (train until a callback stops it), not a size to allocate.
+        var epochs = new List<EpochResult>(Math.Min(options.Epochs, 1024));
         var history = new FitHistory(epochs);
         var context = new FitContext(trainer, options, epochs, trainingCount, validationCount, steps);
         var run = new FitRun(new Xoshiro256(options.Seed));
@@ -42,6 +48,9 @@ public static class Fitter
         TerminateOnNaN? terminateOnNaN = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
         if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
+        // Every callback checks the fit before any of them starts: one that refuses it (EarlyStopping on val_loss
+        // without validation data) must not find that another has already acted (CsvLogger truncating the user's log).
+        foreach (IFitCallback callback in callbacks) callback.Validate(context);
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
         Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, trainingCount);
 
@@ -165,6 +174,7 @@ public static class Fitter
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
         CheckShape(trainer, data, nameof(data));
+        CheckLabels(trainer, data, nameof(data));
         return Evaluate(trainer, data, 0, data.Count);
     }
 
@@ -233,6 +243,35 @@ public static class Fitter
     }
 
     internal static int DefaultDecodeThreads => Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// Every label of the set is a class of the model's head (0 or 1 for binary cross-entropy), checked once before
+    /// training or evaluating: a bad label is reported by its index in the set, not found a batch (or a micro-shard)
+    /// later by an index inside it. In memory it is one vectorised scan; a set read from disk gives its labels by index
+    /// without decoding an image.
+    /// </summary>
+    private static void CheckLabels(ITrainer trainer, IImageSet data, string name)
+    {
+        if (data.TargetSize > 0) return;
+        var architecture = trainer.Network.Architecture;
+        int classes = architecture.Loss == Loss.BinaryCrossentropy ? 2 : trainer.OutputSize;
+        int bad = -1, label = 0;
+        if (data is LabeledImages labeled)
+        {
+            bad = labeled.Labels.AsSpan().IndexOfAnyExceptInRange(0, classes - 1);
+            if (bad >= 0) label = labeled.Labels[bad];
+        }
+        else
+        {
+            for (int i = 0; i < data.Count && bad < 0; i++)
+                if ((uint)(label = data.Label(i)) >= (uint)classes) bad = i;
+        }
+        if (bad < 0) return;
+        string heads = architecture.Loss == Loss.BinaryCrossentropy
+            ? $"trains with {architecture.Loss}, whose labels are 0 and 1"
+            : $"has {trainer.OutputSize} classes, so its labels are 0..{classes - 1}";
+        throw new ArgumentOutOfRangeException(name, label, $"Image {bad} of {name} has label {label}, but {architecture.Name} {heads}.");
+    }
 
     private static void CheckShape(ITrainer trainer, IImageSet data, string name)
     {

@@ -145,12 +145,27 @@ public abstract class Optimizer
         if (PreparedCount < 0) throw new InvalidOperationException("Call Prepare before stepping.");
         if (gradients.Length != PreparedCount)
             throw new ArgumentException($"{gradients.Length} gradients for {PreparedCount} parameters.", nameof(gradients));
-        float learningRate = LearningRate; // Keras: the schedule at the iterations before this step
+        float learningRate = StepRate(); // Keras: the schedule at the iterations before this step
         _useClipped = _clipped.Length > 0;
         if (_useClipped) GradientClipping.Clip(gradients, _variables, _clipNorm, _globalClipNorm, _clipValue, _clipped);
         StepLearningRate = learningRate;
         Iterations++;
         BeginUpdate(learningRate);
+    }
+
+    /// <summary>
+    /// The learning rate this step uses, checked. Every rate passes here whatever produced it (a schedule, a callback
+    /// that set it, a subclass): a schedule's value that is NaN, negative or beyond float (1e300 becomes infinity) would
+    /// otherwise be used as is, writing NaN weights or climbing the loss without a word. It is refused before the step
+    /// changes anything (weights, optimizer state, <see cref="Iterations"/>), so the last good weights stay.
+    /// </summary>
+    private float StepRate()
+    {
+        double rate = _schedule is null ? _learningRate : _schedule.At(Iterations);
+        if (double.IsFinite(rate) && rate >= 0 && rate <= float.MaxValue) return (float)rate;
+        string source = _schedule is null ? "The learning rate" : $"The learning-rate schedule {_schedule.Description}";
+        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            $"{source} gives {rate:R} at iteration {Iterations} (the step about to be taken); a learning rate must be a finite number of at least 0 that fits a float (at most {float.MaxValue:R}). The step was not taken."));
     }
 
     /// <summary>The learning rate of the step in progress (set by <see cref="BeginStep"/>).</summary>

@@ -14,6 +14,14 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
     private StreamWriter? _writer;
     private string[] _keys = [];
 
+    /// <summary>The file's folder must exist: found before training, and before another callback has acted.</summary>
+    public void Validate(FitContext context)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(_path)) ?? ".";
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"CsvLogger's folder {folder} does not exist.");
+    }
+
+    /// <summary>Opens the file: created or truncated (appended to with <c>append</c>), and the header written.</summary>
     public void OnTrainBegin(FitContext context)
     {
         var keys = new List<string> { context.Metric, "loss" };

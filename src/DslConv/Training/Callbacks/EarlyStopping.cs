@@ -52,9 +52,10 @@ public sealed class EarlyStopping(
     /// <summary>"early_stopping_" and the monitor: one EarlyStopping per monitor can keep its state in a checkpoint.</summary>
     public string CheckpointName => "early_stopping_" + _monitor;
 
+    public void Validate(FitContext context) => Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
+
     public void OnTrainBegin(FitContext context)
     {
-        Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
         _parameterCount = context.Trainer.Network.Architecture.ParameterCount;
         _wait = 0;
         StoppedEpoch = 0;

@@ -2,12 +2,22 @@ namespace DslConv.Training;
 
 /// <summary>
 /// Keras's Callback: hooks the fit loop calls. Every method has an empty default, so a callback implements only what
-/// it needs. Set <see cref="FitContext.StopTraining"/> to end training after the current epoch.
+/// it needs. Set <see cref="FitContext.StopTraining"/> to end training after the current epoch. A callback that can
+/// refuse a fit (a monitor the fit does not report, a missing folder) refuses it in <see cref="Validate"/>, which runs
+/// for every callback before any <see cref="OnTrainBegin"/>: a refused fit has changed nothing.
 /// <see cref="OnStepEnd"/> runs after every training step: keep it cheap (the progress bar redraws at most ten times
 /// a second).
 /// </summary>
 public interface IFitCallback
 {
+    /// <summary>
+    /// Throws if this callback cannot run in this fit. Called on every callback before any callback's
+    /// <see cref="OnTrainBegin"/> (and before a checkpoint is read), so it must only check: no file opened or written,
+    /// no state that a refused fit would leave behind.
+    /// </summary>
+    void Validate(FitContext context) { }
+
+    /// <summary>The fit was accepted (every callback's <see cref="Validate"/> passed) and starts.</summary>
     void OnTrainBegin(FitContext context) { }
 
     void OnEpochBegin(FitContext context, int epoch) { }

@@ -11,7 +11,7 @@ public sealed class LearningRateScheduler(Func<int, double, double> schedule, Te
 {
     private readonly Func<int, double, double> _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
 
-    public void OnTrainBegin(FitContext context)
+    public void Validate(FitContext context)
     {
         if (context.Trainer.Optimizer.Schedule is not null)
             throw new InvalidOperationException("LearningRateScheduler sets the learning rate, but this optimizer's learning rate is a schedule.");

@@ -37,11 +37,15 @@ public sealed class ReduceLROnPlateau(
 
     public string CheckpointName => "reduce_lr_on_plateau_" + _monitor;
 
-    public void OnTrainBegin(FitContext context)
+    public void Validate(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(ReduceLROnPlateau));
         if (context.Trainer.Optimizer.Schedule is not null)
             throw new InvalidOperationException("ReduceLROnPlateau sets the learning rate, but this optimizer's learning rate is a schedule.");
+    }
+
+    public void OnTrainBegin(FitContext context)
+    {
         Best = Maximises ? double.NegativeInfinity : double.PositiveInfinity;
         _wait = 0;
         _cooldownCounter = 0;

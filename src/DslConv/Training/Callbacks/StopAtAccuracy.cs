@@ -17,13 +17,14 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     /// <summary>The epoch that reached the threshold, or 0.</summary>
     public int StoppedEpoch { get; private set; }
 
-    public void OnTrainBegin(FitContext context)
+    public void Validate(FitContext context)
     {
         if (!Monitor.HigherIsBetter(_monitor))
             throw new InvalidOperationException($"StopAtAccuracy watches an accuracy; {_monitor} is not one.");
         Monitor.RequireValidation(_monitor, context, nameof(StopAtAccuracy));
-        StoppedEpoch = 0;
     }
+
+    public void OnTrainBegin(FitContext context) => StoppedEpoch = 0;
 
     public void OnEpochEnd(FitContext context, EpochResult result)
     {

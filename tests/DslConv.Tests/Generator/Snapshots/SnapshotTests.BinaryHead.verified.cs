@@ -302,6 +302,7 @@ partial class CatOrDog : INetwork
             throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
         if (count > capacity)
             throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
+        GeneratedCode.CheckLabels(labels, 2, nameof(labels)); // the whole batch, before any split: the caller's image index
         return count;
     }
 

@@ -274,6 +274,7 @@ partial class LogitsNet : INetwork
             throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
         if (count > capacity)
             throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
+        GeneratedCode.CheckLabels(labels, OutputSize, nameof(labels)); // the whole batch, before any split: the caller's image index
         return count;
     }
 

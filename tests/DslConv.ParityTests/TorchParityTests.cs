@@ -5,14 +5,13 @@ using static TorchSharp.torch;
 namespace DslConv.ParityTests;
 
 /// <summary>
-/// Outputs, loss and every parameter's gradient of each generated model against the same model in libtorch, on a
-/// random batch. Tolerances (normwise relative, float32): outputs and loss 1e-5, gradients 1e-4.
+/// Outputs, loss and every parameter's gradient of each generated model against the same model in libtorch computing in
+/// float64, on a random batch. Tolerances (normwise relative) are bounds on float32 rounding of DslConv's side
+/// (<see cref="Float32Rounding"/>). libtorch's float32 result is reported beside them, never checked: its CPU kernels
+/// are not an oracle on every CPU.
 /// </summary>
 public sealed class TorchParityTests(ITestOutputHelper output)
 {
-    private const double OutputTolerance = 1e-5;
-    private const double GradientTolerance = 1e-4;
-
     public static TheoryData<string> Architectures => ParityData.Architectures();
 
     [Theory]
@@ -43,7 +42,7 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         float[] gradients = new float[model.Architecture.ParameterCount];
         float loss = model.ComputeGradients(images, targets, gradients);
         Compare(name, model, images, batch, loss, gradients,
-            (reference, x) => reference.TargetLoss(x, tensor(targets).reshape(batch, model.Architecture.OutputSize)));
+            (reference, x) => reference.TargetLoss(x, reference.Targets(targets, batch)));
     }
 
     private void AssertMatchesLibtorch(string name, INetwork model, int batch, int seed)
@@ -54,6 +53,22 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         Compare(name, model, images, batch, loss, gradients, (reference, x) => reference.Loss(x, tensor(labels.Select(l => (long)l).ToArray())));
     }
 
+    /// <summary>libtorch's outputs, loss and gradients for the model's parameters in one precision.</summary>
+    private sealed record TorchResult(double[] Outputs, double Loss, double[] Gradients);
+
+    private static TorchResult RunLibtorch(INetwork model, float[] images, int batch, ScalarType dtype,
+        Func<TorchReference, Tensor, Tensor> torchLossOf)
+    {
+        using var scope = NewDisposeScope();
+        using var reference = new TorchReference(model.Architecture, model.Parameters, dtype);
+        Tensor x = reference.Images(images, batch);
+        double[] outputs;
+        using (no_grad()) outputs = reference.Outputs(x).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+        Tensor loss = torchLossOf(reference, x);
+        loss.backward();
+        return new TorchResult(outputs, loss.to_type(ScalarType.Float64).item<double>(), reference.GradientsInKerasLayout());
+    }
+
     /// <summary>Outputs, the loss and every gradient against the same model in libtorch, whose loss <paramref name="torchLossOf"/> gives.</summary>
     private void Compare(string name, INetwork model, float[] images, int batch, float loss, float[] gradients,
         Func<TorchReference, Tensor, Tensor> torchLossOf)
@@ -61,21 +76,17 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         ModelDescription architecture = model.Architecture;
         float[] outputs = new float[batch * architecture.OutputSize];
         model.Predict(images, outputs);
+        double outputTolerance = Float32Rounding.OutputTolerance(architecture, batch);
+        double gradientTolerance = Float32Rounding.GradientTolerance(architecture, batch);
 
-        using var scope = NewDisposeScope();
-        using var reference = new TorchReference(architecture, model.Parameters);
-        Tensor x = tensor(images).reshape(batch, architecture.InputShape[0], architecture.InputShape[1], architecture.InputShape[2]);
-        float[] torchOutputs;
-        using (no_grad()) torchOutputs = reference.Outputs(x).contiguous().data<float>().ToArray();
-        Tensor torchLoss = torchLossOf(reference, x);
-        torchLoss.backward();
-        float[] torchGradients = reference.GradientsInKerasLayout();
-
-        double outputError = ParityData.RelativeError(outputs, torchOutputs);
-        double lossError = Math.Abs(loss - torchLoss.item<float>()) / Math.Max(Math.Abs(torchLoss.item<float>()), 1e-30);
-        output.WriteLine($"{name}: outputs {outputError:E2}, loss {lossError:E2} ({loss} vs {torchLoss.item<float>()})");
-        Assert.True(outputError <= OutputTolerance, $"outputs differ by {outputError:E2}");
-        Assert.True(lossError <= OutputTolerance, $"loss {loss} vs libtorch {torchLoss.item<float>()}");
+        TorchResult exact = RunLibtorch(model, images, batch, ScalarType.Float64, torchLossOf);
+        double outputError = ParityData.RelativeError(outputs, exact.Outputs);
+        double lossError = Math.Abs(loss - exact.Loss) / Math.Max(Math.Abs(exact.Loss), 1e-30);
+        output.WriteLine($"{name}: against libtorch float64, outputs {outputError:E2}, loss {lossError:E2} ({loss} vs {exact.Loss}); " +
+                         $"tolerances {outputTolerance:E2} (outputs, loss), {gradientTolerance:E2} (gradients)");
+        ReportLibtorchFloat32(model, images, batch, torchLossOf, exact, outputs, gradients);
+        Assert.True(outputError <= outputTolerance, $"outputs differ from libtorch float64 by {outputError:E2} (float32 rounding allows {outputTolerance:E2})");
+        Assert.True(lossError <= outputTolerance, $"loss {loss} vs libtorch float64 {exact.Loss} (float32 rounding allows {outputTolerance:E2})");
 
         double worst = 0;
         for (int index = 0; index < architecture.Layers.Count; index++)
@@ -83,30 +94,52 @@ public sealed class TorchParityTests(ITestOutputHelper output)
             LayerDescription layer = architecture.Layers[index];
             if (!layer.HasParameters) continue;
             double kernel = ParityData.RelativeError(gradients.AsSpan(layer.KernelOffset, layer.KernelLength),
-                torchGradients.AsSpan(layer.KernelOffset, layer.KernelLength));
+                exact.Gradients.AsSpan(layer.KernelOffset, layer.KernelLength));
             if (layer.Activation == Activation.None && index + 1 < architecture.Layers.Count
                 && architecture.Layers[index + 1].Type == LayerType.BatchNorm)
             {
                 // A bias right before BatchNorm does not change the loss (the batch mean takes it away): its exact
                 // gradient is 0, so both sides hold rounding noise, which must be small beside the kernel's gradient.
-                float scale = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(torchGradients.AsSpan(layer.KernelOffset, layer.KernelLength));
-                float ours = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
-                float theirs = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(torchGradients.AsSpan(layer.BiasOffset, layer.BiasLength));
+                double scale = MaxMagnitude(exact.Gradients.AsSpan(layer.KernelOffset, layer.KernelLength));
+                double ours = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
+                double theirs = MaxMagnitude(exact.Gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
                 output.WriteLine($"  {layer.Name}: kernel gradient {kernel:E2}, bias gradient (exactly 0) {ours:E2} vs {theirs:E2}");
-                Assert.True(kernel <= GradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2}");
-                Assert.True(Math.Abs(ours) <= 1e-4 * Math.Abs(scale) && Math.Abs(theirs) <= 1e-4 * Math.Abs(scale),
-                    $"{layer.Name}/bias gradient before BatchNorm is {ours:E2} (libtorch {theirs:E2}), not 0 beside the kernel's {scale:E2}");
+                Assert.True(kernel <= gradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2} (float32 rounding allows {gradientTolerance:E2})");
+                Assert.True(Math.Abs(ours) <= gradientTolerance * scale,
+                    $"{layer.Name}/bias gradient before BatchNorm is {ours:E2} (libtorch float64 {theirs:E2}), not 0 beside the kernel's {scale:E2}");
                 worst = Math.Max(worst, kernel);
                 continue;
             }
             double bias = ParityData.RelativeError(gradients.AsSpan(layer.BiasOffset, layer.BiasLength),
-                torchGradients.AsSpan(layer.BiasOffset, layer.BiasLength));
+                exact.Gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
             output.WriteLine($"  {layer.Name}: kernel gradient {kernel:E2}, bias gradient {bias:E2}");
-            Assert.True(kernel <= GradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2}");
-            Assert.True(bias <= GradientTolerance, $"{layer.Name}/bias gradient differs by {bias:E2}");
+            Assert.True(kernel <= gradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2} (float32 rounding allows {gradientTolerance:E2})");
+            Assert.True(bias <= gradientTolerance, $"{layer.Name}/bias gradient differs by {bias:E2} (float32 rounding allows {gradientTolerance:E2})");
             worst = Math.Max(worst, Math.Max(kernel, bias));
         }
         output.WriteLine($"  worst gradient {worst:E2}");
+    }
+
+    /// <summary>
+    /// libtorch in float32 against its own float64 and against DslConv, for the record only: on some CPUs its float32
+    /// kernels are the side that is off, which is why nothing here is asserted.
+    /// </summary>
+    private void ReportLibtorchFloat32(INetwork model, float[] images, int batch, Func<TorchReference, Tensor, Tensor> torchLossOf,
+        TorchResult exact, float[] outputs, float[] gradients)
+    {
+        TorchResult single = RunLibtorch(model, images, batch, ScalarType.Float32, torchLossOf);
+        float[] singleOutputs = single.Outputs.Select(v => (float)v).ToArray();
+        float[] singleGradients = single.Gradients.Select(v => (float)v).ToArray();
+        output.WriteLine($"  libtorch float32 (reported, not checked): outputs {ParityData.RelativeError(singleOutputs, exact.Outputs):E2} from float64 " +
+                         $"and {ParityData.RelativeError(outputs, singleOutputs):E2} from DslConv; gradients {ParityData.RelativeError(singleGradients, exact.Gradients):E2} " +
+                         $"from float64 and {ParityData.RelativeError(gradients, singleGradients):E2} from DslConv (whole vector)");
+    }
+
+    private static double MaxMagnitude(ReadOnlySpan<double> values)
+    {
+        double max = 0;
+        foreach (double v in values) max = Math.Max(max, Math.Abs(v));
+        return max;
     }
 }
 

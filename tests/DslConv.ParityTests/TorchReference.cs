@@ -12,14 +12,25 @@ namespace DslConv.ParityTests;
 /// channels-last before Flatten, so that dense layers see Keras's (H, W, C) order. Keras's "same" padding, which puts
 /// the odd extra row/column at the bottom/right, is an explicit zero pad before a padding-free Conv2d.
 /// </summary>
+/// <remarks>
+/// The oracle computes in float64 by default: libtorch's float32 CPU kernels are not a reference on every CPU (on an AMD
+/// Zen 5 reporting AVX-VNNI they land 3e-2 from libtorch's own float64 on a depthwise / Same average pool / Swish / GELU
+/// model, and a conv2d kernel gradient came out NaN), while its float64 kernels agree with a naive double reference to
+/// about 1e-16. DslConv's float32 parameters and inputs are exact in float64, so the comparison measures DslConv's own
+/// float32 rounding. <see cref="ScalarType.Float32"/> remains available for reports that show users the two agree.
+/// </remarks>
 internal sealed class TorchReference : IDisposable
 {
     private readonly ModelDescription _architecture;
     private readonly nn.Module<Tensor, Tensor>?[] _modules;
 
-    public TorchReference(ModelDescription architecture, ReadOnlySpan<float> parameters)
+    /// <summary>The precision the reference computes in.</summary>
+    public ScalarType DType { get; }
+
+    public TorchReference(ModelDescription architecture, ReadOnlySpan<float> parameters, ScalarType dtype = ScalarType.Float64)
     {
         _architecture = architecture;
+        DType = dtype;
         _modules = new nn.Module<Tensor, Tensor>?[architecture.Layers.Count];
         for (int i = 0; i < architecture.Layers.Count; i++)
         {
@@ -36,8 +47,23 @@ internal sealed class TorchReference : IDisposable
                 LayerType.BatchNorm => BatchNorm(layer, parameters),
                 _ => null,
             };
+            _modules[i]?.to(dtype);
         }
     }
+
+    /// <summary>Images (count x H x W x C, channels last) as a tensor of the reference's precision.</summary>
+    public Tensor Images(float[] images, int count) =>
+        tensor(images).reshape(count, _architecture.InputShape[0], _architecture.InputShape[1], _architecture.InputShape[2]).to_type(DType);
+
+    /// <summary>Float targets (count x outputs) as a tensor of the reference's precision.</summary>
+    public Tensor Targets(float[] targets, int count) => tensor(targets).reshape(count, _architecture.OutputSize).to_type(DType);
+
+    /// <summary>
+    /// When set, each layer's result (before its activation) is multiplied by 1 + δ, δ uniform in ±Magnitudes[layer]:
+    /// Monte Carlo arithmetic (Parker; verificarlo), the size of the error float32 arithmetic makes in that layer, so that
+    /// a float64 run shows which branch decisions (ReLU, max pooling) float32 rounding can flip.
+    /// </summary>
+    public (double[] Magnitudes, Generator Random)? RoundingNoise { get; set; }
 
     /// <summary>Whether batch normalisation uses the batch's statistics (the loss, as training does) or the moving ones.</summary>
     private bool _training;
@@ -113,6 +139,7 @@ internal sealed class TorchReference : IDisposable
                     x = _modules[i]!.call(x);
                     break;
             }
+            if (RoundingNoise is { } noise) x = x * (1 + (rand(x.shape, x.dtype, generator: noise.Random) * 2 - 1) * noise.Magnitudes[i]);
             if (i < _modules.Length - 1) x = Activate(x, layer.Activation);
         }
         return x;
@@ -135,7 +162,7 @@ internal sealed class TorchReference : IDisposable
         Tensor z = PreActivation(images);
         Activation head = _architecture.Last.Activation;
         if (_architecture.Loss == DslConv.Loss.BinaryCrossentropy) // the head's logit, as Keras's TensorFlow backend takes it
-            return nn.functional.binary_cross_entropy_with_logits(z.squeeze(1), labels.to_type(ScalarType.Float32)) + Penalty();
+            return nn.functional.binary_cross_entropy_with_logits(z.squeeze(1), labels.to_type(DType)) + Penalty();
         if (head is Activation.Softmax or Activation.None)
             return nn.functional.cross_entropy(z, labels, label_smoothing: _architecture.LabelSmoothing) + Penalty(); // torch smooths as Keras does
         Tensor y = Activate(z, head);
@@ -168,7 +195,7 @@ internal sealed class TorchReference : IDisposable
     /// <summary>Keras's kernel regularizers: L1·Σ|w| + L2·Σw² over each regularised layer's kernel (any layout).</summary>
     private Tensor Penalty()
     {
-        Tensor penalty = zeros(1);
+        Tensor penalty = zeros(1, DType);
         foreach (var (layer, isKernel, tensor) in Tensors())
         {
             if (!isKernel || (layer.KernelL1 == 0 && layer.KernelL2 == 0) || layer.Type == LayerType.BatchNorm) continue;
@@ -177,11 +204,11 @@ internal sealed class TorchReference : IDisposable
         return penalty.squeeze();
     }
 
-    /// <summary>Gradients of the parameters after backward(), in DslConv's flat layout.</summary>
-    public float[] GradientsInKerasLayout() => Flatten(parameter => parameter.grad!);
+    /// <summary>Gradients of the parameters after backward(), in DslConv's flat layout, in double whatever the precision.</summary>
+    public double[] GradientsInKerasLayout() => Flatten(parameter => parameter.grad!);
 
-    /// <summary>The current parameters in DslConv's flat layout.</summary>
-    public float[] ParametersInKerasLayout() => Flatten(parameter => parameter);
+    /// <summary>The current parameters in DslConv's flat layout, in double whatever the precision.</summary>
+    public double[] ParametersInKerasLayout() => Flatten(parameter => parameter);
 
     /// <summary>Every trainable tensor with where it goes in DslConv's flat vector.</summary>
     public IEnumerable<(LayerDescription Layer, bool IsKernel, Parameter Tensor)> Tensors()
@@ -230,13 +257,13 @@ internal sealed class TorchReference : IDisposable
         return flat.reshape(layer.InputShape[0], layer.OutputShape[0]).t().contiguous();
     }
 
-    private float[] Flatten(Func<Parameter, Tensor> select)
+    private double[] Flatten(Func<Parameter, Tensor> select)
     {
-        var result = new float[_architecture.ParameterCount];
+        var result = new double[_architecture.ParameterCount];
         foreach (var (layer, isKernel, parameter) in Tensors())
         {
-            using var keras = ToKeras(layer, isKernel, select(parameter).detach());
-            keras.data<float>().ToArray().CopyTo(result, isKernel ? layer.KernelOffset : layer.BiasOffset);
+            using var keras = ToKeras(layer, isKernel, select(parameter).detach()).to_type(ScalarType.Float64);
+            keras.data<double>().ToArray().CopyTo(result, isKernel ? layer.KernelOffset : layer.BiasOffset);
         }
         return result;
     }

@@ -129,9 +129,36 @@ internal sealed class Checkpoint
     /// <summary>
     /// Puts the checkpoint's callback state, weights, optimizer state and position in place. Callbacks go first: their
     /// state is the only part <see cref="Read"/> could not check, and each callback checks all of it before keeping
-    /// any, so a bad entry fails before the model or the optimizer has changed.
+    /// any, so a bad entry fails before the model or the optimizer has changed (the fit has checked it once already,
+    /// with <see cref="RestoreCallbacks"/>, before any callback started).
     /// </summary>
     public void Apply(ITrainer trainer, IReadOnlyList<IFitCallback> callbacks, FitRun run, List<EpochResult> history)
+    {
+        RestoreCallbacks(callbacks);
+        WeightsFile.CopyInto(trainer.Network, _file);
+        foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
+        trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
+        if (_fit.ContainsKey("optimizer_learning_rate") && trainer.Optimizer.Schedule is null)
+            trainer.Optimizer.LearningRate = (float)Double("optimizer_learning_rate");
+        run.CompletedEpochs = Int("completed_epochs");
+        run.Step = Int("step");
+        run.Random.State = ParseRandom(Get("epoch_start_random"), this);
+        run.EpochStartRandom = run.Random.State;
+        run.LossSum = Double("loss_sum");
+        run.MetricSum = Double(MetricSumKey(_fit));
+        run.Seconds = Double("seconds");
+        run.StopReason = _fit.GetValueOrDefault("stop_reason");
+        history.Clear();
+        string metric = trainer.Network.Architecture.Metric;
+        history.AddRange(ParseHistory(Get("history"), this).Select(epoch => epoch with { Metric = metric }));
+    }
+
+    /// <summary>
+    /// Gives each checkpointed callback its saved state. The fit calls this once before any callback starts, so that a
+    /// checkpoint saved under other callback settings is refused before any callback acts (CsvLogger truncating a log),
+    /// and <see cref="Apply"/> again after OnTrainBegin has reset them.
+    /// </summary>
+    public void RestoreCallbacks(IReadOnlyList<IFitCallback> callbacks)
     {
         foreach (ICheckpointedCallback callback in callbacks.OfType<ICheckpointedCallback>())
         {
@@ -150,22 +177,6 @@ internal sealed class Checkpoint
                 throw Error($"has unusable state for the {callback.CheckpointName} callback: {e.Message}");
             }
         }
-        WeightsFile.CopyInto(trainer.Network, _file);
-        foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
-        trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
-        if (_fit.ContainsKey("optimizer_learning_rate") && trainer.Optimizer.Schedule is null)
-            trainer.Optimizer.LearningRate = (float)Double("optimizer_learning_rate");
-        run.CompletedEpochs = Int("completed_epochs");
-        run.Step = Int("step");
-        run.Random.State = ParseRandom(Get("epoch_start_random"), this);
-        run.EpochStartRandom = run.Random.State;
-        run.LossSum = Double("loss_sum");
-        run.MetricSum = Double(MetricSumKey(_fit));
-        run.Seconds = Double("seconds");
-        run.StopReason = _fit.GetValueOrDefault("stop_reason");
-        history.Clear();
-        string metric = trainer.Network.Architecture.Metric;
-        history.AddRange(ParseHistory(Get("history"), this).Select(epoch => epoch with { Metric = metric }));
     }
 
     /// <summary>The running metric's key: "correct_sum" in checkpoints from before float targets, which counted correct images.</summary>

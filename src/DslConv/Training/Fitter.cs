@@ -53,6 +53,8 @@ public static class Fitter
         foreach (IFitCallback callback in callbacks) callback.Validate(context);
         // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
         Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, trainingCount);
+        // The callbacks' saved state is checked against this run's callbacks before any of them acts, too.
+        resume?.RestoreCallbacks(callbacks);
 
         foreach (IFitCallback callback in callbacks) callback.OnTrainBegin(context);
         if (resume is not null)

@@ -35,6 +35,34 @@ public sealed class CallbackValidationTests : IDisposable
     }
 
     /// <summary>
+    /// Resuming from a checkpoint saved with other EarlyStopping settings is refused before any callback acts: the
+    /// user's CsvLogger log is as it was (the callbacks' saved state used to be checked only after OnTrainBegin, when
+    /// CsvLogger had already truncated it) and so are the weights.
+    /// </summary>
+    [Fact]
+    public void AResumeRefusedForItsCallbackStateLeavesTheCsvLogUntouched()
+    {
+        string checkpoint = Path.Combine(_directory, "run.safetensors");
+        new TinyNet.Trainer(new TinyNet(2), batchSize: 8).Fit(TestData.Quadrants(16, 1), new FitOptions
+        {
+            Epochs = 1, Checkpoint = new CheckpointOptions(checkpoint), Callbacks = [new EarlyStopping("loss", patience: 2)],
+        });
+        string log = Path.Combine(_directory, "log.csv");
+        const string before = "epoch,accuracy,loss\n0,0.5,1.25\n";
+        File.WriteAllText(log, before);
+        var model = new TinyNet(3);
+        float[] weights = model.Parameters.ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => new TinyNet.Trainer(model, batchSize: 8).Fit(TestData.Quadrants(16, 1), new FitOptions
+        {
+            Epochs = 2, ResumeFrom = checkpoint, Checkpoint = new CheckpointOptions(checkpoint),
+            Callbacks = [new CsvLogger(log), new EarlyStopping("loss", patience: 5)],
+        }));
+        Assert.Contains("patience=2", e.Message);
+        Assert.Equal(before, File.ReadAllText(log));
+        Assert.Equal(weights, model.Parameters.ToArray());
+    }
+
+    /// <summary>
     /// ModelCheckpoint("w-{val_loss:.2f}") without validation data is refused before training (Keras refuses a path
     /// whose keys are not in the logs) instead of writing w-NaN.safetensors each epoch; so is a metric the model does
     /// not report. Nothing is written.

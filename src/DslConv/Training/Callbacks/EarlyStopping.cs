@@ -52,11 +52,14 @@ public sealed class EarlyStopping(
     /// <summary>"early_stopping_" and the monitor: one EarlyStopping per monitor can keep its state in a checkpoint.</summary>
     public string CheckpointName => "early_stopping_" + _monitor;
 
-    public void Validate(FitContext context) => Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
+    public void Validate(FitContext context)
+    {
+        Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
+        _parameterCount = context.Trainer.Network.Architecture.ParameterCount; // what a resumed run's saved weights are checked against
+    }
 
     public void OnTrainBegin(FitContext context)
     {
-        _parameterCount = context.Trainer.Network.Architecture.ParameterCount;
         _wait = 0;
         StoppedEpoch = 0;
         BestEpoch = 0;

@@ -44,9 +44,10 @@ public sealed class PackageTests(PackedFolder packages, ITestOutputHelper output
     [Fact]
     public void APackageWithoutItsGeneratorFailsTheConsumersBuild()
     {
-        string folder = packages.Variant("no-generator", "DslConv", entry => entry.FullName.StartsWith("analyzers/", StringComparison.Ordinal));
-        string project = packages.Consumer("Core", folder);
+        var (folder, version) = packages.Variant("no-generator", "DslConv", entry => entry.FullName.StartsWith("analyzers/", StringComparison.Ordinal));
+        string project = packages.Consumer("Core", folder, version);
         var (exitCode, text) = packages.TryDotnet(output, project, "build", "-c", "Release");
+        Assert.Contains($"DslConv/{version}", File.ReadAllText(Path.Combine(project, "obj", "project.assets.json"))); // the variant, not the real package
         Assert.NotEqual(0, exitCode);
         Assert.Contains("TinyCnn", text);
         Assert.Contains("error CS", text);

@@ -54,30 +54,45 @@ public sealed class PackedFolder : IDisposable
 
     /// <summary>
     /// A copy of the packages in a folder of their own in which package <paramref name="id"/> lacks the entries
-    /// <paramref name="remove"/> selects; returns the folder.
+    /// <paramref name="remove"/> selects and carries a version of its own (the repository's with the variant's name as a
+    /// prerelease label): with the same id and version as the real package, a restore could take the real one from
+    /// the machine's package cache, which every consumer reads as a fallback folder, and test nothing. Returns the
+    /// folder and the variant's version.
     /// </summary>
-    public string Variant(string name, string id, Func<ZipArchiveEntry, bool> remove)
+    public (string Folder, string Version) Variant(string name, string id, Func<ZipArchiveEntry, bool> remove)
     {
         string folder = Path.Combine(Root, "variant-" + name);
         Directory.CreateDirectory(folder);
         foreach (string file in Directory.GetFiles(Packages)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        using var package = ZipFile.Open(Path.Combine(folder, Path.GetFileName(Package(id))), ZipArchiveMode.Update);
+        string version = Version + (Version.Contains('-') ? "." : "-") + name;
+        string original = Path.Combine(folder, Path.GetFileName(Package(id)));
+        string renamed = Path.Combine(folder, $"{id}.{version}.nupkg");
+        File.Move(original, renamed);
+        using var package = ZipFile.Open(renamed, ZipArchiveMode.Update);
         foreach (ZipArchiveEntry entry in package.Entries.Where(remove).ToList()) entry.Delete();
-        return folder;
+        ZipArchiveEntry nuspec = package.Entries.Single(entry => entry.FullName == id + ".nuspec");
+        string manifest;
+        using (var reader = new StreamReader(nuspec.Open())) manifest = reader.ReadToEnd();
+        string versioned = manifest.Replace($"<version>{Version}</version>", $"<version>{version}</version>", StringComparison.Ordinal);
+        Assert.NotEqual(manifest, versioned);
+        nuspec.Delete();
+        using (var writer = new StreamWriter(package.CreateEntry(id + ".nuspec").Open())) writer.Write(versioned);
+        return (folder, version);
     }
 
     /// <summary>
     /// A fresh copy of consumer project <paramref name="name"/> in a folder of its own, with a nuget.config whose only
-    /// source is <paramref name="source"/> (default: <see cref="Packages"/>) and a package cache of its own.
+    /// source is <paramref name="source"/> (default: <see cref="Packages"/>) and a package cache of its own, referencing
+    /// DslConv at <paramref name="version"/> (default: <see cref="Version"/>).
     /// </summary>
-    public string Consumer(string name, string? source = null)
+    public string Consumer(string name, string? source = null, string? version = null)
     {
         string project = Path.Combine(Root, "consumer-" + name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(project);
         foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Consumers", name)))
             File.Copy(file, Path.Combine(project, Path.GetFileName(file)));
         File.WriteAllText(Path.Combine(project, "Directory.Build.props"),
-            $"<Project><PropertyGroup><DslConvVersion>{Version}</DslConvVersion></PropertyGroup></Project>");
+            $"<Project><PropertyGroup><DslConvVersion>{version ?? Version}</DslConvVersion></PropertyGroup></Project>");
         WriteNuGetConfig(project, source ?? Packages);
         return project;
     }

@@ -1,3 +1,4 @@
+using DslConv.Layers;
 using Google.Protobuf;
 using Onnx;
 
@@ -14,6 +15,32 @@ internal sealed class GraphBuilder(GraphProto graph)
         node.Attribute.Add(attributes);
         graph.Node.Add(node);
         return name;
+    }
+
+    public string Node(string op, string[] inputs, string name, OnnxAttribute[] attributes) =>
+        Node(op, inputs, name, attributes.Select(Attribute).ToArray());
+
+    private static AttributeProto Attribute(OnnxAttribute attribute)
+    {
+        var proto = new AttributeProto { Name = attribute.Name };
+        switch (attribute.Type)
+        {
+            case OnnxAttributeType.Int:
+                proto.Type = AttributeProto.Types.AttributeType.Int;
+                proto.I = attribute.Integers[0];
+                break;
+            case OnnxAttributeType.Ints:
+                proto.Type = AttributeProto.Types.AttributeType.Ints;
+                proto.Ints.Add(attribute.Integers);
+                break;
+            case OnnxAttributeType.Float:
+                proto.Type = AttributeProto.Types.AttributeType.Float;
+                proto.F = attribute.Value;
+                break;
+            default:
+                throw new NotSupportedException($"ONNX attribute {attribute.Name} has type {attribute.Type}, which the export does not write.");
+        }
+        return proto;
     }
 
     /// <summary>A constant of raw little-endian bytes of the given ONNX element type.</summary>

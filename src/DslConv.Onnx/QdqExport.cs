@@ -1,6 +1,5 @@
+using DslConv.Layers;
 using Google.Protobuf;
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using DslConv.Models;
 using DslConv.Quantization;
 using Onnx;
@@ -33,83 +32,17 @@ public static class QdqExport
         ModelDescription architecture = quantization.Architecture;
         var graph = new GraphProto { Name = architecture.Name + "_int8" };
         var builder = new GraphBuilder(graph);
-        string current = OnnxExport.InputName;
-        for (int i = 0; i < quantization.FirstQuantizedLayer; i++)
-        {
-            LayerDescription layer = architecture.Layers[i];
-            if (layer.Type != LayerType.Rescaling) continue; // the identities at inference are left out
-            string scale = builder.Initializer($"{layer.Name}/scale", [1], [layer.Scale]);
-            string offset = builder.Initializer($"{layer.Name}/offset", [1], [layer.Offset]);
-            current = builder.Node("Add", [builder.Node("Mul", [current, scale], $"{layer.Name}/mul"), offset], layer.Name);
-        }
-
-        bool channelsFirst = false;
-        QuantizationParameters stored = quantization.Input;
-        // Transposes run on the float input before its quantisation, so that the bytes start in the layout they are used in.
-        if (architecture.Layers[quantization.FirstQuantizedLayer].Type is LayerType.Conv2D or LayerType.MaxPool or LayerType.GlobalMaxPool
-            or LayerType.GlobalAvgPool)
-        {
-            current = builder.Node("Transpose", [current], "input/to_nchw", OnnxExport.Ints("perm", 0, 3, 1, 2));
-            channelsFirst = true;
-        }
-        current = QuantizeDequantize(builder, current, stored, "input");
-        for (int i = quantization.FirstQuantizedLayer; i < architecture.Layers.Count; i++)
-        {
-            LayerDescription layer = architecture.Layers[i];
-            bool last = i == architecture.Layers.Count - 1;
-            switch (layer.Type)
-            {
-                case LayerType.Conv2D:
-                {
-                    QuantizedLayer q = quantization.Layer(i)!;
-                    current = builder.Node("Conv", [current, ConvKernel(builder, q), Bias(builder, q)], layer.Name,
-                        OnnxExport.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-                        OnnxExport.Ints("strides", layer.StrideHeight, layer.StrideWidth),
-                        OnnxExport.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight));
-                    current = OnnxExport.Activate(builder, layer with { Activation = q.Activation }, current); // a folded Activation layer's
-                    stored = q.Output!.Value;
-                    current = QuantizeDequantize(builder, current, stored, layer.Name);
-                    i = q.LastIndex; // a folded BatchNorm (and Activation) is in the weights already
-                    break;
-                }
-                case LayerType.Dense:
-                {
-                    QuantizedLayer q = quantization.Layer(i)!;
-                    current = builder.Node("Gemm", [current, DenseKernel(builder, q), Bias(builder, q)], layer.Name);
-                    current = OnnxExport.Activate(builder, layer with { Activation = q.Activation }, current);
-                    if (q.LastIndex < architecture.Layers.Count - 1)
-                    {
-                        stored = q.Output!.Value;
-                        current = QuantizeDequantize(builder, current, stored, layer.Name);
-                    }
-                    i = q.LastIndex;
-                    break;
-                }
-                case LayerType.MaxPool:
-                    current = QuantizeDequantize(builder, OnnxExport.MaxPool(builder, layer, current), stored, layer.Name);
-                    break;
-                case LayerType.GlobalMaxPool:
-                case LayerType.GlobalAvgPool: // int8 has no windowed average pooling (Int8Support.IsBytePool)
-                    current = builder.Node(layer.Type == LayerType.GlobalMaxPool ? "GlobalMaxPool" : "GlobalAveragePool", [current], layer.Name);
-                    current = QuantizeDequantize(builder, current, stored, layer.Name);
-                    current = builder.Node("Flatten", [current], $"{layer.Name}/flatten", OnnxExport.Int("axis", 1));
-                    current = QuantizeDequantize(builder, current, stored, $"{layer.Name}/flatten");
-                    channelsFirst = false;
-                    break;
-                case LayerType.Flatten:
-                    if (channelsFirst)
-                    {
-                        current = builder.Node("Transpose", [current], $"{layer.Name}/to_nhwc", OnnxExport.Ints("perm", 0, 2, 3, 1));
-                        current = QuantizeDequantize(builder, current, stored, $"{layer.Name}/to_nhwc");
-                        channelsFirst = false;
-                    }
-                    current = builder.Node("Flatten", [current], layer.Name, OnnxExport.Int("axis", 1));
-                    current = QuantizeDequantize(builder, current, stored, layer.Name);
-                    break;
-                default: // the identities at inference
-                    break;
-            }
-        }
+        var qdq = new QdqGraph(builder, quantization);
+        // The QDQ graph's weights are the quantisation's: the float parameters are never read (zeros stand in for them).
+        float[] parameters = new float[architecture.ParameterCount];
+        int first = quantization.FirstQuantizedLayer;
+        var (current, _) = OnnxLayers.WriteLayers(qdq, architecture, parameters, OnnxExport.InputName, channelsFirst: false, 0, first);
+        // A transpose runs on the float input before its quantisation, so that the bytes start in the layout they are used in.
+        LayerDescription firstQuantized = architecture.Layers[first];
+        bool channelsFirst = firstQuantized.Kind.OnnxInput(firstQuantized) == OnnxLayout.ChannelsFirst;
+        if (channelsFirst) current = builder.Node("Transpose", [current], "input/to_nchw", [OnnxAttribute.Ints("perm", 0, 3, 1, 2)]);
+        current = qdq.QuantizeInput(current);
+        (current, _) = OnnxLayers.WriteLayers(qdq, architecture, parameters, current, channelsFirst, first, architecture.Layers.Count);
 
         graph.Input.Add(OnnxExport.TensorValue(OnnxExport.InputName, "batch", architecture.InputShape[0], architecture.InputShape[1], architecture.InputShape[2]));
         graph.Output.Add(OnnxExport.TensorValue(OnnxExport.OutputName, "batch", architecture.OutputSize));
@@ -125,49 +58,5 @@ public static class QdqExport
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExport.OpsetVersion });
         return model;
-    }
-
-    // x -> QuantizeLinear(scale, uint8 zero point) -> DequantizeLinear: where DslConv holds bytes, ONNX Runtime does too.
-    private static string QuantizeDequantize(GraphBuilder builder, string input, QuantizationParameters p, string name)
-    {
-        string scale = builder.Initializer($"{name}/output_scale", [], [p.Scale]);
-        string zero = builder.RawInitializer($"{name}/output_zero_point", TensorProto.Types.DataType.Uint8, [], [p.ZeroPoint]);
-        string quantized = builder.Node("QuantizeLinear", [input, scale, zero], $"{name}/quantize");
-        return builder.Node("DequantizeLinear", [quantized, scale, zero], $"{name}/dequantize");
-    }
-
-    // Keras (kh, kw, in, out) int8 -> ONNX (out, in, kh, kw), dequantised per output channel (axis 0).
-    private static string ConvKernel(GraphBuilder builder, QuantizedLayer q)
-    {
-        LayerDescription layer = q.Layer;
-        sbyte[] weight = OnnxExport.ConvWeight<sbyte>(q.Weights, layer);
-        string w = builder.RawInitializer($"{layer.Name}/kernel_quantized", TensorProto.Types.DataType.Int8,
-            [q.Outputs, layer.InputShape[2], layer.WindowHeight, layer.WindowWidth], MemoryMarshal.AsBytes(weight.AsSpan()));
-        return Dequantize(builder, w, q.WeightScales, TensorProto.Types.DataType.Int8, $"{layer.Name}/kernel", axis: 0);
-    }
-
-    // Keras (in, units) is Gemm's B as it is: dequantised per column (axis 1).
-    private static string DenseKernel(GraphBuilder builder, QuantizedLayer q)
-    {
-        string w = builder.RawInitializer($"{q.Layer.Name}/kernel_quantized", TensorProto.Types.DataType.Int8, [q.Inputs, q.Outputs],
-            MemoryMarshal.AsBytes(q.Weights.AsSpan()));
-        return Dequantize(builder, w, q.WeightScales, TensorProto.Types.DataType.Int8, $"{q.Layer.Name}/kernel", axis: 1);
-    }
-
-    // The int32 bias at scale input scale · weight scale, per output channel, zero point 0 (ONNX Runtime's rule).
-    private static string Bias(GraphBuilder builder, QuantizedLayer q)
-    {
-        var bytes = new byte[q.Bias.Length * 4];
-        for (int c = 0; c < q.Bias.Length; c++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(c * 4), q.Bias[c]);
-        string b = builder.RawInitializer($"{q.Layer.Name}/bias_quantized", TensorProto.Types.DataType.Int32, [q.Outputs], bytes);
-        return Dequantize(builder, b, q.DequantizeMultipliers, TensorProto.Types.DataType.Int32, $"{q.Layer.Name}/bias", axis: 0);
-    }
-
-    private static string Dequantize(GraphBuilder builder, string quantized, float[] scales, TensorProto.Types.DataType type, string name, int axis)
-    {
-        string scale = builder.Initializer($"{name}_scale", [scales.Length], scales);
-        int size = type == TensorProto.Types.DataType.Int32 ? 4 : 1;
-        string zero = builder.RawInitializer($"{name}_zero_point", type, [scales.Length], new byte[scales.Length * size]);
-        return builder.Node("DequantizeLinear", [quantized, scale, zero], name, OnnxExport.Int("axis", axis));
     }
 }

@@ -19,9 +19,11 @@ internal static class Int8Emitter
     private const string S = Names.Span;
     private const int Capacity = 32; // images per forward pass: bounds the workspace, as the float model's Predict does
 
-    public static string? Unsupported(ModelPlan plan) =>
-        Int8Support.Unsupported(plan.Layers.Select(layer => layer.Kind).ToList(), plan.Layers.Select(layer => layer.Activation).ToList(),
-            plan.Layers.Select(layer => layer.Name).ToList());
+    public static string? Unsupported(ModelPlan plan) => Int8Support.Unsupported(Int8Layers(plan));
+
+    /// <summary>The model's layers as int8's rules (shared with the runtime) see them.</summary>
+    public static List<Int8Layer> Int8Layers(ModelPlan plan) =>
+        plan.Layers.Select(layer => new Int8Layer(layer.Definition.Int8Role, layer.Activation, layer.Name, layer.Definition.KerasClass, layer.Output.IsFlat)).ToList();
 
     public static void Emit(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
@@ -396,15 +398,14 @@ internal sealed class Int8Tensors
     {
         _plan = plan;
         _buffers = buffers;
-        var kinds = plan.Layers.Select(layer => layer.Kind).ToList();
-        var activations = plan.Layers.Select(layer => layer.Activation).ToList();
-        First = Int8Support.FirstQuantizedLayer(kinds);
+        List<Int8Layer> roles = Int8Emitter.Int8Layers(plan);
+        First = Int8Support.FirstQuantizedLayer(roles);
         _outputs = new string[plan.Layers.Count];
         _lastFolded = new int[plan.Layers.Count];
         _foldedInto = new int?[plan.Layers.Count];
         for (int i = 0; i < plan.Layers.Count; i++)
         {
-            _lastFolded[i] = i < First ? i : Int8Support.FoldedThrough(kinds, activations, i);
+            _lastFolded[i] = i < First ? i : Int8Support.FoldedThrough(roles, i);
             for (int j = i + 1; j <= _lastFolded[i]; j++) _foldedInto[j] = i;
         }
         var list = new List<Int8Buffer>();
@@ -467,7 +468,7 @@ internal sealed class Int8Tensors
     public ActivationKind Activation(int index) =>
         _lastFolded[index] > index + 1 ? _plan.Layers[_lastFolded[index]].Activation : _plan.Layers[index].Activation;
 
-    public bool IsView(int index) => _plan.Layers[index].Kind == LayerKind.Flatten || DslConv.Models.KerasNames.IsIdentityAtInference(_plan.Layers[index].Kind);
+    public bool IsView(int index) => _plan.Layers[index].Definition.Int8Role is Int8Role.View or Int8Role.Identity;
 
     public bool FusedWithNextPool(int index) => _plan.Layers[index].Kind == LayerKind.Conv2D && _buffers.FusedWithNextPool(index);
 

@@ -3,6 +3,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -25,6 +26,9 @@ internal sealed class ActivationLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.Activation;
+    public override string KerasClass => "Activation";
+    public override string NamePrefix => "activation";
+    public override Int8Role Int8Role => Int8Role.FoldsAsActivation;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new ActivationSpec((ActivationKind)LayerRules.Int(attribute, 0), 0, location);

@@ -19,6 +19,8 @@ internal sealed class AvgPoolLayer : WindowPoolLayer
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.AvgPool;
+    public override string KerasClass => "AveragePooling2D";
+    public override string NamePrefix => "average_pooling2d";
 
     public override string KerasCall(LayerPlan layer) =>
         $"AveragePooling2D(({layer.WindowHeight}, {layer.WindowWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +

@@ -4,6 +4,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -28,6 +29,9 @@ internal sealed class BatchNormLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.BatchNorm;
+    public override string KerasClass => "BatchNormalization";
+    public override string NamePrefix => "batch_normalization";
+    public override Int8Role Int8Role => Int8Role.FoldsIntoProduct;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new BatchNormSpec(LayerRules.NamedDouble(attribute, "Momentum", 0.99), LayerRules.NamedDouble(attribute, "Epsilon", 1e-3), 0, location);

@@ -3,6 +3,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -27,6 +28,9 @@ internal sealed class Conv2DLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.Conv2D;
+    public override string KerasClass => "Conv2D";
+    public override string NamePrefix => "conv2d";
+    public override Int8Role Int8Role => Int8Role.Product;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new Conv2DSpec(LayerRules.Int(attribute, 0), LayerRules.Int(attribute, 1), LayerRules.Int(attribute, 2),

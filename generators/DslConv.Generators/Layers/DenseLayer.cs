@@ -3,6 +3,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -26,6 +27,9 @@ internal sealed class DenseLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.Dense;
+    public override string KerasClass => "Dense";
+    public override string NamePrefix => "dense";
+    public override Int8Role Int8Role => Int8Role.Product;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new DenseSpec(LayerRules.Int(attribute, 0), (ActivationKind)LayerRules.Int(attribute, 1), 0, location);

@@ -27,6 +27,9 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.DepthwiseConv2D;
+    public override string KerasClass => "DepthwiseConv2D";
+    public override string NamePrefix => "depthwise_conv2d";
+    public override string KernelName => "depthwise_kernel";
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new DepthwiseConv2DSpec(LayerRules.Int(attribute, 0), LayerRules.Int(attribute, 1), LayerRules.Named(attribute, "DepthMultiplier", 1),

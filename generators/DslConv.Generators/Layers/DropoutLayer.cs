@@ -4,6 +4,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -26,6 +27,9 @@ internal sealed class DropoutLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.Dropout;
+    public override string KerasClass => "Dropout";
+    public override string NamePrefix => "dropout";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new DropoutSpec(attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is double rate ? rate : double.NaN, 0, location);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -17,6 +18,9 @@ internal sealed class FlattenLayer : LayerDefinition
     public static readonly FlattenLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.Flatten;
+    public override string KerasClass => "Flatten";
+    public override string NamePrefix => "flatten";
+    public override Int8Role Int8Role => Int8Role.View;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) => new FlattenSpec(0, location);
 

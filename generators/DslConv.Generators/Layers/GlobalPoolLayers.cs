@@ -3,6 +3,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -49,6 +50,9 @@ internal sealed class GlobalAvgPoolLayer() : GlobalPoolLayer(AvgPoolLayer.Instan
     public static readonly GlobalAvgPoolLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.GlobalAvgPool;
+    public override string KerasClass => "GlobalAveragePooling2D";
+    public override string NamePrefix => "global_average_pooling2d";
+    public override Int8Role Int8Role => Int8Role.OnBytes;
 }
 
 /// <summary>Keras GlobalMaxPooling2D: the maximum of each channel, keeping its winner for backward, on max pooling's kernels.</summary>
@@ -57,4 +61,7 @@ internal sealed class GlobalMaxPoolLayer() : GlobalPoolLayer(MaxPoolLayer.Instan
     public static readonly GlobalMaxPoolLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.GlobalMaxPool;
+    public override string KerasClass => "GlobalMaxPooling2D";
+    public override string NamePrefix => "global_max_pooling2d";
+    public override Int8Role Int8Role => Int8Role.OnBytes;
 }

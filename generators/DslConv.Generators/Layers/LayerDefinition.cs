@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
-using DslConv.Models;
+using DslConv.Quantization;
 using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators.Layers;
@@ -25,10 +25,16 @@ internal abstract class LayerDefinition
     public string AttributeMetadataName => "DslConv." + AttributeName + "Attribute";
 
     /// <summary>Keras's class name, shown in the summary.</summary>
-    public string KerasClass => KerasNames.ClassName(Kind);
+    public abstract string KerasClass { get; }
 
     /// <summary>Keras's automatic name prefix ("conv2d", then "conv2d_1", ...).</summary>
-    public string NamePrefix => KerasNames.NamePrefix(Kind);
+    public abstract string NamePrefix { get; }
+
+    /// <summary>Keras's name of its first weight ("kernel"; DepthwiseConv2D's "depthwise_kernel").</summary>
+    public virtual string KernelName => "kernel";
+
+    /// <summary>Its part in int8 inference (the rules are Int8Support's, shared with the runtime).</summary>
+    public virtual Int8Role Int8Role => Int8Role.None;
 
     /// <summary>Reads the attribute's arguments (already checked to be free of errors) into this kind's spec.</summary>
     public abstract LayerSpec Parse(AttributeData attribute, LocationInfo? location);
@@ -87,7 +93,7 @@ internal abstract class LayerDefinition
     /// <summary>The constants naming where its parameters lie (kernel and bias by default), with their Keras shapes.</summary>
     public virtual void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
     {
-        w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/{DslConv.Models.KerasNames.KernelName(Kind)} {KernelShape(layer)}");
+        w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/{KernelName} {KernelShape(layer)}");
         w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
     }
 

@@ -8,35 +8,21 @@ namespace DslConv.Generators.Layers;
 /// <see cref="LayerKind"/> without a definition (or with two) fails every generator run and every test, instead of
 /// quietly behaving like another layer.
 /// </summary>
-internal static class LayerDefinitions
+internal static partial class LayerDefinitions
 {
-    public static readonly IReadOnlyList<LayerDefinition> All =
-    [
-        Conv2DLayer.Instance,
-        MaxPoolLayer.Instance,
-        FlattenLayer.Instance,
-        DenseLayer.Instance,
-        AvgPoolLayer.Instance,
-        GlobalAvgPoolLayer.Instance,
-        GlobalMaxPoolLayer.Instance,
-        DepthwiseConv2DLayer.Instance,
-        DropoutLayer.Instance,
-        BatchNormLayer.Instance,
-        ActivationLayer.Instance,
-        RescalingLayer.Instance,
-        RandomFlipLayer.Instance,
-        RandomRotationLayer.Instance,
-        RandomZoomLayer.Instance,
-        RandomTranslationLayer.Instance,
-        RandomContrastLayer.Instance,
-    ];
+    /// <summary>Every definition, in the kind enum's order (the list is in src/DslConv/Models/LayerType.cs).</summary>
+    public static IReadOnlyList<LayerDefinition> All => Registered;
 
-    private static readonly Dictionary<LayerKind, LayerDefinition> ByKind = Index();
+    private static readonly Dictionary<LayerKind, LayerDefinition> ByKind;
+
+    // In the static constructor, which runs after every field initializer of both partial files (their order across
+    // files is not defined, so Registered may not be set when another initializer runs).
+    static LayerDefinitions() => ByKind = Index();
 
     private static Dictionary<LayerKind, LayerDefinition> Index()
     {
-        var byKind = All.ToDictionary(definition => definition.Kind);
-        foreach (LayerKind kind in DslConv.Models.KerasNames.All)
+        var byKind = Registered.ToDictionary(definition => definition.Kind);
+        foreach (LayerKind kind in (LayerKind[])System.Enum.GetValues(typeof(LayerKind)))
             if (!byKind.ContainsKey(kind))
                 throw new System.InvalidOperationException($"Layer kind {kind} has no definition in LayerDefinitions.All.");
         return byKind;

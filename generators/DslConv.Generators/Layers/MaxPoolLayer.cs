@@ -3,6 +3,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -18,6 +19,9 @@ internal sealed class MaxPoolLayer : WindowPoolLayer
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.MaxPool;
+    public override string KerasClass => "MaxPooling2D";
+    public override string NamePrefix => "max_pooling2d";
+    public override Int8Role Int8Role => Int8Role.OnBytes;
 
     public override SingleImageSplit SingleImage => SingleImageSplit.InsideConvolution;
 

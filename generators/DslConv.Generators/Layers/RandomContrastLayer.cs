@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -18,6 +19,9 @@ internal sealed class RandomContrastLayer : AugmentationLayer
     public static readonly RandomContrastLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.RandomContrast;
+    public override string KerasClass => "RandomContrast";
+    public override string NamePrefix => "random_contrast";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new RandomContrastSpec(LayerRules.Double(attribute, 0), LayerRules.NamedDouble(attribute, "ValueRangeMin", 0), LayerRules.NamedDouble(attribute, "ValueRangeMax", 255), 0, location);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -20,6 +21,9 @@ internal sealed class RandomFlipLayer : AugmentationLayer
     private static readonly string[] KerasModes = ["horizontal_and_vertical", "horizontal", "vertical"];
 
     public override LayerKind Kind => LayerKind.RandomFlip;
+    public override string KerasClass => "RandomFlip";
+    public override string NamePrefix => "random_flip";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new RandomFlipSpec(attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int mode ? mode : 0, 0, location);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -17,6 +18,9 @@ internal sealed class RandomRotationLayer : AugmentationLayer
     public static readonly RandomRotationLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.RandomRotation;
+    public override string KerasClass => "RandomRotation";
+    public override string NamePrefix => "random_rotation";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new RandomRotationSpec(LayerRules.Double(attribute, 0), 0, location);

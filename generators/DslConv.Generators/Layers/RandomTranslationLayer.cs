@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -18,6 +19,9 @@ internal sealed class RandomTranslationLayer : AugmentationLayer
     public static readonly RandomTranslationLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.RandomTranslation;
+    public override string KerasClass => "RandomTranslation";
+    public override string NamePrefix => "random_translation";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new RandomTranslationSpec(LayerRules.Double(attribute, 0), LayerRules.Double(attribute, 1), 0, location);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -18,6 +19,9 @@ internal sealed class RandomZoomLayer : AugmentationLayer
     public static readonly RandomZoomLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.RandomZoom;
+    public override string KerasClass => "RandomZoom";
+    public override string NamePrefix => "random_zoom";
+    public override Int8Role Int8Role => Int8Role.Identity;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new RandomZoomSpec(LayerRules.Double(attribute, 0), LayerRules.NamedDouble(attribute, "WidthFactor", double.NaN), 0, location);

@@ -4,6 +4,7 @@ using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using DslConv.Quantization;
 
 namespace DslConv.Generators.Layers;
 
@@ -24,6 +25,9 @@ internal sealed class RescalingLayer : LayerDefinition
     private const string S = Names.Span;
 
     public override LayerKind Kind => LayerKind.Rescaling;
+    public override string KerasClass => "Rescaling";
+    public override string NamePrefix => "rescaling";
+    public override Int8Role Int8Role => Int8Role.FloatInput;
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location)
     {

@@ -1,3 +1,5 @@
+using DslConv.Layers;
+
 namespace DslConv.Models;
 
 /// <summary>
@@ -30,21 +32,17 @@ public sealed record LayerDescription(
     float KernelL1 = 0f,
     float KernelL2 = 0f)
 {
+    /// <summary>What the runtime knows about the layer's kind: Keras's names, inference, int8 role, ONNX nodes.</summary>
+    public ILayerKind Kind => LayerKinds.For(Type);
+
     /// <summary>Whether the layer acts only in training (Dropout, the random augmentations): the identity at inference and in exports.</summary>
-    public bool IsIdentityAtInference => KerasNames.IsIdentityAtInference(Type);
+    public bool IsIdentityAtInference => Kind.IsIdentityAtInference;
 
     /// <summary>
     /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for
     /// Dense, empty otherwise.
     /// </summary>
-    public IReadOnlyList<int> KernelShape => Type switch
-    {
-        LayerType.Conv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2]],
-        LayerType.Dense => [InputShape[0], OutputShape[0]],
-        LayerType.DepthwiseConv2D => [WindowHeight, WindowWidth, InputShape[2], OutputShape[2] / InputShape[2]],
-        LayerType.BatchNorm => [KernelLength], // gamma
-        _ => [],
-    };
+    public IReadOnlyList<int> KernelShape => Kind.KernelShape(this);
 
     public bool HasParameters => KernelLength > 0;
 
@@ -56,10 +54,10 @@ public sealed record LayerDescription(
     public IReadOnlyList<(string Name, int[] Shape, int Offset, int Length)> Weights()
     {
         if (!HasParameters) return [];
-        string[] names = KerasNames.WeightNames(Type);
+        IReadOnlyList<string> names = Kind.WeightNames;
         var weights = new List<(string, int[], int, int)> { (names[0], [.. KernelShape], KernelOffset, KernelLength), (names[1], [BiasLength], BiasOffset, BiasLength) };
         int offset = BiasOffset + BiasLength;
-        for (int i = 2; i < names.Length; i++, offset += BiasLength) weights.Add((names[i], [BiasLength], offset, BiasLength));
+        for (int i = 2; i < names.Count; i++, offset += BiasLength) weights.Add((names[i], [BiasLength], offset, BiasLength));
         return weights;
     }
 }

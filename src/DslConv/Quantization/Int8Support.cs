@@ -1,78 +1,98 @@
 // Compiled into the runtime and, linked, into the generator (DSLCONV_GENERATOR: internal there): which models get int8
-// inference is decided once, here, for the generated Int8 class and for QuantizedModel.
+// inference is decided once, here, from each layer's int8 role (its runtime kind's and its generator definition's),
+// for the generated Int8 class and for QuantizedModel.
 using System.Collections.Generic;
 using DslConv.Models;
 
 namespace DslConv.Quantization;
 
+/// <summary>A layer kind's part in int8 inference.</summary>
 #if DSLCONV_GENERATOR
 internal
 #else
 public
 #endif
-static class Int8Support
+enum Int8Role
+{
+    /// <summary>No int8 form: a model holding it has no int8 inference.</summary>
+    None,
+    /// <summary>The identity at inference (Dropout, the random augmentations): skipped.</summary>
+    Identity,
+    /// <summary>Runs in float on the input before the first quantised layer (Rescaling), and only there.</summary>
+    FloatInput,
+    /// <summary>A product with int8 weights, int32 sums and requantised bytes out (Conv2D, Dense).</summary>
+    Product,
+    /// <summary>Folded into the product before it with the moving statistics (BatchNorm).</summary>
+    FoldsIntoProduct,
+    /// <summary>Becomes the activation of a product with a folded BatchNorm (an Activation layer).</summary>
+    FoldsAsActivation,
+    /// <summary>Runs on bytes and keeps its input's scale and zero point (max pooling, the global pools).</summary>
+    OnBytes,
+    /// <summary>A view of its input's bytes (Flatten).</summary>
+    View,
+}
+
+/// <summary>One layer as int8's rules see it.</summary>
+internal readonly record struct Int8Layer(Int8Role Role, Activation Activation, string Name, string KerasClass, bool FlatOutput);
+
+internal static class Int8Support
 {
     /// <summary>
-    /// Where the bytes begin: the layers before this index (Rescaling and the layers that are the identity at
-    /// inference) run in float on the input image, which is quantised as it enters this layer.
+    /// Where the bytes begin: the layers before this index (those that run in float on the input, and the identities
+    /// at inference) run in float on the input image, which is quantised as it enters this layer.
     /// </summary>
-    public static int FirstQuantizedLayer(IReadOnlyList<LayerType> layers)
+    public static int FirstQuantizedLayer(IReadOnlyList<Int8Layer> layers)
     {
         int index = 0;
-        while (index < layers.Count && (layers[index] == LayerType.Rescaling || KerasNames.IsIdentityAtInference(layers[index]))) index++;
+        while (index < layers.Count && layers[index].Role is Int8Role.FloatInput or Int8Role.Identity) index++;
         return index;
     }
 
     /// <summary>
-    /// The last layer folded into the Conv2D or Dense layer at <paramref name="index"/>: a BatchNorm right after it (when
-    /// it has no activation of its own) is folded into its kernel and bias with the moving statistics, as ONNX Runtime's
+    /// The last layer folded into the product at <paramref name="index"/>: a BatchNorm right after it (when it has no
+    /// activation of its own) is folded into its kernel and bias with the moving statistics, as ONNX Runtime's
     /// quantisation does, and an Activation layer right after that becomes its activation. <paramref name="index"/> itself
     /// when nothing folds.
     /// </summary>
-    public static int FoldedThrough(IReadOnlyList<LayerType> layers, IReadOnlyList<Activation> activations, int index)
+    public static int FoldedThrough(IReadOnlyList<Int8Layer> layers, int index)
     {
-        if (!(layers[index] == LayerType.Conv2D || layers[index] == LayerType.Dense) || activations[index] != Activation.None) return index;
-        if (index + 1 >= layers.Count || layers[index + 1] != LayerType.BatchNorm) return index;
-        return index + 2 < layers.Count && layers[index + 2] == LayerType.Activation ? index + 2 : index + 1;
+        if (layers[index].Role != Int8Role.Product || layers[index].Activation != Activation.None) return index;
+        if (index + 1 >= layers.Count || layers[index + 1].Role != Int8Role.FoldsIntoProduct) return index;
+        return index + 2 < layers.Count && layers[index + 2].Role == Int8Role.FoldsAsActivation ? index + 2 : index + 1;
     }
 
     /// <summary>
-    /// The pooling layers int8 runs on bytes, keeping their input's scale and zero point. Windowed average pooling is not
-    /// among them: ONNX Runtime's int8 average pooling of the exported QDQ graph rounds differently from the exact
-    /// DequantizeLinear-AveragePool-QuantizeLinear result (up to 4e-3 normwise apart, measured), so the two would not
-    /// agree; the global average, which it computes exactly, is.
-    /// </summary>
-    public static bool IsBytePool(LayerType type) =>
-        type == LayerType.MaxPool || type == LayerType.GlobalMaxPool || type == LayerType.GlobalAvgPool;
-
-    /// <summary>
     /// Null when a model with these layers has int8 inference; otherwise the reason, naming the first layer that has
-    /// no int8 kernel. Int8 runs Conv2D and Dense on bytes (any activation; a following BatchNorm and Activation folded
-    /// in), max and average pooling and Flatten on bytes, and the model's last layer (a Dense layer) gives floats.
+    /// no int8 kernel. Int8 runs the products on bytes (any activation; a following BatchNorm and Activation folded in),
+    /// pooling and Flatten on bytes, and the model's last layer (a Dense layer) gives floats.
     /// </summary>
-    public static string? Unsupported(IReadOnlyList<LayerType> layers, IReadOnlyList<Activation> activations, IReadOnlyList<string> names)
+    public static string? Unsupported(IReadOnlyList<Int8Layer> layers)
     {
         int first = FirstQuantizedLayer(layers);
         bool weighted = false;
         for (int i = first; i < layers.Count; i++)
         {
-            LayerType type = layers[i];
-            if (type == LayerType.Conv2D || type == LayerType.Dense)
+            Int8Layer layer = layers[i];
+            switch (layer.Role)
             {
-                weighted = true;
-                i = FoldedThrough(layers, activations, i);
+                case Int8Role.Product:
+                    weighted = true;
+                    i = FoldedThrough(layers, i);
+                    break;
+                case Int8Role.FloatInput when weighted:
+                    return $"{layer.Name} ({layer.KerasClass}) comes after a quantised layer; int8 runs {layer.KerasClass} only on the float input";
+                case Int8Role.FoldsIntoProduct:
+                    return $"{layer.Name} ({layer.KerasClass}) does not follow a Conv2D or Dense layer without activation, so it cannot be folded into one";
+                case Int8Role.OnBytes or Int8Role.View or Int8Role.Identity:
+                    break;
+                default:
+                    return $"{layer.Name} ({layer.KerasClass}) has no int8 kernel";
             }
-            else if (type == LayerType.Rescaling && weighted)
-                return $"{names[i]} (Rescaling) comes after a quantised layer; int8 runs Rescaling only on the float input";
-            else if (type == LayerType.BatchNorm)
-                return $"{names[i]} (BatchNormalization) does not follow a Conv2D or Dense layer without activation, so it cannot be folded into one";
-            else if (!(IsBytePool(type) || type == LayerType.Flatten || KerasNames.IsIdentityAtInference(type)))
-                return $"{names[i]} ({KerasNames.ClassName(type)}) has no int8 kernel";
         }
         if (!weighted) return "the model has no Conv2D or Dense layer to quantise";
-        LayerType last = layers[layers.Count - 1];
-        if (last != LayerType.Dense)
-            return $"its last layer {names[layers.Count - 1]} ({KerasNames.ClassName(last)}) is not a Dense layer";
+        Int8Layer last = layers[layers.Count - 1];
+        if (!(last.Role == Int8Role.Product && last.FlatOutput))
+            return $"its last layer {last.Name} ({last.KerasClass}) is not a Dense layer";
         return null;
     }
 }

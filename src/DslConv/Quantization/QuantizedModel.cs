@@ -20,9 +20,8 @@ public sealed class QuantizedModel
     {
         Architecture = architecture;
         CalibrationImages = ranges.Images;
-        var types = architecture.Layers.Select(layer => layer.Type).ToArray();
-        var activations = architecture.Layers.Select(layer => layer.Activation).ToArray();
-        string? unsupported = Int8Support.Unsupported(types, activations, architecture.Layers.Select(layer => layer.Name).ToArray());
+        Int8Layer[] types = Int8Layers(architecture);
+        string? unsupported = Int8Support.Unsupported(types);
         if (unsupported is not null) throw new NotSupportedException($"{architecture.Name} has no int8 form: {unsupported}.");
         FirstQuantizedLayer = Int8Support.FirstQuantizedLayer(types);
         _layers = new QuantizedLayer?[types.Length];
@@ -33,9 +32,9 @@ public sealed class QuantizedModel
         for (int i = FirstQuantizedLayer; i < types.Length; i++)
         {
             LayerDescription layer = architecture.Layers[i];
-            if (layer.Type is LayerType.Conv2D or LayerType.Dense)
+            if (layer.Kind.Int8Role == Int8Role.Product)
             {
-                int last = Int8Support.FoldedThrough(types, activations, i);
+                int last = Int8Support.FoldedThrough(types, i);
                 QuantizationParameters? output = last == final ? null : Range(ranges, last);
                 var (kernel, bias) = Weights(architecture, parameters, i, last);
                 Activation activation = last > i + 1 ? architecture.Layers[last].Activation : layer.Activation;
@@ -48,6 +47,9 @@ public sealed class QuantizedModel
             _outputs[i] = i == final ? null : current; // pooling, Flatten and identities keep their input's
         }
     }
+
+    internal static Int8Layer[] Int8Layers(ModelDescription architecture) =>
+        [.. architecture.Layers.Select(layer => new Int8Layer(layer.Kind.Int8Role, layer.Activation, layer.Name, layer.Kind.KerasClass, layer.OutputShape.Count == 1))];
 
     // The layer's kernel and bias, with a BatchNorm after it folded in with its moving statistics:
     // w' = w · γ / √(σ² + ε), b' = (b - μ) · γ / √(σ² + ε) + β, per output channel (ONNX Runtime folds the same way).

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using DslConv.Layers;
 using DslConv.Models;
 
 namespace DslConv.Serialization;
@@ -207,11 +208,11 @@ public static class WeightsFile
         int slash = name.IndexOf('/');
         if (slash < 0) return false;
         string suffix = name[slash..];
-        if (!KerasNames.All.Any(type => KerasNames.WeightNames(type).Contains(suffix[1..]))) return false;
+        if (!LayerKinds.All.Any(kind => kind.WeightNames.Contains(suffix[1..]))) return false;
         string layer = name[..slash];
-        foreach (LayerType type in KerasNames.All)
+        foreach (ILayerKind kind in LayerKinds.All)
         {
-            string prefix = KerasNames.NamePrefix(type);
+            string prefix = kind.NamePrefix;
             if (!layer.StartsWith(prefix, StringComparison.Ordinal)) continue;
             string rest = layer[prefix.Length..];
             if (rest.Length == 0) return true;
@@ -404,7 +405,7 @@ public static class WeightsFile
     private static string Indent(string lines) => "  " + lines.Replace("\n", "\n  ");
 
     private static string TypeName(LayerType type) =>
-        Enum.IsDefined(type) ? KerasNames.ClassName(type) : ((int)type).ToString(CultureInfo.InvariantCulture);
+        (uint)type < (uint)LayerKinds.All.Count ? LayerKinds.For(type).KerasClass : ((int)type).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Keras's activation names.</summary>
     private static string ActivationName(Activation activation) => ActivationNames.Keras(activation);

@@ -109,10 +109,12 @@ public sealed class Int8Tests
         {
             int8.InferenceThreads = threads;
             int8.Predict(images.Images, outputs);
-            long before = GC.GetAllocatedBytesForCurrentThread(), workers = int8.InferenceWorkerAllocatedBytes;
-            for (int i = 0; i < 5; i++) int8.Predict(images.Images, outputs);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-            Assert.Equal(0, int8.InferenceWorkerAllocatedBytes - workers);
+            // Windows without a collection, as the training steps are measured: a GC on another thread of the parallel
+            // suite moves this thread's count by its allocation context's rest (measured: 3,712 bytes once).
+            DslConv.Tests.Training.AllocationTests.AssertSteadyStateAllocatesNothing(() =>
+            {
+                for (int i = 0; i < 5; i++) int8.Predict(images.Images, outputs);
+            }, () => int8.InferenceWorkerAllocatedBytes);
         }
     }
 

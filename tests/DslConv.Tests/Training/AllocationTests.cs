@@ -43,7 +43,7 @@ public sealed class AllocationTests
         }
     }
 
-    private static void AssertSteadyStateAllocatesNothing(Action window, Func<long> workerBytes, bool underCollections = false)
+    internal static void AssertSteadyStateAllocatesNothing(Action window, Func<long> workerBytes, bool underCollections = false)
     {
         long Allocated() => GC.GetAllocatedBytesForCurrentThread() + workerBytes();
         var seen = new List<long>(1024); // sized up front: its growth would allocate on this thread between windows

@@ -1,0 +1,45 @@
+using DslConv.Kernels;
+using DslConv.Models;
+using DslConv.Quantization;
+
+namespace DslConv.Layers;
+
+/// <summary>Keras Conv2D: input (H, W, C) -> output (OH, OW, F) = bias + patches · kernel (KH*KW*C, F), then the activation.</summary>
+internal sealed class Conv2DKind : ILayerKind
+{
+    public static readonly Conv2DKind Instance = new();
+
+    public LayerType Type => LayerType.Conv2D;
+    public string KerasClass => "Conv2D";
+    public string NamePrefix => "conv2d";
+    public IReadOnlyList<string> WeightNames { get; } = ["kernel", "bias"];
+    public bool IsIdentityAtInference => false;
+    public Int8Role Int8Role => Int8Role.Product;
+
+    public IReadOnlyList<int> KernelShape(LayerDescription layer) => [layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]];
+
+    // Im2Col writes zeros for taps in the padding, before (PadTop, PadLeft) and after (the output size decides how far
+    // the windows run past the bottom and right edges), so asymmetric "same" padding needs no more.
+    public void Infer(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
+    {
+        ConvGeometry g = LayerChecks.Geometry(layer, index);
+        int filters = layer.OutputShape[2];
+        ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, g.PatchSize * filters, layer, index, "kernel");
+        ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, filters, layer, index, "bias");
+        var patches = new float[g.OutputPixels * g.PatchSize];
+        Convolution.Im2Col(input, g, patches);
+        Gemm.Multiply(g.OutputPixels, filters, g.PatchSize, patches, g.PatchSize, 1, kernel, filters, output, filters, GemmStart.Bias, bias);
+        Activations.Forward(layer.Activation, output, filters);
+    }
+
+    public OnnxLayout OnnxInput(LayerDescription layer) => OnnxLayout.ChannelsFirst;
+
+    public string ExportOnnx(IOnnxGraph graph, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
+    {
+        int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
+        string w = graph.Kernel($"{layer.Name}/kernel", [filters, inChannels, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength),
+            OnnxNodes.ConvKernelOrder(kh, kw, inChannels, filters), channelAxis: 0);
+        string b = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        return graph.Node("Conv", [input, w, b], layer.Name, OnnxNodes.Window(layer));
+    }
+}

@@ -1,0 +1,40 @@
+using DslConv.Kernels;
+using DslConv.Models;
+using DslConv.Quantization;
+
+namespace DslConv.Layers;
+
+/// <summary>Keras Dense: input (in) -> output (units) = bias + input · kernel (in, units), then the activation (Softmax over the units).</summary>
+internal sealed class DenseKind : ILayerKind
+{
+    public static readonly DenseKind Instance = new();
+
+    public LayerType Type => LayerType.Dense;
+    public string KerasClass => "Dense";
+    public string NamePrefix => "dense";
+    public IReadOnlyList<string> WeightNames { get; } = ["kernel", "bias"];
+    public bool IsIdentityAtInference => false;
+    public Int8Role Int8Role => Int8Role.Product;
+
+    public IReadOnlyList<int> KernelShape(LayerDescription layer) => [layer.InputShape[0], layer.OutputShape[0]];
+
+    public void Infer(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
+    {
+        int inputs = input.Length, units = output.Length;
+        ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, inputs * units, layer, index, "kernel");
+        ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, units, layer, index, "bias");
+        Gemm.Multiply(1, units, inputs, input, inputs, 1, kernel, units, output, units, GemmStart.Bias, bias);
+        Activations.Forward(layer.Activation, output, units);
+    }
+
+    public OnnxLayout OnnxInput(LayerDescription layer) => OnnxLayout.Any;
+
+    // Keras's (in, units) kernel is Gemm's B as it is.
+    public string ExportOnnx(IOnnxGraph graph, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
+    {
+        string kernel = graph.Kernel($"{layer.Name}/kernel", [layer.InputShape[0], layer.OutputShape[0]], parameters.Slice(layer.KernelOffset, layer.KernelLength),
+            [], channelAxis: 1);
+        string bias = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        return graph.Node("Gemm", [input, kernel, bias], layer.Name);
+    }
+}

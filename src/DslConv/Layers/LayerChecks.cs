@@ -1,0 +1,78 @@
+using DslConv.Kernels;
+using DslConv.Models;
+
+namespace DslConv.Layers;
+
+/// <summary>
+/// The checks a kind's inference makes on a layer description before a kernel runs (a description can be hand-made):
+/// errors name the layer and are errors in the architecture passed to <see cref="LayerOutputs.Compute"/>.
+/// </summary>
+internal static class LayerChecks
+{
+    public const string ArchitectureParameter = "architecture";
+
+    public static ArgumentException Error(LayerDescription layer, int index, string message) =>
+        new($"Layer {index} ({layer.Name}) {message}", ArchitectureParameter);
+
+    /// <summary>The window geometry of a Conv2D, DepthwiseConv2D or windowed pool, checked against its shapes.</summary>
+    public static ConvGeometry Geometry(LayerDescription layer, int index)
+    {
+        RequireSpatial(layer, index);
+        int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
+        int outH = layer.OutputShape[0], outW = layer.OutputShape[1];
+        long paddedH = (long)inH + layer.PadTop + layer.PadBottom, paddedW = (long)inW + layer.PadLeft + layer.PadRight;
+        if (layer.StrideHeight <= 0 || layer.StrideWidth <= 0 || layer.WindowHeight <= 0 || layer.WindowWidth <= 0
+            || inH <= 0 || inW <= 0 || channels <= 0 || paddedH > int.MaxValue || paddedW > int.MaxValue
+            || layer.PadTop < 0 || layer.PadBottom < 0 || layer.PadLeft < 0 || layer.PadRight < 0
+            || outH != ConvGeometry.ValidOutput((int)paddedH, layer.WindowHeight, layer.StrideHeight)
+            || outW != ConvGeometry.ValidOutput((int)paddedW, layer.WindowWidth, layer.StrideWidth))
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}): a {layer.WindowHeight}x{layer.WindowWidth} window with strides {layer.StrideHeight}x{layer.StrideWidth} " +
+                $"and padding {layer.PadTop}/{layer.PadBottom}/{layer.PadLeft}/{layer.PadRight} (top/bottom/left/right) " +
+                $"does not turn {Describe(layer.InputShape)} into {Describe(layer.OutputShape)}.",
+                ArchitectureParameter);
+        var geometry = new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
+            layer.PadTop, layer.PadLeft, outH, outW);
+        geometry.Validate(ArchitectureParameter);
+        return geometry;
+    }
+
+    /// <summary>A global pool is one window over the whole (H, W, C) image: a 1 x 1 grid, read as the flat (C) output.</summary>
+    public static ConvGeometry GlobalGeometry(LayerDescription layer, int index)
+    {
+        if (layer.InputShape.Count != 3 || layer.OutputShape.Count != 1 || layer.OutputShape[0] != layer.InputShape[2])
+            throw Error(layer, index,
+                $"is a {layer.Type} but maps {Describe(layer.InputShape)} to {Describe(layer.OutputShape)}, not (H, W, C) to (C).");
+        var geometry = new ConvGeometry(layer.InputShape[0], layer.InputShape[1], layer.InputShape[2],
+            layer.InputShape[0], layer.InputShape[1], 1, 1, 0, 0, 1, 1);
+        geometry.Validate(ArchitectureParameter);
+        return geometry;
+    }
+
+    /// <summary>The <paramref name="what"/> weight of the layer, checked to be <paramref name="expected"/> floats inside the parameters.</summary>
+    public static ReadOnlySpan<float> Slice(ReadOnlySpan<float> parameters, int offset, int length, int expected,
+        LayerDescription layer, int index, string what)
+    {
+        if (length != expected || offset < 0 || offset > parameters.Length - length)
+            throw new ArgumentException(
+                $"Layer {index} ({layer.Name}): its {what} needs {expected} floats; the description gives {length} at offset {offset} " +
+                $"of {parameters.Length}.",
+                ArchitectureParameter);
+        return parameters.Slice(offset, length);
+    }
+
+    public static void RequireSpatial(LayerDescription layer, int index)
+    {
+        if (layer.InputShape.Count != 3 || layer.OutputShape.Count != 3)
+            throw Error(layer, index,
+                $"is a {layer.Type} but maps {Describe(layer.InputShape)} to {Describe(layer.OutputShape)}, not (H, W, C) to (H, W, C).");
+    }
+
+    /// <summary>For elementwise kinds: the output is as large as the input.</summary>
+    public static void RequireSameSize(LayerDescription layer, int index, ReadOnlySpan<float> input, Span<float> output)
+    {
+        if (output.Length != input.Length) throw Error(layer, index, $"is a {layer.Type} that changes the size.");
+    }
+
+    public static string Describe(IReadOnlyList<int> shape) => $"({string.Join(", ", shape)})";
+}

@@ -1,0 +1,62 @@
+using System.Reflection;
+using DslConv.Layers;
+using DslConv.Models;
+
+namespace DslConv.Tests.Layers;
+
+/// <summary>
+/// A layer kind is defined once on each side (the generator's definition, the runtime's kind): the two must agree on
+/// what both know. The generated models of this test assembly name their layers with the generator's prefixes and
+/// write the generator's Keras class into their weights files; the runtime kinds must give the same.
+/// </summary>
+public sealed class LayerKindTests
+{
+    private static IEnumerable<ModelDescription> GeneratedArchitectures() =>
+        typeof(LayerKindTests).Assembly.GetTypes()
+            .Select(type => type.GetProperty("Architecture", BindingFlags.Public | BindingFlags.Static))
+            .Where(property => property?.PropertyType == typeof(ModelDescription))
+            .Select(property => (ModelDescription)property!.GetValue(null)!);
+
+    [Fact]
+    public void EveryTypeHasOneKindOfItsOwn()
+    {
+        foreach (LayerType type in Enum.GetValues<LayerType>())
+        {
+            ILayerKind kind = Describe(type).Kind;
+            Assert.Equal(type, kind.Type);
+            Assert.Matches("^[A-Z][A-Za-z0-9]+$", kind.KerasClass);
+            Assert.Matches("^[a-z][a-z0-9_]+$", kind.NamePrefix);
+        }
+        Assert.Equal(Enum.GetValues<LayerType>().Length,
+            Enum.GetValues<LayerType>().Select(type => Describe(type).Kind).Distinct().Count());
+    }
+
+    [Fact]
+    public void GeneratedLayerNamesUseTheRuntimeKindsPrefixes()
+    {
+        var covered = new HashSet<LayerType>();
+        foreach (ModelDescription architecture in GeneratedArchitectures())
+            foreach (LayerDescription layer in architecture.Layers)
+            {
+                string prefix = layer.Kind.NamePrefix;
+                Assert.True(layer.Name == prefix || System.Text.RegularExpressions.Regex.IsMatch(layer.Name, $"^{prefix}_[0-9]+$"),
+                    $"{architecture.Name}: layer {layer.Name} is a {layer.Type}, whose runtime prefix is {prefix}.");
+                covered.Add(layer.Type);
+            }
+        Assert.Equal(Enum.GetValues<LayerType>().OrderBy(t => t), covered.OrderBy(t => t)); // every kind is checked by some model
+    }
+
+    [Fact]
+    public void OnlyWeightedKindsNameWeights()
+    {
+        foreach (ModelDescription architecture in GeneratedArchitectures())
+            foreach (LayerDescription layer in architecture.Layers)
+            {
+                Assert.Equal(layer.HasParameters, layer.Kind.WeightNames.Count > 0);
+                if (layer.HasParameters) Assert.Equal(layer.Kind.WeightNames, layer.Weights().Select(w => w.Name));
+            }
+    }
+
+    private static LayerDescription Describe(LayerType type) =>
+        new("probe", type, Activation.None, [1], [1], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}

@@ -17,7 +17,7 @@ internal static class Int8Emitter
     private const string K = Names.Kernels;
     private const string Rs = Names.ReadOnlySpan;
     private const string S = Names.Span;
-    private const int Capacity = 32; // images per forward pass: bounds the workspace, as the float model's Predict does
+    private const int Capacity = Int8Passes.Capacity;
 
     public static string? Unsupported(ModelPlan plan) => Int8Support.Unsupported(Int8Layers(plan));
 
@@ -46,9 +46,7 @@ internal static class Int8Emitter
             LayerPlan layer = plan.Layers[i];
             if (tensors.IsFusedPool(i) || tensors.IsView(i) || tensors.FoldedInto(i) is not null) continue;
             w.Line();
-            if (layer.Kind == LayerKind.Conv2D) Convolution(w, plan, tensors, i);
-            else if (layer.Kind == LayerKind.Dense) Dense(w, plan, tensors, i);
-            else Pool(w, plan, tensors, i);
+            layer.Definition.EmitInt8Forward(w, plan, tensors, i);
         }
         w.Line();
         Workspace(w, tensors);
@@ -63,8 +61,8 @@ internal static class Int8Emitter
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind is LayerKind.Conv2D or LayerKind.Dense)
-                w.Line($"private readonly {Q}.QuantizedLayer {Field(layer)}; // {layer.Name}: int8 kernel, int32 bias, scales");
+            if (layer.Definition.Int8Role == Int8Role.Product)
+                w.Line($"private readonly {Q}.QuantizedLayer {Int8Passes.Field(layer)}; // {layer.Name}: int8 kernel, int32 bias, scales");
         }
         w.Line("private Workspace? _workspace;");
         w.Line($"private {Names.Parallel}.BatchSplitter? _splitter;");
@@ -76,8 +74,8 @@ internal static class Int8Emitter
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind is LayerKind.Conv2D or LayerKind.Dense)
-                w.Line($"{Field(layer)} = quantization.Layer({i}) ?? throw new InvalidOperationException(\"{layer.Name} was not quantised.\");");
+            if (layer.Definition.Int8Role == Int8Role.Product)
+                w.Line($"{Int8Passes.Field(layer)} = quantization.Layer({i}) ?? throw new InvalidOperationException(\"{layer.Name} was not quantised.\");");
         }
         w.CloseBrace();
         w.Line();
@@ -171,11 +169,11 @@ internal static class Int8Emitter
         {
             LayerPlan layer = plan.Layers[i];
             if (tensors.FoldedInto(i) is int producer) w.Line($"// {layer.Name} is folded into {plan.Layers[producer].Name}'s int8 kernel and bias.");
-            else if (tensors.IsFusedPool(i)) w.Line($"// {layer.Name} runs inside {Method(plan.Layers[i - 1])}, on its bytes.");
-            else if (layer.Kind == LayerKind.Flatten) w.Line($"// {layer.Name}: a view, (H, W, C) order.");
+            else if (tensors.IsFusedPool(i)) w.Line($"// {layer.Name} runs inside {Int8Passes.Method(plan.Layers[i - 1])}, on its bytes.");
+            else if (layer.Definition.Int8Role == Int8Role.View) w.Line($"// {layer.Name}: a view, (H, W, C) order.");
             else if (tensors.IsView(i)) w.Line($"// {layer.Name}: the identity at inference.");
-            else if (i == plan.Layers.Count - 1) w.Line($"{Method(layer)}(workspace, outputs, batch);");
-            else w.Line($"{Method(layer)}(workspace, batch);");
+            else if (i == plan.Layers.Count - 1) w.Line($"{Int8Passes.Method(layer)}(workspace, outputs, batch);");
+            else w.Line($"{Int8Passes.Method(layer)}(workspace, batch);");
         }
         w.CloseBrace();
     }
@@ -191,153 +189,10 @@ internal static class Int8Emitter
         for (int i = 0; i < tensors.First; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            if (layer.Kind != LayerKind.Rescaling)
-            {
-                w.Line($"// {layer.Name}: the identity at inference.");
-                continue;
-            }
-            var spec = (RescalingSpec)layer.Spec;
-            w.Line($"// {layer.Name}: Keras Rescaling(scale={Literals.Python(spec.Scale)}, offset={Literals.Python(spec.Offset)}), in float.");
-            w.Line($"{K}.Rescale.Forward(input, scale: {Literals.Float(spec.Scale)}, offset: {Literals.Float(spec.Offset)}, workspace.Rescaled.AsSpan(0, batch * InputSize));");
-            w.Line("input = workspace.Rescaled.AsSpan(0, batch * InputSize);");
+            if (layer.Definition.Int8Role == Int8Role.Identity) w.Line($"// {layer.Name}: the identity at inference.");
+            else layer.Definition.EmitInt8FloatInput(w, layer);
         }
         w.Line($"{Q}.Requantization.Quantize(input, _quantization.Input, workspace.{tensors.Input(tensors.First)}.AsSpan(0, batch * InputSize));");
-        w.CloseBrace();
-    }
-
-    private static void Convolution(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
-    {
-        LayerPlan layer = plan.Layers[index];
-        bool fused = tensors.FusedWithNextPool(index);
-        var (height, width) = tensors.UsedOutput(index);
-        int pixels = height * width, patch = layer.WindowHeight * layer.WindowWidth * layer.Input.Channels, filters = layer.Output.Channels;
-        w.Line("/// <summary>");
-        w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}" + (fused ? $", then {plan.Layers[index + 1].Name} on its bytes, Keras {plan.Layers[index + 1].Definition.KerasCall(plan.Layers[index + 1])}:" : ":"));
-        w.Line($"/// {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}" + (fused ? $" -> {Names.Shape(plan.Layers[index + 1].Output)}." : "."));
-        w.Line("/// Per image: byte patches, their int32 products with the int8 kernel, requantised per filter.");
-        FoldedDoc(w, plan, tensors, index);
-        w.Line("/// </summary>");
-        w.OpenBrace($"private void {Method(layer)}(Workspace workspace, int batch)");
-        w.Line($"const int InputImageSize = {layer.Input.Size}; // {layer.Input.Height} * {layer.Input.Width} * {layer.Input.Channels}");
-        w.Line($"const int Pixels = {pixels}; // output pixels per image{(pixels != layer.Output.Height * layer.Output.Width ? $" (the {height} x {width} the pool reads)" : "")}");
-        w.Line($"const int PatchSize = {patch}; // {layer.WindowHeight} * {layer.WindowWidth} * {layer.Input.Channels} taps per pixel");
-        w.Line($"const int Filters = {filters};");
-        w.Line($"{Q}.QuantizedLayer layer = {Field(layer)};");
-        w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize);");
-        w.Line("Span<byte> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
-        w.Line("Span<int> sums = workspace.Sums.AsSpan(0, Pixels * Filters);");
-        bool poolSums = fused && Int8Tensors.PoolsSums(layer);
-        string output;
-        if (fused)
-        {
-            LayerPlan pool = plan.Layers[index + 1];
-            if (!poolSums) w.Line($"Span<byte> convolved = workspace.Convolved.AsSpan(0, Pixels * Filters); // one image's {layer.Name} output");
-            w.Line($"const int PooledImageSize = {pool.Output.Size}; // {pool.Output.Height} * {pool.Output.Width} * {filters}");
-            if (poolSums) w.Line($"Span<int> pooledSums = workspace.PooledSums.AsSpan(0, PooledImageSize);");
-            w.Line($"Span<byte> pooled = workspace.{tensors.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
-            output = "convolved";
-        }
-        else
-        {
-            w.Line($"Span<byte> convolved = workspace.{tensors.Output(index)}.AsSpan(0, batch * Pixels * Filters);");
-            output = "convolved.Slice(image * Pixels * Filters, Pixels * Filters)";
-        }
-        w.OpenBrace("for (int image = 0; image < batch; image++)");
-        w.Line($"{Q}.Int8Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, layer.Input.ZeroPoint, patches);");
-        w.Line("// sums[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters], exact in int32");
-        w.Line($"{Q}.Int8Gemm.Multiply(Pixels, patches, PatchSize, layer.PackedWeights, sums, Filters);");
-        if (poolSums)
-        {
-            LayerPlan pool = plan.Layers[index + 1];
-            w.Line($"// {pool.Name} on the sums: requantisation never decreases them, so pooling first gives the same bytes for a quarter of the work");
-            w.Line($"{Q}.Int8Convolution.MaxPoolSums(sums, {pool.Identifier}Geometry, pooledSums);");
-            string relu = layer.Activation == ActivationKind.Relu ? "true" : "false";
-            w.Line($"{Q}.Requantization.ToBytes(pooledSums, Filters, PooledImageSize / Filters, Filters, layer.Offsets, layer.Multipliers, layer.Output!.Value.ZeroPoint, relu: {relu},");
-            w.Line("    pooled.Slice(image * PooledImageSize, PooledImageSize));");
-        }
-        else
-        {
-            Finish(w, tensors.Activation(index), last: false, "Pixels", "Filters", output);
-            if (fused)
-            {
-                LayerPlan pool = plan.Layers[index + 1];
-                w.Line($"// {pool.Name}: the maximum of the bytes is the bytes of the maximum (same scale and zero point)");
-                w.Line($"{Q}.Int8Convolution.MaxPool(convolved, {pool.Identifier}Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize));");
-            }
-        }
-        w.CloseBrace();
-        w.CloseBrace();
-    }
-
-    private static void Dense(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
-    {
-        LayerPlan layer = plan.Layers[index];
-        bool last = index == plan.Layers.Count - 1;
-        w.Line("/// <summary>");
-        w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}: {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}.");
-        FoldedDoc(w, plan, tensors, index);
-        w.Line("/// </summary>");
-        w.OpenBrace(last ? $"private void {Method(layer)}(Workspace workspace, {S} outputs, int batch)" : $"private void {Method(layer)}(Workspace workspace, int batch)");
-        w.Line($"const int Inputs = {layer.Input.Size};");
-        w.Line($"const int Units = {layer.Output.Channels};");
-        w.Line($"{Q}.QuantizedLayer layer = {Field(layer)};");
-        w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * Inputs); // flattened (H, W, C) order");
-        w.Line("Span<int> sums = workspace.Sums.AsSpan(0, batch * Units);");
-        w.Line("// sums[B, Units] = input[B, Inputs] · kernel[Inputs, Units], exact in int32");
-        w.Line($"{Q}.Int8Gemm.Multiply(batch, input, Inputs, layer.PackedWeights, sums, Units);");
-        Finish(w, tensors.Activation(index), last, "batch", "Units", last ? "outputs" : $"workspace.{tensors.Output(index)}.AsSpan(0, batch * Units)");
-        w.CloseBrace();
-    }
-
-    // From int32 sums to the layer's output: bytes for the next layer (ReLU and no activation directly on the bytes,
-    // other activations in float), or floats for the last layer.
-    private static void Finish(SourceWriter w, ActivationKind activation, bool last, string rows, string channels, string output)
-    {
-        if (last)
-        {
-            w.Line($"{Q}.Requantization.ToFloats(sums, {channels}, {rows}, {channels}, layer.Offsets, layer.DequantizeMultipliers, {output});");
-            if (activation != ActivationKind.None)
-                w.Line($"{K}.Activations.Forward({Names.Activation(activation)}, {output}, {channels});");
-            return;
-        }
-        if (activation is ActivationKind.None or ActivationKind.Relu)
-        {
-            string relu = activation == ActivationKind.Relu ? "true" : "false";
-            w.Line($"{Q}.Requantization.ToBytes(sums, {channels}, {rows}, {channels}, layer.Offsets, layer.Multipliers, layer.Output!.Value.ZeroPoint, relu: {relu}, {output});");
-            return;
-        }
-        w.Line($"// {ActivationNames.Keras(activation)} has no byte form: dequantise, apply it in float, quantise");
-        w.Line($"{S} activated = workspace.Floats.AsSpan(0, {rows} * {channels});");
-        w.Line($"{Q}.Requantization.ToFloats(sums, {channels}, {rows}, {channels}, layer.Offsets, layer.DequantizeMultipliers, activated);");
-        w.Line($"{K}.Activations.Forward({Names.Activation(activation)}, activated, {channels});");
-        w.Line($"{Q}.Requantization.Quantize(activated, layer.Output!.Value, {output});");
-    }
-
-    private static void FoldedDoc(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
-    {
-        int last = tensors.LastFolded(index);
-        if (last == index) return;
-        w.Line($"/// {plan.Layers[index + 1].Name} (BatchNormalization, moving statistics) is folded into its kernel and bias" +
-               (last > index + 1 ? $", and {plan.Layers[last].Name}'s {ActivationNames.Keras(plan.Layers[last].Activation)} is its activation." : "."));
-    }
-
-    private static void Pool(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
-    {
-        LayerPlan layer = plan.Layers[index];
-        w.Line("/// <summary>");
-        w.Line($"/// {layer.Name} on bytes, Keras {layer.Definition.KerasCall(layer)}: {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}.");
-        w.Line("/// </summary>");
-        w.OpenBrace($"private void {Method(layer)}(Workspace workspace, int batch)");
-        w.Line($"const int InputImageSize = {layer.Input.Size};");
-        w.Line($"const int OutputImageSize = {layer.Output.Size};");
-        w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize);");
-        w.Line($"Span<byte> output = workspace.{tensors.Output(index)}.AsSpan(0, batch * OutputImageSize);");
-        bool average = layer.Kind == LayerKind.GlobalAvgPool;
-        if (average) w.Line($"byte zeroPoint = _quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
-        w.Line("for (int image = 0; image < batch; image++)");
-        w.Line(average
-            ? $"    {Q}.Int8Convolution.AveragePool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, zeroPoint, output.Slice(image * OutputImageSize, OutputImageSize));"
-            : $"    {Q}.Int8Convolution.MaxPool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, output.Slice(image * OutputImageSize, OutputImageSize));");
         w.CloseBrace();
     }
 
@@ -380,9 +235,6 @@ internal static class Int8Emitter
         w.CloseBrace();
     }
 
-    private static string Field(LayerPlan layer) => "_" + char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1);
-
-    private static string Method(LayerPlan layer) => layer.Identifier + "Forward";
 }
 
 /// <summary>Which byte buffer holds each layer's input and output in the int8 pass, and the workspace's buffers.</summary>
@@ -409,11 +261,11 @@ internal sealed class Int8Tensors
             for (int j = i + 1; j <= _lastFolded[i]; j++) _foldedInto[j] = i;
         }
         var list = new List<Int8Buffer>();
-        if (First > 0 && plan.Layers.Take(First).Any(layer => layer.Kind == LayerKind.Rescaling))
+        if (First > 0 && plan.Layers.Take(First).Any(layer => layer.Definition.Int8Role == Int8Role.FloatInput))
             list.Add(new Int8Buffer("Rescaled", "float", plan.Input.Size, true, "the input after Rescaling, in float"));
         list.Add(new Int8Buffer("Input", "byte", plan.Layers[First].Input.Size, true, "the quantised input"));
         string current = "Input";
-        long patches = 0, sums = 0, convolved = 0, pooledSums = 0, floats = 0;
+        var scratch = new Int8Scratch();
         for (int i = First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -423,28 +275,16 @@ internal sealed class Int8Tensors
                 _outputs[i] = current; // the producer's output is this layer's
                 continue;
             }
-            if (!IsView(i) && !last && !(layer.Kind == LayerKind.Conv2D && FusedWithNextPool(i)))
+            if (!IsView(i) && !last && !FusedWithNextPool(i))
             {
                 current = layer.Identifier + "Output";
-                long size = IsFusedPool(i) || layer.Kind != LayerKind.Conv2D ? layer.Output.Size : (long)UsedPixels(i) * layer.Output.Channels;
-                list.Add(new Int8Buffer(current, "byte", size, true, $"{layer.Name} {layer.Output}"));
+                list.Add(new Int8Buffer(current, "byte", IsFusedPool(i) ? layer.Output.Size : layer.Definition.Int8OutputSize(layer, this, i), true,
+                    $"{layer.Name} {layer.Output}"));
             }
             _outputs[i] = current;
-            if (layer.Kind == LayerKind.Conv2D)
-            {
-                long pixels = UsedPixels(i);
-                patches = System.Math.Max(patches, pixels * layer.WindowHeight * layer.WindowWidth * layer.Input.Channels);
-                sums = System.Math.Max(sums, pixels * layer.Output.Channels);
-                if (FusedWithNextPool(i) && PoolsSums(layer)) pooledSums = System.Math.Max(pooledSums, plan.Layers[i + 1].Output.Size);
-                else if (FusedWithNextPool(i)) convolved = System.Math.Max(convolved, pixels * layer.Output.Channels);
-                if (NeedsFloats(Activation(i))) floats = System.Math.Max(floats, pixels * layer.Output.Channels);
-            }
-            else if (layer.Kind == LayerKind.Dense)
-            {
-                sums = System.Math.Max(sums, 32L * layer.Output.Channels);
-                if (!last && NeedsFloats(Activation(i))) floats = System.Math.Max(floats, 32L * layer.Output.Channels);
-            }
+            layer.Definition.AddInt8Scratch(scratch, plan, this, i);
         }
+        long patches = scratch.Patches, sums = scratch.Sums, pooledSums = scratch.PooledSums, convolved = scratch.Convolved, floats = scratch.Floats;
         if (patches > 0) list.Add(new Int8Buffer("Patches", "byte", patches + 3, false, "one image's byte patches (+3: the integer kernel reads whole groups of four)"));
         list.Add(new Int8Buffer("Sums", "int", sums, false, "int32 products of the layer running"));
         if (pooledSums > 0) list.Add(new Int8Buffer("PooledSums", "int", pooledSums, false, "one image's pooled int32 sums, before requantisation"));
@@ -470,7 +310,7 @@ internal sealed class Int8Tensors
 
     public bool IsView(int index) => _plan.Layers[index].Definition.Int8Role is Int8Role.View or Int8Role.Identity;
 
-    public bool FusedWithNextPool(int index) => _plan.Layers[index].Kind == LayerKind.Conv2D && _buffers.FusedWithNextPool(index);
+    public bool FusedWithNextPool(int index) => _plan.Layers[index].Definition.Int8Role == Int8Role.Product && _buffers.FusedWithNextPool(index);
 
     public bool IsFusedPool(int index) => index > First && FusedWithNextPool(index - 1);
 
@@ -480,7 +320,7 @@ internal sealed class Int8Tensors
 
     public string Output(int index) => _outputs[index];
 
-    private int UsedPixels(int index)
+    public int UsedPixels(int index)
     {
         var (height, width) = UsedOutput(index);
         return height * width;
@@ -488,7 +328,13 @@ internal sealed class Int8Tensors
 
     internal static bool PoolsSums(LayerPlan layer) => layer.Activation is ActivationKind.None or ActivationKind.Relu; // fused convolutions fold nothing
 
-    private static bool NeedsFloats(ActivationKind activation) => activation is not (ActivationKind.None or ActivationKind.Relu);
+    internal static bool NeedsFloats(ActivationKind activation) => activation is not (ActivationKind.None or ActivationKind.Relu);
+}
+
+/// <summary>The largest scratch each int8 pass needs (elements), asked of every quantised layer's definition.</summary>
+internal sealed class Int8Scratch
+{
+    public long Patches, Sums, Convolved, PooledSums, Floats;
 }
 
 /// <summary>A buffer of the int8 workspace: per image (times the capacity) or one pass's scratch.</summary>

@@ -300,4 +300,82 @@ internal sealed class Conv2DLayer : LayerDefinition
     public static bool Direct(LayerPlan layer) =>
         layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
 
+    // int8: byte patches times the int8 kernel, requantised per filter (a max pool after it runs on its bytes or sums).
+
+    public override long Int8OutputSize(LayerPlan layer, Int8Tensors tensors, int index) => (long)tensors.UsedPixels(index) * layer.Output.Channels;
+
+    public override void AddInt8Scratch(Int8Scratch scratch, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        long pixels = tensors.UsedPixels(index);
+        scratch.Patches = System.Math.Max(scratch.Patches, pixels * layer.WindowHeight * layer.WindowWidth * layer.Input.Channels);
+        scratch.Sums = System.Math.Max(scratch.Sums, pixels * layer.Output.Channels);
+        if (tensors.FusedWithNextPool(index) && Int8Tensors.PoolsSums(layer)) scratch.PooledSums = System.Math.Max(scratch.PooledSums, plan.Layers[index + 1].Output.Size);
+        else if (tensors.FusedWithNextPool(index)) scratch.Convolved = System.Math.Max(scratch.Convolved, pixels * layer.Output.Channels);
+        if (Int8Tensors.NeedsFloats(tensors.Activation(index))) scratch.Floats = System.Math.Max(scratch.Floats, pixels * layer.Output.Channels);
+    }
+
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        bool fused = tensors.FusedWithNextPool(index);
+        var (height, width) = tensors.UsedOutput(index);
+        int pixels = height * width, patch = layer.WindowHeight * layer.WindowWidth * layer.Input.Channels, filters = layer.Output.Channels;
+        w.Line("/// <summary>");
+        w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}" + (fused ? $", then {plan.Layers[index + 1].Name} on its bytes, Keras {plan.Layers[index + 1].Definition.KerasCall(plan.Layers[index + 1])}:" : ":"));
+        w.Line($"/// {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}" + (fused ? $" -> {Names.Shape(plan.Layers[index + 1].Output)}." : "."));
+        w.Line("/// Per image: byte patches, their int32 products with the int8 kernel, requantised per filter.");
+        Int8Passes.FoldedDoc(w, plan, tensors, index);
+        w.Line("/// </summary>");
+        w.OpenBrace($"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
+        w.Line($"const int InputImageSize = {layer.Input.Size}; // {layer.Input.Height} * {layer.Input.Width} * {layer.Input.Channels}");
+        w.Line($"const int Pixels = {pixels}; // output pixels per image{(pixels != layer.Output.Height * layer.Output.Width ? $" (the {height} x {width} the pool reads)" : "")}");
+        w.Line($"const int PatchSize = {patch}; // {layer.WindowHeight} * {layer.WindowWidth} * {layer.Input.Channels} taps per pixel");
+        w.Line($"const int Filters = {filters};");
+        w.Line($"{Int8Passes.Q}.QuantizedLayer layer = {Int8Passes.Field(layer)};");
+        w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize);");
+        w.Line("Span<byte> patches = workspace.Patches.AsSpan(0, Pixels * PatchSize);");
+        w.Line("Span<int> sums = workspace.Sums.AsSpan(0, Pixels * Filters);");
+        bool poolSums = fused && Int8Tensors.PoolsSums(layer);
+        string output;
+        if (fused)
+        {
+            LayerPlan pool = plan.Layers[index + 1];
+            if (!poolSums) w.Line($"Span<byte> convolved = workspace.Convolved.AsSpan(0, Pixels * Filters); // one image's {layer.Name} output");
+            w.Line($"const int PooledImageSize = {pool.Output.Size}; // {pool.Output.Height} * {pool.Output.Width} * {filters}");
+            if (poolSums) w.Line($"Span<int> pooledSums = workspace.PooledSums.AsSpan(0, PooledImageSize);");
+            w.Line($"Span<byte> pooled = workspace.{tensors.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
+            output = "convolved";
+        }
+        else
+        {
+            w.Line($"Span<byte> convolved = workspace.{tensors.Output(index)}.AsSpan(0, batch * Pixels * Filters);");
+            output = "convolved.Slice(image * Pixels * Filters, Pixels * Filters)";
+        }
+        w.OpenBrace("for (int image = 0; image < batch; image++)");
+        w.Line($"{Int8Passes.Q}.Int8Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, layer.Input.ZeroPoint, patches);");
+        w.Line("// sums[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters], exact in int32");
+        w.Line($"{Int8Passes.Q}.Int8Gemm.Multiply(Pixels, patches, PatchSize, layer.PackedWeights, sums, Filters);");
+        if (poolSums)
+        {
+            LayerPlan pool = plan.Layers[index + 1];
+            w.Line($"// {pool.Name} on the sums: requantisation never decreases them, so pooling first gives the same bytes for a quarter of the work");
+            w.Line($"{Int8Passes.Q}.Int8Convolution.MaxPoolSums(sums, {pool.Identifier}Geometry, pooledSums);");
+            string relu = layer.Activation == ActivationKind.Relu ? "true" : "false";
+            w.Line($"{Int8Passes.Q}.Requantization.ToBytes(pooledSums, Filters, PooledImageSize / Filters, Filters, layer.Offsets, layer.Multipliers, layer.Output!.Value.ZeroPoint, relu: {relu},");
+            w.Line("    pooled.Slice(image * PooledImageSize, PooledImageSize));");
+        }
+        else
+        {
+            Int8Passes.Finish(w, tensors.Activation(index), last: false, "Pixels", "Filters", output);
+            if (fused)
+            {
+                LayerPlan pool = plan.Layers[index + 1];
+                w.Line($"// {pool.Name}: the maximum of the bytes is the bytes of the maximum (same scale and zero point)");
+                w.Line($"{Int8Passes.Q}.Int8Convolution.MaxPool(convolved, {pool.Identifier}Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize));");
+            }
+        }
+        w.CloseBrace();
+        w.CloseBrace();
+    }
 }

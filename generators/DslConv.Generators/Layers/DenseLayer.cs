@@ -143,4 +143,33 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"    {inputGradient}.AsSpan(0, batch * Inputs), Inputs, {K}.GemmStart.Zero);");
     }
 
+    // int8: the flattened bytes times the int8 kernel; the last layer gives floats.
+
+    public override void AddInt8Scratch(Int8Scratch scratch, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        scratch.Sums = System.Math.Max(scratch.Sums, (long)Int8Passes.Capacity * layer.Output.Channels);
+        if (index < plan.Layers.Count - 1 && Int8Tensors.NeedsFloats(tensors.Activation(index)))
+            scratch.Floats = System.Math.Max(scratch.Floats, (long)Int8Passes.Capacity * layer.Output.Channels);
+    }
+
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        bool last = index == plan.Layers.Count - 1;
+        w.Line("/// <summary>");
+        w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}: {Names.Shape(layer.Input)} -> {Names.Shape(layer.Output)}.");
+        Int8Passes.FoldedDoc(w, plan, tensors, index);
+        w.Line("/// </summary>");
+        w.OpenBrace(last ? $"private void {Int8Passes.Method(layer)}(Workspace workspace, {S} outputs, int batch)" : $"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
+        w.Line($"const int Inputs = {layer.Input.Size};");
+        w.Line($"const int Units = {layer.Output.Channels};");
+        w.Line($"{Int8Passes.Q}.QuantizedLayer layer = {Int8Passes.Field(layer)};");
+        w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * Inputs); // flattened (H, W, C) order");
+        w.Line("Span<int> sums = workspace.Sums.AsSpan(0, batch * Units);");
+        w.Line("// sums[B, Units] = input[B, Inputs] · kernel[Inputs, Units], exact in int32");
+        w.Line($"{Int8Passes.Q}.Int8Gemm.Multiply(batch, input, Inputs, layer.PackedWeights, sums, Units);");
+        Int8Passes.Finish(w, tensors.Activation(index), last, "batch", "Units", last ? "outputs" : $"workspace.{tensors.Output(index)}.AsSpan(0, batch * Units)");
+        w.CloseBrace();
+    }
 }

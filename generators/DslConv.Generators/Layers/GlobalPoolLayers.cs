@@ -33,6 +33,13 @@ internal abstract class GlobalPoolLayer(LayerDefinition window) : LayerDefinitio
 
     public override string KerasCall(LayerPlan layer) => KerasClass + "()";
 
+    // int8: on bytes, keeping the input's scale and zero point (the average rounds to the nearest byte).
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index) =>
+        Int8Passes.BytePool(w, plan, tensors, index, average: AveragesBytes);
+
+    /// <summary>The int8 pass averages the bytes (GlobalAveragePooling2D) rather than taking their maximum.</summary>
+    protected virtual bool AveragesBytes => false;
+
     public override (int Height, int Width) WindowOutput(LayerPlan layer) => (1, 1);
 
     public override bool KeepsArgmax => window.KeepsArgmax;
@@ -50,6 +57,7 @@ internal sealed class GlobalAvgPoolLayer() : GlobalPoolLayer(AvgPoolLayer.Instan
     public static readonly GlobalAvgPoolLayer Instance = new();
 
     public override LayerKind Kind => LayerKind.GlobalAvgPool;
+    protected override bool AveragesBytes => true;
     public override string KerasClass => "GlobalAveragePooling2D";
     public override string NamePrefix => "global_average_pooling2d";
     public override Int8Role Int8Role => Int8Role.OnBytes;

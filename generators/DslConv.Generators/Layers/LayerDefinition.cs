@@ -137,6 +137,23 @@ internal abstract class LayerDefinition
     /// <summary>The backward pass over a batch: parameter gradients accumulated with +=, the input gradient overwritten.</summary>
     public virtual void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index) { }
 
+    /// <summary>
+    /// Its int8 forward pass, one method named <see cref="Int8Passes.Method"/> (layers on bytes: products, pools); views,
+    /// identities and layers folded into a product have none. Only asked when the model has int8 inference.
+    /// </summary>
+    public virtual void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index) =>
+        throw new System.InvalidOperationException($"{AttributeName} has no int8 pass.");
+
+    /// <summary>Bytes per image of its int8 output (a convolution fused with its pool keeps only the pixels the pool reads).</summary>
+    public virtual long Int8OutputSize(LayerPlan layer, Int8Tensors tensors, int index) => layer.Output.Size;
+
+    /// <summary>The one-pass scratch its int8 pass needs (patches, int32 sums, floats), added to the workspace's maxima.</summary>
+    public virtual void AddInt8Scratch(Int8Scratch scratch, ModelPlan plan, Int8Tensors tensors, int index) { }
+
+    /// <summary>Its float code on the input before the bytes begin (a layer whose <see cref="Int8Role"/> is FloatInput).</summary>
+    public virtual void EmitInt8FloatInput(SourceWriter w, LayerPlan layer) =>
+        throw new System.InvalidOperationException($"{AttributeName} does not run on the int8 model's float input.");
+
     /// <summary>The fused forward and backward of this layer and the next (see <see cref="FusesWith"/>).</summary>
     public virtual void EmitFused(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index) =>
         throw new System.InvalidOperationException($"{AttributeName} fuses with no layer.");

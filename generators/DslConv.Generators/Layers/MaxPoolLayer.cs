@@ -74,4 +74,7 @@ internal sealed class MaxPoolLayer : WindowPoolLayer
         w.CloseBrace();
     }
 
+    // int8: the maximum of the bytes is the bytes of the maximum (same scale and zero point).
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index) =>
+        Int8Passes.BytePool(w, plan, tensors, index, average: false);
 }

@@ -86,4 +86,13 @@ internal sealed class RescalingLayer : LayerDefinition
         w.Line($"    {buffers.InputGradient(index)}.AsSpan(0, batch * ImageSize));");
         w.CloseBrace();
     }
+
+    // int8: runs in float on the input, before it is quantised.
+    public override void EmitInt8FloatInput(SourceWriter w, LayerPlan layer)
+    {
+        var spec = (RescalingSpec)layer.Spec;
+        w.Line($"// {layer.Name}: Keras Rescaling(scale={Literals.Python(spec.Scale)}, offset={Literals.Python(spec.Offset)}), in float.");
+        w.Line($"{Names.Kernels}.Rescale.Forward(input, scale: {Literals.Float(spec.Scale)}, offset: {Literals.Float(spec.Offset)}, workspace.Rescaled.AsSpan(0, batch * InputSize));");
+        w.Line("input = workspace.Rescaled.AsSpan(0, batch * InputSize);");
+    }
 }

@@ -10,6 +10,8 @@ internal sealed class FloatGraph(GraphBuilder builder) : IOnnxGraph
 
     public string Constant(string name, long[] dimensions, ReadOnlySpan<float> values) => builder.Initializer(name, dimensions, values);
 
+    public string Int64Constant(string name, long[] dimensions, ReadOnlySpan<long> values) => builder.Int64Initializer(name, dimensions, values);
+
     public string Kernel(string name, long[] dimensions, ReadOnlySpan<float> keras, ReadOnlySpan<int> order, int channelAxis) =>
         builder.Initializer(name, dimensions, order.IsEmpty ? keras : Reorder(keras, order));
 

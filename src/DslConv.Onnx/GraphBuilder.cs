@@ -53,6 +53,14 @@ internal sealed class GraphBuilder(GraphProto graph)
         return name;
     }
 
+    public string Int64Initializer(string name, long[] dimensions, ReadOnlySpan<long> values)
+    {
+        byte[] bytes = new byte[values.Length * sizeof(long)];
+        for (int i = 0; i < values.Length; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        return RawInitializer(name, TensorProto.Types.DataType.Int64, dimensions, bytes);
+    }
+
     public string Initializer(string name, long[] dimensions, ReadOnlySpan<float> values)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };

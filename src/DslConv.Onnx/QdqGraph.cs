@@ -21,6 +21,8 @@ internal sealed class QdqGraph(GraphBuilder builder, QuantizedModel quantization
 
     public string Constant(string name, long[] dimensions, ReadOnlySpan<float> values) => builder.Initializer(name, dimensions, values);
 
+    public string Int64Constant(string name, long[] dimensions, ReadOnlySpan<long> values) => builder.Int64Initializer(name, dimensions, values);
+
     public string Kernel(string name, long[] dimensions, ReadOnlySpan<float> keras, ReadOnlySpan<int> order, int channelAxis)
     {
         QuantizedLayer q = Product(name);

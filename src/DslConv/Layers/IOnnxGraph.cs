@@ -16,6 +16,9 @@ public interface IOnnxGraph
     /// <summary>A float constant, written as it is in both graphs.</summary>
     string Constant(string name, long[] dimensions, ReadOnlySpan<float> values);
 
+    /// <summary>An int64 constant (shapes, pads), written as it is in both graphs.</summary>
+    string Int64Constant(string name, long[] dimensions, ReadOnlySpan<long> values);
+
     /// <summary>
     /// The layer's kernel in ONNX's layout: element i is Keras's element <c>order[i]</c> (all of them in order when
     /// <paramref name="order"/> is empty); <paramref name="channelAxis"/> is the axis of its output channels.

@@ -35,11 +35,20 @@ public sealed class OnnxParityTests(ITestOutputHelper output) : IDisposable
         double[] exact = ExactOutputs(model, images, batch);
         double tolerance = Float32Rounding.OutputTolerance(architecture, batch);
 
-        float[] onnx = RunOnnxRuntime(path, architecture, images, batch, optimised: true);
         double predictError = ParityData.RelativeError(predicted, exact);
-        double onnxError = ParityData.RelativeError(onnx, exact);
-        output.WriteLine($"{name}: against libtorch float64, Predict {predictError:E2}, ONNX Runtime {onnxError:E2}; " +
-                         $"ONNX Runtime vs Predict {ParityData.RelativeError(onnx, predicted):E2}; tolerance {tolerance:E2}");
+        double onnxError;
+        try
+        {
+            float[] onnx = RunOnnxRuntime(path, architecture, images, batch, optimised: true);
+            onnxError = ParityData.RelativeError(onnx, exact);
+            output.WriteLine($"{name}: against libtorch float64, Predict {predictError:E2}, ONNX Runtime {onnxError:E2}; " +
+                             $"ONNX Runtime vs Predict {ParityData.RelativeError(onnx, predicted):E2}; tolerance {tolerance:E2}");
+        }
+        catch (OnnxRuntimeException e) // its graph optimisations can make a valid graph one it refuses (a Pad fused into a pool)
+        {
+            onnxError = double.PositiveInfinity;
+            output.WriteLine($"{name}: against libtorch float64, Predict {predictError:E2}; ONNX Runtime's optimised session refuses the graph: {e.Message}");
+        }
         Assert.True(predictError <= tolerance, $"Predict moved: {predictError:E2} from the double reference (float32 rounding allows {tolerance:E2})");
         if (onnxError <= tolerance) return;
 

@@ -184,6 +184,19 @@ public partial class MaeParity;
 [Loss(Loss.Huber, Delta = 0.4)]
 public partial class HuberParity;
 
+// Keras ZeroPadding2D at the input, lopsided before a strided valid convolution, and before a max pool over values
+// that may be negative (ResNet's pool1_pad, there after a ReLU): the zeros take part in the maximum.
+[Input(11, 10, 2)]
+[ZeroPadding2D(1)]
+[Conv2D(6, 3, 3, Activation.Relu)]
+[ZeroPadding2D(0, 1, 0, 1)]
+[Conv2D(5, 3, 3, Activation.Tanh, Stride = 2)]
+[ZeroPadding2D(1, 2)]
+[MaxPool(3, Stride = 2)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class ZeroPaddingParity;
+
 /// <summary>The models trained on float targets, by name.</summary>
 public static class TargetArchitectures
 {
@@ -213,6 +226,7 @@ public static class PoolingArchitectures
         ["BatchNormParity"] = seed => new BatchNormParity(seed),
         ["ConvBnActivationParity"] = seed => new ConvBnActivationParity(seed),
         ["GlobalMaxParity"] = seed => new GlobalMaxParity(seed),
+        ["ZeroPaddingParity"] = seed => new ZeroPaddingParity(seed),
         ["RescalingParity"] = seed => new RescalingParity(seed),
         ["RegularizedParity"] = seed => new RegularizedParity(seed),
         ["BinaryParity"] = seed => new BinaryParity(seed),

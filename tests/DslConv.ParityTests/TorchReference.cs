@@ -124,6 +124,14 @@ internal sealed class TorchReference : IDisposable
                 case LayerType.Dense:
                     x = _modules[i]!.call(x);
                     break;
+                case LayerType.ZeroPadding2D:
+                    if (!channelsFirst)
+                    {
+                        x = x.permute(0, 3, 1, 2);
+                        channelsFirst = true;
+                    }
+                    x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom]);
+                    break;
                 case LayerType.Rescaling: // elementwise: either layout
                     x = x * layer.Scale + layer.Offset;
                     break;

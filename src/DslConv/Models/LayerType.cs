@@ -32,6 +32,7 @@ namespace DslConv.Models
         RandomZoom,
         RandomTranslation,
         RandomContrast,
+        ZeroPadding2D,
     }
 }
 
@@ -59,6 +60,7 @@ namespace DslConv.Generators.Layers
             RandomZoomLayer.Instance,
             RandomTranslationLayer.Instance,
             RandomContrastLayer.Instance,
+            ZeroPadding2DLayer.Instance,
         ];
     }
 }
@@ -86,6 +88,7 @@ namespace DslConv.Layers
             RandomZoomKind.Instance,
             RandomTranslationKind.Instance,
             RandomContrastKind.Instance,
+            ZeroPadding2DKind.Instance,
         ];
     }
 }

@@ -199,6 +199,21 @@ public sealed class SnapshotTests
             public partial class LogitsNet;
             """
         },
+        {
+            "ZeroPadding", """
+            using DslConv;
+            namespace Models;
+            // ResNet's stem: zeros around the image, a strided valid convolution, padding only the bottom and right.
+            [Input(12, 12, 1)]
+            [ZeroPadding2D(3)]
+            [Conv2D(8, 7, 7, Activation.Relu, Stride = 2)]
+            [ZeroPadding2D(0, 1, 0, 1)]
+            [MaxPool(3, Stride = 2)]
+            [Flatten]
+            [Dense(10, Activation.Softmax)]
+            public partial class PaddedStem;
+            """
+        },
     };
 
     [Theory]

@@ -72,6 +72,18 @@ public static class Int8Reference
                 case LayerType.GlobalAvgPool:
                     q = AveragePool(layer, q, quantization.Output(i)!.Value.ZeroPoint);
                     break;
+                case LayerType.ZeroPadding2D:
+                {
+                    // The zero point stands for 0 exactly: padded bytes are the zero point, the rest copied.
+                    int height = layer.OutputShape[0], width = layer.OutputShape[1], channels = layer.OutputShape[2], inWidth = layer.InputShape[1];
+                    var padded = Enumerable.Repeat(quantization.Output(i)!.Value.ZeroPoint, height * width * channels).ToArray();
+                    for (int y = 0; y < layer.InputShape[0]; y++)
+                        for (int x2 = 0; x2 < inWidth; x2++)
+                            for (int c = 0; c < channels; c++)
+                                padded[((y + layer.PadTop) * width + x2 + layer.PadLeft) * channels + c] = q[(y * inWidth + x2) * channels + c];
+                    q = padded;
+                    break;
+                }
                 default: // Flatten and the identities: the same bytes
                     break;
             }

@@ -35,6 +35,7 @@ public sealed class Int8Tests
         [nameof(Int8FoldedNet)] = Int8FoldedNet.Int8.FromQuantization,
         [nameof(DenseBnReluNet)] = DenseBnReluNet.Int8.FromQuantization,
         [nameof(GlobalAvgNet)] = GlobalAvgNet.Int8.FromQuantization,
+        [nameof(ZeroPaddingNet)] = ZeroPaddingNet.Int8.FromQuantization,
     };
 
     public static TheoryData<string> Names()

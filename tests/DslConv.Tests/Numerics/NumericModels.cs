@@ -94,6 +94,8 @@ public static class NumericModels
             (GlobalAvgNet.InputHeight, GlobalAvgNet.InputWidth, GlobalAvgNet.InputChannels, GlobalAvgNet.InputSize, GlobalAvgNet.OutputSize, GlobalAvgNet.ParameterCount)),
         new(nameof(GlobalMaxNet), seed => new GlobalMaxNet(seed), new(GlobalMaxNet.Shape, GlobalMaxNet.Layers),
             (GlobalMaxNet.InputHeight, GlobalMaxNet.InputWidth, GlobalMaxNet.InputChannels, GlobalMaxNet.InputSize, GlobalMaxNet.OutputSize, GlobalMaxNet.ParameterCount)),
+        new(nameof(ZeroPaddingNet), seed => new ZeroPaddingNet(seed), new(ZeroPaddingNet.Shape, ZeroPaddingNet.Layers),
+            (ZeroPaddingNet.InputHeight, ZeroPaddingNet.InputWidth, ZeroPaddingNet.InputChannels, ZeroPaddingNet.InputSize, ZeroPaddingNet.OutputSize, ZeroPaddingNet.ParameterCount)),
     ];
 
     public static NumericModel Get(string name) => All.Single(model => model.Name == name);
@@ -571,4 +573,24 @@ public partial class SmoothedNet : IGeneratedModel
 {
     internal static readonly RefShape Shape = new(6, 6, 1);
     internal static readonly RefLayer[] Layers = [new RefConv2D(3, 3, 3, Activation.Relu), new RefFlatten(), new RefDense(5, Activation.Softmax)];
+}
+
+// Keras ZeroPadding2D first (no gradient to pass on), between a convolution and its pool (the gradient's middle flows
+// back) and lopsided (ResNet's stems pad only the bottom and right): (5, 4, 2) -> pad 1 (7, 6, 2) -> conv 3x3 relu
+// (5, 4, 3) -> pad (0, 1, 2, 0) (6, 6, 3) -> max 2 (3, 3, 3) -> 27 -> 3 softmax
+[Input(5, 4, 2)]
+[ZeroPadding2D(1)]
+[Conv2D(3, 3, 3, Activation.Relu)]
+[ZeroPadding2D(0, 1, 2, 0)]
+[MaxPool(2)]
+[Flatten]
+[Dense(3, Activation.Softmax)]
+public partial class ZeroPaddingNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(5, 4, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefZeroPadding(1, 1, 1, 1), new RefConv2D(3, 3, 3, Activation.Relu), new RefZeroPadding(0, 1, 2, 0), new RefMaxPool(2), new RefFlatten(),
+        new RefDense(3, Activation.Softmax),
+    ];
 }

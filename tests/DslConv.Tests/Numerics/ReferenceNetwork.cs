@@ -69,6 +69,9 @@ public sealed record RefBatchNorm(double Epsilon = 1e-3) : RefLayer;
 /// <summary>Keras Activation(function) as its own layer.</summary>
 public sealed record RefActivation(Activation Function) : RefLayer;
 
+/// <summary>Keras ZeroPadding2D(padding=((Top, Bottom), (Left, Right))): zeros around each image.</summary>
+public sealed record RefZeroPadding(int Top, int Bottom, int Left, int Right) : RefLayer;
+
 /// <summary>Keras Rescaling(scale, offset): x · scale + offset.</summary>
 public sealed record RefRescaling(double Scale, double Offset = 0) : RefLayer;
 
@@ -160,6 +163,10 @@ public sealed class ReferenceNetwork
                 case RefActivation:
                 case RefRescaling:
                     _shapes[i + 1] = shape;
+                    break;
+                case RefZeroPadding padding:
+                    RequireSpatial(shape, i);
+                    _shapes[i + 1] = new RefShape(padding.Top + shape.Height + padding.Bottom, padding.Left + shape.Width + padding.Right, shape.Channels);
                     break;
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
@@ -554,6 +561,16 @@ public sealed class ReferenceNetwork
                 case RefRescaling rescaling:
                     x = x.Select(value => value * rescaling.Scale + rescaling.Offset).ToArray();
                     break;
+                case RefZeroPadding padding:
+                {
+                    var y = new double[outShape.Size];
+                    for (int py = 0; py < inShape.Height; py++)
+                    for (int px = 0; px < inShape.Width; px++)
+                    for (int c = 0; c < inShape.Channels; c++)
+                        y[((py + padding.Top) * outShape.Width + px + padding.Left) * outShape.Channels + c] = x[(py * inShape.Width + px) * inShape.Channels + c];
+                    x = y;
+                    break;
+                }
                 case RefBatchNorm norm:
                 {
                     int channels = inShape.Channels;

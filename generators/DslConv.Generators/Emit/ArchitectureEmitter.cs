@@ -29,7 +29,7 @@ internal static class ArchitectureEmitter
         w.CloseBrace(",");
         string loss = plan.Loss == LossKind.SparseCategoricalCrossentropy ? "" : $", global::DslConv.Loss.{plan.LossName}";
         string smoothing = plan.LabelSmoothing != 0 ? $", LabelSmoothing: {Literals.Float(plan.LabelSmoothing)}" : "";
-        string delta = plan.Loss == LossKind.Huber ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
+        string delta = plan.LossDefinition.TakesDelta ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
         w.Line($"ParameterCount{loss}{smoothing}{delta});");
         w.Unindent();
         w.Line();

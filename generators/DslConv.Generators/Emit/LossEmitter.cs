@@ -25,15 +25,7 @@ internal static class LossEmitter
     }
 
     /// <summary>The loss as the docs name it: "sparse categorical cross-entropy".</summary>
-    public static string Description(ModelPlan plan) => plan.Loss switch
-    {
-        LossKind.BinaryCrossentropy => "binary cross-entropy",
-        LossKind.CategoricalCrossentropy => "categorical cross-entropy",
-        LossKind.MeanSquaredError => "mean squared error",
-        LossKind.MeanAbsoluteError => "mean absolute error",
-        LossKind.Huber => $"Huber loss (delta {Literals.Python(plan.HuberDelta)})",
-        _ => "sparse categorical cross-entropy",
-    };
+    public static string Description(ModelPlan plan) => plan.LossDefinition.Description(plan);
 
     private static void PublicGradients(SourceWriter w, ModelPlan plan)
     {
@@ -175,11 +167,11 @@ internal static class LossEmitter
             return;
         }
         w.OpenBrace("if (labels.IsEmpty)");
-        w.Line($"// float targets, OutputSize per image{(plan.CategoricalLoss ? " (soft labels)" : "")}");
+        w.Line(plan.LossDefinition.BranchComments.Targets);
         targets();
         w.CloseBrace();
         w.OpenBrace("else");
-        w.Line(plan.CategoricalLoss ? "// integer labels, each taken as its one-hot row" : "// integer labels 0 and 1");
+        w.Line(plan.LossDefinition.BranchComments.Labels);
         labels();
         w.CloseBrace();
     }
@@ -202,7 +194,7 @@ internal static class LossEmitter
             w.Line("    throw new global::System.ArgumentException($\"{labels.Length} labels for {count} images.\", nameof(labels));");
             w.Line("if (count > capacity)");
             w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
-            w.Line($"{G}.CheckLabels(labels, {(plan.BinaryLoss ? "2" : "OutputSize")}, nameof(labels)); // the whole batch, before any split: the caller's image index");
+            w.Line($"{G}.CheckLabels(labels, {plan.LossDefinition.LabelClasses}, nameof(labels)); // the whole batch, before any split: the caller's image index");
             w.Line("return count;");
             w.CloseBrace();
             w.Line();
@@ -222,76 +214,15 @@ internal static class LossEmitter
         }
     }
 
-    /// <summary>Where a fused loss reads the head: its logits when it keeps them, else its outputs.</summary>
-    private static string Head(ModelPlan plan) => plan.HeadKeepsLogits ? "workspace.Logits.AsSpan(0, batch * OutputSize)" : "outputs";
-
-    private static string Smoothing(ModelPlan plan) => "labelSmoothing: " + Literals.Float(plan.LabelSmoothing);
-
-    private static string LossMember(ModelPlan plan) => "global::DslConv.Loss." + plan.LossName;
-
-    private static string LabelMetric(ModelPlan plan) => plan.BinaryLoss
-        ? $"{K}.BinaryCrossEntropy.CountCorrect({Head(plan)}, labels)"
-        : $"{K}.CrossEntropy.CountCorrect(outputs, labels, OutputSize)";
-
-    private static string LabelLoss(ModelPlan plan)
-    {
-        if (plan.BinaryLoss) return $"{K}.BinaryCrossEntropy.FromLogits({Head(plan)}, labels, outputGradient, sampleWeights, {Smoothing(plan)})";
-        if (plan.CategoricalLoss) return $"{K}.CrossEntropy.FromLogits({Head(plan)}, labels, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})";
-        return plan.Last.Activation switch
-        {
-            ActivationKind.Softmax or ActivationKind.None => $"{K}.CrossEntropy.FromLogits({Head(plan)}, labels, OutputSize, outputGradient, sampleWeights)",
-            _ => $"{K}.CrossEntropy.FromProbabilities(outputs, labels, OutputSize, outputGradient, sampleWeights)",
-        };
-    }
-
-    private static string LabelLossSum(ModelPlan plan)
-    {
-        if (plan.BinaryLoss) return $"{K}.BinaryCrossEntropy.SumLossFromLogits({Head(plan)}, labels, {Smoothing(plan)})";
-        if (plan.CategoricalLoss) return $"{K}.CrossEntropy.SumSmoothedLossFromLogits({Head(plan)}, labels, OutputSize, {Smoothing(plan)})";
-        bool logits = plan.Last.Activation is ActivationKind.Softmax or ActivationKind.None;
-        return $"{K}.CrossEntropy.SumLossFromOutputs({Head(plan)}, labels, OutputSize, outputsAreLogits: {(logits ? "true" : "false")})";
-    }
-
-    private static string TargetMetric(ModelPlan plan) =>
-        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.SumAccuracy({Head(plan)}, targets, OutputSize)"
-        : plan.CategoricalLoss ? $"{K}.CrossEntropy.CountCorrect(outputs, targets, OutputSize)"
-        : $"{K}.RegressionLoss.SumMeanAbsoluteError(outputs, targets, OutputSize)";
-
-    private static string TargetLoss(ModelPlan plan) =>
-        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.FromLogits({Head(plan)}, targets, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})"
-        : plan.CategoricalLoss ? $"{K}.CrossEntropy.FromLogits({Head(plan)}, targets, OutputSize, outputGradient, sampleWeights, {Smoothing(plan)})"
-        : $"{K}.RegressionLoss.Compute({LossMember(plan)}, outputs, targets, OutputSize, outputGradient, sampleWeights{Delta(plan)})";
-
-    private static string TargetLossSum(ModelPlan plan) =>
-        plan.BinaryLoss ? $"{K}.BinaryCrossEntropy.SumLossFromLogits({Head(plan)}, targets, OutputSize, {Smoothing(plan)})"
-        : plan.CategoricalLoss ? $"{K}.CrossEntropy.SumLossFromLogits({Head(plan)}, targets, OutputSize, {Smoothing(plan)})"
-        : $"{K}.RegressionLoss.SumLoss({LossMember(plan)}, outputs, targets, OutputSize{Delta(plan)})";
-
-    private static string Delta(ModelPlan plan) => plan.Loss == LossKind.Huber ? ", delta: " + Literals.Float(plan.HuberDelta) : "";
-
-    private static string MetricDescription(ModelPlan plan) =>
-        plan.RegressionLoss ? "mean absolute error (Keras's \"mae\" metric)" : plan.BinaryLoss ? "binary accuracy" : "correct predictions";
-
-    private static string LabelDescription(ModelPlan plan) => plan.Loss switch
-    {
-        LossKind.BinaryCrossentropy => "Labels are 0 or 1; computed from the head's logit as Keras does for a sigmoid output, gradient (sigmoid - label) / B.",
-        LossKind.CategoricalCrossentropy => "Each label is its one-hot row" + (plan.LabelSmoothing > 0 ? ", smoothed as Keras's label_smoothing does" : "") + "; fused with the head's softmax, gradient (p - y) / B.",
-        _ => plan.Last.Activation switch
-        {
-            ActivationKind.Softmax => "Fused with the last layer's softmax: computed from its logits, gradient (p - onehot) / B.",
-            ActivationKind.None => "The last layer's outputs are logits (Keras's <c>from_logits=True</c>).",
-            _ => "The last layer's outputs are taken as unnormalised probabilities, normalised and clipped to [1e-7, 1 - 1e-7] as Keras does.",
-        },
-    };
-
-    private static string TargetDescription(ModelPlan plan) => plan.Loss switch
-    {
-        LossKind.BinaryCrossentropy => "Each output is an independent 0/1 tag (multi-label); computed from the head's logits, each image's loss the mean over its outputs.",
-        LossKind.CategoricalCrossentropy => "Each row is a distribution over the classes (soft labels); fused with the head's softmax, gradient (p · Σy - y) / B.",
-        LossKind.MeanSquaredError => "Each image's loss is the mean over its outputs of (y - ŷ)², taken at the head's outputs.",
-        LossKind.MeanAbsoluteError => "Each image's loss is the mean over its outputs of |y - ŷ|, taken at the head's outputs.",
-        _ => "Each image's loss is the mean over its outputs of Keras's Huber loss, taken at the head's outputs.",
-    };
+    private static string LabelMetric(ModelPlan plan) => plan.LossDefinition.LabelMetric(plan);
+    private static string LabelLoss(ModelPlan plan) => plan.LossDefinition.LabelLoss(plan);
+    private static string LabelLossSum(ModelPlan plan) => plan.LossDefinition.LabelLossSum(plan);
+    private static string TargetMetric(ModelPlan plan) => plan.LossDefinition.TargetMetric(plan);
+    private static string TargetLoss(ModelPlan plan) => plan.LossDefinition.TargetLoss(plan);
+    private static string TargetLossSum(ModelPlan plan) => plan.LossDefinition.TargetLossSum(plan);
+    private static string MetricDescription(ModelPlan plan) => plan.LossDefinition.MetricDescription;
+    private static string LabelDescription(ModelPlan plan) => plan.LossDefinition.LabelDescription(plan);
+    private static string TargetDescription(ModelPlan plan) => plan.LossDefinition.TargetDescription(plan);
 
     private static string RegularizerArguments(LayerPlan layer) =>
         $"l1: {Literals.Float(layer.Spec.KernelL1)}, l2: {Literals.Float(layer.Spec.KernelL2)}";

@@ -111,7 +111,7 @@ internal static class TrainerEmitter
         w.Line("/// </summary>");
         w.Line($"public {T}.FitHistory Fit({Data} data, {T}.FitOptions options) => {T}.Fitter.Fit(this, data, options);");
         w.Line();
-        w.Line($"/// <summary>Keras's <c>model.evaluate</c>: mean loss and {plan.Metric} over all of <paramref name=\"data\"/>.</summary>");
+        w.Line($"/// <summary>Keras's <c>model.evaluate</c>: mean loss and {plan.LossDefinition.Metric} over all of <paramref name=\"data\"/>.</summary>");
         w.Line($"public {T}.Evaluation Evaluate({Data} data) => {T}.Fitter.Evaluate(this, data);");
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>");

@@ -19,35 +19,23 @@ internal sealed record ModelPlan(
     double LabelSmoothing = 0,
     double HuberDelta = 1)
 {
-    /// <summary>[Loss(Loss.CategoricalCrossentropy)]: one-hot labels or soft target rows, smoothed by <see cref="LabelSmoothing"/>.</summary>
-    public bool CategoricalLoss => Loss == LossKind.CategoricalCrossentropy;
+    /// <summary>Everything the generator knows about the model's loss.</summary>
+    public Losses.LossDefinition LossDefinition => Losses.LossDefinitions.For(Loss);
 
-    /// <summary>[Loss(Loss.BinaryCrossentropy)]: 0/1 labels against a one-unit head, or a row of 0/1 targets per image (multi-label).</summary>
-    public bool BinaryLoss => Loss == LossKind.BinaryCrossentropy;
-
-    /// <summary>[Loss(Loss.MeanSquaredError / MeanAbsoluteError / Huber)]: float targets, gradient taken at the head's outputs.</summary>
-    public bool RegressionLoss => IsRegression(Loss);
-
-    /// <summary>Whether <paramref name="loss"/> is one of the regression losses (float targets, gradient at the outputs).</summary>
-    public static bool IsRegression(LossKind loss) => loss is LossKind.MeanSquaredError or LossKind.MeanAbsoluteError or LossKind.Huber;
-
-    /// <summary>Whether the loss takes integer class labels: all but the regression losses and multi-label binary cross-entropy.</summary>
-    public bool TakesLabels => !RegressionLoss && !(BinaryLoss && OutputSize > 1);
+    /// <summary>Whether the loss takes integer class labels (all but the regression losses and multi-label binary cross-entropy).</summary>
+    public bool TakesLabels => LossDefinition.TakesLabels(this);
 
     /// <summary>Whether the loss takes rows of float targets (all but sparse categorical cross-entropy).</summary>
-    public bool TakesTargets => Loss != LossKind.SparseCategoricalCrossentropy;
+    public bool TakesTargets => LossDefinition.TakesTargets;
 
     /// <summary>The loss's member of DslConv.Loss ("MeanSquaredError").</summary>
     public string LossName => Loss.ToString();
 
-    /// <summary>Keras's name of the metric reported beside the loss.</summary>
-    public string Metric => RegressionLoss ? "mae" : "accuracy";
-
     /// <summary>
-    /// The last layer keeps its logits for a loss fused with its activation: softmax with categorical cross-entropy,
-    /// sigmoid with binary cross-entropy.
+    /// The last layer keeps its logits for a loss fused with its activation: softmax with the cross-entropies, sigmoid
+    /// with binary cross-entropy.
     /// </summary>
-    public bool HeadKeepsLogits => Last.Activation == ActivationKind.Softmax || (BinaryLoss && Last.Activation == ActivationKind.Sigmoid);
+    public bool HeadKeepsLogits => LossDefinition.FusesWith(Last.Activation);
 
     /// <summary>
     /// The plan with every source location taken out: what the emit step sees, so that an edit that only moves the

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using DslConv.Generators.Losses;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Validation;
@@ -109,14 +110,15 @@ internal static class ModelValidator
     private static bool CheckLoss(ModelSpec spec, LayerPlan last, List<DiagnosticInfo> diagnostics)
     {
         LocationInfo? location = spec.LossLocation ?? last.Spec.Location;
-        if (spec.Loss is < LossKind.SparseCategoricalCrossentropy or > LossKind.Huber)
+        if (LossDefinitions.Find(spec.Loss) is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, location, "[Loss]", "loss",
                 ((int)spec.Loss).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 string.Join(", ", System.Enum.GetNames(typeof(LossKind)).Select(name => "Loss." + name))));
             return false;
         }
-        bool smooths = spec.Loss is LossKind.BinaryCrossentropy or LossKind.CategoricalCrossentropy;
+        LossDefinition loss = LossDefinitions.For(spec.Loss);
+        bool smooths = loss.Smooths;
         if (!(spec.LabelSmoothing >= 0 && spec.LabelSmoothing < 1) || (spec.LabelSmoothing != 0 && !smooths))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "LabelSmoothing",
@@ -124,7 +126,7 @@ internal static class ModelValidator
                 smooths ? "in [0, 1)" : "0 unless the loss is Loss.CategoricalCrossentropy or Loss.BinaryCrossentropy (Keras's label_smoothing)"));
             return false;
         }
-        bool huber = spec.Loss == LossKind.Huber;
+        bool huber = loss.TakesDelta;
         if (!(spec.HuberDelta > 0 && spec.HuberDelta <= float.MaxValue) || (spec.HuberDelta != 1 && !huber))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, location, "[Loss]", "Delta",
@@ -132,33 +134,9 @@ internal static class ModelValidator
                 huber ? "a finite number above 0 (Keras's delta, 1.0 by default)" : "left out unless the loss is Loss.Huber"));
             return false;
         }
-        if (ModelPlan.IsRegression(spec.Loss) && last.Activation == ActivationKind.Softmax)
+        if (loss.HeadMismatch(last) is var (reason, fix))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, spec.Loss.ToString(),
-                $"{last.Spec.DisplayName} ends with softmax, whose outputs are tied to each other and suit a classification loss",
-                "end with [Dense(outputs)] (linear, as Keras regression models do) or another activation, or use Loss.CategoricalCrossentropy"));
-            return false;
-        }
-        if (spec.Loss == LossKind.CategoricalCrossentropy && !(last.Output.Size >= 2 && last.Activation is ActivationKind.Softmax or ActivationKind.None))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "CategoricalCrossentropy",
-                $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
-                "end with [Dense(classes, Activation.Softmax)] (or without activation, for logits)"));
-            return false;
-        }
-        bool oneUnit = last.Output.Size == 1;
-        if (spec.Loss == LossKind.BinaryCrossentropy && last.Activation is not (ActivationKind.Sigmoid or ActivationKind.None))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "BinaryCrossentropy",
-                $"{last.Spec.DisplayName} gives {last.Output.Size} output(s) with {ActivationNames.Keras(last.Activation)}",
-                "end with [Dense(1, Activation.Sigmoid)] for one 0/1 target, [Dense(tags, Activation.Sigmoid)] for multi-label (or no activation, for logits)"));
-            return false;
-        }
-        if (spec.Loss == LossKind.SparseCategoricalCrossentropy && oneUnit)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, "SparseCategoricalCrossentropy",
-                $"{last.Spec.DisplayName} gives a single output, whose normalised probability is always 1 (the loss would always be 0)",
-                "add [Loss(Loss.BinaryCrossentropy)] for a two-class model with one output, or give the last Dense one unit per class"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossDoesNotFitHead, location, spec.Loss.ToString(), reason, fix));
             return false;
         }
         return true;

@@ -60,23 +60,26 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Plan!)
             .WithTrackingName(StepNames.Plans);
 
-        // <DslConvProfileLayers>true</DslConvProfileLayers> (with <CompilerVisibleProperty Include="DslConvProfileLayers" />)
-        // adds LayerProfiler timing around every layer pass; without it the passes carry no profiling code at all.
-        IncrementalValueProvider<bool> profileLayers = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue("build_property.DslConvProfileLayers", out string? value)
-            && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase));
+        // Project switches, read through <CompilerVisibleProperty> (the package's targets declare them):
+        // <DslConvProfileLayers>true</DslConvProfileLayers> adds LayerProfiler timing around every layer pass (without it
+        // the passes carry no profiling code at all); <DslConvInt8>true</DslConvInt8> adds the nested Int8 class (int8
+        // inference) to every model that has an int8 form, in a file of its own.
+        IncrementalValueProvider<GeneratorOptions> options = context.AnalyzerConfigOptionsProvider.Select(static (provider, _) =>
+            new GeneratorOptions(IsTrue(provider, "DslConvProfileLayers"), IsTrue(provider, "DslConvInt8")));
 
         // The emit step sees the plan without locations, so typing above a model or elsewhere in its file (which moves
         // every location) leaves its input equal and the emitted file cached; its problems are placed afterwards.
         IncrementalValuesProvider<GeneratedSource> sources = plans
             .Select(static (plan, _) => plan.WithoutLocations())
-            .Combine(profileLayers)
+            .Combine(options)
             .Select(static (pair, _) => GeneratedSource.Create(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Sources);
 
         context.RegisterSourceOutput(sources, static (production, generated) =>
         {
-            if (generated.Source is not null) production.AddSource(generated.HintName, generated.Source);
+            if (generated.Source is null) return;
+            production.AddSource(generated.HintName, generated.Source);
+            if (generated.Int8Source is not null) production.AddSource(generated.Int8HintName, generated.Int8Source);
         });
 
         IncrementalValueProvider<(ImmutableArray<GeneratedSource> Left, ImmutableArray<ModelPlan> Right)> problems = sources
@@ -93,6 +96,10 @@ public sealed class ModelGenerator : IIncrementalGenerator
             }
         });
     }
+
+    private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider provider, string property) =>
+        provider.GlobalOptions.TryGetValue("build_property." + property, out string? value)
+        && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<ModelSpec> Distinct(ImmutableArray<ModelSpec> all)
     {

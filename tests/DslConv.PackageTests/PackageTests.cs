@@ -36,6 +36,7 @@ public sealed class PackageTests(PackedFolder packages, ITestOutputHelper output
         string project = packages.Consumer("Onnx");
         string run = packages.Dotnet(output, project, "run", "-c", "Release");
         Assert.Contains("outputs: ", run);
+        Assert.Contains("int8: ", run); // <DslConvInt8> reached the generator through the package's targets
         string path = run.Split('\n').Single(line => line.StartsWith("exported ", StringComparison.Ordinal)).Split(" to ")[1].Trim();
         Assert.True(new FileInfo(path).Length > 200, $"{path} is too small to be the model");
     }
@@ -60,6 +61,7 @@ public sealed class PackageTests(PackedFolder packages, ITestOutputHelper output
         string[] names = package.Entries.Select(entry => entry.FullName).ToArray();
         Assert.Contains("analyzers/dotnet/cs/DslConv.Generators.dll", names);
         Assert.Contains("analyzers/dotnet/cs/DslConv.CodeFixes.dll", names);
+        Assert.Contains("buildTransitive/DslConv.targets", names); // the generator's switches (DslConvInt8, DslConvProfileLayers)
         Assert.Contains("lib/net10.0/DslConv.dll", names);
         Assert.Contains("lib/net10.0/DslConv.xml", names);
         Assert.Contains("README.md", names);

@@ -11,22 +11,30 @@ namespace DslConv.Generators.Emit;
 /// without locations (<see cref="ModelPlan.WithoutLocations"/>), so each problem names what it is about (a user's
 /// member, or the class itself) and <see cref="Locate"/> places it once the located plan is at hand.
 /// </summary>
-internal sealed record GeneratedSource(string HintName, string? Source, EquatableArray<EmitProblem> Problems)
+internal sealed record GeneratedSource(string HintName, string? Source, EquatableArray<EmitProblem> Problems, string? Int8Source = null)
 {
+    /// <summary>The int8 part's file name: the model's with ".Int8" before ".g.cs".</summary>
+    public string Int8HintName => HintName.Substring(0, HintName.Length - ".g.cs".Length) + ".Int8.g.cs";
+
     /// <summary>
     /// Emits the model, then checks the emitted members against the names the user's class already uses: a clash
     /// would be a compile error inside the generated file, so it is reported on the user's member instead (DSLC017)
     /// and nothing is added. Never throws: an emitter bug becomes DSLC018 on this model, and the others still generate.
     /// </summary>
-    public static GeneratedSource Create(ModelPlan plan, bool profileLayers = false)
+    public static GeneratedSource Create(ModelPlan plan, GeneratorOptions options = default)
     {
         string hintName = HintNameOf(plan);
         try
         {
-            string source = ShortNames.Shorten(ModelEmitter.Emit(plan, profileLayers), plan.TakenShortNames);
-            List<EmitProblem> clashes = Clashes(plan, DeclaredMembers(source, plan.ClassName));
+            string source = ShortNames.Shorten(ModelEmitter.Emit(plan, options.ProfileLayers), plan.TakenShortNames);
+            string? int8 = options.Int8 && Int8Emitter.Unsupported(plan) is null
+                ? ShortNames.Shorten(ModelEmitter.EmitInt8(plan), plan.TakenShortNames)
+                : null;
+            HashSet<string> declared = DeclaredMembers(source, plan.ClassName);
+            if (int8 is not null) declared.UnionWith(DeclaredMembers(int8, plan.ClassName));
+            List<EmitProblem> clashes = Clashes(plan, declared);
             return clashes.Count == 0
-                ? new GeneratedSource(hintName, source, EquatableArray<EmitProblem>.Empty)
+                ? new GeneratedSource(hintName, source, EquatableArray<EmitProblem>.Empty, int8)
                 : new GeneratedSource(hintName, null, clashes.ToEquatableArray());
         }
         catch (System.Exception e)
@@ -112,6 +120,9 @@ internal sealed record GeneratedSource(string HintName, string? Source, Equatabl
         return clashes;
     }
 }
+
+/// <summary>The project's switches for the generated code (MSBuild properties the generator reads).</summary>
+internal readonly record struct GeneratorOptions(bool ProfileLayers, bool Int8);
 
 /// <summary>A diagnostic from the emit step and what it is about: the user's member named <see cref="Member"/>, or (null) the class.</summary>
 internal sealed record EmitProblem(DiagnosticInfo Diagnostic, string? Member);

@@ -88,7 +88,7 @@ internal static class Int8Emitter
         w.Line($"/// Quantises <paramref name=\"model\"/>'s current weights; activation ranges are measured on the first <paramref name=\"count\"/>");
         w.Line("/// images of <paramref name=\"images\"/> (training images, as ONNX Runtime's calibration uses).");
         w.Line("/// </summary>");
-        w.Line($"public static Int8 Calibrate({model} model, IImageSet images, int count = {Q}.QuantizedModel.DefaultCalibrationImages) =>");
+        w.Line($"public static Int8 Calibrate({model} model, global::DslConv.Data.IImageSet images, int count = {Q}.QuantizedModel.DefaultCalibrationImages) =>");
         w.Line($"    new({Q}.QuantizedModel.Calibrate(model, images, count));");
         w.Line();
         w.Line($"/// <summary>Runs a quantisation made elsewhere (e.g. <see cref=\"{Q}.QuantizedModel.FromRanges\"/>); it must be of {plan.ClassName}.</summary>");
@@ -105,16 +105,16 @@ internal static class Int8Emitter
         w.OpenBrace("public int InferenceThreads");
         w.Line("get => _inferenceThreads;");
         w.OpenBrace("set");
-        w.Line("GeneratedCode.CheckThreads(value, nameof(InferenceThreads));");
+        w.Line($"{Names.GeneratedCode}.CheckThreads(value, nameof(InferenceThreads));");
         w.Line("if (value == _inferenceThreads) return;");
-        w.Line("GeneratedCode.Enter(ref _busy, \"Int8\", nameof(InferenceThreads));");
+        w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(InferenceThreads));");
         w.Line("try");
         w.OpenBrace();
         w.Line("_splitter?.Dispose();");
         w.Line("_splitter = null;");
         w.Line("_inferenceThreads = value;");
         w.CloseBrace();
-        w.Line("finally { GeneratedCode.Exit(ref _busy); }");
+        w.Line($"finally {{ {Names.GeneratedCode}.Exit(ref _busy); }}");
         w.CloseBrace();
         w.CloseBrace();
         w.Line();
@@ -126,7 +126,7 @@ internal static class Int8Emitter
         w.Line("int count = CountImages(images);");
         w.Line("if (outputs.Length != (long)count * OutputSize)");
         w.Line("    throw new ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
-        w.Line("GeneratedCode.Enter(ref _busy, \"Int8\", nameof(Predict));");
+        w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(Predict));");
         w.Line("try");
         w.OpenBrace();
         w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
@@ -135,13 +135,13 @@ internal static class Int8Emitter
         w.CloseBrace();
         w.Line($"else PredictInto(_workspace ??= new Workspace({Capacity}), images, outputs);");
         w.CloseBrace();
-        w.Line("finally { GeneratedCode.Exit(ref _busy); }");
+        w.Line($"finally {{ {Names.GeneratedCode}.Exit(ref _busy); }}");
         w.CloseBrace();
         w.Line();
         if (plan.TakesLabels)
         {
             w.Line("/// <summary>The share of <paramref name=\"data\"/>'s images whose label the int8 model predicts (Keras's accuracy for this head).</summary>");
-            w.Line($"public double Accuracy(IImageSet data) => {Q}.QuantizedAccuracy.Of(this, data);");
+            w.Line($"public double Accuracy(global::DslConv.Data.IImageSet data) => {Q}.QuantizedAccuracy.Of(this, data);");
             w.Line();
         }
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");

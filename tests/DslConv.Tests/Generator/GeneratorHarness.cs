@@ -41,6 +41,28 @@ internal static class GeneratorHarness
         return (driver.GetRunResult(), output);
     }
 
+    /// <summary>As <see cref="Run(string[])"/>, with MSBuild properties the generator reads ("build_property.DslConvInt8" = "true").</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output) Run(Dictionary<string, string> properties, params string[] sources)
+    {
+        CSharpCompilation input = Compile(sources);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], [], ParseOptions, new Properties(properties))
+            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        return (driver.GetRunResult(), output);
+    }
+
+    /// <summary>A project's MSBuild properties as the generator sees them (global analyzer options).</summary>
+    public sealed class Properties(Dictionary<string, string> global) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } = new Options(global);
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
+
     /// <summary>The generator's diagnostics, which must equal what the compiler would report for them.</summary>
     public static ImmutableArray<Diagnostic> Diagnostics(params string[] sources) => Run(sources).Result.Diagnostics;
 

@@ -14,23 +14,11 @@ public sealed class ProfilingHooksTests
 {
     private const string Model = "using DslConv;\nnamespace Models;\n[Input(8, 8, 1)] [Conv2D(4, 3, 3, Activation.Relu)] [MaxPool(2)] [Flatten] [Dense(3, Activation.Softmax)] public partial class Net;";
 
-    private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
-    {
-        public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-    }
-
-    private sealed class Provider(Dictionary<string, string> global) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(global);
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
-    }
-
     private static (string Source, IReadOnlyList<Diagnostic> Errors) Generate(Dictionary<string, string> properties)
     {
         CSharpCompilation input = GeneratorHarness.Compile(Model);
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], [],
-            GeneratorHarness.ParseOptions, new Provider(properties));
+            GeneratorHarness.ParseOptions, new GeneratorHarness.Properties(properties));
         driver = driver.RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
         return (driver.GetRunResult().Results[0].GeneratedSources[0].SourceText.ToString(), GeneratorHarness.CompileErrors(output));
     }

@@ -227,4 +227,26 @@ public sealed class SnapshotTests
         GeneratedSourceResult generated = Assert.Single(result.Results.Single().GeneratedSources);
         Snapshot.Verify(generated.SourceText.ToString(), $"SnapshotTests.{name}");
     }
+
+    /// <summary>Models with an int8 form, whose Int8 class the DslConvInt8 property adds in a file of its own.</summary>
+    public static TheoryData<string> Int8Models => new() { "LessonCnn", "BatchNorm", "GlobalPools", "ZeroPadding", "Augmentation" };
+
+    [Theory]
+    [MemberData(nameof(Int8Models))]
+    public void Int8PartIsAFileOfItsOwnOnlyWhenAskedFor(string name)
+    {
+        string source = (string)Models.Single(row => (string)row[0] == name)[1];
+        var (plain, _) = GeneratorHarness.Run(source);
+        var (result, output) = GeneratorHarness.Run(new Dictionary<string, string> { ["build_property.DslConvInt8"] = "true" }, source);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        Assert.Single(plain.Results.Single().GeneratedSources); // off by default
+        var sources = result.Results.Single().GeneratedSources;
+        Assert.Equal(2, sources.Length);
+        GeneratedSourceResult int8 = Assert.Single(sources, generated => generated.HintName.EndsWith(".Int8.g.cs", StringComparison.Ordinal));
+        GeneratedSourceResult model = Assert.Single(sources, generated => !generated.HintName.EndsWith(".Int8.g.cs", StringComparison.Ordinal));
+        Assert.Equal(plain.Results.Single().GeneratedSources[0].SourceText.ToString(), model.SourceText.ToString()); // the float file is the same
+        Snapshot.Verify(int8.SourceText.ToString(), $"SnapshotTests.{name}.Int8");
+    }
 }

@@ -71,6 +71,7 @@ public static class Fitter
             CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
             CheckLabels(trainer, validationData, nameof(FitOptions.ValidationData));
         }
+        trainer.Optimizer.BeginFit();
         return new FitContext(trainer, options, trainingCount, options.ValidationData?.Count ?? data.Count - trainingCount);
     }
 

@@ -165,4 +165,62 @@ public sealed class FitCallbackTests : IDisposable
         Assert.StartsWith("Epoch 1, batch 2: invalid loss, terminating training (", stopped.StopReason);
         Assert.Equal(2, second.Seen.Count);
     }
+
+    // CsvLogger's learning_rate column: asked of the optimizer (its rate may change during the fit), not of the callback types.
+
+    private string[] LogOf(ITrainer trainer, IImageSet data, int epochs, params IFitCallback[] callbacks)
+    {
+        string path = Path.Combine(_directory, $"log-{Guid.NewGuid():N}.csv");
+        Fitter.Fit(trainer, data, new FitOptions { Epochs = epochs, Shuffle = false, ValidationData = TestData.Quadrants(4, 2), Callbacks = [.. callbacks, new CsvLogger(path)] });
+        return File.ReadAllLines(path);
+    }
+
+    private static ScriptedTrainer Scripted(params double[] validationLoss)
+    {
+        int n = validationLoss.Length;
+        return new ScriptedTrainer(Enumerable.Repeat(1.0, n).ToArray(), Enumerable.Repeat(0.5, n).ToArray(), validationLoss,
+            Enumerable.Repeat(0.25, n).ToArray(), stepsPerEpoch: 2);
+    }
+
+    /// <summary>A scheduled rate changes every step: logged, each row the optimizer's rate after the epoch (the schedule at its iterations).</summary>
+    [Fact]
+    public void AScheduledLearningRateIsLoggedFromTheOptimizer()
+    {
+        var schedule = new ExponentialDecay(0.1, decaySteps: 2, decayRate: 0.5, staircase: true);
+        using var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 4, new Sgd(schedule), threads: 1);
+        string[] lines = LogOf(trainer, TestData.Quadrants(8, 1), 3); // 2 steps per epoch
+        Assert.Equal("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss", lines[0]);
+        double[] logged = lines.Skip(1).Select(line => double.Parse(line.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal([(float)0.05, (float)0.025, (float)0.0125], logged); // 0.1 · 0.5^(iterations / 2), as float
+    }
+
+    /// <summary>
+    /// ReduceLROnPlateau tells the optimizer it sets the rate: the column is there from the first row, wherever the
+    /// callback stands among the callbacks (here after CsvLogger's OnTrainBegin would have written a header), and shows
+    /// the reduction. Without such a callback or a schedule the rate is constant and not logged, as in Keras.
+    /// </summary>
+    [Fact]
+    public void ReduceLROnPlateausRateIsLoggedFromTheOptimizer()
+    {
+        string path = Path.Combine(_directory, "plateau.csv");
+        var trainer = Scripted(1.0, 1.0, 1.0, 1.0);
+        Fitter.Fit(trainer, TestData.Quadrants(8, 1), new FitOptions
+        {
+            Epochs = 4,
+            ValidationData = TestData.Quadrants(4, 2),
+            Callbacks = [new CsvLogger(path), new ReduceLROnPlateau(factor: 0.5, patience: 1, output: TextWriter.Null)],
+        });
+        string[] lines = File.ReadAllLines(path);
+        Assert.Equal("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss", lines[0]);
+        // CsvLogger runs before ReduceLROnPlateau, so each row has the rate the epoch trained with; reduced after epochs 2, 3
+        Assert.Equal([0.01f, 0.01f, 0.005f, 0.0025f],
+            lines.Skip(1).Select(line => (float)double.Parse(line.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.Equal("epoch,accuracy,learning_rate,loss,val_accuracy,val_loss",
+            LogOf(Scripted(1.0, 1.0), TestData.Quadrants(8, 1), 2, new LearningRateScheduler((_, rate) => rate))[0]);
+        // the same trainer's next fit without the callback: the rate is constant again, and not logged
+        var reused = Scripted(1.0, 1.0);
+        LogOf(reused, TestData.Quadrants(8, 1), 1, new ReduceLROnPlateau(output: TextWriter.Null));
+        Assert.Equal("epoch,accuracy,loss,val_accuracy,val_loss", LogOf(reused, TestData.Quadrants(8, 1), 1)[0]);
+    }
 }

@@ -13,8 +13,9 @@ public interface IFitCallback
 {
     /// <summary>
     /// Throws if this callback cannot run in this fit. Called on every callback before any callback's
-    /// <see cref="OnTrainBegin"/> (and before a checkpoint is read), so it must only check: no file opened or written,
-    /// no state that a refused fit would leave behind.
+    /// <see cref="OnTrainBegin"/>, so it must only check: no file written (reading is checking: a
+    /// <see cref="BackupAndRestore"/>, which runs after the others, reads and checks the file it will restore here), no
+    /// state that a refused fit would leave behind.
     /// </summary>
     void Validate(FitContext context) { }
 

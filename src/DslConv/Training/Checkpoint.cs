@@ -25,8 +25,10 @@ internal sealed class Checkpoint
         _fit = fit;
     }
 
-    public static void Write(string path, ITrainer trainer, FitOptions options, FitRun run, IReadOnlyList<EpochResult> history, int trainingImages)
+    /// <summary>Writes where <paramref name="context"/>'s fit stands to <paramref name="path"/>, replacing it atomically.</summary>
+    public static void Write(string path, FitContext context)
     {
+        var (trainer, options, run) = (context.Trainer, context.Options, context.Run);
         var network = trainer.Network;
         var tensors = new List<SafeTensor>(WeightsFile.ToTensors(network));
         int parameters = network.Architecture.ParameterCount;
@@ -41,9 +43,9 @@ internal sealed class Checkpoint
         Put("epoch_start_random", FormatRandom(run.EpochStartRandom));
         Put("loss_sum", Text(run.LossSum));
         Put("metric_sum", Text(run.MetricSum));
-        Put("seconds", Text(run.Seconds));
-        Put("history", FormatHistory(history));
-        if (run.StopReason is not null) Put("stop_reason", run.StopReason);
+        Put("seconds", Text(run.ElapsedSeconds));
+        Put("history", FormatHistory(context.Epochs));
+        if (context.StopReason is not null) Put("stop_reason", context.StopReason);
         Put("optimizer", trainer.Optimizer.Description);
         Put("optimizer_iterations", Text(trainer.Optimizer.Iterations));
         // The current rate, which a callback (ReduceLROnPlateau) may have moved from the configured one in the description.
@@ -51,7 +53,7 @@ internal sealed class Checkpoint
         Put("batch_size", Text(trainer.BatchSize));
         Put("threads", Text(trainer.Threads));
         Put("gradient_shards", Text(trainer.GradientShards));
-        Put("training_images", Text(trainingImages));
+        Put("training_images", Text(context.TrainingImages));
         Put("shuffle", options.Shuffle ? "true" : "false");
         Put("seed", Text(options.Seed));
         if (options.Weighted) Put("weighting", options.WeightingDescription);
@@ -70,8 +72,9 @@ internal sealed class Checkpoint
     }
 
     /// <summary>Reads <paramref name="path"/> and checks that it can continue this fit; changes nothing.</summary>
-    public static Checkpoint Read(string path, ITrainer trainer, FitOptions options, int trainingImages)
+    public static Checkpoint Read(string path, FitContext context)
     {
+        var (trainer, options, trainingImages) = (context.Trainer, context.Options, context.TrainingImages);
         if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint to resume from at {path}.", path);
         SafeTensorsFile file = SafeTensors.Read(path);
         var fit = file.Metadata.Where(p => p.Key.StartsWith(Prefix, StringComparison.Ordinal))
@@ -127,14 +130,16 @@ internal sealed class Checkpoint
     }
 
     /// <summary>
-    /// Puts the checkpoint's callback state, weights, optimizer state and position in place. Callbacks go first: their
+    /// Puts the checkpoint's callback state, weights, optimizer state, position and history in place (and the stop, if
+    /// the saved run had stopped). Callbacks go first: their
     /// state is the only part <see cref="Read"/> could not check, and each callback checks all of it before keeping
     /// any, so a bad entry fails before the model or the optimizer has changed (the fit has checked it once already,
     /// with <see cref="RestoreCallbacks"/>, before any callback started).
     /// </summary>
-    public void Apply(ITrainer trainer, IReadOnlyList<IFitCallback> callbacks, FitRun run, List<EpochResult> history)
+    public void Apply(FitContext context)
     {
-        RestoreCallbacks(callbacks);
+        var (trainer, run, history) = (context.Trainer, context.Run, context.Epochs);
+        RestoreCallbacks(context.Options.Callbacks);
         WeightsFile.CopyInto(trainer.Network, _file);
         foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
         trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
@@ -147,10 +152,12 @@ internal sealed class Checkpoint
         run.LossSum = Double("loss_sum");
         run.MetricSum = Double(MetricSumKey(_fit));
         run.Seconds = Double("seconds");
-        run.StopReason = _fit.GetValueOrDefault("stop_reason");
         history.Clear();
         string metric = trainer.Network.Architecture.Metric;
         history.AddRange(ParseHistory(Get("history"), this).Select(epoch => epoch with { Metric = metric }));
+        context.Result.ResumedAfterEpochs = run.CompletedEpochs;
+        context.Result.ResumedAtStep = run.Step;
+        if (_fit.GetValueOrDefault("stop_reason") is string stopped) context.Stop(stopped);
     }
 
     /// <summary>

@@ -122,12 +122,16 @@ public sealed record FitOptions
             ? FormattableString.Invariant($"sample_weight[{SampleWeights.Length}] sum={SampleWeights.Sum(w => (double)w):R}")
             : "none";
 
-    /// <summary>Write a checkpoint while training (null: none).</summary>
+    /// <summary>
+    /// Write a checkpoint while training (null: none). A convenience: with it (or <see cref="ResumeFrom"/>) the fit adds a
+    /// <see cref="BackupAndRestore"/> that writes this path and never deletes it, and restores only from ResumeFrom.
+    /// </summary>
     public CheckpointOptions? Checkpoint { get; init; }
 
     /// <summary>
     /// Continue from this checkpoint file instead of starting afresh: weights, optimizer state, epoch, step, shuffle
     /// generator and history come from it, so the run ends exactly as if it had never stopped (same thread count).
+    /// The file must exist. A convenience for a <see cref="BackupAndRestore"/>, as <see cref="Checkpoint"/> is.
     /// </summary>
     public string? ResumeFrom { get; init; }
 

@@ -12,11 +12,48 @@ public static class Fitter
     /// shuffling) or uses <see cref="FitOptions.ValidationData"/>; then for each epoch shuffles the training order (from
     /// <see cref="FitOptions.Seed"/>), copies batches of <see cref="ITrainer.BatchSize"/> images into one reused buffer
     /// (the last batch partial when the count does not divide), reports the epoch's mean loss and accuracy (weighted by
-    /// batch size, as Keras's progress line shows them) and the validation loss and accuracy, runs the callbacks, and
-    /// writes a checkpoint when asked. With <see cref="FitOptions.ResumeFrom"/> it continues a checkpointed run so
-    /// that it ends with the same weights as a run that never stopped.
+    /// batch size, as Keras's progress line shows them) and the validation loss and accuracy, and runs the callbacks.
+    /// Everything optional is a callback: backups and resuming (<see cref="BackupAndRestore"/>, which
+    /// <see cref="FitOptions.Checkpoint"/> and <see cref="FitOptions.ResumeFrom"/> add), ending on a diverged step
+    /// (<see cref="TerminateOnNaN"/>), logging. A resumed run ends with the same weights as one that never stopped.
     /// </summary>
     public static FitHistory Fit(ITrainer trainer, IImageSet data, FitOptions options, Action<EpochResult>? onEpochEnd = null)
+    {
+        FitContext context = Prepare(trainer, data, options);
+        var callbacks = new FitCallbacks(options, onEpochEnd);
+        FitRun run = context.Run;
+        int steps = context.StepsPerEpoch;
+        using var batches = new FitBatches(trainer, data, options, context.TrainingImages);
+
+        callbacks.Begin(context); // every callback's Validate, then every OnTrainBegin (a backup restores the run here)
+        for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
+        {
+            run.StartEpoch(batches.Order, options.Shuffle);
+            callbacks.OnEpochBegin(context, epoch);
+            run.StartClock();
+            batches.Start(run.Step);
+            for (int step = run.Step; step < steps; step++)
+            {
+                Batch batch = batches.Take(step);
+                if (!TryStep(context, callbacks, batch, epoch, step, out float loss, out double metricSum)) break;
+                batches.Release(step);
+                int seen = run.Record(step, trainer.BatchSize, batch.Count, loss, metricSum);
+                callbacks.OnStepEnd(context, step + 1, steps, run.LossSum / seen, run.MetricSum / seen);
+            }
+            if (run.Step < steps) break; // a callback ended training at a failed step: the epoch did not finish
+
+            EpochResult result = FinishEpoch(context, data, epoch, batches.WaitSeconds);
+            context.Epochs.Add(result);
+            run.NextEpoch(epoch);
+            callbacks.OnEpochEnd(context, result);
+        }
+        context.Result.StopReason = context.StopReason;
+        callbacks.OnTrainEnd(context);
+        return context.Result;
+    }
+
+    /// <summary>Checks the fit's arguments and data before anything changes, and splits off the validation images.</summary>
+    private static FitContext Prepare(ITrainer trainer, IImageSet data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(data);
@@ -29,121 +66,58 @@ public static class Fitter
             throw new ArgumentException($"{given.Length} sample weights for {data.Count} images.", nameof(options));
         // The training images are data[0, trainingCount); a split's validation images are the rest, read in place.
         int trainingCount = SplitPoint(data, options);
-        IImageSet? validationData = options.ValidationData;
-        if (validationData is not null)
+        if (options.ValidationData is { } validationData)
         {
             CheckShape(trainer, validationData, nameof(FitOptions.ValidationData));
             CheckLabels(trainer, validationData, nameof(FitOptions.ValidationData));
         }
-        int validationCount = validationData?.Count ?? data.Count - trainingCount;
+        trainer.Optimizer.BeginFit();
+        return new FitContext(trainer, options, trainingCount, options.ValidationData?.Count ?? data.Count - trainingCount);
+    }
 
-        int batchSize = trainer.BatchSize, imageSize = trainer.InputSize;
-        int steps = (trainingCount + batchSize - 1) / batchSize;
-        // Grown as epochs finish: Epochs may be int.MaxValue (train until a callback stops it), not a size to allocate.
-        var epochs = new List<EpochResult>(Math.Min(options.Epochs, 1024));
-        var history = new FitHistory(epochs);
-        var context = new FitContext(trainer, options, epochs, trainingCount, validationCount, steps);
-        var run = new FitRun(new Xoshiro256(options.Seed));
-        IFitCallback[] callbacks = [.. options.Callbacks]; // an array: foreach over it allocates no enumerator per step
-        TerminateOnNaN? terminateOnNaN = callbacks.OfType<TerminateOnNaN>().FirstOrDefault();
-        if (options.Checkpoint is not null && Path.GetDirectoryName(Path.GetFullPath(options.Checkpoint.Path)) is string folder && !Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"The checkpoint's folder {folder} does not exist (found before training, not after the first epoch).");
-        // Every callback checks the fit before any of them starts: one that refuses it (EarlyStopping on val_loss
-        // without validation data) must not find that another has already acted (CsvLogger truncating the user's log).
-        foreach (IFitCallback callback in callbacks) callback.Validate(context);
-        // Read and check the whole checkpoint before anything changes, so a bad file leaves the model as it was.
-        Checkpoint? resume = options.ResumeFrom is null ? null : Checkpoint.Read(options.ResumeFrom, trainer, options, trainingCount);
-        // The callbacks' saved state is checked against this run's callbacks before any of them acts, too.
-        resume?.RestoreCallbacks(callbacks);
-
-        foreach (IFitCallback callback in callbacks) callback.OnTrainBegin(context);
-        if (resume is not null)
+    /// <summary>
+    /// One training step on <paramref name="batch"/>. A step that diverged changed nothing; it goes to the callbacks'
+    /// <see cref="IFitCallback.OnStepFailed"/>, and returns false when one of them ended training there. Otherwise the
+    /// failure propagates, its message prefixed with the epoch and the step.
+    /// </summary>
+    private static bool TryStep(FitContext context, FitCallbacks callbacks, Batch batch, int epoch, int step, out float loss, out double metricSum)
+    {
+        try
         {
-            resume.Apply(trainer, callbacks, run, epochs);
-            history.ResumedAfterEpochs = run.CompletedEpochs;
-            history.ResumedAtStep = run.Step;
-            if (run.StopReason is not null) context.Stop(run.StopReason);
+            loss = Step(context.Trainer, batch, out metricSum);
+            return true;
         }
-
-        var order = new int[trainingCount];
-        using var reader = new BatchReader(data, batchSize, options.DecodeThreads, options.PrefetchBatches);
-        float[] batchWeights = options.Weighted ? new float[batchSize] : [];
-        string metric = trainer.Network.Architecture.Metric;
-        for (int epoch = run.CompletedEpochs + 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
+        catch (TrainingDivergedException e)
         {
-            run.EpochStartRandom = run.Random.State;
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            if (options.Shuffle) run.Random.Shuffle(order);
-            foreach (IFitCallback callback in callbacks) callback.OnEpochBegin(context, epoch);
-
-            long started = Stopwatch.GetTimestamp();
-            reader.Start(order, run.Step);
-            for (int step = run.Step; step < steps; step++)
-            {
-                int start = step * batchSize, count = Math.Min(batchSize, order.Length - start);
-                var (batchImages, batchLabels, batchTargets) = reader.Take(step);
-                if (batchWeights.Length > 0)
-                    for (int b = 0; b < count; b++)
-                        batchWeights[b] = options.SampleWeights?[order[start + b]]
-                                          ?? ClassWeight(options.ClassWeight!, batchLabels.Span, batchTargets.Span, data.TargetSize, b);
-                float loss;
-                double metricSum;
-                try
-                {
-                    ReadOnlySpan<float> weights = batchWeights.AsSpan(0, batchWeights.Length == 0 ? 0 : count);
-                    if (data.TargetSize > 0)
-                    {
-                        loss = trainer.TrainStep(batchImages.Span, batchTargets.Span, weights, out metricSum);
-                    }
-                    else
-                    {
-                        loss = weights.IsEmpty
-                            ? trainer.TrainStep(batchImages.Span, batchLabels.Span, out int correct)
-                            : trainer.TrainStep(batchImages.Span, batchLabels.Span, weights, out correct);
-                        metricSum = correct;
-                    }
-                }
-                catch (TrainingDivergedException e)
-                {
-                    if (terminateOnNaN is null) throw new TrainingDivergedException($"Epoch {epoch}, step {step + 1}: {e.Message}");
-                    terminateOnNaN.Terminate(context, epoch, step + 1, e.Message);
-                    break;
-                }
-                reader.Release(step);
-                run.LossSum += (double)loss * count;
-                run.MetricSum += metricSum;
-                run.Step = step + 1;
-                int seen = start + count;
-                foreach (IFitCallback callback in callbacks)
-                    callback.OnStepEnd(context, step + 1, steps, run.LossSum / seen, run.MetricSum / seen);
-                if (options.Checkpoint is { EverySteps: > 0 } every && run.Step % every.EverySteps == 0 && run.Step < steps)
-                {
-                    run.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
-                    started = Stopwatch.GetTimestamp();
-                    if (WritesFiles(trainer)) Checkpoint.Write(every.Path, trainer, options, run, epochs, trainingCount);
-                }
-            }
-            if (context.StopTraining && terminateOnNaN is not null && run.Step < steps) break; // the epoch did not finish
-            double seconds = run.Seconds + Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var result = new EpochResult(epoch, options.Epochs, run.LossSum / order.Length, run.MetricSum / order.Length,
-                seconds, order.Length) { InputWaitSeconds = reader.WaitSeconds, Metric = metric };
-            if (validationCount > 0)
-            {
-                Evaluation check = validationData is not null
-                    ? Evaluate(trainer, validationData)
-                    : Evaluate(trainer, data, trainingCount, validationCount);
-                result = result with { ValidationLoss = check.Loss, ValidationAccuracy = check.Accuracy };
-            }
-            epochs.Add(result);
-            run.NextEpoch(epoch);
-            foreach (IFitCallback callback in callbacks) callback.OnEpochEnd(context, result);
-            onEpochEnd?.Invoke(result);
-            run.StopReason = context.StopReason;
-            if (options.Checkpoint is not null && WritesFiles(trainer)) Checkpoint.Write(options.Checkpoint.Path, trainer, options, run, epochs, trainingCount);
+            if (!callbacks.OnStepFailed(context, epoch, step + 1, e)) throw new TrainingDivergedException($"Epoch {epoch}, step {step + 1}: {e.Message}");
+            (loss, metricSum) = (0, 0);
+            return false;
         }
-        history.StopReason = context.StopReason;
-        foreach (IFitCallback callback in callbacks) callback.OnTrainEnd(context);
-        return history;
+    }
+
+    /// <summary>The trainer's step for the batch's kind: float targets, or labels with or without sample weights.</summary>
+    private static float Step(ITrainer trainer, Batch batch, out double metricSum)
+    {
+        if (batch.HasTargets) return trainer.TrainStep(batch.Images, batch.Targets, batch.Weights, out metricSum);
+        float loss = batch.Weights.IsEmpty
+            ? trainer.TrainStep(batch.Images, batch.Labels, out int correct)
+            : trainer.TrainStep(batch.Images, batch.Labels, batch.Weights, out correct);
+        metricSum = correct;
+        return loss;
+    }
+
+    /// <summary>The finished epoch's means and time (taken before validation, as today's Keras reports), and its validation.</summary>
+    private static EpochResult FinishEpoch(FitContext context, IImageSet data, int epoch, double inputWaitSeconds)
+    {
+        FitRun run = context.Run;
+        int images = context.TrainingImages;
+        var result = new EpochResult(epoch, context.Options.Epochs, run.LossSum / images, run.MetricSum / images, run.ElapsedSeconds, images)
+            { InputWaitSeconds = inputWaitSeconds, Metric = context.Metric };
+        if (context.ValidationImages == 0) return result;
+        Evaluation check = context.Options.ValidationData is { } validationData
+            ? Evaluate(context.Trainer, validationData)
+            : Evaluate(context.Trainer, data, images, context.ValidationImages);
+        return result with { ValidationLoss = check.Loss, ValidationAccuracy = check.Accuracy };
     }
 
     /// <summary>Keras's split: the last <c>validationSplit</c> of the images, in their original order, are held out (copies).</summary>
@@ -229,21 +203,6 @@ public static class Fitter
             : new Evaluation(lossSum / count, metricSum / count, count) { Metric = metric };
     }
 
-    // Over several processes only the first writes checkpoints; all of them train, evaluate and decide alike.
-    private static bool WritesFiles(ITrainer trainer) => trainer.GradientExchange is not { Process: > 0 };
-
-    /// <summary>
-    /// Keras's class_weight for image <paramref name="b"/> of a batch: its label's weight, or with float targets the
-    /// weight of the class Keras reads from them (the largest target's index, or the rounded target of a one-wide row).
-    /// </summary>
-    private static float ClassWeight(IReadOnlyDictionary<int, double> classWeight, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int width, int b)
-    {
-        int label = width == 0 ? labels[b]
-            : width == 1 ? (int)Math.Round(targets[b], MidpointRounding.ToEven)
-            : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(targets.Slice(b * width, width));
-        return (float)(classWeight.TryGetValue(label, out double weight) ? weight : 1.0);
-    }
-
     internal static int DefaultDecodeThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>
@@ -295,7 +254,7 @@ public static class Fitter
     }
 }
 
-/// <summary>Where a fit stands: what a checkpoint saves besides the weights and the optimizer.</summary>
+/// <summary>Where a fit stands: what a backup (<see cref="BackupAndRestore"/>) saves and restores besides the weights and the optimizer.</summary>
 internal sealed class FitRun(Xoshiro256 random)
 {
     public Xoshiro256 Random = random;
@@ -312,10 +271,32 @@ internal sealed class FitRun(Xoshiro256 random)
     /// <summary>Σ over the epoch's images so far of the metric (correct predictions, or absolute errors).</summary>
     public double MetricSum;
 
-    /// <summary>Seconds spent in the current epoch before the last checkpoint or resume.</summary>
+    /// <summary>Seconds spent in the current epoch before this run took it up (a resume mid-epoch).</summary>
     public double Seconds;
 
-    public string? StopReason;
+    private long _clockStarted; // 0 between epochs
+
+    /// <summary>Seconds spent in the current epoch so far, over every run that trained it (0 once it has finished).</summary>
+    public double ElapsedSeconds => Seconds + (_clockStarted == 0 ? 0 : Stopwatch.GetElapsedTime(_clockStarted).TotalSeconds);
+
+    /// <summary>Keeps the generator's state (a resume replays this epoch's shuffle from it), then orders the images for the epoch.</summary>
+    public void StartEpoch(int[] order, bool shuffle)
+    {
+        EpochStartRandom = Random.State;
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        if (shuffle) Random.Shuffle(order);
+    }
+
+    public void StartClock() => _clockStarted = Stopwatch.GetTimestamp();
+
+    /// <summary>Adds step <paramref name="step"/>'s batch of <paramref name="count"/> images; returns the images seen this epoch.</summary>
+    public int Record(int step, int batchSize, int count, float loss, double metricSum)
+    {
+        LossSum += (double)loss * count;
+        MetricSum += metricSum;
+        Step = step + 1;
+        return step * batchSize + count;
+    }
 
     public void NextEpoch(int finished)
     {
@@ -324,6 +305,7 @@ internal sealed class FitRun(Xoshiro256 random)
         LossSum = 0;
         MetricSum = 0;
         Seconds = 0;
+        _clockStarted = 0;
         EpochStartRandom = Random.State;
     }
 }

@@ -51,6 +51,21 @@ public abstract class Optimizer
     /// <summary>The schedule the learning rate follows, or null for a number.</summary>
     public LearningRateSchedule? Schedule => _schedule;
 
+    /// <summary>
+    /// Whether the learning rate may change during the current fit: it is a schedule, or a callback that sets it
+    /// (LearningRateScheduler, ReduceLROnPlateau) has said so when training began. Loggers ask this, not which
+    /// callbacks run, to log learning_rate (Keras's logs carry it when such a callback runs).
+    /// </summary>
+    internal bool LearningRateVaries => _schedule is not null || _setDuringFit;
+
+    private bool _setDuringFit;
+
+    /// <summary>A callback will set <see cref="LearningRate"/> during this fit (called from its OnTrainBegin).</summary>
+    internal void WillSetLearningRateDuringFit() => _setDuringFit = true;
+
+    /// <summary>A fit starts: no callback has said it sets the rate yet.</summary>
+    internal void BeginFit() => _setDuringFit = false;
+
     /// <summary>Keras's clipnorm: each variable's gradient is scaled to at most this L2 norm. Only one kind of clipping may be set.</summary>
     public float? ClipNorm
     {

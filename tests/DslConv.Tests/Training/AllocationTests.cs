@@ -1,4 +1,5 @@
 using DslConv.Tests.Models;
+using DslConv.Training;
 
 namespace DslConv.Tests.Training;
 
@@ -193,6 +194,79 @@ public sealed class AllocationTests
                 model.Predict(images, outputs);
             }
         }, () => trainer.WorkerThreadAllocatedBytes + model.InferenceWorkerAllocatedBytes);
+    }
+
+    /// <summary>
+    /// Measures, on the fit's thread and the trainer's workers, what one step of <see cref="Fitter.Fit"/> allocates:
+    /// from a step's <see cref="IFitCallback.OnStepEnd"/> to the next one's in the same epoch (taking the batch, its
+    /// class weights, the step, the running means, every callback's OnStepEnd), each window inside a no-GC region as
+    /// above. Stops the fit once four windows in a row allocated nothing.
+    /// </summary>
+    private sealed class FitStepWindows(Func<long> workerBytes) : IFitCallback
+    {
+        public readonly List<long> Seen = new(4096); // sized up front: its growth would allocate inside a window
+        private long _before;
+        private bool _open, _region;
+        private int _consecutiveZero;
+
+        private long Allocated() => GC.GetAllocatedBytesForCurrentThread() + workerBytes();
+
+        public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
+        {
+            if (_open)
+            {
+                long allocated = Allocated() - _before;
+                _open = false;
+                if (!_region || EndRegion())
+                {
+                    if (Seen.Count < Seen.Capacity) Seen.Add(allocated);
+                    _consecutiveZero = allocated == 0 ? _consecutiveZero + 1 : 0;
+                    if (_consecutiveZero == 4) context.Stop("four allocation-free steps in a row");
+                }
+                else _consecutiveZero = 0;
+            }
+            if (step == steps || context.StopTraining) return; // a window never spans an epoch's end (validation, callbacks)
+            _region = GC.TryStartNoGCRegion(NoGcBudget);
+            _open = true;
+            _before = Allocated();
+        }
+
+        public void OnTrainEnd(FitContext context)
+        {
+            if (_open && _region) EndRegion();
+            _open = false;
+        }
+    }
+
+    /// <summary>
+    /// The fit loop adds nothing to a step's zero bytes: the batch (with class weights), the step, the running means
+    /// and the callbacks' dispatch (here a backup, TerminateOnNaN, early stopping and a progress line) allocate nothing
+    /// per step after warm-up, on one thread and two.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AFitsStepsAllocateNothingAfterWarmUp(int threads)
+    {
+        string folder = Directory.CreateTempSubdirectory("dslconv-fit-allocation-").FullName;
+        try
+        {
+            using var trainer = new TinyNet.Trainer(new TinyNet(3), batchSize: 4, threads: threads);
+            var windows = new FitStepWindows(() => trainer.WorkerThreadAllocatedBytes);
+            var history = trainer.Fit(TestData.Quadrants(100, 7), new FitOptions
+            {
+                Epochs = 400, // until four windows in a row allocate nothing: at most 400 · 24 windows
+                ClassWeight = new Dictionary<int, double> { [0] = 2.0 },
+                Callbacks = [new BackupAndRestore(Path.Combine(folder, "backup.safetensors")), new TerminateOnNaN(TextWriter.Null),
+                    new EarlyStopping("loss", patience: 1000, output: TextWriter.Null), new ProgressBar(TextWriter.Null, interactive: false), windows],
+            });
+            Assert.True(history.StoppedEarly, $"Never four allocation-free steps in a row: {string.Join(", ", windows.Seen)} bytes.");
+        }
+        finally
+        {
+            if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) EndRegion();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
 

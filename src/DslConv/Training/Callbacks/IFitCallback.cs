@@ -6,14 +6,16 @@ namespace DslConv.Training;
 /// refuse a fit (a monitor the fit does not report, a missing folder) refuses it in <see cref="Validate"/>, which runs
 /// for every callback before any <see cref="OnTrainBegin"/>: a refused fit has changed nothing.
 /// <see cref="OnStepEnd"/> runs after every training step: keep it cheap (the progress bar redraws at most ten times
-/// a second).
+/// a second). A step that fails (<see cref="TrainingDivergedException"/>) goes to <see cref="OnStepFailed"/>, where a
+/// callback such as <see cref="TerminateOnNaN"/> may end training instead of failing the fit.
 /// </summary>
 public interface IFitCallback
 {
     /// <summary>
     /// Throws if this callback cannot run in this fit. Called on every callback before any callback's
-    /// <see cref="OnTrainBegin"/> (and before a checkpoint is read), so it must only check: no file opened or written,
-    /// no state that a refused fit would leave behind.
+    /// <see cref="OnTrainBegin"/>, so it must only check: no file written (reading is checking: a
+    /// <see cref="BackupAndRestore"/>, which runs after the others, reads and checks the file it will restore here), no
+    /// state that a refused fit would leave behind.
     /// </summary>
     void Validate(FitContext context) { }
 
@@ -24,6 +26,15 @@ public interface IFitCallback
 
     /// <summary>After step <paramref name="step"/> (1-based) of <paramref name="steps"/>, with the epoch's running means.</summary>
     void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy) { }
+
+    /// <summary>
+    /// Step <paramref name="step"/> (1-based) of epoch <paramref name="epoch"/> failed: its loss or gradient was NaN or
+    /// infinite, and nothing of it reached the weights or the optimizer. Every callback sees the failure. Return true to
+    /// end training here, keeping the weights of the last good step (the unfinished epoch is not reported; set
+    /// <see cref="FitContext.Stop"/> to give the reason); when no callback does, the fit throws a
+    /// <see cref="TrainingDivergedException"/> whose message starts with the epoch and the step.
+    /// </summary>
+    bool OnStepFailed(FitContext context, int epoch, int step, TrainingDivergedException error) => false;
 
     /// <summary>After an epoch and its validation; <paramref name="result"/> is also in the history.</summary>
     void OnEpochEnd(FitContext context, EpochResult result) { }
@@ -54,22 +65,34 @@ public interface ICheckpointedCallback : IFitCallback
 /// <summary>What a callback sees of the run: the trainer (model, optimizer), the history so far, and the stop flag.</summary>
 public sealed class FitContext
 {
-    internal FitContext(ITrainer trainer, FitOptions options, IReadOnlyList<EpochResult> history, int trainingImages, int validationImages, int stepsPerEpoch)
+    internal FitContext(ITrainer trainer, FitOptions options, int trainingImages, int validationImages)
     {
         Trainer = trainer;
         Options = options;
-        History = history;
+        // Grown as epochs finish: Epochs may be int.MaxValue (train until a callback stops it), not a size to allocate.
+        Epochs = new List<EpochResult>(Math.Min(options.Epochs, 1024));
+        Result = new FitHistory(Epochs);
+        Run = new FitRun(new Xoshiro256(options.Seed));
         TrainingImages = trainingImages;
         ValidationImages = validationImages;
-        StepsPerEpoch = stepsPerEpoch;
+        StepsPerEpoch = (trainingImages + trainer.BatchSize - 1) / trainer.BatchSize;
     }
+
+    /// <summary>The finished epochs, which <see cref="History"/> shows and <see cref="Result"/> returns.</summary>
+    internal List<EpochResult> Epochs { get; }
+
+    /// <summary>What the fit returns.</summary>
+    internal FitHistory Result { get; }
+
+    /// <summary>Where the fit stands (epoch, step, shuffle generator, running sums): what a backup saves and restores.</summary>
+    internal FitRun Run { get; }
 
     public ITrainer Trainer { get; }
 
     public FitOptions Options { get; }
 
     /// <summary>The epochs finished so far (including those before a resume).</summary>
-    public IReadOnlyList<EpochResult> History { get; }
+    public IReadOnlyList<EpochResult> History => Epochs;
 
     public int TrainingImages { get; }
 

@@ -17,6 +17,8 @@ public sealed class LearningRateScheduler(Func<int, double, double> schedule, Te
             throw new InvalidOperationException("LearningRateScheduler sets the learning rate, but this optimizer's learning rate is a schedule.");
     }
 
+    public void OnTrainBegin(FitContext context) => context.Trainer.Optimizer.WillSetLearningRateDuringFit();
+
     public void OnEpochBegin(FitContext context, int epoch)
     {
         Optimizer optimizer = context.Trainer.Optimizer;

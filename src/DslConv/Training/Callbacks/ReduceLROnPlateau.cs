@@ -46,6 +46,7 @@ public sealed class ReduceLROnPlateau(
 
     public void OnTrainBegin(FitContext context)
     {
+        context.Trainer.Optimizer.WillSetLearningRateDuringFit();
         Best = Maximises ? double.NegativeInfinity : double.PositiveInfinity;
         _wait = 0;
         _cooldownCounter = 0;

@@ -8,11 +8,12 @@ namespace DslConv.Training;
 /// </summary>
 public sealed class TerminateOnNaN(TextWriter? output = null) : IFitCallback
 {
-    /// <summary>Called by the fit loop when a step diverged.</summary>
-    internal void Terminate(FitContext context, int epoch, int step, string why)
+    /// <summary>Ends training at the diverged step: stops the fit with Keras's message, and prints it.</summary>
+    public bool OnStepFailed(FitContext context, int epoch, int step, TrainingDivergedException error)
     {
-        string reason = $"Epoch {epoch}, batch {step}: invalid loss, terminating training ({why}).";
+        string reason = $"Epoch {epoch}, batch {step}: invalid loss, terminating training ({error.Message}).";
         context.Stop(reason);
         (output ?? Console.Out).WriteLine(reason);
+        return true;
     }
 }

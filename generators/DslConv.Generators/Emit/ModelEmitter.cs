@@ -95,7 +95,7 @@ internal static class ModelEmitter
 
     /// <summary>
     /// The class's XML doc: what a hover shows first is one line per layer (its output shape and parameters, a list
-    /// that editors lay out whatever their font) and the totals; Keras's own summary table follows in the remarks.
+    /// that editors lay out whatever their font) and the totals; Keras's own summary table is the Summary constant, once.
     /// </summary>
     private static void ClassDocumentation(SourceWriter w, ModelPlan plan)
     {
@@ -108,13 +108,8 @@ internal static class ModelEmitter
                    $"{SummaryEmitter.Count(layer.ParameterCount)}</description></item>");
         w.Line("/// </list>");
         w.Line($"/// Total params: {SummaryEmitter.Count(plan.ParameterCount)} ({SummaryEmitter.Count(plan.TrainableParameterCount)} trainable).");
+        w.Line("/// Keras's <c>model.summary()</c> is <see cref=\"Summary\"/>.");
         w.Line("/// </summary>");
-        w.Line("/// <remarks>");
-        w.Line("/// Keras's <c>model.summary()</c>:");
-        w.Line("/// <code>");
-        foreach (string line in SummaryEmitter.Lines(plan)) w.Line("/// " + line);
-        w.Line("/// </code>");
-        w.Line("/// </remarks>");
     }
 
     private static void Banner(SourceWriter w, ModelPlan plan)

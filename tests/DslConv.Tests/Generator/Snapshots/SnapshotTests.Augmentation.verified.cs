@@ -27,40 +27,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 3), 195</description></item>
 /// </list>
 /// Total params: 307 (307 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "Augmented"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  rescaling (Rescaling)          (None, 10, 10, 3)         0
-/// 
-///  random_flip (RandomFlip)       (None, 10, 10, 3)         0
-/// 
-///  random_rotation (RandomRotation) (None, 10, 10, 3)         0
-/// 
-///  random_zoom (RandomZoom)       (None, 10, 10, 3)         0
-/// 
-///  random_translation (RandomTranslation) (None, 10, 10, 3)         0
-/// 
-///  random_contrast (RandomContrast) (None, 10, 10, 3)         0
-/// 
-///  conv2d (Conv2D)                (None, 8, 8, 4)           112
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 4, 4, 4)           0
-/// 
-///  flatten (Flatten)              (None, 64)                0
-/// 
-///  dense (Dense)                  (None, 3)                 195
-/// =================================================================
-/// Total params: 307 (1.20 KB)
-/// Trainable params: 307 (1.20 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class Augmented : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

@@ -23,32 +23,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 3), 21</description></item>
 /// </list>
 /// Total params: 148 (148 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "PooledNet"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 9, 7, 4)           76
-/// 
-///  average_pooling2d (AveragePooling2D) (None, 4, 3, 4)           0
-/// 
-///  conv2d_1 (Conv2D)              (None, 3, 2, 3)           51
-/// 
-///  average_pooling2d_1 (AveragePooling2D) (None, 2, 1, 3)           0
-/// 
-///  flatten (Flatten)              (None, 6)                 0
-/// 
-///  dense (Dense)                  (None, 3)                 21
-/// =================================================================
-/// Total params: 148 (592.00 Byte)
-/// Trainable params: 148 (592.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class PooledNet : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

@@ -22,30 +22,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 10), 5,770</description></item>
 /// </list>
 /// Total params: 5,994 (5,962 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "NormalisedNet"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 12, 12, 16)        160
-/// 
-///  batch_normalization (BatchNormalization) (None, 12, 12, 16)        64
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 6, 6, 16)          0
-/// 
-///  flatten (Flatten)              (None, 576)               0
-/// 
-///  dense (Dense)                  (None, 10)                5,770
-/// =================================================================
-/// Total params: 5,994 (23.41 KB)
-/// Trainable params: 5,962 (23.29 KB)
-/// Non-trainable params: 32 (128.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class NormalisedNet : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

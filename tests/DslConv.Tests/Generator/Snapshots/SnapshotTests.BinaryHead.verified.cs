@@ -21,28 +21,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 1), 101</description></item>
 /// </list>
 /// Total params: 213 (213 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "CatOrDog"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 10, 10, 4)         112
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 5, 5, 4)           0
-/// 
-///  flatten (Flatten)              (None, 100)               0
-/// 
-///  dense (Dense)                  (None, 1)                 101
-/// =================================================================
-/// Total params: 213 (852.00 Byte)
-/// Trainable params: 213 (852.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class CatOrDog : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

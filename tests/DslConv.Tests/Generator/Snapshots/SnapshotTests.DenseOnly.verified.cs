@@ -20,26 +20,8 @@ namespace Lesson;
 /// <item><term>dense_1 (Dense)</term><description>(None, 10), 1,290</description></item>
 /// </list>
 /// Total params: 101,770 (101,770 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "FashionDnn"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  flatten (Flatten)              (None, 784)               0
-/// 
-///  dense (Dense)                  (None, 128)               100,480
-/// 
-///  dense_1 (Dense)                (None, 10)                1,290
-/// =================================================================
-/// Total params: 101,770 (397.54 KB)
-/// Trainable params: 101,770 (397.54 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class FashionDnn : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

@@ -24,34 +24,8 @@ namespace Models;
 /// <item><term>dense_1 (Dense)</term><description>(None, 4), 68</description></item>
 /// </list>
 /// Total params: 3,364 (3,364 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "RegularisedNet"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 10, 10, 8)         80
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 5, 5, 8)           0
-/// 
-///  dropout (Dropout)              (None, 5, 5, 8)           0
-/// 
-///  flatten (Flatten)              (None, 200)               0
-/// 
-///  dense (Dense)                  (None, 16)                3,216
-/// 
-///  dropout_1 (Dropout)            (None, 16)                0
-/// 
-///  dense_1 (Dense)                (None, 4)                 68
-/// =================================================================
-/// Total params: 3,364 (13.14 KB)
-/// Trainable params: 3,364 (13.14 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class RegularisedNet : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

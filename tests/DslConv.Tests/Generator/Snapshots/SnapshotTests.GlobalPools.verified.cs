@@ -21,28 +21,8 @@ namespace Models;
 /// <item><term>dense_1 (Dense)</term><description>(None, 3), 15</description></item>
 /// </list>
 /// Total params: 157 (157 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "GlobalMaxHead"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 8, 7, 6)           114
-/// 
-///  global_max_pooling2d (GlobalMaxPooling2D) (None, 6)                 0
-/// 
-///  dense (Dense)                  (None, 4)                 28
-/// 
-///  dense_1 (Dense)                (None, 3)                 15
-/// =================================================================
-/// Total params: 157 (628.00 Byte)
-/// Trainable params: 157 (628.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class GlobalMaxHead : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

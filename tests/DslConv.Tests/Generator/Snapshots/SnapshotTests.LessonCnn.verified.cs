@@ -24,34 +24,8 @@ namespace Lesson;
 /// <item><term>dense_1 (Dense)</term><description>(None, 10), 1,290</description></item>
 /// </list>
 /// Total params: 243,786 (243,786 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "FashionCnn"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 26, 26, 64)        640
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 13, 13, 64)        0
-/// 
-///  conv2d_1 (Conv2D)              (None, 11, 11, 64)        36,928
-/// 
-///  max_pooling2d_1 (MaxPooling2D) (None, 5, 5, 64)          0
-/// 
-///  flatten (Flatten)              (None, 1600)              0
-/// 
-///  dense (Dense)                  (None, 128)               204,928
-/// 
-///  dense_1 (Dense)                (None, 10)                1,290
-/// =================================================================
-/// Total params: 243,786 (952.29 KB)
-/// Trainable params: 243,786 (952.29 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class FashionCnn : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

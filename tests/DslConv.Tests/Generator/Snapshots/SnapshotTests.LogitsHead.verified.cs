@@ -20,30 +20,8 @@ using Training = global::DslConv.Training;
 /// <item><term>dense_1 (Dense)</term><description>(None, 4), 132</description></item>
 /// </list>
 /// Total params: 3,542 (3,542 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "LogitsNet"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 8, 8, 6)           306
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 4, 4, 6)           0
-/// 
-///  flatten (Flatten)              (None, 96)                0
-/// 
-///  dense (Dense)                  (None, 32)                3,104
-/// 
-///  dense_1 (Dense)                (None, 4)                 132
-/// =================================================================
-/// Total params: 3,542 (13.84 KB)
-/// Trainable params: 3,542 (13.84 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class LogitsNet : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

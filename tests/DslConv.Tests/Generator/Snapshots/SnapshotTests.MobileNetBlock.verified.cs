@@ -26,38 +26,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 3), 21</description></item>
 /// </list>
 /// Total params: 279 (255 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "MobileBlock"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 10, 9, 4)          76
-/// 
-///  batch_normalization (BatchNormalization) (None, 10, 9, 4)          16
-/// 
-///  activation (Activation)        (None, 10, 9, 4)          0
-/// 
-///  depthwise_conv2d (DepthwiseConv2D) (None, 5, 5, 8)           80
-/// 
-///  batch_normalization_1 (BatchNormalization) (None, 5, 5, 8)           32
-/// 
-///  activation_1 (Activation)      (None, 5, 5, 8)           0
-/// 
-///  conv2d_1 (Conv2D)              (None, 5, 5, 6)           54
-/// 
-///  global_average_pooling2d (GlobalAveragePooling2D) (None, 6)                 0
-/// 
-///  dense (Dense)                  (None, 3)                 21
-/// =================================================================
-/// Total params: 279 (1.09 KB)
-/// Trainable params: 255 (1020.00 Byte)
-/// Non-trainable params: 24 (96.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class MobileBlock : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

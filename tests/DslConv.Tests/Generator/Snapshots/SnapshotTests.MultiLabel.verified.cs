@@ -20,26 +20,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 5), 25</description></item>
 /// </list>
 /// Total params: 137 (137 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "PhotoTags"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 10, 10, 4)         112
-/// 
-///  global_average_pooling2d (GlobalAveragePooling2D) (None, 4)                 0
-/// 
-///  dense (Dense)                  (None, 5)                 25
-/// =================================================================
-/// Total params: 137 (548.00 Byte)
-/// Trainable params: 137 (548.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class PhotoTags : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

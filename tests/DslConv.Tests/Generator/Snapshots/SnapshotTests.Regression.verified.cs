@@ -20,26 +20,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 2), 514</description></item>
 /// </list>
 /// Total params: 554 (554 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "Keypoints"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 8, 8, 4)           40
-/// 
-///  flatten (Flatten)              (None, 256)               0
-/// 
-///  dense (Dense)                  (None, 2)                 514
-/// =================================================================
-/// Total params: 554 (2.16 KB)
-/// Trainable params: 554 (2.16 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class Keypoints : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

@@ -23,32 +23,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 3), 111</description></item>
 /// </list>
 /// Total params: 151 (151 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "RawPixels"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  rescaling (Rescaling)          (None, 8, 8, 1)           0
-/// 
-///  conv2d (Conv2D)                (None, 6, 6, 4)           40
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 3, 3, 4)           0
-/// 
-///  rescaling_1 (Rescaling)        (None, 3, 3, 4)           0
-/// 
-///  flatten (Flatten)              (None, 36)                0
-/// 
-///  dense (Dense)                  (None, 3)                 111
-/// =================================================================
-/// Total params: 151 (604.00 Byte)
-/// Trainable params: 151 (604.00 Byte)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class RawPixels : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

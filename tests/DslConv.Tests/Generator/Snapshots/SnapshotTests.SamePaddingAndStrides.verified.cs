@@ -22,30 +22,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 10), 1,450</description></item>
 /// </list>
 /// Total params: 2,242 (2,242 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "StridedNet"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  conv2d (Conv2D)                (None, 8, 7, 8)           392
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 3, 3, 8)           0
-/// 
-///  conv2d_1 (Conv2D)              (None, 3, 3, 16)          400
-/// 
-///  flatten (Flatten)              (None, 144)               0
-/// 
-///  dense (Dense)                  (None, 10)                1,450
-/// =================================================================
-/// Total params: 2,242 (8.76 KB)
-/// Trainable params: 2,242 (8.76 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class StridedNet : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

@@ -23,32 +23,8 @@ namespace Models;
 /// <item><term>dense (Dense)</term><description>(None, 10), 730</description></item>
 /// </list>
 /// Total params: 1,130 (1,130 trainable).
+/// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-/// <remarks>
-/// Keras's <c>model.summary()</c>:
-/// <code>
-/// Model: "PaddedStem"
-/// _________________________________________________________________
-///  Layer (type)                   Output Shape              Param #
-/// =================================================================
-///  zero_padding2d (ZeroPadding2D) (None, 18, 18, 1)         0
-/// 
-///  conv2d (Conv2D)                (None, 6, 6, 8)           400
-/// 
-///  zero_padding2d_1 (ZeroPadding2D) (None, 7, 7, 8)           0
-/// 
-///  max_pooling2d (MaxPooling2D)   (None, 3, 3, 8)           0
-/// 
-///  flatten (Flatten)              (None, 72)                0
-/// 
-///  dense (Dense)                  (None, 10)                730
-/// =================================================================
-/// Total params: 1,130 (4.41 KB)
-/// Trainable params: 1,130 (4.41 KB)
-/// Non-trainable params: 0 (0.00 Byte)
-/// _________________________________________________________________
-/// </code>
-/// </remarks>
 partial class PaddedStem : INetwork
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);

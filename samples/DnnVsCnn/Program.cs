@@ -15,7 +15,7 @@ return SampleExit.Run(() =>
     if (SampleComparison.Load(options) is not var (training, test)) return SampleExit.Refused;
 
     // The training set's size and steps are each progress bar's first line ("Train on ..."); this line says the rest once.
-    Console.WriteLine($"Two networks, {options.Epochs} epochs each (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0} images after training.");
+    Console.WriteLine($"Two networks, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} each (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0} images after training.");
     var results = SampleComparison.Train(new INetwork[] { new FashionDnn(options.Seed), new FashionCnn(options.Seed) }, training, test, options);
 
     Console.WriteLine();

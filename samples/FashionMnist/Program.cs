@@ -56,7 +56,7 @@ int Train(CommandLine options)
     Console.WriteLine(FashionCnn.Summary);
     Console.WriteLine();
     // The training set's size and steps are the progress bar's first line ("Train on ..."); this line says the rest once.
-    Console.WriteLine($"Batch {options.Batch}, {options.Epochs} epochs, Adam (lr 0.001), seed {options.Seed}; " +
+    Console.WriteLine($"Batch {options.Batch}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, Adam (lr 0.001), seed {options.Seed}; " +
                       $"testing on {test.Count:N0} images after training.");
 
     using var trainer = new FashionCnn.Trainer(model, options.Batch, threads: options.Threads);

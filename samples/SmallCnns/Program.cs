@@ -16,7 +16,7 @@ return SampleExit.Run(() =>
     if (SampleComparison.Load(options) is not var (training, test)) return SampleExit.Refused;
 
     // The training set's size and steps are each progress bar's first line ("Train on ..."); this line says the rest once.
-    Console.WriteLine($"Three networks, {options.Epochs} epochs each (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0} images after training.");
+    Console.WriteLine($"Three networks, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} each (Adam, batch 32, seed {options.Seed}); testing on {test.Count:N0} images after training.");
     var results = SampleComparison.Train(
         new INetwork[] { new FashionCnn(options.Seed), new RegularisedCnn(options.Seed), new MobileNetStyle(options.Seed) }, training, test, options);
 

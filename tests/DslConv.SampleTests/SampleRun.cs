@@ -51,6 +51,7 @@ public static class SampleRun
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment.Remove("DSLCONV_STACK_TRACE");
+        start.Environment.Remove("DSLCONV_PROFILE_LAYERS"); // the layer profiler's report would be part of the output
         using var process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

@@ -85,7 +85,8 @@ public sealed class ConfusionMatrix
     public string ToText()
     {
         int nameWidth = Math.Max(ClassNames.Max(n => n.Length), "true \\ predicted".Length);
-        int cellWidth = Math.Max(6, _counts.Select(c => c.ToString(CultureInfo.InvariantCulture).Length).Max() + 1);
+        // Wide enough for the largest count and for the widest precision, "100.0%", each with a space before it.
+        int cellWidth = Math.Max("100.0%".Length + 1, _counts.Select(c => c.ToString(CultureInfo.InvariantCulture).Length).Max() + 1);
         var text = new StringBuilder();
         text.Append("true \\ predicted".PadRight(nameWidth));
         for (int p = 0; p < Classes; p++) text.Append(Abbreviate(ClassNames[p], cellWidth - 1).PadLeft(cellWidth));

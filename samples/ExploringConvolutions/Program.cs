@@ -12,12 +12,9 @@ using ExploringConvolutionsSample;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-if (LabOptions.Parse(args, out string? error) is not { } options)
-{
-    if (!string.IsNullOrEmpty(error)) return SampleExit.Refuse(error);
-    Console.WriteLine(LabOptions.Usage);
-    return 0;
-}
+SampleParse parse = SampleCommandLine.Parse(LabOptions.Command, args);
+if (SampleCommandLine.Stop(parse) is int stopped) return stopped;
+if (LabOptions.Check(parse, out LabOptions options) is string refusal) return SampleExit.Refuse(refusal);
 string imagePath = options.ImagePath, outputDirectory = options.OutputDirectory;
 
 // A file that is not a PNG, a folder that cannot be written after all: one line on standard error, exit code 2.

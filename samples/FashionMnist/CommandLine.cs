@@ -1,45 +1,14 @@
-using System.Globalization;
+using System.CommandLine;
 using DslConv.Data;
 using DslConv.Models;
 using DslConv.Samples;
 
 namespace FashionMnistSample;
 
-/// <summary>The sample's options; <see cref="Usage"/> lists them.</summary>
+/// <summary>The sample's options; <see cref="Command"/>'s help lists them.</summary>
 internal sealed record CommandLine
 {
     public const string DefaultCheckpoint = "checkpoints/fashion_cnn.safetensors";
-
-    public const string Usage = """
-        usage: dotnet run -c Release --project samples/FashionMnist -- [options]
-          --epochs N              epochs to train (default 5)
-          --batch B               batch size (default 32)
-          --limit N               train on the first N training images only
-          --seed S                seed of the initial weights and the shuffles (default 1)
-          --threads T             training threads (default: one per core; any count trains the same weights)
-          --data DIR              Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-          --validation-split F    hold out the last fraction F of the training images for val_loss/val_accuracy
-          --stop-at ACC           stop after the first epoch whose accuracy is above ACC (the course's callback, e.g. 0.95)
-          --early-stopping P      Keras EarlyStopping: patience P on val_loss (loss without a validation split), best weights restored
-          --checkpoint FILE       write a checkpoint at each epoch's end and every --checkpoint-every steps (default 500)
-          --checkpoint-every N    steps between checkpoints within an epoch (0: only at epoch ends)
-          --resume                continue from the checkpoint (--checkpoint FILE, default checkpoints/fashion_cnn.safetensors)
-          --load FILE             start from weights saved with --save (with --epochs 0: only evaluate)
-          --save FILE             save the trained weights (safetensors)
-          --predict N             print the predicted class and probability of the first N test images (default 3)
-          --plot PNG              training curves (loss and accuracy per epoch)
-          --confusion PNG         the test set's confusion matrix as a picture (the text table is always printed)
-          --show-features PNG     the lesson's feature maps: test images 0, 23, 28, first four layers, one filter
-          --filter F              the filter --show-features shows (default 1)
-          --export-onnx FILE      export the trained model to ONNX
-          --distributed           data-parallel training under mpirun -np N (Open MPI): every process trains its share
-                                  of each batch, all end with the weights one process trains; --threads is per process
-          --int8                  also quantise the trained model to int8 (500 training images calibrate it) and test it
-          --export-int8-onnx FILE export the int8 model to ONNX as a QDQ graph (implies --int8)
-        exit codes: 0 done; 2 refused (a bad option or value, a missing or damaged input, an output that cannot be
-        written: one line on standard error, before any data is loaded where the options decide it); 3 training
-        diverged; 4 an output could not be written after training
-        """;
 
     public int Epochs { get; init; } = 5;
     public int Batch { get; init; } = 32;
@@ -78,75 +47,38 @@ internal sealed record CommandLine
     /// </summary>
     public static CommandLine? Parse(string[] args, out string? error)
     {
-        var options = new CommandLine();
-        error = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            if (name is "-h" or "--help")
-            {
-                error = "";
-                return null;
-            }
-            if (name == "--resume")
-            {
-                options = options with { Resume = true };
-                continue;
-            }
-            if (name == "--int8")
-            {
-                options = options with { Int8 = true };
-                continue;
-            }
-            if (name == "--distributed")
-            {
-                options = options with { Distributed = true };
-                continue;
-            }
-            if (!IsKnown(name))
-            {
-                error = $"unknown option {name}; --help lists the options.";
-                return null;
-            }
-            if (i + 1 >= args.Length)
-            {
-                error = $"{name} needs a value.";
-                return null;
-            }
-            string value = args[++i];
-            string? problem = null;
-            options = name switch
-            {
-                "--epochs" => options with { Epochs = Whole(name, value, 0, int.MaxValue, ref problem) },
-                "--batch" => options with { Batch = Whole(name, value, 1, int.MaxValue, ref problem) },
-                "--limit" => options with { Limit = Whole(name, value, 1, int.MaxValue, ref problem) },
-                "--seed" => options with { Seed = Whole(name, value, int.MinValue, int.MaxValue, ref problem) },
-                "--threads" => options with { Threads = Whole(name, value, 1, GeneratedCode.MaxThreads, ref problem) },
-                "--data" => options with { DataDirectory = PathValue(name, value, ref problem) },
-                "--validation-split" => options with { ValidationSplit = Fraction(name, value, ref problem) },
-                "--stop-at" => options with { StopAt = Fraction(name, value, ref problem) },
-                "--early-stopping" => options with { EarlyStoppingPatience = Whole(name, value, 0, int.MaxValue, ref problem) },
-                "--checkpoint" => options with { Checkpoint = PathValue(name, value, ref problem) },
-                "--checkpoint-every" => options with { CheckpointEvery = Whole(name, value, 0, int.MaxValue, ref problem) },
-                "--load" => options with { Load = PathValue(name, value, ref problem) },
-                "--save" => options with { Save = PathValue(name, value, ref problem) },
-                "--predict" => options with { Predict = Whole(name, value, 0, int.MaxValue, ref problem) },
-                "--plot" => options with { Plot = PathValue(name, value, ref problem) },
-                "--confusion" => options with { Confusion = PathValue(name, value, ref problem) },
-                "--show-features" => options with { ShowFeatures = PathValue(name, value, ref problem) },
-                "--filter" => options with { Filter = Whole(name, value, 0, MaxFilter, ref problem) },
-                "--export-onnx" => options with { ExportOnnx = PathValue(name, value, ref problem) },
-                "--export-int8-onnx" => options with { ExportInt8Onnx = PathValue(name, value, ref problem) },
-                _ => throw new InvalidOperationException($"{name} is in Known but not parsed."),
-            };
-            if (problem is not null)
-            {
-                error = problem;
-                return null;
-            }
-        }
-        return options;
+        SampleParse parse = SampleCommandLine.Parse(Command, args);
+        error = parse.Help ? "" : parse.Error;
+        return error is null ? From(parse.Result) : null;
     }
+
+    /// <summary>The options of a command line that parsed without errors.</summary>
+    public static CommandLine From(ParseResult result) => new()
+    {
+        Epochs = result.GetValue(EpochsOption),
+        Batch = result.GetValue(BatchOption),
+        Limit = result.GetValue(LimitOption),
+        Seed = result.GetValue(SeedOption),
+        Threads = result.GetValue(ThreadsOption) ?? 0,
+        DataDirectory = result.GetValue(DataOption) ?? FashionMnist.DefaultDirectory,
+        ValidationSplit = result.GetValue(ValidationSplitOption) ?? 0,
+        StopAt = result.GetValue(StopAtOption),
+        EarlyStoppingPatience = result.GetValue(EarlyStoppingOption),
+        Checkpoint = result.GetValue(CheckpointOption),
+        CheckpointEvery = result.GetValue(CheckpointEveryOption),
+        Resume = result.GetValue(ResumeOption),
+        Load = result.GetValue(LoadOption),
+        Save = result.GetValue(SaveOption),
+        Predict = result.GetValue(PredictOption),
+        Plot = result.GetValue(PlotOption),
+        Confusion = result.GetValue(ConfusionOption),
+        ShowFeatures = result.GetValue(ShowFeaturesOption),
+        Filter = result.GetValue(FilterOption),
+        ExportOnnx = result.GetValue(ExportOnnxOption),
+        Distributed = result.GetValue(DistributedOption),
+        Int8 = result.GetValue(Int8Option),
+        ExportInt8Onnx = result.GetValue(ExportInt8OnnxOption),
+    };
 
     /// <summary>
     /// Null when the options can run, else the refusal in one line: the batch the trainer accepts, the batch and the
@@ -187,35 +119,77 @@ internal sealed record CommandLine
     /// <summary>The largest --filter: --show-features shows one channel of each of the first four layers (64 each).</summary>
     public static int MaxFilter => FashionCnn.Architecture.Layers.Take(FeatureLayers).Min(layer => layer.OutputShape[^1]) - 1;
 
-    private static readonly string[] Known =
-    [
-        "--epochs", "--batch", "--limit", "--seed", "--threads", "--data", "--validation-split", "--stop-at", "--early-stopping", "--checkpoint",
-        "--checkpoint-every", "--load", "--save", "--predict", "--plot", "--confusion", "--show-features", "--filter", "--export-onnx",
-        "--export-int8-onnx",
-    ];
+    // The options, in the order the help lists them. Each value's range is checked as it is parsed, with the refusal
+    // naming the option and the value as given; a path is refused only when it cannot be one (empty, or with a NUL).
+    private static readonly Option<int> EpochsOption = SampleCommandLine.Whole("--epochs", "N", "epochs to train", 0, int.MaxValue, 5);
+    private static readonly Option<int> BatchOption = SampleCommandLine.Whole("--batch", "B", "batch size", 1, int.MaxValue, 32);
+    private static readonly Option<int?> LimitOption =
+        SampleCommandLine.OptionalWhole("--limit", "N", "train on the first N training images only", 1, int.MaxValue);
+    private static readonly Option<int> SeedOption =
+        SampleCommandLine.Whole("--seed", "S", "seed of the initial weights and the shuffles", int.MinValue, int.MaxValue, 1);
+    private static readonly Option<int?> ThreadsOption = SampleCommandLine.OptionalWhole("--threads", "T",
+        "training threads (default: one per core; any count trains the same weights)", 1, GeneratedCode.MaxThreads);
+    private static readonly Option<string?> DataOption = WithDefault(
+        SampleCommandLine.Path("--data", "DIR", "Fashion-MNIST IDX files", NotAPath("--data")), FashionMnist.DefaultDirectory);
+    private static readonly Option<double?> ValidationSplitOption = SampleCommandLine.Fraction("--validation-split", "F",
+        "hold out the last fraction F of the training images for val_loss/val_accuracy", "0.1");
+    private static readonly Option<double?> StopAtOption = SampleCommandLine.Fraction("--stop-at", "ACC",
+        "stop after the first epoch whose accuracy is above ACC (the course's callback, e.g. 0.95)", "0.1");
+    private static readonly Option<int?> EarlyStoppingOption = SampleCommandLine.OptionalWhole("--early-stopping", "P",
+        "Keras EarlyStopping: patience P on val_loss (loss without a validation split), best weights restored", 0, int.MaxValue);
+    private static readonly Option<string?> CheckpointOption = SampleCommandLine.Path("--checkpoint", "FILE",
+        "write a checkpoint at each epoch's end and every --checkpoint-every steps", NotAPath("--checkpoint"));
+    private static readonly Option<int> CheckpointEveryOption = SampleCommandLine.Whole("--checkpoint-every", "N",
+        "steps between checkpoints within an epoch (0: only at epoch ends)", 0, int.MaxValue, 500);
+    private static readonly Option<bool> ResumeOption = SampleCommandLine.Flag("--resume",
+        $"continue from the checkpoint (--checkpoint FILE, default {DefaultCheckpoint})");
+    private static readonly Option<string?> LoadOption = SampleCommandLine.Path("--load", "FILE",
+        "start from weights saved with --save (with --epochs 0: only evaluate)", NotAPath("--load"));
+    private static readonly Option<string?> SaveOption =
+        SampleCommandLine.Path("--save", "FILE", "save the trained weights (safetensors)", NotAPath("--save"));
+    private static readonly Option<int> PredictOption = SampleCommandLine.Whole("--predict", "N",
+        "print the predicted class and probability of the first N test images", 0, int.MaxValue, 3);
+    private static readonly Option<string?> PlotOption =
+        SampleCommandLine.Path("--plot", "PNG", "training curves (loss and accuracy per epoch)", NotAPath("--plot"));
+    private static readonly Option<string?> ConfusionOption = SampleCommandLine.Path("--confusion", "PNG",
+        "the test set's confusion matrix as a picture (the text table is always printed)", NotAPath("--confusion"));
+    private static readonly Option<string?> ShowFeaturesOption = SampleCommandLine.Path("--show-features", "PNG",
+        "the lesson's feature maps: test images 0, 23, 28, first four layers, one filter", NotAPath("--show-features"));
+    private static readonly Option<int> FilterOption =
+        SampleCommandLine.Whole("--filter", "F", "the filter --show-features shows", 0, MaxFilter, 1);
+    private static readonly Option<string?> ExportOnnxOption =
+        SampleCommandLine.Path("--export-onnx", "FILE", "export the trained model to ONNX", NotAPath("--export-onnx"));
+    private static readonly Option<bool> DistributedOption = SampleCommandLine.Flag("--distributed",
+        "data-parallel training under mpirun -np N (Open MPI): every process trains its share of each batch, all end with " +
+        "the weights one process trains; --threads is per process");
+    private static readonly Option<bool> Int8Option = SampleCommandLine.Flag("--int8",
+        "also quantise the trained model to int8 (500 training images calibrate it) and test it");
+    private static readonly Option<string?> ExportInt8OnnxOption = SampleCommandLine.Path("--export-int8-onnx", "FILE",
+        "export the int8 model to ONNX as a QDQ graph (implies --int8)", NotAPath("--export-int8-onnx"));
 
-    private static bool IsKnown(string name) => Array.IndexOf(Known, name) >= 0;
+    /// <summary>The sample's command line: its options, help and refusals.</summary>
+    public static SampleCommand Command { get; } = SampleCommandLine.Create(
+        "Trains the Keras lesson's CNN on Fashion-MNIST and reports its test accuracy.",
+        "dotnet run -c Release --project samples/FashionMnist -- [options]",
+        """
+        Exit codes:
+          0  done
+          2  refused: a bad option or value, a missing or damaged input, an output that cannot be written (one line on
+             standard error, before any data is loaded where the options decide it)
+          3  training diverged
+          4  an output could not be written after training
+        """,
+        EpochsOption, BatchOption, LimitOption, SeedOption, ThreadsOption, DataOption, ValidationSplitOption, StopAtOption,
+        EarlyStoppingOption, CheckpointOption, CheckpointEveryOption, ResumeOption, LoadOption, SaveOption, PredictOption,
+        PlotOption, ConfusionOption, ShowFeaturesOption, FilterOption, ExportOnnxOption, DistributedOption, Int8Option,
+        ExportInt8OnnxOption);
 
-    private static int Whole(string name, string text, int minimum, int maximum, ref string? problem)
+    private static Func<string, string?> NotAPath(string name) =>
+        text => text.Length == 0 || text.Contains('\0') ? $"{name}: '{text}' is not a path." : null;
+
+    private static Option<string?> WithDefault(Option<string?> option, string value)
     {
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum && value <= maximum)
-            return value;
-        problem = $"{name} {text}: not a whole number " + (maximum == int.MaxValue ? $"of at least {minimum}." : $"from {minimum} to {maximum}.");
-        return default;
-    }
-
-    private static double Fraction(string name, string text, ref string? problem)
-    {
-        if (double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-                CultureInfo.InvariantCulture, out double value) && value > 0 && value < 1)
-            return value;
-        problem = $"{name} {text}: not a fraction between 0 and 1 (both excluded), such as 0.1.";
-        return default;
-    }
-
-    private static string PathValue(string name, string text, ref string? problem)
-    {
-        if (text.Length == 0 || text.Contains('\0')) problem = $"{name}: '{text}' is not a path.";
-        return text;
+        option.DefaultValueFactory = _ => value;
+        return option;
     }
 }

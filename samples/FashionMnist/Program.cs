@@ -14,13 +14,9 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // (Parse), the limits the model sets, the inputs that must exist and the combinations (Validate), and the outputs
 // (OutputPaths). What can only fail later (a damaged data file or weights file, a disk that fills) is one line too
 // (SampleExit.Run). Exit code 3: training diverged; 4: an output could not be written after training.
-CommandLine? options = CommandLine.Parse(args, out string? error);
-if (options is null)
-{
-    if (!string.IsNullOrEmpty(error)) return SampleExit.Refuse(error);
-    Console.WriteLine(CommandLine.Usage);
-    return 0;
-}
+SampleParse parsed = SampleCommandLine.Parse(CommandLine.Command, args);
+if (SampleCommandLine.Stop(parsed) is int stopped) return stopped;
+CommandLine options = CommandLine.From(parsed.Result);
 
 using Distributed? distributed = options.Distributed ? Distributed.Start() : null;
 if (options.Distributed && distributed is null) return SampleExit.Refused;
@@ -59,8 +55,9 @@ int Train(CommandLine options)
 
     Console.WriteLine(FashionCnn.Summary);
     Console.WriteLine();
-    Console.WriteLine($"Training on {training.Count:N0} images, testing on {test.Count:N0}; batch {options.Batch}, " +
-                      $"{options.Epochs} epochs, Adam (lr 0.001), seed {options.Seed}.");
+    // The training set's size and steps are the progress bar's first line ("Train on ..."); this line says the rest once.
+    Console.WriteLine($"Batch {options.Batch}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, Adam (lr 0.001), seed {options.Seed}; " +
+                      $"testing on {test.Count:N0} images after training.");
 
     using var trainer = new FashionCnn.Trainer(model, options.Batch, threads: options.Threads);
     if (distributed is not null)

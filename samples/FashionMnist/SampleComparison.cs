@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using DslConv.Data;
 using DslConv.Models;
+using DslConv.Samples;
 using DslConv.Training;
 
 namespace FashionMnistSample;
@@ -20,63 +22,53 @@ internal static class SampleComparison
         public double Seconds => History.Sum(epoch => epoch.Seconds);
     }
 
-    /// <summary>
-    /// The options, or null with the exit code to return: 0 after printing <paramref name="usage"/> for --help, 2 after
-    /// one line on standard error for a bad option or value, or a --data folder without Fashion-MNIST (checked before
-    /// anything is loaded).
-    /// </summary>
-    public static Options? Parse(string[] args, string usage, out int exitCode)
+    private static readonly Option<int> EpochsOption = SampleCommandLine.Whole("--epochs", "N", "epochs to train", 0, int.MaxValue, 5);
+    private static readonly Option<int> SeedOption = SampleCommandLine.Whole("--seed", "S",
+        "seed of the initial weights and the shuffles (the same for every network)", int.MinValue, int.MaxValue, 1);
+    private static readonly Option<int?> LimitOption =
+        SampleCommandLine.OptionalWhole("--limit", "N", "train on the first N training images only", 1, int.MaxValue);
+    private static readonly Option<string?> DataOption = SampleCommandLine.Path("--data", "DIR", "Fashion-MNIST IDX files",
+        text => text.Length == 0 ? "--data: an empty path." : null);
+
+    /// <summary>A comparison sample's command line: <paramref name="description"/>, its usage line and the shared options.</summary>
+    public static SampleCommand Command(string description, string usage)
     {
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        int epochs = 5, seed = 1;
-        int? limit = null;
-        string directory = FashionMnist.DefaultDirectory;
-        exitCode = 0;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            if (name is "-h" or "--help")
-            {
-                Console.WriteLine(usage);
-                return null;
-            }
-            string? problem = name is "--epochs" or "--seed" or "--limit" or "--data" ? null : $"unknown option {name}; --help lists the options.";
-            if (problem is null && i + 1 >= args.Length) problem = $"{name} needs a value.";
-            if (problem is null)
-            {
-                string value = args[++i];
-                bool ok = name switch
-                {
-                    "--epochs" => Whole(value, out epochs) && epochs >= 0,
-                    "--seed" => Whole(value, out seed),
-                    "--limit" => Whole(value, out int l) && (limit = l) > 0,
-                    _ => (directory = value).Length > 0,
-                };
-                if (!ok)
-                    problem = name switch
-                    {
-                        "--epochs" => $"--epochs {value}: not a whole number of at least 0.",
-                        "--seed" => $"--seed {value}: not a whole number from {int.MinValue} to {int.MaxValue}.",
-                        "--limit" => $"--limit {value}: not a whole number of at least 1.",
-                        _ => "--data: an empty path.",
-                    };
-            }
-            if (problem is not null)
-            {
-                exitCode = DslConv.Samples.SampleExit.Refuse(problem);
-                return null;
-            }
-        }
-        string? missing = DslConv.Samples.SampleExit.DataFolder("--data", directory, FashionMnist.IsAvailable, SampleData.MissingMessage);
-        if (missing is not null)
-        {
-            exitCode = DslConv.Samples.SampleExit.Refuse(missing);
-            return null;
-        }
-        return new Options(epochs, seed, limit, directory);
+        DataOption.DefaultValueFactory = _ => FashionMnist.DefaultDirectory;
+        return SampleCommandLine.Create(description, usage,
+            """
+            Exit codes:
+              0  done
+              2  refused: a bad option or value, a --data folder without Fashion-MNIST, a damaged data file (one line on
+                 standard error)
+            """,
+            EpochsOption, SeedOption, LimitOption, DataOption);
     }
 
-    private static bool Whole(string text, out int value) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+    /// <summary>
+    /// The options, or null with the exit code to return: 0 after printing the help for --help, 2 after one line on
+    /// standard error for a bad option or value (and a suggestion for a mistyped option), or a --data folder without
+    /// Fashion-MNIST (checked before anything is loaded).
+    /// </summary>
+    public static Options? Parse(string[] args, SampleCommand command, out int exitCode)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        SampleParse parse = SampleCommandLine.Parse(command, args);
+        exitCode = 0;
+        if (SampleCommandLine.Stop(parse) is int stopped)
+        {
+            exitCode = stopped;
+            return null;
+        }
+        var options = new Options(parse.Result.GetValue(EpochsOption), parse.Result.GetValue(SeedOption), parse.Result.GetValue(LimitOption),
+            parse.Result.GetValue(DataOption) ?? FashionMnist.DefaultDirectory);
+        string? missing = SampleExit.DataFolder("--data", options.DataDirectory, FashionMnist.IsAvailable, SampleData.MissingMessage);
+        if (missing is not null)
+        {
+            exitCode = SampleExit.Refuse(missing);
+            return null;
+        }
+        return options;
+    }
 
     /// <summary>The training images (the first --limit of them) and the test images, or null after saying what is missing.</summary>
     public static (LabeledImages Training, LabeledImages Test)? Load(Options options)

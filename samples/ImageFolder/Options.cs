@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using DslConv.Data;
 using DslConv.Images;
@@ -5,35 +7,9 @@ using DslConv.Samples;
 
 namespace ImageFolderSample;
 
-/// <summary>The sample's options; <see cref="Usage"/> lists them.</summary>
+/// <summary>The sample's options; <see cref="Command"/>'s help lists them.</summary>
 internal sealed record Options
 {
-    public const string Usage = """
-        usage: dotnet run -c Release --project samples/ImageFolder -- --data DIR [options]
-          --data DIR                 a folder with one subfolder of images per class (PNG, JPEG, BMP, GIF)
-          --image-size H W           the size images are resized to (default 28 28); the sample declares models for
-                                     28 28 grayscale, 32 32 rgb and 64 64 rgb
-          --color grayscale|rgb      channels to decode to (default grayscale)
-          --validation-split F       the fraction of files held out for val_accuracy, chosen with the seed as Keras does (default 0.2)
-          --test DIR                 a folder with the same classes to report test_accuracy on
-          --epochs N                 epochs to train (default 5)
-          --seed S                   seed of the file shuffle, the initial weights and the batches (default 1)
-          --augment                  random horizontal flips and rotations (up to 5 % of a turn) in training
-          --stream                   decode the images from disk while training (for data larger than memory) instead
-                                     of loading them all first; reports how long training waited for decoding
-          --crop                     crop each image to the target's aspect ratio before resizing
-          --skip-invalid             skip (and count) files that cannot be decoded instead of stopping at the first
-                                     (not with --stream, which meets the files only while training)
-          --idx DIR                  train on Fashion-MNIST's IDX files in DIR instead of a folder (same model and seed),
-                                     to compare with a folder of the same images
-          --export-fashion-mnist DIR write Fashion-MNIST (IDX files from --fashion-mnist-idx, default
-                                     /usr/share/datasets/fashion-mnist) as DIR/train and DIR/test folders of PNG files;
-                                     DIR must be new or empty unless --overwrite is given
-          --fashion-mnist-idx DIR    where --export-fashion-mnist reads the IDX files
-          --overwrite                let --export-fashion-mnist write into a folder that is not empty (files of the same
-                                     names are replaced, other files are left as they are)
-        """;
-
     public string? DataDirectory { get; init; }
     public string? TestDirectory { get; init; }
     public int Height { get; init; } = 28;
@@ -55,8 +31,6 @@ internal sealed record Options
     /// <summary>The options given on the command line, for the checks of combinations.</summary>
     public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
 
-    private static readonly string[] Flags = ["--crop", "--augment", "--stream", "--skip-invalid", "--overwrite"];
-
     /// <summary>The options that only train: refused beside --export-fashion-mnist, which trains nothing.</summary>
     private static readonly string[] TrainingOptions =
         ["--data", "--test", "--idx", "--image-size", "--color", "--validation-split", "--epochs", "--seed", "--augment", "--stream", "--crop", "--skip-invalid"];
@@ -67,73 +41,115 @@ internal sealed record Options
     /// </summary>
     public static Options? Parse(string[] args, out string? error)
     {
-        var options = new Options();
-        var given = new HashSet<string>();
-        error = null;
-        for (int i = 0; i < args.Length; i++)
+        SampleParse parse = SampleCommandLine.Parse(Command, args);
+        error = parse.Help ? "" : parse.Error;
+        return error is null ? From(parse.Result) : null;
+    }
+
+    /// <summary>The options of a command line that parsed without errors.</summary>
+    public static Options From(ParseResult result)
+    {
+        int[] size = result.GetValue(ImageSizeOption) is [_, _] given ? given : [28, 28];
+        string? idx = result.GetValue(IdxOption);
+        return new Options
         {
-            string name = args[i];
-            if (name is "-h" or "--help")
-            {
-                error = "";
-                return null;
-            }
-            bool flag = Array.IndexOf(Flags, name) >= 0;
-            int values = name == "--image-size" ? 2 : 1;
-            if (!flag && !IsValued(name))
-            {
-                error = $"unknown option {name}; --help lists the options.";
-                return null;
-            }
-            if (!flag && i + values >= args.Length)
-            {
-                error = values == 2 ? $"{name} needs two values (height and width)." : $"{name} needs a value.";
-                return null;
-            }
-            string value = flag ? "" : args[i + 1];
-            Options? next = name switch
-            {
-                "--crop" => options with { Crop = true },
-                "--augment" => options with { Augment = true },
-                "--stream" => options with { Stream = true },
-                "--skip-invalid" => options with { SkipInvalid = true },
-                "--overwrite" => options with { Overwrite = true },
-                "--data" => value.Length > 0 ? options with { DataDirectory = value } : null,
-                "--test" => value.Length > 0 ? options with { TestDirectory = value } : null,
-                "--idx" => value.Length > 0 ? options with { IdxMode = true, IdxDirectory = value } : null,
-                "--export-fashion-mnist" => value.Length > 0 ? options with { ExportDirectory = value } : null,
-                "--fashion-mnist-idx" => value.Length > 0 ? options with { IdxDirectory = value } : null,
-                "--image-size" => Whole(value, 1) is int h && Whole(args[i + 2], 1) is int w ? options with { Height = h, Width = w } : null,
-                "--color" => value switch
-                {
-                    "grayscale" => options with { Color = ColorMode.Grayscale },
-                    "rgb" => options with { Color = ColorMode.Rgb },
-                    _ => null,
-                },
-                "--validation-split" => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f < 1
-                    ? options with { ValidationSplit = f } : null,
-                "--epochs" => Whole(value, 0) is int e ? options with { Epochs = e } : null,
-                "--seed" => Whole(value, 0) is int s ? options with { Seed = s } : null,
-                _ => throw new InvalidOperationException($"{name} is known but not parsed."),
-            };
-            if (next is null)
-            {
-                error = name switch
-                {
-                    "--image-size" => $"--image-size {value} {args[i + 2]}: height and width are whole numbers of at least 1.",
-                    "--color" => $"--color {value}: grayscale or rgb.",
-                    "--validation-split" => $"--validation-split {value}: not a fraction between 0 and 1 (both excluded), such as 0.2.",
-                    "--epochs" => $"--epochs {value}: not a whole number of at least 0.",
-                    "--seed" => $"--seed {value}: not a whole number from 0 to {int.MaxValue}.",
-                    _ => $"{name}: an empty path.",
-                };
-                return null;
-            }
-            given.Add(name);
-            options = next;
-            if (!flag) i += values;
-        }
-        return options with { Given = given };
+            DataDirectory = result.GetValue(DataOption),
+            TestDirectory = result.GetValue(TestOption),
+            Height = size[0],
+            Width = size[1],
+            Color = result.GetValue(ColorOption),
+            ValidationSplit = result.GetValue(ValidationSplitOption) ?? 0.2,
+            Epochs = result.GetValue(EpochsOption),
+            Seed = result.GetValue(SeedOption),
+            Augment = result.GetValue(AugmentOption),
+            Stream = result.GetValue(StreamOption),
+            Crop = result.GetValue(CropOption),
+            SkipInvalid = result.GetValue(SkipInvalidOption),
+            IdxMode = idx is not null,
+            IdxDirectory = idx ?? result.GetValue(FashionMnistIdxOption) ?? FashionMnist.DefaultDirectory,
+            ExportDirectory = result.GetValue(ExportOption),
+            Overwrite = result.GetValue(OverwriteOption),
+            Given = Command.Options.Where(result.Given).Select(option => option.Name).ToHashSet(),
+        };
+    }
+
+    private static Func<string, string?> NotEmpty(string name) => text => text.Length == 0 ? $"{name}: an empty path." : null;
+
+    private static readonly Option<string?> DataOption = SampleCommandLine.Path("--data", "DIR",
+        "a folder with one subfolder of images per class (PNG, JPEG, BMP, GIF)", NotEmpty("--data"));
+    private static readonly Option<int[]?> ImageSizeOption = new("--image-size")
+    {
+        HelpName = "H W",
+        Description = "the size images are resized to (default 28 28); the sample declares models for 28 28 grayscale, 32 32 rgb and 64 64 rgb",
+        Arity = new ArgumentArity(2, 2),
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = result =>
+        {
+            string[] values = result.Tokens.Select(token => token.Value).ToArray();
+            if (values.All(value => Whole(value, 1) is not null)) return values.Select(value => Whole(value, 1)!.Value).ToArray();
+            result.AddError($"--image-size {string.Join(' ', values)}: height and width are whole numbers of at least 1.");
+            return null;
+        },
+    };
+    private static readonly Option<ColorMode> ColorOption = new("--color")
+    {
+        HelpName = "grayscale|rgb",
+        Description = "channels to decode to",
+        DefaultValueFactory = _ => ColorMode.Grayscale,
+        CustomParser = result => result.Tokens[0].Value switch
+        {
+            "grayscale" => ColorMode.Grayscale,
+            "rgb" => ColorMode.Rgb,
+            var other => Refuse(result, $"--color {other}: grayscale or rgb."),
+        },
+    };
+    private static readonly Option<double?> ValidationSplitOption = SampleCommandLine.Fraction("--validation-split", "F",
+        "the fraction of files held out for val_accuracy, chosen with the seed as Keras does (default 0.2)", "0.2");
+    private static readonly Option<string?> TestOption =
+        SampleCommandLine.Path("--test", "DIR", "a folder with the same classes to report test_accuracy on", NotEmpty("--test"));
+    private static readonly Option<int> EpochsOption = SampleCommandLine.Whole("--epochs", "N", "epochs to train", 0, int.MaxValue, 5);
+    private static readonly Option<int> SeedOption =
+        SampleCommandLine.Whole("--seed", "S", "seed of the file shuffle, the initial weights and the batches", 0, int.MaxValue, 1);
+    private static readonly Option<bool> AugmentOption =
+        SampleCommandLine.Flag("--augment", "random horizontal flips and rotations (up to 5 % of a turn) in training");
+    private static readonly Option<bool> StreamOption = SampleCommandLine.Flag("--stream",
+        "decode the images from disk while training (for data larger than memory) instead of loading them all first; " +
+        "reports how long training waited for decoding");
+    private static readonly Option<bool> CropOption =
+        SampleCommandLine.Flag("--crop", "crop each image to the target's aspect ratio before resizing");
+    private static readonly Option<bool> SkipInvalidOption = SampleCommandLine.Flag("--skip-invalid",
+        "skip (and count) files that cannot be decoded instead of stopping at the first (not with --stream, which meets " +
+        "the files only while training)");
+    private static readonly Option<string?> IdxOption = SampleCommandLine.Path("--idx", "DIR",
+        "train on Fashion-MNIST's IDX files in DIR instead of a folder (same model and seed), to compare with a folder of the same images",
+        NotEmpty("--idx"));
+    private static readonly Option<string?> ExportOption = SampleCommandLine.Path("--export-fashion-mnist", "DIR",
+        "write Fashion-MNIST (IDX files from --fashion-mnist-idx, default /usr/share/datasets/fashion-mnist) as DIR/train and " +
+        "DIR/test folders of PNG files; DIR must be new or empty unless --overwrite is given", NotEmpty("--export-fashion-mnist"));
+    private static readonly Option<string?> FashionMnistIdxOption = SampleCommandLine.Path("--fashion-mnist-idx", "DIR",
+        "where --export-fashion-mnist reads the IDX files", NotEmpty("--fashion-mnist-idx"));
+    private static readonly Option<bool> OverwriteOption = SampleCommandLine.Flag("--overwrite",
+        "let --export-fashion-mnist write into a folder that is not empty (files of the same names are replaced, other " +
+        "files are left as they are)");
+
+    /// <summary>The sample's command line: its options, help and refusals.</summary>
+    public static SampleCommand Command { get; } = SampleCommandLine.Create(
+        "Trains a small CNN on a folder of one's own images (one subfolder per class), as Keras's " +
+        "image_dataset_from_directory and model.fit do; or writes Fashion-MNIST out as such a folder of PNG files.",
+        "dotnet run -c Release --project samples/ImageFolder -- --data DIR [options]",
+        """
+        Exit codes:
+          0  done
+          2  refused: a bad option, value or combination, a folder that is missing or cannot be written, a file that
+             cannot be decoded (one line on standard error)
+        """,
+        DataOption, ImageSizeOption, ColorOption, ValidationSplitOption, TestOption, EpochsOption, SeedOption, AugmentOption,
+        StreamOption, CropOption, SkipInvalidOption, IdxOption, ExportOption, FashionMnistIdxOption, OverwriteOption);
+
+    private static ColorMode Refuse(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default;
     }
 
     /// <summary>
@@ -189,9 +205,6 @@ internal sealed record Options
             return $"--export-fashion-mnist {target}: {SampleExit.Describe(e)}";
         }
     }
-
-    private static bool IsValued(string name) => name is "--data" or "--test" or "--idx" or "--export-fashion-mnist" or "--fashion-mnist-idx"
-        or "--image-size" or "--color" or "--validation-split" or "--epochs" or "--seed";
 
     private static int? Whole(string text, int minimum) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value : null;

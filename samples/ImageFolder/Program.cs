@@ -14,13 +14,9 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // Every refusal is one line on standard error and exit code 2: the options, the folders and the combinations are checked
 // before any image is read (Options.Parse, Options.Validate); what shows up only later (a file that cannot be decoded,
 // met while loading or while streaming, a folder that cannot be written) is one line too (SampleExit.Run).
-Options? parsed = Options.Parse(args, out string? error);
-if (parsed is null)
-{
-    if (!string.IsNullOrEmpty(error)) return SampleExit.Refuse(error);
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
+SampleParse parse = SampleCommandLine.Parse(Options.Command, args);
+if (SampleCommandLine.Stop(parse) is int stopped) return stopped;
+Options parsed = Options.From(parse.Result);
 if (parsed.Validate() is string invalid) return SampleExit.Refuse(invalid);
 return SampleExit.Run(() => parsed.ExportDirectory is not null ? Export(parsed) : Train(parsed));
 

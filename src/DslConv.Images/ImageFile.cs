@@ -45,6 +45,7 @@ public static class ImageFile
         return image;
     }
 
+    /// <summary>The channels <paramref name="colorMode"/> decodes to: 1 (grayscale) or 3 (RGB).</summary>
     public static int Channels(ColorMode colorMode) => colorMode switch
     {
         ColorMode.Grayscale => 1,

@@ -53,6 +53,7 @@ public sealed record ImageFolderOptions
     /// <summary>Which side of the split to load; must be set exactly when <see cref="ValidationSplit"/> is.</summary>
     public Subset Subset { get; init; } = Subset.All;
 
+    /// <summary>How images are resized to the target size (Keras's <c>interpolation</c>; default bilinear).</summary>
     public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
 
     /// <summary>Crop each image to the target's aspect ratio (centred) before resizing, as Keras's smart_resize does.</summary>

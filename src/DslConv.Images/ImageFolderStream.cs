@@ -32,19 +32,27 @@ public sealed class ImageFolderStream : IImageSet
         _maxPixels = options.MaxImagePixels;
     }
 
+    /// <inheritdoc/>
     public int Count => _files.Length;
+    /// <inheritdoc/>
     public int Height { get; }
+    /// <inheritdoc/>
     public int Width { get; }
+    /// <inheritdoc/>
     public int Channels { get; }
+    /// <summary>The class names, one per subfolder, in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The file each image comes from, in image order.</summary>
     public IReadOnlyList<string> Files => _files;
 
+    /// <inheritdoc/>
     public bool ReadsAhead => true;
 
+    /// <inheritdoc/>
     public int Label(int index) => _labels[index];
 
+    /// <inheritdoc/>
     public void CopyImage(int index, Span<float> destination) =>
         ImageFile.LoadInto(_files[index], Height, Width, _colorMode, _interpolation, _crop, _maxPixels, destination[..(Height * Width * Channels)]);
 }

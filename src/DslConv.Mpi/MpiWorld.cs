@@ -72,8 +72,10 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         }
     }
 
+    /// <summary>This process's rank in MPI_COMM_WORLD (0 leads: it prints and writes files).</summary>
     public int Process { get; }
 
+    /// <summary>The number of processes in MPI_COMM_WORLD.</summary>
     public int Processes { get; }
 
     /// <summary>Gradient exchanges so far (one per training step).</summary>
@@ -84,6 +86,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
 
     private long _exchangeTicks;
 
+    /// <inheritdoc/>
     public void Exchange(Span<float> shardGradients, int parameters, Span<float> losses, Span<double> metrics)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -122,6 +125,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void AllGather(Span<double> values, ReadOnlySpan<int> counts)
     {
         MpiLibrary library = Library;

@@ -8,6 +8,7 @@ namespace DslConv.Plots;
 /// </summary>
 public sealed class GrayImage
 {
+    /// <summary>An image of <paramref name="width"/> x <paramref name="height"/> grey values, row by row (<paramref name="pixels"/> is kept, not copied).</summary>
     public GrayImage(int width, int height, float[] pixels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -19,12 +20,15 @@ public sealed class GrayImage
         Pixels = pixels;
     }
 
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
 
     /// <summary>Row-major grey levels; <see cref="LoadPng"/> gives whole numbers 0..255, filters may leave that range.</summary>
     public float[] Pixels { get; }
 
+    /// <summary>The grey value at row <paramref name="y"/>, column <paramref name="x"/>.</summary>
     public float this[int y, int x] => Pixels[y * Width + x];
 
     /// <summary>

@@ -78,6 +78,52 @@ public sealed class FashionMnistCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void EveryOptionTakesItsValueAfterASpaceOrAnEqualsSign()
+    {
+        string[] spaced = ["--epochs", "7", "--batch", "64", "--limit", "100", "--seed", "-3", "--threads", "2", "--validation-split", "0.25",
+            "--stop-at", "0.9", "--early-stopping", "2", "--checkpoint", "c.safetensors", "--checkpoint-every", "0", "--save", "w.safetensors",
+            "--predict", "0", "--plot", "p.png", "--confusion", "m.png", "--show-features", "f.png", "--filter", "5", "--export-onnx", "m.onnx",
+            "--export-int8-onnx", "q.onnx"];
+        string[] equals = spaced.Chunk(2).Select(pair => pair[0] + "=" + pair[1]).ToArray();
+        foreach (string[] args in new[] { spaced, equals })
+        {
+            CommandLine? options = CommandLine.Parse([.. args, "--int8", "--resume"], out string? error);
+            Assert.True(options is not null, error);
+            Assert.Equal(new CommandLine
+            {
+                Epochs = 7, Batch = 64, Limit = 100, Seed = -3, Threads = 2, ValidationSplit = 0.25, StopAt = 0.9, EarlyStoppingPatience = 2,
+                Checkpoint = "c.safetensors", CheckpointEvery = 0, Save = "w.safetensors", Predict = 0, Plot = "p.png", Confusion = "m.png",
+                ShowFeatures = "f.png", Filter = 5, ExportOnnx = "m.onnx", ExportInt8Onnx = "q.onnx", Int8 = true, Resume = true,
+            }, options);
+        }
+        Assert.Equal(new CommandLine(), CommandLine.Parse([], out _)); // the defaults: 5 epochs, batch 32, seed 1, ...
+    }
+
+    [Theory]
+    [InlineData("--epochs 1 --epochs 2", "--epochs is given twice; give it once.")]
+    [InlineData("--resume=yes", "unexpected argument 'yes'")]
+    [InlineData("stray", "unexpected argument 'stray'")]
+    [InlineData("--bogus --epochs -1", "unknown option --bogus")] // the first problem on the command line
+    [InlineData("--epochs -1 --bogus", "--epochs -1: not a whole number of at least 0.")]
+    public void RepeatedOptionsAndStrayArgumentsAreRefused(string args, string expected)
+    {
+        Assert.Null(CommandLine.Parse(args.Split(' '), out string? error));
+        Assert.NotNull(error);
+        Assert.Contains(expected, error);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Theory]
+    [InlineData("--epoch", "did you mean --epochs?")]
+    [InlineData("--EPOCHS", "did you mean --epochs?")]
+    [InlineData("--valdation-split", "did you mean --validation-split?")]
+    [InlineData("--export", "did you mean --export-onnx or --export-int8-onnx?")]
+    [InlineData("--no-such-option", null)]
+    [InlineData("--data-dir", null)]
+    public void AMistypedOptionGetsASuggestion(string typed, string? suggestion) =>
+        Assert.Equal(suggestion, DslConv.Samples.SampleCommandLine.Suggest(CommandLine.Command, typed));
+
+    [Fact]
     public void TheBatchLimitIsTheTrainersOwn()
     {
         var model = new FashionCnn(1);

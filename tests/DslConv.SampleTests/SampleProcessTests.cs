@@ -128,14 +128,31 @@ public sealed class SampleProcessTests : IDisposable
     }
 
     [Theory]
-    [InlineData("FashionMnist")]
-    [InlineData("ImageFolder")]
-    [InlineData("DnnVsCnn")]
-    [InlineData("SmallCnns")]
-    public void HelpIsTheUsageOnStandardOutput(string sample)
+    [InlineData("FashionMnist", "--help")]
+    [InlineData("ImageFolder", "-h")]
+    [InlineData("DnnVsCnn", "--help")]
+    [InlineData("SmallCnns", "-?")]
+    [InlineData("ExploringConvolutions", "--help")]
+    public void HelpIsGeneratedOnStandardOutputWithTheRepositorysUsageLine(string sample, string option)
     {
-        SampleResult result = SampleRun.Run(sample, ["--help"]);
+        SampleResult result = SampleRun.Run(sample, [option]);
         Assert.True(result.ExitCode == 0 && result.Error.Length == 0, result.ToString());
-        Assert.StartsWith("usage: ", result.Output);
+        Assert.StartsWith("Description:", result.Output);
+        Assert.Contains($"Usage:\n  dotnet run -c Release --project samples/{sample} -- ", result.Output);
+        Assert.Contains("Options:\n", result.Output);
+        Assert.Contains("Exit codes:\n  0  done\n  2  refused", result.Output);
+        Assert.DoesNotContain("--version", result.Output);
+    }
+
+    [Theory]
+    [InlineData("FashionMnist", "--epoch 3", "unknown option --epoch", "did you mean --epochs?")]
+    [InlineData("FashionMnist", "--checkpoint-evry 3", "unknown option --checkpoint-evry", "did you mean --checkpoint-every?")]
+    [InlineData("ImageFolder", "--data /tmp --skip-invalids", "unknown option --skip-invalids", "did you mean --skip-invalid?")]
+    [InlineData("SmallCnns", "--limt 5", "unknown option --limt", "did you mean --limit?")]
+    public void AMistypedOptionIsRefusedWithTheErrorFirstAndASuggestion(string sample, string args, string expected, string suggestion)
+    {
+        SampleResult result = SampleRun.Run(sample, args.Split(' '), _temp.Path);
+        SampleRun.AssertRefused(result, expected);
+        Assert.Equal(["error: " + expected + "; --help lists the options.", suggestion], result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

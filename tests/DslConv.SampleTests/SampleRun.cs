@@ -51,6 +51,7 @@ public static class SampleRun
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment.Remove("DSLCONV_STACK_TRACE");
+        start.Environment.Remove("DSLCONV_PROFILE_LAYERS"); // the layer profiler's report would be part of the output
         using var process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
@@ -65,16 +66,18 @@ public static class SampleRun
     }
 
     /// <summary>
-    /// Asserts a refusal: exit code 2, exactly one line on standard error, "error: ..." and containing
-    /// <paramref name="expected"/>, and no stack trace anywhere; with <paramref name="silent"/>, nothing on standard
-    /// output either (nothing was loaded or trained).
+    /// Asserts a refusal: exit code 2, the error first on standard error as one line, "error: ..." and containing
+    /// <paramref name="expected"/>, followed by nothing or by one "did you mean ...?" line (a mistyped option), and no
+    /// stack trace anywhere; with <paramref name="silent"/>, nothing on standard output either (nothing was loaded or
+    /// trained).
     /// </summary>
     public static void AssertRefused(SampleResult result, string expected, bool silent = true)
     {
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}, not 2\n{result}");
         Assert.False(HasStackTrace(result.Output + result.Error), $"a stack trace\n{result}");
         string[] lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, $"{lines.Length} lines on standard error, not 1\n{result}");
+        bool suggestion = lines.Length == 2 && lines[1].StartsWith("did you mean ", StringComparison.Ordinal) && lines[1].EndsWith('?');
+        Assert.True(lines.Length == 1 || suggestion, $"{lines.Length} lines on standard error, not the error alone or with a suggestion\n{result}");
         Assert.StartsWith("error: ", lines[0]);
         Assert.True(lines[0].Contains(expected, StringComparison.Ordinal), $"the error does not say '{expected}'\n{result}");
         if (silent) Assert.True(result.Output.Length == 0, $"standard output is not empty (something was loaded)\n{result}");

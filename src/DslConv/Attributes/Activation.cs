@@ -12,8 +12,11 @@ enum Activation
 {
     /// <summary>Linear (identity): the layer outputs its pre-activation, e.g. logits.</summary>
     None = 0,
+    /// <summary>max(0, x).</summary>
     Relu = 1,
+    /// <summary>1 / (1 + e^-x).</summary>
     Sigmoid = 2,
+    /// <summary>tanh(x).</summary>
     Tanh = 3,
     /// <summary>Softmax over the units; only on the last layer, where it fuses with the cross-entropy loss.</summary>
     Softmax = 4,

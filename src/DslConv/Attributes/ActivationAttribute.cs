@@ -7,5 +7,6 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ActivationAttribute(Activation activation) : Attribute
 {
+    /// <summary>The activation applied element-wise.</summary>
     public Activation Activation { get; } = activation;
 }

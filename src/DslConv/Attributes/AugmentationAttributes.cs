@@ -20,6 +20,7 @@ public enum Flip
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RandomFlipAttribute(Flip mode = Flip.HorizontalAndVertical) : Attribute
 {
+    /// <summary>Which flips are drawn.</summary>
     public Flip Mode { get; } = mode;
 }
 
@@ -30,6 +31,7 @@ public sealed class RandomFlipAttribute(Flip mode = Flip.HorizontalAndVertical) 
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RandomRotationAttribute(double factor) : Attribute
 {
+    /// <summary>The largest rotation as a fraction of a full turn (Keras's <c>factor</c>).</summary>
     public double Factor { get; } = factor;
 }
 
@@ -41,6 +43,7 @@ public sealed class RandomRotationAttribute(double factor) : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RandomZoomAttribute(double heightFactor) : Attribute
 {
+    /// <summary>The largest zoom in or out of the height, as a fraction (Keras's <c>height_factor</c>).</summary>
     public double HeightFactor { get; } = heightFactor;
 
     /// <summary>NaN (the default): the same zoom as the height, keeping the aspect ratio, as Keras's None.</summary>
@@ -55,7 +58,9 @@ public sealed class RandomZoomAttribute(double heightFactor) : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RandomTranslationAttribute(double heightFactor, double widthFactor) : Attribute
 {
+    /// <summary>The largest vertical shift as a fraction of the height (Keras's <c>height_factor</c>).</summary>
     public double HeightFactor { get; } = heightFactor;
+    /// <summary>The largest horizontal shift as a fraction of the width (Keras's <c>width_factor</c>).</summary>
     public double WidthFactor { get; } = widthFactor;
 }
 
@@ -67,7 +72,10 @@ public sealed class RandomTranslationAttribute(double heightFactor, double width
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RandomContrastAttribute(double factor) : Attribute
 {
+    /// <summary>The largest change of contrast, as a fraction (Keras's <c>factor</c>).</summary>
     public double Factor { get; } = factor;
+    /// <summary>The smallest pixel value the output is clipped to (Keras's <c>value_range[0]</c>; default 0).</summary>
     public double ValueRangeMin { get; set; }
+    /// <summary>The largest pixel value the output is clipped to (Keras's <c>value_range[1]</c>; default 255).</summary>
     public double ValueRangeMax { get; set; } = 255;
 }

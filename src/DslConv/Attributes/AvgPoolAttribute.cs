@@ -8,6 +8,7 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class AvgPoolAttribute(int size) : Attribute
 {
+    /// <summary>The pooling window's side (and, by default, its stride).</summary>
     public int Size { get; } = size;
 
     /// <summary>Step between windows; 0 (the default) means the pool size.</summary>

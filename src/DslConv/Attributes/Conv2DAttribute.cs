@@ -8,9 +8,13 @@ namespace DslConv;
 public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWidth, Activation activation = Activation.None)
     : Attribute
 {
+    /// <summary>The number of output channels (filters).</summary>
     public int Filters { get; } = filters;
+    /// <summary>The kernel's height.</summary>
     public int KernelHeight { get; } = kernelHeight;
+    /// <summary>The kernel's width.</summary>
     public int KernelWidth { get; } = kernelWidth;
+    /// <summary>The activation applied to the convolution's output.</summary>
     public Activation Activation { get; } = activation;
 
     /// <summary>Step between windows, in both directions (Keras default 1).</summary>

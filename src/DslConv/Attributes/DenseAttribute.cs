@@ -6,7 +6,9 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DenseAttribute(int units, Activation activation = Activation.None) : Attribute
 {
+    /// <summary>The number of outputs.</summary>
     public int Units { get; } = units;
+    /// <summary>The activation applied to the outputs.</summary>
     public Activation Activation { get; } = activation;
 
     /// <summary>Keras's kernel_regularizer L1: adds KernelL1 · Σ|w| over the kernel to the loss (0: none).</summary>

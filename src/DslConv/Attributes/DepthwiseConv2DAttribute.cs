@@ -8,8 +8,11 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DepthwiseConv2DAttribute(int kernelHeight, int kernelWidth, Activation activation = Activation.None) : Attribute
 {
+    /// <summary>The kernel's height.</summary>
     public int KernelHeight { get; } = kernelHeight;
+    /// <summary>The kernel's width.</summary>
     public int KernelWidth { get; } = kernelWidth;
+    /// <summary>The activation applied to the convolution's output.</summary>
     public Activation Activation { get; } = activation;
 
     /// <summary>Filters per input channel (Keras default 1); the layer outputs in * DepthMultiplier channels.</summary>

@@ -8,5 +8,6 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DropoutAttribute(double rate) : Attribute
 {
+    /// <summary>The fraction of inputs set to 0 in training (the rest are scaled by 1 / (1 - rate)).</summary>
     public double Rate { get; } = rate;
 }

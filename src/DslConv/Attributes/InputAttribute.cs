@@ -7,7 +7,10 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class InputAttribute(int height, int width, int channels) : Attribute
 {
+    /// <summary>The image height.</summary>
     public int Height { get; } = height;
+    /// <summary>The image width.</summary>
     public int Width { get; } = width;
+    /// <summary>The channels per pixel (channels-last).</summary>
     public int Channels { get; } = channels;
 }

@@ -7,6 +7,7 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class LossAttribute(Loss loss) : Attribute
 {
+    /// <summary>The loss the trainer minimises.</summary>
     public Loss Loss { get; } = loss;
 
     /// <summary>

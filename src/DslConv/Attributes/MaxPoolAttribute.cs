@@ -7,6 +7,7 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class MaxPoolAttribute(int size) : Attribute
 {
+    /// <summary>The pooling window's side (and, by default, its stride).</summary>
     public int Size { get; } = size;
 
     /// <summary>Step between windows; 0 (the default) means the pool size.</summary>

@@ -8,7 +8,9 @@ namespace DslConv;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RescalingAttribute(double scale) : Attribute
 {
+    /// <summary>The factor each input is multiplied by.</summary>
     public double Scale { get; } = scale;
 
+    /// <summary>The value added after scaling (default 0).</summary>
     public double Offset { get; set; }
 }

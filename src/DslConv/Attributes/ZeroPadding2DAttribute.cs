@@ -25,11 +25,15 @@ public sealed class ZeroPadding2DAttribute : Attribute
         Right = right;
     }
 
+    /// <summary>Rows of zeros added above the image.</summary>
     public int Top { get; }
 
+    /// <summary>Rows of zeros added below the image.</summary>
     public int Bottom { get; }
 
+    /// <summary>Columns of zeros added left of the image.</summary>
     public int Left { get; }
 
+    /// <summary>Columns of zeros added right of the image.</summary>
     public int Right { get; }
 }

@@ -10,13 +10,20 @@ public static class FashionMnist
     /// <summary>Where the Debian/Ubuntu package dataset-fashion-mnist installs the four files.</summary>
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>The images' height in pixels.</summary>
     public const int ImageHeight = 28;
+    /// <summary>The images' width in pixels.</summary>
     public const int ImageWidth = 28;
+    /// <summary>The number of classes (see <see cref="ClassNames"/>).</summary>
     public const int ClassCount = 10;
 
+    /// <summary>The training images' IDX file name.</summary>
     public const string TrainingImagesFile = "train-images-idx3-ubyte.gz";
+    /// <summary>The training labels' IDX file name.</summary>
     public const string TrainingLabelsFile = "train-labels-idx1-ubyte.gz";
+    /// <summary>The test images' IDX file name.</summary>
     public const string TestImagesFile = "t10k-images-idx3-ubyte.gz";
+    /// <summary>The test labels' IDX file name.</summary>
     public const string TestLabelsFile = "t10k-labels-idx1-ubyte.gz";
 
     /// <summary>The class names, indexed by label.</summary>

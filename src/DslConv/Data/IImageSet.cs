@@ -8,9 +8,13 @@ namespace DslConv.Data;
 /// </summary>
 public interface IImageSet
 {
+    /// <summary>The number of images.</summary>
     int Count { get; }
+    /// <summary>Each image's height.</summary>
     int Height { get; }
+    /// <summary>Each image's width.</summary>
     int Width { get; }
+    /// <summary>Each image's channels (channels-last).</summary>
     int Channels { get; }
 
     /// <summary>Floats per image (H · W · C).</summary>

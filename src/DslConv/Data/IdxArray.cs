@@ -6,6 +6,7 @@ namespace DslConv.Data;
 /// </summary>
 public sealed class IdxArray
 {
+    /// <summary>An array of the given <paramref name="dimensions"/> holding <paramref name="data"/> (kept, not copied).</summary>
     public IdxArray(int[] dimensions, byte[] data)
     {
         ArgumentNullException.ThrowIfNull(dimensions);

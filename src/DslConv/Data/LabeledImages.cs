@@ -6,6 +6,7 @@ namespace DslConv.Data;
 /// </summary>
 public sealed class LabeledImages : IImageSet
 {
+    /// <summary>Images of <paramref name="height"/> x <paramref name="width"/> x <paramref name="channels"/> values each, one after another in <paramref name="images"/>, with one label per image (both arrays are kept, not copied).</summary>
     public LabeledImages(float[] images, int[] labels, int height, int width, int channels)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -30,8 +31,11 @@ public sealed class LabeledImages : IImageSet
     /// <summary>One class index per image.</summary>
     public int[] Labels { get; }
 
+    /// <inheritdoc/>
     public int Height { get; }
+    /// <inheritdoc/>
     public int Width { get; }
+    /// <inheritdoc/>
     public int Channels { get; }
 
     /// <summary>Number of images.</summary>
@@ -40,8 +44,10 @@ public sealed class LabeledImages : IImageSet
     /// <summary>Floats per image (H * W * C).</summary>
     public int ImageSize => Height * Width * Channels;
 
+    /// <inheritdoc/>
     public int Label(int index) => Labels[index];
 
+    /// <inheritdoc/>
     public void CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>

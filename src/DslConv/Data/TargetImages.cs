@@ -9,6 +9,7 @@ namespace DslConv.Data;
 /// </summary>
 public sealed class TargetImages : IImageSet
 {
+    /// <summary>Images of <paramref name="height"/> x <paramref name="width"/> x <paramref name="channels"/> values each with <paramref name="targetSize"/> float targets per image (both arrays are kept, not copied).</summary>
     public TargetImages(float[] images, float[] targets, int targetSize, int height, int width, int channels)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -58,11 +59,16 @@ public sealed class TargetImages : IImageSet
     /// <summary>All targets, (N, <see cref="TargetSize"/>) in that order.</summary>
     public float[] Targets { get; }
 
+    /// <summary>The number of targets per image.</summary>
     public int TargetSize { get; }
 
+    /// <inheritdoc/>
     public int Count { get; }
+    /// <inheritdoc/>
     public int Height { get; }
+    /// <inheritdoc/>
     public int Width { get; }
+    /// <inheritdoc/>
     public int Channels { get; }
 
     /// <summary>Floats per image (H * W * C).</summary>
@@ -71,8 +77,10 @@ public sealed class TargetImages : IImageSet
     int IImageSet.Label(int index) =>
         throw new NotSupportedException("These images have float targets, not integer labels (see TargetSize and CopyTargets).");
 
+    /// <inheritdoc/>
     public void CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
 
+    /// <inheritdoc/>
     public void CopyTargets(int index, Span<float> destination) => Target(index).CopyTo(destination);
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>

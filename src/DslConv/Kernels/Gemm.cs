@@ -28,6 +28,7 @@ public static partial class Gemm
 {
     private const int Lanes = 16;
 
+    /// <summary>C[m, n] (=|+=) A[m, k] · B[k, n], starting C as <paramref name="start"/> says (with <paramref name="bias"/> for <see cref="GemmStart.Bias"/>) and applying ReLU as it is stored when <paramref name="relu"/> is set; every length and stride is checked first.</summary>
     public static void Multiply(
         int m, int n, int k,
         ReadOnlySpan<float> a, int aRowStride, int aColStride,

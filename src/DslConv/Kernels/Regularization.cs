@@ -7,6 +7,7 @@ namespace DslConv.Kernels;
 /// </summary>
 public static class Regularization
 {
+    /// <summary>The penalty l1·Σ|w| + l2·Σw² of <paramref name="weights"/>.</summary>
     public static float Penalty(ReadOnlySpan<float> weights, float l1, float l2)
     {
         Check(l1, l2);

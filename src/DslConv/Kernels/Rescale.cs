@@ -5,6 +5,7 @@ namespace DslConv.Kernels;
 /// <summary>Keras's Rescaling: y = x · scale + offset, computed as Keras does (a product, then a sum; no fused multiply-add).</summary>
 public static class Rescale
 {
+    /// <summary>y = x · <paramref name="scale"/> + <paramref name="offset"/>, element by element.</summary>
     public static void Forward(ReadOnlySpan<float> x, float scale, float offset, Span<float> y)
     {
         Check(scale, offset);

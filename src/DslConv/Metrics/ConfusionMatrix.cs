@@ -13,6 +13,7 @@ public sealed class ConfusionMatrix
 {
     private readonly int[] _counts;
 
+    /// <summary>An empty matrix over <paramref name="classNames"/>.</summary>
     public ConfusionMatrix(IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(classNames);
@@ -45,17 +46,22 @@ public sealed class ConfusionMatrix
         return matrix;
     }
 
+    /// <summary>The classes' names, in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>The number of classes.</summary>
     public int Classes => ClassNames.Count;
 
     /// <summary>How many images of class <paramref name="actual"/> were predicted as <paramref name="predicted"/>.</summary>
     public int this[int actual, int predicted] => _counts[Index(actual, predicted)];
 
+    /// <summary>The number of predictions counted.</summary>
     public int Total => _counts.Sum();
 
+    /// <summary>The number of predictions that were right (the diagonal).</summary>
     public int Correct => Enumerable.Range(0, Classes).Sum(c => this[c, c]);
 
+    /// <summary>The fraction of predictions that were right (NaN before any is counted).</summary>
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
 
     /// <summary>Of the images of class <paramref name="actual"/>, the share predicted right (recall).</summary>
@@ -72,13 +78,15 @@ public sealed class ConfusionMatrix
         return column == 0 ? double.NaN : (double)this[predicted, predicted] / column;
     }
 
+    /// <summary>Counts one image of class <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
     public void Add(int actual, int predicted) => _counts[Index(actual, predicted)]++;
 
     /// <summary>A fixed-width text table: one row per true class, one column per predicted class, then the recall.</summary>
     public string ToText()
     {
         int nameWidth = Math.Max(ClassNames.Max(n => n.Length), "true \\ predicted".Length);
-        int cellWidth = Math.Max(6, _counts.Select(c => c.ToString(CultureInfo.InvariantCulture).Length).Max() + 1);
+        // Wide enough for the largest count and for the widest precision, "100.0%", each with a space before it.
+        int cellWidth = Math.Max("100.0%".Length + 1, _counts.Select(c => c.ToString(CultureInfo.InvariantCulture).Length).Max() + 1);
         var text = new StringBuilder();
         text.Append("true \\ predicted".PadRight(nameWidth));
         for (int p = 0; p < Classes; p++) text.Append(Abbreviate(ClassNames[p], cellWidth - 1).PadLeft(cellWidth));

@@ -38,5 +38,6 @@ public readonly record struct Prediction(int Class, string Name, float Probabili
         return best;
     }
 
+    /// <summary>The class name and its probability, e.g. "Ankle boot (97.3 %)".</summary>
     public override string ToString() => $"{Name} ({Probability:P1})";
 }

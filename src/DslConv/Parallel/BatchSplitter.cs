@@ -71,6 +71,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
     private long _step; // the optimizer step a Gradients job computes
     private int _busy; // 1 while a call is running: the fields above belong to it
 
+    /// <summary>A splitter over <paramref name="workers"/> threads without micro-shards (see the constructor with gradientShards).</summary>
     public BatchSplitter(int workers, int parameterCount, int inputSize, int outputSize, IBatchWorkers batchWorkers)
         : this(workers, parameterCount, inputSize, outputSize, batchWorkers, gradientShards: 0)
     {
@@ -128,6 +129,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
 
     private IGradientExchange? _gradientExchange;
 
+    /// <summary>The number of worker threads.</summary>
     public int Workers => _pool.Workers;
 
     /// <summary>Bytes allocated so far on the worker threads other than the caller's (see <see cref="WorkerPool"/>).</summary>
@@ -252,6 +254,7 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         return count;
     }
 
+    /// <summary>The model's outputs for each image of <paramref name="images"/>, written to <paramref name="outputs"/>, the images split across the workers.</summary>
     public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
     {
         int count = images.Length / _inputSize;
@@ -397,5 +400,6 @@ public sealed unsafe class BatchSplitter : IWorkerJob, IDisposable
         return DslConv.Training.GradientGuard.IsUsable(target);
     }
 
+    /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _pool.Dispose();
 }

@@ -25,6 +25,7 @@ public sealed class WorkerExchange
     private int _phase;
     private volatile bool _broken;
 
+    /// <summary>An exchange between <paramref name="workers"/> worker threads.</summary>
     public WorkerExchange(int workers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -36,6 +37,7 @@ public sealed class WorkerExchange
         _participants = workers;
     }
 
+    /// <summary>The number of worker threads.</summary>
     public int Workers { get; }
 
     /// <summary>Workers 0..participants-1 take part in the exchanges until the next call; clears a broken state.</summary>

@@ -11,6 +11,7 @@ public sealed class WorkerPool : IDisposable
 {
     private readonly Shared _shared;
 
+    /// <summary>Starts <paramref name="workers"/> - 1 threads; the calling thread is worker 0.</summary>
     public WorkerPool(int workers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -22,8 +23,10 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>Stops the threads of a pool that was not disposed.</summary>
     ~WorkerPool() => _shared.Stop();
 
+    /// <summary>The number of workers, the calling thread included.</summary>
     public int Workers => _shared.Workers;
 
     /// <summary>
@@ -41,6 +44,7 @@ public sealed class WorkerPool : IDisposable
         _shared.Run(job);
     }
 
+    /// <summary>Stops the threads.</summary>
     public void Dispose()
     {
         _shared.Stop();
@@ -168,5 +172,6 @@ public sealed class WorkerPool : IDisposable
 /// <summary>One parallel job: called once per worker index, on that worker's thread.</summary>
 public interface IWorkerJob
 {
+    /// <summary>Runs worker <paramref name="worker"/>'s share of the job.</summary>
     void Execute(int worker);
 }

@@ -38,10 +38,13 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     /// <summary>Second-moment estimates, same layout as the parameters.</summary>
     public ReadOnlySpan<float> SecondMoments => _v;
 
+    /// <inheritdoc/>
     protected override int PreparedCount => _m?.Length ?? -1;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<string> StateNames => Amsgrad ? ["m", "v", "v_hat"] : ["m", "v"];
 
+    /// <inheritdoc/>
     public override Span<float> State(string name) => name switch
     {
         "m" => _m ?? throw new InvalidOperationException("Call Prepare first."),
@@ -53,10 +56,12 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     /// <summary>Keras's class name in the description.</summary>
     protected virtual string KerasName => "Adam";
 
+    /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
         $"{KerasName}(learning_rate={LearningRateText}, beta_1={Beta1:R}, beta_2={Beta2:R}, epsilon={Epsilon:R}") +
         (Amsgrad ? ", amsgrad=True" : "") + CommonArguments + ")";
 
+    /// <inheritdoc/>
     protected override void PrepareState(int parameterCount)
     {
         if (_m?.Length == parameterCount) return;
@@ -66,12 +71,14 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
         Iterations = 0;
     }
 
+    /// <inheritdoc/>
     protected override void BeginUpdate(float learningRate)
     {
         double t = Iterations;
         _alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
     }
 
+    /// <inheritdoc/>
     protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
         Span<float> parameters = allParameters.Slice(start, length);

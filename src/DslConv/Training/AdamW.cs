@@ -6,6 +6,7 @@ namespace DslConv.Training;
 /// </summary>
 public sealed class AdamW : Adam
 {
+    /// <summary>Keras's AdamW: Adam with decoupled weight decay (<paramref name="weightDecay"/> times the learning rate, applied to every weight each step).</summary>
     public AdamW(float learningRate = 0.001f, float weightDecay = 0.004f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f,
         bool amsgrad = false, LearningRateSchedule? schedule = null)
         : base(learningRate, beta1, beta2, epsilon, amsgrad, schedule)
@@ -13,5 +14,6 @@ public sealed class AdamW : Adam
         WeightDecay = weightDecay;
     }
 
+    /// <inheritdoc/>
     protected override string KerasName => "AdamW";
 }

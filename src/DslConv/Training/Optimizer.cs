@@ -23,6 +23,7 @@ public abstract class Optimizer
     private float[] _clipped = [];
     private bool _useClipped;
 
+    /// <summary>An optimizer with a constant <paramref name="learningRate"/>, or the learning rates of <paramref name="schedule"/> when given.</summary>
     protected Optimizer(float learningRate, LearningRateSchedule? schedule = null)
     {
         _configuredLearningRate = _learningRate = NonNegative(learningRate, nameof(learningRate));
@@ -267,6 +268,7 @@ public abstract class Optimizer
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number above 0.");
 
+    /// <summary>Throws unless <paramref name="parameters"/> and <paramref name="gradients"/> have the length the state was prepared for.</summary>
     protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         if (prepared != parameters.Length)

@@ -24,15 +24,20 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
     /// <summary>Momentum in [0, 1).</summary>
     public float Momentum { get; } = Fraction(momentum, nameof(momentum));
 
+    /// <summary>Added to the root mean square before dividing (Keras's <c>epsilon</c>).</summary>
     public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
 
+    /// <summary>Whether the gradient's mean is subtracted from its mean square (Keras's <c>centered</c>).</summary>
     public bool Centered { get; } = centered;
 
+    /// <inheritdoc/>
     protected override int PreparedCount => _velocity?.Length ?? -1;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<string> StateNames =>
         [.. new[] { "velocity" }.Concat(Momentum > 0f ? ["momentum"] : []).Concat(Centered ? ["average_gradient"] : [])];
 
+    /// <inheritdoc/>
     public override Span<float> State(string name) => name switch
     {
         "velocity" => _velocity ?? throw new InvalidOperationException("Call Prepare first."),
@@ -41,10 +46,12 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         _ => base.State(name),
     };
 
+    /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
         $"RMSprop(learning_rate={LearningRateText}, rho={Rho:R}, momentum={Momentum:R}, epsilon={Epsilon:R}, centered={(Centered ? "True" : "False")}") +
         CommonArguments + ")";
 
+    /// <inheritdoc/>
     protected override void PrepareState(int parameterCount)
     {
         if (_velocity?.Length == parameterCount) return;
@@ -54,8 +61,10 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         Iterations = 0;
     }
 
+    /// <inheritdoc/>
     protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
 
+    /// <inheritdoc/>
     protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
         Span<float> parameters = allParameters.Slice(start, length);

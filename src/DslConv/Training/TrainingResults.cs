@@ -21,6 +21,7 @@ public readonly record struct EpochResult(int Epoch, int Epochs, double Loss, do
     /// <summary>Keras's name of the metric in <see cref="Accuracy"/>: "accuracy", or "mae" for a regression loss.</summary>
     public string Metric { get; init; } = "accuracy";
 
+    /// <summary>Training throughput: images per second of the epoch (0 when no time was measured).</summary>
     public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
 
     /// <summary>Keras's val_loss: mean loss on the validation data after the epoch, NaN without validation data.</summary>
@@ -29,6 +30,7 @@ public readonly record struct EpochResult(int Epoch, int Epochs, double Loss, do
     /// <summary>Keras's val_accuracy, NaN without validation data.</summary>
     public double ValidationAccuracy { get; init; } = double.NaN;
 
+    /// <summary>Whether the epoch was validated (its validation loss is a number).</summary>
     public bool HasValidation => !double.IsNaN(ValidationLoss);
 
     /// <summary>

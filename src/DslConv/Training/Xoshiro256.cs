@@ -9,6 +9,7 @@ public struct Xoshiro256
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose state is expanded from <paramref name="seed"/> with SplitMix64.</summary>
     public Xoshiro256(long seed)
     {
         ulong x = unchecked((ulong)seed);
@@ -25,6 +26,7 @@ public struct Xoshiro256
         set => (_s0, _s1, _s2, _s3) = value;
     }
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

@@ -4,17 +4,18 @@ namespace DslConv.Tests.Generator;
 
 /// <summary>
 /// Verify's file conventions by hand (Verify.Xunit is not served here): the accepted text lives in
-/// <c>{Class}.{Test}.verified.cs</c> beside the test; a mismatch writes <c>.received.cs</c> next to it and fails.
-/// A missing snapshot is created from the received text locally, and fails when the <c>CI</c> variable is set.
+/// <c>Snapshots/{Class}.{Test}.verified.{extension}</c> beside the test (<c>cs</c> for generated source, <c>txt</c> for a
+/// sample's console output, whose tests link this file); a mismatch writes <c>.received.{extension}</c> next to it and
+/// fails. A missing snapshot is created from the received text locally, and fails when the <c>CI</c> variable is set.
 /// Line endings are normalised to \n.
 /// </summary>
 internal static class Snapshot
 {
-    public static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    public static void Verify(string actual, string name, string extension = "cs", [CallerFilePath] string testFile = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots");
-        string verified = Path.Combine(directory, name + ".verified.cs");
-        string received = Path.Combine(directory, name + ".received.cs");
+        string verified = Path.Combine(directory, $"{name}.verified.{extension}");
+        string received = Path.Combine(directory, $"{name}.received.{extension}");
         string text = actual.Replace("\r\n", "\n");
         Directory.CreateDirectory(directory);
 
@@ -36,8 +37,8 @@ internal static class Snapshot
             return;
         }
         File.WriteAllText(received, text);
-        Assert.Fail($"Generated source differs from {verified}{FirstDifference(expected, text)}. " +
-                    $"The new output is in {received}: review the diff, then move it over the .verified.cs file to accept it.");
+        Assert.Fail($"The output differs from {verified}{FirstDifference(expected, text)}. " +
+                    $"The new output is in {received}: review the diff, then move it over the .verified.{extension} file to accept it.");
     }
 
     private static string FirstDifference(string expected, string actual)

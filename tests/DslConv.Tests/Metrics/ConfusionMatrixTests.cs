@@ -44,13 +44,25 @@ public sealed class ConfusionMatrixTests
         for (int i = 0; i < 5; i++) matrix.Add(1, 1);
         string text = matrix.ToText();
         string[] lines = text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("true \\ predicted   cat   dog  recall", lines[0]);
-        Assert.Equal("cat                  8     2   80.0%", lines[1]);
-        Assert.Equal("dog                  0     5  100.0%", lines[2]);
-        Assert.Equal("precision       100.0% 71.4%", lines[3]);
+        Assert.Equal("true \\ predicted    cat    dog  recall", lines[0]);
+        Assert.Equal("cat                   8      2   80.0%", lines[1]);
+        Assert.Equal("dog                   0      5  100.0%", lines[2]);
+        Assert.Equal("precision        100.0%  71.4%", lines[3]);
         Assert.Equal("accuracy 86.7% (13 of 15)", lines[4]);
         Assert.Equal(0.8, matrix.Recall(0));
         Assert.Equal(5 / 7.0, matrix.Precision(1));
+    }
+
+    [Fact]
+    public void NeighbouringPrecisionsOfAHundredPercentStaySeparate()
+    {
+        var matrix = new ConfusionMatrix(["a", "b", "c"]);
+        matrix.Add(0, 0);
+        matrix.Add(1, 1);
+        matrix.Add(2, 0);
+        string[] lines = matrix.ToText().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("precision         50.0% 100.0%      -", lines[4]);
+        Assert.All(lines[..4], line => Assert.Equal(lines[4].Length + "  recall".Length, line.Length)); // the columns line up
     }
 
     [Fact]

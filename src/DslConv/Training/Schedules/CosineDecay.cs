@@ -9,12 +9,18 @@ namespace DslConv.Training;
 public sealed class CosineDecay(double initialLearningRate, long decaySteps, double alpha = 0, double? warmupTarget = null, long warmupSteps = 0)
     : LearningRateSchedule
 {
+    /// <summary>The learning rate at step 0 (with a warm-up, the rate it rises from to <see cref="WarmupTarget"/>).</summary>
     public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
+    /// <summary>The steps over which the rate decays.</summary>
     public long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
+    /// <summary>The smallest rate, as a fraction of the initial one.</summary>
     public double Alpha { get; } = NonNegative(alpha, nameof(alpha));
+    /// <summary>The rate the warm-up rises to, or null for no warm-up.</summary>
     public double? WarmupTarget { get; } = warmupTarget is { } target ? NonNegative(target, nameof(warmupTarget)) : null;
+    /// <summary>The steps of linear warm-up before the decay.</summary>
     public long WarmupSteps { get; } = warmupSteps >= 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must not be negative.");
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         if (WarmupTarget is not { } target) return Decayed(Math.Min(step, DecaySteps), InitialLearningRate);
@@ -29,6 +35,7 @@ public sealed class CosineDecay(double initialLearningRate, long decaySteps, dou
         return from * ((1 - Alpha) * cosine + Alpha);
     }
 
+    /// <inheritdoc/>
     public override string Description =>
         FormattableString.Invariant($"CosineDecay(initial_learning_rate={InitialLearningRate:R}, decay_steps={DecaySteps}, alpha={Alpha:R}, warmup_target=") +
         (WarmupTarget is { } t ? t.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "None") +

@@ -3,11 +3,16 @@ namespace DslConv.Training;
 /// <summary>Keras's ExponentialDecay: lr = initial · rate^(step / decaySteps), the exponent floored with <c>staircase</c>.</summary>
 public sealed class ExponentialDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false) : LearningRateSchedule
 {
+    /// <summary>The learning rate at step 0.</summary>
     public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
+    /// <summary>The steps over which the rate is multiplied by <see cref="DecayRate"/> once.</summary>
     public long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
+    /// <summary>The factor applied every <see cref="DecaySteps"/> steps.</summary>
     public double DecayRate { get; } = Positive(decayRate, nameof(decayRate));
+    /// <summary>Whether the rate drops in steps (step / decaySteps rounded down) instead of continuously.</summary>
     public bool Staircase { get; } = staircase;
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         double progress = (double)step / DecaySteps;
@@ -15,6 +20,7 @@ public sealed class ExponentialDecay(double initialLearningRate, long decaySteps
         return InitialLearningRate * Math.Pow(DecayRate, progress);
     }
 
+    /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
         $"ExponentialDecay(initial_learning_rate={InitialLearningRate:R}, decay_steps={DecaySteps}, decay_rate={DecayRate:R}, staircase={(Staircase ? "True" : "False")})");
 }

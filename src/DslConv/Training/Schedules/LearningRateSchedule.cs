@@ -13,11 +13,13 @@ public abstract class LearningRateSchedule
     /// <summary>The schedule and its arguments in Keras's words, recorded in checkpoints and checked on resume.</summary>
     public abstract string Description { get; }
 
+    /// <summary><paramref name="value"/> when it is finite and above 0, else an <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>.</summary>
     protected static double Positive(double value, string paramName) =>
         double.IsFinite(value) && value > 0
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number above 0.");
 
+    /// <summary><paramref name="value"/> when it is finite and at least 0, else an <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>.</summary>
     protected static double NonNegative(double value, string paramName) =>
         double.IsFinite(value) && value >= 0
             ? value

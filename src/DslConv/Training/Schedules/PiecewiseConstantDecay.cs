@@ -9,6 +9,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     private readonly long[] _boundaries;
     private readonly double[] _values;
 
+    /// <summary>Keras's PiecewiseConstantDecay: <paramref name="values"/>[i] up to <paramref name="boundaries"/>[i], the last value after the last boundary (one more value than boundaries).</summary>
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(boundaries);
@@ -21,9 +22,12 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
         _values = values.Select((value, i) => NonNegative(value, $"values[{i}]")).ToArray();
     }
 
+    /// <summary>The steps where the rate changes, increasing.</summary>
     public IReadOnlyList<long> Boundaries => _boundaries;
+    /// <summary>The rates, one more than the boundaries.</summary>
     public IReadOnlyList<double> Values => _values;
 
+    /// <inheritdoc/>
     public override double At(long step)
     {
         for (int i = 0; i < _boundaries.Length; i++)
@@ -31,6 +35,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
         return _values[^1];
     }
 
+    /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
         $"PiecewiseConstantDecay(boundaries=[{string.Join(", ", _boundaries)}], values=[{string.Join(", ", _values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}])");
 }

@@ -12,8 +12,11 @@ namespace DslConv.Onnx;
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The graph input: float32 images (N, H, W, C).</summary>
     public const string InputName = "images";
+    /// <summary>The graph output: the last layer's outputs (N, outputs).</summary>
     public const string OutputName = "outputs";
+    /// <summary>The ONNX operator set the export writes.</summary>
     public const long OpsetVersion = 13;
     private const long IrVersion = 8;
 

@@ -53,8 +53,10 @@ public sealed class OnnxAttribute
         Value = value;
     }
 
+    /// <summary>The attribute's name, as ONNX's operator defines it.</summary>
     public string Name { get; }
 
+    /// <summary>Which of the value properties holds the value.</summary>
     public OnnxAttributeType Type { get; }
 
     /// <summary>The list of an INTS attribute, or the one value of an INT attribute.</summary>
@@ -63,17 +65,23 @@ public sealed class OnnxAttribute
     /// <summary>The value of a FLOAT attribute.</summary>
     public float Value { get; }
 
+    /// <summary>An INTS attribute (kernel_shape, strides, pads, perm).</summary>
     public static OnnxAttribute Ints(string name, params long[] values) => new(name, OnnxAttributeType.Ints, [.. values], 0f);
 
+    /// <summary>An INT attribute (axis, group).</summary>
     public static OnnxAttribute Int(string name, long value) => new(name, OnnxAttributeType.Int, [value], 0f);
 
+    /// <summary>A FLOAT attribute (alpha, epsilon).</summary>
     public static OnnxAttribute Float(string name, float value) => new(name, OnnxAttributeType.Float, [], value);
 }
 
 /// <summary>The ONNX attribute types layer kinds write.</summary>
 public enum OnnxAttributeType
 {
+    /// <summary>One integer (<see cref="OnnxAttribute.Integers"/> holds it).</summary>
     Int,
+    /// <summary>A list of integers.</summary>
     Ints,
+    /// <summary>One float (<see cref="OnnxAttribute.Value"/>).</summary>
     Float,
 }

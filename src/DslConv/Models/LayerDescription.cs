@@ -44,6 +44,7 @@ public sealed record LayerDescription(
     /// </summary>
     public IReadOnlyList<int> KernelShape => Kind.KernelShape(this);
 
+    /// <summary>Whether the layer has weights in the parameter vector.</summary>
     public bool HasParameters => KernelLength > 0;
 
     /// <summary>
@@ -68,6 +69,7 @@ public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape
     float LabelSmoothing = 0f,
     float HuberDelta = 1f)
 {
+    /// <summary>The last layer, whose outputs are the model's.</summary>
     public LayerDescription Last => Layers[^1];
 
     /// <summary>Whether the loss is a regression loss (mean squared or absolute error, Huber), trained on float targets.</summary>

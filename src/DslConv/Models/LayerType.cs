@@ -15,23 +15,41 @@ namespace DslConv.Models
 #endif
     enum LayerType
     {
+        /// <summary>Keras Conv2D.</summary>
         Conv2D,
+        /// <summary>Keras MaxPooling2D.</summary>
         MaxPool,
+        /// <summary>Keras Flatten.</summary>
         Flatten,
+        /// <summary>Keras Dense.</summary>
         Dense,
+        /// <summary>Keras AveragePooling2D.</summary>
         AvgPool,
+        /// <summary>Keras GlobalAveragePooling2D.</summary>
         GlobalAvgPool,
+        /// <summary>Keras GlobalMaxPooling2D.</summary>
         GlobalMaxPool,
+        /// <summary>Keras DepthwiseConv2D.</summary>
         DepthwiseConv2D,
+        /// <summary>Keras Dropout.</summary>
         Dropout,
+        /// <summary>Keras BatchNormalization.</summary>
         BatchNorm,
+        /// <summary>Keras Activation.</summary>
         Activation,
+        /// <summary>Keras Rescaling.</summary>
         Rescaling,
+        /// <summary>Keras RandomFlip.</summary>
         RandomFlip,
+        /// <summary>Keras RandomRotation.</summary>
         RandomRotation,
+        /// <summary>Keras RandomZoom.</summary>
         RandomZoom,
+        /// <summary>Keras RandomTranslation.</summary>
         RandomTranslation,
+        /// <summary>Keras RandomContrast.</summary>
         RandomContrast,
+        /// <summary>Keras ZeroPadding2D.</summary>
         ZeroPadding2D,
     }
 }

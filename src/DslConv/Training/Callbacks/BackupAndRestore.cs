@@ -79,13 +79,16 @@ public sealed class BackupAndRestore : IFitCallback
         _restore = null;
     }
 
+    /// <inheritdoc/>
     public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (EverySteps > 0 && step % EverySteps == 0 && step < steps) Write(context);
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result) => Write(context);
 
+    /// <inheritdoc/>
     public void OnTrainEnd(FitContext context)
     {
         if (_deleteAtEnd && _writeTo is not null && WritesFiles(context)) File.Delete(_writeTo);

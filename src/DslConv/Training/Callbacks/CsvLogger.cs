@@ -45,6 +45,7 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
     /// </summary>
     public void OnEpochBegin(FitContext context, int epoch) => StartRows(context);
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         if (_writer is null) return;
@@ -62,6 +63,7 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
         WriteRow(values);
     }
 
+    /// <inheritdoc/>
     public void OnTrainEnd(FitContext context)
     {
         if (_writer is not null) StartRows(context); // a fit that ran no epoch still leaves the header

@@ -7,7 +7,9 @@ public enum MonitorMode
 {
     /// <summary>Accuracies up, losses down.</summary>
     Auto,
+    /// <summary>Lower is better (a loss).</summary>
     Min,
+    /// <summary>Higher is better (an accuracy).</summary>
     Max,
 }
 
@@ -36,8 +38,10 @@ public sealed class EarlyStopping(
     private int _wait;
     private int _parameterCount;
 
+    /// <summary>The quantity watched: "val_loss", "val_accuracy", "loss" or "accuracy".</summary>
     public string Monitored => _monitor;
 
+    /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
     public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>Best value seen so far (±infinity before any).</summary>
@@ -52,12 +56,14 @@ public sealed class EarlyStopping(
     /// <summary>"early_stopping_" and the monitor: one EarlyStopping per monitor can keep its state in a checkpoint.</summary>
     public string CheckpointName => "early_stopping_" + _monitor;
 
+    /// <inheritdoc/>
     public void Validate(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
         _parameterCount = context.Trainer.Network.Architecture.ParameterCount; // what a resumed run's saved weights are checked against
     }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(FitContext context)
     {
         _wait = 0;
@@ -67,6 +73,7 @@ public sealed class EarlyStopping(
         Best = Maximises ? double.NegativeInfinity : double.PositiveInfinity;
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         int epoch = result.Epoch - 1; // Keras counts epochs from 0 here
@@ -95,6 +102,7 @@ public sealed class EarlyStopping(
         }
     }
 
+    /// <inheritdoc/>
     public void OnTrainEnd(FitContext context)
     {
         if (StoppedEpoch > 0) (output ?? Console.Out).WriteLine(context.StopReason);
@@ -106,6 +114,7 @@ public sealed class EarlyStopping(
     private bool IsImprovement(double value, double reference) =>
         Maximises ? value - _minDelta > reference : value + _minDelta < reference;
 
+    /// <inheritdoc/>
     public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
@@ -115,6 +124,7 @@ public sealed class EarlyStopping(
         if (_bestWeights is not null) vectors["best_weights"] = _bestWeights;
     }
 
+    /// <inheritdoc/>
     public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)

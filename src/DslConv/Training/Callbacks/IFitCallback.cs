@@ -22,6 +22,7 @@ public interface IFitCallback
     /// <summary>The fit was accepted (every callback's <see cref="Validate"/> passed) and starts.</summary>
     void OnTrainBegin(FitContext context) { }
 
+    /// <inheritdoc/>
     void OnEpochBegin(FitContext context, int epoch) { }
 
     /// <summary>After step <paramref name="step"/> (1-based) of <paramref name="steps"/>, with the epoch's running means.</summary>
@@ -39,6 +40,7 @@ public interface IFitCallback
     /// <summary>After an epoch and its validation; <paramref name="result"/> is also in the history.</summary>
     void OnEpochEnd(FitContext context, EpochResult result) { }
 
+    /// <inheritdoc/>
     void OnTrainEnd(FitContext context) { }
 }
 
@@ -87,17 +89,22 @@ public sealed class FitContext
     /// <summary>Where the fit stands (epoch, step, shuffle generator, running sums): what a backup saves and restores.</summary>
     internal FitRun Run { get; }
 
+    /// <summary>The trainer being fitted.</summary>
     public ITrainer Trainer { get; }
 
+    /// <summary>The fit's options.</summary>
     public FitOptions Options { get; }
 
     /// <summary>The epochs finished so far (including those before a resume).</summary>
     public IReadOnlyList<EpochResult> History => Epochs;
 
+    /// <summary>Images trained on per epoch (after any validation split).</summary>
     public int TrainingImages { get; }
 
+    /// <summary>Images evaluated after each epoch (0 without validation).</summary>
     public int ValidationImages { get; }
 
+    /// <summary>Training steps (batches) per epoch.</summary>
     public int StepsPerEpoch { get; }
 
     /// <summary>Keras's name of the metric the fit reports beside the loss: "accuracy", or "mae" for a regression loss.</summary>
@@ -109,6 +116,7 @@ public sealed class FitContext
     /// <summary>Why training was stopped (printed and kept in <see cref="FitHistory.StopReason"/>).</summary>
     public string? StopReason { get; private set; }
 
+    /// <summary>Asks the fit to stop after the current epoch (or step), giving the reason History reports.</summary>
     public void Stop(string reason)
     {
         StopTraining = true;

@@ -20,10 +20,13 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     private readonly string _filePath = CheckTemplate(filePath);
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
+    /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
     public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
+    /// <summary>The best value of the monitored quantity so far.</summary>
     public double Best { get; private set; }
 
+    /// <inheritdoc/>
     public string CheckpointName => "model_checkpoint_" + _monitor;
 
     /// <summary>The files written so far, in order.</summary>
@@ -53,9 +56,11 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"ModelCheckpoint's folder {folder} does not exist.");
     }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(FitContext context) =>
         Best = initialValueThreshold ?? (Maximises ? double.NegativeInfinity : double.PositiveInfinity);
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         if (saveBestOnly)
@@ -159,12 +164,14 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
             template is null ? nameof(spec) : "filePath");
     }
 
+    /// <inheritdoc/>
     public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
         metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
     }
 
+    /// <inheritdoc/>
     public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)

@@ -12,6 +12,7 @@ namespace DslConv.Training;
 /// </summary>
 public sealed class ProgressBar : IFitCallback
 {
+    /// <summary>Characters of the bar itself.</summary>
     public const int Width = 30;
     private static readonly long RedrawInterval = Stopwatch.Frequency / 10;
     private readonly TextWriter _output;
@@ -27,8 +28,10 @@ public sealed class ProgressBar : IFitCallback
         Interactive = interactive ?? (output is null && !Console.IsOutputRedirected);
     }
 
+    /// <summary>Whether the bar redraws one line in place (a terminal) rather than printing a line per epoch.</summary>
     public bool Interactive { get; }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(FitContext context)
     {
         string validation = context.ValidationImages > 0
@@ -37,6 +40,7 @@ public sealed class ProgressBar : IFitCallback
             $"Train on {context.TrainingImages:N0} images{validation}, {context.StepsPerEpoch:N0} steps per epoch."));
     }
 
+    /// <inheritdoc/>
     public void OnEpochBegin(FitContext context, int epoch)
     {
         if (Interactive) _output.WriteLine($"Epoch {epoch}/{context.Options.Epochs}");
@@ -46,6 +50,7 @@ public sealed class ProgressBar : IFitCallback
         _firstStep = 0;
     }
 
+    /// <inheritdoc/>
     public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (!Interactive) return;
@@ -58,6 +63,7 @@ public sealed class ProgressBar : IFitCallback
         Redraw(FormatRunning(step, steps, elapsed, loss, accuracy, step - _firstStep + 1, context.Metric));
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         if (Interactive)

@@ -31,12 +31,16 @@ public sealed class ReduceLROnPlateau(
     private int _wait;
     private int _cooldownCounter;
 
+    /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
     public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
+    /// <summary>The best value of the monitored quantity so far.</summary>
     public double Best { get; private set; }
 
+    /// <inheritdoc/>
     public string CheckpointName => "reduce_lr_on_plateau_" + _monitor;
 
+    /// <inheritdoc/>
     public void Validate(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(ReduceLROnPlateau));
@@ -44,6 +48,7 @@ public sealed class ReduceLROnPlateau(
             throw new InvalidOperationException("ReduceLROnPlateau sets the learning rate, but this optimizer's learning rate is a schedule.");
     }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(FitContext context)
     {
         context.Trainer.Optimizer.WillSetLearningRateDuringFit();
@@ -52,6 +57,7 @@ public sealed class ReduceLROnPlateau(
         _cooldownCounter = 0;
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         double current = Monitor.Value(result, _monitor);
@@ -78,6 +84,7 @@ public sealed class ReduceLROnPlateau(
         _wait = 0;
     }
 
+    /// <inheritdoc/>
     public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
@@ -86,6 +93,7 @@ public sealed class ReduceLROnPlateau(
         metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
     }
 
+    /// <inheritdoc/>
     public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)

@@ -10,6 +10,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
 {
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
+    /// <summary>The accuracy at which training stops.</summary>
     public double Threshold { get; } = threshold is > 0 and < 1
         ? threshold
         : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "An accuracy threshold is a fraction in (0, 1), e.g. 0.95 for 95 %.");
@@ -17,6 +18,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     /// <summary>The epoch that reached the threshold, or 0.</summary>
     public int StoppedEpoch { get; private set; }
 
+    /// <inheritdoc/>
     public void Validate(FitContext context)
     {
         if (!Monitor.HigherIsBetter(_monitor))
@@ -24,8 +26,10 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
         Monitor.RequireValidation(_monitor, context, nameof(StopAtAccuracy));
     }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(FitContext context) => StoppedEpoch = 0;
 
+    /// <inheritdoc/>
     public void OnEpochEnd(FitContext context, EpochResult result)
     {
         double value = Monitor.Value(result, _monitor);

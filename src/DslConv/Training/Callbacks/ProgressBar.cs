@@ -36,8 +36,9 @@ public sealed class ProgressBar : IFitCallback
     {
         string validation = context.ValidationImages > 0
             ? string.Create(CultureInfo.InvariantCulture, $", validate on {context.ValidationImages:N0}") : "";
+        static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Train on {context.TrainingImages:N0} images{validation}, {context.StepsPerEpoch:N0} steps per epoch."));
+            $"Train on {context.TrainingImages:N0} {Plural(context.TrainingImages, "image")}{validation}, {context.StepsPerEpoch:N0} {Plural(context.StepsPerEpoch, "step")} per epoch."));
     }
 
     /// <inheritdoc/>

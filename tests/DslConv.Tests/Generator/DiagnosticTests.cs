@@ -108,6 +108,7 @@ public sealed class DiagnosticTests
     [InlineData("GlobalAvgPool")]
     [InlineData("GlobalMaxPool")]
     [InlineData("DepthwiseConv2D(3, 3)")]
+    [InlineData("ZeroPadding2D(1)")]
     public void DSLC007_SpatialLayerAfterFlatten(string layer)
     {
         var d = Single(Head + $"[Input(8, 8, 1)] [Flatten] [{layer}] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC007");
@@ -290,6 +291,23 @@ public sealed class DiagnosticTests
         Assert.Contains(layer.StartsWith("Dropout") ? "[0, 1)" : layer.Contains("Momentum") ? "[0, 1]" : layer.StartsWith("Rescaling") ? "finite" : "positive",
             d.Diagnostic.GetMessage());
     }
+
+    [Theory]
+    [InlineData("ZeroPadding2D(-1)", "top = -1")]
+    [InlineData("ZeroPadding2D(1, -2)", "left = -2")]
+    [InlineData("ZeroPadding2D(0, 0, 0, -3)", "right = -3")]
+    public void DSLC019_NegativeZeroPadding(string layer, string named)
+    {
+        var d = Single(Head + $"[Input(8, 8, 1)] [{layer}] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;", "DSLC019");
+        Assert.Equal(layer, d.Target);
+        Assert.Contains(named, d.Diagnostic.GetMessage());
+        Assert.Contains(">= 0", d.Diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DSLC013_PaddingPastTheLimit() =>
+        Assert.Equal("ZeroPadding2D(int.MaxValue / 2, 0, 0, 0)",
+            Single(Head + "[Input(8, 8, 1)] [ZeroPadding2D(int.MaxValue / 2, 0, 0, 0)] [Flatten] [Dense(2)] public partial class Net;", "DSLC013").Target);
 
     [Fact]
     public void DSLC013_ModelTooLarge()

@@ -13,8 +13,7 @@ namespace DslConv.Generators.Emit;
 /// </summary>
 internal static class Int8Emitter
 {
-    private const string Q = "global::DslConv.Quantization";
-    private const string K = Names.Kernels;
+    private const string Q = Int8Passes.Q;
     private const string Rs = Names.ReadOnlySpan;
     private const string S = Names.Span;
     private const int Capacity = Int8Passes.Capacity;

@@ -21,10 +21,9 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
 
     public void Infer(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
     {
-        LayerChecks.RequireSpatial(layer, index);
+        ConvGeometry g = LayerChecks.Geometry(layer, index); // checks the shapes are (H, W, C) first
         int channels = layer.InputShape[2], outputChannels = layer.OutputShape[2];
         if (outputChannels % channels != 0) throw LayerChecks.Error(layer, index, $"maps {channels} channels to {outputChannels}, not a multiple.");
-        ConvGeometry g = LayerChecks.Geometry(layer, index);
         ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, g.KernelHeight * g.KernelWidth * outputChannels, layer, index, "kernel");
         ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, outputChannels, layer, index, "bias");
         DepthwiseConvolution.Forward(input, g, kernel, bias, output, outputChannels / channels);

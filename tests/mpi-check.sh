@@ -2,7 +2,9 @@
 # Data-parallel training over MPI, checked byte for byte with the sample on the committed Fashion-MNIST slice:
 #   1. 2 processes x 1 thread (mpirun) save the same weights as 1 process x 2 threads;
 #   2. a checkpoint written by 2 processes after epoch 1, resumed by 1 process for epoch 2, saves the same weights as
-#      one uninterrupted 2-epoch run.
+#      one uninterrupted 2-epoch run;
+#   5. a BatchNorm model (tests/DslConv.MpiCheck: Conv2D-BatchNorm-ReLU-MaxPool-Flatten-Dense) saves the same weights
+#      with 1, 2 and 3 threads and with 2 processes x 1 thread.
 # Prints one line per check and ends with "MPI check: P passed, F failed". Needs Open MPI's mpirun (see .ci/run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,19 @@ if [ "$code" -ne 0 ] && [ "$code" -ne 124 ] && grep -q "process 1 of 2 failed" "
   echo "MPI check passed: a failing process aborts the job with its message (exit $code)"; passed=$((passed + 1))
 else
   echo "MPI check FAILED: a failing process gave exit $code (124: the job hung):"; tail -10 "$work/failed.log"; failed=$((failed + 1))
+fi
+
+# 5. BatchNorm: the micro-shards exchange their batch statistics in shard order, across processes too.
+bn=(dotnet "$work/bn/DslConv.MpiCheck.dll" "$slice")
+if dotnet build -c Release tests/DslConv.MpiCheck -o "$work/bn" >"$work/bn-build.log" 2>&1; then
+  for threads in 1 2 3; do "${bn[@]}" "$threads" "$work/bn-$threads.safetensors" >"$work/bn-$threads.log" 2>&1; done
+  timeout 600 "${mpi[@]}" "${bn[@]}" 1 "$work/bn-mpi.safetensors" --distributed >"$work/bn-mpi.log" 2>&1 \
+    || { echo "mpirun failed:"; tail -20 "$work/bn-mpi.log"; }
+  check "BatchNorm model: 2 threads = 1 thread" "$work/bn-1.safetensors" "$work/bn-2.safetensors"
+  check "BatchNorm model: 3 threads = 1 thread" "$work/bn-1.safetensors" "$work/bn-3.safetensors"
+  check "BatchNorm model: 2 processes x 1 thread = 1 process x 1 thread" "$work/bn-1.safetensors" "$work/bn-mpi.safetensors"
+else
+  echo "MPI check FAILED: tests/DslConv.MpiCheck did not build:"; tail -20 "$work/bn-build.log"; failed=$((failed + 1))
 fi
 
 echo "MPI check: $passed passed, $failed failed"

@@ -180,7 +180,7 @@ public sealed unsafe class MpiWorld : IGradientExchange, IDisposable
     {
         for (int p = 0; p < Processes; p++)
         {
-            var (first, count) = BatchSplitter.Share(shards, Processes, p);
+            var (first, count) = Shares.Of(shards, Processes, p);
             _counts[p] = count * size;
             _offsets[p] = first * size;
         }

@@ -107,11 +107,24 @@ internal sealed class BufferLayout
         .Select(l => l.Definition.PatchFloats(l))
         .DefaultIfEmpty(0).Max();
 
-    /// <summary>Largest kernel that has to be transposed for an input gradient.</summary>
-    public long TransposedKernelSize => _plan.Layers
-        .Where((layer, i) => layer.HasParameters && _needsInputGradient[i])
-        .Select(layer => (long)layer.KernelSize)
-        .DefaultIfEmpty(0).Max();
+    /// <summary>
+    /// Where layer <paramref name="index"/>'s kernel, transposed to (out, in) for its input gradient, lies in the model's
+    /// transposed-kernel buffer; null when the layer reads no transposed kernel.
+    /// </summary>
+    public int? TransposedKernelOffset(int index)
+    {
+        if (!Transposes(index)) return null;
+        int offset = 0;
+        for (int i = 0; i < index; i++)
+            if (Transposes(i)) offset += _plan.Layers[i].KernelSize;
+        return offset;
+    }
+
+    /// <summary>Floats of every transposed kernel together (0: the model transposes none).</summary>
+    public int TransposedKernelsSize => Enumerable.Range(0, _plan.Layers.Count).Where(Transposes).Sum(i => _plan.Layers[i].KernelSize);
+
+    private bool Transposes(int index) =>
+        _plan.Layers[index].HasParameters && _needsInputGradient[index] && _plan.Layers[index].Definition.TransposesKernel;
 
     /// <summary>
     /// The workspace arrays that grow with the batch: field name, element type and elements per image. The workspace

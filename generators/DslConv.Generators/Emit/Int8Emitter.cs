@@ -64,7 +64,7 @@ internal static class Int8Emitter
                 w.Line($"private readonly {Q}.QuantizedLayer {Int8Passes.Field(layer)}; // {layer.Name}: int8 kernel, int32 bias, scales");
         }
         w.Line("private Workspace? _workspace;");
-        w.Line($"private {Names.Parallel}.BatchSplitter? _splitter;");
+        w.Line($"private {Names.Parallel}.BatchRunner? _runner;");
         w.Line("private int _inferenceThreads = 1;");
         w.Line("private int _busy; // 1 while a public call runs, as in the float model");
         w.Line();
@@ -109,8 +109,8 @@ internal static class Int8Emitter
         w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(InferenceThreads));");
         w.Line("try");
         w.OpenBrace();
-        w.Line("_splitter?.Dispose();");
-        w.Line("_splitter = null;");
+        w.Line("_runner?.Dispose();");
+        w.Line("_runner = null;");
         w.Line("_inferenceThreads = value;");
         w.CloseBrace();
         w.Line($"finally {{ {Names.GeneratedCode}.Exit(ref _busy); }}");
@@ -129,8 +129,8 @@ internal static class Int8Emitter
         w.Line("try");
         w.OpenBrace();
         w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
-        w.Line($"_splitter ??= new {Names.Parallel}.BatchSplitter(_inferenceThreads, 0, InputSize, OutputSize, new Workers(this, _inferenceThreads));");
-        w.Line("_splitter.Predict(images, outputs);");
+        w.Line($"_runner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, _inferenceThreads));");
+        w.Line("_runner.Predict(images, outputs);");
         w.CloseBrace();
         w.Line($"else PredictInto(_workspace ??= new Workspace({Capacity}), images, outputs);");
         w.CloseBrace();
@@ -144,10 +144,10 @@ internal static class Int8Emitter
             w.Line();
         }
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line("public long InferenceWorkerAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line("public long InferenceWorkerAllocatedBytes => _runner?.WorkerThreadAllocatedBytes ?? 0;");
         w.Line();
         w.Line("/// <summary>Stops the worker threads, if any.</summary>");
-        w.Line("public void Dispose() => _splitter?.Dispose();");
+        w.Line("public void Dispose() => _runner?.Dispose();");
         w.Line();
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
         w.Line("int count = images.Length / InputSize;");
@@ -224,10 +224,7 @@ internal static class Int8Emitter
         w.Line($"for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace({Capacity});");
         w.CloseBrace();
         w.Line();
-        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, ReadOnlySpan<int> labels, {Rs} targets,");
-        w.Line($"    {Rs} sampleWeights, {S} gradients, out double metricSum) => throw new NotSupportedException(\"An int8 model only predicts.\");");
-        w.Line();
-        w.Line($"public void Evaluate(int worker, {Rs} images, ReadOnlySpan<int> labels, {Rs} targets, out double lossSum, out double metricSum) =>");
+        w.Line($"public void Evaluate(int worker, in {Names.Parallel}.Batch share, out double lossSum, out double metricSum) =>");
         w.Line("    throw new NotSupportedException(\"An int8 model only predicts.\");");
         w.Line();
         w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");

@@ -80,6 +80,7 @@ internal static class LossEmitter
             w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
             w.Line("_gradientWorkspace = new Workspace(batch);");
             w.CloseBrace();
+            w.Line("TransposeKernels();");
             w.Line("return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);");
         });
         w.CloseBrace();

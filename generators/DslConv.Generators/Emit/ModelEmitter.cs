@@ -181,9 +181,11 @@ internal static class ModelEmitter
     private static void FieldsAndConstructor(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        if (buffers.TransposedKernelsSize > 0)
+            w.Line($"private readonly float[] _transposedKernels = new float[{buffers.TransposedKernelsSize}]; // see TransposeKernels");
         w.Line("private Workspace? _predictWorkspace;");
         w.Line("private Workspace? _gradientWorkspace;");
-        w.Line($"private {Names.Parallel}.BatchSplitter? _predictSplitter;");
+        w.Line($"private {Names.Parallel}.BatchRunner? _predictRunner;");
         w.Line("private int _inferenceThreads = 1;");
         w.Line("private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter");
         if (SingleImageEmitter.Applies(plan, buffers)) w.Line("private SingleImage? _singleImage;");
@@ -218,8 +220,8 @@ internal static class ModelEmitter
         w.Line("if (value == _inferenceThreads) return;");
         CallGuard.Emit(w, plan.ClassIdentifier, "InferenceThreads", "_busy", () =>
         {
-            w.Line("_predictSplitter?.Dispose();");
-            w.Line("_predictSplitter = null;");
+            w.Line("_predictRunner?.Dispose();");
+            w.Line("_predictRunner = null;");
             if (SingleImageEmitter.Applies(plan, buffers))
             {
                 w.Line("_singleImage?.Dispose();");
@@ -251,8 +253,8 @@ internal static class ModelEmitter
             w.CloseBrace();
         }
         w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
-        w.Line($"_predictSplitter ??= new {Names.Parallel}.BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, {PredictBatch}, _inferenceThreads));");
-        w.Line("_predictSplitter.Predict(images, outputs);");
+        w.Line($"_predictRunner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, {PredictBatch}, _inferenceThreads));");
+        w.Line("_predictRunner.Predict(images, outputs);");
         w.Line("return;");
         w.CloseBrace();
         w.Line($"PredictInto(_predictWorkspace ??= new Workspace({PredictBatch}), images, outputs);");
@@ -260,8 +262,8 @@ internal static class ModelEmitter
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
         w.Line(SingleImageEmitter.Applies(plan, buffers)
-            ? "public long InferenceWorkerAllocatedBytes => (_predictSplitter?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);"
-            : "public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;");
+            ? "public long InferenceWorkerAllocatedBytes => (_predictRunner?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);"
+            : "public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;");
         w.Line();
         w.Line("/// <summary>Predict on one workspace, in chunks of its capacity.</summary>");
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
@@ -292,6 +294,26 @@ internal static class ModelEmitter
         w.Line("start = global::DslConv.Diagnostics.LayerProfiler.Start();");
         w.Line(call);
         w.Line($"global::DslConv.Diagnostics.LayerProfiler.Stop(\"{pass}\", start);");
+    }
+
+    /// <summary>
+    /// The kernels whose input gradients read them transposed, transposed once per training step (before any shard's
+    /// backward pass: the parameters do not change during a step) into one buffer that every shard reads.
+    /// </summary>
+    private static void TransposeKernels(SourceWriter w, ModelPlan plan, BufferLayout buffers)
+    {
+        w.Line("/// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>");
+        w.OpenBrace("private void TransposeKernels()");
+        if (buffers.TransposedKernelsSize == 0) w.Line("// No layer passes a gradient back through a kernel.");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            if (buffers.TransposedKernelOffset(i) is not int offset) continue;
+            LayerPlan layer = plan.Layers[i];
+            int columns = layer.BiasSize, rows = layer.KernelSize / columns;
+            w.Line($"{Names.Kernels}.Matrix.Transpose(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), {rows}, {columns}, " +
+                   $"_transposedKernels.AsSpan({offset}, {layer.KernelSize})); // {layer.Name}: [{rows}, {columns}] -> [{columns}, {rows}]");
+        }
+        w.CloseBrace();
     }
 
     private static void Passes(SourceWriter w, ModelPlan plan, BufferLayout buffers, bool profileLayers)
@@ -329,5 +351,7 @@ internal static class ModelEmitter
                 w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
         }
         w.CloseBrace();
+        w.Line();
+        TransposeKernels(w, plan, buffers);
     }
 }

@@ -31,7 +31,7 @@ internal static class ShortNames
             "InvalidOperationException", "NotSupportedException", "IDisposable", "Environment", "Action"],
         ["DslConv"] = ["Activation", "Padding", "Loss"],
         ["DslConv.Models"] = ["INetwork", "ModelDescription", "LayerDescription", "LayerType", "GeneratedCode"],
-        ["DslConv.Parallel"] = ["BatchSplitter", "BatchShare", "IBatchWorkers", "IWorkerJob", "WorkerPool"],
+        ["DslConv.Parallel"] = ["Batch", "BatchRunner", "BatchShare", "IBatchWorkers", "IGradientExchange", "IShardWorkers", "IWorkerJob", "Shares", "StepEngine", "WorkerPool"],
         ["DslConv.Data"] = ["IImageSet"],
         ["DslConv.Diagnostics"] = ["LayerProfiler"],
     };

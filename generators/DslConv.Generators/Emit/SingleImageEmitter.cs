@@ -198,14 +198,14 @@ internal static class SingleImageEmitter
                 var (usedHeight, usedWidth) = buffers.UsedOutput(index);
                 int pixels = usedHeight * usedWidth;
                 w.Line($"// whole 4-pixel tiles per worker, of the {pixels} pixels {plan.Layers[index + 1].Name} reads");
-                w.Line($"(int firstTile, int tiles) = {Names.Parallel}.BatchSplitter.Share({(pixels + 3) / 4}, _pool.Workers, worker);");
+                w.Line($"(int firstTile, int tiles) = {Names.Parallel}.Shares.Of({(pixels + 3) / 4}, _pool.Workers, worker);");
                 w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
                 w.Line($"_model.{layer.Identifier}ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));");
             }
             else if (layer.Definition.SingleImage == SingleImageSplit.Convolution)
             {
                 LayerPlan pool = plan.Layers[index + 1];
-                w.Line($"(int firstRow, int rows) = {Names.Parallel}.BatchSplitter.Share({pool.Output.Height}, _pool.Workers, worker);");
+                w.Line($"(int firstRow, int rows) = {Names.Parallel}.Shares.Of({pool.Output.Height}, _pool.Workers, worker);");
                 w.Line($"_model.{layer.Identifier}ForwardRows(_workspace, _image, firstRow, rows);");
             }
             else
@@ -219,7 +219,7 @@ internal static class SingleImageEmitter
                 else input = buffers.Input(index) == "images" ? "_image" : BufferLayout.Through(buffers.Input(index), "_workspace");
                 int units = (int)layer.Output.Size;
                 w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
-                w.Line($"(int firstBlock, int blocks) = {Names.Parallel}.BatchSplitter.Share({units / 16}, _pool.Workers, worker);");
+                w.Line($"(int firstBlock, int blocks) = {Names.Parallel}.Shares.Of({units / 16}, _pool.Workers, worker);");
                 w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == _pool.Workers - 1 ? {units % 16} : 0);");
                 w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, {input}, firstBlock * 16, units);");
             }

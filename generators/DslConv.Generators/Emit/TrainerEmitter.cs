@@ -8,6 +8,7 @@ internal static class TrainerEmitter
     private const string T = Names.Training;
     private const string G = Names.GeneratedCode;
     private const string Rs = Names.ReadOnlySpan;
+    private const string P = Names.Parallel;
 
     private const string Data = "global::DslConv.Data.IImageSet";
     private const string Labels = "global::System.ReadOnlySpan<int> labels";
@@ -21,25 +22,15 @@ internal static class TrainerEmitter
         w.Line("/// </summary>");
         w.OpenBrace($"public sealed class Trainer : {T}.ITrainer, global::System.IDisposable");
         w.Line($"private readonly {model} _model;");
-        if (plan.UsesBatchStatistics)
-        {
-            w.Line("private readonly Workspace? _workspace; // one thread: the whole batch at once");
-            w.Line($"private readonly {Names.Parallel}.BatchSplitter? _splitter;");
-        }
-        else
-        {
-            w.Line($"private readonly {Names.Parallel}.BatchSplitter _splitter; // micro-shards, on any number of threads");
-        }
+        w.Line("private readonly Workers _workers; // a workspace per thread (and per micro-shard when shards exchange batch statistics)");
+        w.Line($"private readonly {P}.BatchRunner _runner; // evaluation: one share per thread");
+        w.Line($"private readonly {P}.StepEngine _engine; // training steps: micro-shards, on any number of threads");
         w.Line("private readonly float[] _gradients = new float[ParameterCount];");
-        if (plan.UsesBatchStatistics)
-            w.Line("private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// A trainer for <paramref name=\"model\"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split");
         w.Line("/// over <paramref name=\"threads\"/> persistent worker threads (0, the default: one per processor, at most the");
-        w.Line(plan.UsesBatchStatistics
-            ? "/// batch size); a given thread count always gives bit-identical results, different counts differ by rounding."
-            : "/// batch size); every thread count gives bit-identical results (see <see cref=\"GradientShards\"/>).");
+        w.Line("/// batch size); every thread count gives bit-identical results (see <see cref=\"GradientShards\"/>).");
         w.Line("/// </summary>");
         w.OpenBrace($"public Trainer({model} model, int batchSize = 32, {T}.Optimizer? optimizer = null, int threads = 0)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
@@ -50,23 +41,14 @@ internal static class TrainerEmitter
         w.Line($"Threads = global::System.Math.Min(threads == 0 ? global::System.Math.Min(global::System.Environment.ProcessorCount, {G}.MaxThreads) : threads, batchSize);");
         w.Line($"Optimizer = optimizer ?? new {T}.Adam();");
         w.Line("Optimizer.Prepare(Architecture);");
-        if (plan.UsesBatchStatistics)
-        {
-            w.Line("if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);");
-            w.OpenBrace("else");
-            w.Line($"var workers = new Workers(model, {Names.Parallel}.BatchSplitter.MaxShare(batchSize, Threads), Threads);");
-            w.Line($"_splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, workers);");
-            w.Line("_statistics = workers.First;");
-            w.CloseBrace();
-        }
-        else
-        {
-            w.Line($"// A batch's gradient is a fixed function of the batch: {G}.GradientShards micro-shards, combined in order,");
-            w.Line("// so every thread count (and process count) gives the same weights. A worker's workspace holds a shard or a share.");
-            w.Line($"int capacity = {Names.Parallel}.BatchSplitter.MaxShare(batchSize, global::System.Math.Min(Threads, {G}.GradientShards));");
-            w.Line($"_splitter = new {Names.Parallel}.BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, new Workers(model, capacity, Threads),");
-            w.Line($"    {G}.GradientShards);");
-        }
+        w.Line("// A batch's gradient is a fixed function of the batch: GeneratedCode.GradientShards micro-shards, combined in order,");
+        w.Line("// so every thread count (and process count) gives the same weights. A workspace holds a shard or a share.");
+        string exchanges = plan.UsesBatchStatistics ? "true" : "false";
+        if (plan.UsesBatchStatistics) w.Line("// BatchNorm: the shards exchange their batch statistics mid-pass, each on a workspace of its own.");
+        w.Line($"int capacity = {P}.Shares.Largest(batchSize, global::System.Math.Min(Threads, {G}.GradientShards));");
+        w.Line($"_workers = new Workers(model, capacity, {P}.StepEngine.Workspaces(Threads, {G}.GradientShards, shardsExchangeStatistics: {exchanges}));");
+        w.Line($"_runner = new {P}.BatchRunner(Threads, InputSize, OutputSize, _workers);");
+        w.Line($"_engine = new {P}.StepEngine(_runner, ParameterCount, _workers, {G}.GradientShards, shardsExchangeStatistics: {exchanges});");
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>The model whose parameters this trainer updates.</summary>");
@@ -77,19 +59,12 @@ internal static class TrainerEmitter
         w.Line("/// <summary>Worker threads a step uses (the calling thread is one of them).</summary>");
         w.Line("public int Threads { get; }");
         w.Line("/// <inheritdoc/>");
-        if (plan.UsesBatchStatistics)
-        {
-            w.Line("public int GradientShards => 0;");
-        }
-        else
-        {
-            w.Line("public int GradientShards => _splitter.GradientShards;");
-            w.Line("/// <inheritdoc/>");
-            w.OpenBrace($"public {Names.Parallel}.IGradientExchange? GradientExchange");
-            w.Line("get => _splitter.GradientExchange;");
-            w.Line("set => _splitter.GradientExchange = value;");
-            w.CloseBrace();
-        }
+        w.Line("public int GradientShards => _engine.GradientShards;");
+        w.Line("/// <inheritdoc/>");
+        w.OpenBrace($"public {P}.IGradientExchange? GradientExchange");
+        w.Line("get => _engine.GradientExchange;");
+        w.Line("set => _engine.GradientExchange = value;");
+        w.CloseBrace();
         w.Line("public int InputSize => " + model + ".InputSize;");
         w.Line("public int OutputSize => " + model + ".OutputSize;");
         w.Line("/// <summary>The gradients of the last step, same layout as <see cref=\"Parameters\"/>.</summary>");
@@ -115,12 +90,13 @@ internal static class TrainerEmitter
         w.Line($"public {T}.Evaluation Evaluate({Data} data) => {T}.Fitter.Evaluate(this, data);");
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line(plan.UsesBatchStatistics
-            ? "public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;"
-            : "public long WorkerThreadAllocatedBytes => _splitter.WorkerThreadAllocatedBytes;");
+        w.Line("public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;");
         w.Line();
         w.Line("/// <summary>Stops the worker threads.</summary>");
-        w.Line(plan.UsesBatchStatistics ? "public void Dispose() => _splitter?.Dispose();" : "public void Dispose() => _splitter.Dispose();");
+        w.OpenBrace("public void Dispose()");
+        w.Line("_engine.Dispose();");
+        w.Line("_runner.Dispose();");
+        w.CloseBrace();
         w.CloseBrace();
     }
 
@@ -135,8 +111,8 @@ internal static class TrainerEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public float TrainStep({Rs} images, {Labels}, {Rs} sampleWeights, out int correct)");
-        w.Line("int batch = CheckBatch(images, labels, BatchSize);");
-        w.Line("float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);");
+        w.Line("CheckBatch(images, labels, BatchSize);");
+        w.Line("float loss = Step(images, labels, default, sampleWeights, out double metricSum);");
         w.Line("correct = (int)metricSum;");
         w.Line("return loss;");
         w.CloseBrace();
@@ -170,8 +146,8 @@ internal static class TrainerEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.OpenBrace($"public float TrainStep({Rs} images, {Rs} targets, {Rs} sampleWeights, out double metricSum)");
-        w.Line("int batch = CheckTargets(images, targets, BatchSize);");
-        w.Line("return Step(images, default, targets, sampleWeights, batch, out metricSum);");
+        w.Line("CheckTargets(images, targets, BatchSize);");
+        w.Line("return Step(images, default, targets, sampleWeights, out metricSum);");
         w.CloseBrace();
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -186,29 +162,16 @@ internal static class TrainerEmitter
     private static void Step(SourceWriter w, ModelPlan plan)
     {
         string model = plan.ClassIdentifier;
-        w.OpenBrace($"private float Step({Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, int batch, out double metricSum)");
-        w.Line($"{Names.Kernels}.CrossEntropy.CheckWeights(sampleWeights, batch);");
+        w.OpenBrace($"private float Step({Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, out double metricSum)");
         CallGuard.Emit(w, model, "TrainStep", "_model._busy", () =>
         {
-            if (plan.UsesBatchStatistics)
-            {
-                w.Line("// With workers, the gradient reduction and the update run per parameter range on all threads. Either way the");
-                w.Line("// optimizer refuses a non-finite gradient before it writes anything.");
-                if (plan.UsesTrainingMode)
-                    w.Line($"if (_workspace is not null) _workspace.Share = {Names.Parallel}.BatchShare.Whole(Optimizer.Iterations); // the step about to be taken");
-                w.Line("float loss = _splitter is null");
-                w.Line("    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)");
-                w.Line("    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
-            }
-            else
-            {
-                w.Line("// The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a");
-                w.Line("// non-finite gradient before it writes anything.");
-                w.Line("float loss = _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);");
-            }
+            w.Line("// The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a");
+            w.Line("// non-finite gradient before it writes anything.");
+            w.Line($"float loss = _engine.TrainStep(new {P}.Batch(images, labels, targets, sampleWeights), _gradients, _model._parameters, Optimizer, out metricSum);");
             w.Line("if (!float.IsFinite(loss))");
             w.Line($"    throw new {T}.TrainingDivergedException($\"the loss is {{loss}}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.\");");
-            if (plan.UsesBatchStatistics) w.Line("if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);");
+            if (plan.UsesBatchStatistics)
+                w.Line("Workspace statistics = _workers[_engine.StatisticsShard]; // a shard this process computed: it holds the whole batch's statistics");
             foreach (LayerPlan layer in plan.Layers) layer.Definition.EmitAfterStep(w, layer);
             w.Line("return loss;");
         });
@@ -216,17 +179,7 @@ internal static class TrainerEmitter
         w.Line();
         w.OpenBrace($"private void Evaluate({Rs} images, {Labels}, {Rs} targets, out double lossSum, out double metricSum)");
         CallGuard.Emit(w, model, "EvaluateBatch", "_model._busy", () =>
-        {
-            if (plan.UsesBatchStatistics)
-            {
-                w.Line("if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);");
-                w.Line("else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
-            }
-            else
-            {
-                w.Line("_splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);");
-            }
-        });
+            w.Line($"_runner.Evaluate(new {P}.Batch(images, labels, targets, default), out lossSum, out metricSum);"));
         w.CloseBrace();
         w.Line();
     }

@@ -10,8 +10,8 @@ internal static class WorkersEmitter
 
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>");
-        w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers");
+        w.Line("/// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>");
+        w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers, {Names.Parallel}.IShardWorkers");
         w.Line($"private readonly {plan.ClassIdentifier} _model;");
         w.Line("private readonly Workspace[] _workspaces;");
         w.Line();
@@ -23,19 +23,21 @@ internal static class WorkersEmitter
         w.Line();
         if (plan.UsesBatchStatistics)
         {
-            w.Line("/// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>");
-            w.Line("public Workspace First => _workspaces[0];");
+            w.Line("/// <summary>A workspace; after a step, each shard's holds the whole batch's statistics.</summary>");
+            w.Line("public Workspace this[int index] => _workspaces[index];");
             w.Line();
         }
-        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} targets,");
-        w.Line($"    {Rs} sampleWeights, {S} gradients, out double metricSum)");
+        w.Line("public void BeginStep() => _model.TransposeKernels();");
+        w.Line();
+        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, in {Names.Parallel}.Batch shard, {S} gradients, out double metricSum)");
         w.OpenBrace();
-        if (plan.UsesTrainingMode) w.Line("_workspaces[share.Worker].Share = share;");
-        w.Line("return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);");
+        w.Line("Workspace workspace = _workspaces[share.Workspace];");
+        if (plan.UsesTrainingMode) w.Line("workspace.Share = share;");
+        w.Line("return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);");
         w.CloseBrace();
         w.Line();
-        w.Line($"public void Evaluate(int worker, {Rs} images, global::System.ReadOnlySpan<int> labels, {Rs} targets, out double lossSum, out double metricSum) =>");
-        w.Line("    _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);");
+        w.Line($"public void Evaluate(int worker, in {Names.Parallel}.Batch share, out double lossSum, out double metricSum) =>");
+        w.Line("    _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);");
         w.Line();
         w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");
         w.CloseBrace();

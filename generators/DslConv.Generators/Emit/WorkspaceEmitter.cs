@@ -78,11 +78,6 @@ internal static class WorkspaceEmitter
             w.Line("/// <summary>Gradients of one image's im2col rows.</summary>");
             w.Line("internal readonly float[] PatchGradients;");
         }
-        if (buffers.TransposedKernelSize > 0)
-        {
-            w.Line("/// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>");
-            w.Line("internal readonly float[] TransposedKernel;");
-        }
         w.Line();
 
         w.Line("/// <summary>Allocates buffers for batches of up to <paramref name=\"capacity\"/> images.</summary>");
@@ -101,7 +96,6 @@ internal static class WorkspaceEmitter
         }
         if (buffers.PatchBufferSize > 0) w.Line($"Patches = new float[{buffers.PatchBufferSize}];");
         if (buffers.PatchGradientBufferSize > 0) w.Line($"PatchGradients = new float[{buffers.PatchGradientBufferSize}];");
-        if (buffers.TransposedKernelSize > 0) w.Line($"TransposedKernel = new float[{buffers.TransposedKernelSize}];");
         w.CloseBrace();
         w.CloseBrace();
     }

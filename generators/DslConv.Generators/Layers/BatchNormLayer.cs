@@ -108,8 +108,8 @@ internal sealed class BatchNormLayer : LayerDefinition
         float momentum = (float)((BatchNormSpec)layer.Spec).Momentum;
         w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
         w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
-        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), _statistics.{layer.Identifier}BatchMean, " +
-               $"_statistics.{layer.Identifier}BatchVariance, momentum: {Literals.Float(momentum)});");
+        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), statistics.{layer.Identifier}BatchMean, " +
+               $"statistics.{layer.Identifier}BatchVariance, momentum: {Literals.Float(momentum)});");
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
@@ -139,7 +139,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line("// normalised values for backward and the step");
         w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.{layer.Identifier}BatchMean,");
         w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output,");
-        w.Line("    workspace.Share.Exchange, workspace.Share.Worker);");
+        w.Line("    workspace.Share.Exchange, workspace.Share.Shard);");
         w.CloseBrace();
     }
 
@@ -157,7 +157,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"    gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
         w.Line(inputGradient is null
             ? "    default); // nothing upstream needs an input gradient"
-            : $"    {inputGradient}.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);");
+            : $"    {inputGradient}.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);");
         w.CloseBrace();
     }
 

@@ -94,6 +94,8 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.CloseBrace();
     }
 
+    public override bool TransposesKernel => true;
+
     public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
@@ -144,7 +146,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         Passes.ActivationBackward(w, layer);
-        ConvGradientSpans(w, layer, inputGradient);
+        ConvGradientSpans(w, layer, inputGradient, buffers.TransposedKernelOffset(index));
         ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageBackward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)",
@@ -199,7 +201,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} pooledGradient = {buffers.OutputGradient(index + 1)}.AsSpan(0, batch * PooledImageSize);");
         w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
         w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
-        ConvGradientSpans(w, conv, inputGradient);
+        ConvGradientSpans(w, conv, inputGradient, buffers.TransposedKernelOffset(index));
         ConvPathChoice(w, conv);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
@@ -224,14 +226,12 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Filters);");
     }
 
-    private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, string? inputGradient)
+    private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, string? inputGradient, int? transposedOffset)
     {
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, PatchSize * Filters);");
         w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
         if (inputGradient is null) return;
-        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters);");
-        w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Filters * PatchSize);");
-        w.Line($"{K}.Matrix.Transpose(kernel, PatchSize, Filters, transposedKernel);");
+        w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({transposedOffset}, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels");
         w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
     }
 

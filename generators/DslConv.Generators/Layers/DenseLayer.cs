@@ -74,6 +74,8 @@ internal sealed class DenseLayer : LayerDefinition
         w.CloseBrace();
     }
 
+    public override bool TransposesKernel => true;
+
     public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
@@ -135,9 +137,7 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
         w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
         if (inputGradient is null) return;
-        w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units);");
-        w.Line($"{S} transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);");
-        w.Line($"{K}.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);");
+        w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({buffers.TransposedKernelOffset(index)}, Units * Inputs); // [Units, Inputs], see TransposeKernels");
         w.Line("// inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]");
         w.Line($"{K}.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,");
         w.Line($"    {inputGradient}.AsSpan(0, batch * Inputs), Inputs, {K}.GemmStart.Zero);");

@@ -70,6 +70,12 @@ internal abstract class LayerDefinition
     public virtual bool UsesTrainingMode => false;
 
     /// <summary>
+    /// Whether the layer's input gradient reads its kernel transposed to (out, in): the model transposes such kernels
+    /// once per training step (TransposeKernels), not once per micro-shard.
+    /// </summary>
+    public virtual bool TransposesKernel => false;
+
+    /// <summary>
     /// Per-image float arrays this layer keeps beyond its output and gradient: by default the pre-activations, when its
     /// activation's derivative needs them (GELU, swish); Dropout's mask, BatchNorm's normalised values.
     /// </summary>

@@ -12,12 +12,12 @@ public static class BatchNormalization
     /// <summary>
     /// Training: the batch's per-channel mean and (biased) variance, 1 / sqrt(variance + epsilon), the normalised
     /// values (kept for backward) and the output. Sums are accumulated in double, in two passes (mean, then squared
-    /// deviations). With an <paramref name="exchange"/>, <paramref name="x"/> is one worker's share of a split batch and
-    /// both sums are combined across the shares, so that every worker normalises with the whole batch's statistics.
+    /// deviations). With an <paramref name="exchange"/>, <paramref name="x"/> is micro-shard <paramref name="shard"/> of a
+    /// split batch and both sums are combined across the shards, so that every shard normalises with the whole batch's statistics.
     /// </summary>
     public static void TrainingForward(ReadOnlySpan<float> x, int rows, int channels, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         float epsilon, Span<float> mean, Span<float> variance, Span<float> inverseStd, Span<float> normalized, Span<float> y,
-        WorkerExchange? exchange = null, int worker = 0)
+        ShardExchange? exchange = null, int shard = 0)
     {
         Check(x.Length, rows, channels, gamma, beta, epsilon);
         long size = (long)rows * channels;
@@ -35,12 +35,12 @@ public static class BatchNormalization
         channelSums.Clear();
         for (int r = 0; r < rows; r++) RowSums.Add(x.Slice(r * channels, channels), channelSums);
         sums[channels] = rows;
-        Combine(exchange, worker, sums);
+        Combine(exchange, shard, sums);
         double batchRows = sums[channels];
         for (int c = 0; c < channels; c++) means[c] = sums[c] / batchRows;
         channelSums.Clear();
         for (int r = 0; r < rows; r++) RowSums.AddSquaredDeviations(x.Slice(r * channels, channels), means, channelSums);
-        Combine(exchange, worker, sums);
+        Combine(exchange, shard, sums);
         for (int c = 0; c < channels; c++)
         {
             double v = sums[c] / batchRows;
@@ -59,12 +59,12 @@ public static class BatchNormalization
     }
 
     /// <summary>Replaces this share's sums by the whole batch's (in place); without an exchange they already are.</summary>
-    private static void Combine(WorkerExchange? exchange, int worker, Span<double> sums)
+    private static void Combine(ShardExchange? exchange, int shard, Span<double> sums)
     {
         if (exchange is null) return;
         Span<double> mine = sums.Length <= 1024 ? stackalloc double[sums.Length] : new double[sums.Length];
         sums.CopyTo(mine);
-        exchange.SumAcross(worker, mine, sums);
+        exchange.SumAcross(shard, mine, sums);
     }
 
     /// <summary>Inference: normalises with the moving statistics.</summary>
@@ -96,11 +96,11 @@ public static class BatchNormalization
     /// images over the share's), and dx needs the whole batch's Σ dy and Σ dy·n on the batch's scale: each share
     /// contributes its sums times its rows, the total over the batch's rows is the batch-scale sum, and dividing it by
     /// this share's rows brings it back to this share's scale: dx = gamma·invstd · (dy - S/rowsᵢ - n·SN/rowsᵢ).
-    /// dgamma and dbeta stay this share's own, which the splitter weighs like every other gradient.
+    /// dgamma and dbeta stay this share's own, which the step engine weighs like every other gradient.
     /// </para>
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd,
-        int rows, int channels, Span<float> dgamma, Span<float> dbeta, Span<float> dx, WorkerExchange? exchange = null, int worker = 0)
+        int rows, int channels, Span<float> dgamma, Span<float> dbeta, Span<float> dx, ShardExchange? exchange = null, int shard = 0)
     {
         Buffers.AtLeast(rows, 1, nameof(rows));
         Buffers.AtLeast(channels, 1, nameof(channels));
@@ -127,7 +127,7 @@ public static class BatchNormalization
             dgamma[c] += (float)sumDyN[c];
             dbeta[c] += (float)sumDy[c];
         }
-        if (dx.IsEmpty) return; // nothing upstream: no exchange either, the same on every worker
+        if (dx.IsEmpty) return; // nothing upstream: no exchange either, the same on every shard
         Span<double> scale = channels < 512 ? stackalloc double[channels] : new double[channels];
         if (exchange is null)
         {
@@ -142,7 +142,7 @@ public static class BatchNormalization
         }
         for (int i = 0; i < 2 * channels; i++) sums[i] *= rows;
         sums[2 * channels] = rows;
-        Combine(exchange, worker, sums);
+        Combine(exchange, shard, sums);
         double toShare = 1 / sums[2 * channels] / rows; // batch-scale sum = total / batch rows; this share's = that / rows
         for (int c = 0; c < channels; c++)
         {

@@ -3,14 +3,27 @@ using System.ComponentModel;
 namespace DslConv.Parallel;
 
 /// <summary>
-/// For generated code: which part of a training batch a worker computes. <see cref="FirstImage"/> and
-/// <see cref="Step"/> key training randomness (Dropout masks) so that a batch's draws do not depend on how it is split;
-/// <see cref="Exchange"/>, when the batch is split, is how layers that need whole-batch statistics (BatchNorm) combine
-/// their shares' sums. Without it the worker sees the whole batch.
+/// For generated code: which part of a training batch a pass computes. <see cref="Workspace"/> is the trainer's
+/// workspace it runs on; <see cref="FirstImage"/> and <see cref="Step"/> key training randomness (Dropout masks) so that
+/// a batch's draws do not depend on how it is split; <see cref="Exchange"/>, when the batch is split, is how layers
+/// that need whole-batch statistics (BatchNorm) combine the shards' sums, keyed by <see cref="Shard"/>. Without it the
+/// pass sees the whole batch.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct BatchShare(int Worker, int FirstImage, long Step, WorkerExchange? Exchange)
+public readonly struct BatchShare(int workspace, int shard, int firstImage, long step, ShardExchange? exchange)
 {
-    /// <summary>The whole batch on the calling thread, for optimizer step <paramref name="step"/>.</summary>
-    public static BatchShare Whole(long step) => new(0, 0, step, null);
+    /// <summary>The trainer's workspace the pass runs on.</summary>
+    public int Workspace { get; } = workspace;
+
+    /// <summary>The micro-shard, which keys the <see cref="Exchange"/>.</summary>
+    public int Shard { get; } = shard;
+
+    /// <summary>The shard's first image in the whole batch.</summary>
+    public int FirstImage { get; } = firstImage;
+
+    /// <summary>The optimizer step the batch is for.</summary>
+    public long Step { get; } = step;
+
+    /// <summary>How the batch's shards combine statistics, or null when the pass sees the whole batch.</summary>
+    public ShardExchange? Exchange { get; } = exchange;
 }

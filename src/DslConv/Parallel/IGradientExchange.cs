@@ -2,7 +2,7 @@ namespace DslConv.Parallel;
 
 /// <summary>
 /// Data-parallel training across processes: each of <see cref="Processes"/> computes a contiguous block of every
-/// batch's micro-shards (process p the block <c>BatchSplitter.Share(shards, Processes, p)</c>), and
+/// batch's micro-shards (process p the block <c>Shares.Of(shards, Processes, p)</c>), and
 /// <see cref="Exchange"/> gives every process every shard's gradient, loss and metric, so that all of them reduce the
 /// same numbers in the same order and take the same step.
 /// </summary>

@@ -93,17 +93,12 @@ internal sealed class Checkpoint
         string weighting = fit.TryGetValue("weighting", out string? saved) ? saved : "none";
         if (weighting != options.WeightingDescription)
             throw checkpoint.Error($"was written with weighting {weighting}, but this run has {options.WeightingDescription}; resume with the same class or sample weights");
+        // The weights do not depend on the thread or process count, only on the micro-shards per batch (0 in checkpoints
+        // of BatchNorm models before their shards exchanged statistics, which rounded by thread count).
         string shards = fit.TryGetValue("gradient_shards", out string? savedShards) ? savedShards : "0";
-        if (trainer.GradientShards > 0 || shards != "0")
-        {
-            // Micro-shards: the weights do not depend on the thread or process count, only on the shards per batch.
-            if (shards != Text(trainer.GradientShards))
-                throw checkpoint.Error($"was written by a trainer with {shards} gradient micro-shards per batch, but this one has {trainer.GradientShards}; " +
-                    "the run would not continue bit for bit: resume with the same DslConv version and model");
-        }
-        else if (checkpoint.Get("threads") is var threads && threads != Text(trainer.Threads))
-            throw checkpoint.Error($"was written by a trainer with {threads} threads, but this one has {trainer.Threads}; " +
-                $"another thread count rounds differently, so the run would not continue bit for bit: resume with {threads} threads");
+        if (shards != Text(trainer.GradientShards))
+            throw checkpoint.Error($"was written by a trainer with {shards} gradient micro-shards per batch, but this one has {trainer.GradientShards}; " +
+                "the run would not continue bit for bit: resume with the same DslConv version and model");
         foreach (string name in trainer.Optimizer.StateNames)
         {
             if (!file.TryGet($"optimizer/{name}", out SafeTensor? state))

@@ -165,7 +165,7 @@ public static class Fitter
         // Over several processes each evaluates a contiguous block of the batches; the per-batch sums are then gathered
         // and added in batch order, as one process adds them.
         IGradientExchange? exchange = trainer.GradientExchange;
-        var (firstStep, ownSteps) = exchange is { Processes: > 1 } ? BatchSplitter.Share(steps, exchange.Processes, exchange.Process) : (0, steps);
+        var (firstStep, ownSteps) = exchange is { Processes: > 1 } ? Shares.Of(steps, exchange.Processes, exchange.Process) : (0, steps);
         double[] sums = new double[2 * steps];
         if (ownSteps > 0)
         {
@@ -189,7 +189,7 @@ public static class Fitter
         }
         if (exchange is { Processes: > 1 })
         {
-            int[] counts = Enumerable.Range(0, exchange.Processes).Select(p => 2 * BatchSplitter.Share(steps, exchange.Processes, p).Count).ToArray();
+            int[] counts = Enumerable.Range(0, exchange.Processes).Select(p => 2 * Shares.Of(steps, exchange.Processes, p).Count).ToArray();
             exchange.AllGather(sums, counts);
         }
         double lossSum = 0, metricSum = 0;

@@ -21,25 +21,25 @@ public interface ITrainer
     /// <summary>The optimizer that applies each step (its state goes into checkpoints).</summary>
     Optimizer Optimizer { get; }
 
-    /// <summary>Threads a step uses; results are bit-identical for a given count (for any count when <see cref="GradientShards"/> is above 0).</summary>
+    /// <summary>Threads a step uses; every count gives bit-identical results (see <see cref="GradientShards"/>).</summary>
     int Threads { get; }
 
     /// <summary>
     /// Micro-shards per batch: the gradient of a batch is computed shard by shard and combined in shard order, so the
-    /// weights do not depend on <see cref="Threads"/> (nor on a process count). 0: the batch is split one share per
-    /// thread and another thread count rounds differently (models whose batch statistics are shared between threads).
+    /// weights do not depend on <see cref="Threads"/> (nor on a process count); BatchNorm's shards exchange their
+    /// batch statistics in shard order too. 0 (the default for a trainer written by hand): the trainer does not say.
     /// </summary>
     int GradientShards => 0;
 
     /// <summary>
     /// Other processes training the same model on the same data (data-parallel, e.g. over MPI): each computes its block
     /// of every batch's micro-shards and all take the same step, the weights equal to a single process's bit for bit.
-    /// Null: this process alone. Only trainers with <see cref="GradientShards"/> above 0 accept one.
+    /// Null: this process alone. Every generated trainer accepts one; a trainer written by hand refuses it by default.
     /// </summary>
     DslConv.Parallel.IGradientExchange? GradientExchange
     {
         get => null;
-        set => throw new NotSupportedException("This trainer splits batches one share per thread, so it cannot train over several processes.");
+        set => throw new NotSupportedException("This trainer does not compute its batches in micro-shards, so it cannot train over several processes.");
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using DslConv.Parallel;
 using DslConv.Training;
+using StepBatch = DslConv.Parallel.Batch;
 
 namespace DslConv.Tests.Hardening;
 
@@ -153,40 +154,44 @@ public sealed class TrainingSafetyTests
         Assert.Equal(0, (fine with { Epochs = 3 }).Epochs - 3);
     }
 
-    private sealed class NoWork : IBatchWorkers
+    private sealed class NoWork : IBatchWorkers, IShardWorkers
     {
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
+        public void BeginStep() { }
+
+        public float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum)
         {
             metricSum = 0;
             return 0;
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-            out double lossSum, out double metricSum) => (lossSum, metricSum) = (0, 0);
+        public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) => (lossSum, metricSum) = (0, 0);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) { }
     }
 
-    /// <summary>The splitter pins its arguments and hands out slices by pointer: every length is checked first.</summary>
+    /// <summary>The runner and the engine pin their arguments and hand out slices by pointer: every length is checked first.</summary>
     [Fact]
-    public void BatchSplitterChecksEverySpanBeforePinningIt()
+    public void TheRunnerAndTheStepEngineCheckEverySpanBeforePinningIt()
     {
-        using var splitter = new BatchSplitter(2, parameterCount: 20, inputSize: 4, outputSize: 3, new NoWork());
+        using var runner = new BatchRunner(2, inputSize: 4, outputSize: 3, new NoWork());
+        using var engine = new StepEngine(runner, parameterCount: 20, new NoWork(), gradientShards: 4, shardsExchangeStatistics: false);
         var optimizer = new Sgd();
         optimizer.Prepare(20);
-        Assert.Throws<ArgumentException>(() => splitter.Predict(new float[8], new float[5]));   // 2 images need 6 outputs
-        Assert.Throws<ArgumentException>(() => splitter.Predict(new float[9], new float[6]));   // not whole images
-        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], new int[3], default, out _, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[5], default, default, new float[20], new float[20], optimizer, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], default, default, new float[19], new float[20], optimizer, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], new int[2], default, default, new float[20], new float[21], optimizer, out _));
-        splitter.Predict(new float[8], new float[6]); // a consistent call still works
+        Assert.Throws<ArgumentException>(() => runner.Predict(new float[8], new float[5]));   // 2 images need 6 outputs
+        Assert.Throws<ArgumentException>(() => runner.Predict(new float[9], new float[6]));   // not whole images
+        Assert.Throws<ArgumentException>(() => runner.Evaluate(StepBatch.WithLabels(new float[8], new int[3]), out _, out _));
+        Assert.Throws<ArgumentException>(() => runner.Evaluate(StepBatch.WithLabels(new float[8], new int[2], new float[2]), out _, out _)); // no weights
+        Assert.Throws<ArgumentException>(() => engine.TrainStep(StepBatch.WithLabels(new float[8], new int[5]), new float[20], new float[20], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => engine.TrainStep(StepBatch.WithLabels(new float[8], new int[2]), new float[19], new float[20], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => engine.TrainStep(StepBatch.WithLabels(new float[8], new int[2]), new float[20], new float[21], optimizer, out _));
+        Assert.Throws<ArgumentException>(() => engine.TrainStep(StepBatch.WithLabels(new float[8], new int[2], new float[3]), new float[20], new float[20], optimizer, out _));
+        runner.Predict(new float[8], new float[6]); // a consistent call still works
         // targets: outputSize (3) floats per image, never with labels
-        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], default, new float[5], out _, out _));
-        Assert.Throws<ArgumentException>(() => splitter.Evaluate(new float[8], new int[2], new float[6], out _, out _));
-        Assert.Throws<ArgumentException>(() => splitter.TrainStep(new float[8], default, new float[9], default, new float[20], new float[20], optimizer, out _));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchSplitter(1, -1, 4, 3, new NoWork()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchSplitter(1, 20, 0, 3, new NoWork()));
+        Assert.Throws<ArgumentException>(() => runner.Evaluate(StepBatch.WithTargets(new float[8], new float[5]), out _, out _));
+        Assert.Throws<ArgumentException>(() => runner.Evaluate(new StepBatch(new float[8], new int[2], new float[6], default), out _, out _));
+        Assert.Throws<ArgumentException>(() => engine.TrainStep(StepBatch.WithTargets(new float[8], new float[9]), new float[20], new float[20], optimizer, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StepEngine(runner, -1, new NoWork(), 4, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StepEngine(runner, 20, new NoWork(), 0, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchRunner(1, 0, 3, new NoWork()));
     }
 }

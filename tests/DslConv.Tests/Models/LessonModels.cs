@@ -28,3 +28,13 @@ public partial class OneConvNet;
 [Dense(20, Activation.Relu)]
 [Dense(5, Activation.Softmax)]
 public partial class TwoConvNet;
+
+/// <summary>The lesson's input through Conv2D-BatchNorm-ReLU-MaxPool: batch statistics shared by a step's micro-shards.</summary>
+[Input(28, 28, 1)]
+[Conv2D(8, 3, 3)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(10, Activation.Softmax)]
+public partial class NormalisedCnn;

@@ -1,3 +1,4 @@
+using DslConv.Parallel;
 using DslConv.Data;
 using DslConv.Tests.Models;
 using DslConv.Training;
@@ -95,13 +96,50 @@ public sealed class DataParallelTests : IDisposable
             Assert.Equal(expected, weights);
     }
 
-    [Fact]
-    public void AModelWithBatchNormCannotBeDistributed()
+    /// <summary>
+    /// BatchNorm's batch statistics are exchanged between the processes mid-pass (each computes its block of the
+    /// micro-shards): every process ends with the weights, moving statistics included, one process trains.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 1)]
+    [InlineData(2, 2)]
+    public void ABatchNormModelTrainsTheSingleProcessWeightsOnEveryProcess(int processes, int threads)
     {
-        var exchange = InProcessExchange.Create(1)[0];
-        using var batchNorm = new DslConv.Tests.Numerics.BatchNormNet.Trainer(new DslConv.Tests.Numerics.BatchNormNet(1), batchSize: 8, threads: 2);
-        var error = Assert.Throws<NotSupportedException>(() => ((ITrainer)batchNorm).GradientExchange = exchange);
-        Assert.Contains("several processes", error.Message);
+        float[] Train(IGradientExchange? exchange, int threadCount)
+        {
+            var model = new NormalisedCnn(2);
+            using var trainer = new NormalisedCnn.Trainer(model, batchSize: 32, threads: threadCount) { GradientExchange = exchange };
+            trainer.Fit(Data(), Options());
+            return model.Parameters.ToArray();
+        }
+        float[] expected = Train(null, 1);
+        var exchanges = InProcessExchange.Create(processes);
+        var results = new float[processes][];
+        System.Threading.Tasks.Parallel.For(0, processes, new ParallelOptions { MaxDegreeOfParallelism = processes }, p =>
+        {
+            try
+            {
+                results[p] = Train(exchanges[p], threads);
+            }
+            catch
+            {
+                exchanges[p].Fail();
+                throw;
+            }
+        });
+        foreach (float[] weights in results)
+            Assert.True(expected.AsSpan().SequenceEqual(weights), $"{processes} processes x {threads} threads trained other weights");
+    }
+
+    [Fact]
+    public void ABatchNormModelRefusesABatchWithoutAShardForEveryProcess()
+    {
+        var exchanges = InProcessExchange.Create(2);
+        // One image makes one shard, process 0's: process 1 would have nothing to exchange statistics with.
+        using var trainer = new NormalisedCnn.Trainer(new NormalisedCnn(1), batchSize: 8, threads: 1) { GradientExchange = exchanges[1] };
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.TrainStep(new float[NormalisedCnn.InputSize], [3]));
+        Assert.Contains("at least 2 images per batch", error.Message);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

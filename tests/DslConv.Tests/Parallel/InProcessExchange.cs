@@ -30,7 +30,7 @@ internal sealed class InProcessExchange : IGradientExchange
     public void Exchange(Span<float> shardGradients, int parameters, Span<float> losses, Span<double> metrics)
     {
         int shards = losses.Length;
-        var (first, count) = BatchSplitter.Share(shards, Processes, Process);
+        var (first, count) = Shares.Of(shards, Processes, Process);
         float[] gradients = _hub.Floats(shards * parameters);
         float[] shardLosses = _hub.Losses(shards);
         double[] shardMetrics = _hub.Doubles(shards);

@@ -5,7 +5,7 @@ namespace DslConv.Tests.Training;
 
 /// <summary>
 /// Splitting batches over threads: same answers as the whole batch at once (to rounding), and the same weights bit for
-/// bit whatever the thread count (micro-shards), for models without shared batch statistics.
+/// bit whatever the thread count (micro-shards), BatchNorm's shared batch statistics included.
 /// </summary>
 public sealed class ThreadingTests
 {
@@ -73,6 +73,29 @@ public sealed class ThreadingTests
         }
         float[] one = Train(1);
         foreach (int threads in new[] { 2, 3, 4, 8, 11 })
+            Assert.True(one.AsSpan().SequenceEqual(Train(threads)), $"{threads} threads trained other weights than 1 thread");
+    }
+
+    /// <summary>
+    /// BatchNorm's statistics are the whole batch's, summed over the micro-shards in shard order: a BatchNorm model too
+    /// trains the same weights (moving statistics included) on every thread count.
+    /// </summary>
+    [Fact]
+    public void ABatchNormModelTrainsTheSameWeightsOnEveryThreadCount()
+    {
+        var (images, labels) = Batch(100, 7);
+        var data = new DslConv.Data.LabeledImages(images, labels, 28, 28, 1);
+        float[] Train(int threads)
+        {
+            var model = new NormalisedCnn(4);
+            using var trainer = new NormalisedCnn.Trainer(model, batchSize: 32, threads: threads);
+            Assert.Equal(DslConv.Models.GeneratedCode.GradientShards, trainer.GradientShards);
+            trainer.Fit(data, epochs: 2, seed: 9);
+            return model.Parameters.ToArray();
+        }
+        float[] one = Train(1);
+        Assert.NotEqual(new NormalisedCnn(4).Parameters.ToArray(), one);
+        foreach (int threads in new[] { 2, 3, 4, 8 })
             Assert.True(one.AsSpan().SequenceEqual(Train(threads)), $"{threads} threads trained other weights than 1 thread");
     }
 

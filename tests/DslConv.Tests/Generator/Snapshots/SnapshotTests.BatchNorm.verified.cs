@@ -90,9 +90,10 @@ partial class NormalisedNet : INetwork
         StrideHeight: 2, StrideWidth: 2, PadTop: 0, PadLeft: 0, OutputHeight: 6, OutputWidth: 6);
 
     private readonly float[] _parameters = new float[ParameterCount];
+    private readonly float[] _transposedKernels = new float[5760]; // see TransposeKernels
     private Workspace? _predictWorkspace;
     private Workspace? _gradientWorkspace;
-    private BatchSplitter? _predictSplitter;
+    private BatchRunner? _predictRunner;
     private int _inferenceThreads = 1;
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
 
@@ -127,8 +128,8 @@ partial class NormalisedNet : INetwork
             GeneratedCode.Enter(ref _busy, nameof(NormalisedNet), nameof(InferenceThreads));
             try
             {
-                _predictSplitter?.Dispose();
-                _predictSplitter = null;
+                _predictRunner?.Dispose();
+                _predictRunner = null;
                 _inferenceThreads = value;
             }
             finally { GeneratedCode.Exit(ref _busy); }
@@ -157,15 +158,15 @@ partial class NormalisedNet : INetwork
     {
         if (_inferenceThreads > 1 && count > 1)
         {
-            _predictSplitter ??= new BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
-            _predictSplitter.Predict(images, outputs);
+            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
+            _predictRunner.Predict(images, outputs);
             return;
         }
         PredictInto(_predictWorkspace ??= new Workspace(32), images, outputs);
     }
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
@@ -210,6 +211,7 @@ partial class NormalisedNet : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
+            TransposeKernels();
             return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
@@ -316,6 +318,12 @@ partial class NormalisedNet : INetwork
         Conv2dBackward(workspace, images, gradients, batch);
     }
 
+    /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
+    private void TransposeKernels()
+    {
+        Kernels.Matrix.Transpose(_parameters.AsSpan(DenseKernelOffset, 5760), 576, 10, _transposedKernels.AsSpan(0, 5760)); // dense: [576, 10] -> [10, 576]
+    }
+
     /// <summary>
     /// Forward pass of conv2d, Keras Conv2D(16, (3, 3), strides=(1, 1), padding="same", activation=None):
     /// (B, 12, 12, 1) -> (B, 12, 12, 16).
@@ -396,7 +404,7 @@ partial class NormalisedNet : INetwork
         // normalised values for backward and the step
         Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
             workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output,
-            workspace.Share.Exchange, workspace.Share.Worker);
+            workspace.Share.Exchange, workspace.Share.Shard);
     }
 
     /// <summary>
@@ -412,7 +420,7 @@ partial class NormalisedNet : INetwork
         Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
             gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Worker);
+            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
     }
 
     /// <summary>
@@ -488,9 +496,7 @@ partial class NormalisedNet : INetwork
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
-        ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset, Inputs * Units);
-        Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);
-        Kernels.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);
+        ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
             workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
@@ -546,8 +552,6 @@ partial class NormalisedNet : INetwork
         internal readonly float[] BatchNormalizationFoldedBias;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
-        /// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>
-        internal readonly float[] TransposedKernel;
 
         /// <summary>Allocates buffers for batches of up to <paramref name="capacity"/> images.</summary>
         public Workspace(int capacity)
@@ -571,12 +575,11 @@ partial class NormalisedNet : INetwork
             BatchNormalizationFoldedKernel = new float[144];
             BatchNormalizationFoldedBias = new float[16];
             Patches = new float[1296];
-            TransposedKernel = new float[5760];
         }
     }
 
-    /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>
-    private sealed class Workers : IBatchWorkers
+    /// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>
+    private sealed class Workers : IBatchWorkers, IShardWorkers
     {
         private readonly NormalisedNet _model;
         private readonly Workspace[] _workspaces;
@@ -588,18 +591,20 @@ partial class NormalisedNet : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        /// <summary>Worker 0's workspace: after a step, its batch statistics are the whole batch's (every worker's are).</summary>
-        public Workspace First => _workspaces[0];
+        /// <summary>A workspace; after a step, each shard's holds the whole batch's statistics.</summary>
+        public Workspace this[int index] => _workspaces[index];
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
+        public void BeginStep() => _model.TransposeKernels();
+
+        public float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum)
         {
-            _workspaces[share.Worker].Share = share;
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);
+            Workspace workspace = _workspaces[share.Workspace];
+            workspace.Share = share;
+            return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
-            _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);
+        public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
+            _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
     }
@@ -611,15 +616,15 @@ partial class NormalisedNet : INetwork
     public sealed class Trainer : Training.ITrainer, IDisposable
     {
         private readonly NormalisedNet _model;
-        private readonly Workspace? _workspace; // one thread: the whole batch at once
-        private readonly BatchSplitter? _splitter;
+        private readonly Workers _workers; // a workspace per thread (and per micro-shard when shards exchange batch statistics)
+        private readonly BatchRunner _runner; // evaluation: one share per thread
+        private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
         private readonly float[] _gradients = new float[ParameterCount];
-        private readonly Workspace _statistics; // holds the last step's batch statistics, which the step moves the moving ones towards
 
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
         /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the
-        /// batch size); a given thread count always gives bit-identical results, different counts differ by rounding.
+        /// batch size); every thread count gives bit-identical results (see <see cref="GradientShards"/>).
         /// </summary>
         public Trainer(NormalisedNet model, int batchSize = 32, Training.Optimizer? optimizer = null, int threads = 0)
         {
@@ -631,13 +636,13 @@ partial class NormalisedNet : INetwork
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
             Optimizer.Prepare(Architecture);
-            if (Threads == 1) _statistics = _workspace = new Workspace(batchSize);
-            else
-            {
-                var workers = new Workers(model, BatchSplitter.MaxShare(batchSize, Threads), Threads);
-                _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, workers);
-                _statistics = workers.First;
-            }
+            // A batch's gradient is a fixed function of the batch: GeneratedCode.GradientShards micro-shards, combined in order,
+            // so every thread count (and process count) gives the same weights. A workspace holds a shard or a share.
+            // BatchNorm: the shards exchange their batch statistics mid-pass, each on a workspace of its own.
+            int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
+            _workers = new Workers(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, shardsExchangeStatistics: true));
+            _runner = new BatchRunner(Threads, InputSize, OutputSize, _workers);
+            _engine = new StepEngine(_runner, ParameterCount, _workers, GeneratedCode.GradientShards, shardsExchangeStatistics: true);
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
@@ -648,7 +653,13 @@ partial class NormalisedNet : INetwork
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
         /// <inheritdoc/>
-        public int GradientShards => 0;
+        public int GradientShards => _engine.GradientShards;
+        /// <inheritdoc/>
+        public IGradientExchange? GradientExchange
+        {
+            get => _engine.GradientExchange;
+            set => _engine.GradientExchange = value;
+        }
         public int InputSize => NormalisedNet.InputSize;
         public int OutputSize => NormalisedNet.OutputSize;
         /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>
@@ -664,8 +675,8 @@ partial class NormalisedNet : INetwork
         /// <inheritdoc/>
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
-            int batch = CheckBatch(images, labels, BatchSize);
-            float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);
+            CheckBatch(images, labels, BatchSize);
+            float loss = Step(images, labels, default, sampleWeights, out double metricSum);
             correct = (int)metricSum;
             return loss;
         }
@@ -678,24 +689,20 @@ partial class NormalisedNet : INetwork
             correct = (int)metricSum;
         }
 
-        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, out double metricSum)
+        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
         {
-            Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
             GeneratedCode.Enter(ref _model._busy, nameof(NormalisedNet), nameof(TrainStep));
             try
             {
-                // With workers, the gradient reduction and the update run per parameter range on all threads. Either way the
-                // optimizer refuses a non-finite gradient before it writes anything.
-                if (_workspace is not null) _workspace.Share = BatchShare.Whole(Optimizer.Iterations); // the step about to be taken
-                float loss = _splitter is null
-                    ? _model.ComputeGradients(_workspace!, images, labels, targets, sampleWeights, _gradients, out metricSum)
-                    : _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
+                // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a
+                // non-finite gradient before it writes anything.
+                float loss = _engine.TrainStep(new Batch(images, labels, targets, sampleWeights), _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-                if (_splitter is null) Optimizer.Step(_model._parameters, _gradients);
+                Workspace statistics = _workers[_engine.StatisticsShard]; // a shard this process computed: it holds the whole batch's statistics
                 // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
                 Kernels.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan(BatchNormalizationMovingMeanOffset, 16),
-                    _model._parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 16), _statistics.BatchNormalizationBatchMean, _statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
+                    _model._parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 16), statistics.BatchNormalizationBatchMean, statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
                 return loss;
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
@@ -706,8 +713,7 @@ partial class NormalisedNet : INetwork
             GeneratedCode.Enter(ref _model._busy, nameof(NormalisedNet), nameof(EvaluateBatch));
             try
             {
-                if (_splitter is null) _model.Evaluate(_workspace!, images, labels, targets, out lossSum, out metricSum);
-                else _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
+                _runner.Evaluate(new Batch(images, labels, targets, default), out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
@@ -728,9 +734,13 @@ partial class NormalisedNet : INetwork
         public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
-        public long WorkerThreadAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;
+        public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;
 
         /// <summary>Stops the worker threads.</summary>
-        public void Dispose() => _splitter?.Dispose();
+        public void Dispose()
+        {
+            _engine.Dispose();
+            _runner.Dispose();
+        }
     }
 }

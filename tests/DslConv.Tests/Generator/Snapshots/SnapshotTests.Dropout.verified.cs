@@ -96,9 +96,10 @@ partial class RegularisedNet : INetwork
         StrideHeight: 2, StrideWidth: 2, PadTop: 0, PadLeft: 0, OutputHeight: 5, OutputWidth: 5);
 
     private readonly float[] _parameters = new float[ParameterCount];
+    private readonly float[] _transposedKernels = new float[3264]; // see TransposeKernels
     private Workspace? _predictWorkspace;
     private Workspace? _gradientWorkspace;
-    private BatchSplitter? _predictSplitter;
+    private BatchRunner? _predictRunner;
     private int _inferenceThreads = 1;
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
 
@@ -132,8 +133,8 @@ partial class RegularisedNet : INetwork
             GeneratedCode.Enter(ref _busy, nameof(RegularisedNet), nameof(InferenceThreads));
             try
             {
-                _predictSplitter?.Dispose();
-                _predictSplitter = null;
+                _predictRunner?.Dispose();
+                _predictRunner = null;
                 _inferenceThreads = value;
             }
             finally { GeneratedCode.Exit(ref _busy); }
@@ -162,15 +163,15 @@ partial class RegularisedNet : INetwork
     {
         if (_inferenceThreads > 1 && count > 1)
         {
-            _predictSplitter ??= new BatchSplitter(_inferenceThreads, ParameterCount, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
-            _predictSplitter.Predict(images, outputs);
+            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
+            _predictRunner.Predict(images, outputs);
             return;
         }
         PredictInto(_predictWorkspace ??= new Workspace(32), images, outputs);
     }
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictSplitter?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
@@ -215,6 +216,7 @@ partial class RegularisedNet : INetwork
                 GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
                 _gradientWorkspace = new Workspace(batch);
             }
+            TransposeKernels();
             return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
         }
         finally { GeneratedCode.Exit(ref _busy); }
@@ -331,6 +333,13 @@ partial class RegularisedNet : INetwork
         DropoutBackward(workspace, images, gradients, batch);
         // max_pooling2d runs inside Conv2dBackward.
         Conv2dBackward(workspace, images, gradients, batch);
+    }
+
+    /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
+    private void TransposeKernels()
+    {
+        Kernels.Matrix.Transpose(_parameters.AsSpan(DenseKernelOffset, 3200), 200, 16, _transposedKernels.AsSpan(0, 3200)); // dense: [200, 16] -> [16, 200]
+        Kernels.Matrix.Transpose(_parameters.AsSpan(Dense_1KernelOffset, 64), 16, 4, _transposedKernels.AsSpan(3200, 64)); // dense_1: [16, 4] -> [4, 16]
     }
 
     /// <summary>
@@ -462,9 +471,7 @@ partial class RegularisedNet : INetwork
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
-        ReadOnlySpan<float> kernel = _parameters.AsSpan(DenseKernelOffset, Inputs * Units);
-        Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);
-        Kernels.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);
+        ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
             workspace.DropoutOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
@@ -541,9 +548,7 @@ partial class RegularisedNet : INetwork
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
-        ReadOnlySpan<float> kernel = _parameters.AsSpan(Dense_1KernelOffset, Inputs * Units);
-        Span<float> transposedKernel = workspace.TransposedKernel.AsSpan(0, Units * Inputs);
-        Kernels.Matrix.Transpose(kernel, Inputs, Units, transposedKernel);
+        ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(3200, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
             workspace.Dropout_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
@@ -598,8 +603,6 @@ partial class RegularisedNet : INetwork
         internal readonly float[] ConvolutionGradientScratch;
         /// <summary>One image's im2col rows, sized for the largest conv layer.</summary>
         internal readonly float[] Patches;
-        /// <summary>A kernel transposed to (out, in) for input gradients, sized for the largest.</summary>
-        internal readonly float[] TransposedKernel;
 
         /// <summary>Allocates buffers for batches of up to <paramref name="capacity"/> images.</summary>
         public Workspace(int capacity)
@@ -623,12 +626,11 @@ partial class RegularisedNet : INetwork
             ConvolutionScratch = new float[800];
             ConvolutionGradientScratch = new float[800];
             Patches = new float[900];
-            TransposedKernel = new float[3200];
         }
     }
 
-    /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>
-    private sealed class Workers : IBatchWorkers
+    /// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>
+    private sealed class Workers : IBatchWorkers, IShardWorkers
     {
         private readonly RegularisedNet _model;
         private readonly Workspace[] _workspaces;
@@ -640,15 +642,17 @@ partial class RegularisedNet : INetwork
             for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
         }
 
-        public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-            ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
+        public void BeginStep() => _model.TransposeKernels();
+
+        public float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum)
         {
-            _workspaces[share.Worker].Share = share;
-            return _model.ComputeGradients(_workspaces[share.Worker], images, labels, targets, sampleWeights, gradients, out metricSum);
+            Workspace workspace = _workspaces[share.Workspace];
+            workspace.Share = share;
+            return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);
         }
 
-        public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
-            _model.Evaluate(_workspaces[worker], images, labels, targets, out lossSum, out metricSum);
+        public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
+            _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
     }
@@ -660,7 +664,9 @@ partial class RegularisedNet : INetwork
     public sealed class Trainer : Training.ITrainer, IDisposable
     {
         private readonly RegularisedNet _model;
-        private readonly BatchSplitter _splitter; // micro-shards, on any number of threads
+        private readonly Workers _workers; // a workspace per thread (and per micro-shard when shards exchange batch statistics)
+        private readonly BatchRunner _runner; // evaluation: one share per thread
+        private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
         private readonly float[] _gradients = new float[ParameterCount];
 
         /// <summary>
@@ -678,11 +684,12 @@ partial class RegularisedNet : INetwork
             Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
             Optimizer = optimizer ?? new Training.Adam();
             Optimizer.Prepare(Architecture);
-            // A batch's gradient is a fixed function of the batch: global::DslConv.Models.GeneratedCode.GradientShards micro-shards, combined in order,
-            // so every thread count (and process count) gives the same weights. A worker's workspace holds a shard or a share.
-            int capacity = BatchSplitter.MaxShare(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
-            _splitter = new BatchSplitter(Threads, ParameterCount, InputSize, OutputSize, new Workers(model, capacity, Threads),
-                GeneratedCode.GradientShards);
+            // A batch's gradient is a fixed function of the batch: GeneratedCode.GradientShards micro-shards, combined in order,
+            // so every thread count (and process count) gives the same weights. A workspace holds a shard or a share.
+            int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
+            _workers = new Workers(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, shardsExchangeStatistics: false));
+            _runner = new BatchRunner(Threads, InputSize, OutputSize, _workers);
+            _engine = new StepEngine(_runner, ParameterCount, _workers, GeneratedCode.GradientShards, shardsExchangeStatistics: false);
         }
 
         /// <summary>The model whose parameters this trainer updates.</summary>
@@ -693,12 +700,12 @@ partial class RegularisedNet : INetwork
         /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
         public int Threads { get; }
         /// <inheritdoc/>
-        public int GradientShards => _splitter.GradientShards;
+        public int GradientShards => _engine.GradientShards;
         /// <inheritdoc/>
-        public global::DslConv.Parallel.IGradientExchange? GradientExchange
+        public IGradientExchange? GradientExchange
         {
-            get => _splitter.GradientExchange;
-            set => _splitter.GradientExchange = value;
+            get => _engine.GradientExchange;
+            set => _engine.GradientExchange = value;
         }
         public int InputSize => RegularisedNet.InputSize;
         public int OutputSize => RegularisedNet.OutputSize;
@@ -715,8 +722,8 @@ partial class RegularisedNet : INetwork
         /// <inheritdoc/>
         public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
         {
-            int batch = CheckBatch(images, labels, BatchSize);
-            float loss = Step(images, labels, default, sampleWeights, batch, out double metricSum);
+            CheckBatch(images, labels, BatchSize);
+            float loss = Step(images, labels, default, sampleWeights, out double metricSum);
             correct = (int)metricSum;
             return loss;
         }
@@ -729,15 +736,14 @@ partial class RegularisedNet : INetwork
             correct = (int)metricSum;
         }
 
-        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, int batch, out double metricSum)
+        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
         {
-            Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
             GeneratedCode.Enter(ref _model._busy, nameof(RegularisedNet), nameof(TrainStep));
             try
             {
                 // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a
                 // non-finite gradient before it writes anything.
-                float loss = _splitter.TrainStep(images, labels, targets, sampleWeights, _gradients, _model._parameters, Optimizer, out metricSum);
+                float loss = _engine.TrainStep(new Batch(images, labels, targets, sampleWeights), _gradients, _model._parameters, Optimizer, out metricSum);
                 if (!float.IsFinite(loss))
                     throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
                 return loss;
@@ -750,7 +756,7 @@ partial class RegularisedNet : INetwork
             GeneratedCode.Enter(ref _model._busy, nameof(RegularisedNet), nameof(EvaluateBatch));
             try
             {
-                _splitter.Evaluate(images, labels, targets, out lossSum, out metricSum);
+                _runner.Evaluate(new Batch(images, labels, targets, default), out lossSum, out metricSum);
             }
             finally { GeneratedCode.Exit(ref _model._busy); }
         }
@@ -771,9 +777,13 @@ partial class RegularisedNet : INetwork
         public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
 
         /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
-        public long WorkerThreadAllocatedBytes => _splitter.WorkerThreadAllocatedBytes;
+        public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;
 
         /// <summary>Stops the worker threads.</summary>
-        public void Dispose() => _splitter.Dispose();
+        public void Dispose()
+        {
+            _engine.Dispose();
+            _runner.Dispose();
+        }
     }
 }

@@ -24,7 +24,7 @@ partial class PaddedStem
         private readonly global::DslConv.Quantization.QuantizedLayer _conv2d; // conv2d: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _dense; // dense: int8 kernel, int32 bias, scales
         private Workspace? _workspace;
-        private BatchSplitter? _splitter;
+        private BatchRunner? _runner;
         private int _inferenceThreads = 1;
         private int _busy; // 1 while a public call runs, as in the float model
 
@@ -64,8 +64,8 @@ partial class PaddedStem
                 GeneratedCode.Enter(ref _busy, "Int8", nameof(InferenceThreads));
                 try
                 {
-                    _splitter?.Dispose();
-                    _splitter = null;
+                    _runner?.Dispose();
+                    _runner = null;
                     _inferenceThreads = value;
                 }
                 finally { GeneratedCode.Exit(ref _busy); }
@@ -86,8 +86,8 @@ partial class PaddedStem
             {
                 if (_inferenceThreads > 1 && count > 1)
                 {
-                    _splitter ??= new BatchSplitter(_inferenceThreads, 0, InputSize, OutputSize, new Workers(this, _inferenceThreads));
-                    _splitter.Predict(images, outputs);
+                    _runner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, _inferenceThreads));
+                    _runner.Predict(images, outputs);
                 }
                 else PredictInto(_workspace ??= new Workspace(32), images, outputs);
             }
@@ -98,10 +98,10 @@ partial class PaddedStem
         public double Accuracy(IImageSet data) => global::DslConv.Quantization.QuantizedAccuracy.Of(this, data);
 
         /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-        public long InferenceWorkerAllocatedBytes => _splitter?.WorkerThreadAllocatedBytes ?? 0;
+        public long InferenceWorkerAllocatedBytes => _runner?.WorkerThreadAllocatedBytes ?? 0;
 
         /// <summary>Stops the worker threads, if any.</summary>
-        public void Dispose() => _splitter?.Dispose();
+        public void Dispose() => _runner?.Dispose();
 
         private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
         {
@@ -251,10 +251,7 @@ partial class PaddedStem
                 for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(32);
             }
 
-            public float ComputeGradients(BatchShare share, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
-                ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum) => throw new NotSupportedException("An int8 model only predicts.");
-
-            public void Evaluate(int worker, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+            public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
                 throw new NotSupportedException("An int8 model only predicts.");
 
             public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);

@@ -67,7 +67,7 @@ static float[] SplitGradients(object model, int batch, Action<ITrainer> step)
     Type trainerType = model.GetType().GetNestedType("Trainer")!;
     using var trainer = (IDisposable)Activator.CreateInstance(trainerType, model, batch, new Sgd(learningRate: 0), 2)!;
     step((ITrainer)trainer);
-    return (float[])trainerType.GetField("_gradients", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer)!;
+    return (float[])trainerType.BaseType!.GetField("_gradients", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer)!;
 }
 
 /// <summary>Seeded parameters (biases in [-0.5, 0.5]), images in [-1, 1] and labels or targets, as the unit tests draw them.</summary>

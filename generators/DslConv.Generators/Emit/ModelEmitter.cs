@@ -26,7 +26,7 @@ internal static class ModelEmitter
         var w = new SourceWriter();
         Header(w, plan);
         ClassDocumentation(w, plan);
-        w.OpenBrace($"partial class {plan.ClassIdentifier} : global::DslConv.Models.INetwork");
+        w.OpenBrace($"partial class {plan.ClassIdentifier} : global::DslConv.Models.INetwork, {WorkersEmitter.Interface(plan)}");
         Banner(w, plan);
         Constants(w, plan, buffers);
         ParameterLayout(w, plan);
@@ -253,7 +253,8 @@ internal static class ModelEmitter
             w.CloseBrace();
         }
         w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
-        w.Line($"_predictRunner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, {PredictBatch}, _inferenceThreads));");
+        w.Line($"_predictRunner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize,");
+        w.Line($"    new {Names.Models}.ModelWorkers<{plan.ClassIdentifier}, Workspace>(this, {PredictBatch}, _inferenceThreads));");
         w.Line("_predictRunner.Predict(images, outputs);");
         w.Line("return;");
         w.CloseBrace();

@@ -8,6 +8,7 @@ internal static class Names
     public const string Kernels = "global::DslConv.Kernels";
     public const string Training = "global::DslConv.Training";
     public const string Parallel = "global::DslConv.Parallel";
+    public const string Models = "global::DslConv.Models";
     /// <summary>The run-time checks generated models share (batch limits, thread counts, one call at a time).</summary>
     public const string GeneratedCode = "global::DslConv.Models.GeneratedCode";
     public const string Span = "global::System.Span<float>";

@@ -2,44 +2,52 @@ using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
 
-/// <summary>Emits the per-thread side of data parallelism: one workspace per worker, and the model's passes on it.</summary>
+/// <summary>
+/// Emits what the runtime's classes generic over the model (Training.Trainer, Models.ModelWorkers) ask of it: the
+/// explicit implementation of IGeneratedNetwork, its sizes and its passes on one workspace.
+/// </summary>
 internal static class WorkersEmitter
 {
     private const string Rs = Names.ReadOnlySpan;
     private const string S = Names.Span;
 
+    /// <summary>The interface as the model's declaration names it.</summary>
+    public static string Interface(ModelPlan plan) => $"global::DslConv.Models.IGeneratedNetwork<{plan.ClassIdentifier}, {plan.ClassIdentifier}.Workspace>";
+
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>");
-        w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers, {Names.Parallel}.IShardWorkers");
-        w.Line($"private readonly {plan.ClassIdentifier} _model;");
-        w.Line("private readonly Workspace[] _workspaces;");
+        string i = $"global::DslConv.Models.IGeneratedNetwork<{plan.ClassIdentifier}, Workspace>";
+        w.Line("// What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.");
+        w.Line($"static int {i}.InputSize => InputSize;");
+        w.Line($"static int {i}.OutputSize => OutputSize;");
+        w.Line($"static int {i}.LabelClasses => {(plan.TakesLabels ? plan.LossDefinition.LabelClasses : 0)};");
+        w.Line($"static int {i}.ParameterCount => ParameterCount;");
+        w.Line($"static int {i}.MaxBatchSize => MaxBatchSize;");
+        w.Line($"static long {i}.WorkspaceBytesPerImage => WorkspaceBytesPerImage;");
+        w.Line($"static bool {i}.ShardsExchangeStatistics => {(plan.UsesBatchStatistics ? "true; // BatchNorm: a step's shards combine their batch statistics" : "false")};");
+        w.Line($"static {Names.Models}.ModelDescription {i}.Description => Architecture;");
+        w.Line($"static Workspace {i}.CreateWorkspace(int capacity) => new(capacity);");
+        w.Line($"ref int {i}.Busy => ref _busy;");
         w.Line();
-        w.OpenBrace($"public Workers({plan.ClassIdentifier} model, int capacity, int count)");
-        w.Line("_model = model;");
-        w.Line("_workspaces = new Workspace[count];");
-        w.Line("for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);");
-        w.CloseBrace();
-        w.Line();
-        if (plan.UsesBatchStatistics)
-        {
-            w.Line("/// <summary>A workspace; after a step, each shard's holds the whole batch's statistics.</summary>");
-            w.Line("public Workspace this[int index] => _workspaces[index];");
-            w.Line();
-        }
-        w.Line("public void BeginStep() => _model.TransposeKernels();");
-        w.Line();
-        w.Line($"public float ComputeGradients({Names.Parallel}.BatchShare share, in {Names.Parallel}.Batch shard, {S} gradients, out double metricSum)");
+        w.Line($"float {i}.ComputeGradients(Workspace workspace, {Names.Parallel}.BatchShare share, in {Names.Parallel}.Batch batch, {S} gradients, out double metricSum)");
         w.OpenBrace();
-        w.Line("Workspace workspace = _workspaces[share.Workspace];");
         if (plan.UsesTrainingMode) w.Line("workspace.Share = share;");
-        w.Line("return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);");
+        w.Line("return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);");
         w.CloseBrace();
         w.Line();
-        w.Line($"public void Evaluate(int worker, in {Names.Parallel}.Batch share, out double lossSum, out double metricSum) =>");
-        w.Line("    _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);");
+        w.Line($"void {i}.Evaluate(Workspace workspace, in {Names.Parallel}.Batch batch, out double lossSum, out double metricSum) =>");
+        w.Line("    Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);");
         w.Line();
-        w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");
+        w.Line($"void {i}.PredictInto(Workspace workspace, {Rs} images, {S} outputs) => PredictInto(workspace, images, outputs);");
+        w.Line();
+        w.Line($"void {i}.TransposeKernels() => TransposeKernels();");
+        w.Line();
+        w.Line($"void {i}.AfterStep(Workspace statistics)");
+        w.OpenBrace();
+        bool any = false;
+        foreach (LayerPlan layer in plan.Layers)
+            any |= layer.Definition.EmitAfterStep(w, layer);
+        if (!any) w.Line("// No layer changes anything after the optimizer's update.");
         w.CloseBrace();
     }
 }

@@ -103,13 +103,14 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override string DescriptionExtras(LayerPlan layer) =>
         $", NonTrainableLength: {layer.NonTrainableSize}, Epsilon: {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)}";
 
-    public override void EmitAfterStep(SourceWriter w, LayerPlan layer)
+    public override bool EmitAfterStep(SourceWriter w, LayerPlan layer)
     {
         float momentum = (float)((BatchNormSpec)layer.Spec).Momentum;
         w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
-        w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_model._parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
-        w.Line($"    _model._parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), statistics.{layer.Identifier}BatchMean, " +
+        w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), statistics.{layer.Identifier}BatchMean, " +
                $"statistics.{layer.Identifier}BatchVariance, momentum: {Literals.Float(momentum)});");
+        return true;
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)

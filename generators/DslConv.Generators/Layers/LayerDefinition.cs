@@ -110,8 +110,11 @@ internal abstract class LayerDefinition
         w.Line($"{Names.Training}.Initializers.GlorotUniform(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), fanIn: {fanIn}, fanOut: {fanOut}, ref random);");
     }
 
-    /// <summary>What the layer does after a training step's update (BatchNorm: its moving statistics), on the trainer's workspace.</summary>
-    public virtual void EmitAfterStep(SourceWriter w, LayerPlan layer) { }
+    /// <summary>
+    /// What the layer does after a training step's update (BatchNorm: its moving statistics), from the workspace
+    /// <c>statistics</c>; returns whether it wrote anything.
+    /// </summary>
+    public virtual bool EmitAfterStep(SourceWriter w, LayerPlan layer) => false;
 
     /// <summary>Named arguments its Architecture entry adds beyond the common ones (BatchNorm's non-trainable length and epsilon).</summary>
     public virtual string DescriptionExtras(LayerPlan layer) => "";

@@ -56,6 +56,19 @@ public static class GeneratedCode
             throw new ArgumentOutOfRangeException(paramName, labels[bad], $"Image {bad}'s label is {labels[bad]}; this model's labels are 0..{classes - 1}.");
     }
 
+    /// <summary>
+    /// The number of (H, W, C) images of <paramref name="inputSize"/> floats in <paramref name="images"/>; throws unless
+    /// it holds a whole number of them.
+    /// </summary>
+    public static int CountImages(ReadOnlySpan<float> images, int inputSize, IReadOnlyList<int> inputShape)
+    {
+        int count = images.Length / inputSize;
+        if (images.Length != (long)count * inputSize)
+            throw new ArgumentException($"images holds {images.Length} floats, not a whole number of {string.Join("x", inputShape)} images ({inputSize} floats each).",
+                nameof(images));
+        return count;
+    }
+
     /// <summary>Throws unless <paramref name="threads"/> is in 1..<see cref="MaxThreads"/>.</summary>
     public static void CheckThreads(int threads, string paramName)
     {

@@ -1,17 +1,7 @@
 using DslConv.Data;
+using DslConv.Parallel;
 
 namespace DslConv.Training;
-
-/// <summary>One training batch: up to a batch of images with their labels or float targets, and their sample weights (empty: all 1).</summary>
-internal readonly ref struct Batch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int count, bool hasTargets)
-{
-    public ReadOnlySpan<float> Images { get; } = images;
-    public ReadOnlySpan<int> Labels { get; } = labels;
-    public ReadOnlySpan<float> Targets { get; } = targets;
-    public ReadOnlySpan<float> Weights { get; } = weights;
-    public int Count { get; } = count;
-    public bool HasTargets { get; } = hasTargets;
-}
 
 /// <summary>
 /// A fit's training batches: the epoch's order of the training images, the reader that copies each batch into a reused
@@ -51,7 +41,7 @@ internal sealed class FitBatches : IDisposable
         if (_weights.Length > 0)
             for (int b = 0; b < count; b++)
                 _weights[b] = _options.SampleWeights?[Order[start + b]] ?? ClassWeight(_options.ClassWeight!, labels.Span, targets.Span, _targetSize, b);
-        return new Batch(images.Span, labels.Span, targets.Span, _weights.AsSpan(0, _weights.Length == 0 ? 0 : count), count, _targetSize > 0);
+        return new Batch(images.Span, labels.Span, targets.Span, _weights.AsSpan(0, _weights.Length == 0 ? 0 : count));
     }
 
     /// <summary>Hands the batch's buffer back to the reader once the step has used it.</summary>

@@ -37,7 +37,7 @@ public static class Fitter
                 Batch batch = batches.Take(step);
                 if (!TryStep(context, callbacks, batch, epoch, step, out float loss, out double metricSum)) break;
                 batches.Release(step);
-                int seen = run.Record(step, trainer.BatchSize, batch.Count, loss, metricSum);
+                int seen = run.Record(step, trainer.BatchSize, batch.Images.Length / trainer.InputSize, loss, metricSum);
                 callbacks.OnStepEnd(context, step + 1, steps, run.LossSum / seen, run.MetricSum / seen);
             }
             if (run.Step < steps) break; // a callback ended training at a failed step: the epoch did not finish
@@ -98,10 +98,10 @@ public static class Fitter
     /// <summary>The trainer's step for the batch's kind: float targets, or labels with or without sample weights.</summary>
     private static float Step(ITrainer trainer, Batch batch, out double metricSum)
     {
-        if (batch.HasTargets) return trainer.TrainStep(batch.Images, batch.Targets, batch.Weights, out metricSum);
-        float loss = batch.Weights.IsEmpty
+        if (!batch.Targets.IsEmpty) return trainer.TrainStep(batch.Images, batch.Targets, batch.SampleWeights, out metricSum);
+        float loss = batch.SampleWeights.IsEmpty
             ? trainer.TrainStep(batch.Images, batch.Labels, out int correct)
-            : trainer.TrainStep(batch.Images, batch.Labels, batch.Weights, out correct);
+            : trainer.TrainStep(batch.Images, batch.Labels, batch.SampleWeights, out correct);
         metricSum = correct;
         return loss;
     }

@@ -50,7 +50,7 @@ public sealed class ShortNamesTests
         Assert.Contains("global::System.Math.Min", source);
         Assert.DoesNotContain("using Kernels", source);
         Assert.Contains("ReadOnlySpan<float> images", source); // the others are still short
-        Assert.Contains("Training.FitOptions", source);
+        Assert.Contains("Training.Xoshiro256", source);
     }
 
     [Fact]

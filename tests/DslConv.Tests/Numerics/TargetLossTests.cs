@@ -56,7 +56,7 @@ public sealed class TargetLossTests(ITestOutputHelper output)
         using var trainer = (IDisposable)Activator.CreateInstance(trainerType, setup.Model, setup.Batch, new Sgd(learningRate: 0), threads)!;
         Assert.Equal(threads, ((ITrainer)trainer).Threads);
         ((ITrainer)trainer).TrainStep(setup.Images, setup.Targets, default, out double metricSum);
-        var gradients = (float[])trainerType.GetField("_gradients", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer)!;
+        var gradients = (float[])trainerType.BaseType!.GetField("_gradients", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(trainer)!;
         AssertMatchesFiniteDifferences($"{name} on {threads} threads", setup, gradients);
         Assert.Equal(ReferenceMetricSum(setup), metricSum, 5);
     }

@@ -3,7 +3,6 @@
 #nullable enable
 using System;
 using DslConv;
-using DslConv.Data;
 using DslConv.Models;
 using DslConv.Parallel;
 using Kernels = global::DslConv.Kernels;
@@ -22,7 +21,7 @@ namespace Models;
 /// Total params: 137 (137 trainable).
 /// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-partial class PhotoTags : INetwork
+partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Workspace>
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -144,7 +143,8 @@ partial class PhotoTags : INetwork
     {
         if (_inferenceThreads > 1 && count > 1)
         {
-            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
+            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize,
+                new ModelWorkers<PhotoTags, Workspace>(this, 32, _inferenceThreads));
             _predictRunner.Predict(images, outputs);
             return;
         }
@@ -465,159 +465,60 @@ partial class PhotoTags : INetwork
         }
     }
 
-    /// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>
-    private sealed class Workers : IBatchWorkers, IShardWorkers
+    // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
+    static int IGeneratedNetwork<PhotoTags, Workspace>.InputSize => InputSize;
+    static int IGeneratedNetwork<PhotoTags, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedNetwork<PhotoTags, Workspace>.LabelClasses => 0;
+    static int IGeneratedNetwork<PhotoTags, Workspace>.ParameterCount => ParameterCount;
+    static int IGeneratedNetwork<PhotoTags, Workspace>.MaxBatchSize => MaxBatchSize;
+    static long IGeneratedNetwork<PhotoTags, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
+    static bool IGeneratedNetwork<PhotoTags, Workspace>.ShardsExchangeStatistics => false;
+    static ModelDescription IGeneratedNetwork<PhotoTags, Workspace>.Description => Architecture;
+    static Workspace IGeneratedNetwork<PhotoTags, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedNetwork<PhotoTags, Workspace>.Busy => ref _busy;
+
+    float IGeneratedNetwork<PhotoTags, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
-        private readonly PhotoTags _model;
-        private readonly Workspace[] _workspaces;
+        return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);
+    }
 
-        public Workers(PhotoTags model, int capacity, int count)
-        {
-            _model = model;
-            _workspaces = new Workspace[count];
-            for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
-        }
+    void IGeneratedNetwork<PhotoTags, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
+        Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-        public void BeginStep() => _model.TransposeKernels();
+    void IGeneratedNetwork<PhotoTags, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
-        public float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum)
-        {
-            Workspace workspace = _workspaces[share.Workspace];
-            return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);
-        }
+    void IGeneratedNetwork<PhotoTags, Workspace>.TransposeKernels() => TransposeKernels();
 
-        public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
-            _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);
-
-        public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
+    void IGeneratedNetwork<PhotoTags, Workspace>.AfterStep(Workspace statistics)
+    {
+        // No layer changes anything after the optimizer's update.
     }
 
     /// <summary>
-    /// Trains a <see cref="PhotoTags"/> with binary cross-entropy. Every buffer a step needs is allocated
-    /// here, once, for <see cref="BatchSize"/> images, so a training step allocates nothing.
+    /// Trains a <see cref="PhotoTags"/> with binary cross-entropy, on rows of OutputSize float targets (TargetImages). Every buffer
+    /// a step needs is allocated once, for the batch size, so a training step allocates nothing; every thread count gives
+    /// bit-identical weights. The work is the runtime's generic trainer; this class adds the steps the loss takes.
     /// </summary>
-    public sealed class Trainer : Training.ITrainer, IDisposable
+    public sealed class Trainer : Training.Trainer<PhotoTags, Workspace>
     {
-        private readonly PhotoTags _model;
-        private readonly Workers _workers; // a workspace per thread (and per micro-shard when shards exchange batch statistics)
-        private readonly BatchRunner _runner; // evaluation: one share per thread
-        private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
-        private readonly float[] _gradients = new float[ParameterCount];
-
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
-        /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the
-        /// batch size); every thread count gives bit-identical results (see <see cref="GradientShards"/>).
+        /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the batch size).
         /// </summary>
         public Trainer(PhotoTags model, int batchSize = 32, Training.Optimizer? optimizer = null, int threads = 0)
+            : base(model, batchSize, optimizer, threads)
         {
-            ArgumentNullException.ThrowIfNull(model);
-            GeneratedCode.CheckBatchSize(batchSize, MaxBatchSize, WorkspaceBytesPerImage, nameof(batchSize));
-            if (threads != 0) GeneratedCode.CheckThreads(threads, nameof(threads));
-            _model = model;
-            BatchSize = batchSize;
-            Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
-            Optimizer = optimizer ?? new Training.Adam();
-            Optimizer.Prepare(Architecture);
-            // A batch's gradient is a fixed function of the batch: GeneratedCode.GradientShards micro-shards, combined in order,
-            // so every thread count (and process count) gives the same weights. A workspace holds a shard or a share.
-            int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
-            _workers = new Workers(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, shardsExchangeStatistics: false));
-            _runner = new BatchRunner(Threads, InputSize, OutputSize, _workers);
-            _engine = new StepEngine(_runner, ParameterCount, _workers, GeneratedCode.GradientShards, shardsExchangeStatistics: false);
         }
 
-        /// <summary>The model whose parameters this trainer updates.</summary>
-        public PhotoTags Model => _model;
-        INetwork Training.ITrainer.Network => _model;
-        public Training.Optimizer Optimizer { get; }
-        public int BatchSize { get; }
-        /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
-        public int Threads { get; }
-        /// <inheritdoc/>
-        public int GradientShards => _engine.GradientShards;
-        /// <inheritdoc/>
-        public IGradientExchange? GradientExchange
-        {
-            get => _engine.GradientExchange;
-            set => _engine.GradientExchange = value;
-        }
-        public int InputSize => PhotoTags.InputSize;
-        public int OutputSize => PhotoTags.OutputSize;
-        /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>
-        public ReadOnlySpan<float> Gradients => _gradients;
+        /// <summary>One optimisation step on up to BatchSize images with float targets (OutputSize per image); returns the mean loss.</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets) => StepOnTargets(images, targets, default, out _);
 
-        float Training.ITrainer.TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct) =>
-            throw new NotSupportedException("PhotoTags trains with BinaryCrossentropy on float targets, OutputSize per image: give TargetImages, or call TrainStep(images, targets, ...).");
+        /// <summary>As TrainStep on targets, each image's loss weighted (empty: 1), with the metric summed over the images.</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum) =>
+            StepOnTargets(images, targets, sampleWeights, out metricSum);
 
-        void Training.ITrainer.EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
-            throw new NotSupportedException("PhotoTags trains with BinaryCrossentropy on float targets, OutputSize per image: give TargetImages, or call TrainStep(images, targets, ...).");
-
-        /// <summary>One optimisation step on up to <see cref="BatchSize"/> images with float targets (OutputSize per image); returns the mean loss.</summary>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets) => TrainStep(images, targets, default, out _);
-
-        /// <inheritdoc/>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
-        {
-            CheckTargets(images, targets, BatchSize);
-            return Step(images, default, targets, sampleWeights, out metricSum);
-        }
-
-        /// <inheritdoc/>
-        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
-        {
-            CheckTargets(images, targets, BatchSize);
-            Evaluate(images, default, targets, out lossSum, out metricSum);
-        }
-
-        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
-        {
-            GeneratedCode.Enter(ref _model._busy, nameof(PhotoTags), nameof(TrainStep));
-            try
-            {
-                // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a
-                // non-finite gradient before it writes anything.
-                float loss = _engine.TrainStep(new Batch(images, labels, targets, sampleWeights), _gradients, _model._parameters, Optimizer, out metricSum);
-                if (!float.IsFinite(loss))
-                    throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-                return loss;
-            }
-            finally { GeneratedCode.Exit(ref _model._busy); }
-        }
-
-        private void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
-        {
-            GeneratedCode.Enter(ref _model._busy, nameof(PhotoTags), nameof(EvaluateBatch));
-            try
-            {
-                _runner.Evaluate(new Batch(images, labels, targets, default), out lossSum, out metricSum);
-            }
-            finally { GeneratedCode.Exit(ref _model._busy); }
-        }
-
-        /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public Training.FitHistory Fit(IImageSet data, int epochs = 1,
-            long seed = 1, bool shuffle = true, Action<Training.EpochResult>? onEpochEnd = null) =>
-            Training.Fitter.Fit(this, data, new Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
-
-        /// <summary>
-        /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
-        /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="Training.FitOptions"/>.
-        /// The data holds rows of OutputSize float targets (TargetImages).
-        /// </summary>
-        public Training.FitHistory Fit(IImageSet data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
-
-        /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
-        public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
-
-        /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
-        public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;
-
-        /// <summary>Stops the worker threads.</summary>
-        public void Dispose()
-        {
-            _engine.Dispose();
-            _runner.Dispose();
-        }
+        /// <summary>Sum of the per-image losses and of the metric for up to BatchSize images with float targets.</summary>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+            EvaluateOnTargets(images, targets, out lossSum, out metricSum);
     }
 }

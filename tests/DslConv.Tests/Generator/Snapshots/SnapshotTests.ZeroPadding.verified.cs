@@ -3,7 +3,6 @@
 #nullable enable
 using System;
 using DslConv;
-using DslConv.Data;
 using DslConv.Models;
 using DslConv.Parallel;
 using Kernels = global::DslConv.Kernels;
@@ -25,7 +24,7 @@ namespace Models;
 /// Total params: 1,130 (1,130 trainable).
 /// Keras's <c>model.summary()</c> is <see cref="Summary"/>.
 /// </summary>
-partial class PaddedStem : INetwork
+partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Workspace>
 {
     // Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);
     // F conv filters; U dense units. Shapes per layer:
@@ -156,7 +155,8 @@ partial class PaddedStem : INetwork
     {
         if (_inferenceThreads > 1 && count > 1)
         {
-            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, 32, _inferenceThreads));
+            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize,
+                new ModelWorkers<PaddedStem, Workspace>(this, 32, _inferenceThreads));
             _predictRunner.Predict(images, outputs);
             return;
         }
@@ -548,160 +548,63 @@ partial class PaddedStem : INetwork
         }
     }
 
-    /// <summary>One workspace per worker thread (or micro-shard), so that parts of a batch run side by side.</summary>
-    private sealed class Workers : IBatchWorkers, IShardWorkers
+    // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
+    static int IGeneratedNetwork<PaddedStem, Workspace>.InputSize => InputSize;
+    static int IGeneratedNetwork<PaddedStem, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedNetwork<PaddedStem, Workspace>.LabelClasses => OutputSize;
+    static int IGeneratedNetwork<PaddedStem, Workspace>.ParameterCount => ParameterCount;
+    static int IGeneratedNetwork<PaddedStem, Workspace>.MaxBatchSize => MaxBatchSize;
+    static long IGeneratedNetwork<PaddedStem, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
+    static bool IGeneratedNetwork<PaddedStem, Workspace>.ShardsExchangeStatistics => false;
+    static ModelDescription IGeneratedNetwork<PaddedStem, Workspace>.Description => Architecture;
+    static Workspace IGeneratedNetwork<PaddedStem, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedNetwork<PaddedStem, Workspace>.Busy => ref _busy;
+
+    float IGeneratedNetwork<PaddedStem, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
-        private readonly PaddedStem _model;
-        private readonly Workspace[] _workspaces;
+        return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);
+    }
 
-        public Workers(PaddedStem model, int capacity, int count)
-        {
-            _model = model;
-            _workspaces = new Workspace[count];
-            for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(capacity);
-        }
+    void IGeneratedNetwork<PaddedStem, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
+        Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-        public void BeginStep() => _model.TransposeKernels();
+    void IGeneratedNetwork<PaddedStem, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
-        public float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum)
-        {
-            Workspace workspace = _workspaces[share.Workspace];
-            return _model.ComputeGradients(workspace, shard.Images, shard.Labels, shard.Targets, shard.SampleWeights, gradients, out metricSum);
-        }
+    void IGeneratedNetwork<PaddedStem, Workspace>.TransposeKernels() => TransposeKernels();
 
-        public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
-            _model.Evaluate(_workspaces[worker], share.Images, share.Labels, share.Targets, out lossSum, out metricSum);
-
-        public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
+    void IGeneratedNetwork<PaddedStem, Workspace>.AfterStep(Workspace statistics)
+    {
+        // No layer changes anything after the optimizer's update.
     }
 
     /// <summary>
-    /// Trains a <see cref="PaddedStem"/> with sparse categorical cross-entropy. Every buffer a step needs is allocated
-    /// here, once, for <see cref="BatchSize"/> images, so a training step allocates nothing.
+    /// Trains a <see cref="PaddedStem"/> with sparse categorical cross-entropy, on integer labels (LabeledImages, an image folder). Every buffer
+    /// a step needs is allocated once, for the batch size, so a training step allocates nothing; every thread count gives
+    /// bit-identical weights. The work is the runtime's generic trainer; this class adds the steps the loss takes.
     /// </summary>
-    public sealed class Trainer : Training.ITrainer, IDisposable
+    public sealed class Trainer : Training.Trainer<PaddedStem, Workspace>
     {
-        private readonly PaddedStem _model;
-        private readonly Workers _workers; // a workspace per thread (and per micro-shard when shards exchange batch statistics)
-        private readonly BatchRunner _runner; // evaluation: one share per thread
-        private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
-        private readonly float[] _gradients = new float[ParameterCount];
-
         /// <summary>
         /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
-        /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the
-        /// batch size); every thread count gives bit-identical results (see <see cref="GradientShards"/>).
+        /// over <paramref name="threads"/> persistent worker threads (0, the default: one per processor, at most the batch size).
         /// </summary>
         public Trainer(PaddedStem model, int batchSize = 32, Training.Optimizer? optimizer = null, int threads = 0)
+            : base(model, batchSize, optimizer, threads)
         {
-            ArgumentNullException.ThrowIfNull(model);
-            GeneratedCode.CheckBatchSize(batchSize, MaxBatchSize, WorkspaceBytesPerImage, nameof(batchSize));
-            if (threads != 0) GeneratedCode.CheckThreads(threads, nameof(threads));
-            _model = model;
-            BatchSize = batchSize;
-            Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
-            Optimizer = optimizer ?? new Training.Adam();
-            Optimizer.Prepare(Architecture);
-            // A batch's gradient is a fixed function of the batch: GeneratedCode.GradientShards micro-shards, combined in order,
-            // so every thread count (and process count) gives the same weights. A workspace holds a shard or a share.
-            int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
-            _workers = new Workers(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, shardsExchangeStatistics: false));
-            _runner = new BatchRunner(Threads, InputSize, OutputSize, _workers);
-            _engine = new StepEngine(_runner, ParameterCount, _workers, GeneratedCode.GradientShards, shardsExchangeStatistics: false);
         }
 
-        /// <summary>The model whose parameters this trainer updates.</summary>
-        public PaddedStem Model => _model;
-        INetwork Training.ITrainer.Network => _model;
-        public Training.Optimizer Optimizer { get; }
-        public int BatchSize { get; }
-        /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
-        public int Threads { get; }
-        /// <inheritdoc/>
-        public int GradientShards => _engine.GradientShards;
-        /// <inheritdoc/>
-        public IGradientExchange? GradientExchange
-        {
-            get => _engine.GradientExchange;
-            set => _engine.GradientExchange = value;
-        }
-        public int InputSize => PaddedStem.InputSize;
-        public int OutputSize => PaddedStem.OutputSize;
-        /// <summary>The gradients of the last step, same layout as <see cref="Parameters"/>.</summary>
-        public ReadOnlySpan<float> Gradients => _gradients;
+        /// <summary>One optimisation step on up to BatchSize images; returns the batch's mean loss.</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels) => StepOnLabels(images, labels, default, out _);
 
-        /// <summary>One optimisation step on up to <see cref="BatchSize"/> images; returns the batch's mean loss.</summary>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels) => TrainStep(images, labels, out _);
+        /// <summary>As TrainStep, with how many images the forward pass before the update classified right.</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct) => StepOnLabels(images, labels, default, out correct);
 
-        /// <inheritdoc/>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct) =>
-            TrainStep(images, labels, default, out correct);
+        /// <summary>As TrainStep, each image's loss weighted by <paramref name="sampleWeights"/> (Keras's sample_weight; empty: 1).</summary>
+        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct) =>
+            StepOnLabels(images, labels, sampleWeights, out correct);
 
-        /// <inheritdoc/>
-        public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
-        {
-            CheckBatch(images, labels, BatchSize);
-            float loss = Step(images, labels, default, sampleWeights, out double metricSum);
-            correct = (int)metricSum;
-            return loss;
-        }
-
-        /// <inheritdoc/>
-        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
-        {
-            CheckBatch(images, labels, BatchSize);
-            Evaluate(images, labels, default, out lossSum, out double metricSum);
-            correct = (int)metricSum;
-        }
-
-        private float Step(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
-        {
-            GeneratedCode.Enter(ref _model._busy, nameof(PaddedStem), nameof(TrainStep));
-            try
-            {
-                // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a
-                // non-finite gradient before it writes anything.
-                float loss = _engine.TrainStep(new Batch(images, labels, targets, sampleWeights), _gradients, _model._parameters, Optimizer, out metricSum);
-                if (!float.IsFinite(loss))
-                    throw new Training.TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
-                return loss;
-            }
-            finally { GeneratedCode.Exit(ref _model._busy); }
-        }
-
-        private void Evaluate(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
-        {
-            GeneratedCode.Enter(ref _model._busy, nameof(PaddedStem), nameof(EvaluateBatch));
-            try
-            {
-                _runner.Evaluate(new Batch(images, labels, targets, default), out lossSum, out metricSum);
-            }
-            finally { GeneratedCode.Exit(ref _model._busy); }
-        }
-
-        /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
-        public Training.FitHistory Fit(IImageSet data, int epochs = 1,
-            long seed = 1, bool shuffle = true, Action<Training.EpochResult>? onEpochEnd = null) =>
-            Training.Fitter.Fit(this, data, new Training.FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
-
-        /// <summary>
-        /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
-        /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="Training.FitOptions"/>.
-        /// The data holds integer labels (LabeledImages, an image folder).
-        /// </summary>
-        public Training.FitHistory Fit(IImageSet data, Training.FitOptions options) => Training.Fitter.Fit(this, data, options);
-
-        /// <summary>Keras's <c>model.evaluate</c>: mean loss and accuracy over all of <paramref name="data"/>.</summary>
-        public Training.Evaluation Evaluate(IImageSet data) => Training.Fitter.Evaluate(this, data);
-
-        /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
-        public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;
-
-        /// <summary>Stops the worker threads.</summary>
-        public void Dispose()
-        {
-            _engine.Dispose();
-            _runner.Dispose();
-        }
+        /// <summary>Sum of the per-image losses and count of correct predictions for up to BatchSize images.</summary>
+        public void EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
+            EvaluateOnLabels(images, labels, out lossSum, out correct);
     }
 }

@@ -1,0 +1,61 @@
+using System.ComponentModel;
+using DslConv.Parallel;
+
+namespace DslConv.Models;
+
+/// <summary>
+/// For generated code: what a generated model gives the runtime's classes that are generic over it
+/// (<see cref="DslConv.Training.Trainer{TModel, TWorkspace}"/>, <see cref="ModelWorkers{TModel, TWorkspace}"/>): its
+/// sizes, and its passes on a workspace of its own type. A model implements it explicitly, so none of this shows on the
+/// model itself.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork
+    where TSelf : class, IGeneratedNetwork<TSelf, TWorkspace>
+    where TWorkspace : class
+{
+    /// <summary>Floats per input image.</summary>
+    static abstract int InputSize { get; }
+
+    /// <summary>Floats per output.</summary>
+    static abstract int OutputSize { get; }
+
+    /// <summary>Classes an integer label may name (2 for a binary head of one output), or 0 when the loss takes no labels.</summary>
+    static abstract int LabelClasses { get; }
+
+    /// <summary>The length of the parameter vector.</summary>
+    static abstract int ParameterCount { get; }
+
+    /// <summary>The largest batch a workspace can hold.</summary>
+    static abstract int MaxBatchSize { get; }
+
+    /// <summary>Bytes of workspace per image of capacity.</summary>
+    static abstract long WorkspaceBytesPerImage { get; }
+
+    /// <summary>Whether a training pass combines batch statistics across the batch's shards (BatchNorm).</summary>
+    static abstract bool ShardsExchangeStatistics { get; }
+
+    /// <summary>The architecture as data.</summary>
+    static abstract ModelDescription Description { get; }
+
+    /// <summary>A workspace for batches of up to <paramref name="capacity"/> images.</summary>
+    static abstract TWorkspace CreateWorkspace(int capacity);
+
+    /// <summary>The model's one-call-at-a-time flag (see <see cref="GeneratedCode.Enter"/>).</summary>
+    ref int Busy { get; }
+
+    /// <summary>Forward, loss and backward of <paramref name="batch"/> on <paramref name="workspace"/> in training mode: the mean loss, its gradient (overwritten) and the metric's sum.</summary>
+    float ComputeGradients(TWorkspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum);
+
+    /// <summary>Sums of per-image losses and of the metric over <paramref name="batch"/>, in inference mode.</summary>
+    void Evaluate(TWorkspace workspace, in Batch batch, out double lossSum, out double metricSum);
+
+    /// <summary>Last-layer outputs for the images, in chunks of the workspace's capacity.</summary>
+    void PredictInto(TWorkspace workspace, ReadOnlySpan<float> images, Span<float> outputs);
+
+    /// <summary>Refreshes the transposed kernels the backward passes read (once per step: the parameters are the same for every shard).</summary>
+    void TransposeKernels();
+
+    /// <summary>What a training step does after the optimizer's update, from a workspace holding the batch's statistics (BatchNorm's moving averages).</summary>
+    void AfterStep(TWorkspace statistics);
+}

@@ -1,0 +1,228 @@
+using DslConv.Data;
+using DslConv.Models;
+using DslConv.Parallel;
+
+namespace DslConv.Training;
+
+/// <summary>
+/// Trains a generated model: owns its workspaces, the gradient buffer and the optimizer, sized once for
+/// <see cref="BatchSize"/> images, so that a training step allocates nothing. Each model's nested <c>Trainer</c>
+/// derives from this and adds the step overloads its loss takes (integer labels, float targets or both).
+/// <para>
+/// A batch is cut into <see cref="GeneratedCode.GradientShards"/> micro-shards, combined in shard order, so every
+/// thread count (and process count, see <see cref="GradientExchange"/>) gives the same weights bit for bit; a
+/// BatchNorm model's shards exchange their batch statistics mid-pass, in shard order too.
+/// </para>
+/// </summary>
+public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
+    where TModel : class, IGeneratedNetwork<TModel, TWorkspace>
+    where TWorkspace : class
+{
+    private readonly TModel _model;
+    private readonly ModelWorkers<TModel, TWorkspace> _workers; // a workspace per thread (and per micro-shard for BatchNorm)
+    private readonly BatchRunner _runner; // evaluation: one share per thread
+    private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
+    private readonly float[] _gradients = new float[TModel.ParameterCount];
+
+    /// <summary>
+    /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
+    /// over <paramref name="threads"/> persistent worker threads (0: one per processor, at most the batch size).
+    /// </summary>
+    protected Trainer(TModel model, int batchSize, Optimizer? optimizer, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        GeneratedCode.CheckBatchSize(batchSize, TModel.MaxBatchSize, TModel.WorkspaceBytesPerImage, nameof(batchSize));
+        if (threads != 0) GeneratedCode.CheckThreads(threads, nameof(threads));
+        _model = model;
+        BatchSize = batchSize;
+        Threads = Math.Min(threads == 0 ? Math.Min(Environment.ProcessorCount, GeneratedCode.MaxThreads) : threads, batchSize);
+        Optimizer = optimizer ?? new Adam();
+        Optimizer.Prepare(TModel.Description);
+        // A workspace holds a shard or a thread's share of an evaluation batch.
+        int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
+        bool exchanges = TModel.ShardsExchangeStatistics;
+        _workers = new ModelWorkers<TModel, TWorkspace>(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, exchanges));
+        _runner = new BatchRunner(Threads, TModel.InputSize, TModel.OutputSize, _workers);
+        _engine = new StepEngine(_runner, TModel.ParameterCount, _workers, GeneratedCode.GradientShards, exchanges);
+    }
+
+    /// <summary>The model whose parameters this trainer updates.</summary>
+    public TModel Model => _model;
+
+    INetwork ITrainer.Network => _model;
+
+    /// <inheritdoc/>
+    public Optimizer Optimizer { get; }
+
+    /// <inheritdoc/>
+    public int BatchSize { get; }
+
+    /// <summary>Worker threads a step uses (the calling thread is one of them).</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc/>
+    public int GradientShards => _engine.GradientShards;
+
+    /// <inheritdoc/>
+    public IGradientExchange? GradientExchange
+    {
+        get => _engine.GradientExchange;
+        set => _engine.GradientExchange = value;
+    }
+
+    /// <inheritdoc/>
+    public int InputSize => TModel.InputSize;
+
+    /// <inheritdoc/>
+    public int OutputSize => TModel.OutputSize;
+
+    /// <summary>The gradients of the last step, same layout as the model's Parameters.</summary>
+    public ReadOnlySpan<float> Gradients => _gradients;
+
+    /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
+    public FitHistory Fit(IImageSet data, int epochs = 1, long seed = 1, bool shuffle = true, Action<EpochResult>? onEpochEnd = null) =>
+        Fitter.Fit(this, data, new FitOptions { Epochs = epochs, Seed = seed, Shuffle = shuffle }, onEpochEnd);
+
+    /// <summary>
+    /// Keras's <c>model.fit</c> with all its options: validation split or data, callbacks (early stopping, a target
+    /// accuracy, a progress bar), checkpoints and resuming from one. See <see cref="FitOptions"/>. The data holds
+    /// what the model's loss takes: integer labels (LabeledImages, an image folder) or rows of OutputSize float
+    /// targets (TargetImages).
+    /// </summary>
+    public FitHistory Fit(IImageSet data, FitOptions options) => Fitter.Fit(this, data, options);
+
+    /// <summary>Keras's <c>model.evaluate</c>: mean loss and metric over all of <paramref name="data"/>.</summary>
+    public Evaluation Evaluate(IImageSet data) => Fitter.Evaluate(this, data);
+
+    /// <summary>Bytes allocated so far on this trainer's worker threads other than the caller's (for allocation checks).</summary>
+    public long WorkerThreadAllocatedBytes => _engine.WorkerThreadAllocatedBytes;
+
+    /// <summary>One step on images with integer labels (see the model's Trainer for the public overloads).</summary>
+    protected float StepOnLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
+    {
+        RequireLabels();
+        CheckLabels(images, labels, BatchSize);
+        float loss = Step(Batch.WithLabels(images, labels, sampleWeights), "TrainStep", out double metricSum);
+        correct = (int)metricSum;
+        return loss;
+    }
+
+    /// <summary>One step on images with float targets, OutputSize per image.</summary>
+    protected float StepOnTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
+    {
+        RequireTargets();
+        CheckTargets(images, targets, BatchSize);
+        return Step(Batch.WithTargets(images, targets, sampleWeights), "TrainStep", out metricSum);
+    }
+
+    /// <summary>Sums of the per-image losses and of the correct predictions, parameters untouched.</summary>
+    protected void EvaluateOnLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
+    {
+        RequireLabels();
+        CheckLabels(images, labels, BatchSize);
+        EvaluateBatch(Batch.WithLabels(images, labels), out lossSum, out double metricSum);
+        correct = (int)metricSum;
+    }
+
+    /// <summary>Sums of the per-image losses and of the metric on float targets, parameters untouched.</summary>
+    protected void EvaluateOnTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
+    {
+        RequireTargets();
+        CheckTargets(images, targets, BatchSize);
+        EvaluateBatch(Batch.WithTargets(images, targets), out lossSum, out metricSum);
+    }
+
+    float ITrainer.TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out int correct) => StepOnLabels(images, labels, default, out correct);
+
+    float ITrainer.TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct) =>
+        StepOnLabels(images, labels, sampleWeights, out correct);
+
+    void ITrainer.EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct) =>
+        EvaluateOnLabels(images, labels, out lossSum, out correct);
+
+    float ITrainer.TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum) =>
+        StepOnTargets(images, targets, sampleWeights, out metricSum);
+
+    void ITrainer.EvaluateBatch(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum) =>
+        EvaluateOnTargets(images, targets, out lossSum, out metricSum);
+
+    // The micro-shards' gradients, their reduction and the update run on the workers; the optimizer refuses a non-finite
+    // gradient before it writes anything.
+    private float Step(in Batch batch, string operation, out double metricSum)
+    {
+        GeneratedCode.Enter(ref _model.Busy, TModel.Description.Name, operation);
+        try
+        {
+            float loss = _engine.TrainStep(batch, _gradients, _model.Parameters, Optimizer, out metricSum);
+            if (!float.IsFinite(loss))
+                throw new TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");
+            // With shards that exchange statistics, a shard this process computed holds the whole batch's; the others have none to give.
+            _model.AfterStep(_workers[TModel.ShardsExchangeStatistics ? _engine.StatisticsShard : 0]);
+            return loss;
+        }
+        finally
+        {
+            GeneratedCode.Exit(ref _model.Busy);
+        }
+    }
+
+    private void EvaluateBatch(in Batch batch, out double lossSum, out double metricSum)
+    {
+        GeneratedCode.Enter(ref _model.Busy, TModel.Description.Name, "EvaluateBatch");
+        try
+        {
+            _runner.Evaluate(batch, out lossSum, out metricSum);
+        }
+        finally
+        {
+            GeneratedCode.Exit(ref _model.Busy);
+        }
+    }
+
+    private static void RequireLabels()
+    {
+        ModelDescription model = TModel.Description;
+        if (!model.TakesLabels)
+            throw new NotSupportedException($"{model.Name} trains with {model.Loss} on float targets, OutputSize per image: give TargetImages, " +
+                                            "or call TrainStep(images, targets, ...).");
+    }
+
+    private static void RequireTargets()
+    {
+        ModelDescription model = TModel.Description;
+        if (!model.TakesTargets)
+            throw new NotSupportedException($"{model.Name} trains with {model.Loss}, which takes integer labels, not float targets.");
+    }
+
+    private static void CheckLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int capacity)
+    {
+        int count = CountImages(images, capacity);
+        if (labels.Length != count)
+            throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
+        GeneratedCode.CheckLabels(labels, TModel.LabelClasses, nameof(labels)); // the whole batch, before any split: the caller's image index
+    }
+
+    private static void CheckTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, int capacity)
+    {
+        int count = CountImages(images, capacity);
+        if (targets.Length != (long)count * TModel.OutputSize)
+            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {TModel.OutputSize} each.", nameof(targets));
+    }
+
+    private static int CountImages(ReadOnlySpan<float> images, int capacity)
+    {
+        int count = GeneratedCode.CountImages(images, TModel.InputSize, TModel.Description.InputShape);
+        if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
+        if (count > capacity)
+            throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
+        return count;
+    }
+
+    /// <summary>Stops the worker threads.</summary>
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _runner.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -50,7 +50,7 @@ internal static class OnnxNodes
 }
 
 /// <summary>The export loop every ONNX graph of a model runs: the float export and the QDQ one.</summary>
-public static class OnnxLayers
+internal static class OnnxLayers
 {
     /// <summary>
     /// Every layer from <paramref name="first"/> up to (not including) <paramref name="end"/> after <paramref name="input"/>:

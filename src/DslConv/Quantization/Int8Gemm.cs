@@ -52,10 +52,10 @@ public static class Int8Gemm
     /// Extra bytes a caller can leave after the last row of A so that every row takes the fast kernels: K rounded up to
     /// a multiple of 4, minus K, at most 3.
     /// </summary>
-    public const int RowSlack = 3;
+    internal const int RowSlack = 3;
 
     /// <summary>Which path <see cref="Multiply"/> takes on this machine (for benchmarks and tests).</summary>
-    public static string Path => Avx512BW.IsSupported ? "AVX-512BW" : Avx2.IsSupported ? "AVX2" : "scalar";
+    internal static string Path => Avx512BW.IsSupported ? "AVX-512BW" : Avx2.IsSupported ? "AVX2" : "scalar";
 
     // Four consecutive bytes of A's row starting at k, as one int (zero-extended past the row's end), broadcast to
     // every lane. Reading byte by byte at the tail keeps the kernel inside A whatever K is.

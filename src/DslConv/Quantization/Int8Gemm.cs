@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,8 +8,8 @@ using DslConv.Kernels;
 namespace DslConv.Quantization;
 
 /// <summary>
-/// C[M, N] = A[M, K] · B[K, N] in exact integer arithmetic: A unsigned bytes (quantised activations), B signed bytes
-/// packed by <see cref="PackedInt8Matrix"/>, C int32.
+/// For generated code: C[M, N] = A[M, K] · B[K, N] in exact integer arithmetic: A unsigned bytes (quantised
+/// activations), B signed bytes packed by <see cref="PackedInt8Matrix"/>, C int32.
 /// <para>
 /// The vector paths multiply with <c>vpmaddubsw</c> (u8 · s8, adjacent pairs summed into int16) and widen with
 /// <c>vpmaddwd</c> against ones: the pair sums cannot saturate because the weights are quantised to [-64, 64]
@@ -16,6 +17,7 @@ namespace DslConv.Quantization;
 /// .NET 10 has no 512-bit VNNI (vpdpbusd) API; <see cref="Avx512BW"/> is the widest integer dot product it exposes.
 /// </para>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Int8Gemm
 {
     /// <summary>The largest weight magnitude the kernels accept (see the class remarks).</summary>

@@ -60,8 +60,8 @@ internal static class Float32Rounding
 
     private static int ForwardTerms(LayerDescription layer, int batch) => layer.Type switch
     {
-        LayerType.Conv2D => layer.WindowHeight * layer.WindowWidth * layer.InputShape[2],
-        LayerType.DepthwiseConv2D or LayerType.AvgPool => layer.WindowHeight * layer.WindowWidth,
+        LayerType.Conv2D => layer.Window().Height * layer.Window().Width * layer.InputShape[2],
+        LayerType.DepthwiseConv2D or LayerType.AvgPool => layer.Window().Height * layer.Window().Width,
         LayerType.Dense => layer.InputShape[0],
         LayerType.GlobalAvgPool => layer.InputShape[0] * layer.InputShape[1],
         LayerType.BatchNorm => batch * Spatial(layer),
@@ -71,9 +71,9 @@ internal static class Float32Rounding
     private static int BackwardTerms(LayerDescription layer, int batch) => layer.Type switch
     {
         LayerType.Conv2D or LayerType.DepthwiseConv2D => Math.Max(
-            layer.WindowHeight * layer.WindowWidth * layer.OutputShape[2], batch * layer.OutputShape[0] * layer.OutputShape[1]),
+            layer.Window().Height * layer.Window().Width * layer.OutputShape[2], batch * layer.OutputShape[0] * layer.OutputShape[1]),
         LayerType.Dense => Math.Max(layer.OutputShape[0], batch),
-        LayerType.AvgPool => layer.WindowHeight * layer.WindowWidth,
+        LayerType.AvgPool => layer.Window().Height * layer.Window().Width,
         LayerType.BatchNorm => batch * Spatial(layer),
         _ => 1,
     };

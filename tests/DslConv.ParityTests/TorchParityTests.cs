@@ -25,7 +25,7 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         // Parity architectures with "same" padding and an even total; the model check above covers them end to end,
         // this makes the asymmetric case explicit: a 4x4 kernel, stride 1 on 6x6 pads 1 before and 2 after.
         LayerDescription conv = SamePaddingProbe.Architecture.Layers[0];
-        Assert.Equal((1, 2, 1, 2), (conv.PadTop, conv.PadBottom, conv.PadLeft, conv.PadRight));
+        Assert.Equal((1, 2, 1, 2), (conv.Pads().Top, conv.Pads().Bottom, conv.Pads().Left, conv.Pads().Right));
         AssertMatchesLibtorch(nameof(SamePaddingProbe), new SamePaddingProbe(3), batch: 3, seed: 99);
     }
 

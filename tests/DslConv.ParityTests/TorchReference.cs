@@ -40,9 +40,9 @@ internal sealed class TorchReference : IDisposable
                 LayerType.Conv2D => Conv(layer, parameters),
                 LayerType.DepthwiseConv2D => Conv(layer, parameters, groups: layer.InputShape[2]),
                 LayerType.MaxPool => nn.MaxPool2d(
-                    kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
+                    kernel_size: (layer.Window().Height, layer.Window().Width), stride: (layer.Window().StrideHeight, layer.Window().StrideWidth)),
                 LayerType.AvgPool => nn.AvgPool2d(
-                    kernel_size: (layer.WindowHeight, layer.WindowWidth), stride: (layer.StrideHeight, layer.StrideWidth)),
+                    kernel_size: (layer.Window().Height, layer.Window().Width), stride: (layer.Window().StrideHeight, layer.Window().StrideWidth)),
                 LayerType.Dense => Linear(layer, parameters),
                 LayerType.BatchNorm => BatchNorm(layer, parameters),
                 _ => null,
@@ -87,8 +87,8 @@ internal sealed class TorchReference : IDisposable
                         channelsFirst = true;
                     }
                     // Zeros for a convolution; -infinity for max pooling, whose padded taps must never win.
-                    if (layer.PadTop + layer.PadBottom + layer.PadLeft + layer.PadRight > 0)
-                        x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom],
+                    if (layer.Pads().Top + layer.Pads().Bottom + layer.Pads().Left + layer.Pads().Right > 0)
+                        x = nn.functional.pad(x, [layer.Pads().Left, layer.Pads().Right, layer.Pads().Top, layer.Pads().Bottom],
                             value: layer.Type == LayerType.MaxPool ? double.NegativeInfinity : 0);
                     x = _modules[i]!.call(x);
                     break;
@@ -99,7 +99,7 @@ internal sealed class TorchReference : IDisposable
                         x = x.permute(0, 3, 1, 2);
                         channelsFirst = true;
                     }
-                    long[] pads = [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom];
+                    long[] pads = [layer.Pads().Left, layer.Pads().Right, layer.Pads().Top, layer.Pads().Bottom];
                     // TensorFlow divides by the real pixels under a window: the mean of the zero-padded input over
                     // the mean of a zero-padded mask of ones is sum / count.
                     Tensor mask = nn.functional.pad(ones(1, 1, x.shape[2], x.shape[3], x.dtype), pads);
@@ -130,10 +130,10 @@ internal sealed class TorchReference : IDisposable
                         x = x.permute(0, 3, 1, 2);
                         channelsFirst = true;
                     }
-                    x = nn.functional.pad(x, [layer.PadLeft, layer.PadRight, layer.PadTop, layer.PadBottom]);
+                    x = nn.functional.pad(x, [layer.Pads().Left, layer.Pads().Right, layer.Pads().Top, layer.Pads().Bottom]);
                     break;
                 case LayerType.Rescaling: // elementwise: either layout
-                    x = x * layer.Scale + layer.Offset;
+                    x = x * layer.Rescaling().Scale + layer.Rescaling().Offset;
                     break;
                 case LayerType.BatchNorm:
                     // torch normalises dimension 1: a feature map goes channels-first, a flat (N, C) already is.
@@ -206,8 +206,8 @@ internal sealed class TorchReference : IDisposable
         Tensor penalty = zeros(1, DType);
         foreach (var (layer, isKernel, tensor) in Tensors())
         {
-            if (!isKernel || (layer.KernelL1 == 0 && layer.KernelL2 == 0) || layer.Type == LayerType.BatchNorm) continue;
-            penalty = penalty + tensor.abs().sum() * layer.KernelL1 + tensor.square().sum() * layer.KernelL2;
+            if (!isKernel || (layer.Regularizer().L1 == 0 && layer.Regularizer().L2 == 0) || layer.Type == LayerType.BatchNorm) continue;
+            penalty = penalty + tensor.abs().sum() * layer.Regularizer().L1 + tensor.square().sum() * layer.Regularizer().L2;
         }
         return penalty.squeeze();
     }
@@ -259,9 +259,9 @@ internal sealed class TorchReference : IDisposable
         Tensor flat = tensor(values.ToArray());
         if (!isKernel || layer.Type == LayerType.BatchNorm) return flat;
         if (layer.Type == LayerType.Conv2D)
-            return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]).permute(3, 2, 0, 1).contiguous();
+            return flat.reshape(layer.Window().Height, layer.Window().Width, layer.InputShape[2], layer.OutputShape[2]).permute(3, 2, 0, 1).contiguous();
         if (layer.Type == LayerType.DepthwiseConv2D)
-            return flat.reshape(layer.WindowHeight, layer.WindowWidth, layer.OutputShape[2]).permute(2, 0, 1).unsqueeze(1).contiguous();
+            return flat.reshape(layer.Window().Height, layer.Window().Width, layer.OutputShape[2]).permute(2, 0, 1).unsqueeze(1).contiguous();
         return flat.reshape(layer.InputShape[0], layer.OutputShape[0]).t().contiguous();
     }
 
@@ -278,8 +278,8 @@ internal sealed class TorchReference : IDisposable
 
     private static Conv2d Conv(LayerDescription layer, ReadOnlySpan<float> parameters, int groups = 1)
     {
-        var conv = nn.Conv2d(layer.InputShape[2], layer.OutputShape[2], (layer.WindowHeight, layer.WindowWidth),
-            stride: (layer.StrideHeight, layer.StrideWidth), padding: (0, 0), groups: groups);
+        var conv = nn.Conv2d(layer.InputShape[2], layer.OutputShape[2], (layer.Window().Height, layer.Window().Width),
+            stride: (layer.Window().StrideHeight, layer.Window().StrideWidth), padding: (0, 0), groups: groups);
         Load(conv.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
         Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
         return conv;
@@ -292,7 +292,7 @@ internal sealed class TorchReference : IDisposable
         ReadOnlySpan<float> w = parameters.Slice(layer.KernelOffset, 4 * channels);
         if (layer.InputShape.Count == 3)
         {
-            var norm = nn.BatchNorm2d(channels, eps: layer.Epsilon);
+            var norm = nn.BatchNorm2d(channels, eps: layer.Epsilon());
             Load(norm.weight!, tensor(w[..channels].ToArray()));
             Load(norm.bias!, tensor(w.Slice(channels, channels).ToArray()));
             using (no_grad())
@@ -302,7 +302,7 @@ internal sealed class TorchReference : IDisposable
             }
             return norm;
         }
-        var flat = nn.BatchNorm1d(channels, eps: layer.Epsilon);
+        var flat = nn.BatchNorm1d(channels, eps: layer.Epsilon());
         Load(flat.weight!, tensor(w[..channels].ToArray()));
         Load(flat.bias!, tensor(w.Slice(channels, channels).ToArray()));
         using (no_grad())

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -12,25 +13,18 @@ internal static class ArchitectureEmitter
 
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>");
-        w.Line($"public static {M}.ModelDescription Architecture {{ get; }} = new(");
+        w.Line("/// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>");
+        w.Line($"public static {M}.ModelDescription Architecture {{ get; }} = new(\"{plan.ClassName}\", {Shape(plan.Input)},");
         w.Indent();
-        w.Line($"\"{plan.ClassName}\", new[] {{ {plan.Input.Height}, {plan.Input.Width}, {plan.Input.Channels} }},");
         w.Line($"new {M}.LayerDescription[]");
         w.OpenBrace();
-        foreach (LayerPlan layer in plan.Layers)
-        {
-            w.Line($"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, InputShape: {Shape(layer.Input)}, OutputShape: {Shape(layer.Output)},");
-            w.Line($"    WindowHeight: {layer.WindowHeight}, WindowWidth: {layer.WindowWidth}, StrideHeight: {layer.StrideHeight}, StrideWidth: {layer.StrideWidth},");
-            w.Line($"    PadTop: {layer.PadTop}, PadBottom: {layer.PadBottom}, PadLeft: {layer.PadLeft}, PadRight: {layer.PadRight},");
-            w.Line($"    KernelOffset: {layer.KernelOffset}, KernelLength: {layer.KernelSize}, BiasOffset: {layer.BiasOffset}, BiasLength: {layer.BiasSize}" +
-                   $"{layer.Definition.DescriptionExtras(layer)}{RegularizerExtras(layer)}),");
-        }
+        foreach (LayerPlan layer in plan.Layers) EmitLayer(w, layer);
         w.CloseBrace(",");
-        string loss = plan.Loss == LossKind.SparseCategoricalCrossentropy ? "" : $", global::DslConv.Loss.{plan.LossName}";
-        string smoothing = plan.LabelSmoothing != 0 ? $", LabelSmoothing: {Literals.Float(plan.LabelSmoothing)}" : "";
-        string delta = plan.LossDefinition.TakesDelta ? $", HuberDelta: {Literals.Float(plan.HuberDelta)}" : "";
-        w.Line($"ParameterCount{loss}{smoothing}{delta});");
+        var model = new List<string>();
+        if (plan.Loss != LossKind.SparseCategoricalCrossentropy) model.Add($"Loss = global::DslConv.Loss.{plan.LossName}");
+        if (plan.LabelSmoothing != 0) model.Add($"LabelSmoothing = {Literals.Float(plan.LabelSmoothing)}");
+        if (plan.LossDefinition.TakesDelta) model.Add($"HuberDelta = {Literals.Float(plan.HuberDelta)}");
+        w.Line(model.Count == 0 ? "ParameterCount);" : $"ParameterCount) {{ {string.Join(", ", model)} }};");
         w.Unindent();
         w.Line();
         w.Line($"{M}.ModelDescription {M}.INetwork.Architecture => Architecture;");
@@ -40,8 +34,28 @@ internal static class ArchitectureEmitter
         w.Line();
     }
 
-    private static string RegularizerExtras(LayerPlan layer) => !layer.Spec.IsRegularized ? "" :
-        $", KernelL1: {Literals.Float(layer.Spec.KernelL1)}, KernelL2: {Literals.Float(layer.Spec.KernelL2)}";
+    /// <summary>
+    /// One layer: the common fields in the constructor, then, in an initializer, where its parameters sit (layers that
+    /// have some) and its kind's arguments (kinds that take some).
+    /// </summary>
+    private static void EmitLayer(SourceWriter w, LayerPlan layer)
+    {
+        string header = $"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)})";
+        var init = new List<string>();
+        if (layer.ParameterCount > 0)
+            init.Add($"KernelOffset = {layer.KernelOffset}, KernelLength = {layer.KernelSize}, BiasOffset = {layer.BiasOffset}, BiasLength = {layer.BiasSize}" +
+                     (layer.NonTrainableSize > 0 ? $", NonTrainableLength = {layer.NonTrainableSize}" : ""));
+        if (layer.Definition.DescriptionArguments(layer) is { } arguments) init.Add($"Arguments = {arguments}");
+        if (init.Count == 0)
+        {
+            w.Line(header + ",");
+            return;
+        }
+        w.Line(header);
+        w.OpenBrace();
+        foreach (string line in init) w.Line(line + ",");
+        w.CloseBrace(",");
+    }
 
     private static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"new[] {{ {shape.Channels} }}" : $"new[] {{ {shape.Height}, {shape.Width}, {shape.Channels} }}";

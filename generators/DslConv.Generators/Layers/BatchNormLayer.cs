@@ -100,8 +100,8 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"_parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}).Fill(1f); // moving_variance ones, moving_mean zeros");
     }
 
-    public override string DescriptionExtras(LayerPlan layer) =>
-        $", NonTrainableLength: {layer.NonTrainableSize}, Epsilon: {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)}";
+    public override string? DescriptionArguments(LayerPlan layer) =>
+        $"new global::DslConv.Models.BatchNormArguments(epsilon: {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)})";
 
     public override bool EmitAfterStep(SourceWriter w, LayerPlan layer)
     {

@@ -60,6 +60,9 @@ internal sealed class Conv2DLayer : LayerDefinition
 
     public override bool HasKernelRegularizer => true;
 
+    public override string? DescriptionArguments(LayerPlan layer) =>
+        $"new global::DslConv.Models.ConvolutionArguments({WindowArguments(layer)}){RegularizerInitializer(layer)}";
+
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (Conv2DSpec)layer.Spec;

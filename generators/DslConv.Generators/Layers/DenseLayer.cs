@@ -55,6 +55,9 @@ internal sealed class DenseLayer : LayerDefinition
 
     public override bool HasKernelRegularizer => true;
 
+    public override string? DescriptionArguments(LayerPlan layer) =>
+        layer.Spec.IsRegularized ? $"new global::DslConv.Models.DenseArguments(){RegularizerInitializer(layer)}" : null;
+
     public override string KerasCall(LayerPlan layer) =>
         $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)})";
 

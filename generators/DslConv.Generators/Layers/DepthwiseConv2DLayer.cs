@@ -68,6 +68,9 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
 
     public override bool HasKernelRegularizer => true;
 
+    public override string? DescriptionArguments(LayerPlan layer) =>
+        $"new global::DslConv.Models.ConvolutionArguments({WindowArguments(layer)}){RegularizerInitializer(layer)}";
+
     /// <summary>Keras computes the fans from the kernel shape (kh, kw, in, multiplier): receptive field times in and times multiplier.</summary>
     public override (int FanIn, int FanOut) GlorotFans(LayerPlan layer)
     {

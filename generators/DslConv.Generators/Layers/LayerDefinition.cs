@@ -116,8 +116,26 @@ internal abstract class LayerDefinition
     /// </summary>
     public virtual bool EmitAfterStep(SourceWriter w, LayerPlan layer) => false;
 
-    /// <summary>Named arguments its Architecture entry adds beyond the common ones (BatchNorm's non-trainable length and epsilon).</summary>
-    public virtual string DescriptionExtras(LayerPlan layer) => "";
+    /// <summary>
+    /// The <c>LayerArguments</c> its Architecture entry carries beyond the common fields, as a C# expression
+    /// (<c>new global::DslConv.Models.WindowArguments(...)</c>); null for kinds that take nothing more.
+    /// </summary>
+    public virtual string? DescriptionArguments(LayerPlan layer) => null;
+
+    /// <summary>The layer's window as a <c>WindowArguments</c> expression (convolutions and windowed pools).</summary>
+    protected static string WindowArguments(LayerPlan layer) =>
+        $"new global::DslConv.Models.WindowArguments({layer.WindowHeight}, {layer.WindowWidth}, strideHeight: {layer.StrideHeight}, strideWidth: {layer.StrideWidth}, " +
+        $"padTop: {layer.PadTop}, padBottom: {layer.PadBottom}, padLeft: {layer.PadLeft}, padRight: {layer.PadRight})";
+
+    /// <summary>Keras's kernel_regularizer as init properties (<c> { KernelL2 = 0.01f }</c>), or "" without one.</summary>
+    protected static string RegularizerInitializer(LayerPlan layer)
+    {
+        if (!layer.Spec.IsRegularized) return "";
+        var parts = new System.Collections.Generic.List<string>();
+        if (layer.Spec.KernelL1 != 0) parts.Add($"KernelL1 = {Literals.Float(layer.Spec.KernelL1)}");
+        if (layer.Spec.KernelL2 != 0) parts.Add($"KernelL2 = {Literals.Float(layer.Spec.KernelL2)}");
+        return " { " + string.Join(", ", parts) + " }";
+    }
 
     /// <summary>Keeps, per output element, the index of the input element it came from (max pooling's winners).</summary>
     public virtual bool KeepsArgmax => false;

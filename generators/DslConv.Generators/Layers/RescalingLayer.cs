@@ -56,10 +56,10 @@ internal sealed class RescalingLayer : LayerDefinition
         return $"Rescaling(scale={Literals.Python(spec.Scale)}, offset={Literals.Python(spec.Offset)})";
     }
 
-    public override string DescriptionExtras(LayerPlan layer)
+    public override string? DescriptionArguments(LayerPlan layer)
     {
         var spec = (RescalingSpec)layer.Spec;
-        return $", Scale: {Literals.Float(spec.Scale)}, Offset: {Literals.Float(spec.Offset)}";
+        return $"new global::DslConv.Models.RescalingArguments(scale: {Literals.Float(spec.Scale)}, offset: {Literals.Float(spec.Offset)})";
     }
 
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)

@@ -23,6 +23,8 @@ internal abstract class WindowPoolLayer : LayerDefinition
             LayerRules.Named(attribute, "StrideY", 0), LayerRules.Named(attribute, "StrideX", 0),
             (PaddingKind)LayerRules.Named(attribute, "Padding", 0), 0, location);
 
+    public override string? DescriptionArguments(LayerPlan layer) => WindowArguments(layer);
+
     public override bool CheckEnumArguments(LayerSpec spec, List<DiagnosticInfo> diagnostics) =>
         LayerRules.KnownPadding(spec, ((PoolSpec)spec).Padding, diagnostics);
 

@@ -62,6 +62,9 @@ internal sealed class ZeroPadding2DLayer : LayerDefinition
             layer.Top, layer.Bottom, layer.Left, layer.Right, parameterOffset, 0, parameterOffset, 0);
     }
 
+    public override string? DescriptionArguments(LayerPlan layer) =>
+        $"new global::DslConv.Models.PaddingArguments(top: {layer.PadTop}, bottom: {layer.PadBottom}, left: {layer.PadLeft}, right: {layer.PadRight})";
+
     public override string KerasCall(LayerPlan layer) =>
         $"ZeroPadding2D(padding=(({layer.PadTop}, {layer.PadBottom}), ({layer.PadLeft}, {layer.PadRight})))";
 

@@ -84,7 +84,7 @@ public static class Activations
     /// Zeroes the gradient wherever the ReLU output is not positive, branch-free: a data-dependent branch per element
     /// mispredicts half the time on real activations and costs more than the arithmetic.
     /// </summary>
-    public static void ReluBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    internal static void ReluBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
     {
         if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
         ref float y = ref MemoryMarshal.GetReference(outputs);
@@ -111,7 +111,7 @@ public static class Activations
     }
 
     /// <summary>g *= y (1 - y).</summary>
-    public static void SigmoidBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    internal static void SigmoidBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
     {
         if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
         ref float y = ref MemoryMarshal.GetReference(outputs);
@@ -138,7 +138,7 @@ public static class Activations
     }
 
     /// <summary>g *= 1 - y².</summary>
-    public static void TanhBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
+    internal static void TanhBackward(ReadOnlySpan<float> outputs, Span<float> gradients)
     {
         if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
         ref float y = ref MemoryMarshal.GetReference(outputs);
@@ -198,7 +198,7 @@ public static class Activations
     /// The error function to float precision: Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, about 4e-7
     /// once evaluated in float), odd symmetry for negative x. .NET has no erf of its own.
     /// </summary>
-    public static float Erf(float x)
+    internal static float Erf(float x)
     {
         float t = 1f / (1f + 0.3275911f * MathF.Abs(x));
         float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
@@ -213,7 +213,7 @@ public static class Activations
     /// f'(z) written in terms of the output y = f(z), for the activations where that is possible (all but Softmax):
     /// ReLU 1 or 0, leaky ReLU 1 or 0.2 (y has z's sign), ELU 1 or y + 1 (exp(z) = y + 1), Sigmoid y(1 - y), Tanh 1 - y².
     /// </summary>
-    public static float Derivative(Activation activation, float y) => activation switch
+    internal static float Derivative(Activation activation, float y) => activation switch
     {
         Activation.None => 1f,
         Activation.Relu => y > 0f ? 1f : 0f,
@@ -225,7 +225,7 @@ public static class Activations
     };
 
     /// <summary>Numerically stable softmax of one row, in place.</summary>
-    public static void SoftmaxRow(Span<float> row)
+    internal static void SoftmaxRow(Span<float> row)
     {
         float max = TensorPrimitives.Max(row);
         TensorPrimitives.Subtract(row, max, row);

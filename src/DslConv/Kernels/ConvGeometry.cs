@@ -43,14 +43,14 @@ public readonly record struct ConvGeometry(
     }
 
     /// <summary>Keras's output length for "same" padding: ceil(input / stride), without overflow for any stride.</summary>
-    public static int SameOutput(int input, int stride)
+    internal static int SameOutput(int input, int stride)
     {
         CheckSizes(input, 1, stride);
         return WindowArithmetic.SameOutput(input, stride);
     }
 
     /// <summary>Keras's (TensorFlow's) "same" padding before the first element: half the total, rounded down.</summary>
-    public static int SamePadBefore(int input, int window, int stride)
+    internal static int SamePadBefore(int input, int window, int stride)
     {
         CheckSizes(input, window, stride);
         return WindowArithmetic.SamePadding(input, window, stride).Before;

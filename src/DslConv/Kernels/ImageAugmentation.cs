@@ -9,8 +9,37 @@ namespace DslConv.Kernels;
 public static class ImageAugmentation
 {
     /// <summary>An affine map from output pixel to input pixel coordinates: x_in = A0·x + A1·y + A2, y_in = B0·x + B1·y + B2.</summary>
-    public readonly record struct Affine(double A0, double A1, double A2, double B0, double B1, double B2)
+    public readonly struct Affine
     {
+        /// <summary>The map with these six coefficients.</summary>
+        public Affine(double a0, double a1, double a2, double b0, double b1, double b2)
+        {
+            A0 = a0;
+            A1 = a1;
+            A2 = a2;
+            B0 = b0;
+            B1 = b1;
+            B2 = b2;
+        }
+
+        /// <summary>x_in's factor of x.</summary>
+        public double A0 { get; }
+
+        /// <summary>x_in's factor of y.</summary>
+        public double A1 { get; }
+
+        /// <summary>x_in's offset.</summary>
+        public double A2 { get; }
+
+        /// <summary>y_in's factor of x.</summary>
+        public double B0 { get; }
+
+        /// <summary>y_in's factor of y.</summary>
+        public double B1 { get; }
+
+        /// <summary>y_in's offset.</summary>
+        public double B2 { get; }
+
         /// <summary>Keras's rotation by <paramref name="angle"/> radians (counter-clockwise for a positive angle) about the image's centre.</summary>
         public static Affine Rotation(double angle, int height, int width)
         {

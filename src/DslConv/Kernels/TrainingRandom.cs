@@ -1,11 +1,14 @@
+using System.ComponentModel;
+
 namespace DslConv.Kernels;
 
 /// <summary>
-/// The random draws of training-only layers (Dropout's masks, the augmentation layers' transforms): a counter-based
-/// hash of (optimizer step, image's place in the batch, layer, draw) rather than a stream, so a batch gets the same
+/// For generated code: the random draws of training-only layers (Dropout's masks, the augmentation layers'
+/// transforms), a counter-based hash of (optimizer step, image's place in the batch, layer, draw) rather than a stream, so a batch gets the same
 /// draws however it is split over threads or processes, and a resumed run (whose step count is restored) draws exactly
 /// what the uninterrupted one would.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class TrainingRandom
 {
     /// <summary>The key of one image's draws in one layer at one step.</summary>

@@ -25,7 +25,7 @@ internal sealed class BatchNormKind : ILayerKind
             throw LayerChecks.Error(layer, index, $"is a BatchNorm whose weights do not fit its {channels} channels.");
         ReadOnlySpan<float> weights = LayerChecks.Slice(parameters, layer.KernelOffset, 4 * channels, 4 * channels, layer, index, "weights");
         BatchNormalization.InferenceForward(input, input.Length / channels, channels, weights[..channels], weights.Slice(channels, channels),
-            weights.Slice(2 * channels, channels), weights.Slice(3 * channels, channels), layer.Epsilon, output);
+            weights.Slice(2 * channels, channels), weights.Slice(3 * channels, channels), layer.ArgumentsAs<BatchNormArguments>(index).Epsilon, output);
     }
 
     // ONNX normalises axis 1: a feature map goes channels-first first (a flat (N, C) already is).
@@ -37,6 +37,6 @@ internal sealed class BatchNormKind : ILayerKind
         var inputs = new List<string> { input };
         foreach (var (name, _, offset, length) in layer.Weights()) // gamma, beta, moving_mean, moving_variance
             inputs.Add(graph.Constant($"{layer.Name}/{name}", [channels], parameters.Slice(offset, length)));
-        return graph.Node("BatchNormalization", [.. inputs], layer.Name, OnnxAttribute.Float("epsilon", layer.Epsilon));
+        return graph.Node("BatchNormalization", [.. inputs], layer.Name, OnnxAttribute.Float("epsilon", layer.ArgumentsAs<BatchNormArguments>(-1).Epsilon));
     }
 }

@@ -16,7 +16,11 @@ internal sealed class Conv2DKind : ILayerKind
     public bool IsIdentityAtInference => false;
     public Int8Role Int8Role => Int8Role.Product;
 
-    public IReadOnlyList<int> KernelShape(LayerDescription layer) => [layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2]];
+    public IReadOnlyList<int> KernelShape(LayerDescription layer)
+    {
+        WindowArguments window = LayerChecks.Window(layer, -1);
+        return [window.Height, window.Width, layer.InputShape[2], layer.OutputShape[2]];
+    }
 
     // Im2Col writes zeros for taps in the padding, before (PadTop, PadLeft) and after (the output size decides how far
     // the windows run past the bottom and right edges), so asymmetric "same" padding needs no more.
@@ -36,7 +40,8 @@ internal sealed class Conv2DKind : ILayerKind
 
     public string ExportOnnx(IOnnxGraph graph, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
     {
-        int kh = layer.WindowHeight, kw = layer.WindowWidth, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
+        WindowArguments window = LayerChecks.Window(layer, -1);
+        int kh = window.Height, kw = window.Width, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
         string w = graph.Kernel($"{layer.Name}/kernel", [filters, inChannels, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength),
             OnnxNodes.ConvKernelOrder(kh, kw, inChannels, filters), channelAxis: 0);
         string b = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));

@@ -17,7 +17,7 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
     public Int8Role Int8Role => Int8Role.None;
 
     public IReadOnlyList<int> KernelShape(LayerDescription layer) =>
-        [layer.WindowHeight, layer.WindowWidth, layer.InputShape[2], layer.OutputShape[2] / layer.InputShape[2]];
+        [LayerChecks.Window(layer, -1).Height, LayerChecks.Window(layer, -1).Width, layer.InputShape[2], layer.OutputShape[2] / layer.InputShape[2]];
 
     public void Infer(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
     {
@@ -35,7 +35,8 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
     /// <summary>A grouped Conv, one group per input channel: Keras (kh, kw, in, M) becomes ONNX (in * M, 1, kh, kw).</summary>
     public string ExportOnnx(IOnnxGraph graph, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
     {
-        int kh = layer.WindowHeight, kw = layer.WindowWidth, channels = layer.InputShape[2], outputs = layer.OutputShape[2];
+        WindowArguments window = LayerChecks.Window(layer, -1);
+        int kh = window.Height, kw = window.Width, channels = layer.InputShape[2], outputs = layer.OutputShape[2];
         var order = new int[kh * kw * outputs];
         for (int y = 0; y < kh; y++)
             for (int x = 0; x < kw; x++)

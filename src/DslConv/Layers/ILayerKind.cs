@@ -9,7 +9,7 @@ namespace DslConv.Layers;
 /// image, its part in int8, and its ONNX nodes. Tools reach it through <see cref="LayerDescription.Kind"/>; nothing
 /// outside the registry switches on <see cref="LayerType"/>.
 /// </summary>
-public interface ILayerKind
+internal interface ILayerKind
 {
     /// <summary>The kind this object describes.</summary>
     LayerType Type { get; }
@@ -53,7 +53,7 @@ public interface ILayerKind
 }
 
 /// <summary>The tensor layout a layer's ONNX nodes read.</summary>
-public enum OnnxLayout
+internal enum OnnxLayout
 {
     /// <summary>Elementwise or flat: either.</summary>
     Any,

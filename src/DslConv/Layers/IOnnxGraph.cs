@@ -8,7 +8,7 @@ namespace DslConv.Layers;
 /// their DequantizeLinear, and <see cref="Stored"/> wraps a tensor int8 holds as bytes in QuantizeLinear and
 /// DequantizeLinear; in the float graph both are plain initializers and the tensor itself.
 /// </summary>
-public interface IOnnxGraph
+internal interface IOnnxGraph
 {
     /// <summary>Adds a node whose one output is named <paramref name="name"/> (unique in the graph); returns that name.</summary>
     string Node(string op, string[] inputs, string name, params OnnxAttribute[] attributes);
@@ -43,7 +43,7 @@ public interface IOnnxGraph
 }
 
 /// <summary>An ONNX node attribute: an integer, a list of integers or a float.</summary>
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     private OnnxAttribute(string name, OnnxAttributeType type, long[] integers, float value)
     {
@@ -76,7 +76,7 @@ public sealed class OnnxAttribute
 }
 
 /// <summary>The ONNX attribute types layer kinds write.</summary>
-public enum OnnxAttributeType
+internal enum OnnxAttributeType
 {
     /// <summary>One integer (<see cref="OnnxAttribute.Integers"/> holds it).</summary>
     Int,

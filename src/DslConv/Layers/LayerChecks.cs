@@ -14,25 +14,30 @@ internal static class LayerChecks
     public static ArgumentException Error(LayerDescription layer, int index, string message) =>
         new($"Layer {index} ({layer.Name}) {message}", ArchitectureParameter);
 
+    /// <summary>The window of a Conv2D or DepthwiseConv2D (from its <see cref="ConvolutionArguments"/>) or of a windowed pool.</summary>
+    public static WindowArguments Window(LayerDescription layer, int index) =>
+        layer.Arguments is ConvolutionArguments convolution ? convolution.Window : layer.ArgumentsAs<WindowArguments>(index);
+
     /// <summary>The window geometry of a Conv2D, DepthwiseConv2D or windowed pool, checked against its shapes.</summary>
     public static ConvGeometry Geometry(LayerDescription layer, int index)
     {
         RequireSpatial(layer, index);
+        WindowArguments w = Window(layer, index);
         int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
         int outH = layer.OutputShape[0], outW = layer.OutputShape[1];
-        long paddedH = (long)inH + layer.PadTop + layer.PadBottom, paddedW = (long)inW + layer.PadLeft + layer.PadRight;
-        if (layer.StrideHeight <= 0 || layer.StrideWidth <= 0 || layer.WindowHeight <= 0 || layer.WindowWidth <= 0
+        long paddedH = (long)inH + w.PadTop + w.PadBottom, paddedW = (long)inW + w.PadLeft + w.PadRight;
+        if (w.StrideHeight <= 0 || w.StrideWidth <= 0 || w.Height <= 0 || w.Width <= 0
             || inH <= 0 || inW <= 0 || channels <= 0 || paddedH > int.MaxValue || paddedW > int.MaxValue
-            || layer.PadTop < 0 || layer.PadBottom < 0 || layer.PadLeft < 0 || layer.PadRight < 0
-            || outH != ConvGeometry.ValidOutput((int)paddedH, layer.WindowHeight, layer.StrideHeight)
-            || outW != ConvGeometry.ValidOutput((int)paddedW, layer.WindowWidth, layer.StrideWidth))
+            || w.PadTop < 0 || w.PadBottom < 0 || w.PadLeft < 0 || w.PadRight < 0
+            || outH != ConvGeometry.ValidOutput((int)paddedH, w.Height, w.StrideHeight)
+            || outW != ConvGeometry.ValidOutput((int)paddedW, w.Width, w.StrideWidth))
             throw new ArgumentException(
-                $"Layer {index} ({layer.Name}): a {layer.WindowHeight}x{layer.WindowWidth} window with strides {layer.StrideHeight}x{layer.StrideWidth} " +
-                $"and padding {layer.PadTop}/{layer.PadBottom}/{layer.PadLeft}/{layer.PadRight} (top/bottom/left/right) " +
+                $"Layer {index} ({layer.Name}): a {w.Height}x{w.Width} window with strides {w.StrideHeight}x{w.StrideWidth} " +
+                $"and padding {w.PadTop}/{w.PadBottom}/{w.PadLeft}/{w.PadRight} (top/bottom/left/right) " +
                 $"does not turn {Describe(layer.InputShape)} into {Describe(layer.OutputShape)}.",
                 ArchitectureParameter);
-        var geometry = new ConvGeometry(inH, inW, channels, layer.WindowHeight, layer.WindowWidth, layer.StrideHeight, layer.StrideWidth,
-            layer.PadTop, layer.PadLeft, outH, outW);
+        var geometry = new ConvGeometry(inH, inW, channels, w.Height, w.Width, w.StrideHeight, w.StrideWidth,
+            w.PadTop, w.PadLeft, outH, outW);
         geometry.Validate(ArchitectureParameter);
         return geometry;
     }

@@ -6,13 +6,17 @@ namespace DslConv.Layers;
 internal static class OnnxNodes
 {
     /// <summary>kernel_shape, strides and pads; ONNX's pads are (top, left, bottom, right): Keras's "same" puts the odd extra at the bottom/right.</summary>
-    public static OnnxAttribute[] Window(LayerDescription layer, params OnnxAttribute[] more) =>
-    [
-        OnnxAttribute.Ints("kernel_shape", layer.WindowHeight, layer.WindowWidth),
-        OnnxAttribute.Ints("strides", layer.StrideHeight, layer.StrideWidth),
-        OnnxAttribute.Ints("pads", layer.PadTop, layer.PadLeft, layer.PadBottom, layer.PadRight),
-        .. more,
-    ];
+    public static OnnxAttribute[] Window(LayerDescription layer, params OnnxAttribute[] more)
+    {
+        WindowArguments w = LayerChecks.Window(layer, -1);
+        return
+        [
+            OnnxAttribute.Ints("kernel_shape", w.Height, w.Width),
+            OnnxAttribute.Ints("strides", w.StrideHeight, w.StrideWidth),
+            OnnxAttribute.Ints("pads", w.PadTop, w.PadLeft, w.PadBottom, w.PadRight),
+            .. more,
+        ];
+    }
 
     /// <summary>Keras's Conv2D kernel (kh, kw, in, out) read in ONNX's Conv weight order (out, in, kh, kw).</summary>
     public static int[] ConvKernelOrder(int kh, int kw, int inChannels, int filters)
@@ -46,7 +50,7 @@ internal static class OnnxNodes
 }
 
 /// <summary>The export loop every ONNX graph of a model runs: the float export and the QDQ one.</summary>
-public static class OnnxLayers
+internal static class OnnxLayers
 {
     /// <summary>
     /// Every layer from <paramref name="first"/> up to (not including) <paramref name="end"/> after <paramref name="input"/>:

@@ -21,7 +21,8 @@ internal sealed class RescalingKind : ILayerKind
     public void Infer(LayerDescription layer, int index, ReadOnlySpan<float> parameters, ReadOnlySpan<float> input, Span<float> output)
     {
         if (output.Length != input.Length) throw LayerChecks.Error(layer, index, "is a Rescaling that changes the size.");
-        Rescale.Forward(input, layer.Scale, layer.Offset, output);
+        var arguments = layer.ArgumentsAs<RescalingArguments>(index);
+        Rescale.Forward(input, arguments.Scale, arguments.Offset, output);
     }
 
     // Elementwise, so the layout does not matter: x · scale + offset, as two nodes (as Keras computes it).
@@ -29,8 +30,9 @@ internal sealed class RescalingKind : ILayerKind
 
     public string ExportOnnx(IOnnxGraph graph, LayerDescription layer, ReadOnlySpan<float> parameters, string input)
     {
-        string scale = graph.Constant($"{layer.Name}/scale", [1], [layer.Scale]);
-        string offset = graph.Constant($"{layer.Name}/offset", [1], [layer.Offset]);
+        var arguments = layer.ArgumentsAs<RescalingArguments>(-1);
+        string scale = graph.Constant($"{layer.Name}/scale", [1], [arguments.Scale]);
+        string offset = graph.Constant($"{layer.Name}/offset", [1], [arguments.Offset]);
         return graph.Node("Add", [graph.Node("Mul", [input, scale], $"{layer.Name}/mul"), offset], layer.Name);
     }
 }

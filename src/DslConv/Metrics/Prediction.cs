@@ -3,8 +3,26 @@ using DslConv.Models;
 namespace DslConv.Metrics;
 
 /// <summary>The most likely class of one image: its index, its name, and the model's output for it.</summary>
-public readonly record struct Prediction(int Class, string Name, float Probability)
+/// <remarks>A plain struct, not a positional record: a new field is an init property, not a new constructor.</remarks>
+public readonly struct Prediction
 {
+    /// <summary>Class <paramref name="class"/>, called <paramref name="name"/>, with output <paramref name="probability"/>.</summary>
+    public Prediction(int @class, string name, float probability)
+    {
+        Class = @class;
+        Name = name;
+        Probability = probability;
+    }
+
+    /// <summary>The class index.</summary>
+    public int Class { get; }
+
+    /// <summary>The class name (its index as text when no names were given).</summary>
+    public string Name { get; }
+
+    /// <summary>The last layer's output for the class: a probability for a softmax head, a raw score otherwise.</summary>
+    public float Probability { get; }
+
     /// <summary>
     /// Runs <paramref name="model"/> on one image and returns its top class. <paramref name="classNames"/> names the
     /// classes (the class index is used when null). Probability is the last layer's output for that class: a

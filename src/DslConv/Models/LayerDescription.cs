@@ -4,36 +4,69 @@ namespace DslConv.Models;
 
 /// <summary>
 /// One layer of a generated model as data, for tools that work on any model (export, parity checks, saving):
-/// Keras's name for it, its per-image shapes, window sizes with Keras's padding on each side, and where its kernel
-/// and bias sit in the flat parameter vector. Spatial shapes are (H, W, C); flat ones have a single element.
+/// Keras's name for it, its per-image shapes, where its kernel and bias sit in the flat parameter vector, and what
+/// its kind takes beyond that (<see cref="Arguments"/>: a window, an epsilon, a scale). Spatial shapes are (H, W, C);
+/// flat ones have a single element.
 /// </summary>
-public sealed record LayerDescription(
-    string Name,
-    LayerType Type,
-    Activation Activation,
-    IReadOnlyList<int> InputShape,
-    IReadOnlyList<int> OutputShape,
-    int WindowHeight,
-    int WindowWidth,
-    int StrideHeight,
-    int StrideWidth,
-    int PadTop,
-    int PadBottom,
-    int PadLeft,
-    int PadRight,
-    int KernelOffset,
-    int KernelLength,
-    int BiasOffset,
-    int BiasLength,
-    int NonTrainableLength = 0,
-    float Epsilon = 0f,
-    float Scale = 1f,
-    float Offset = 0f,
-    float KernelL1 = 0f,
-    float KernelL2 = 0f)
+/// <remarks>
+/// A class, not a positional record, so that a new field (an init property here or in an arguments class) does not
+/// change the constructor users and generated code call.
+/// </remarks>
+public sealed class LayerDescription
 {
+    /// <summary>A layer with no parameters and no arguments; set the rest with an object initializer.</summary>
+    public LayerDescription(string name, LayerType type, Activation activation, IReadOnlyList<int> inputShape, IReadOnlyList<int> outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(outputShape);
+        Name = name;
+        Type = type;
+        Activation = activation;
+        InputShape = inputShape;
+        OutputShape = outputShape;
+    }
+
+    /// <summary>Keras's name of the layer ("conv2d", "dense_1").</summary>
+    public string Name { get; }
+
+    /// <summary>The layer's kind.</summary>
+    public LayerType Type { get; }
+
+    /// <summary>The activation applied to its output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Per-image input shape: (H, W, C) or (N).</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>Per-image output shape: (H, W, C) or (N).</summary>
+    public IReadOnlyList<int> OutputShape { get; }
+
+    /// <summary>Where its kernel (BatchNorm: gamma) starts in the parameter vector.</summary>
+    public int KernelOffset { get; init; }
+
+    /// <summary>Floats of its kernel (BatchNorm: gamma); 0 for a layer without parameters.</summary>
+    public int KernelLength { get; init; }
+
+    /// <summary>Where its bias (BatchNorm: beta) starts in the parameter vector.</summary>
+    public int BiasOffset { get; init; }
+
+    /// <summary>Floats of its bias (BatchNorm: beta).</summary>
+    public int BiasLength { get; init; }
+
+    /// <summary>Floats of parameters after the bias that training does not change (BatchNorm's moving mean and variance).</summary>
+    public int NonTrainableLength { get; init; }
+
+    /// <summary>
+    /// What its kind takes beyond the common fields: <see cref="ConvolutionArguments"/> (Conv2D, DepthwiseConv2D),
+    /// <see cref="WindowArguments"/> (MaxPool, AvgPool), <see cref="PaddingArguments"/> (ZeroPadding2D),
+    /// <see cref="BatchNormArguments"/>, <see cref="RescalingArguments"/>, <see cref="DenseArguments"/> (optional);
+    /// null for kinds that take nothing more.
+    /// </summary>
+    public LayerArguments? Arguments { get; init; }
+
     /// <summary>What the runtime knows about the layer's kind: Keras's names, inference, int8 role, ONNX nodes.</summary>
-    public ILayerKind Kind => LayerKinds.For(Type);
+    internal ILayerKind Kind => LayerKinds.For(Type);
 
     /// <summary>Whether the layer acts only in training (Dropout, the random augmentations): the identity at inference and in exports.</summary>
     public bool IsIdentityAtInference => Kind.IsIdentityAtInference;
@@ -61,14 +94,55 @@ public sealed record LayerDescription(
         for (int i = 2; i < names.Count; i++, offset += BiasLength) weights.Add((names[i], [BiasLength], offset, BiasLength));
         return weights;
     }
+
+    /// <summary>
+    /// Its arguments as the kind needs them; an <see cref="ArgumentException"/> naming the layer (and its
+    /// <paramref name="index"/> in the model, when known: -1 otherwise) when a hand-made description lacks them.
+    /// </summary>
+    internal T ArgumentsAs<T>(int index) where T : LayerArguments =>
+        Arguments as T ?? throw new ArgumentException(
+            $"Layer {(index >= 0 ? $"{index} ({Name})" : Name)} is a {Type} but its Arguments are " +
+            $"{(Arguments is null ? "null" : Arguments.GetType().Name)}, not {typeof(T).Name}.",
+            LayerChecks.ArchitectureParameter);
 }
 
-/// <summary>A generated model's architecture: input (H, W, C), its layers in order, and its parameter count.</summary>
-public sealed record ModelDescription(string Name, IReadOnlyList<int> InputShape, IReadOnlyList<LayerDescription> Layers, int ParameterCount,
-    Loss Loss = Loss.SparseCategoricalCrossentropy,
-    float LabelSmoothing = 0f,
-    float HuberDelta = 1f)
+/// <summary>A generated model's architecture: input (H, W, C), its layers in order, its parameter count and its loss.</summary>
+/// <remarks>A class, not a positional record, so that a new field (an init property) does not change the constructor.</remarks>
+public sealed class ModelDescription
 {
+    /// <summary>A model trained with sparse categorical cross-entropy unless <see cref="Loss"/> says otherwise.</summary>
+    public ModelDescription(string name, IReadOnlyList<int> inputShape, IReadOnlyList<LayerDescription> layers, int parameterCount)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(layers);
+        Name = name;
+        InputShape = inputShape;
+        Layers = layers;
+        ParameterCount = parameterCount;
+    }
+
+    /// <summary>The model's class name.</summary>
+    public string Name { get; }
+
+    /// <summary>Per-image input shape (H, W, C).</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>Its layers in order.</summary>
+    public IReadOnlyList<LayerDescription> Layers { get; }
+
+    /// <summary>Floats in the parameter vector, trainable or not.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>The loss it trains with.</summary>
+    public Loss Loss { get; init; } = Loss.SparseCategoricalCrossentropy;
+
+    /// <summary>Keras's label_smoothing of the cross-entropy losses (0: none).</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>Keras's delta of the Huber loss.</summary>
+    public float HuberDelta { get; init; } = 1f;
+
     /// <summary>The last layer, whose outputs are the model's.</summary>
     public LayerDescription Last => Layers[^1];
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -6,7 +7,8 @@ using DslConv.Kernels;
 
 namespace DslConv.Quantization;
 
-/// <summary>The byte-valued data movement of an int8 convolution: its patches (im2col) and max pooling.</summary>
+/// <summary>For generated code: the byte-valued data movement of an int8 convolution: its patches (im2col) and max pooling.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Int8Convolution
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,8 +8,8 @@ using DslConv.Kernels;
 namespace DslConv.Quantization;
 
 /// <summary>
-/// C[M, N] = A[M, K] · B[K, N] in exact integer arithmetic: A unsigned bytes (quantised activations), B signed bytes
-/// packed by <see cref="PackedInt8Matrix"/>, C int32.
+/// For generated code: C[M, N] = A[M, K] · B[K, N] in exact integer arithmetic: A unsigned bytes (quantised
+/// activations), B signed bytes packed by <see cref="PackedInt8Matrix"/>, C int32.
 /// <para>
 /// The vector paths multiply with <c>vpmaddubsw</c> (u8 · s8, adjacent pairs summed into int16) and widen with
 /// <c>vpmaddwd</c> against ones: the pair sums cannot saturate because the weights are quantised to [-64, 64]
@@ -16,6 +17,7 @@ namespace DslConv.Quantization;
 /// .NET 10 has no 512-bit VNNI (vpdpbusd) API; <see cref="Avx512BW"/> is the widest integer dot product it exposes.
 /// </para>
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Int8Gemm
 {
     /// <summary>The largest weight magnitude the kernels accept (see the class remarks).</summary>
@@ -52,10 +54,10 @@ public static class Int8Gemm
     /// Extra bytes a caller can leave after the last row of A so that every row takes the fast kernels: K rounded up to
     /// a multiple of 4, minus K, at most 3.
     /// </summary>
-    public const int RowSlack = 3;
+    internal const int RowSlack = 3;
 
     /// <summary>Which path <see cref="Multiply"/> takes on this machine (for benchmarks and tests).</summary>
-    public static string Path => Avx512BW.IsSupported ? "AVX-512BW" : Avx2.IsSupported ? "AVX2" : "scalar";
+    internal static string Path => Avx512BW.IsSupported ? "AVX-512BW" : Avx2.IsSupported ? "AVX2" : "scalar";
 
     // Four consecutive bytes of A's row starting at k, as one int (zero-extended past the row's end), broadcast to
     // every lane. Reading byte by byte at the tail keeps the kernel inside A whatever K is.

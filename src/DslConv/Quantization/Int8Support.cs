@@ -7,12 +7,7 @@ using DslConv.Models;
 namespace DslConv.Quantization;
 
 /// <summary>A layer kind's part in int8 inference.</summary>
-#if DSLCONV_GENERATOR
-internal
-#else
-public
-#endif
-enum Int8Role
+internal enum Int8Role
 {
     /// <summary>No int8 form: a model holding it has no int8 inference.</summary>
     None,

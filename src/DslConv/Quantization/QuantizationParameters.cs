@@ -4,8 +4,25 @@ namespace DslConv.Quantization;
 /// How a float tensor is stored as bytes: q = clamp(round(x / Scale) + ZeroPoint, 0, 255), x ≈ (q - ZeroPoint) · Scale
 /// (ONNX's QuantizeLinear / DequantizeLinear with a uint8 zero point, rounding half to even).
 /// </summary>
-public readonly record struct QuantizationParameters(float Scale, byte ZeroPoint)
+/// <remarks>A plain struct, not a positional record: a new field is an init property, not a new constructor.</remarks>
+public readonly struct QuantizationParameters
 {
+    /// <summary>Bytes q standing for (q - <paramref name="zeroPoint"/>) · <paramref name="scale"/>.</summary>
+    public QuantizationParameters(float scale, byte zeroPoint)
+    {
+        Scale = scale;
+        ZeroPoint = zeroPoint;
+    }
+
+    /// <summary>The float step between two consecutive bytes.</summary>
+    public float Scale { get; }
+
+    /// <summary>The byte that stands for 0.</summary>
+    public byte ZeroPoint { get; }
+
+    /// <summary>"scale=…, zero_point=…" (ONNX's names).</summary>
+    public override string ToString() => $"scale={Scale}, zero_point={ZeroPoint}";
+
     /// <summary>
     /// ONNX Runtime's MinMax rule for an asymmetric uint8 tensor: the range is widened to hold 0 (so that zero, the
     /// padding and ReLU's floor, is exact), scale = (max - min) / 255, zero point = round(-min / scale).

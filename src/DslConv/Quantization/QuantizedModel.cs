@@ -62,9 +62,10 @@ public sealed class QuantizedModel
         LayerDescription norm = architecture.Layers[index + 1];
         int channels = bias.Length;
         ReadOnlySpan<float> weights = parameters.Slice(norm.KernelOffset, 4 * channels); // gamma, beta, moving mean, moving variance
+        float epsilon = norm.ArgumentsAs<BatchNormArguments>(index + 1).Epsilon;
         for (int c = 0; c < channels; c++)
         {
-            double variance = (double)weights[3 * channels + c] + norm.Epsilon;
+            double variance = (double)weights[3 * channels + c] + epsilon;
             if (!(variance > 0))
                 throw new ArgumentException($"{norm.Name}: channel {c}'s moving variance plus epsilon is {variance}; it must be positive to fold.", nameof(parameters));
             double scale = weights[c] / Math.Sqrt(variance);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
@@ -7,10 +8,11 @@ using DslConv.Kernels;
 namespace DslConv.Quantization;
 
 /// <summary>
-/// Turns a quantised layer's int32 sums into its output: bytes for the next quantised layer, or floats for the last.
-/// Per output channel c: y = (sum + offset[c]) · multiplier[c] in float (ONNX Runtime's QLinearConv requantises in
+/// For generated code: turns a quantised layer's int32 sums into its output, bytes for the next quantised layer or
+/// floats for the last. Per output channel c: y = (sum + offset[c]) · multiplier[c] in float (ONNX Runtime's QLinearConv requantises in
 /// float too), then q = clamp(round_half_even(y) + zero point, floor, 255).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Requantization
 {
     /// <summary>

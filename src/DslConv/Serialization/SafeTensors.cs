@@ -13,7 +13,28 @@ namespace DslConv.Serialization;
 /// One named float32 tensor, row-major. <see cref="Data"/> holds the product of <see cref="Shape"/> elements; a scalar
 /// has the empty shape and one element, and a shape with a zero dimension has none. The writer checks this.
 /// </summary>
-public sealed record SafeTensor(string Name, int[] Shape, float[] Data);
+public sealed class SafeTensor
+{
+    /// <summary>The tensor <paramref name="name"/> of <paramref name="shape"/>, holding <paramref name="data"/> (not copied).</summary>
+    public SafeTensor(string name, int[] shape, float[] data)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(data);
+        Name = name;
+        Shape = shape;
+        Data = data;
+    }
+
+    /// <summary>The tensor's name in the file.</summary>
+    public string Name { get; }
+
+    /// <summary>Its dimensions, outermost first.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Its elements, row-major.</summary>
+    public float[] Data { get; }
+}
 
 /// <summary>The tensors and metadata of one safetensors file, tensors in the order their data lies in the file.</summary>
 public sealed class SafeTensorsFile

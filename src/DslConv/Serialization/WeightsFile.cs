@@ -234,12 +234,13 @@ public static class WeightsFile
         var layers = new List<LayerText>(architecture.Layers.Count);
         foreach (LayerDescription layer in architecture.Layers)
         {
-            bool spatial = layer.WindowHeight > 0; // a layer with a window: conv or pool
+            // A layer with a window (conv or pool) records it; ZeroPadding2D's pads are in its shapes.
+            WindowArguments? w = layer.Arguments switch { ConvolutionArguments c => c.Window, WindowArguments window => window, _ => null };
             layers.Add(new LayerText(layer.Name, TypeName(layer.Type), ActivationName(layer.Activation),
                 [.. layer.InputShape], [.. layer.OutputShape],
-                spatial ? [layer.WindowHeight, layer.WindowWidth] : null,
-                spatial ? [layer.StrideHeight, layer.StrideWidth] : null,
-                spatial ? [layer.PadTop, layer.PadBottom, layer.PadLeft, layer.PadRight] : null));
+                w is null ? null : [w.Height, w.Width],
+                w is null ? null : [w.StrideHeight, w.StrideWidth],
+                w is null ? null : [w.PadTop, w.PadBottom, w.PadLeft, w.PadRight]));
         }
         return new ArchitectureText([.. architecture.InputShape], layers);
     }

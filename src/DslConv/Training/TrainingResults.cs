@@ -4,8 +4,26 @@ namespace DslConv.Training;
 /// Loss and metric over a data set: <see cref="Accuracy"/> holds the model's metric, accuracy for the classification
 /// losses and the mean absolute error for the regression ones (<see cref="Metric"/> says which).
 /// </summary>
-public readonly record struct Evaluation(double Loss, double Accuracy, int Count)
+/// <remarks>A plain struct, not a positional record: a new field is an init property, not a new constructor.</remarks>
+public readonly struct Evaluation
 {
+    /// <summary>A mean <paramref name="loss"/> and metric (<paramref name="accuracy"/>) over <paramref name="count"/> images.</summary>
+    public Evaluation(double loss, double accuracy, int count)
+    {
+        Loss = loss;
+        Accuracy = accuracy;
+        Count = count;
+    }
+
+    /// <summary>Mean loss per image (NaN over no images).</summary>
+    public double Loss { get; }
+
+    /// <summary>Mean of the model's metric, <see cref="Metric"/> (NaN over no images).</summary>
+    public double Accuracy { get; }
+
+    /// <summary>Images evaluated.</summary>
+    public int Count { get; }
+
     /// <summary>Keras's name of the metric in <see cref="Accuracy"/>: "accuracy" or "mae".</summary>
     public string Metric { get; init; } = "accuracy";
 }

@@ -58,5 +58,5 @@ public sealed class LayerKindTests
     }
 
     private static LayerDescription Describe(LayerType type) =>
-        new("probe", type, Activation.None, [1], [1], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        new("probe", type, Activation.None, [1], [1]);
 }

@@ -21,7 +21,7 @@ public static class Int8Reference
         for (int i = 0; i < quantization.FirstQuantizedLayer; i++)
         {
             LayerDescription layer = architecture.Layers[i];
-            if (layer.Type == LayerType.Rescaling) Rescale.Forward(x, layer.Scale, layer.Offset, x);
+            if (layer.Type == LayerType.Rescaling) Rescale.Forward(x, layer.Rescaling().Scale, layer.Rescaling().Offset, x);
         }
         QuantizationParameters p = quantization.Input;
         byte[] q = x.Select(value => QuantizeScalar(value, p)).ToArray();
@@ -80,7 +80,7 @@ public static class Int8Reference
                     for (int y = 0; y < layer.InputShape[0]; y++)
                         for (int x2 = 0; x2 < inWidth; x2++)
                             for (int c = 0; c < channels; c++)
-                                padded[((y + layer.PadTop) * width + x2 + layer.PadLeft) * channels + c] = q[(y * inWidth + x2) * channels + c];
+                                padded[((y + layer.Pads().Top) * width + x2 + layer.Pads().Left) * channels + c] = q[(y * inWidth + x2) * channels + c];
                     q = padded;
                     break;
                 }
@@ -109,13 +109,13 @@ public static class Int8Reference
                 for (int f = 0; f < filters; f++)
                 {
                     long sum = ql.Bias[f];
-                    for (int ky = 0; ky < layer.WindowHeight; ky++)
-                        for (int kx = 0; kx < layer.WindowWidth; kx++)
+                    for (int ky = 0; ky < layer.Window().Height; ky++)
+                        for (int kx = 0; kx < layer.Window().Width; kx++)
                         {
-                            int y = oy * layer.StrideHeight - layer.PadTop + ky, x = ox * layer.StrideWidth - layer.PadLeft + kx;
+                            int y = oy * layer.Window().StrideHeight - layer.Pads().Top + ky, x = ox * layer.Window().StrideWidth - layer.Pads().Left + kx;
                             if (y < 0 || y >= inH || x < 0 || x >= inW) continue; // a padding tap: (z - z) · w = 0
                             for (int c = 0; c < inC; c++)
-                                sum += (input[(y * inW + x) * inC + c] - z) * ql.Weights[((ky * layer.WindowWidth + kx) * inC + c) * filters + f];
+                                sum += (input[(y * inW + x) * inC + c] - z) * ql.Weights[((ky * layer.Window().Width + kx) * inC + c) * filters + f];
                         }
                     sums[(oy * outW + ox) * filters + f] = sum;
                 }
@@ -140,7 +140,7 @@ public static class Int8Reference
         int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
         bool global = layer.Type == LayerType.GlobalAvgPool;
         int outH = global ? 1 : layer.OutputShape[0], outW = global ? 1 : layer.OutputShape[1];
-        int windowH = global ? inH : layer.WindowHeight, windowW = global ? inW : layer.WindowWidth;
+        int windowH = global ? inH : layer.Window().Height, windowW = global ? inW : layer.Window().Width;
         var output = new byte[outH * outW * channels];
         for (int oy = 0; oy < outH; oy++)
             for (int ox = 0; ox < outW; ox++)
@@ -150,8 +150,8 @@ public static class Int8Reference
                     for (int ky = 0; ky < windowH; ky++)
                         for (int kx = 0; kx < windowW; kx++)
                         {
-                            int y = oy * (global ? 1 : layer.StrideHeight) - (global ? 0 : layer.PadTop) + ky;
-                            int x = ox * (global ? 1 : layer.StrideWidth) - (global ? 0 : layer.PadLeft) + kx;
+                            int y = oy * (global ? 1 : layer.Window().StrideHeight) - (global ? 0 : layer.Pads().Top) + ky;
+                            int x = ox * (global ? 1 : layer.Window().StrideWidth) - (global ? 0 : layer.Pads().Left) + kx;
                             if (y < 0 || y >= inH || x < 0 || x >= inW) continue;
                             sum += input[(y * inW + x) * channels + c] - zeroPoint;
                             count++;
@@ -166,7 +166,7 @@ public static class Int8Reference
         int inH = layer.InputShape[0], inW = layer.InputShape[1], channels = layer.InputShape[2];
         bool global = layer.Type == LayerType.GlobalMaxPool;
         int outH = global ? 1 : layer.OutputShape[0], outW = global ? 1 : layer.OutputShape[1];
-        int windowH = global ? inH : layer.WindowHeight, windowW = global ? inW : layer.WindowWidth;
+        int windowH = global ? inH : layer.Window().Height, windowW = global ? inW : layer.Window().Width;
         var output = new byte[outH * outW * channels];
         for (int oy = 0; oy < outH; oy++)
             for (int ox = 0; ox < outW; ox++)
@@ -176,8 +176,8 @@ public static class Int8Reference
                     for (int ky = 0; ky < windowH; ky++)
                         for (int kx = 0; kx < windowW; kx++)
                         {
-                            int y = oy * (global ? 1 : layer.StrideHeight) - (global ? 0 : layer.PadTop) + ky;
-                            int x = ox * (global ? 1 : layer.StrideWidth) - (global ? 0 : layer.PadLeft) + kx;
+                            int y = oy * (global ? 1 : layer.Window().StrideHeight) - (global ? 0 : layer.Pads().Top) + ky;
+                            int x = ox * (global ? 1 : layer.Window().StrideWidth) - (global ? 0 : layer.Pads().Left) + kx;
                             if (y >= 0 && y < inH && x >= 0 && x < inW) best = Math.Max(best, input[(y * inW + x) * channels + c]);
                         }
                     output[(oy * outW + ox) * channels + c] = (byte)best;

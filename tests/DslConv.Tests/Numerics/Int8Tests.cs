@@ -231,7 +231,7 @@ public sealed class Int8Tests
         int channels = conv.Outputs;
         for (int c = 0; c < channels; c++)
         {
-            double scale = p[norm.KernelOffset + c] / Math.Sqrt((double)p[norm.KernelOffset + 3 * channels + c] + norm.Epsilon);
+            double scale = p[norm.KernelOffset + c] / Math.Sqrt((double)p[norm.KernelOffset + 3 * channels + c] + norm.Epsilon());
             for (int k = 0; k < conv.Inputs; k++)
             {
                 double folded = p[conv.Layer.KernelOffset + k * channels + c] * scale;

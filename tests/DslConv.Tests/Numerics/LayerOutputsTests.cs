@@ -126,7 +126,8 @@ public sealed class LayerOutputsTests
     {
         ModelDescription good = FashionCnn.Architecture;
         LayerDescription pool = good.Layers[1];
-        ModelDescription bad = good with { Layers = [good.Layers[0], pool with { InputShape = [24, 24, 64] }, .. good.Layers.Skip(2)] };
+        var wrongPool = new LayerDescription(pool.Name, pool.Type, pool.Activation, [24, 24, 64], pool.OutputShape) { Arguments = pool.Arguments };
+        var bad = new ModelDescription(good.Name, good.InputShape, [good.Layers[0], wrongPool, .. good.Layers.Skip(2)], good.ParameterCount);
 
         var e = Assert.Throws<ArgumentException>(() => LayerOutputs.Compute(bad, new FashionCnn(1).Parameters, new float[28 * 28]));
         Assert.Equal("architecture", e.ParamName);
@@ -155,14 +156,14 @@ public sealed class LayerOutputsTests
         for (int k = 0; k < f; k++)
         {
             double sum = parameters[layer.BiasOffset + k];
-            for (int ky = 0; ky < layer.WindowHeight; ky++)
-            for (int kx = 0; kx < layer.WindowWidth; kx++)
+            for (int ky = 0; ky < layer.Window().Height; ky++)
+            for (int kx = 0; kx < layer.Window().Width; kx++)
             {
-                int iy = oy * layer.StrideHeight + ky - layer.PadTop, ix = ox * layer.StrideWidth + kx - layer.PadLeft;
+                int iy = oy * layer.Window().StrideHeight + ky - layer.Pads().Top, ix = ox * layer.Window().StrideWidth + kx - layer.Pads().Left;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                 for (int ch = 0; ch < c; ch++)
                     sum += (double)input[(iy * w + ix) * c + ch]
-                           * parameters[layer.KernelOffset + ((ky * layer.WindowWidth + kx) * c + ch) * f + k];
+                           * parameters[layer.KernelOffset + ((ky * layer.Window().Width + kx) * c + ch) * f + k];
             }
             output[(oy * ow + ox) * f + k] = Activate(layer.Activation, sum);
         }
@@ -179,10 +180,10 @@ public sealed class LayerOutputsTests
         for (int ch = 0; ch < c; ch++)
         {
             double max = double.NegativeInfinity;
-            for (int ky = 0; ky < layer.WindowHeight; ky++)
-            for (int kx = 0; kx < layer.WindowWidth; kx++)
+            for (int ky = 0; ky < layer.Window().Height; ky++)
+            for (int kx = 0; kx < layer.Window().Width; kx++)
             {
-                int iy = oy * layer.StrideHeight + ky - layer.PadTop, ix = ox * layer.StrideWidth + kx - layer.PadLeft;
+                int iy = oy * layer.Window().StrideHeight + ky - layer.Pads().Top, ix = ox * layer.Window().StrideWidth + kx - layer.Pads().Left;
                 if ((uint)iy < (uint)h && (uint)ix < (uint)w) max = Math.Max(max, input[(iy * w + ix) * c + ch]); // padding never wins
             }
             output[(oy * ow + ox) * c + ch] = max;

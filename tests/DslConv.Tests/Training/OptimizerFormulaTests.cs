@@ -102,8 +102,10 @@ public sealed class OptimizerFormulaTests
     {
         var architecture = new ModelDescription("Net", [1, 1, 2],
         [
-            new LayerDescription("batch_normalization", LayerType.BatchNorm, Activation.None, [1, 1, 2], [1, 1, 2], 0, 0, 1, 1, 0, 0, 0, 0,
-                KernelOffset: 0, KernelLength: 2, BiasOffset: 2, BiasLength: 2, NonTrainableLength: 4, Epsilon: 1e-3f),
+            new LayerDescription("batch_normalization", LayerType.BatchNorm, Activation.None, [1, 1, 2], [1, 1, 2])
+            {
+                KernelOffset = 0, KernelLength = 2, BiasOffset = 2, BiasLength = 2, NonTrainableLength = 4, Arguments = new BatchNormArguments(1e-3f),
+            },
         ], 8);
         var adamW = new AdamW(learningRate: 0.1f, weightDecay: 0.5f);
         adamW.Prepare(architecture);
@@ -124,7 +126,7 @@ public sealed class OptimizerFormulaTests
         // Two variables of a dense layer: kernel [3, 4] (norm 5) and bias [12] (norm 12).
         var architecture = new ModelDescription("Net", [1, 1, 2],
         [
-            new LayerDescription("dense", LayerType.Dense, Activation.None, [2], [1], 0, 0, 1, 1, 0, 0, 0, 0, 0, 2, 2, 1),
+            new LayerDescription("dense", LayerType.Dense, Activation.None, [2], [1]) { KernelOffset = 0, KernelLength = 2, BiasOffset = 2, BiasLength = 1 },
         ], 3);
         float[] Stepped(Optimizer optimizer)
         {

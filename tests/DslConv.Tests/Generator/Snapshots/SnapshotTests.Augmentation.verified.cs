@@ -280,51 +280,33 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "Augmented", new[] { 10, 10, 3 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("Augmented", new[] { 10, 10, 3 },
         new LayerDescription[]
         {
-            new("rescaling", LayerType.Rescaling, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0, Scale: 0.003921569f, Offset: 0f),
-            new("random_flip", LayerType.RandomFlip, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("random_rotation", LayerType.RandomRotation, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("random_zoom", LayerType.RandomZoom, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("random_translation", LayerType.RandomTranslation, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("random_contrast", LayerType.RandomContrast, Activation.None, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 10, 10, 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 10, 10, 3 }, OutputShape: new[] { 8, 8, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 108, BiasOffset: 108, BiasLength: 4),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 8, 8, 4 }, OutputShape: new[] { 4, 4, 4 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 0, BiasOffset: 112, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 4, 4, 4 }, OutputShape: new[] { 64 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 0, BiasOffset: 112, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 64 }, OutputShape: new[] { 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 192, BiasOffset: 304, BiasLength: 3),
+            new("rescaling", LayerType.Rescaling, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 })
+            {
+                Arguments = new RescalingArguments(scale: 0.003921569f, offset: 0f),
+            },
+            new("random_flip", LayerType.RandomFlip, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 }),
+            new("random_rotation", LayerType.RandomRotation, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 }),
+            new("random_zoom", LayerType.RandomZoom, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 }),
+            new("random_translation", LayerType.RandomTranslation, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 }),
+            new("random_contrast", LayerType.RandomContrast, Activation.None, new[] { 10, 10, 3 }, new[] { 10, 10, 3 }),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 10, 10, 3 }, new[] { 8, 8, 4 })
+            {
+                KernelOffset = 0, KernelLength = 108, BiasOffset = 108, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 8, 8, 4 }, new[] { 4, 4, 4 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 4, 4, 4 }, new[] { 64 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 64 }, new[] { 3 })
+            {
+                KernelOffset = 112, KernelLength = 192, BiasOffset = 304, BiasLength = 3,
+            },
         },
         ParameterCount);
 

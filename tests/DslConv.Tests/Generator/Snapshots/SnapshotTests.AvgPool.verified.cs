@@ -270,35 +270,33 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "PooledNet", new[] { 9, 7, 2 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("PooledNet", new[] { 9, 7, 2 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 9, 7, 2 }, OutputShape: new[] { 9, 7, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 0, KernelLength: 72, BiasOffset: 72, BiasLength: 4),
-            new("average_pooling2d", LayerType.AvgPool, Activation.None, InputShape: new[] { 9, 7, 4 }, OutputShape: new[] { 4, 3, 4 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 76, KernelLength: 0, BiasOffset: 76, BiasLength: 0),
-            new("conv2d_1", LayerType.Conv2D, Activation.Tanh, InputShape: new[] { 4, 3, 4 }, OutputShape: new[] { 3, 2, 3 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 76, KernelLength: 48, BiasOffset: 124, BiasLength: 3),
-            new("average_pooling2d_1", LayerType.AvgPool, Activation.None, InputShape: new[] { 3, 2, 3 }, OutputShape: new[] { 2, 1, 3 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 1, PadBottom: 1, PadLeft: 0, PadRight: 1,
-                KernelOffset: 127, KernelLength: 0, BiasOffset: 127, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 2, 1, 3 }, OutputShape: new[] { 6 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 127, KernelLength: 0, BiasOffset: 127, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 6 }, OutputShape: new[] { 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 127, KernelLength: 18, BiasOffset: 145, BiasLength: 3),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 9, 7, 2 }, new[] { 9, 7, 4 })
+            {
+                KernelOffset = 0, KernelLength = 72, BiasOffset = 72, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)),
+            },
+            new("average_pooling2d", LayerType.AvgPool, Activation.None, new[] { 9, 7, 4 }, new[] { 4, 3, 4 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("conv2d_1", LayerType.Conv2D, Activation.Tanh, new[] { 4, 3, 4 }, new[] { 3, 2, 3 })
+            {
+                KernelOffset = 76, KernelLength = 48, BiasOffset = 124, BiasLength = 3,
+                Arguments = new ConvolutionArguments(new WindowArguments(2, 2, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("average_pooling2d_1", LayerType.AvgPool, Activation.None, new[] { 3, 2, 3 }, new[] { 2, 1, 3 })
+            {
+                Arguments = new WindowArguments(3, 3, strideHeight: 2, strideWidth: 2, padTop: 1, padBottom: 1, padLeft: 0, padRight: 1),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 2, 1, 3 }, new[] { 6 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 6 }, new[] { 3 })
+            {
+                KernelOffset = 127, KernelLength = 18, BiasOffset = 145, BiasLength = 3,
+            },
         },
         ParameterCount);
 

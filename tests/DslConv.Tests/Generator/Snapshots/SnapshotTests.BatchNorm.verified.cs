@@ -266,31 +266,29 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "NormalisedNet", new[] { 12, 12, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("NormalisedNet", new[] { 12, 12, 1 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.None, InputShape: new[] { 12, 12, 1 }, OutputShape: new[] { 12, 12, 16 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 0, KernelLength: 144, BiasOffset: 144, BiasLength: 16),
-            new("batch_normalization", LayerType.BatchNorm, Activation.None, InputShape: new[] { 12, 12, 16 }, OutputShape: new[] { 12, 12, 16 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 160, KernelLength: 16, BiasOffset: 176, BiasLength: 16, NonTrainableLength: 32, Epsilon: 0.001f),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 12, 12, 16 }, OutputShape: new[] { 6, 6, 16 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 224, KernelLength: 0, BiasOffset: 224, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 6, 6, 16 }, OutputShape: new[] { 576 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 224, KernelLength: 0, BiasOffset: 224, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 576 }, OutputShape: new[] { 10 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 224, KernelLength: 5760, BiasOffset: 5984, BiasLength: 10),
+            new("conv2d", LayerType.Conv2D, Activation.None, new[] { 12, 12, 1 }, new[] { 12, 12, 16 })
+            {
+                KernelOffset = 0, KernelLength = 144, BiasOffset = 144, BiasLength = 16,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)),
+            },
+            new("batch_normalization", LayerType.BatchNorm, Activation.None, new[] { 12, 12, 16 }, new[] { 12, 12, 16 })
+            {
+                KernelOffset = 160, KernelLength = 16, BiasOffset = 176, BiasLength = 16, NonTrainableLength = 32,
+                Arguments = new BatchNormArguments(epsilon: 0.001f),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 12, 12, 16 }, new[] { 6, 6, 16 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 6, 6, 16 }, new[] { 576 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 576 }, new[] { 10 })
+            {
+                KernelOffset = 224, KernelLength = 5760, BiasOffset = 5984, BiasLength = 10,
+            },
         },
         ParameterCount);
 

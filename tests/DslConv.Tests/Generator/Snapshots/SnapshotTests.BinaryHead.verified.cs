@@ -299,29 +299,26 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "CatOrDog", new[] { 12, 12, 3 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("CatOrDog", new[] { 12, 12, 3 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 12, 12, 3 }, OutputShape: new[] { 10, 10, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 108, BiasOffset: 108, BiasLength: 4),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 10, 10, 4 }, OutputShape: new[] { 5, 5, 4 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 0, BiasOffset: 112, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 5, 5, 4 }, OutputShape: new[] { 100 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 0, BiasOffset: 112, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Sigmoid, InputShape: new[] { 100 }, OutputShape: new[] { 1 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 100, BiasOffset: 212, BiasLength: 1),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 12, 12, 3 }, new[] { 10, 10, 4 })
+            {
+                KernelOffset = 0, KernelLength = 108, BiasOffset = 108, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 10, 10, 4 }, new[] { 5, 5, 4 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 5, 5, 4 }, new[] { 100 }),
+            new("dense", LayerType.Dense, Activation.Sigmoid, new[] { 100 }, new[] { 1 })
+            {
+                KernelOffset = 112, KernelLength = 100, BiasOffset = 212, BiasLength = 1,
+            },
         },
-        ParameterCount, Loss.BinaryCrossentropy);
+        ParameterCount) { Loss = Loss.BinaryCrossentropy };
 
     ModelDescription INetwork.Architecture => Architecture;
 

@@ -250,23 +250,19 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "FashionDnn", new[] { 28, 28, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("FashionDnn", new[] { 28, 28, 1 },
         new LayerDescription[]
         {
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 28, 28, 1 }, OutputShape: new[] { 784 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Relu, InputShape: new[] { 784 }, OutputShape: new[] { 128 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 100352, BiasOffset: 100352, BiasLength: 128),
-            new("dense_1", LayerType.Dense, Activation.Softmax, InputShape: new[] { 128 }, OutputShape: new[] { 10 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 100480, KernelLength: 1280, BiasOffset: 101760, BiasLength: 10),
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 28, 28, 1 }, new[] { 784 }),
+            new("dense", LayerType.Dense, Activation.Relu, new[] { 784 }, new[] { 128 })
+            {
+                KernelOffset = 0, KernelLength = 100352, BiasOffset = 100352, BiasLength = 128,
+            },
+            new("dense_1", LayerType.Dense, Activation.Softmax, new[] { 128 }, new[] { 10 })
+            {
+                KernelOffset = 100480, KernelLength = 1280, BiasOffset = 101760, BiasLength = 10,
+            },
         },
         ParameterCount);
 

@@ -271,39 +271,30 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "RegularisedNet", new[] { 12, 12, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("RegularisedNet", new[] { 12, 12, 1 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 12, 12, 1 }, OutputShape: new[] { 10, 10, 8 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 72, BiasOffset: 72, BiasLength: 8),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 10, 10, 8 }, OutputShape: new[] { 5, 5, 8 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 80, KernelLength: 0, BiasOffset: 80, BiasLength: 0),
-            new("dropout", LayerType.Dropout, Activation.None, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 8 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 80, KernelLength: 0, BiasOffset: 80, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 200 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 80, KernelLength: 0, BiasOffset: 80, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Relu, InputShape: new[] { 200 }, OutputShape: new[] { 16 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 80, KernelLength: 3200, BiasOffset: 3280, BiasLength: 16),
-            new("dropout_1", LayerType.Dropout, Activation.None, InputShape: new[] { 16 }, OutputShape: new[] { 16 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 3296, KernelLength: 0, BiasOffset: 3296, BiasLength: 0),
-            new("dense_1", LayerType.Dense, Activation.Softmax, InputShape: new[] { 16 }, OutputShape: new[] { 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 3296, KernelLength: 64, BiasOffset: 3360, BiasLength: 4),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 12, 12, 1 }, new[] { 10, 10, 8 })
+            {
+                KernelOffset = 0, KernelLength = 72, BiasOffset = 72, BiasLength = 8,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 10, 10, 8 }, new[] { 5, 5, 8 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("dropout", LayerType.Dropout, Activation.None, new[] { 5, 5, 8 }, new[] { 5, 5, 8 }),
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 5, 5, 8 }, new[] { 200 }),
+            new("dense", LayerType.Dense, Activation.Relu, new[] { 200 }, new[] { 16 })
+            {
+                KernelOffset = 80, KernelLength = 3200, BiasOffset = 3280, BiasLength = 16,
+            },
+            new("dropout_1", LayerType.Dropout, Activation.None, new[] { 16 }, new[] { 16 }),
+            new("dense_1", LayerType.Dense, Activation.Softmax, new[] { 16 }, new[] { 4 })
+            {
+                KernelOffset = 3296, KernelLength = 64, BiasOffset = 3360, BiasLength = 4,
+            },
         },
         ParameterCount);
 

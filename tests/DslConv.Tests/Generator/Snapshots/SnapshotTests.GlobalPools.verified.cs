@@ -256,27 +256,24 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "GlobalMaxHead", new[] { 8, 7, 2 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("GlobalMaxHead", new[] { 8, 7, 2 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 8, 7, 2 }, OutputShape: new[] { 8, 7, 6 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 0, KernelLength: 108, BiasOffset: 108, BiasLength: 6),
-            new("global_max_pooling2d", LayerType.GlobalMaxPool, Activation.None, InputShape: new[] { 8, 7, 6 }, OutputShape: new[] { 6 },
-                WindowHeight: 8, WindowWidth: 7, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 114, KernelLength: 0, BiasOffset: 114, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Relu, InputShape: new[] { 6 }, OutputShape: new[] { 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 114, KernelLength: 24, BiasOffset: 138, BiasLength: 4),
-            new("dense_1", LayerType.Dense, Activation.None, InputShape: new[] { 4 }, OutputShape: new[] { 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 142, KernelLength: 12, BiasOffset: 154, BiasLength: 3),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 8, 7, 2 }, new[] { 8, 7, 6 })
+            {
+                KernelOffset = 0, KernelLength = 108, BiasOffset = 108, BiasLength = 6,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)),
+            },
+            new("global_max_pooling2d", LayerType.GlobalMaxPool, Activation.None, new[] { 8, 7, 6 }, new[] { 6 }),
+            new("dense", LayerType.Dense, Activation.Relu, new[] { 6 }, new[] { 4 })
+            {
+                KernelOffset = 114, KernelLength = 24, BiasOffset = 138, BiasLength = 4,
+            },
+            new("dense_1", LayerType.Dense, Activation.None, new[] { 4 }, new[] { 3 })
+            {
+                KernelOffset = 142, KernelLength = 12, BiasOffset = 154, BiasLength = 3,
+            },
         },
         ParameterCount);
 

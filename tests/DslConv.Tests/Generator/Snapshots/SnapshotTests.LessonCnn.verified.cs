@@ -286,39 +286,37 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "FashionCnn", new[] { 28, 28, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("FashionCnn", new[] { 28, 28, 1 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 28, 28, 1 }, OutputShape: new[] { 26, 26, 64 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 576, BiasOffset: 576, BiasLength: 64),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 26, 26, 64 }, OutputShape: new[] { 13, 13, 64 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 640, KernelLength: 0, BiasOffset: 640, BiasLength: 0),
-            new("conv2d_1", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 13, 13, 64 }, OutputShape: new[] { 11, 11, 64 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 640, KernelLength: 36864, BiasOffset: 37504, BiasLength: 64),
-            new("max_pooling2d_1", LayerType.MaxPool, Activation.None, InputShape: new[] { 11, 11, 64 }, OutputShape: new[] { 5, 5, 64 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 37568, KernelLength: 0, BiasOffset: 37568, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 5, 5, 64 }, OutputShape: new[] { 1600 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 37568, KernelLength: 0, BiasOffset: 37568, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Relu, InputShape: new[] { 1600 }, OutputShape: new[] { 128 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 37568, KernelLength: 204800, BiasOffset: 242368, BiasLength: 128),
-            new("dense_1", LayerType.Dense, Activation.Softmax, InputShape: new[] { 128 }, OutputShape: new[] { 10 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 242496, KernelLength: 1280, BiasOffset: 243776, BiasLength: 10),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 28, 28, 1 }, new[] { 26, 26, 64 })
+            {
+                KernelOffset = 0, KernelLength = 576, BiasOffset = 576, BiasLength = 64,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 26, 26, 64 }, new[] { 13, 13, 64 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("conv2d_1", LayerType.Conv2D, Activation.Relu, new[] { 13, 13, 64 }, new[] { 11, 11, 64 })
+            {
+                KernelOffset = 640, KernelLength = 36864, BiasOffset = 37504, BiasLength = 64,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d_1", LayerType.MaxPool, Activation.None, new[] { 11, 11, 64 }, new[] { 5, 5, 64 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 5, 5, 64 }, new[] { 1600 }),
+            new("dense", LayerType.Dense, Activation.Relu, new[] { 1600 }, new[] { 128 })
+            {
+                KernelOffset = 37568, KernelLength = 204800, BiasOffset = 242368, BiasLength = 128,
+            },
+            new("dense_1", LayerType.Dense, Activation.Softmax, new[] { 128 }, new[] { 10 })
+            {
+                KernelOffset = 242496, KernelLength = 1280, BiasOffset = 243776, BiasLength = 10,
+            },
         },
         ParameterCount);
 

@@ -258,31 +258,28 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "LogitsNet", new[] { 12, 12, 2 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("LogitsNet", new[] { 12, 12, 2 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 12, 12, 2 }, OutputShape: new[] { 8, 8, 6 },
-                WindowHeight: 5, WindowWidth: 5, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 300, BiasOffset: 300, BiasLength: 6),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 8, 8, 6 }, OutputShape: new[] { 4, 4, 6 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 306, KernelLength: 0, BiasOffset: 306, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 4, 4, 6 }, OutputShape: new[] { 96 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 306, KernelLength: 0, BiasOffset: 306, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Relu, InputShape: new[] { 96 }, OutputShape: new[] { 32 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 306, KernelLength: 3072, BiasOffset: 3378, BiasLength: 32),
-            new("dense_1", LayerType.Dense, Activation.None, InputShape: new[] { 32 }, OutputShape: new[] { 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 3410, KernelLength: 128, BiasOffset: 3538, BiasLength: 4),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 12, 12, 2 }, new[] { 8, 8, 6 })
+            {
+                KernelOffset = 0, KernelLength = 300, BiasOffset = 300, BiasLength = 6,
+                Arguments = new ConvolutionArguments(new WindowArguments(5, 5, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 8, 8, 6 }, new[] { 4, 4, 6 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 4, 4, 6 }, new[] { 96 }),
+            new("dense", LayerType.Dense, Activation.Relu, new[] { 96 }, new[] { 32 })
+            {
+                KernelOffset = 306, KernelLength = 3072, BiasOffset = 3378, BiasLength = 32,
+            },
+            new("dense_1", LayerType.Dense, Activation.None, new[] { 32 }, new[] { 4 })
+            {
+                KernelOffset = 3410, KernelLength = 128, BiasOffset = 3538, BiasLength = 4,
+            },
         },
         ParameterCount);
 

@@ -300,47 +300,42 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "MobileBlock", new[] { 10, 9, 2 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("MobileBlock", new[] { 10, 9, 2 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.None, InputShape: new[] { 10, 9, 2 }, OutputShape: new[] { 10, 9, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 0, KernelLength: 72, BiasOffset: 72, BiasLength: 4),
-            new("batch_normalization", LayerType.BatchNorm, Activation.None, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 10, 9, 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 76, KernelLength: 4, BiasOffset: 80, BiasLength: 4, NonTrainableLength: 8, Epsilon: 0.001f),
-            new("activation", LayerType.Activation, Activation.Relu, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 10, 9, 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 92, KernelLength: 0, BiasOffset: 92, BiasLength: 0),
-            new("depthwise_conv2d", LayerType.DepthwiseConv2D, Activation.None, InputShape: new[] { 10, 9, 4 }, OutputShape: new[] { 5, 5, 8 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 1, PadLeft: 1, PadRight: 1,
-                KernelOffset: 92, KernelLength: 72, BiasOffset: 164, BiasLength: 8),
-            new("batch_normalization_1", LayerType.BatchNorm, Activation.None, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 8 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 172, KernelLength: 8, BiasOffset: 180, BiasLength: 8, NonTrainableLength: 16, Epsilon: 0.001f),
-            new("activation_1", LayerType.Activation, Activation.Relu, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 8 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 204, KernelLength: 0, BiasOffset: 204, BiasLength: 0),
-            new("conv2d_1", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 5, 5, 8 }, OutputShape: new[] { 5, 5, 6 },
-                WindowHeight: 1, WindowWidth: 1, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 204, KernelLength: 48, BiasOffset: 252, BiasLength: 6),
-            new("global_average_pooling2d", LayerType.GlobalAvgPool, Activation.None, InputShape: new[] { 5, 5, 6 }, OutputShape: new[] { 6 },
-                WindowHeight: 5, WindowWidth: 5, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 258, KernelLength: 0, BiasOffset: 258, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 6 }, OutputShape: new[] { 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 258, KernelLength: 18, BiasOffset: 276, BiasLength: 3),
+            new("conv2d", LayerType.Conv2D, Activation.None, new[] { 10, 9, 2 }, new[] { 10, 9, 4 })
+            {
+                KernelOffset = 0, KernelLength = 72, BiasOffset = 72, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1)),
+            },
+            new("batch_normalization", LayerType.BatchNorm, Activation.None, new[] { 10, 9, 4 }, new[] { 10, 9, 4 })
+            {
+                KernelOffset = 76, KernelLength = 4, BiasOffset = 80, BiasLength = 4, NonTrainableLength = 8,
+                Arguments = new BatchNormArguments(epsilon: 0.001f),
+            },
+            new("activation", LayerType.Activation, Activation.Relu, new[] { 10, 9, 4 }, new[] { 10, 9, 4 }),
+            new("depthwise_conv2d", LayerType.DepthwiseConv2D, Activation.None, new[] { 10, 9, 4 }, new[] { 5, 5, 8 })
+            {
+                KernelOffset = 92, KernelLength = 72, BiasOffset = 164, BiasLength = 8,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 1, padLeft: 1, padRight: 1)),
+            },
+            new("batch_normalization_1", LayerType.BatchNorm, Activation.None, new[] { 5, 5, 8 }, new[] { 5, 5, 8 })
+            {
+                KernelOffset = 172, KernelLength = 8, BiasOffset = 180, BiasLength = 8, NonTrainableLength = 16,
+                Arguments = new BatchNormArguments(epsilon: 0.001f),
+            },
+            new("activation_1", LayerType.Activation, Activation.Relu, new[] { 5, 5, 8 }, new[] { 5, 5, 8 }),
+            new("conv2d_1", LayerType.Conv2D, Activation.Relu, new[] { 5, 5, 8 }, new[] { 5, 5, 6 })
+            {
+                KernelOffset = 204, KernelLength = 48, BiasOffset = 252, BiasLength = 6,
+                Arguments = new ConvolutionArguments(new WindowArguments(1, 1, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("global_average_pooling2d", LayerType.GlobalAvgPool, Activation.None, new[] { 5, 5, 6 }, new[] { 6 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 6 }, new[] { 3 })
+            {
+                KernelOffset = 258, KernelLength = 18, BiasOffset = 276, BiasLength = 3,
+            },
         },
         ParameterCount);
 

@@ -248,25 +248,22 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "PhotoTags", new[] { 12, 12, 3 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("PhotoTags", new[] { 12, 12, 3 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 12, 12, 3 }, OutputShape: new[] { 10, 10, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 108, BiasOffset: 108, BiasLength: 4),
-            new("global_average_pooling2d", LayerType.GlobalAvgPool, Activation.None, InputShape: new[] { 10, 10, 4 }, OutputShape: new[] { 4 },
-                WindowHeight: 10, WindowWidth: 10, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 0, BiasOffset: 112, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Sigmoid, InputShape: new[] { 4 }, OutputShape: new[] { 5 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 112, KernelLength: 20, BiasOffset: 132, BiasLength: 5),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 12, 12, 3 }, new[] { 10, 10, 4 })
+            {
+                KernelOffset = 0, KernelLength = 108, BiasOffset = 108, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("global_average_pooling2d", LayerType.GlobalAvgPool, Activation.None, new[] { 10, 10, 4 }, new[] { 4 }),
+            new("dense", LayerType.Dense, Activation.Sigmoid, new[] { 4 }, new[] { 5 })
+            {
+                KernelOffset = 112, KernelLength = 20, BiasOffset = 132, BiasLength = 5,
+            },
         },
-        ParameterCount, Loss.BinaryCrossentropy);
+        ParameterCount) { Loss = Loss.BinaryCrossentropy };
 
     ModelDescription INetwork.Architecture => Architecture;
 

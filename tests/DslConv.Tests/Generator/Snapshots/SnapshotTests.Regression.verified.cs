@@ -245,25 +245,22 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "Keypoints", new[] { 10, 10, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("Keypoints", new[] { 10, 10, 1 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 10, 10, 1 }, OutputShape: new[] { 8, 8, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 36, BiasOffset: 36, BiasLength: 4),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 8, 8, 4 }, OutputShape: new[] { 256 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 0, BiasOffset: 40, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.None, InputShape: new[] { 256 }, OutputShape: new[] { 2 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 512, BiasOffset: 552, BiasLength: 2),
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 10, 10, 1 }, new[] { 8, 8, 4 })
+            {
+                KernelOffset = 0, KernelLength = 36, BiasOffset = 36, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 8, 8, 4 }, new[] { 256 }),
+            new("dense", LayerType.Dense, Activation.None, new[] { 256 }, new[] { 2 })
+            {
+                KernelOffset = 40, KernelLength = 512, BiasOffset = 552, BiasLength = 2,
+            },
         },
-        ParameterCount, Loss.Huber, HuberDelta: 0.5f);
+        ParameterCount) { Loss = Loss.Huber, HuberDelta = 0.5f };
 
     ModelDescription INetwork.Architecture => Architecture;
 

@@ -261,35 +261,32 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "RawPixels", new[] { 8, 8, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("RawPixels", new[] { 8, 8, 1 },
         new LayerDescription[]
         {
-            new("rescaling", LayerType.Rescaling, Activation.None, InputShape: new[] { 8, 8, 1 }, OutputShape: new[] { 8, 8, 1 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0, Scale: 0.003921569f, Offset: 0f),
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 8, 8, 1 }, OutputShape: new[] { 6, 6, 4 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 36, BiasOffset: 36, BiasLength: 4),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 6, 6, 4 }, OutputShape: new[] { 3, 3, 4 },
-                WindowHeight: 2, WindowWidth: 2, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 0, BiasOffset: 40, BiasLength: 0),
-            new("rescaling_1", LayerType.Rescaling, Activation.None, InputShape: new[] { 3, 3, 4 }, OutputShape: new[] { 3, 3, 4 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 0, BiasOffset: 40, BiasLength: 0, Scale: 2f, Offset: -1f),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 3, 3, 4 }, OutputShape: new[] { 36 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 0, BiasOffset: 40, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 36 }, OutputShape: new[] { 3 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 40, KernelLength: 108, BiasOffset: 148, BiasLength: 3),
+            new("rescaling", LayerType.Rescaling, Activation.None, new[] { 8, 8, 1 }, new[] { 8, 8, 1 })
+            {
+                Arguments = new RescalingArguments(scale: 0.003921569f, offset: 0f),
+            },
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 8, 8, 1 }, new[] { 6, 6, 4 })
+            {
+                KernelOffset = 0, KernelLength = 36, BiasOffset = 36, BiasLength = 4,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 3, strideHeight: 1, strideWidth: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 6, 6, 4 }, new[] { 3, 3, 4 })
+            {
+                Arguments = new WindowArguments(2, 2, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("rescaling_1", LayerType.Rescaling, Activation.None, new[] { 3, 3, 4 }, new[] { 3, 3, 4 })
+            {
+                Arguments = new RescalingArguments(scale: 2f, offset: -1f),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 3, 3, 4 }, new[] { 36 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 36 }, new[] { 3 })
+            {
+                KernelOffset = 40, KernelLength = 108, BiasOffset = 148, BiasLength = 3,
+            },
         },
         ParameterCount);
 

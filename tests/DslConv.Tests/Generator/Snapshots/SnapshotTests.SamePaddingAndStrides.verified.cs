@@ -264,31 +264,29 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "StridedNet", new[] { 15, 13, 3 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("StridedNet", new[] { 15, 13, 3 },
         new LayerDescription[]
         {
-            new("conv2d", LayerType.Conv2D, Activation.Tanh, InputShape: new[] { 15, 13, 3 }, OutputShape: new[] { 8, 7, 8 },
-                WindowHeight: 4, WindowWidth: 4, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 1, PadBottom: 2, PadLeft: 1, PadRight: 2,
-                KernelOffset: 0, KernelLength: 384, BiasOffset: 384, BiasLength: 8),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 8, 7, 8 }, OutputShape: new[] { 3, 3, 8 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 392, KernelLength: 0, BiasOffset: 392, BiasLength: 0),
-            new("conv2d_1", LayerType.Conv2D, Activation.Sigmoid, InputShape: new[] { 3, 3, 8 }, OutputShape: new[] { 3, 3, 16 },
-                WindowHeight: 3, WindowWidth: 1, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 1, PadBottom: 1, PadLeft: 0, PadRight: 0,
-                KernelOffset: 392, KernelLength: 384, BiasOffset: 776, BiasLength: 16),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 3, 3, 16 }, OutputShape: new[] { 144 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 792, KernelLength: 0, BiasOffset: 792, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 144 }, OutputShape: new[] { 10 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 792, KernelLength: 1440, BiasOffset: 2232, BiasLength: 10),
+            new("conv2d", LayerType.Conv2D, Activation.Tanh, new[] { 15, 13, 3 }, new[] { 8, 7, 8 })
+            {
+                KernelOffset = 0, KernelLength = 384, BiasOffset = 384, BiasLength = 8,
+                Arguments = new ConvolutionArguments(new WindowArguments(4, 4, strideHeight: 2, strideWidth: 2, padTop: 1, padBottom: 2, padLeft: 1, padRight: 2)),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 8, 7, 8 }, new[] { 3, 3, 8 })
+            {
+                Arguments = new WindowArguments(3, 3, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("conv2d_1", LayerType.Conv2D, Activation.Sigmoid, new[] { 3, 3, 8 }, new[] { 3, 3, 16 })
+            {
+                KernelOffset = 392, KernelLength = 384, BiasOffset = 776, BiasLength = 16,
+                Arguments = new ConvolutionArguments(new WindowArguments(3, 1, strideHeight: 1, strideWidth: 1, padTop: 1, padBottom: 1, padLeft: 0, padRight: 0)),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 3, 3, 16 }, new[] { 144 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 144 }, new[] { 10 })
+            {
+                KernelOffset = 792, KernelLength = 1440, BiasOffset = 2232, BiasLength = 10,
+            },
         },
         ParameterCount);
 

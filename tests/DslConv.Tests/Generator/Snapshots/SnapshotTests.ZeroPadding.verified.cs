@@ -261,35 +261,32 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         return count;
     }
 
-    /// <summary>The architecture as data: layers, shapes, padding and parameter offsets.</summary>
-    public static ModelDescription Architecture { get; } = new(
-        "PaddedStem", new[] { 12, 12, 1 },
+    /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
+    public static ModelDescription Architecture { get; } = new("PaddedStem", new[] { 12, 12, 1 },
         new LayerDescription[]
         {
-            new("zero_padding2d", LayerType.ZeroPadding2D, Activation.None, InputShape: new[] { 12, 12, 1 }, OutputShape: new[] { 18, 18, 1 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 3, PadBottom: 3, PadLeft: 3, PadRight: 3,
-                KernelOffset: 0, KernelLength: 0, BiasOffset: 0, BiasLength: 0),
-            new("conv2d", LayerType.Conv2D, Activation.Relu, InputShape: new[] { 18, 18, 1 }, OutputShape: new[] { 6, 6, 8 },
-                WindowHeight: 7, WindowWidth: 7, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 0, KernelLength: 392, BiasOffset: 392, BiasLength: 8),
-            new("zero_padding2d_1", LayerType.ZeroPadding2D, Activation.None, InputShape: new[] { 6, 6, 8 }, OutputShape: new[] { 7, 7, 8 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 1, PadLeft: 0, PadRight: 1,
-                KernelOffset: 400, KernelLength: 0, BiasOffset: 400, BiasLength: 0),
-            new("max_pooling2d", LayerType.MaxPool, Activation.None, InputShape: new[] { 7, 7, 8 }, OutputShape: new[] { 3, 3, 8 },
-                WindowHeight: 3, WindowWidth: 3, StrideHeight: 2, StrideWidth: 2,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 400, KernelLength: 0, BiasOffset: 400, BiasLength: 0),
-            new("flatten", LayerType.Flatten, Activation.None, InputShape: new[] { 3, 3, 8 }, OutputShape: new[] { 72 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 400, KernelLength: 0, BiasOffset: 400, BiasLength: 0),
-            new("dense", LayerType.Dense, Activation.Softmax, InputShape: new[] { 72 }, OutputShape: new[] { 10 },
-                WindowHeight: 0, WindowWidth: 0, StrideHeight: 1, StrideWidth: 1,
-                PadTop: 0, PadBottom: 0, PadLeft: 0, PadRight: 0,
-                KernelOffset: 400, KernelLength: 720, BiasOffset: 1120, BiasLength: 10),
+            new("zero_padding2d", LayerType.ZeroPadding2D, Activation.None, new[] { 12, 12, 1 }, new[] { 18, 18, 1 })
+            {
+                Arguments = new PaddingArguments(top: 3, bottom: 3, left: 3, right: 3),
+            },
+            new("conv2d", LayerType.Conv2D, Activation.Relu, new[] { 18, 18, 1 }, new[] { 6, 6, 8 })
+            {
+                KernelOffset = 0, KernelLength = 392, BiasOffset = 392, BiasLength = 8,
+                Arguments = new ConvolutionArguments(new WindowArguments(7, 7, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0)),
+            },
+            new("zero_padding2d_1", LayerType.ZeroPadding2D, Activation.None, new[] { 6, 6, 8 }, new[] { 7, 7, 8 })
+            {
+                Arguments = new PaddingArguments(top: 0, bottom: 1, left: 0, right: 1),
+            },
+            new("max_pooling2d", LayerType.MaxPool, Activation.None, new[] { 7, 7, 8 }, new[] { 3, 3, 8 })
+            {
+                Arguments = new WindowArguments(3, 3, strideHeight: 2, strideWidth: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0),
+            },
+            new("flatten", LayerType.Flatten, Activation.None, new[] { 3, 3, 8 }, new[] { 72 }),
+            new("dense", LayerType.Dense, Activation.Softmax, new[] { 72 }, new[] { 10 })
+            {
+                KernelOffset = 400, KernelLength = 720, BiasOffset = 1120, BiasLength = 10,
+            },
         },
         ParameterCount);
 

@@ -122,7 +122,7 @@ internal static class Int8Emitter
         w.Line("/// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.");
         w.Line("/// </summary>");
         w.OpenBrace($"public void Predict({Rs} images, {S} outputs)");
-        w.Line("int count = CountImages(images);");
+        w.Line($"int count = {Names.GeneratedCode}.CountImages(images, InputSize, Architecture.InputShape);");
         w.Line("if (outputs.Length != (long)count * OutputSize)");
         w.Line("    throw new ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
         w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(Predict));");

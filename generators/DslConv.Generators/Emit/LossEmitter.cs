@@ -5,8 +5,7 @@ namespace DslConv.Generators.Emit;
 
 /// <summary>
 /// Emits the model's loss side: the public ComputeGradients overloads for the targets its loss takes (integer labels,
-/// float target rows, or both), the private pass that runs forward, loss and backward on a workspace, evaluation, and
-/// the batch checks. What each loss computes lives in the runtime kernels; this file only chooses the calls.
+/// float target rows, or both), the private pass that runs forward, loss and backward on a workspace, and evaluation. What each loss computes lives in the runtime kernels; this file only chooses the calls.
 /// </summary>
 internal static class LossEmitter
 {
@@ -21,7 +20,6 @@ internal static class LossEmitter
         PublicGradients(w, plan);
         PrivateGradients(w, plan);
         Evaluate(w, plan);
-        BatchChecks(w, plan);
     }
 
     /// <summary>The loss as the docs name it: "sparse categorical cross-entropy".</summary>
@@ -42,10 +40,8 @@ internal static class LossEmitter
             w.Line("/// As ComputeGradients, each image's loss weighted by <paramref name=\"sampleWeights\"/> (Keras's sample_weight: the");
             w.Line("/// loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.");
             w.Line("/// </summary>");
-            w.OpenBrace($"public float ComputeGradients({Rs} images, {Labels}, {Rs} sampleWeights, {S} gradients)");
-            w.Line("int batch = CheckBatch(images, labels, int.MaxValue);");
-            w.Line("return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);");
-            w.CloseBrace();
+            w.Line($"public float ComputeGradients({Rs} images, {Labels}, {Rs} sampleWeights, {S} gradients) =>");
+            w.Line($"    _runtime.ComputeGradients(this, {Names.Parallel}.Batch.WithLabels(images, labels, sampleWeights), gradients);");
             w.Line();
         }
         else
@@ -64,27 +60,10 @@ internal static class LossEmitter
             w.Line("    ComputeGradients(images, targets, default, gradients);");
             w.Line();
             w.Line("/// <summary>As ComputeGradients on float targets, each image's loss weighted by <paramref name=\"sampleWeights\"/> (empty: 1).</summary>");
-            w.OpenBrace($"public float ComputeGradients({Rs} images, {Rs} targets, {Rs} sampleWeights, {S} gradients)");
-            w.Line("int batch = CheckTargets(images, targets, int.MaxValue);");
-            w.Line("return ComputeGradientsChecked(images, default, targets, sampleWeights, gradients, batch);");
-            w.CloseBrace();
+            w.Line($"public float ComputeGradients({Rs} images, {Rs} targets, {Rs} sampleWeights, {S} gradients) =>");
+            w.Line($"    _runtime.ComputeGradients(this, {Names.Parallel}.Batch.WithTargets(images, targets, sampleWeights), gradients);");
             w.Line();
         }
-        w.OpenBrace($"private float ComputeGradientsChecked({Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, {S} gradients, int batch)");
-        w.Line($"{K}.CrossEntropy.CheckWeights(sampleWeights, batch);");
-        w.Line("if (gradients.Length != ParameterCount)");
-        w.Line("    throw new global::System.ArgumentException($\"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.\", nameof(gradients));");
-        CallGuard.Emit(w, plan.ClassIdentifier, "ComputeGradients", "_busy", () =>
-        {
-            w.OpenBrace("if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)");
-            w.Line($"{G}.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));");
-            w.Line("_gradientWorkspace = new Workspace(batch);");
-            w.CloseBrace();
-            w.Line("TransposeKernels();");
-            w.Line("return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);");
-        });
-        w.CloseBrace();
-        w.Line();
     }
 
     private static void PrivateGradients(SourceWriter w, ModelPlan plan)
@@ -175,44 +154,6 @@ internal static class LossEmitter
         w.Line(plan.LossDefinition.BranchComments.Labels);
         labels();
         w.CloseBrace();
-    }
-
-    private static void BatchChecks(SourceWriter w, ModelPlan plan)
-    {
-        w.OpenBrace($"private static int CountImages({Rs} images)");
-        w.Line("int count = images.Length / InputSize;");
-        w.Line("if (images.Length != count * InputSize)");
-        w.Line($"    throw new global::System.ArgumentException($\"images holds {{images.Length}} floats, not a whole number of {plan.Input.Height}x{plan.Input.Width}x{plan.Input.Channels} images ({{InputSize}} floats each).\", nameof(images));");
-        w.Line("return count;");
-        w.CloseBrace();
-        w.Line();
-        if (plan.TakesLabels)
-        {
-            w.OpenBrace($"private static int CheckBatch({Rs} images, {Labels}, int capacity)");
-            w.Line("int count = CountImages(images);");
-            w.Line("if (count == 0) throw new global::System.ArgumentException(\"The batch is empty.\", nameof(images));");
-            w.Line("if (labels.Length != count)");
-            w.Line("    throw new global::System.ArgumentException($\"{labels.Length} labels for {count} images.\", nameof(labels));");
-            w.Line("if (count > capacity)");
-            w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
-            w.Line($"{G}.CheckLabels(labels, {plan.LossDefinition.LabelClasses}, nameof(labels)); // the whole batch, before any split: the caller's image index");
-            w.Line("return count;");
-            w.CloseBrace();
-            w.Line();
-        }
-        if (plan.TakesTargets)
-        {
-            w.OpenBrace($"private static int CheckTargets({Rs} images, {Rs} targets, int capacity)");
-            w.Line("int count = CountImages(images);");
-            w.Line("if (count == 0) throw new global::System.ArgumentException(\"The batch is empty.\", nameof(images));");
-            w.Line("if (targets.Length != (long)count * OutputSize)");
-            w.Line("    throw new global::System.ArgumentException($\"targets holds {targets.Length} floats; {count} images take {OutputSize} each.\", nameof(targets));");
-            w.Line("if (count > capacity)");
-            w.Line("    throw new global::System.ArgumentException($\"{count} images exceed the batch size {capacity}.\", nameof(images));");
-            w.Line("return count;");
-            w.CloseBrace();
-            w.Line();
-        }
     }
 
     private static string LabelMetric(ModelPlan plan) => plan.LossDefinition.LabelMetric(plan);

@@ -17,9 +17,6 @@ internal static class ModelEmitter
     private const string T = Names.Training;
     private const string G = Names.GeneratedCode;
 
-    /// <summary>Images per forward pass inside Predict: bounds the inference workspace.</summary>
-    private const int PredictBatch = 32;
-
     public static string Emit(ModelPlan plan, bool profileLayers = false)
     {
         var buffers = new BufferLayout(plan);
@@ -61,7 +58,7 @@ internal static class ModelEmitter
             SingleImageEmitter.EmitRunner(w, plan, buffers);
         }
         w.Line();
-        WorkersEmitter.Emit(w, plan);
+        WorkersEmitter.Emit(w, plan, SingleImageEmitter.Applies(plan, buffers));
         w.Line();
         TrainerEmitter.Emit(w, plan);
         w.CloseBrace();
@@ -183,10 +180,7 @@ internal static class ModelEmitter
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
         if (buffers.TransposedKernelsSize > 0)
             w.Line($"private readonly float[] _transposedKernels = new float[{buffers.TransposedKernelsSize}]; // see TransposeKernels");
-        w.Line("private Workspace? _predictWorkspace;");
-        w.Line("private Workspace? _gradientWorkspace;");
-        w.Line($"private {Names.Parallel}.BatchRunner? _predictRunner;");
-        w.Line("private int _inferenceThreads = 1;");
+        w.Line($"private readonly {Names.Models}.NetworkRuntime<{plan.ClassIdentifier}, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads");
         w.Line("private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter");
         if (SingleImageEmitter.Applies(plan, buffers)) w.Line("private SingleImage? _singleImage;");
         w.Line();
@@ -206,30 +200,17 @@ internal static class ModelEmitter
     private static void PublicApi(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         string last = plan.Last.Identifier + "Output";
+        bool singleImage = SingleImageEmitter.Applies(plan, buffers);
         w.Line("/// <summary>All weights in one buffer, layer by layer, kernel then bias, in Keras's layouts.</summary>");
         w.Line($"public {S} Parameters => _parameters;");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Images per worker thread that <see cref=\"Predict\"/> uses; 1 (the default) runs on the calling thread only.");
-        w.Line("/// Results do not depend on it: each image's outputs are computed by one thread the same way.");
+        w.Line("/// Threads <see cref=\"Predict\"/> uses; 1 (the default) runs on the calling thread only. Results do not depend on");
+        w.Line("/// it: each image's outputs are computed the same way whichever thread computes them.");
         w.Line("/// </summary>");
         w.OpenBrace("public int InferenceThreads");
-        w.Line("get => _inferenceThreads;");
-        w.OpenBrace("set");
-        w.Line($"{G}.CheckThreads(value, nameof(InferenceThreads));");
-        w.Line("if (value == _inferenceThreads) return;");
-        CallGuard.Emit(w, plan.ClassIdentifier, "InferenceThreads", "_busy", () =>
-        {
-            w.Line("_predictRunner?.Dispose();");
-            w.Line("_predictRunner = null;");
-            if (SingleImageEmitter.Applies(plan, buffers))
-            {
-                w.Line("_singleImage?.Dispose();");
-                w.Line("_singleImage = null;");
-            }
-            w.Line("_inferenceThreads = value;");
-        });
-        w.CloseBrace();
+        w.Line("get => _runtime.InferenceThreads;");
+        w.Line("set => _runtime.SetInferenceThreads(this, value);");
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>");
@@ -237,34 +218,12 @@ internal static class ModelEmitter
         w.Line($"/// last layer's activations, {plan.OutputSize} per image{(plan.Last.Activation == ActivationKind.Softmax ? " (class probabilities)" : "")}. Allocates nothing after the first call;");
         w.Line("/// one call at a time per model: a call from another thread while one runs throws InvalidOperationException.");
         w.Line("/// </summary>");
-        w.OpenBrace($"public void Predict({Rs} images, {S} outputs)");
-        w.Line("int count = CountImages(images);");
-        w.Line("if (outputs.Length != (long)count * OutputSize)");
-        w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
-        CallGuard.Emit(w, plan.ClassIdentifier, "Predict", "_busy", () => w.Line("PredictChecked(images, outputs, count);"));
-        w.CloseBrace();
-        w.Line();
-        w.OpenBrace($"private void PredictChecked({Rs} images, {S} outputs, int count)");
-        if (SingleImageEmitter.Applies(plan, buffers))
-        {
-            w.OpenBrace("if (_inferenceThreads > 1 && count == 1 && SingleImageSplitAvailable)");
-            w.Line("(_singleImage ??= new SingleImage(this, _inferenceThreads)).Predict(images, outputs);");
-            w.Line("return;");
-            w.CloseBrace();
-        }
-        w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
-        w.Line($"_predictRunner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize,");
-        w.Line($"    new {Names.Models}.ModelWorkers<{plan.ClassIdentifier}, Workspace>(this, {PredictBatch}, _inferenceThreads));");
-        w.Line("_predictRunner.Predict(images, outputs);");
-        w.Line("return;");
-        w.CloseBrace();
-        w.Line($"PredictInto(_predictWorkspace ??= new Workspace({PredictBatch}), images, outputs);");
-        w.CloseBrace();
+        w.Line($"public void Predict({Rs} images, {S} outputs) => _runtime.Predict(this, images, outputs);");
         w.Line();
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line(SingleImageEmitter.Applies(plan, buffers)
-            ? "public long InferenceWorkerAllocatedBytes => (_predictRunner?.WorkerThreadAllocatedBytes ?? 0) + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);"
-            : "public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line(singleImage
+            ? "public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes + (_singleImage?.WorkerThreadAllocatedBytes ?? 0);"
+            : "public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;");
         w.Line();
         w.Line("/// <summary>Predict on one workspace, in chunks of its capacity.</summary>");
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");

@@ -30,7 +30,7 @@ internal static class ShortNames
         ["System"] = ["Span", "ReadOnlySpan", "Math", "MathF", "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException",
             "InvalidOperationException", "NotSupportedException", "IDisposable", "Environment", "Action"],
         ["DslConv"] = ["Activation", "Padding", "Loss"],
-        ["DslConv.Models"] = ["INetwork", "IGeneratedNetwork", "ModelDescription", "ModelWorkers", "LayerDescription", "LayerType", "GeneratedCode",
+        ["DslConv.Models"] = ["INetwork", "IGeneratedNetwork", "ModelDescription", "ModelWorkers", "NetworkRuntime", "LayerDescription", "LayerType", "GeneratedCode",
             "WindowArguments", "ConvolutionArguments", "DenseArguments", "PaddingArguments", "BatchNormArguments", "RescalingArguments"],
         ["DslConv.Parallel"] = ["Batch", "BatchRunner", "BatchShare", "IBatchWorkers", "IGradientExchange", "IShardWorkers", "IWorkerJob", "Shares", "StepEngine", "WorkerPool"],
         ["DslConv.Data"] = ["IImageSet"],

@@ -14,7 +14,7 @@ internal static class WorkersEmitter
     /// <summary>The interface as the model's declaration names it.</summary>
     public static string Interface(ModelPlan plan) => $"global::DslConv.Models.IGeneratedNetwork<{plan.ClassIdentifier}, {plan.ClassIdentifier}.Workspace>";
 
-    public static void Emit(SourceWriter w, ModelPlan plan)
+    public static void Emit(SourceWriter w, ModelPlan plan, bool singleImage)
     {
         string i = $"global::DslConv.Models.IGeneratedNetwork<{plan.ClassIdentifier}, Workspace>";
         w.Line("// What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.");
@@ -41,6 +41,28 @@ internal static class WorkersEmitter
         w.Line($"void {i}.PredictInto(Workspace workspace, {Rs} images, {S} outputs) => PredictInto(workspace, images, outputs);");
         w.Line();
         w.Line($"void {i}.TransposeKernels() => TransposeKernels();");
+        w.Line();
+        if (singleImage)
+        {
+            w.Line($"bool {i}.TryPredictOneImage({Rs} image, {S} outputs, int threads)");
+            w.OpenBrace();
+            w.Line("if (!SingleImageSplitAvailable) return false;");
+            w.Line("(_singleImage ??= new SingleImage(this, threads)).Predict(image, outputs);");
+            w.Line("return true;");
+            w.CloseBrace();
+            w.Line();
+            w.Line($"void {i}.ReleaseInferenceThreads()");
+            w.OpenBrace();
+            w.Line("_singleImage?.Dispose();");
+            w.Line("_singleImage = null;");
+            w.CloseBrace();
+        }
+        else
+        {
+            w.Line($"bool {i}.TryPredictOneImage({Rs} image, {S} outputs, int threads) => false; // no single-image split for this model");
+            w.Line();
+            w.Line($"void {i}.ReleaseInferenceThreads() {{ }}");
+        }
         w.Line();
         w.Line($"void {i}.AfterStep(Workspace statistics)");
         w.OpenBrace();

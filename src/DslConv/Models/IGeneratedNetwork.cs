@@ -53,6 +53,15 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork
     /// <summary>Last-layer outputs for the images, in chunks of the workspace's capacity.</summary>
     void PredictInto(TWorkspace workspace, ReadOnlySpan<float> images, Span<float> outputs);
 
+    /// <summary>
+    /// Predicts one image with its layers' work split over <paramref name="threads"/> threads, where the model has such a
+    /// split and this CPU runs it; false: the caller predicts it another way.
+    /// </summary>
+    bool TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads);
+
+    /// <summary>Stops the single-image split's threads (the inference thread count changed).</summary>
+    void ReleaseInferenceThreads();
+
     /// <summary>Refreshes the transposed kernels the backward passes read (once per step: the parameters are the same for every shard).</summary>
     void TransposeKernels();
 

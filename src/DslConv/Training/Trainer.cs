@@ -100,8 +100,8 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     /// <summary>One step on images with integer labels (see the model's Trainer for the public overloads).</summary>
     protected float StepOnLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, out int correct)
     {
-        RequireLabels();
-        CheckLabels(images, labels, BatchSize);
+        BatchChecks.RequireLabels(TModel.Description);
+        BatchChecks.Labels<TModel, TWorkspace>(images, labels, BatchSize);
         float loss = Step(Batch.WithLabels(images, labels, sampleWeights), "TrainStep", out double metricSum);
         correct = (int)metricSum;
         return loss;
@@ -110,16 +110,16 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     /// <summary>One step on images with float targets, OutputSize per image.</summary>
     protected float StepOnTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double metricSum)
     {
-        RequireTargets();
-        CheckTargets(images, targets, BatchSize);
+        BatchChecks.RequireTargets(TModel.Description);
+        BatchChecks.Targets<TModel, TWorkspace>(images, targets, BatchSize);
         return Step(Batch.WithTargets(images, targets, sampleWeights), "TrainStep", out metricSum);
     }
 
     /// <summary>Sums of the per-image losses and of the correct predictions, parameters untouched.</summary>
     protected void EvaluateOnLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, out double lossSum, out int correct)
     {
-        RequireLabels();
-        CheckLabels(images, labels, BatchSize);
+        BatchChecks.RequireLabels(TModel.Description);
+        BatchChecks.Labels<TModel, TWorkspace>(images, labels, BatchSize);
         EvaluateBatch(Batch.WithLabels(images, labels), out lossSum, out double metricSum);
         correct = (int)metricSum;
     }
@@ -127,8 +127,8 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     /// <summary>Sums of the per-image losses and of the metric on float targets, parameters untouched.</summary>
     protected void EvaluateOnTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, out double lossSum, out double metricSum)
     {
-        RequireTargets();
-        CheckTargets(images, targets, BatchSize);
+        BatchChecks.RequireTargets(TModel.Description);
+        BatchChecks.Targets<TModel, TWorkspace>(images, targets, BatchSize);
         EvaluateBatch(Batch.WithTargets(images, targets), out lossSum, out metricSum);
     }
 
@@ -177,45 +177,6 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
         {
             GeneratedCode.Exit(ref _model.Busy);
         }
-    }
-
-    private static void RequireLabels()
-    {
-        ModelDescription model = TModel.Description;
-        if (!model.TakesLabels)
-            throw new NotSupportedException($"{model.Name} trains with {model.Loss} on float targets, OutputSize per image: give TargetImages, " +
-                                            "or call TrainStep(images, targets, ...).");
-    }
-
-    private static void RequireTargets()
-    {
-        ModelDescription model = TModel.Description;
-        if (!model.TakesTargets)
-            throw new NotSupportedException($"{model.Name} trains with {model.Loss}, which takes integer labels, not float targets.");
-    }
-
-    private static void CheckLabels(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int capacity)
-    {
-        int count = CountImages(images, capacity);
-        if (labels.Length != count)
-            throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
-        GeneratedCode.CheckLabels(labels, TModel.LabelClasses, nameof(labels)); // the whole batch, before any split: the caller's image index
-    }
-
-    private static void CheckTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, int capacity)
-    {
-        int count = CountImages(images, capacity);
-        if (targets.Length != (long)count * TModel.OutputSize)
-            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {TModel.OutputSize} each.", nameof(targets));
-    }
-
-    private static int CountImages(ReadOnlySpan<float> images, int capacity)
-    {
-        int count = GeneratedCode.CountImages(images, TModel.InputSize, TModel.Description.InputShape);
-        if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
-        if (count > capacity)
-            throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
-        return count;
     }
 
     /// <summary>Stops the worker threads.</summary>

@@ -96,10 +96,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
 
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _transposedKernels = new float[3264]; // see TransposeKernels
-    private Workspace? _predictWorkspace;
-    private Workspace? _gradientWorkspace;
-    private BatchRunner? _predictRunner;
-    private int _inferenceThreads = 1;
+    private readonly NetworkRuntime<RegularisedNet, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
 
     /// <summary>
@@ -119,25 +116,13 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     public Span<float> Parameters => _parameters;
 
     /// <summary>
-    /// Images per worker thread that <see cref="Predict"/> uses; 1 (the default) runs on the calling thread only.
-    /// Results do not depend on it: each image's outputs are computed by one thread the same way.
+    /// Threads <see cref="Predict"/> uses; 1 (the default) runs on the calling thread only. Results do not depend on
+    /// it: each image's outputs are computed the same way whichever thread computes them.
     /// </summary>
     public int InferenceThreads
     {
-        get => _inferenceThreads;
-        set
-        {
-            GeneratedCode.CheckThreads(value, nameof(InferenceThreads));
-            if (value == _inferenceThreads) return;
-            GeneratedCode.Enter(ref _busy, nameof(RegularisedNet), nameof(InferenceThreads));
-            try
-            {
-                _predictRunner?.Dispose();
-                _predictRunner = null;
-                _inferenceThreads = value;
-            }
-            finally { GeneratedCode.Exit(ref _busy); }
-        }
+        get => _runtime.InferenceThreads;
+        set => _runtime.SetInferenceThreads(this, value);
     }
 
     /// <summary>
@@ -145,33 +130,10 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     /// last layer's activations, 4 per image (class probabilities). Allocates nothing after the first call;
     /// one call at a time per model: a call from another thread while one runs throws InvalidOperationException.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
-    {
-        int count = CountImages(images);
-        if (outputs.Length != (long)count * OutputSize)
-            throw new ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
-        GeneratedCode.Enter(ref _busy, nameof(RegularisedNet), nameof(Predict));
-        try
-        {
-            PredictChecked(images, outputs, count);
-        }
-        finally { GeneratedCode.Exit(ref _busy); }
-    }
-
-    private void PredictChecked(ReadOnlySpan<float> images, Span<float> outputs, int count)
-    {
-        if (_inferenceThreads > 1 && count > 1)
-        {
-            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize,
-                new ModelWorkers<RegularisedNet, Workspace>(this, 32, _inferenceThreads));
-            _predictRunner.Predict(images, outputs);
-            return;
-        }
-        PredictInto(_predictWorkspace ??= new Workspace(32), images, outputs);
-    }
+    public void Predict(ReadOnlySpan<float> images, Span<float> outputs) => _runtime.Predict(this, images, outputs);
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
@@ -197,30 +159,8 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     /// As ComputeGradients, each image's loss weighted by <paramref name="sampleWeights"/> (Keras's sample_weight: the
     /// loss is Σ wᵢ·lᵢ / batch); empty means every weight is 1.
     /// </summary>
-    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
-    {
-        int batch = CheckBatch(images, labels, int.MaxValue);
-        return ComputeGradientsChecked(images, labels, default, sampleWeights, gradients, batch);
-    }
-
-    private float ComputeGradientsChecked(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, int batch)
-    {
-        Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
-        if (gradients.Length != ParameterCount)
-            throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
-        GeneratedCode.Enter(ref _busy, nameof(RegularisedNet), nameof(ComputeGradients));
-        try
-        {
-            if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)
-            {
-                GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
-                _gradientWorkspace = new Workspace(batch);
-            }
-            TransposeKernels();
-            return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
-        }
-        finally { GeneratedCode.Exit(ref _busy); }
-    }
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> sampleWeights, Span<float> gradients) =>
+        _runtime.ComputeGradients(this, Batch.WithLabels(images, labels, sampleWeights), gradients);
 
     /// <summary>
     /// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the
@@ -249,26 +189,6 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         lossSum = Kernels.CrossEntropy.SumLossFromOutputs(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputsAreLogits: true);
-    }
-
-    private static int CountImages(ReadOnlySpan<float> images)
-    {
-        int count = images.Length / InputSize;
-        if (images.Length != count * InputSize)
-            throw new ArgumentException($"images holds {images.Length} floats, not a whole number of 12x12x1 images ({InputSize} floats each).", nameof(images));
-        return count;
-    }
-
-    private static int CheckBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int capacity)
-    {
-        int count = CountImages(images);
-        if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
-        if (labels.Length != count)
-            throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
-        if (count > capacity)
-            throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
-        GeneratedCode.CheckLabels(labels, OutputSize, nameof(labels)); // the whole batch, before any split: the caller's image index
-        return count;
     }
 
     /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
@@ -644,6 +564,10 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     void IGeneratedNetwork<RegularisedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<RegularisedNet, Workspace>.TransposeKernels() => TransposeKernels();
+
+    bool IGeneratedNetwork<RegularisedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+
+    void IGeneratedNetwork<RegularisedNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<RegularisedNet, Workspace>.AfterStep(Workspace statistics)
     {

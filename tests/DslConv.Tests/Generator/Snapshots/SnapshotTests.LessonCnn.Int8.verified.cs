@@ -82,7 +82,7 @@ partial class FashionCnn
         /// </summary>
         public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
         {
-            int count = CountImages(images);
+            int count = GeneratedCode.CountImages(images, InputSize, Architecture.InputShape);
             if (outputs.Length != (long)count * OutputSize)
                 throw new ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
             GeneratedCode.Enter(ref _busy, "Int8", nameof(Predict));

@@ -78,10 +78,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
 
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _transposedKernels = new float[20]; // see TransposeKernels
-    private Workspace? _predictWorkspace;
-    private Workspace? _gradientWorkspace;
-    private BatchRunner? _predictRunner;
-    private int _inferenceThreads = 1;
+    private readonly NetworkRuntime<PhotoTags, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
 
     /// <summary>
@@ -100,25 +97,13 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     public Span<float> Parameters => _parameters;
 
     /// <summary>
-    /// Images per worker thread that <see cref="Predict"/> uses; 1 (the default) runs on the calling thread only.
-    /// Results do not depend on it: each image's outputs are computed by one thread the same way.
+    /// Threads <see cref="Predict"/> uses; 1 (the default) runs on the calling thread only. Results do not depend on
+    /// it: each image's outputs are computed the same way whichever thread computes them.
     /// </summary>
     public int InferenceThreads
     {
-        get => _inferenceThreads;
-        set
-        {
-            GeneratedCode.CheckThreads(value, nameof(InferenceThreads));
-            if (value == _inferenceThreads) return;
-            GeneratedCode.Enter(ref _busy, nameof(PhotoTags), nameof(InferenceThreads));
-            try
-            {
-                _predictRunner?.Dispose();
-                _predictRunner = null;
-                _inferenceThreads = value;
-            }
-            finally { GeneratedCode.Exit(ref _busy); }
-        }
+        get => _runtime.InferenceThreads;
+        set => _runtime.SetInferenceThreads(this, value);
     }
 
     /// <summary>
@@ -126,33 +111,10 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     /// last layer's activations, 5 per image. Allocates nothing after the first call;
     /// one call at a time per model: a call from another thread while one runs throws InvalidOperationException.
     /// </summary>
-    public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
-    {
-        int count = CountImages(images);
-        if (outputs.Length != (long)count * OutputSize)
-            throw new ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
-        GeneratedCode.Enter(ref _busy, nameof(PhotoTags), nameof(Predict));
-        try
-        {
-            PredictChecked(images, outputs, count);
-        }
-        finally { GeneratedCode.Exit(ref _busy); }
-    }
-
-    private void PredictChecked(ReadOnlySpan<float> images, Span<float> outputs, int count)
-    {
-        if (_inferenceThreads > 1 && count > 1)
-        {
-            _predictRunner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize,
-                new ModelWorkers<PhotoTags, Workspace>(this, 32, _inferenceThreads));
-            _predictRunner.Predict(images, outputs);
-            return;
-        }
-        PredictInto(_predictWorkspace ??= new Workspace(32), images, outputs);
-    }
+    public void Predict(ReadOnlySpan<float> images, Span<float> outputs) => _runtime.Predict(this, images, outputs);
 
     /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-    public long InferenceWorkerAllocatedBytes => _predictRunner?.WorkerThreadAllocatedBytes ?? 0;
+    public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;
 
     /// <summary>Predict on one workspace, in chunks of its capacity.</summary>
     private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
@@ -177,30 +139,8 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         ComputeGradients(images, targets, default, gradients);
 
     /// <summary>As ComputeGradients on float targets, each image's loss weighted by <paramref name="sampleWeights"/> (empty: 1).</summary>
-    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
-    {
-        int batch = CheckTargets(images, targets, int.MaxValue);
-        return ComputeGradientsChecked(images, default, targets, sampleWeights, gradients, batch);
-    }
-
-    private float ComputeGradientsChecked(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, int batch)
-    {
-        Kernels.CrossEntropy.CheckWeights(sampleWeights, batch);
-        if (gradients.Length != ParameterCount)
-            throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {ParameterCount} parameters.", nameof(gradients));
-        GeneratedCode.Enter(ref _busy, nameof(PhotoTags), nameof(ComputeGradients));
-        try
-        {
-            if (_gradientWorkspace is null || _gradientWorkspace.Capacity < batch)
-            {
-                GeneratedCode.CheckBatchSize(batch, MaxBatchSize, WorkspaceBytesPerImage, nameof(images));
-                _gradientWorkspace = new Workspace(batch);
-            }
-            TransposeKernels();
-            return ComputeGradients(_gradientWorkspace, images, labels, targets, sampleWeights, gradients, out _);
-        }
-        finally { GeneratedCode.Exit(ref _busy); }
-    }
+    public float ComputeGradients(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients) =>
+        _runtime.ComputeGradients(this, Batch.WithTargets(images, targets, sampleWeights), gradients);
 
     /// <summary>
     /// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the
@@ -227,25 +167,6 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.BinaryCrossEntropy.SumAccuracy(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize);
         lossSum = Kernels.BinaryCrossEntropy.SumLossFromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize, labelSmoothing: 0f);
-    }
-
-    private static int CountImages(ReadOnlySpan<float> images)
-    {
-        int count = images.Length / InputSize;
-        if (images.Length != count * InputSize)
-            throw new ArgumentException($"images holds {images.Length} floats, not a whole number of 12x12x3 images ({InputSize} floats each).", nameof(images));
-        return count;
-    }
-
-    private static int CheckTargets(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, int capacity)
-    {
-        int count = CountImages(images);
-        if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
-        if (targets.Length != (long)count * OutputSize)
-            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {OutputSize} each.", nameof(targets));
-        if (count > capacity)
-            throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));
-        return count;
     }
 
     /// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>
@@ -485,6 +406,10 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     void IGeneratedNetwork<PhotoTags, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<PhotoTags, Workspace>.TransposeKernels() => TransposeKernels();
+
+    bool IGeneratedNetwork<PhotoTags, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+
+    void IGeneratedNetwork<PhotoTags, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<PhotoTags, Workspace>.AfterStep(Workspace statistics)
     {

@@ -8,7 +8,7 @@ namespace DslConv.Models;
 /// each on its own buffers, through the model's passes.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWorkers
+internal sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWorkers
     where TModel : class, IGeneratedNetwork<TModel, TWorkspace>
     where TWorkspace : class
 {

@@ -18,7 +18,7 @@ public interface IBatchWorkers
 
 /// <summary>For generated code: what a generated model does for one micro-shard of a training batch (see <see cref="StepEngine"/>).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public interface IShardWorkers
+internal interface IShardWorkers
 {
     /// <summary>
     /// Called once per step on the calling thread before any shard: work every shard would otherwise repeat (the

@@ -17,7 +17,7 @@ namespace DslConv.Parallel;
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class StepEngine : IWorkerJob, IDisposable
+internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
 {
     private enum Job { Gradients, Reduce, Step }
 

@@ -34,7 +34,7 @@ internal static class Int8Emitter
         w.Line("/// generated code on integer kernels. Create it with <see cref=\"Calibrate\"/>; export it with DslConv.Onnx's ExportOnnx");
         w.Line("/// (a QDQ model). Its Predict takes and gives what the float model's does.");
         w.Line("/// </summary>");
-        w.OpenBrace($"public sealed class Int8 : {Q}.IQuantizedNetwork, IDisposable");
+        w.OpenBrace($"public sealed class Int8 : {Q}.IQuantizedNetwork, {Names.Models}.IGeneratedInference<Int8, Int8.Workspace>, IDisposable");
         Fields(w, plan, tensors);
         Surface(w, plan);
         Forward(w, plan, tensors);
@@ -50,7 +50,7 @@ internal static class Int8Emitter
         w.Line();
         Workspace(w, tensors);
         w.Line();
-        Workers(w, model);
+        Inference(w);
         w.CloseBrace();
     }
 
@@ -63,9 +63,7 @@ internal static class Int8Emitter
             if (layer.Definition.Int8Role == Int8Role.Product)
                 w.Line($"private readonly {Q}.QuantizedLayer {Int8Passes.Field(layer)}; // {layer.Name}: int8 kernel, int32 bias, scales");
         }
-        w.Line("private Workspace? _workspace;");
-        w.Line($"private {Names.Parallel}.BatchRunner? _runner;");
-        w.Line("private int _inferenceThreads = 1;");
+        w.Line($"private readonly {Names.Models}.InferenceRuntime<Int8, Workspace> _runtime = new(); // Predict's workspaces and threads");
         w.Line("private int _busy; // 1 while a public call runs, as in the float model");
         w.Line();
         w.OpenBrace($"private Int8({Q}.QuantizedModel quantization)");
@@ -102,40 +100,15 @@ internal static class Int8Emitter
         w.Line();
         w.Line("/// <summary>Worker threads for batches of more than one image (1: the calling thread only); results do not depend on it.</summary>");
         w.OpenBrace("public int InferenceThreads");
-        w.Line("get => _inferenceThreads;");
-        w.OpenBrace("set");
-        w.Line($"{Names.GeneratedCode}.CheckThreads(value, nameof(InferenceThreads));");
-        w.Line("if (value == _inferenceThreads) return;");
-        w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(InferenceThreads));");
-        w.Line("try");
-        w.OpenBrace();
-        w.Line("_runner?.Dispose();");
-        w.Line("_runner = null;");
-        w.Line("_inferenceThreads = value;");
-        w.CloseBrace();
-        w.Line($"finally {{ {Names.GeneratedCode}.Exit(ref _busy); }}");
-        w.CloseBrace();
+        w.Line("get => _runtime.InferenceThreads;");
+        w.Line("set => _runtime.SetInferenceThreads(this, value);");
         w.CloseBrace();
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// Runs the int8 model on any number of (H, W, C) float images laid end to end; <paramref name=\"outputs\"/> receives {plan.OutputSize}");
         w.Line("/// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.");
         w.Line("/// </summary>");
-        w.OpenBrace($"public void Predict({Rs} images, {S} outputs)");
-        w.Line($"int count = {Names.GeneratedCode}.CountImages(images, InputSize, Architecture.InputShape);");
-        w.Line("if (outputs.Length != (long)count * OutputSize)");
-        w.Line("    throw new ArgumentException($\"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.\", nameof(outputs));");
-        w.Line($"{Names.GeneratedCode}.Enter(ref _busy, \"Int8\", nameof(Predict));");
-        w.Line("try");
-        w.OpenBrace();
-        w.OpenBrace("if (_inferenceThreads > 1 && count > 1)");
-        w.Line($"_runner ??= new {Names.Parallel}.BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, _inferenceThreads));");
-        w.Line("_runner.Predict(images, outputs);");
-        w.CloseBrace();
-        w.Line($"else PredictInto(_workspace ??= new Workspace({Capacity}), images, outputs);");
-        w.CloseBrace();
-        w.Line($"finally {{ {Names.GeneratedCode}.Exit(ref _busy); }}");
-        w.CloseBrace();
+        w.Line($"public void Predict({Rs} images, {S} outputs) => _runtime.Predict(this, images, outputs);");
         w.Line();
         if (plan.TakesLabels)
         {
@@ -144,10 +117,10 @@ internal static class Int8Emitter
             w.Line();
         }
         w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line("public long InferenceWorkerAllocatedBytes => _runner?.WorkerThreadAllocatedBytes ?? 0;");
+        w.Line("public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;");
         w.Line();
         w.Line("/// <summary>Stops the worker threads, if any.</summary>");
-        w.Line("public void Dispose() => _runner?.Dispose();");
+        w.Line("public void Dispose() => _runtime.Dispose();");
         w.Line();
         w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
         w.Line("int count = images.Length / InputSize;");
@@ -211,24 +184,20 @@ internal static class Int8Emitter
         w.CloseBrace();
     }
 
-    private static void Workers(SourceWriter w, string model)
+    /// <summary>What the runtime's InferenceRuntime asks of the int8 model: its sizes, its workspace, its forward pass.</summary>
+    private static void Inference(SourceWriter w)
     {
-        w.Line("/// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>");
-        w.OpenBrace($"private sealed class Workers : {Names.Parallel}.IBatchWorkers");
-        w.Line("private readonly Int8 _model;");
-        w.Line("private readonly Workspace[] _workspaces;");
-        w.Line();
-        w.OpenBrace("public Workers(Int8 model, int count)");
-        w.Line("_model = model;");
-        w.Line("_workspaces = new Workspace[count];");
-        w.Line($"for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace({Capacity});");
-        w.CloseBrace();
-        w.Line();
-        w.Line($"public void Evaluate(int worker, in {Names.Parallel}.Batch share, out double lossSum, out double metricSum) =>");
-        w.Line("    throw new NotSupportedException(\"An int8 model only predicts.\");");
-        w.Line();
-        w.Line($"public void Predict(int worker, {Rs} images, {S} outputs) => _model.PredictInto(_workspaces[worker], images, outputs);");
-        w.CloseBrace();
+        string p = $"{Names.Models}.IGeneratedInference<Int8, Workspace>";
+        w.Line($"static string {p}.Name => \"Int8\";");
+        w.Line($"static global::System.Collections.Generic.IReadOnlyList<int> {p}.InputShape => Architecture.InputShape;");
+        w.Line($"static int {p}.InputSize => InputSize;");
+        w.Line($"static int {p}.OutputSize => OutputSize;");
+        w.Line($"static int {p}.PredictBatch => {Capacity};");
+        w.Line($"static Workspace {p}.CreateWorkspace(int capacity) => new(capacity);");
+        w.Line($"ref int {p}.Busy => ref _busy;");
+        w.Line($"void {p}.PredictInto(Workspace workspace, {Rs} images, {S} outputs) => PredictInto(workspace, images, outputs);");
+        w.Line($"bool {p}.TryPredictOneImage({Rs} image, {S} outputs, int threads) => false; // batches split by image only");
+        w.Line($"void {p}.ReleaseInferenceThreads() {{ }}");
     }
 
 }

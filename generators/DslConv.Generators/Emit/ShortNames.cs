@@ -29,8 +29,9 @@ internal static class ShortNames
     {
         ["System"] = ["Span", "ReadOnlySpan", "Math", "MathF", "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException",
             "InvalidOperationException", "NotSupportedException", "IDisposable", "Environment", "Action"],
+        ["System.Collections.Generic"] = ["IReadOnlyList"],
         ["DslConv"] = ["Activation", "Padding", "Loss"],
-        ["DslConv.Models"] = ["INetwork", "IGeneratedNetwork", "ModelDescription", "ModelWorkers", "NetworkRuntime", "LayerDescription", "LayerType", "GeneratedCode",
+        ["DslConv.Models"] = ["INetwork", "IGeneratedInference", "IGeneratedNetwork", "InferenceRuntime", "ModelDescription", "NetworkRuntime", "LayerDescription", "LayerType", "GeneratedCode",
             "WindowArguments", "ConvolutionArguments", "DenseArguments", "PaddingArguments", "BatchNormArguments", "RescalingArguments"],
         ["DslConv.Parallel"] = ["Batch", "BatchRunner", "BatchShare", "IBatchWorkers", "IGradientExchange", "IShardWorkers", "IWorkerJob", "Shares", "StepEngine", "WorkerPool"],
         ["DslConv.Data"] = ["IImageSet"],

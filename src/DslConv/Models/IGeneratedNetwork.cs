@@ -10,16 +10,10 @@ namespace DslConv.Models;
 /// model itself.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork
+public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInference<TSelf, TWorkspace>
     where TSelf : class, IGeneratedNetwork<TSelf, TWorkspace>
     where TWorkspace : class
 {
-    /// <summary>Floats per input image.</summary>
-    static abstract int InputSize { get; }
-
-    /// <summary>Floats per output.</summary>
-    static abstract int OutputSize { get; }
-
     /// <summary>Classes an integer label may name (2 for a binary head of one output), or 0 when the loss takes no labels.</summary>
     static abstract int LabelClasses { get; }
 
@@ -38,29 +32,11 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork
     /// <summary>The architecture as data.</summary>
     static abstract ModelDescription Description { get; }
 
-    /// <summary>A workspace for batches of up to <paramref name="capacity"/> images.</summary>
-    static abstract TWorkspace CreateWorkspace(int capacity);
-
-    /// <summary>The model's one-call-at-a-time flag (see <see cref="GeneratedCode.Enter"/>).</summary>
-    ref int Busy { get; }
-
     /// <summary>Forward, loss and backward of <paramref name="batch"/> on <paramref name="workspace"/> in training mode: the mean loss, its gradient (overwritten) and the metric's sum.</summary>
     float ComputeGradients(TWorkspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum);
 
     /// <summary>Sums of per-image losses and of the metric over <paramref name="batch"/>, in inference mode.</summary>
     void Evaluate(TWorkspace workspace, in Batch batch, out double lossSum, out double metricSum);
-
-    /// <summary>Last-layer outputs for the images, in chunks of the workspace's capacity.</summary>
-    void PredictInto(TWorkspace workspace, ReadOnlySpan<float> images, Span<float> outputs);
-
-    /// <summary>
-    /// Predicts one image with its layers' work split over <paramref name="threads"/> threads, where the model has such a
-    /// split and this CPU runs it; false: the caller predicts it another way.
-    /// </summary>
-    bool TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads);
-
-    /// <summary>Stops the single-image split's threads (the inference thread count changed).</summary>
-    void ReleaseInferenceThreads();
 
     /// <summary>Refreshes the transposed kernels the backward passes read (once per step: the parameters are the same for every shard).</summary>
     void TransposeKernels();

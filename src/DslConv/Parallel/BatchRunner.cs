@@ -12,7 +12,7 @@ namespace DslConv.Parallel;
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class BatchRunner : IWorkerJob, IDisposable
+internal sealed unsafe class BatchRunner : IWorkerJob, IDisposable
 {
     private readonly IBatchWorkers _workers;
     private readonly double[] _lossSums; // per worker

@@ -7,7 +7,7 @@ namespace DslConv.Parallel;
 /// own workspace (see <see cref="BatchRunner"/>).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public interface IBatchWorkers
+internal interface IBatchWorkers
 {
     /// <summary>Sums of per-image losses and of the metric over the share, parameters untouched.</summary>
     void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum);

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -579,16 +580,19 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<Augmented, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<Augmented, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<Augmented, Workspace>.Name => nameof(Augmented);
+    static IReadOnlyList<int> IGeneratedInference<Augmented, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<Augmented, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<Augmented, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<Augmented, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<Augmented, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<Augmented, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<Augmented, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<Augmented, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<Augmented, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<Augmented, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<Augmented, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<Augmented, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<Augmented, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<Augmented, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<Augmented, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -599,13 +603,13 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
     void IGeneratedNetwork<Augmented, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<Augmented, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<Augmented, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<Augmented, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<Augmented, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<Augmented, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<Augmented, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<Augmented, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<Augmented, Workspace>.AfterStep(Workspace statistics)
     {

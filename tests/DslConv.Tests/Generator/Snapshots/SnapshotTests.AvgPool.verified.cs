@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -533,16 +534,19 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<PooledNet, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<PooledNet, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<PooledNet, Workspace>.Name => nameof(PooledNet);
+    static IReadOnlyList<int> IGeneratedInference<PooledNet, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<PooledNet, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<PooledNet, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<PooledNet, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<PooledNet, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<PooledNet, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<PooledNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<PooledNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<PooledNet, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<PooledNet, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<PooledNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<PooledNet, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<PooledNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<PooledNet, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<PooledNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -552,13 +556,13 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     void IGeneratedNetwork<PooledNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<PooledNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<PooledNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<PooledNet, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<PooledNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<PooledNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<PooledNet, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<PooledNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<PooledNet, Workspace>.AfterStep(Workspace statistics)
     {

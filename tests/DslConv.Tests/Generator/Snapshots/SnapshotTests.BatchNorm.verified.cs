@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -497,16 +498,19 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<NormalisedNet, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<NormalisedNet, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<NormalisedNet, Workspace>.Name => nameof(NormalisedNet);
+    static IReadOnlyList<int> IGeneratedInference<NormalisedNet, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<NormalisedNet, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<NormalisedNet, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<NormalisedNet, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<NormalisedNet, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<NormalisedNet, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<NormalisedNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<NormalisedNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<NormalisedNet, Workspace>.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics;
     static ModelDescription IGeneratedNetwork<NormalisedNet, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<NormalisedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<NormalisedNet, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<NormalisedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<NormalisedNet, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<NormalisedNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -517,13 +521,13 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     void IGeneratedNetwork<NormalisedNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<NormalisedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<NormalisedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<NormalisedNet, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<NormalisedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<NormalisedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<NormalisedNet, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<NormalisedNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<NormalisedNet, Workspace>.AfterStep(Workspace statistics)
     {

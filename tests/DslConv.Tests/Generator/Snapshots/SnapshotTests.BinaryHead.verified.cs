@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -401,16 +402,19 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<CatOrDog, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<CatOrDog, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<CatOrDog, Workspace>.Name => nameof(CatOrDog);
+    static IReadOnlyList<int> IGeneratedInference<CatOrDog, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<CatOrDog, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<CatOrDog, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<CatOrDog, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<CatOrDog, Workspace>.LabelClasses => 2;
     static int IGeneratedNetwork<CatOrDog, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<CatOrDog, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<CatOrDog, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<CatOrDog, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<CatOrDog, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<CatOrDog, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<CatOrDog, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<CatOrDog, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<CatOrDog, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<CatOrDog, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -420,13 +424,13 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     void IGeneratedNetwork<CatOrDog, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<CatOrDog, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<CatOrDog, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<CatOrDog, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<CatOrDog, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<CatOrDog, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<CatOrDog, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<CatOrDog, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<CatOrDog, Workspace>.AfterStep(Workspace statistics)
     {

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -376,16 +377,19 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<FashionDnn, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<FashionDnn, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<FashionDnn, Workspace>.Name => nameof(FashionDnn);
+    static IReadOnlyList<int> IGeneratedInference<FashionDnn, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<FashionDnn, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<FashionDnn, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<FashionDnn, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<FashionDnn, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<FashionDnn, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<FashionDnn, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<FashionDnn, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<FashionDnn, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<FashionDnn, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<FashionDnn, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<FashionDnn, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<FashionDnn, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<FashionDnn, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<FashionDnn, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -395,18 +399,18 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     void IGeneratedNetwork<FashionDnn, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<FashionDnn, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<FashionDnn, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<FashionDnn, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<FashionDnn, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads)
+    bool IGeneratedInference<FashionDnn, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads)
     {
         if (!SingleImageSplitAvailable) return false;
         (_singleImage ??= new SingleImage(this, threads)).Predict(image, outputs);
         return true;
     }
 
-    void IGeneratedNetwork<FashionDnn, Workspace>.ReleaseInferenceThreads()
+    void IGeneratedInference<FashionDnn, Workspace>.ReleaseInferenceThreads()
     {
         _singleImage?.Dispose();
         _singleImage = null;

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -541,16 +542,19 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<RegularisedNet, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<RegularisedNet, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<RegularisedNet, Workspace>.Name => nameof(RegularisedNet);
+    static IReadOnlyList<int> IGeneratedInference<RegularisedNet, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<RegularisedNet, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<RegularisedNet, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<RegularisedNet, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<RegularisedNet, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<RegularisedNet, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<RegularisedNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<RegularisedNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<RegularisedNet, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<RegularisedNet, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<RegularisedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<RegularisedNet, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<RegularisedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<RegularisedNet, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<RegularisedNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -561,13 +565,13 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     void IGeneratedNetwork<RegularisedNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<RegularisedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<RegularisedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<RegularisedNet, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<RegularisedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<RegularisedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<RegularisedNet, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<RegularisedNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<RegularisedNet, Workspace>.AfterStep(Workspace statistics)
     {

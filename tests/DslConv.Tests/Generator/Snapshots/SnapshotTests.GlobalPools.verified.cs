@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -442,16 +443,19 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<GlobalMaxHead, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<GlobalMaxHead, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<GlobalMaxHead, Workspace>.Name => nameof(GlobalMaxHead);
+    static IReadOnlyList<int> IGeneratedInference<GlobalMaxHead, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<GlobalMaxHead, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<GlobalMaxHead, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<GlobalMaxHead, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<GlobalMaxHead, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<GlobalMaxHead, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<GlobalMaxHead, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<GlobalMaxHead, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<GlobalMaxHead, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<GlobalMaxHead, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<GlobalMaxHead, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<GlobalMaxHead, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<GlobalMaxHead, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<GlobalMaxHead, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<GlobalMaxHead, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -461,13 +465,13 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
     void IGeneratedNetwork<GlobalMaxHead, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<GlobalMaxHead, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<GlobalMaxHead, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<GlobalMaxHead, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<GlobalMaxHead, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<GlobalMaxHead, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<GlobalMaxHead, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<GlobalMaxHead, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<GlobalMaxHead, Workspace>.AfterStep(Workspace statistics)
     {

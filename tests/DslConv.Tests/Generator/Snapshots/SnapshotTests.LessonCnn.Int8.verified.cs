@@ -5,7 +5,7 @@ using System;
 using DslConv;
 using DslConv.Data;
 using DslConv.Models;
-using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 
 namespace Lesson;
@@ -18,16 +18,14 @@ partial class FashionCnn
     /// generated code on integer kernels. Create it with <see cref="Calibrate"/>; export it with DslConv.Onnx's ExportOnnx
     /// (a QDQ model). Its Predict takes and gives what the float model's does.
     /// </summary>
-    public sealed class Int8 : global::DslConv.Quantization.IQuantizedNetwork, IDisposable
+    public sealed class Int8 : global::DslConv.Quantization.IQuantizedNetwork, IGeneratedInference<Int8, Int8.Workspace>, IDisposable
     {
         private readonly global::DslConv.Quantization.QuantizedModel _quantization;
         private readonly global::DslConv.Quantization.QuantizedLayer _conv2d; // conv2d: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _conv2d_1; // conv2d_1: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _dense; // dense: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _dense_1; // dense_1: int8 kernel, int32 bias, scales
-        private Workspace? _workspace;
-        private BatchRunner? _runner;
-        private int _inferenceThreads = 1;
+        private readonly InferenceRuntime<Int8, Workspace> _runtime = new(); // Predict's workspaces and threads
         private int _busy; // 1 while a public call runs, as in the float model
 
         private Int8(global::DslConv.Quantization.QuantizedModel quantization)
@@ -60,52 +58,24 @@ partial class FashionCnn
         /// <summary>Worker threads for batches of more than one image (1: the calling thread only); results do not depend on it.</summary>
         public int InferenceThreads
         {
-            get => _inferenceThreads;
-            set
-            {
-                GeneratedCode.CheckThreads(value, nameof(InferenceThreads));
-                if (value == _inferenceThreads) return;
-                GeneratedCode.Enter(ref _busy, "Int8", nameof(InferenceThreads));
-                try
-                {
-                    _runner?.Dispose();
-                    _runner = null;
-                    _inferenceThreads = value;
-                }
-                finally { GeneratedCode.Exit(ref _busy); }
-            }
+            get => _runtime.InferenceThreads;
+            set => _runtime.SetInferenceThreads(this, value);
         }
 
         /// <summary>
         /// Runs the int8 model on any number of (H, W, C) float images laid end to end; <paramref name="outputs"/> receives 10
         /// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.
         /// </summary>
-        public void Predict(ReadOnlySpan<float> images, Span<float> outputs)
-        {
-            int count = GeneratedCode.CountImages(images, InputSize, Architecture.InputShape);
-            if (outputs.Length != (long)count * OutputSize)
-                throw new ArgumentException($"outputs holds {outputs.Length} floats; {count} images need {(long)count * OutputSize}.", nameof(outputs));
-            GeneratedCode.Enter(ref _busy, "Int8", nameof(Predict));
-            try
-            {
-                if (_inferenceThreads > 1 && count > 1)
-                {
-                    _runner ??= new BatchRunner(_inferenceThreads, InputSize, OutputSize, new Workers(this, _inferenceThreads));
-                    _runner.Predict(images, outputs);
-                }
-                else PredictInto(_workspace ??= new Workspace(32), images, outputs);
-            }
-            finally { GeneratedCode.Exit(ref _busy); }
-        }
+        public void Predict(ReadOnlySpan<float> images, Span<float> outputs) => _runtime.Predict(this, images, outputs);
 
         /// <summary>The share of <paramref name="data"/>'s images whose label the int8 model predicts (Keras's accuracy for this head).</summary>
         public double Accuracy(IImageSet data) => global::DslConv.Quantization.QuantizedAccuracy.Of(this, data);
 
         /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-        public long InferenceWorkerAllocatedBytes => _runner?.WorkerThreadAllocatedBytes ?? 0;
+        public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;
 
         /// <summary>Stops the worker threads, if any.</summary>
-        public void Dispose() => _runner?.Dispose();
+        public void Dispose() => _runtime.Dispose();
 
         private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
         {
@@ -256,23 +226,15 @@ partial class FashionCnn
             }
         }
 
-        /// <summary>One workspace per worker thread, so that shares of a batch run side by side.</summary>
-        private sealed class Workers : IBatchWorkers
-        {
-            private readonly Int8 _model;
-            private readonly Workspace[] _workspaces;
-
-            public Workers(Int8 model, int count)
-            {
-                _model = model;
-                _workspaces = new Workspace[count];
-                for (int worker = 0; worker < count; worker++) _workspaces[worker] = new Workspace(32);
-            }
-
-            public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
-                throw new NotSupportedException("An int8 model only predicts.");
-
-            public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
-        }
+        static string IGeneratedInference<Int8, Workspace>.Name => "Int8";
+        static IReadOnlyList<int> IGeneratedInference<Int8, Workspace>.InputShape => Architecture.InputShape;
+        static int IGeneratedInference<Int8, Workspace>.InputSize => InputSize;
+        static int IGeneratedInference<Int8, Workspace>.OutputSize => OutputSize;
+        static int IGeneratedInference<Int8, Workspace>.PredictBatch => 32;
+        static Workspace IGeneratedInference<Int8, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+        ref int IGeneratedInference<Int8, Workspace>.Busy => ref _busy;
+        void IGeneratedInference<Int8, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+        bool IGeneratedInference<Int8, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // batches split by image only
+        void IGeneratedInference<Int8, Workspace>.ReleaseInferenceThreads() { }
     }
 }

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -690,16 +691,19 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<FashionCnn, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<FashionCnn, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<FashionCnn, Workspace>.Name => nameof(FashionCnn);
+    static IReadOnlyList<int> IGeneratedInference<FashionCnn, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<FashionCnn, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<FashionCnn, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<FashionCnn, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<FashionCnn, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<FashionCnn, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<FashionCnn, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<FashionCnn, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<FashionCnn, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<FashionCnn, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<FashionCnn, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<FashionCnn, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<FashionCnn, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<FashionCnn, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<FashionCnn, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -709,18 +713,18 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     void IGeneratedNetwork<FashionCnn, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<FashionCnn, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<FashionCnn, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<FashionCnn, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<FashionCnn, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads)
+    bool IGeneratedInference<FashionCnn, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads)
     {
         if (!SingleImageSplitAvailable) return false;
         (_singleImage ??= new SingleImage(this, threads)).Predict(image, outputs);
         return true;
     }
 
-    void IGeneratedNetwork<FashionCnn, Workspace>.ReleaseInferenceThreads()
+    void IGeneratedInference<FashionCnn, Workspace>.ReleaseInferenceThreads()
     {
         _singleImage?.Dispose();
         _singleImage = null;

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -420,16 +421,19 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<LogitsNet, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<LogitsNet, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<LogitsNet, Workspace>.Name => nameof(LogitsNet);
+    static IReadOnlyList<int> IGeneratedInference<LogitsNet, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<LogitsNet, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<LogitsNet, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<LogitsNet, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<LogitsNet, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<LogitsNet, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<LogitsNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<LogitsNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<LogitsNet, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<LogitsNet, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<LogitsNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<LogitsNet, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<LogitsNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<LogitsNet, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<LogitsNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -439,13 +443,13 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
     void IGeneratedNetwork<LogitsNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<LogitsNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<LogitsNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<LogitsNet, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<LogitsNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<LogitsNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<LogitsNet, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<LogitsNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<LogitsNet, Workspace>.AfterStep(Workspace statistics)
     {

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -813,16 +814,19 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<MobileBlock, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<MobileBlock, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<MobileBlock, Workspace>.Name => nameof(MobileBlock);
+    static IReadOnlyList<int> IGeneratedInference<MobileBlock, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<MobileBlock, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<MobileBlock, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<MobileBlock, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<MobileBlock, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<MobileBlock, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<MobileBlock, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<MobileBlock, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<MobileBlock, Workspace>.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics;
     static ModelDescription IGeneratedNetwork<MobileBlock, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<MobileBlock, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<MobileBlock, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<MobileBlock, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<MobileBlock, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<MobileBlock, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -833,13 +837,13 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     void IGeneratedNetwork<MobileBlock, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<MobileBlock, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<MobileBlock, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<MobileBlock, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<MobileBlock, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<MobileBlock, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<MobileBlock, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<MobileBlock, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<MobileBlock, Workspace>.AfterStep(Workspace statistics)
     {

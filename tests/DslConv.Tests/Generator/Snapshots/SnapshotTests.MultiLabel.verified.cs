@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -384,16 +385,19 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<PhotoTags, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<PhotoTags, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<PhotoTags, Workspace>.Name => nameof(PhotoTags);
+    static IReadOnlyList<int> IGeneratedInference<PhotoTags, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<PhotoTags, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<PhotoTags, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<PhotoTags, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<PhotoTags, Workspace>.LabelClasses => 0;
     static int IGeneratedNetwork<PhotoTags, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<PhotoTags, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<PhotoTags, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<PhotoTags, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<PhotoTags, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<PhotoTags, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<PhotoTags, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<PhotoTags, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<PhotoTags, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<PhotoTags, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -403,13 +407,13 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     void IGeneratedNetwork<PhotoTags, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<PhotoTags, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<PhotoTags, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<PhotoTags, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<PhotoTags, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<PhotoTags, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<PhotoTags, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<PhotoTags, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<PhotoTags, Workspace>.AfterStep(Workspace statistics)
     {

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -332,16 +333,19 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<Keypoints, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<Keypoints, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<Keypoints, Workspace>.Name => nameof(Keypoints);
+    static IReadOnlyList<int> IGeneratedInference<Keypoints, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<Keypoints, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<Keypoints, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<Keypoints, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<Keypoints, Workspace>.LabelClasses => 0;
     static int IGeneratedNetwork<Keypoints, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<Keypoints, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<Keypoints, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<Keypoints, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<Keypoints, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<Keypoints, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<Keypoints, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<Keypoints, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<Keypoints, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<Keypoints, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -351,13 +355,13 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
     void IGeneratedNetwork<Keypoints, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<Keypoints, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<Keypoints, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<Keypoints, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<Keypoints, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<Keypoints, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<Keypoints, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<Keypoints, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<Keypoints, Workspace>.AfterStep(Workspace statistics)
     {

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -432,16 +433,19 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<RawPixels, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<RawPixels, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<RawPixels, Workspace>.Name => nameof(RawPixels);
+    static IReadOnlyList<int> IGeneratedInference<RawPixels, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<RawPixels, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<RawPixels, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<RawPixels, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<RawPixels, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<RawPixels, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<RawPixels, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<RawPixels, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<RawPixels, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<RawPixels, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<RawPixels, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<RawPixels, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<RawPixels, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<RawPixels, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<RawPixels, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -451,13 +455,13 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     void IGeneratedNetwork<RawPixels, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<RawPixels, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<RawPixels, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<RawPixels, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<RawPixels, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<RawPixels, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<RawPixels, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<RawPixels, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<RawPixels, Workspace>.AfterStep(Workspace statistics)
     {

@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -457,16 +458,19 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<StridedNet, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<StridedNet, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<StridedNet, Workspace>.Name => nameof(StridedNet);
+    static IReadOnlyList<int> IGeneratedInference<StridedNet, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<StridedNet, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<StridedNet, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<StridedNet, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<StridedNet, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<StridedNet, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<StridedNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<StridedNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<StridedNet, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<StridedNet, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<StridedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<StridedNet, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<StridedNet, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<StridedNet, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<StridedNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -476,13 +480,13 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     void IGeneratedNetwork<StridedNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<StridedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<StridedNet, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<StridedNet, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<StridedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<StridedNet, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<StridedNet, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<StridedNet, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<StridedNet, Workspace>.AfterStep(Workspace statistics)
     {

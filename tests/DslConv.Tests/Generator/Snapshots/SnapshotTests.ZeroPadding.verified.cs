@@ -5,6 +5,7 @@ using System;
 using DslConv;
 using DslConv.Models;
 using DslConv.Parallel;
+using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 using Training = global::DslConv.Training;
 
@@ -466,16 +467,19 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, the workers of a split batch) ask of it.
-    static int IGeneratedNetwork<PaddedStem, Workspace>.InputSize => InputSize;
-    static int IGeneratedNetwork<PaddedStem, Workspace>.OutputSize => OutputSize;
+    static string IGeneratedInference<PaddedStem, Workspace>.Name => nameof(PaddedStem);
+    static IReadOnlyList<int> IGeneratedInference<PaddedStem, Workspace>.InputShape => Architecture.InputShape;
+    static int IGeneratedInference<PaddedStem, Workspace>.InputSize => InputSize;
+    static int IGeneratedInference<PaddedStem, Workspace>.OutputSize => OutputSize;
+    static int IGeneratedInference<PaddedStem, Workspace>.PredictBatch => 32;
     static int IGeneratedNetwork<PaddedStem, Workspace>.LabelClasses => OutputSize;
     static int IGeneratedNetwork<PaddedStem, Workspace>.ParameterCount => ParameterCount;
     static int IGeneratedNetwork<PaddedStem, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<PaddedStem, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<PaddedStem, Workspace>.ShardsExchangeStatistics => false;
     static ModelDescription IGeneratedNetwork<PaddedStem, Workspace>.Description => Architecture;
-    static Workspace IGeneratedNetwork<PaddedStem, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-    ref int IGeneratedNetwork<PaddedStem, Workspace>.Busy => ref _busy;
+    static Workspace IGeneratedInference<PaddedStem, Workspace>.CreateWorkspace(int capacity) => new(capacity);
+    ref int IGeneratedInference<PaddedStem, Workspace>.Busy => ref _busy;
 
     float IGeneratedNetwork<PaddedStem, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -485,13 +489,13 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
     void IGeneratedNetwork<PaddedStem, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);
 
-    void IGeneratedNetwork<PaddedStem, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
+    void IGeneratedInference<PaddedStem, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
 
     void IGeneratedNetwork<PaddedStem, Workspace>.TransposeKernels() => TransposeKernels();
 
-    bool IGeneratedNetwork<PaddedStem, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
+    bool IGeneratedInference<PaddedStem, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // no single-image split for this model
 
-    void IGeneratedNetwork<PaddedStem, Workspace>.ReleaseInferenceThreads() { }
+    void IGeneratedInference<PaddedStem, Workspace>.ReleaseInferenceThreads() { }
 
     void IGeneratedNetwork<PaddedStem, Workspace>.AfterStep(Workspace statistics)
     {

@@ -38,18 +38,25 @@ public sealed class DataParallelTests : IDisposable
         return (model.Parameters.ToArray(), history);
     }
 
-    private static (float[] Weights, FitHistory History)[] Processes(int processes, Func<int, FitOptions> options, int threads = 1)
+    private static (float[] Weights, FitHistory History)[] Processes(int processes, Func<int, FitOptions> options, int threads = 1) =>
+        InProcesses(processes, (exchange, p) =>
+        {
+            var model = new FashionCnn(2);
+            using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads) { GradientExchange = exchange };
+            FitHistory history = trainer.Fit(Data(), options(p));
+            return (model.Parameters.ToArray(), history);
+        });
+
+    /// <summary>Runs <paramref name="train"/> as each of <paramref name="processes"/> in-process "processes" at once; a failing one breaks the others' exchange.</summary>
+    private static T[] InProcesses<T>(int processes, Func<IGradientExchange, int, T> train)
     {
         var exchanges = InProcessExchange.Create(processes);
-        var results = new (float[], FitHistory)[processes];
+        var results = new T[processes];
         System.Threading.Tasks.Parallel.For(0, processes, new ParallelOptions { MaxDegreeOfParallelism = processes }, p =>
         {
             try
             {
-                var model = new FashionCnn(2);
-                using var trainer = new FashionCnn.Trainer(model, batchSize: 32, threads: threads) { GradientExchange = exchanges[p] };
-                FitHistory history = trainer.Fit(Data(), options(p));
-                results[p] = (model.Parameters.ToArray(), history);
+                results[p] = train(exchanges[p], p);
             }
             catch
             {
@@ -114,20 +121,7 @@ public sealed class DataParallelTests : IDisposable
             return model.Parameters.ToArray();
         }
         float[] expected = Train(null, 1);
-        var exchanges = InProcessExchange.Create(processes);
-        var results = new float[processes][];
-        System.Threading.Tasks.Parallel.For(0, processes, new ParallelOptions { MaxDegreeOfParallelism = processes }, p =>
-        {
-            try
-            {
-                results[p] = Train(exchanges[p], threads);
-            }
-            catch
-            {
-                exchanges[p].Fail();
-                throw;
-            }
-        });
+        float[][] results = InProcesses(processes, (exchange, _) => Train(exchange, threads));
         foreach (float[] weights in results)
             Assert.True(expected.AsSpan().SequenceEqual(weights), $"{processes} processes x {threads} threads trained other weights");
     }

@@ -71,9 +71,16 @@ public sealed class ThreadingTests
             trainer.Fit(data, epochs: 2, seed: 9);
             return model.Parameters.ToArray();
         }
-        float[] one = Train(1);
-        foreach (int threads in new[] { 2, 3, 4, 8, 11 })
-            Assert.True(one.AsSpan().SequenceEqual(Train(threads)), $"{threads} threads trained other weights than 1 thread");
+        AssertOneThreadsWeightsOn(Train, 2, 3, 4, 8, 11);
+    }
+
+    /// <summary>Asserts every thread count trains 1 thread's weights, and returns those.</summary>
+    private static float[] AssertOneThreadsWeightsOn(Func<int, float[]> train, params int[] threadCounts)
+    {
+        float[] one = train(1);
+        foreach (int threads in threadCounts)
+            Assert.True(one.AsSpan().SequenceEqual(train(threads)), $"{threads} threads trained other weights than 1 thread");
+        return one;
     }
 
     /// <summary>
@@ -93,10 +100,8 @@ public sealed class ThreadingTests
             trainer.Fit(data, epochs: 2, seed: 9);
             return model.Parameters.ToArray();
         }
-        float[] one = Train(1);
-        Assert.NotEqual(new NormalisedCnn(4).Parameters.ToArray(), one);
-        foreach (int threads in new[] { 2, 3, 4, 8 })
-            Assert.True(one.AsSpan().SequenceEqual(Train(threads)), $"{threads} threads trained other weights than 1 thread");
+        float[] one = AssertOneThreadsWeightsOn(Train, 2, 3, 4, 8);
+        Assert.NotEqual(new NormalisedCnn(4).Parameters.ToArray(), one); // it trains
     }
 
     [Fact]

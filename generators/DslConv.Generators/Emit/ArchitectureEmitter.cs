@@ -16,10 +16,11 @@ internal static class ArchitectureEmitter
         w.Line("/// <summary>The architecture as data: layers, shapes, parameter offsets and each kind's arguments (windows, epsilon, scale).</summary>");
         w.Line($"public static {M}.ModelDescription Architecture {{ get; }} = new(\"{plan.ClassName}\", {Shape(plan.Input)},");
         w.Indent();
-        w.Line($"new {M}.LayerDescription[]");
-        w.OpenBrace();
+        w.Line("[");
+        w.Indent();
         foreach (LayerPlan layer in plan.Layers) EmitLayer(w, layer);
-        w.CloseBrace(",");
+        w.Unindent();
+        w.Line("],");
         var model = new List<string>();
         if (plan.Loss != LossKind.SparseCategoricalCrossentropy) model.Add($"Loss = global::DslConv.Loss.{plan.LossName}");
         if (plan.LabelSmoothing != 0) model.Add($"LabelSmoothing = {Literals.Float(plan.LabelSmoothing)}");
@@ -35,8 +36,8 @@ internal static class ArchitectureEmitter
     }
 
     /// <summary>
-    /// One layer: the common fields in the constructor, then, in an initializer, where its parameters sit (layers that
-    /// have some) and its kind's arguments (kinds that take some).
+    /// One layer: the common fields in the constructor, then, in an initializer on the next line, where its parameters
+    /// sit (layers that have some) and its kind's arguments (kinds that take some).
     /// </summary>
     private static void EmitLayer(SourceWriter w, LayerPlan layer)
     {
@@ -52,11 +53,14 @@ internal static class ArchitectureEmitter
             return;
         }
         w.Line(header);
-        w.OpenBrace();
-        foreach (string line in init) w.Line(line + ",");
-        w.CloseBrace(",");
+        if (init.Count == 1) w.Line($"    {{ {init[0]} }},");
+        else
+        {
+            w.Line($"    {{ {init[0]},");
+            w.Line($"      {init[1]} }},");
+        }
     }
 
     private static string Shape(TensorShape shape) =>
-        shape.IsFlat ? $"new[] {{ {shape.Channels} }}" : $"new[] {{ {shape.Height}, {shape.Width}, {shape.Channels} }}";
+        shape.IsFlat ? $"[{shape.Channels}]" : $"[{shape.Height}, {shape.Width}, {shape.Channels}]";
 }

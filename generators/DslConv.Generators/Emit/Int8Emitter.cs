@@ -34,7 +34,7 @@ internal static class Int8Emitter
         w.Line("/// generated code on integer kernels. Create it with <see cref=\"Calibrate\"/>; export it with DslConv.Onnx's ExportOnnx");
         w.Line("/// (a QDQ model). Its Predict takes and gives what the float model's does.");
         w.Line("/// </summary>");
-        w.OpenBrace($"public sealed class Int8 : {Q}.IQuantizedNetwork, {Names.Models}.IGeneratedInference<Int8, Int8.Workspace>, IDisposable");
+        w.OpenBrace($"public sealed class Int8 : {Q}.QuantizedNetwork<Int8, Int8.Workspace>, {Names.Models}.IGeneratedInference<Int8, Int8.Workspace>");
         Fields(w, plan, tensors);
         Surface(w, plan);
         Forward(w, plan, tensors);
@@ -56,18 +56,14 @@ internal static class Int8Emitter
 
     private static void Fields(SourceWriter w, ModelPlan plan, Int8Tensors tensors)
     {
-        w.Line($"private readonly {Q}.QuantizedModel _quantization;");
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
             if (layer.Definition.Int8Role == Int8Role.Product)
                 w.Line($"private readonly {Q}.QuantizedLayer {Int8Passes.Field(layer)}; // {layer.Name}: int8 kernel, int32 bias, scales");
         }
-        w.Line($"private readonly {Names.Models}.InferenceRuntime<Int8, Workspace> _runtime = new(); // Predict's workspaces and threads");
-        w.Line("private int _busy; // 1 while a public call runs, as in the float model");
         w.Line();
-        w.OpenBrace($"private Int8({Q}.QuantizedModel quantization)");
-        w.Line("_quantization = quantization;");
+        w.OpenBrace($"private Int8({Q}.QuantizedModel quantization) : base(quantization)");
         for (int i = tensors.First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -95,41 +91,12 @@ internal static class Int8Emitter
         w.Line("return new Int8(quantization);");
         w.CloseBrace();
         w.Line();
-        w.Line("/// <summary>The scales, zero points and integer weights this model runs on.</summary>");
-        w.Line($"public {Q}.QuantizedModel Quantization => _quantization;");
-        w.Line();
-        w.Line("/// <summary>Worker threads for batches of more than one image (1: the calling thread only); results do not depend on it.</summary>");
-        w.OpenBrace("public int InferenceThreads");
-        w.Line("get => _runtime.InferenceThreads;");
-        w.Line("set => _runtime.SetInferenceThreads(this, value);");
-        w.CloseBrace();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line($"/// Runs the int8 model on any number of (H, W, C) float images laid end to end; <paramref name=\"outputs\"/> receives {plan.OutputSize}");
-        w.Line("/// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.");
-        w.Line("/// </summary>");
-        w.Line($"public void Predict({Rs} images, {S} outputs) => _runtime.Predict(this, images, outputs);");
-        w.Line();
         if (plan.TakesLabels)
         {
             w.Line("/// <summary>The share of <paramref name=\"data\"/>'s images whose label the int8 model predicts (Keras's accuracy for this head).</summary>");
             w.Line($"public double Accuracy(global::DslConv.Data.IImageSet data) => {Q}.QuantizedAccuracy.Of(this, data);");
             w.Line();
         }
-        w.Line("/// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>");
-        w.Line("public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;");
-        w.Line();
-        w.Line("/// <summary>Stops the worker threads, if any.</summary>");
-        w.Line("public void Dispose() => _runtime.Dispose();");
-        w.Line();
-        w.OpenBrace($"private void PredictInto(Workspace workspace, {Rs} images, {S} outputs)");
-        w.Line("int count = images.Length / InputSize;");
-        w.OpenBrace("for (int start = 0; start < count; start += workspace.Capacity)");
-        w.Line("int batch = Math.Min(workspace.Capacity, count - start);");
-        w.Line("Forward(workspace, images.Slice(start * InputSize, batch * InputSize), outputs.Slice(start * OutputSize, batch * OutputSize), batch);");
-        w.CloseBrace();
-        w.CloseBrace();
-        w.Line();
     }
 
     private static void Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors)
@@ -164,23 +131,16 @@ internal static class Int8Emitter
             if (layer.Definition.Int8Role == Int8Role.Identity) w.Line($"// {layer.Name}: the identity at inference.");
             else layer.Definition.EmitInt8FloatInput(w, layer);
         }
-        w.Line($"{Q}.Requantization.Quantize(input, _quantization.Input, workspace.{tensors.Input(tensors.First)}.AsSpan(0, batch * InputSize));");
+        w.Line($"{Q}.Requantization.Quantize(input, Quantization.Input, workspace.{tensors.Input(tensors.First)}.AsSpan(0, batch * InputSize));");
         w.CloseBrace();
     }
 
     private static void Workspace(SourceWriter w, Int8Tensors tensors)
     {
-        w.Line("/// <summary>One forward pass's buffers for <see cref=\"Capacity\"/> images: bytes between layers, int32 sums.</summary>");
-        w.OpenBrace("private sealed class Workspace");
-        w.Line("public readonly int Capacity;");
+        w.Line("/// <summary>One forward pass's buffers for up to <paramref name=\"capacity\"/> images: bytes between layers, int32 sums.</summary>");
+        w.OpenBrace("public sealed class Workspace(int capacity)");
         foreach (Int8Buffer buffer in tensors.Buffers)
-            w.Line($"public readonly {buffer.Type}[] {buffer.Name}; // {buffer.Description}");
-        w.Line();
-        w.OpenBrace("public Workspace(int capacity)");
-        w.Line("Capacity = capacity;");
-        foreach (Int8Buffer buffer in tensors.Buffers)
-            w.Line(buffer.PerImage ? $"{buffer.Name} = new {buffer.Type}[capacity * {buffer.Length}];" : $"{buffer.Name} = new {buffer.Type}[{buffer.Length}];");
-        w.CloseBrace();
+            w.Line($"internal readonly {buffer.Type}[] {buffer.Name} = new {buffer.Type}[{(buffer.PerImage ? "capacity * " : "")}{buffer.Length}]; // {buffer.Description}");
         w.CloseBrace();
     }
 
@@ -188,16 +148,12 @@ internal static class Int8Emitter
     private static void Inference(SourceWriter w)
     {
         string p = $"{Names.Models}.IGeneratedInference<Int8, Workspace>";
+        w.Line($"static {Names.Models}.ModelDescription {p}.Description => Architecture;");
         w.Line($"static string {p}.Name => \"Int8\";");
-        w.Line($"static global::System.Collections.Generic.IReadOnlyList<int> {p}.InputShape => Architecture.InputShape;");
-        w.Line($"static int {p}.InputSize => InputSize;");
-        w.Line($"static int {p}.OutputSize => OutputSize;");
         w.Line($"static int {p}.PredictBatch => {Capacity};");
         w.Line($"static Workspace {p}.CreateWorkspace(int capacity) => new(capacity);");
-        w.Line($"ref int {p}.Busy => ref _busy;");
-        w.Line($"void {p}.PredictInto(Workspace workspace, {Rs} images, {S} outputs) => PredictInto(workspace, images, outputs);");
-        w.Line($"bool {p}.TryPredictOneImage({Rs} image, {S} outputs, int threads) => false; // batches split by image only");
-        w.Line($"void {p}.ReleaseInferenceThreads() {{ }}");
+        w.Line($"ref int {p}.Busy => ref Busy;");
+        w.Line($"void {p}.Predict(Workspace workspace, {Rs} images, int batch, {S} outputs) => Forward(workspace, images, outputs, batch);");
     }
 
 }

@@ -64,7 +64,7 @@ internal static class Int8Passes
         w.Line($"const int OutputImageSize = {layer.Output.Size};");
         w.Line($"ReadOnlySpan<byte> input = workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize);");
         w.Line($"Span<byte> output = workspace.{tensors.Output(index)}.AsSpan(0, batch * OutputImageSize);");
-        if (average) w.Line($"byte zeroPoint = _quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
+        if (average) w.Line($"byte zeroPoint = Quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
         w.Line("for (int image = 0; image < batch; image++)");
         w.Line(average
             ? $"    {Q}.Int8Convolution.AveragePool(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, zeroPoint, output.Slice(image * OutputImageSize, OutputImageSize));"

@@ -131,8 +131,11 @@ internal static class SingleImageEmitter
         w.Line();
     }
 
-    /// <summary>The nested class that runs the stages on a worker pool, and the test of whether it can run here.</summary>
-    public static void EmitRunner(SourceWriter w, ModelPlan plan, BufferLayout buffers)
+    /// <summary>
+    /// The split's stages as the runtime's SingleImageSplit runs them: how many (0 where this CPU lacks the kernels), the
+    /// buffers each worker keeps to itself, each worker's share of a stage, and what the calling thread does last.
+    /// </summary>
+    public static void EmitStages(SourceWriter w, ModelPlan plan, BufferLayout buffers, string inference)
     {
         var stages = Enumerable.Range(0, plan.Layers.Count - 1)
             .Where(i => plan.Layers[i].Definition.SingleImage == SingleImageSplit.Convolution || plan.Layers[i].Definition.SingleImage == SingleImageSplit.Units).ToList();
@@ -148,46 +151,13 @@ internal static class SingleImageEmitter
         for (int c = 0; c < convs.Count; c++)
             w.Line($"    {K}.DirectConvolution.Supports({convs[c].Identifier}Geometry, {convs[c].Output.Channels}){(c == convs.Count - 1 ? ";" : " &&")}");
         w.Line();
-        w.Line("/// <summary>Predict for one image with each layer's work split over a pool of threads (one barrier per layer).</summary>");
-        w.OpenBrace($"private sealed class SingleImage : {Names.Parallel}.IWorkerJob, global::System.IDisposable");
-        w.Line($"private readonly {plan.ClassIdentifier} _model;");
-        w.Line("private readonly Workspace _workspace = new(1);");
-        w.Line("private readonly float[] _image = new float[InputSize];");
+        w.Line($"static int {inference}.SingleImageStages => SingleImageSplitAvailable ? {stages.Count} : 0;");
         if (workersPool)
-        {
-            w.Line($"private readonly float[][] _pooled; // each worker's own copy of {lastPool!.Name}'s output");
-            w.Line("private readonly int[][] _argmax;");
-        }
-        w.Line($"private readonly {Names.Parallel}.WorkerPool _pool;");
-        w.Line("private int _stage;");
+            w.Line($"static int {inference}.SingleImageWorkerBuffer => {lastPool!.Output.Size}; // each worker's own copy of {lastPool.Name}'s output");
         w.Line();
-        w.OpenBrace($"public SingleImage({plan.ClassIdentifier} model, int threads)");
-        w.Line("_model = model;");
-        w.Line($"_pool = new {Names.Parallel}.WorkerPool(threads);");
-        if (workersPool)
-        {
-            w.Line("_pooled = new float[_pool.Workers][];");
-            w.Line("_argmax = new int[_pool.Workers][];");
-            w.OpenBrace("for (int worker = 0; worker < _pool.Workers; worker++)");
-            w.Line($"_pooled[worker] = new float[{lastPool!.Output.Size}];");
-            w.Line($"_argmax[worker] = new int[{lastPool.Output.Size}];");
-            w.CloseBrace();
-        }
-        w.CloseBrace();
-        w.Line();
-        w.OpenBrace($"public void Predict({Rs} image, {S} outputs)");
-        w.Line("image.CopyTo(_image);");
-        w.Line($"for (_stage = 0; _stage < {stages.Count}; _stage++) _pool.Run(this);");
-        if (lastPool is not null && !workersPool)
-            w.Line($"_model.{lastPool.Identifier}ForwardWhole(_workspace, {BufferLayout.Through(buffers.Output(lastConv + 1), "_workspace")}.AsSpan(0, {lastPool.Output.Size}), " +
-                   $"_workspace.{lastPool.Identifier}Argmax.AsSpan(0, {lastPool.Output.Size}));");
-        LayerPlan last = plan.Last;
-        w.Line($"_model.{last.Identifier}Forward(_workspace, _image, 1); // the last layer is small: the calling thread does it");
-        w.Line($"_workspace.{last.Identifier}Output.AsSpan(0, OutputSize).CopyTo(outputs);");
-        w.CloseBrace();
-        w.Line();
-        w.OpenBrace("public void Execute(int worker)");
-        w.OpenBrace("switch (_stage)");
+        w.Line("/// <summary>Predict for one image, split over threads: this worker's share of one stage (a barrier follows each).</summary>");
+        w.OpenBrace($"void {inference}.RunSingleImageStage(Workspace workspace, {Rs} image, int stage, int worker, int workers, {S} pooled, global::System.Span<int> argmax)");
+        w.OpenBrace("switch (stage)");
         for (int s = 0; s < stages.Count; s++)
         {
             int index = stages[s];
@@ -198,30 +168,30 @@ internal static class SingleImageEmitter
                 var (usedHeight, usedWidth) = buffers.UsedOutput(index);
                 int pixels = usedHeight * usedWidth;
                 w.Line($"// whole 4-pixel tiles per worker, of the {pixels} pixels {plan.Layers[index + 1].Name} reads");
-                w.Line($"(int firstTile, int tiles) = {Names.Parallel}.Shares.Of({(pixels + 3) / 4}, _pool.Workers, worker);");
+                w.Line($"(int firstTile, int tiles) = {Names.Parallel}.Shares.Of({(pixels + 3) / 4}, workers, worker);");
                 w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
-                w.Line($"_model.{layer.Identifier}ForwardPixels(_workspace, _image, firstPixel, global::System.Math.Max(pixels, 0));");
+                w.Line($"{layer.Identifier}ForwardPixels(workspace, image, firstPixel, global::System.Math.Max(pixels, 0));");
             }
             else if (layer.Definition.SingleImage == SingleImageSplit.Convolution)
             {
                 LayerPlan pool = plan.Layers[index + 1];
-                w.Line($"(int firstRow, int rows) = {Names.Parallel}.Shares.Of({pool.Output.Height}, _pool.Workers, worker);");
-                w.Line($"_model.{layer.Identifier}ForwardRows(_workspace, _image, firstRow, rows);");
+                w.Line($"(int firstRow, int rows) = {Names.Parallel}.Shares.Of({pool.Output.Height}, workers, worker);");
+                w.Line($"{layer.Identifier}ForwardRows(workspace, image, firstRow, rows);");
             }
             else
             {
                 string input;
                 if (s == poolingStage)
                 {
-                    w.Line($"_model.{lastPool!.Identifier}ForwardWhole(_workspace, _pooled[worker], _argmax[worker]); // small: cheaper than another barrier");
-                    input = "_pooled[worker]";
+                    w.Line($"{lastPool!.Identifier}ForwardWhole(workspace, pooled, argmax); // small: cheaper than another barrier");
+                    input = "pooled";
                 }
-                else input = buffers.Input(index) == "images" ? "_image" : BufferLayout.Through(buffers.Input(index), "_workspace");
+                else input = buffers.Input(index) == "images" ? "image" : BufferLayout.Through(buffers.Input(index), "workspace");
                 int units = (int)layer.Output.Size;
                 w.Line("// whole 16-unit blocks per worker" + (units % 16 == 0 ? "" : $"; the last worker also takes the {units % 16} units left over"));
-                w.Line($"(int firstBlock, int blocks) = {Names.Parallel}.Shares.Of({units / 16}, _pool.Workers, worker);");
-                w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == _pool.Workers - 1 ? {units % 16} : 0);");
-                w.Line($"_model.{layer.Identifier}ForwardUnits(_workspace, {input}, firstBlock * 16, units);");
+                w.Line($"(int firstBlock, int blocks) = {Names.Parallel}.Shares.Of({units / 16}, workers, worker);");
+                w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == workers - 1 ? {units % 16} : 0);");
+                w.Line($"{layer.Identifier}ForwardUnits(workspace, {input}, firstBlock * 16, units);");
             }
             w.Line("break;");
             w.CloseBrace();
@@ -229,9 +199,13 @@ internal static class SingleImageEmitter
         w.CloseBrace();
         w.CloseBrace();
         w.Line();
-        w.Line("public long WorkerThreadAllocatedBytes => _pool.WorkerThreadAllocatedBytes;");
-        w.Line();
-        w.Line("public void Dispose() => _pool.Dispose();");
+        w.OpenBrace($"void {inference}.FinishSingleImage(Workspace workspace, {Rs} image, {S} outputs)");
+        if (lastPool is not null && !workersPool)
+            w.Line($"{lastPool.Identifier}ForwardWhole(workspace, {BufferLayout.Through(buffers.Output(lastConv + 1), "workspace")}.AsSpan(0, {lastPool.Output.Size}), " +
+                   $"workspace.{lastPool.Identifier}Argmax.AsSpan(0, {lastPool.Output.Size}));");
+        LayerPlan last = plan.Last;
+        w.Line($"{last.Identifier}Forward(workspace, image, 1); // the last layer is small: the calling thread does it");
+        w.Line($"workspace.{last.Identifier}Output.AsSpan(0, OutputSize).CopyTo(outputs);");
         w.CloseBrace();
     }
 }

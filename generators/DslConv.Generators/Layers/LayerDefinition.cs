@@ -124,8 +124,10 @@ internal abstract class LayerDefinition
 
     /// <summary>The layer's window as a <c>WindowArguments</c> expression (convolutions and windowed pools).</summary>
     protected static string WindowArguments(LayerPlan layer) =>
-        $"new global::DslConv.Models.WindowArguments({layer.WindowHeight}, {layer.WindowWidth}, strideHeight: {layer.StrideHeight}, strideWidth: {layer.StrideWidth}, " +
-        $"padTop: {layer.PadTop}, padBottom: {layer.PadBottom}, padLeft: {layer.PadLeft}, padRight: {layer.PadRight})";
+        $"new global::DslConv.Models.WindowArguments({layer.WindowHeight}, {layer.WindowWidth}, strideHeight: {layer.StrideHeight}, strideWidth: {layer.StrideWidth}" +
+        (layer.PadTop == 0 && layer.PadBottom == 0 && layer.PadLeft == 0 && layer.PadRight == 0
+            ? ")" // padding "valid": the constructor's zeros
+            : $", padTop: {layer.PadTop}, padBottom: {layer.PadBottom}, padLeft: {layer.PadLeft}, padRight: {layer.PadRight})");
 
     /// <summary>Keras's kernel_regularizer as init properties (<c> { KernelL2 = 0.01f }</c>), or "" without one.</summary>
     protected static string RegularizerInitializer(LayerPlan layer)

@@ -101,7 +101,7 @@ internal sealed class ZeroPadding2DLayer : LayerDefinition
         w.Line("/// </summary>");
         w.OpenBrace($"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
         Passes.PoolConstants(w, layer);
-        w.Line($"byte zeroPoint = _quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
+        w.Line($"byte zeroPoint = Quantization.Output({index})!.Value.ZeroPoint; // the input's, kept");
         w.Line($"{K}.ZeroPadding.Forward(workspace.{tensors.Input(index)}.AsSpan(0, batch * InputImageSize), batch, {Dimensions(layer)}, zeroPoint,");
         w.Line($"    workspace.{tensors.Output(index)}.AsSpan(0, batch * OutputImageSize));");
         w.CloseBrace();

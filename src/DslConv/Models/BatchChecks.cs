@@ -11,7 +11,7 @@ internal static class BatchChecks
         int count = Images<TModel, TWorkspace>(images, capacity);
         if (labels.Length != count)
             throw new ArgumentException($"{labels.Length} labels for {count} images.", nameof(labels));
-        GeneratedCode.CheckLabels(labels, TModel.LabelClasses, nameof(labels)); // the whole batch, before any split: the caller's image index
+        GeneratedCode.CheckLabels(labels, TModel.Description.LabelClasses, nameof(labels)); // the whole batch, before any split: the caller's image index
         return count;
     }
 
@@ -21,8 +21,8 @@ internal static class BatchChecks
         where TWorkspace : class
     {
         int count = Images<TModel, TWorkspace>(images, capacity);
-        if (targets.Length != (long)count * TModel.OutputSize)
-            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {TModel.OutputSize} each.", nameof(targets));
+        if (targets.Length != (long)count * TModel.Description.OutputSize)
+            throw new ArgumentException($"targets holds {targets.Length} floats; {count} images take {TModel.Description.OutputSize} each.", nameof(targets));
         return count;
     }
 
@@ -30,7 +30,7 @@ internal static class BatchChecks
         where TModel : class, IGeneratedNetwork<TModel, TWorkspace>
         where TWorkspace : class
     {
-        int count = GeneratedCode.CountImages(images, TModel.InputSize, TModel.Description.InputShape);
+        int count = GeneratedCode.CountImages(images, TModel.Description.InputSize, TModel.Description.InputShape);
         if (count == 0) throw new ArgumentException("The batch is empty.", nameof(images));
         if (count > capacity)
             throw new ArgumentException($"{count} images exceed the batch size {capacity}.", nameof(images));

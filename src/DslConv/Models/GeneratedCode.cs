@@ -25,9 +25,10 @@ public static class GeneratedCode
     /// Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/> unless
     /// <paramref name="batchSize"/> is at least 1, its workspace arrays fit in .NET arrays (<paramref name="maxBatchSize"/>)
     /// and its workspace (<paramref name="bytesPerImage"/> each) fits in the memory this process may use. The message
-    /// says the largest batch that would be accepted, so that no buffer size ever overflows or aborts.
+    /// says the largest batch that would be accepted, so that no buffer size ever overflows or aborts. Returns the
+    /// batch size, so that a workspace's first initializer can check it.
     /// </summary>
-    public static void CheckBatchSize(int batchSize, int maxBatchSize, long bytesPerImage, string paramName)
+    public static int CheckBatchSize(int batchSize, int maxBatchSize, long bytesPerImage, string paramName)
     {
         if (batchSize < 1)
             throw new ArgumentOutOfRangeException(paramName, batchSize, $"{paramName} is {batchSize}; it must be at least 1.");
@@ -42,6 +43,7 @@ public static class GeneratedCode
                 $"{paramName} is {batchSize}; its buffers would need {(double)batchSize * bytesPerImage / (1 << 20):F0} MiB, more than the " +
                 $"{available / (1 << 20)} MiB this process may use, so the largest batch that fits is about {Math.Min(largest, maxBatchSize)}.");
         }
+        return batchSize;
     }
 
     /// <summary>

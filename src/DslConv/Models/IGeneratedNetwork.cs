@@ -5,21 +5,15 @@ namespace DslConv.Models;
 
 /// <summary>
 /// For generated code: what a generated model gives the runtime's classes that are generic over it
-/// (<see cref="DslConv.Training.Trainer{TModel, TWorkspace}"/>, <see cref="ModelWorkers{TModel, TWorkspace}"/>): its
+/// (<see cref="DslConv.Training.Trainer{TModel, TWorkspace}"/>, <see cref="NetworkRuntime{TModel, TWorkspace}"/>): its
 /// sizes, and its passes on a workspace of its own type. A model implements it explicitly, so none of this shows on the
-/// model itself.
+/// model itself; the members with a body are what a model without the feature gets.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInference<TSelf, TWorkspace>
     where TSelf : class, IGeneratedNetwork<TSelf, TWorkspace>
     where TWorkspace : class
 {
-    /// <summary>Classes an integer label may name (2 for a binary head of one output), or 0 when the loss takes no labels.</summary>
-    static abstract int LabelClasses { get; }
-
-    /// <summary>The length of the parameter vector.</summary>
-    static abstract int ParameterCount { get; }
-
     /// <summary>The largest batch a workspace can hold.</summary>
     static abstract int MaxBatchSize { get; }
 
@@ -27,10 +21,7 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInfe
     static abstract long WorkspaceBytesPerImage { get; }
 
     /// <summary>Whether a training pass combines batch statistics across the batch's shards (BatchNorm).</summary>
-    static abstract bool ShardsExchangeStatistics { get; }
-
-    /// <summary>The architecture as data.</summary>
-    static abstract ModelDescription Description { get; }
+    static virtual bool ShardsExchangeStatistics => false;
 
     /// <summary>Forward, loss and backward of <paramref name="batch"/> on <paramref name="workspace"/> in training mode: the mean loss, its gradient (overwritten) and the metric's sum.</summary>
     float ComputeGradients(TWorkspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum);
@@ -42,5 +33,7 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInfe
     void TransposeKernels();
 
     /// <summary>What a training step does after the optimizer's update, from a workspace holding the batch's statistics (BatchNorm's moving averages).</summary>
-    void AfterStep(TWorkspace statistics);
+    void AfterStep(TWorkspace statistics)
+    {
+    }
 }

@@ -14,8 +14,8 @@ public abstract class LayerArguments
 /// <remarks>Padding is Keras's on each side: "same" puts the odd extra at the bottom and right.</remarks>
 public sealed class WindowArguments : LayerArguments
 {
-    /// <summary>A <paramref name="height"/> x <paramref name="width"/> window moved by the strides over the input padded by the four pads.</summary>
-    public WindowArguments(int height, int width, int strideHeight, int strideWidth, int padTop, int padBottom, int padLeft, int padRight)
+    /// <summary>A <paramref name="height"/> x <paramref name="width"/> window moved by the strides over the input padded by the four pads (none by default: Keras's "valid").</summary>
+    public WindowArguments(int height, int width, int strideHeight, int strideWidth, int padTop = 0, int padBottom = 0, int padLeft = 0, int padRight = 0)
     {
         Height = height;
         Width = width;

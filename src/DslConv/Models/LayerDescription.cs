@@ -169,4 +169,12 @@ public sealed class ModelDescription
 
     /// <summary>Floats per input image.</summary>
     public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
+
+    /// <summary>Classes an integer label may name (2 for a binary head of one output), or 0 when the loss takes no labels.</summary>
+    internal int LabelClasses => !TakesLabels ? 0 : Loss == Loss.BinaryCrossentropy ? 2 : OutputSize;
+
+    /// <summary>The layer table of Keras's <c>model.summary()</c> for this model.</summary>
+    public string Summary => _summary ??= ModelSummary.Format(this);
+
+    private string? _summary;
 }

@@ -14,6 +14,7 @@ internal sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWo
 {
     private readonly TModel _model;
     private readonly TWorkspace[] _workspaces;
+    private readonly int _capacity;
 
     /// <summary><paramref name="count"/> workspaces of <paramref name="capacity"/> images each.</summary>
     public ModelWorkers(TModel model, int capacity, int count)
@@ -21,6 +22,7 @@ internal sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWo
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         _model = model;
+        _capacity = capacity;
         _workspaces = new TWorkspace[count];
         for (int worker = 0; worker < count; worker++) _workspaces[worker] = TModel.CreateWorkspace(capacity);
     }
@@ -40,5 +42,6 @@ internal sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWo
         _model.Evaluate(_workspaces[worker], share, out lossSum, out metricSum);
 
     /// <inheritdoc/>
-    public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) => _model.PredictInto(_workspaces[worker], images, outputs);
+    public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) =>
+        InferenceRuntime<TModel, TWorkspace>.PredictInChunks(_model, _workspaces[worker], _capacity, images, outputs);
 }

@@ -36,8 +36,8 @@ public sealed class NetworkRuntime<TModel, TWorkspace>
             ? BatchChecks.Labels<TModel, TWorkspace>(batch.Images, batch.Labels, int.MaxValue)
             : BatchChecks.Targets<TModel, TWorkspace>(batch.Images, batch.Targets, int.MaxValue);
         Kernels.CrossEntropy.CheckWeights(batch.SampleWeights, count);
-        if (gradients.Length != TModel.ParameterCount)
-            throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {TModel.ParameterCount} parameters.", nameof(gradients));
+        if (gradients.Length != TModel.Description.ParameterCount)
+            throw new ArgumentException($"gradients holds {gradients.Length} floats; the model has {TModel.Description.ParameterCount} parameters.", nameof(gradients));
         GeneratedCode.Enter(ref model.Busy, TModel.Description.Name, nameof(ComputeGradients));
         try
         {

@@ -22,7 +22,7 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     private readonly ModelWorkers<TModel, TWorkspace> _workers; // a workspace per thread (and per micro-shard for BatchNorm)
     private readonly BatchRunner _runner; // evaluation: one share per thread
     private readonly StepEngine _engine; // training steps: micro-shards, on any number of threads
-    private readonly float[] _gradients = new float[TModel.ParameterCount];
+    private readonly float[] _gradients = new float[TModel.Description.ParameterCount];
 
     /// <summary>
     /// A trainer for <paramref name="model"/>; the optimizer defaults to Keras's Adam (lr 0.001). Each batch is split
@@ -42,8 +42,8 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
         int capacity = Shares.Largest(batchSize, Math.Min(Threads, GeneratedCode.GradientShards));
         bool exchanges = TModel.ShardsExchangeStatistics;
         _workers = new ModelWorkers<TModel, TWorkspace>(model, capacity, StepEngine.Workspaces(Threads, GeneratedCode.GradientShards, exchanges));
-        _runner = new BatchRunner(Threads, TModel.InputSize, TModel.OutputSize, _workers);
-        _engine = new StepEngine(_runner, TModel.ParameterCount, _workers, GeneratedCode.GradientShards, exchanges);
+        _runner = new BatchRunner(Threads, TModel.Description.InputSize, TModel.Description.OutputSize, _workers);
+        _engine = new StepEngine(_runner, TModel.Description.ParameterCount, _workers, GeneratedCode.GradientShards, exchanges);
     }
 
     /// <summary>The model whose parameters this trainer updates.</summary>
@@ -71,10 +71,10 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     }
 
     /// <inheritdoc/>
-    public int InputSize => TModel.InputSize;
+    public int InputSize => TModel.Description.InputSize;
 
     /// <inheritdoc/>
-    public int OutputSize => TModel.OutputSize;
+    public int OutputSize => TModel.Description.OutputSize;
 
     /// <summary>The gradients of the last step, same layout as the model's Parameters.</summary>
     public ReadOnlySpan<float> Gradients => _gradients;

@@ -42,12 +42,12 @@ public sealed class ShortNamesTests
     public void TypesOfTheSameNameInAnEnclosingNamespaceKeepTheirsQualified()
     {
         string source = Generated(
-            "namespace Models { public class Kernels { } public class Span<T> { } public class LayerType { } public class Math { } }\n" +
+            "namespace Models { public class Kernels { } public class Span<T> { } public class LayerType { } public class GeneratedCode { } }\n" +
             $"namespace Models.Inner {{ {Layers} public partial class Net {{ }} }}");
         Assert.Contains("global::DslConv.Kernels.Gemm.Multiply(", source);
         Assert.Contains("global::System.Span<float>", source);
         Assert.Contains("global::DslConv.Models.LayerType.Conv2D", source);
-        Assert.Contains("global::System.Math.Min", source);
+        Assert.Contains("global::DslConv.Models.GeneratedCode.CheckBatchSize", source);
         Assert.DoesNotContain("using Kernels", source);
         Assert.Contains("ReadOnlySpan<float> images", source); // the others are still short
         Assert.Contains("Training.Xoshiro256", source);
@@ -57,19 +57,19 @@ public sealed class ShortNamesTests
     public void MembersOfTheModelKeepTheirNamesQualified()
     {
         string source = Generated(
-            $"namespace Models;\n{Layers} public partial class Net {{ public int Kernels => 1; public static string Training = \"\"; public static int Math() => 0; }}");
+            $"namespace Models;\n{Layers} public partial class Net {{ public int Kernels => 1; public static string Training = \"\"; public static int Span() => 0; }}");
         Assert.Contains("global::DslConv.Kernels.", source);
         Assert.Contains("global::DslConv.Training.", source);
-        Assert.Contains("global::System.Math.Min(", source);
+        Assert.Contains("global::System.Span<float>", source);
     }
 
     [Fact]
     public void AGlobalUsingThatBringsAnotherTypeOfTheNameKeepsItQualified()
     {
         string source = Generated(
-            "global using Other;\nnamespace Other { public class LayerDescription { } public class GeneratedCode { } }",
+            "global using Other;\nnamespace Other { public class ModelDescription { } public class GeneratedCode { } }",
             $"namespace Models;\n{Layers} public partial class Net;");
-        Assert.Contains("global::DslConv.Models.LayerDescription", source);
+        Assert.Contains("global::DslConv.Models.ModelDescription", source);
         Assert.Contains("global::DslConv.Models.GeneratedCode.", source);
         Assert.Contains("LayerType.Conv2D", source);
     }

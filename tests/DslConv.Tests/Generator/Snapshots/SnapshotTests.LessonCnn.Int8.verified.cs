@@ -5,7 +5,6 @@ using System;
 using DslConv;
 using DslConv.Data;
 using DslConv.Models;
-using System.Collections.Generic;
 using Kernels = global::DslConv.Kernels;
 
 namespace Lesson;
@@ -18,19 +17,15 @@ partial class FashionCnn
     /// generated code on integer kernels. Create it with <see cref="Calibrate"/>; export it with DslConv.Onnx's ExportOnnx
     /// (a QDQ model). Its Predict takes and gives what the float model's does.
     /// </summary>
-    public sealed class Int8 : global::DslConv.Quantization.IQuantizedNetwork, IGeneratedInference<Int8, Int8.Workspace>, IDisposable
+    public sealed class Int8 : global::DslConv.Quantization.QuantizedNetwork<Int8, Int8.Workspace>, IGeneratedInference<Int8, Int8.Workspace>
     {
-        private readonly global::DslConv.Quantization.QuantizedModel _quantization;
         private readonly global::DslConv.Quantization.QuantizedLayer _conv2d; // conv2d: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _conv2d_1; // conv2d_1: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _dense; // dense: int8 kernel, int32 bias, scales
         private readonly global::DslConv.Quantization.QuantizedLayer _dense_1; // dense_1: int8 kernel, int32 bias, scales
-        private readonly InferenceRuntime<Int8, Workspace> _runtime = new(); // Predict's workspaces and threads
-        private int _busy; // 1 while a public call runs, as in the float model
 
-        private Int8(global::DslConv.Quantization.QuantizedModel quantization)
+        private Int8(global::DslConv.Quantization.QuantizedModel quantization) : base(quantization)
         {
-            _quantization = quantization;
             _conv2d = quantization.Layer(0) ?? throw new InvalidOperationException("conv2d was not quantised.");
             _conv2d_1 = quantization.Layer(2) ?? throw new InvalidOperationException("conv2d_1 was not quantised.");
             _dense = quantization.Layer(5) ?? throw new InvalidOperationException("dense was not quantised.");
@@ -52,40 +47,8 @@ partial class FashionCnn
             return new Int8(quantization);
         }
 
-        /// <summary>The scales, zero points and integer weights this model runs on.</summary>
-        public global::DslConv.Quantization.QuantizedModel Quantization => _quantization;
-
-        /// <summary>Worker threads for batches of more than one image (1: the calling thread only); results do not depend on it.</summary>
-        public int InferenceThreads
-        {
-            get => _runtime.InferenceThreads;
-            set => _runtime.SetInferenceThreads(this, value);
-        }
-
-        /// <summary>
-        /// Runs the int8 model on any number of (H, W, C) float images laid end to end; <paramref name="outputs"/> receives 10
-        /// floats per image, as the float model's Predict. Allocates nothing after the first call; one call at a time.
-        /// </summary>
-        public void Predict(ReadOnlySpan<float> images, Span<float> outputs) => _runtime.Predict(this, images, outputs);
-
         /// <summary>The share of <paramref name="data"/>'s images whose label the int8 model predicts (Keras's accuracy for this head).</summary>
         public double Accuracy(IImageSet data) => global::DslConv.Quantization.QuantizedAccuracy.Of(this, data);
-
-        /// <summary>Bytes allocated so far on Predict's worker threads other than the caller's (for allocation checks).</summary>
-        public long InferenceWorkerAllocatedBytes => _runtime.WorkerThreadAllocatedBytes;
-
-        /// <summary>Stops the worker threads, if any.</summary>
-        public void Dispose() => _runtime.Dispose();
-
-        private void PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs)
-        {
-            int count = images.Length / InputSize;
-            for (int start = 0; start < count; start += workspace.Capacity)
-            {
-                int batch = Math.Min(workspace.Capacity, count - start);
-                Forward(workspace, images.Slice(start * InputSize, batch * InputSize), outputs.Slice(start * OutputSize, batch * OutputSize), batch);
-            }
-        }
 
         /// <summary>The int8 forward pass over <paramref name="batch"/> images: bytes between layers, floats out of the last.</summary>
         private void Forward(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs, int batch)
@@ -107,7 +70,7 @@ partial class FashionCnn
         private void QuantizeInput(Workspace workspace, ReadOnlySpan<float> images, int batch)
         {
             ReadOnlySpan<float> input = images.Slice(0, batch * InputSize);
-            global::DslConv.Quantization.Requantization.Quantize(input, _quantization.Input, workspace.Input.AsSpan(0, batch * InputSize));
+            global::DslConv.Quantization.Requantization.Quantize(input, Quantization.Input, workspace.Input.AsSpan(0, batch * InputSize));
         }
 
         /// <summary>
@@ -201,40 +164,23 @@ partial class FashionCnn
             Kernels.Activations.Forward(Activation.Softmax, outputs, Units);
         }
 
-        /// <summary>One forward pass's buffers for <see cref="Capacity"/> images: bytes between layers, int32 sums.</summary>
-        private sealed class Workspace
+        /// <summary>One forward pass's buffers for up to <paramref name="capacity"/> images: bytes between layers, int32 sums.</summary>
+        public sealed class Workspace(int capacity)
         {
-            public readonly int Capacity;
-            public readonly byte[] Input; // the quantised input
-            public readonly byte[] MaxPooling2dOutput; // max_pooling2d (13, 13, 64)
-            public readonly byte[] MaxPooling2d_1Output; // max_pooling2d_1 (5, 5, 64)
-            public readonly byte[] DenseOutput; // dense (128)
-            public readonly byte[] Patches; // one image's byte patches (+3: the integer kernel reads whole groups of four)
-            public readonly int[] Sums; // int32 products of the layer running
-            public readonly int[] PooledSums; // one image's pooled int32 sums, before requantisation
-
-            public Workspace(int capacity)
-            {
-                Capacity = capacity;
-                Input = new byte[capacity * 784];
-                MaxPooling2dOutput = new byte[capacity * 10816];
-                MaxPooling2d_1Output = new byte[capacity * 1600];
-                DenseOutput = new byte[capacity * 128];
-                Patches = new byte[57603];
-                Sums = new int[43264];
-                PooledSums = new int[10816];
-            }
+            internal readonly byte[] Input = new byte[capacity * 784]; // the quantised input
+            internal readonly byte[] MaxPooling2dOutput = new byte[capacity * 10816]; // max_pooling2d (13, 13, 64)
+            internal readonly byte[] MaxPooling2d_1Output = new byte[capacity * 1600]; // max_pooling2d_1 (5, 5, 64)
+            internal readonly byte[] DenseOutput = new byte[capacity * 128]; // dense (128)
+            internal readonly byte[] Patches = new byte[57603]; // one image's byte patches (+3: the integer kernel reads whole groups of four)
+            internal readonly int[] Sums = new int[43264]; // int32 products of the layer running
+            internal readonly int[] PooledSums = new int[10816]; // one image's pooled int32 sums, before requantisation
         }
 
+        static ModelDescription IGeneratedInference<Int8, Workspace>.Description => Architecture;
         static string IGeneratedInference<Int8, Workspace>.Name => "Int8";
-        static IReadOnlyList<int> IGeneratedInference<Int8, Workspace>.InputShape => Architecture.InputShape;
-        static int IGeneratedInference<Int8, Workspace>.InputSize => InputSize;
-        static int IGeneratedInference<Int8, Workspace>.OutputSize => OutputSize;
         static int IGeneratedInference<Int8, Workspace>.PredictBatch => 32;
         static Workspace IGeneratedInference<Int8, Workspace>.CreateWorkspace(int capacity) => new(capacity);
-        ref int IGeneratedInference<Int8, Workspace>.Busy => ref _busy;
-        void IGeneratedInference<Int8, Workspace>.PredictInto(Workspace workspace, ReadOnlySpan<float> images, Span<float> outputs) => PredictInto(workspace, images, outputs);
-        bool IGeneratedInference<Int8, Workspace>.TryPredictOneImage(ReadOnlySpan<float> image, Span<float> outputs, int threads) => false; // batches split by image only
-        void IGeneratedInference<Int8, Workspace>.ReleaseInferenceThreads() { }
+        ref int IGeneratedInference<Int8, Workspace>.Busy => ref Busy;
+        void IGeneratedInference<Int8, Workspace>.Predict(Workspace workspace, ReadOnlySpan<float> images, int batch, Span<float> outputs) => Forward(workspace, images, outputs, batch);
     }
 }

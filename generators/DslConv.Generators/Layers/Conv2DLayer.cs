@@ -16,8 +16,9 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
 
 /// <summary>
 /// Keras Conv2D: Glorot-uniform kernel (kh, kw, in, filters) and zero bias; "valid" or TensorFlow's "same" padding.
-/// Runs per image either im2col-free (DirectConvolution, when there is no padding and the filters are whole vectors)
-/// or as im2col and a matrix product; fuses with a following MaxPool into one pass per image.
+/// Runs per image either through the runtime's ImageConvolution, which goes im2col-free where the CPU can (when there is
+/// no padding and the filters are whole vectors), or as im2col and a matrix product written out; fuses with a
+/// following MaxPool into one pass per image.
 /// </summary>
 internal sealed class Conv2DLayer : LayerDefinition
 {
@@ -115,25 +116,25 @@ internal sealed class Conv2DLayer : LayerDefinition
         EmitFusedBackward(w, plan, buffers, index);
     }
 
-    private static void ConvConstants(SourceWriter w, LayerPlan layer, (int Height, int Width)? used = null)
+    /// <summary>The pass's sizes as named constants; <paramref name="pixels"/> false leaves out Pixels, which a forward pass the runtime's ImageConvolution runs does not use.</summary>
+    private static void ConvConstants(SourceWriter w, LayerPlan layer, (int Height, int Width)? used = null, bool pixels = true)
     {
         TensorShape input = layer.Input, output = layer.Output;
         var (height, width) = used ?? (output.Height, output.Width);
         w.Line($"const int InputImageSize = {input.Size};   // {input.Height} * {input.Width} * {input.Channels}");
         w.Line($"const int OutputImageSize = {height * width * output.Channels}; // {height} * {width} * {output.Channels}{((height, width) == (output.Height, output.Width) ? "" : " (the part the pool reads)")}");
-        w.Line($"const int Pixels = {height * width};           // output pixels per image");
+        if (pixels) w.Line($"const int Pixels = {height * width};           // output pixels per image");
         w.Line($"const int PatchSize = {layer.WindowHeight * layer.WindowWidth * input.Channels};          // {layer.WindowHeight} * {layer.WindowWidth} * {input.Channels} taps per pixel");
         w.Line($"const int Filters = {output.Channels};");
     }
 
     private static void ConvForward(SourceWriter w, LayerPlan layer, BufferLayout buffers, int index, BatchNormFolding.Chain? folded)
     {
-        ConvConstants(w, layer);
+        ConvConstants(w, layer, pixels: !Direct(layer));
         ConvParameterSpans(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "PatchSize", "Filters", "OutputImageSize");
-        ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)",
             BatchNormFolding.ReluArgument(folded, layer));
@@ -150,7 +151,6 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         Passes.ActivationBackward(w, layer);
         ConvGradientSpans(w, layer, inputGradient, buffers.TransposedKernelOffset(index));
-        ConvPathChoice(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageBackward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)",
             "outputGradient.Slice(image * OutputImageSize, OutputImageSize)",
@@ -167,14 +167,13 @@ internal sealed class Conv2DLayer : LayerDefinition
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         FusedBanner(w, conv, pool, "Forward");
         w.OpenBrace($"private void {conv.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
-        ConvConstants(w, conv, buffers.UsedOutput(index));
+        ConvConstants(w, conv, buffers.UsedOutput(index), pixels: !Direct(conv));
         w.Line($"const int PooledImageSize = {pool.Output.Size}; // {pool.Output.Height} * {pool.Output.Width} * {pool.Output.Channels}");
         ConvParameterSpans(w, conv);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's {conv.Name} output");
         w.Line($"{S} pooled = {buffers.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
         w.Line($"global::System.Span<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
-        ConvPathChoice(w, conv);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolved");
         if (Names.AppliedAfterProduct(conv.Activation))
@@ -205,7 +204,6 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
         w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
         ConvGradientSpans(w, conv, inputGradient, buffers.TransposedKernelOffset(index));
-        ConvPathChoice(w, conv);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
         w.Line($"    pooled.Slice(image * PooledImageSize, PooledImageSize), {Names.Activation(conv.Activation)}, convolvedGradient);");
@@ -238,30 +236,25 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
     }
 
-    /// <summary>Declares <c>direct</c>: whether the im2col-free kernels run here (shapes allow it and the CPU has them).</summary>
-    private static void ConvPathChoice(SourceWriter w, LayerPlan layer)
-    {
-        if (Direct(layer))
-            w.Line($"bool direct = {K}.DirectConvolution.Supports({layer.Identifier}Geometry, Filters); // else im2col and a matrix product");
-    }
-
-    /// <summary>One image's convolution (with bias, and ReLU as it is stored), into <paramref name="output"/>.</summary>
+    /// <summary>
+    /// One image's convolution (with bias, and ReLU as it is stored), into <paramref name="output"/>. Where the shapes
+    /// allow the im2col-free kernels (<see cref="Direct"/>), the runtime's ImageConvolution picks the path this CPU runs;
+    /// otherwise the patches and the matrix product are written out.
+    /// </summary>
     private static void ConvImageForward(SourceWriter w, LayerPlan layer, string input, string output, string? reluArgument = null)
     {
         string relu = reluArgument ?? BatchNormFolding.ReluArgument(null, layer);
-        bool direct = Direct(layer);
-        if (direct)
+        string pixels = Direct(layer) ? "pixel" : "Pixels"; // Direct: no Pixels constant, each output pixel's row
+        w.Line($"// output[{pixels}, Filters] = patches[{pixels}, PatchSize] · kernel[PatchSize, Filters] + bias{(relu == "true" ? ", ReLU as it is stored" : relu == "false" ? "" : $", ReLU as it is stored at inference")}" +
+               (Direct(layer) ? " (im2col-free where this CPU can)" : ""));
+        if (Direct(layer))
         {
-            w.OpenBrace("if (direct)");
-            w.Line($"{K}.DirectConvolution.Forward({input}, {layer.Identifier}Geometry, kernel, bias, {output}, Filters, relu: {relu});");
-            w.CloseBrace();
-            w.OpenBrace("else");
+            w.Line($"{K}.ImageConvolution.Forward({input}, {layer.Identifier}Geometry, kernel, bias, {output}, Filters, relu: {relu}, workspace.Patches);");
+            return;
         }
         w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
-        w.Line($"// output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias{(relu == "true" ? ", ReLU as it is stored" : relu == "false" ? "" : $", ReLU as it is stored at inference")}");
         w.Line($"{K}.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,");
         w.Line($"    {output}, Filters, {K}.GemmStart.Bias, bias, relu: {relu});");
-        if (direct) w.CloseBrace();
     }
 
     /// <summary>One image's kernel, bias and (when wanted) input gradients from dz = <paramref name="outputGradient"/>.</summary>
@@ -273,23 +266,18 @@ internal sealed class Conv2DLayer : LayerDefinition
             w.Line($"{S} imageInputGradient = {inputGradient};");
             w.Line("imageInputGradient.Clear();");
         }
-        bool direct = Direct(layer);
-        if (direct)
+        w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
+        if (Direct(layer))
         {
-            w.OpenBrace("if (direct)");
-            w.Line($"{K}.DirectConvolution.KernelGradient({input}, {layer.Identifier}Geometry, {outputGradient}, kernelGradient, Filters);");
-            if (inputGradient is not null && layer.Input.Channels % 16 == 0)
-                w.Line($"{K}.DirectConvolution.InputGradient({outputGradient}, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters);");
-            else if (inputGradient is not null)
-                ScatteredInputGradient(w, layer, outputGradient);
-            w.CloseBrace();
-            w.OpenBrace("else");
+            w.Line($"{K}.ImageConvolution.KernelGradient({input}, {layer.Identifier}Geometry, {outputGradient}, kernelGradient, Filters, workspace.Patches);");
+            if (inputGradient is null) return;
+            w.Line("// imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels");
+            w.Line($"{K}.ImageConvolution.InputGradient({outputGradient}, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
+            return;
         }
         w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
-        w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
         w.Line($"{K}.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, {outputGradient}, Filters, kernelGradient, Filters, {K}.GemmStart.Accumulate);");
         if (inputGradient is not null) ScatteredInputGradient(w, layer, outputGradient);
-        if (direct) w.CloseBrace();
     }
 
     private static void ScatteredInputGradient(SourceWriter w, LayerPlan layer, string outputGradient)

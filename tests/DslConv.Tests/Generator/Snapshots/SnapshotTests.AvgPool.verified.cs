@@ -217,8 +217,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
         for (int image = 0; image < batch; image++)
         {
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
                 output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: true);
         }
@@ -245,8 +245,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
         }
     }
@@ -303,8 +303,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         for (int image = 0; image < batch; image++)
         {
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
                 output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: false);
         }
@@ -336,8 +336,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
             Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
             imageInputGradient.Clear();
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
             // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
             Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);

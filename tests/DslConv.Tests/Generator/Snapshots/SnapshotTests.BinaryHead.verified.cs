@@ -231,8 +231,8 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         for (int image = 0; image < batch; image++)
         {
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
                 convolved, Filters, Kernels.GemmStart.Bias, bias, relu: true);
             // max_pooling2d: each window's maximum and where it was, which is all backward needs of the convolution's output
@@ -265,8 +265,8 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
                 pooled.Slice(image * PooledImageSize, PooledImageSize), Activation.Relu, convolvedGradient);
             Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
         }
     }

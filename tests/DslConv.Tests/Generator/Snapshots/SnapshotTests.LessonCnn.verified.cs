@@ -218,7 +218,6 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     {
         const int InputImageSize = 784;   // 28 * 28 * 1
         const int OutputImageSize = 43264; // 26 * 26 * 64
-        const int Pixels = 676;           // output pixels per image
         const int PatchSize = 9;          // 3 * 3 * 1 taps per pixel
         const int Filters = 64;
         const int PooledImageSize = 10816; // 13 * 13 * 64
@@ -228,20 +227,10 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d output
         Span<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
         Span<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
-        bool direct = Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
-            if (direct)
-            {
-                Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias, convolved, Filters, relu: true);
-            }
-            else
-            {
-                Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
-                // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
-                Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
-                    convolved, Filters, Kernels.GemmStart.Bias, bias, relu: true);
-            }
+            // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored (im2col-free where this CPU can)
+            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias, convolved, Filters, relu: true, workspace.Patches);
             // max_pooling2d: each window's maximum and where it was, which is all backward needs of the convolution's output
             Kernels.Pooling.MaxForward(convolved, MaxPooling2dGeometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
                 argmax.Slice(image * PooledImageSize, PooledImageSize));
@@ -267,22 +256,13 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
-        bool direct = Kernels.DirectConvolution.Supports(Conv2dGeometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
                 pooled.Slice(image * PooledImageSize, PooledImageSize), Activation.Relu, convolvedGradient);
             Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
-            if (direct)
-            {
-                Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, convolvedGradient, kernelGradient, Filters);
-            }
-            else
-            {
-                Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
-                // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-                Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
-            }
+            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, convolvedGradient, kernelGradient, Filters, workspace.Patches);
         }
     }
 
@@ -294,7 +274,6 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     {
         const int InputImageSize = 10816;   // 13 * 13 * 64
         const int OutputImageSize = 6400; // 10 * 10 * 64 (the part the pool reads)
-        const int Pixels = 100;           // output pixels per image
         const int PatchSize = 576;          // 3 * 3 * 64 taps per pixel
         const int Filters = 64;
         const int PooledImageSize = 1600; // 5 * 5 * 64
@@ -304,20 +283,10 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d_1 output
         Span<float> pooled = workspace.MaxPooling2d_1Output.AsSpan(0, batch * PooledImageSize);
         Span<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * PooledImageSize);
-        bool direct = Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
-            if (direct)
-            {
-                Kernels.DirectConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true);
-            }
-            else
-            {
-                Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
-                // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
-                Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
-                    convolved, Filters, Kernels.GemmStart.Bias, bias, relu: true);
-            }
+            // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored (im2col-free where this CPU can)
+            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, workspace.Patches);
             // max_pooling2d_1: each window's maximum and where it was, which is all backward needs of the convolution's output
             Kernels.Pooling.MaxForward(convolved, MaxPooling2d_1Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
                 argmax.Slice(image * PooledImageSize, PooledImageSize));
@@ -345,7 +314,6 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
-        bool direct = Kernels.DirectConvolution.Supports(Conv2d_1Geometry, Filters); // else im2col and a matrix product
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
@@ -353,20 +321,10 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
             Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
             Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
             imageInputGradient.Clear();
-            if (direct)
-            {
-                Kernels.DirectConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters);
-                Kernels.DirectConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters);
-            }
-            else
-            {
-                Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
-                // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-                Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, convolvedGradient, Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
-                // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-                Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, convolvedGradient, Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
-                Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
-            }
+            // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters, workspace.Patches);
+            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+            Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
         }
     }
 

@@ -192,8 +192,8 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         Span<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
         for (int image = 0; image < batch; image++)
         {
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
                 output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: true);
         }
@@ -220,8 +220,8 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
+            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
         }
     }

@@ -19,7 +19,7 @@ public static class IdxReader
     private const int MaxDimensions = 4;
 
     /// <summary>The key under which every error this reader throws keeps the file's name in its <see cref="Exception.Data"/>.</summary>
-    public const string FileKey = "IdxFile";
+    internal const string FileKey = "IdxFile";
 
     /// <summary>Reads the IDX file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>

@@ -35,7 +35,7 @@ public static partial class DirectConvolution
         g.PadTop == 0 && g.PadLeft == 0 && filters > 0 && (Wide || Narrow) && filters % FilterMultiple == 0;
 
     /// <summary>Whether <see cref="InputGradient"/> also does: it needs channels in whole vectors.</summary>
-    public static bool SupportsInputGradient(in ConvGeometry g, int filters) =>
+    internal static bool SupportsInputGradient(in ConvGeometry g, int filters) =>
         Supports(g, filters) && g.Channels % (Wide ? Lanes : NarrowLanes) == 0;
 
     /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>

@@ -130,10 +130,10 @@ public sealed class SafeTensorsFile
 public static class SafeTensors
 {
     /// <summary>The reference's <c>MAX_HEADER_SIZE</c>.</summary>
-    public const int MaxHeaderSize = 100_000_000;
+    internal const int MaxHeaderSize = 100_000_000;
 
     /// <summary>The key under which every error this reader throws keeps the source's name in its <see cref="Exception.Data"/>.</summary>
-    public const string FileKey = "SafeTensorsFile";
+    internal const string FileKey = "SafeTensorsFile";
 
     private const string MetadataKey = "__metadata__";
     private const int PrefixLength = sizeof(ulong);

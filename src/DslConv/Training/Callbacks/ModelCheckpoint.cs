@@ -77,7 +77,7 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     }
 
     /// <summary>Python's str.format for the fields Keras passes: epoch and the logs, with d and f format specs.</summary>
-    public static string Format(string template, EpochResult result)
+    internal static string Format(string template, EpochResult result)
     {
         ArgumentNullException.ThrowIfNull(template);
         var text = new StringBuilder();

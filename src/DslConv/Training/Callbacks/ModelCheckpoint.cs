@@ -27,7 +27,7 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     public double Best { get; private set; }
 
     /// <inheritdoc/>
-    public string CheckpointName => "model_checkpoint_" + _monitor;
+    string ICheckpointedCallback.CheckpointName => "model_checkpoint_" + _monitor;
 
     /// <summary>The files written so far, in order.</summary>
     public List<string> Saved { get; } = [];
@@ -37,7 +37,7 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     /// is a quantity this fit does not report (Keras refuses a path whose keys are not in the logs rather than writing
     /// w-NaN files), or when the files' folder does not exist.
     /// </summary>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         if (saveBestOnly) Monitor.RequireValidation(_monitor, context, nameof(ModelCheckpoint));
         foreach (var (name, _) in Fields(_filePath, nameof(filePath)))
@@ -57,11 +57,11 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context) =>
+    void IFitCallback.OnTrainBegin(FitContext context) =>
         Best = initialValueThreshold ?? (Maximises ? double.NegativeInfinity : double.PositiveInfinity);
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         if (saveBestOnly)
         {
@@ -165,14 +165,14 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
         metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc/>
-    public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)
             throw new InvalidDataException($"it was saved with {metadata["settings"]}, this run has {Settings}");

@@ -32,7 +32,7 @@ public sealed class ProgressBar : IFitCallback
     public bool Interactive { get; }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context)
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         string validation = context.ValidationImages > 0
             ? string.Create(CultureInfo.InvariantCulture, $", validate on {context.ValidationImages:N0}") : "";
@@ -42,7 +42,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnEpochBegin(FitContext context, int epoch)
+    void IFitCallback.OnEpochBegin(FitContext context, int epoch)
     {
         if (Interactive) _output.WriteLine($"Epoch {epoch}/{context.Options.Epochs}");
         _epochStart = Stopwatch.GetTimestamp();
@@ -52,7 +52,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
+    void IFitCallback.OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (!Interactive) return;
         if (_firstStep == 0) _firstStep = step;
@@ -65,7 +65,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         if (Interactive)
         {

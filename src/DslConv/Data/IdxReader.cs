@@ -13,7 +13,7 @@ namespace DslConv.Data;
 /// that is all MNIST and Fashion-MNIST use. The data must be exactly as long as the header says: a short file or
 /// bytes left over after the data are errors, since either means the file is not what it claims to be.
 /// </remarks>
-public static class IdxReader
+internal static class IdxReader
 {
     private const byte UnsignedByteType = 0x08;
     private const int MaxDimensions = 4;

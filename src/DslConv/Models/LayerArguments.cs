@@ -5,6 +5,11 @@ namespace DslConv.Models;
 /// that read the same arguments; each is a class with a constructor for what it always needs and init properties for
 /// the rest, so that a new argument is not a breaking change.
 /// </summary>
+/// <remarks>
+/// For generated code, which builds them in <c>Architecture</c>; the runtime's layer kinds read them. So the
+/// constructors and init accessors are public and what they hold is internal (issue 21): users read a layer's shapes,
+/// type and parameter offsets from <see cref="LayerDescription"/>, its hyperparameters from the attributes they wrote.
+/// </remarks>
 public abstract class LayerArguments
 {
     private protected LayerArguments() { }
@@ -28,28 +33,28 @@ public sealed class WindowArguments : LayerArguments
     }
 
     /// <summary>Window (kernel or pool) height.</summary>
-    public int Height { get; }
+    internal int Height { get; }
 
     /// <summary>Window (kernel or pool) width.</summary>
-    public int Width { get; }
+    internal int Width { get; }
 
     /// <summary>Rows the window moves per output row.</summary>
-    public int StrideHeight { get; }
+    internal int StrideHeight { get; }
 
     /// <summary>Columns the window moves per output column.</summary>
-    public int StrideWidth { get; }
+    internal int StrideWidth { get; }
 
     /// <summary>Zero (pool: ignored) rows above the input.</summary>
-    public int PadTop { get; }
+    internal int PadTop { get; }
 
     /// <summary>Rows below the input.</summary>
-    public int PadBottom { get; }
+    internal int PadBottom { get; }
 
     /// <summary>Columns left of the input.</summary>
-    public int PadLeft { get; }
+    internal int PadLeft { get; }
 
     /// <summary>Columns right of the input.</summary>
-    public int PadRight { get; }
+    internal int PadRight { get; }
 }
 
 /// <summary>Conv2D and DepthwiseConv2D: the kernel's window and Keras's kernel_regularizer.</summary>
@@ -63,23 +68,23 @@ public sealed class ConvolutionArguments : LayerArguments
     }
 
     /// <summary>The kernel's size, strides and padding.</summary>
-    public WindowArguments Window { get; }
+    internal WindowArguments Window { get; }
 
     /// <summary>Keras's kernel_regularizer L1: KernelL1 · Σ|w| over the kernel is added to the loss (0: none).</summary>
-    public float KernelL1 { get; init; }
+    public float KernelL1 { internal get; init; }
 
     /// <summary>Keras's kernel_regularizer L2: KernelL2 · Σw² over the kernel is added to the loss (0: none).</summary>
-    public float KernelL2 { get; init; }
+    public float KernelL2 { internal get; init; }
 }
 
 /// <summary>Dense: Keras's kernel_regularizer (a Dense layer without one has no arguments).</summary>
 public sealed class DenseArguments : LayerArguments
 {
     /// <summary>Keras's kernel_regularizer L1: KernelL1 · Σ|w| over the kernel is added to the loss (0: none).</summary>
-    public float KernelL1 { get; init; }
+    public float KernelL1 { internal get; init; }
 
     /// <summary>Keras's kernel_regularizer L2: KernelL2 · Σw² over the kernel is added to the loss (0: none).</summary>
-    public float KernelL2 { get; init; }
+    public float KernelL2 { internal get; init; }
 }
 
 /// <summary>ZeroPadding2D: zero rows and columns added on each side.</summary>
@@ -95,16 +100,16 @@ public sealed class PaddingArguments : LayerArguments
     }
 
     /// <summary>Zero rows above the input.</summary>
-    public int Top { get; }
+    internal int Top { get; }
 
     /// <summary>Zero rows below the input.</summary>
-    public int Bottom { get; }
+    internal int Bottom { get; }
 
     /// <summary>Zero columns left of the input.</summary>
-    public int Left { get; }
+    internal int Left { get; }
 
     /// <summary>Zero columns right of the input.</summary>
-    public int Right { get; }
+    internal int Right { get; }
 }
 
 /// <summary>BatchNormalization: the epsilon added to the variance.</summary>
@@ -114,7 +119,7 @@ public sealed class BatchNormArguments : LayerArguments
     public BatchNormArguments(float epsilon) => Epsilon = epsilon;
 
     /// <summary>Added to the variance before its square root.</summary>
-    public float Epsilon { get; }
+    internal float Epsilon { get; }
 }
 
 /// <summary>Rescaling: x · Scale + Offset.</summary>
@@ -128,8 +133,8 @@ public sealed class RescalingArguments : LayerArguments
     }
 
     /// <summary>The factor.</summary>
-    public float Scale { get; }
+    internal float Scale { get; }
 
     /// <summary>The term added after the factor.</summary>
-    public float Offset { get; }
+    internal float Offset { get; }
 }

@@ -147,7 +147,7 @@ public sealed class ModelDescription
     internal LayerDescription Last => Layers[^1];
 
     /// <summary>Whether the loss is a regression loss (mean squared or absolute error, Huber), trained on float targets.</summary>
-    public bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;
+    internal bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;
 
     /// <summary>
     /// Whether the loss takes integer class labels: every loss but the regression ones and binary cross-entropy on a
@@ -162,7 +162,7 @@ public sealed class ModelDescription
     /// Keras's name for the metric reported beside the loss: "accuracy" for the classification losses (categorical or,
     /// with BinaryCrossentropy, binary accuracy), "mae" (mean absolute error) for the regression ones.
     /// </summary>
-    public string Metric => IsRegression ? "mae" : "accuracy";
+    internal string Metric => IsRegression ? "mae" : "accuracy";
 
     /// <summary>Floats per output (the last layer's units).</summary>
     public int OutputSize => Last.OutputShape[0];

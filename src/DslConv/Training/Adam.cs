@@ -26,16 +26,16 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
 #pragma warning restore RS0022
 
     /// <summary>Decay of the first-moment estimate, in [0, 1).</summary>
-    public float Beta1 { get; } = Fraction(beta1, nameof(beta1));
+    internal float Beta1 { get; } = Fraction(beta1, nameof(beta1));
 
     /// <summary>Decay of the second-moment estimate, in [0, 1).</summary>
-    public float Beta2 { get; } = Fraction(beta2, nameof(beta2));
+    internal float Beta2 { get; } = Fraction(beta2, nameof(beta2));
 
     /// <summary>Added to sqrt(v); finite and above 0, so that a parameter whose gradient has always been 0 is not 0/0.</summary>
-    public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
+    internal float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
 
     /// <summary>Keras's amsgrad: divide by the largest v seen so far rather than the current one.</summary>
-    public bool Amsgrad { get; } = amsgrad;
+    internal bool Amsgrad { get; } = amsgrad;
 
     /// <summary>First-moment estimates, same layout as the parameters.</summary>
     internal ReadOnlySpan<float> FirstMoments => _m;

@@ -19,16 +19,16 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         : this(0.001f, rho, momentum, epsilon, centered, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Discount of the old squared gradients, in [0, 1).</summary>
-    public float Rho { get; } = Fraction(rho, nameof(rho));
+    internal float Rho { get; } = Fraction(rho, nameof(rho));
 
     /// <summary>Momentum in [0, 1).</summary>
-    public float Momentum { get; } = Fraction(momentum, nameof(momentum));
+    internal float Momentum { get; } = Fraction(momentum, nameof(momentum));
 
     /// <summary>Added to the root mean square before dividing (Keras's <c>epsilon</c>).</summary>
-    public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
+    internal float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
 
     /// <summary>Whether the gradient's mean is subtracted from its mean square (Keras's <c>centered</c>).</summary>
-    public bool Centered { get; } = centered;
+    internal bool Centered { get; } = centered;
 
     /// <inheritdoc/>
     private protected override int PreparedCount => _velocity?.Length ?? -1;

@@ -16,11 +16,11 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         : this(0.01f, momentum, nesterov, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Momentum in [0, 1], Keras's range.</summary>
-    public float Momentum { get; } = momentum is >= 0f and <= 1f
+    internal float Momentum { get; } = momentum is >= 0f and <= 1f
         ? momentum
         : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum is {momentum}; Keras requires it to be in [0, 1].");
     /// <summary>Whether momentum is applied as Nesterov momentum.</summary>
-    public bool Nesterov { get; } = nesterov;
+    internal bool Nesterov { get; } = nesterov;
 
     /// <inheritdoc/>
     private protected override int PreparedCount => _prepared;

@@ -86,4 +86,8 @@ public readonly struct EpochResult
 }
 
 /// <summary>Raised when the loss stops being a finite number; the step that produced it was not applied.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <remarks>Thrown by the trainer only, so its constructor is internal; users catch it (or use TerminateOnNaN).</remarks>
+public sealed class TrainingDivergedException : Exception
+{
+    internal TrainingDivergedException(string message) : base(message) { }
+}

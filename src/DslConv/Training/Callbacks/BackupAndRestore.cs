@@ -53,7 +53,7 @@ public sealed class BackupAndRestore : IFitCallback
             : new(options.Checkpoint?.Path, options.Checkpoint?.EverySteps ?? 0, options.ResumeFrom, mustResume: true, deleteAtEnd: false);
 
     /// <summary>Steps between backups within an epoch; 0: only at the end of each epoch.</summary>
-    public int EverySteps { get; }
+    internal int EverySteps { get; }
 
     /// <summary>
     /// Refuses the fit before anything changes: when the backup's folder is missing, or when the file to restore is

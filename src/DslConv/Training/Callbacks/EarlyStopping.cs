@@ -39,10 +39,10 @@ public sealed class EarlyStopping(
     private int _parameterCount;
 
     /// <summary>The quantity watched: "val_loss", "val_accuracy", "loss" or "accuracy".</summary>
-    public string Monitored => _monitor;
+    internal string Monitored => _monitor;
 
     /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
-    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+    internal bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>Best value seen so far (±infinity before any).</summary>
     public double Best { get; private set; }

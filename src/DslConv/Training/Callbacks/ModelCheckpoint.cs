@@ -21,7 +21,7 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
     /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
-    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+    internal bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>The best value of the monitored quantity so far.</summary>
     public double Best { get; private set; }

@@ -29,7 +29,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <summary>Whether the bar redraws one line in place (a terminal) rather than printing a line per epoch.</summary>
-    public bool Interactive { get; }
+    internal bool Interactive { get; }
 
     /// <inheritdoc/>
     void IFitCallback.OnTrainBegin(FitContext context)

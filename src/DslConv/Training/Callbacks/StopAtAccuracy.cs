@@ -11,7 +11,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
     /// <summary>The accuracy at which training stops.</summary>
-    public double Threshold { get; } = threshold is > 0 and < 1
+    internal double Threshold { get; } = threshold is > 0 and < 1
         ? threshold
         : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "An accuracy threshold is a fraction in (0, 1), e.g. 0.95 for 95 %.");
 

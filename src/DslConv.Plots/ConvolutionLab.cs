@@ -64,8 +64,10 @@ public static class ConvolutionLab
             throw new ArgumentException($"A {kh}x{kw} filter does not fit in a {image.Width}x{image.Height} image.", nameof(image));
 
         int count = filters.Count;
-        var g = new ConvGeometry(image.Height, image.Width, 1, kh, kw, 1, 1, 0, 0,
-            ConvGeometry.ValidOutput(image.Height, kh, 1), ConvGeometry.ValidOutput(image.Width, kw, 1));
+        // The sizes are kept here: the geometry's own are internal to DslConv (what the kernels read, issue 21).
+        int outH = ConvGeometry.ValidOutput(image.Height, kh, 1), outW = ConvGeometry.ValidOutput(image.Width, kw, 1);
+        int outputPixels = outH * outW, patchSize = kh * kw;
+        var g = new ConvGeometry(image.Height, image.Width, 1, kh, kw, 1, 1, 0, 0, outH, outW);
 
         // Keras's kernel layout (kh, kw, in = 1, out = count), the lab's weight folded in.
         var kernel = new float[kh * kw * count];
@@ -76,17 +78,17 @@ public static class ConvolutionLab
 
         // patches (OH*OW, KH*KW) · kernel (KH*KW, count) = output (OH*OW, count), channels last. DirectConvolution would
         // skip the patches but wants filters in multiples of 16; three filters go through Im2Col and Gemm.
-        var patches = new float[g.OutputPixels * g.PatchSize];
+        var patches = new float[outputPixels * patchSize];
         Convolution.Im2Col(image.Pixels, g, patches);
-        var output = new float[g.OutputPixels * count];
-        Gemm.Multiply(g.OutputPixels, count, g.PatchSize, patches, g.PatchSize, 1, kernel, count, output, count, GemmStart.Zero);
+        var output = new float[outputPixels * count];
+        Gemm.Multiply(outputPixels, count, patchSize, patches, patchSize, 1, kernel, count, output, count, GemmStart.Zero);
 
         var results = new GrayImage[count];
         for (int f = 0; f < count; f++)
         {
-            var pixels = new float[g.OutputPixels];
+            var pixels = new float[outputPixels];
             for (int p = 0; p < pixels.Length; p++) pixels[p] = Math.Clamp(output[p * count + f], 0f, 255f);
-            results[f] = new GrayImage(g.OutputWidth, g.OutputHeight, pixels);
+            results[f] = new GrayImage(outW, outH, pixels);
         }
         return results;
     }
@@ -98,11 +100,11 @@ public static class ConvolutionLab
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         if (image.Height < size || image.Width < size)
             throw new ArgumentException($"A {size}x{size} pool does not fit in a {image.Width}x{image.Height} image.", nameof(image));
-        var g = new ConvGeometry(image.Height, image.Width, 1, size, size, size, size, 0, 0,
-            ConvGeometry.ValidOutput(image.Height, size, size), ConvGeometry.ValidOutput(image.Width, size, size));
-        var pooled = new float[g.OutputPixels];
-        Pooling.MaxForward(image.Pixels, g, pooled, new int[g.OutputPixels]);
-        return new GrayImage(g.OutputWidth, g.OutputHeight, pooled);
+        int outH = ConvGeometry.ValidOutput(image.Height, size, size), outW = ConvGeometry.ValidOutput(image.Width, size, size);
+        var g = new ConvGeometry(image.Height, image.Width, 1, size, size, size, size, 0, 0, outH, outW);
+        var pooled = new float[outH * outW];
+        Pooling.MaxForward(image.Pixels, g, pooled, new int[outH * outW]);
+        return new GrayImage(outW, outH, pooled);
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ internal static class ShortNames
         ["DslConv"] = ["Activation", "Padding", "Loss"],
         ["DslConv.Models"] = ["INetwork", "IGeneratedInference", "IGeneratedNetwork", "InferenceRuntime", "ModelDescription", "NetworkRuntime", "LayerDescription", "LayerType", "GeneratedCode",
             "WindowArguments", "ConvolutionArguments", "DenseArguments", "PaddingArguments", "BatchNormArguments", "RescalingArguments"],
-        ["DslConv.Parallel"] = ["Batch", "BatchRunner", "BatchShare", "IBatchWorkers", "IGradientExchange", "IShardWorkers", "IWorkerJob", "Shares", "StepEngine", "WorkerPool"],
+        ["DslConv.Parallel"] = ["Batch", "BatchShare", "Shares"],
         ["DslConv.Data"] = ["IImageSet"],
         ["DslConv.Diagnostics"] = ["LayerProfiler"],
     };

@@ -18,13 +18,13 @@ public static class FashionMnist
     public const int ClassCount = 10;
 
     /// <summary>The training images' IDX file name.</summary>
-    public const string TrainingImagesFile = "train-images-idx3-ubyte.gz";
+    internal const string TrainingImagesFile = "train-images-idx3-ubyte.gz";
     /// <summary>The training labels' IDX file name.</summary>
-    public const string TrainingLabelsFile = "train-labels-idx1-ubyte.gz";
+    internal const string TrainingLabelsFile = "train-labels-idx1-ubyte.gz";
     /// <summary>The test images' IDX file name.</summary>
-    public const string TestImagesFile = "t10k-images-idx3-ubyte.gz";
+    internal const string TestImagesFile = "t10k-images-idx3-ubyte.gz";
     /// <summary>The test labels' IDX file name.</summary>
-    public const string TestLabelsFile = "t10k-labels-idx1-ubyte.gz";
+    internal const string TestLabelsFile = "t10k-labels-idx1-ubyte.gz";
 
     /// <summary>The class names, indexed by label.</summary>
     public static readonly IReadOnlyList<string> ClassNames = Array.AsReadOnly(
@@ -51,7 +51,7 @@ public static class FashionMnist
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
     /// <exception cref="InvalidDataException">A file is not valid IDX, or the two do not fit together; the message
     /// names the file.</exception>
-    public static LabeledImages Load(string imagesPath, string labelsPath)
+    internal static LabeledImages Load(string imagesPath, string labelsPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(imagesPath);
         ArgumentException.ThrowIfNullOrEmpty(labelsPath);

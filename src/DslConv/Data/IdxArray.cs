@@ -4,7 +4,7 @@ namespace DslConv.Data;
 /// The contents of an IDX file of unsigned bytes: its dimensions, outermost first, and the data in row-major order
 /// (the last dimension varies fastest), as <see cref="IdxReader"/> returns them.
 /// </summary>
-public sealed class IdxArray
+internal sealed class IdxArray
 {
     /// <summary>An array of the given <paramref name="dimensions"/> holding <paramref name="data"/> (kept, not copied).</summary>
     public IdxArray(int[] dimensions, byte[] data)

@@ -13,13 +13,13 @@ namespace DslConv.Data;
 /// that is all MNIST and Fashion-MNIST use. The data must be exactly as long as the header says: a short file or
 /// bytes left over after the data are errors, since either means the file is not what it claims to be.
 /// </remarks>
-public static class IdxReader
+internal static class IdxReader
 {
     private const byte UnsignedByteType = 0x08;
     private const int MaxDimensions = 4;
 
     /// <summary>The key under which every error this reader throws keeps the file's name in its <see cref="Exception.Data"/>.</summary>
-    public const string FileKey = "IdxFile";
+    internal const string FileKey = "IdxFile";
 
     /// <summary>Reads the IDX file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>

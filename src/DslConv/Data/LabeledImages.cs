@@ -48,7 +48,7 @@ public sealed class LabeledImages : IImageSet
     public int Label(int index) => Labels[index];
 
     /// <inheritdoc/>
-    public void CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
+    void IImageSet.CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Image(int index) =>

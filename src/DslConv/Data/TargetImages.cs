@@ -78,10 +78,10 @@ public sealed class TargetImages : IImageSet
         throw new NotSupportedException("These images have float targets, not integer labels (see TargetSize and CopyTargets).");
 
     /// <inheritdoc/>
-    public void CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
+    void IImageSet.CopyImage(int index, Span<float> destination) => Image(index).CopyTo(destination);
 
     /// <inheritdoc/>
-    public void CopyTargets(int index, Span<float> destination) => Target(index).CopyTo(destination);
+    void IImageSet.CopyTargets(int index, Span<float> destination) => Target(index).CopyTo(destination);
 
     /// <summary>The pixels of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> Image(int index) => Images.AsSpan(CheckIndex(index) * ImageSize, ImageSize);

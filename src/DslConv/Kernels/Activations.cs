@@ -207,7 +207,7 @@ public static class Activations
     }
 
     /// <summary>Keras's default negative slope of leaky_relu.</summary>
-    public const float LeakyReluSlope = 0.2f;
+    internal const float LeakyReluSlope = 0.2f;
 
     /// <summary>
     /// f'(z) written in terms of the output y = f(z), for the activations where that is possible (all but Softmax):

@@ -6,34 +6,51 @@ namespace DslConv.Kernels;
 /// Generated code builds these from constants; the helpers compute Keras's sizes.
 /// </summary>
 /// <remarks>
-/// A geometry is plain data and can be built with any values (<c>default</c>, <c>with</c>, a negative stride): every
-/// kernel that takes one calls <see cref="Validate"/> first, so a hand-made geometry is an
-/// <see cref="ArgumentException"/>, never a read or write outside a buffer.
+/// A geometry is plain data and can be built with any values (<c>default</c>, a negative stride): every kernel that
+/// takes one calls <see cref="Validate"/> first, so a hand-made geometry is an <see cref="ArgumentException"/>, never a
+/// read or write outside a buffer. Only the constructor and <see cref="ValidOutput"/> are public: generated code builds
+/// geometries from constants and hands them to the kernels, which read the sizes; nothing outside the runtime needs
+/// them back, so the sizes are internal (issue 21: a plain struct rather than a record, whose equality, deconstruction
+/// and init accessors were 30 public API entries that no caller used).
 /// </remarks>
-public readonly record struct ConvGeometry(
-    int InputHeight, int InputWidth, int Channels,
-    int KernelHeight, int KernelWidth,
-    int StrideHeight, int StrideWidth,
-    int PadTop, int PadLeft,
-    int OutputHeight, int OutputWidth)
+public readonly struct ConvGeometry
 {
+    /// <summary>Builds a geometry from its sizes: input (H, W, C), window (KH, KW), strides, padding before, output (OH, OW).</summary>
+    public ConvGeometry(
+        int InputHeight, int InputWidth, int Channels,
+        int KernelHeight, int KernelWidth,
+        int StrideHeight, int StrideWidth,
+        int PadTop, int PadLeft,
+        int OutputHeight, int OutputWidth)
+    {
+        this.InputHeight = InputHeight; this.InputWidth = InputWidth; this.Channels = Channels;
+        this.KernelHeight = KernelHeight; this.KernelWidth = KernelWidth;
+        this.StrideHeight = StrideHeight; this.StrideWidth = StrideWidth;
+        this.PadTop = PadTop; this.PadLeft = PadLeft;
+        this.OutputHeight = OutputHeight; this.OutputWidth = OutputWidth;
+    }
+
+    internal int InputHeight { get; init; }
+    internal int InputWidth { get; init; }
+    internal int Channels { get; init; }
+    internal int KernelHeight { get; init; }
+    internal int KernelWidth { get; init; }
+    internal int StrideHeight { get; init; }
+    internal int StrideWidth { get; init; }
+    internal int PadTop { get; init; }
+    internal int PadLeft { get; init; }
+    internal int OutputHeight { get; init; }
+    internal int OutputWidth { get; init; }
+
     /// <summary>Output pixels per image (OH * OW). Checked: meaningful only for a geometry that passes <see cref="Validate"/>.</summary>
-    public int OutputPixels => checked(OutputHeight * OutputWidth);
+    internal int OutputPixels => checked(OutputHeight * OutputWidth);
 
     /// <summary>Length of one im2col row (KH * KW * C), the GEMM's inner dimension.</summary>
-    public int PatchSize => checked(KernelHeight * KernelWidth * Channels);
+    internal int PatchSize => checked(KernelHeight * KernelWidth * Channels);
 
     /// <summary>Floats in one input image (H * W * C).</summary>
-    public int InputSize => checked(InputHeight * InputWidth * Channels);
+    internal int InputSize => checked(InputHeight * InputWidth * Channels);
 
-    // The record's ToString prints the fields only: the derived sizes above are checked and would throw for a hostile geometry.
-    private bool PrintMembers(System.Text.StringBuilder builder)
-    {
-        builder.Append($"InputHeight = {InputHeight}, InputWidth = {InputWidth}, Channels = {Channels}, KernelHeight = {KernelHeight}, ");
-        builder.Append($"KernelWidth = {KernelWidth}, StrideHeight = {StrideHeight}, StrideWidth = {StrideWidth}, PadTop = {PadTop}, ");
-        builder.Append($"PadLeft = {PadLeft}, OutputHeight = {OutputHeight}, OutputWidth = {OutputWidth}");
-        return true;
-    }
 
     /// <summary>Keras's output length for "valid" padding: floor((input - window) / stride) + 1, or 0 when the window does not fit.</summary>
     public static int ValidOutput(int input, int window, int stride)
@@ -62,7 +79,7 @@ public readonly record struct ConvGeometry(
     /// input, output and patch sizes, and the reach of the last window) fits in an <see cref="int"/>. Windows may run
     /// into the padding and past it; kernels without padding also call <see cref="ValidateWindowsInside"/>.
     /// </summary>
-    public void Validate(string paramName)
+    internal void Validate(string paramName)
     {
         Positive(InputHeight, nameof(InputHeight), paramName);
         Positive(InputWidth, nameof(InputWidth), paramName);
@@ -86,7 +103,7 @@ public readonly record struct ConvGeometry(
     /// <see cref="Validate"/>, and also that there is no padding and that every window lies inside the image, as kernels
     /// that read the image in place (pooling, the direct convolution) need.
     /// </summary>
-    public void ValidateWindowsInside(string paramName)
+    internal void ValidateWindowsInside(string paramName)
     {
         Validate(paramName);
         if (PadTop != 0 || PadLeft != 0)

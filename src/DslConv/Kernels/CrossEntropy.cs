@@ -9,14 +9,14 @@ namespace DslConv.Kernels;
 public static class CrossEntropy
 {
     /// <summary>Keras's <c>backend.epsilon()</c>, the clip applied to probabilities.</summary>
-    public const float Epsilon = 1e-7f;
+    internal const float Epsilon = 1e-7f;
 
     /// <summary>
     /// Softmax head: <paramref name="logits"/> are the pre-softmax values (batch, classes). Returns the mean loss
     /// logsumexp(z) - z[label] and writes (softmax(z) - onehot) / batch into <paramref name="logitGradients"/>.
     /// With a None head (Keras's <c>from_logits=True</c>) the same formula applies to the layer's outputs.
     /// </summary>
-    public static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients) =>
+    internal static float FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes, Span<float> logitGradients) =>
         FromLogits(logits, labels, classes, logitGradients, default);
 
     /// <summary>
@@ -151,7 +151,7 @@ public static class CrossEntropy
     /// each row is normalised to sum 1, clipped to [ε, 1 - ε], and the loss is -log of the label's entry. Writes
     /// dL/d(output) / batch into <paramref name="outputGradients"/> (zero where the clip is active).
     /// </summary>
-    public static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients) =>
+    internal static float FromProbabilities(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int classes, Span<float> outputGradients) =>
         FromProbabilities(outputs, labels, classes, outputGradients, default);
 
     /// <summary>As the unweighted overload, each image weighted as <see cref="FromLogits(ReadOnlySpan{float}, ReadOnlySpan{int}, int, Span{float}, ReadOnlySpan{float})"/> weighs it.</summary>
@@ -261,7 +261,7 @@ public static class CrossEntropy
     }
 
     /// <summary>Sample weights: none (empty), or one finite, non-negative weight per image.</summary>
-    public static void CheckWeights(ReadOnlySpan<float> sampleWeights, int batch)
+    internal static void CheckWeights(ReadOnlySpan<float> sampleWeights, int batch)
     {
         if (sampleWeights.IsEmpty) return;
         if (sampleWeights.Length != batch)

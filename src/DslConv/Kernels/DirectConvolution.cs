@@ -35,11 +35,11 @@ public static partial class DirectConvolution
         g.PadTop == 0 && g.PadLeft == 0 && filters > 0 && (Wide || Narrow) && filters % FilterMultiple == 0;
 
     /// <summary>Whether <see cref="InputGradient"/> also does: it needs channels in whole vectors.</summary>
-    public static bool SupportsInputGradient(in ConvGeometry g, int filters) =>
+    internal static bool SupportsInputGradient(in ConvGeometry g, int filters) =>
         Supports(g, filters) && g.Channels % (Wide ? Lanes : NarrowLanes) == 0;
 
     /// <summary>output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f], ReLU as it is stored when asked.</summary>
-    public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+    internal static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu) =>
         Forward(image, g, kernel, bias, output, filters, relu, 0, g.OutputHeight);
 
@@ -98,7 +98,7 @@ public static partial class DirectConvolution
     }
 
     /// <summary>kernelGradient[(ky, kx, c), f] += Σ over pixels p of image[window of p at tap] · outputGradient[p, f].</summary>
-    public static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
+    internal static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
         Span<float> kernelGradient, int filters)
     {
         Check(image, g, kernelGradient, filters, outputGradient.Length, nameof(outputGradient), kernelName: nameof(kernelGradient));
@@ -152,7 +152,7 @@ public static partial class DirectConvolution
     /// imageGradient[window of p at tap] += Σ_f outputGradient[p, f] · kernel[tap, f], with the kernel given transposed
     /// as (filters, taps). <paramref name="imageGradient"/> must be cleared by the caller.
     /// </summary>
-    public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
+    internal static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
         Span<float> imageGradient, int filters)
     {
         // The same geometry and filter checks as the forward pass: a geometry it would reject is rejected here too.

@@ -9,7 +9,7 @@ namespace DslConv.Kernels;
 public static class Dropout
 {
     /// <summary>The factor element <paramref name="element"/> gets: 0 when dropped, 1 / (1 - rate) when kept.</summary>
-    public static float Scale(float rate, long step, int image, int layer, int element)
+    internal static float Scale(float rate, long step, int image, int layer, int element)
     {
         CheckRate(rate);
         return Keep(ImageKey(step, image, layer), element, rate) ? 1f / (1f - rate) : 0f;

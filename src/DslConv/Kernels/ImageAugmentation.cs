@@ -12,7 +12,7 @@ public static class ImageAugmentation
     public readonly struct Affine
     {
         /// <summary>The map with these six coefficients.</summary>
-        public Affine(double a0, double a1, double a2, double b0, double b1, double b2)
+        internal Affine(double a0, double a1, double a2, double b0, double b1, double b2)
         {
             A0 = a0;
             A1 = a1;
@@ -23,22 +23,22 @@ public static class ImageAugmentation
         }
 
         /// <summary>x_in's factor of x.</summary>
-        public double A0 { get; }
+        internal double A0 { get; }
 
         /// <summary>x_in's factor of y.</summary>
-        public double A1 { get; }
+        internal double A1 { get; }
 
         /// <summary>x_in's offset.</summary>
-        public double A2 { get; }
+        internal double A2 { get; }
 
         /// <summary>y_in's factor of x.</summary>
-        public double B0 { get; }
+        internal double B0 { get; }
 
         /// <summary>y_in's factor of y.</summary>
-        public double B1 { get; }
+        internal double B1 { get; }
 
         /// <summary>y_in's offset.</summary>
-        public double B2 { get; }
+        internal double B2 { get; }
 
         /// <summary>Keras's rotation by <paramref name="angle"/> radians (counter-clockwise for a positive angle) about the image's centre.</summary>
         public static Affine Rotation(double angle, int height, int width)

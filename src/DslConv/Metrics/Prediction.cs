@@ -7,7 +7,7 @@ namespace DslConv.Metrics;
 public readonly struct Prediction
 {
     /// <summary>Class <paramref name="class"/>, called <paramref name="name"/>, with output <paramref name="probability"/>.</summary>
-    public Prediction(int @class, string name, float probability)
+    internal Prediction(int @class, string name, float probability)
     {
         Class = @class;
         Name = name;

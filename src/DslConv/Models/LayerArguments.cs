@@ -5,6 +5,10 @@ namespace DslConv.Models;
 /// that read the same arguments; each is a class with a constructor for what it always needs and init properties for
 /// the rest, so that a new argument is not a breaking change.
 /// </summary>
+/// <remarks>
+/// Generated code builds them in <c>Architecture</c>; the runtime's layer kinds and tools that work on any model (an
+/// exporter, a plot of the network) read them, as Keras's <c>layer.get_config()</c> is read.
+/// </remarks>
 public abstract class LayerArguments
 {
     private protected LayerArguments() { }

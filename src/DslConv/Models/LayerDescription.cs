@@ -69,7 +69,7 @@ public sealed class LayerDescription
     internal ILayerKind Kind => LayerKinds.For(Type);
 
     /// <summary>Whether the layer acts only in training (Dropout, the random augmentations): the identity at inference and in exports.</summary>
-    public bool IsIdentityAtInference => Kind.IsIdentityAtInference;
+    internal bool IsIdentityAtInference => Kind.IsIdentityAtInference;
 
     /// <summary>
     /// Keras's kernel shape: (kh, kw, in, out) for Conv2D, (kh, kw, in, multiplier) for DepthwiseConv2D, (in, out) for
@@ -144,25 +144,25 @@ public sealed class ModelDescription
     public float HuberDelta { get; init; } = 1f;
 
     /// <summary>The last layer, whose outputs are the model's.</summary>
-    public LayerDescription Last => Layers[^1];
+    internal LayerDescription Last => Layers[^1];
 
     /// <summary>Whether the loss is a regression loss (mean squared or absolute error, Huber), trained on float targets.</summary>
-    public bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;
+    internal bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;
 
     /// <summary>
     /// Whether the loss takes integer class labels: every loss but the regression ones and binary cross-entropy on a
     /// head of several outputs (multi-label, which takes a row of 0/1 targets).
     /// </summary>
-    public bool TakesLabels => !IsRegression && !(Loss == Loss.BinaryCrossentropy && OutputSize > 1);
+    internal bool TakesLabels => !IsRegression && !(Loss == Loss.BinaryCrossentropy && OutputSize > 1);
 
     /// <summary>Whether the loss takes float targets, <see cref="OutputSize"/> per image (all but sparse categorical cross-entropy).</summary>
-    public bool TakesTargets => Loss != Loss.SparseCategoricalCrossentropy;
+    internal bool TakesTargets => Loss != Loss.SparseCategoricalCrossentropy;
 
     /// <summary>
     /// Keras's name for the metric reported beside the loss: "accuracy" for the classification losses (categorical or,
     /// with BinaryCrossentropy, binary accuracy), "mae" (mean absolute error) for the regression ones.
     /// </summary>
-    public string Metric => IsRegression ? "mae" : "accuracy";
+    internal string Metric => IsRegression ? "mae" : "accuracy";
 
     /// <summary>Floats per output (the last layer's units).</summary>
     public int OutputSize => Last.OutputShape[0];

@@ -12,7 +12,7 @@ namespace DslConv.Parallel;
 public readonly ref struct Batch
 {
     /// <summary>A batch with labels or targets (not both); <paramref name="sampleWeights"/> may be empty.</summary>
-    public Batch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights)
+    internal Batch(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights)
     {
         if (!labels.IsEmpty && !targets.IsEmpty)
             throw new ArgumentException("A batch comes with labels or with targets, not both.", nameof(targets));
@@ -46,7 +46,7 @@ public readonly ref struct Batch
     /// The number of images, after checking that images, labels or targets, and weights agree for a model of
     /// <paramref name="inputSize"/> floats in and <paramref name="outputSize"/> out.
     /// </summary>
-    public int Count(int inputSize, int outputSize)
+    internal int Count(int inputSize, int outputSize)
     {
         int count = Labels.IsEmpty ? Targets.Length / outputSize : Labels.Length;
         if (Labels.IsEmpty && Targets.Length != (long)count * outputSize)

@@ -10,20 +10,26 @@ namespace DslConv.Parallel;
 /// pass sees the whole batch.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly struct BatchShare(int workspace, int shard, int firstImage, long step, ShardExchange? exchange)
+public readonly struct BatchShare
 {
+    // Only the runtime's step engine makes shares (generated code reads them), so the constructor is internal.
+    internal BatchShare(int workspace, int shard, int firstImage, long step, ShardExchange? exchange)
+    {
+        Workspace = workspace; Shard = shard; FirstImage = firstImage; Step = step; Exchange = exchange;
+    }
+
     /// <summary>The trainer's workspace the pass runs on.</summary>
-    public int Workspace { get; } = workspace;
+    internal int Workspace { get; }
 
     /// <summary>The micro-shard, which keys the <see cref="Exchange"/>.</summary>
-    public int Shard { get; } = shard;
+    public int Shard { get; }
 
     /// <summary>The shard's first image in the whole batch.</summary>
-    public int FirstImage { get; } = firstImage;
+    public int FirstImage { get; }
 
     /// <summary>The optimizer step the batch is for.</summary>
-    public long Step { get; } = step;
+    public long Step { get; }
 
     /// <summary>How the batch's shards combine statistics, or null when the pass sees the whole batch.</summary>
-    public ShardExchange? Exchange { get; } = exchange;
+    public ShardExchange? Exchange { get; }
 }

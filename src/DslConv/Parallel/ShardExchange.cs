@@ -29,6 +29,9 @@ public sealed class ShardExchange
     private long _phase;
     private bool _broken;
 
+    /// <summary>Only the runtime's step engine makes exchanges; generated code passes them on to the BatchNorm kernels.</summary>
+    internal ShardExchange() { }
+
     /// <summary>
     /// The batch has <paramref name="shards"/> shards, of which this process computes
     /// <paramref name="localShards"/> from <paramref name="firstLocal"/> on (all of them without
@@ -51,7 +54,7 @@ public sealed class ShardExchange
     }
 
     /// <summary>Releases every shard waiting in <see cref="SumAcross"/>, and every later caller, with an exception.</summary>
-    public void Break()
+    internal void Break()
     {
         lock (_gate)
         {
@@ -64,7 +67,7 @@ public sealed class ShardExchange
     /// Writes Σ over the batch's shards, in shard order, of their <paramref name="mine"/> into <paramref name="total"/>
     /// (the same on every shard). Every shard passes vectors of the same length.
     /// </summary>
-    public void SumAcross(int shard, ReadOnlySpan<double> mine, Span<double> total)
+    internal void SumAcross(int shard, ReadOnlySpan<double> mine, Span<double> total)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shard, _firstLocal);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, _firstLocal + _localShards);
@@ -131,4 +134,4 @@ public sealed class ShardExchange
 
 /// <summary>Thrown in a shard whose exchange partner failed: the partner's own exception is the one to report.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class ShardExchangeBrokenException() : Exception("Another shard of this batch failed before exchanging its sums.");
+internal sealed class ShardExchangeBrokenException() : Exception("Another shard of this batch failed before exchanging its sums.");

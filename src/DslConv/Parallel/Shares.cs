@@ -17,5 +17,5 @@ public static class Shares
     }
 
     /// <summary>The largest part of <paramref name="count"/> items cut into <paramref name="parts"/>: what a part's buffers must hold.</summary>
-    public static int Largest(int count, int parts) => (count + parts - 1) / parts;
+    internal static int Largest(int count, int parts) => (count + parts - 1) / parts;
 }

@@ -7,7 +7,7 @@ namespace DslConv.Parallel;
 /// Parallel.For and tasks allocate per call, which a training step must not. Worker 0 is the calling thread. The
 /// threads are background threads; they stop when the pool is disposed or garbage-collected.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     private readonly Shared _shared;
 
@@ -170,7 +170,7 @@ public sealed class WorkerPool : IDisposable
 }
 
 /// <summary>One parallel job: called once per worker index, on that worker's thread.</summary>
-public interface IWorkerJob
+internal interface IWorkerJob
 {
     /// <summary>Runs worker <paramref name="worker"/>'s share of the job.</summary>
     void Execute(int worker);

@@ -21,7 +21,7 @@ namespace DslConv.Quantization;
 public static class Int8Gemm
 {
     /// <summary>The largest weight magnitude the kernels accept (see the class remarks).</summary>
-    public const int MaxWeight = 64;
+    internal const int MaxWeight = 64;
 
     /// <summary>
     /// Overwrites C[0..rows, 0..b.Columns] (row stride <paramref name="ldc"/>) with A · B; A's row r starts at r ·

@@ -9,7 +9,7 @@ namespace DslConv.Quantization;
 public sealed class PackedInt8Matrix
 {
     /// <summary>Packs <paramref name="matrix"/>, row-major [rows, columns] (Keras's kernel layout, flattened to [K, N]).</summary>
-    public PackedInt8Matrix(ReadOnlySpan<sbyte> matrix, int rows, int columns)
+    internal PackedInt8Matrix(ReadOnlySpan<sbyte> matrix, int rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
@@ -30,16 +30,16 @@ public sealed class PackedInt8Matrix
     }
 
     /// <summary>K: the rows of the original matrix (the length of the dot products).</summary>
-    public int Rows { get; }
+    internal int Rows { get; }
 
     /// <summary>N: the columns of the original matrix (the outputs).</summary>
-    public int Columns { get; }
+    internal int Columns { get; }
 
     /// <summary>N rounded up to 16 (one 512-bit vector of int32 sums).</summary>
-    public int PaddedColumns { get; }
+    internal int PaddedColumns { get; }
 
     /// <summary>K / 4 rounded up.</summary>
-    public int Groups { get; }
+    internal int Groups { get; }
 
     /// <summary>The interleaved values.</summary>
     internal sbyte[] Data { get; }

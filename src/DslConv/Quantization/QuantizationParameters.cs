@@ -8,14 +8,14 @@ namespace DslConv.Quantization;
 public readonly struct QuantizationParameters
 {
     /// <summary>Bytes q standing for (q - <paramref name="zeroPoint"/>) · <paramref name="scale"/>.</summary>
-    public QuantizationParameters(float scale, byte zeroPoint)
+    internal QuantizationParameters(float scale, byte zeroPoint)
     {
         Scale = scale;
         ZeroPoint = zeroPoint;
     }
 
     /// <summary>The float step between two consecutive bytes.</summary>
-    public float Scale { get; }
+    internal float Scale { get; }
 
     /// <summary>The byte that stands for 0.</summary>
     public byte ZeroPoint { get; }
@@ -27,7 +27,7 @@ public readonly struct QuantizationParameters
     /// ONNX Runtime's MinMax rule for an asymmetric uint8 tensor: the range is widened to hold 0 (so that zero, the
     /// padding and ReLU's floor, is exact), scale = (max - min) / 255, zero point = round(-min / scale).
     /// </summary>
-    public static QuantizationParameters FromRange(float min, float max)
+    internal static QuantizationParameters FromRange(float min, float max)
     {
         if (!float.IsFinite(min) || !float.IsFinite(max) || min > max)
             throw new ArgumentException($"The calibrated range [{min}, {max}] is not a finite interval; calibrate on finite activations.");
@@ -40,12 +40,12 @@ public readonly struct QuantizationParameters
     }
 
     /// <summary>The byte that stores <paramref name="value"/>.</summary>
-    public byte Quantize(float value)
+    internal byte Quantize(float value)
     {
         float q = MathF.Round(value / Scale, MidpointRounding.ToEven) + ZeroPoint;
         return (byte)Math.Clamp(float.IsNaN(q) ? ZeroPoint : q, 0f, 255f);
     }
 
     /// <summary>The float a byte stands for.</summary>
-    public float Dequantize(byte value) => (value - ZeroPoint) * Scale;
+    internal float Dequantize(byte value) => (value - ZeroPoint) * Scale;
 }

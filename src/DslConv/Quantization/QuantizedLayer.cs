@@ -56,19 +56,19 @@ public sealed class QuantizedLayer
     }
 
     /// <summary>The layer's position in the model's <see cref="ModelDescription.Layers"/>.</summary>
-    public int Index { get; }
+    internal int Index { get; }
 
     /// <summary>The float layer this one stands for.</summary>
-    public LayerDescription Layer { get; }
+    internal LayerDescription Layer { get; }
 
     /// <summary>
     /// The last layer this one computes: <see cref="Index"/>, or the BatchNorm folded into it (and the Activation layer
     /// after that, whose activation it applies).
     /// </summary>
-    public int LastIndex { get; }
+    internal int LastIndex { get; }
 
     /// <summary>The activation applied to its output: its own, or the folded Activation layer's.</summary>
-    public Activation Activation { get; }
+    internal Activation Activation { get; }
 
     /// <summary>How its input is stored.</summary>
     public QuantizationParameters Input { get; }
@@ -77,19 +77,19 @@ public sealed class QuantizedLayer
     public QuantizationParameters? Output { get; }
 
     /// <summary>K: taps per output (kh · kw · input channels, or the dense layer's inputs).</summary>
-    public int Inputs { get; }
+    internal int Inputs { get; }
 
     /// <summary>N: output channels (filters or units).</summary>
-    public int Outputs { get; }
+    internal int Outputs { get; }
 
     /// <summary>The kernel in Keras's layout [K, N], each value round(w / scale[n]) in [-64, 64].</summary>
-    public sbyte[] Weights { get; }
+    internal sbyte[] Weights { get; }
 
     /// <summary>Per output channel: the float one weight step stands for (its largest |w| / 64).</summary>
-    public float[] WeightScales { get; }
+    internal float[] WeightScales { get; }
 
     /// <summary>Per output channel: round(bias / (input scale · weight scale)).</summary>
-    public int[] Bias { get; }
+    internal int[] Bias { get; }
 
     /// <summary>The weights packed for <see cref="Int8Gemm"/>.</summary>
     public PackedInt8Matrix PackedWeights { get; }

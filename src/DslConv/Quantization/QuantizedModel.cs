@@ -104,7 +104,7 @@ public sealed class QuantizedModel
     public int CalibrationImages { get; }
 
     /// <summary>The first layer that runs on bytes; the layers before it (Rescaling, identities) run in float on the input.</summary>
-    public int FirstQuantizedLayer { get; }
+    internal int FirstQuantizedLayer { get; }
 
     /// <summary>How the tensor entering <see cref="FirstQuantizedLayer"/> is stored.</summary>
     public QuantizationParameters Input { get; }
@@ -116,7 +116,7 @@ public sealed class QuantizedModel
     public QuantizationParameters? Output(int index) => _outputs[index];
 
     /// <summary>The Conv2D and Dense layers, in order.</summary>
-    public IEnumerable<QuantizedLayer> QuantizedLayers => _layers.OfType<QuantizedLayer>();
+    internal IEnumerable<QuantizedLayer> QuantizedLayers => _layers.OfType<QuantizedLayer>();
 
     /// <summary>Throws unless this quantisation was made from a model with <paramref name="expected"/>'s layers.</summary>
     public void CheckArchitecture(ModelDescription expected, string paramName)

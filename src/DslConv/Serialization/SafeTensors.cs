@@ -13,7 +13,7 @@ namespace DslConv.Serialization;
 /// One named float32 tensor, row-major. <see cref="Data"/> holds the product of <see cref="Shape"/> elements; a scalar
 /// has the empty shape and one element, and a shape with a zero dimension has none. The writer checks this.
 /// </summary>
-public sealed class SafeTensor
+internal sealed class SafeTensor
 {
     /// <summary>The tensor <paramref name="name"/> of <paramref name="shape"/>, holding <paramref name="data"/> (not copied).</summary>
     public SafeTensor(string name, int[] shape, float[] data)
@@ -37,7 +37,7 @@ public sealed class SafeTensor
 }
 
 /// <summary>The tensors and metadata of one safetensors file, tensors in the order their data lies in the file.</summary>
-public sealed class SafeTensorsFile
+internal sealed class SafeTensorsFile
 {
     private readonly Dictionary<string, SafeTensor> _byName;
 
@@ -127,13 +127,13 @@ public sealed class SafeTensorsFile
 /// file never is.) Metadata keys are written sorted, so the bytes depend only on the content.
 /// </para>
 /// </remarks>
-public static class SafeTensors
+internal static class SafeTensors
 {
     /// <summary>The reference's <c>MAX_HEADER_SIZE</c>.</summary>
-    public const int MaxHeaderSize = 100_000_000;
+    internal const int MaxHeaderSize = 100_000_000;
 
     /// <summary>The key under which every error this reader throws keeps the source's name in its <see cref="Exception.Data"/>.</summary>
-    public const string FileKey = "SafeTensorsFile";
+    internal const string FileKey = "SafeTensorsFile";
 
     private const string MetadataKey = "__metadata__";
     private const int PrefixLength = sizeof(ulong);

@@ -16,19 +16,19 @@ namespace DslConv.Serialization;
 public static class WeightsFile
 {
     /// <summary>Metadata key: which tool wrote the file (<see cref="Format"/> for ours).</summary>
-    public const string FormatKey = "format";
+    internal const string FormatKey = "format";
 
     /// <summary>Metadata key: the saved model's name.</summary>
-    public const string ModelKey = "dslconv.model";
+    internal const string ModelKey = "dslconv.model";
 
     /// <summary>Metadata key: the saved model's parameter count, in decimal.</summary>
-    public const string ParametersKey = "dslconv.parameters";
+    internal const string ParametersKey = "dslconv.parameters";
 
     /// <summary>Metadata key: the saved model's architecture as canonical JSON (see <see cref="Metadata"/>).</summary>
-    public const string ArchitectureKey = "dslconv.architecture";
+    internal const string ArchitectureKey = "dslconv.architecture";
 
     /// <summary>The value of <see cref="FormatKey"/> in our files (Hugging Face's own files say "pt", "tf", ...).</summary>
-    public const string Format = "dslconv";
+    internal const string Format = "dslconv";
 
 
     /// <summary>
@@ -59,7 +59,7 @@ public static class WeightsFile
     }
 
     /// <summary>Copies of the model's kernels and biases, named and shaped as Keras names and shapes them.</summary>
-    public static IReadOnlyList<SafeTensor> ToTensors(INetwork model)
+    internal static IReadOnlyList<SafeTensor> ToTensors(INetwork model)
     {
         ArgumentNullException.ThrowIfNull(model);
         ReadOnlySpan<float> parameters = model.Parameters;
@@ -75,7 +75,7 @@ public static class WeightsFile
     /// shape and each layer's name, type, activation, shapes, window, strides and padding. The text is the same for two
     /// models exactly when their architectures are; the model's name is not part of it.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Metadata(ModelDescription architecture)
+    internal static IReadOnlyDictionary<string, string> Metadata(ModelDescription architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         return new Dictionary<string, string>(StringComparer.Ordinal)
@@ -95,7 +95,7 @@ public static class WeightsFile
     /// dense layers) is an error, as it means the file is for another model.
     /// </summary>
     /// <exception cref="InvalidDataException">The file does not fit the model; the message says how. The model is unchanged.</exception>
-    public static void CopyInto(INetwork model, SafeTensorsFile file)
+    internal static void CopyInto(INetwork model, SafeTensorsFile file)
     {
         var (slots, sources) = Match(model, file);
         Span<float> parameters = model.Parameters;
@@ -105,7 +105,7 @@ public static class WeightsFile
 
     /// <summary>The checks of <see cref="CopyInto"/> without the copy, for callers that must check everything first.</summary>
     /// <exception cref="InvalidDataException">The file does not fit the model; the message says how.</exception>
-    public static void Check(INetwork model, SafeTensorsFile file) => Match(model, file);
+    internal static void Check(INetwork model, SafeTensorsFile file) => Match(model, file);
 
     /// <summary>Each of the model's kernels and biases paired with the file's data for it, or the reasons they do not fit.</summary>
     private static (List<Slot> Slots, float[][] Sources) Match(INetwork model, SafeTensorsFile file)
@@ -168,7 +168,7 @@ public static class WeightsFile
     /// The architecture as text, the input and then one line per layer, e.g.
     /// <c>conv2d Conv2D relu (28,28,1)-&gt;(26,26,64) window 3x3 stride 1x1</c>; used in mismatch messages.
     /// </summary>
-    public static string Describe(ModelDescription architecture)
+    internal static string Describe(ModelDescription architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         return string.Join("\n", DescribeLines(Canonical(architecture)));

@@ -8,6 +8,10 @@ namespace DslConv.Training;
 /// ε is added to sqrt(v) without bias correction, which is where it differs from torch.optim.Adam. With
 /// <c>amsgrad</c>, the denominator uses the running maximum of v instead (Keras's v_hat).
 /// </summary>
+// RS0022 warns that Adam's public constructors make Optimizer (whose own is private protected) inheritable. Nothing is
+// exposed by it: Optimizer has no protected members left, only private protected ones, which Adam implements. Adam
+// stays unsealed for AdamW.
+#pragma warning disable RS0022
 public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsgrad = false,
     LearningRateSchedule? schedule = null) : Optimizer(learningRate, schedule)
 {
@@ -19,33 +23,34 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     /// <summary>Adam following <paramref name="schedule"/> for its learning rate.</summary>
     public Adam(LearningRateSchedule schedule, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool amsgrad = false)
         : this(0.001f, beta1, beta2, epsilon, amsgrad, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
+#pragma warning restore RS0022
 
     /// <summary>Decay of the first-moment estimate, in [0, 1).</summary>
-    public float Beta1 { get; } = Fraction(beta1, nameof(beta1));
+    internal float Beta1 { get; } = Fraction(beta1, nameof(beta1));
 
     /// <summary>Decay of the second-moment estimate, in [0, 1).</summary>
-    public float Beta2 { get; } = Fraction(beta2, nameof(beta2));
+    internal float Beta2 { get; } = Fraction(beta2, nameof(beta2));
 
     /// <summary>Added to sqrt(v); finite and above 0, so that a parameter whose gradient has always been 0 is not 0/0.</summary>
-    public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
+    internal float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
 
     /// <summary>Keras's amsgrad: divide by the largest v seen so far rather than the current one.</summary>
-    public bool Amsgrad { get; } = amsgrad;
+    internal bool Amsgrad { get; } = amsgrad;
 
     /// <summary>First-moment estimates, same layout as the parameters.</summary>
-    public ReadOnlySpan<float> FirstMoments => _m;
+    internal ReadOnlySpan<float> FirstMoments => _m;
 
     /// <summary>Second-moment estimates, same layout as the parameters.</summary>
-    public ReadOnlySpan<float> SecondMoments => _v;
+    internal ReadOnlySpan<float> SecondMoments => _v;
 
     /// <inheritdoc/>
-    protected override int PreparedCount => _m?.Length ?? -1;
+    private protected override int PreparedCount => _m?.Length ?? -1;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> StateNames => Amsgrad ? ["m", "v", "v_hat"] : ["m", "v"];
+    internal override IReadOnlyList<string> StateNames => Amsgrad ? ["m", "v", "v_hat"] : ["m", "v"];
 
     /// <inheritdoc/>
-    public override Span<float> State(string name) => name switch
+    internal override Span<float> State(string name) => name switch
     {
         "m" => _m ?? throw new InvalidOperationException("Call Prepare first."),
         "v" => _v ?? throw new InvalidOperationException("Call Prepare first."),
@@ -54,7 +59,7 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     };
 
     /// <summary>Keras's class name in the description.</summary>
-    protected virtual string KerasName => "Adam";
+    private protected virtual string KerasName => "Adam";
 
     /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
@@ -62,7 +67,7 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
         (Amsgrad ? ", amsgrad=True" : "") + CommonArguments + ")";
 
     /// <inheritdoc/>
-    protected override void PrepareState(int parameterCount)
+    private protected override void PrepareState(int parameterCount)
     {
         if (_m?.Length == parameterCount) return;
         _m = new float[parameterCount];
@@ -72,14 +77,14 @@ public class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 =
     }
 
     /// <inheritdoc/>
-    protected override void BeginUpdate(float learningRate)
+    private protected override void BeginUpdate(float learningRate)
     {
         double t = Iterations;
         _alpha = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
     }
 
     /// <inheritdoc/>
-    protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    private protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
         Span<float> parameters = allParameters.Slice(start, length);
         ReadOnlySpan<float> gradients = allGradients.Slice(start, length);

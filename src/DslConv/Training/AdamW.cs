@@ -15,5 +15,5 @@ public sealed class AdamW : Adam
     }
 
     /// <inheritdoc/>
-    protected override string KerasName => "AdamW";
+    private protected override string KerasName => "AdamW";
 }

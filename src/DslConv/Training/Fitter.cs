@@ -121,7 +121,7 @@ public static class Fitter
     }
 
     /// <summary>Keras's split: the last <c>validationSplit</c> of the images, in their original order, are held out (copies).</summary>
-    public static (LabeledImages Training, LabeledImages? Validation) HoldOut(LabeledImages data, FitOptions options)
+    internal static (LabeledImages Training, LabeledImages? Validation) HoldOut(LabeledImages data, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);

@@ -12,6 +12,13 @@ namespace DslConv.Training;
 /// whole gradient, then <see cref="StepRange"/> on disjoint ranges that together cover the vector; the result is the
 /// same as <see cref="Step"/> bit for bit, since every parameter's update depends only on its own state.
 /// </summary>
+/// <remarks>
+/// Users pick one of <see cref="Adam"/>, <see cref="AdamW"/>, <see cref="RmsProp"/> and <see cref="Sgd"/> and configure
+/// it; a trainer drives it, and a loop of one's own drives it as TorchSharp's <c>optimizer.step()</c>:
+/// <see cref="Prepare(ModelDescription)"/> once, then <see cref="Step"/> with each gradient a model's
+/// <c>ComputeGradients</c> gave. The extension points are private protected: no other assembly derives an optimizer,
+/// so a new state or argument is not a breaking change (issue 21).
+/// </remarks>
 public abstract class Optimizer
 {
     private readonly float _configuredLearningRate;
@@ -24,14 +31,14 @@ public abstract class Optimizer
     private bool _useClipped;
 
     /// <summary>An optimizer with a constant <paramref name="learningRate"/>, or the learning rates of <paramref name="schedule"/> when given.</summary>
-    protected Optimizer(float learningRate, LearningRateSchedule? schedule = null)
+    private protected Optimizer(float learningRate, LearningRateSchedule? schedule = null)
     {
         _configuredLearningRate = _learningRate = NonNegative(learningRate, nameof(learningRate));
         _schedule = schedule;
     }
 
     /// <summary>Number of steps taken so far (Keras's <c>optimizer.iterations</c>).</summary>
-    public long Iterations { get; protected set; }
+    public long Iterations { get; private protected set; }
 
     /// <summary>
     /// The learning rate of the next step. With a schedule it is the schedule's value at <see cref="Iterations"/> and
@@ -136,7 +143,7 @@ public abstract class Optimizer
     }
 
     /// <summary>Allocates the per-parameter state; with the same count again, keeps it.</summary>
-    protected abstract void PrepareState(int parameterCount);
+    private protected abstract void PrepareState(int parameterCount);
 
     /// <summary>
     /// Updates <paramref name="parameters"/> in place from <paramref name="gradients"/> (same layout). A gradient that is
@@ -156,7 +163,7 @@ public abstract class Optimizer
     /// asked, counts the step and works out the per-step constants. Call before <see cref="StepRange"/>, and only after
     /// checking the whole gradient as <see cref="Step"/> does (ranges cannot be taken back once written).
     /// </summary>
-    public void BeginStep(ReadOnlySpan<float> gradients)
+    internal void BeginStep(ReadOnlySpan<float> gradients)
     {
         if (PreparedCount < 0) throw new InvalidOperationException("Call Prepare before stepping.");
         if (gradients.Length != PreparedCount)
@@ -185,13 +192,13 @@ public abstract class Optimizer
     }
 
     /// <summary>The learning rate of the step in progress (set by <see cref="BeginStep"/>).</summary>
-    protected float StepLearningRate { get; private set; }
+    private protected float StepLearningRate { get; private set; }
 
     /// <summary>Works out the step's constants from its learning rate; <see cref="Iterations"/> already counts the step.</summary>
-    protected abstract void BeginUpdate(float learningRate);
+    private protected abstract void BeginUpdate(float learningRate);
 
     /// <summary>Updates parameters [start, start + length) of the current step. Ranges may run on different threads.</summary>
-    public void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
+    internal void StepRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
     {
         CheckLengths(PreparedCount, parameters, gradients);
         if (start < 0 || length < 0 || (long)start + length > parameters.Length)
@@ -214,33 +221,33 @@ public abstract class Optimizer
     }
 
     /// <summary>The optimizer's own update of parameters [start, start + length), given the (clipped) gradients.</summary>
-    protected abstract void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
+    private protected abstract void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length);
 
     /// <summary>
     /// Names of the per-parameter state vectors a checkpoint must keep to continue bit for bit (Adam: "m" and "v";
     /// SGD with momentum: "velocity"), each laid out like the parameters.
     /// </summary>
-    public virtual IReadOnlyList<string> StateNames => [];
+    internal virtual IReadOnlyList<string> StateNames => [];
 
     /// <summary>The state vector called <paramref name="name"/> (one of <see cref="StateNames"/>), writable for restoring.</summary>
-    public virtual Span<float> State(string name) =>
+    internal virtual Span<float> State(string name) =>
         throw new ArgumentException($"{GetType().Name} has no state vector \"{name}\".", nameof(name));
 
     /// <summary>The optimizer and its hyper-parameters in Keras's words, recorded in checkpoints and checked on resume.</summary>
     public abstract string Description { get; }
 
     /// <summary>The learning rate as configured (the schedule, or the number given at construction), for <see cref="Description"/>.</summary>
-    protected string LearningRateText => _schedule?.Description ?? _configuredLearningRate.ToString("R", CultureInfo.InvariantCulture);
+    private protected string LearningRateText => _schedule?.Description ?? _configuredLearningRate.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>The base optimizer's arguments that are set, in Keras's words (", weight_decay=0.004, clipnorm=1.0"), for <see cref="Description"/>.</summary>
-    protected string CommonArguments =>
+    private protected string CommonArguments =>
         (_weightDecay > 0f ? FormattableString.Invariant($", weight_decay={_weightDecay:R}") : "")
         + (_clipNorm is { } norm ? FormattableString.Invariant($", clipnorm={norm:R}") : "")
         + (_globalClipNorm is { } global ? FormattableString.Invariant($", global_clipnorm={global:R}") : "")
         + (_clipValue is { } value ? FormattableString.Invariant($", clipvalue={value:R}") : "");
 
     /// <summary>Sets the step count after restoring a checkpoint's state vectors.</summary>
-    public void RestoreIterations(long iterations)
+    internal void RestoreIterations(long iterations)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
         if (PreparedCount < 0) throw new InvalidOperationException("Call Prepare before restoring.");
@@ -248,28 +255,28 @@ public abstract class Optimizer
     }
 
     /// <summary>The count given to Prepare, or -1 before it.</summary>
-    protected abstract int PreparedCount { get; }
+    private protected abstract int PreparedCount { get; }
 
     /// <summary>Throws unless <paramref name="value"/> is a finite number of at least 0 (a learning rate, a momentum).</summary>
-    protected static float NonNegative(float value, string paramName) =>
+    private protected static float NonNegative(float value, string paramName) =>
         float.IsFinite(value) && value >= 0f
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number of at least 0.");
 
     /// <summary>Throws unless <paramref name="value"/> is in [0, 1) (Adam's betas: 1 would divide by zero in the bias correction).</summary>
-    protected static float Fraction(float value, string paramName) =>
+    private protected static float Fraction(float value, string paramName) =>
         value is >= 0f and < 1f
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be at least 0 and below 1.");
 
     /// <summary>Throws unless <paramref name="value"/> is a finite number above 0 (an epsilon).</summary>
-    protected static float Positive(float value, string paramName) =>
+    private protected static float Positive(float value, string paramName) =>
         float.IsFinite(value) && value > 0f
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number above 0.");
 
     /// <summary>Throws unless <paramref name="parameters"/> and <paramref name="gradients"/> have the length the state was prepared for.</summary>
-    protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
+    private protected static void CheckLengths(int prepared, Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         if (prepared != parameters.Length)
             throw new InvalidOperationException(

@@ -19,26 +19,26 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         : this(0.001f, rho, momentum, epsilon, centered, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Discount of the old squared gradients, in [0, 1).</summary>
-    public float Rho { get; } = Fraction(rho, nameof(rho));
+    internal float Rho { get; } = Fraction(rho, nameof(rho));
 
     /// <summary>Momentum in [0, 1).</summary>
-    public float Momentum { get; } = Fraction(momentum, nameof(momentum));
+    internal float Momentum { get; } = Fraction(momentum, nameof(momentum));
 
     /// <summary>Added to the root mean square before dividing (Keras's <c>epsilon</c>).</summary>
-    public float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
+    internal float Epsilon { get; } = Positive(epsilon, nameof(epsilon));
 
     /// <summary>Whether the gradient's mean is subtracted from its mean square (Keras's <c>centered</c>).</summary>
-    public bool Centered { get; } = centered;
+    internal bool Centered { get; } = centered;
 
     /// <inheritdoc/>
-    protected override int PreparedCount => _velocity?.Length ?? -1;
+    private protected override int PreparedCount => _velocity?.Length ?? -1;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> StateNames =>
+    internal override IReadOnlyList<string> StateNames =>
         [.. new[] { "velocity" }.Concat(Momentum > 0f ? ["momentum"] : []).Concat(Centered ? ["average_gradient"] : [])];
 
     /// <inheritdoc/>
-    public override Span<float> State(string name) => name switch
+    internal override Span<float> State(string name) => name switch
     {
         "velocity" => _velocity ?? throw new InvalidOperationException("Call Prepare first."),
         "momentum" when Momentum > 0f => _momentum ?? throw new InvalidOperationException("Call Prepare first."),
@@ -52,7 +52,7 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         CommonArguments + ")";
 
     /// <inheritdoc/>
-    protected override void PrepareState(int parameterCount)
+    private protected override void PrepareState(int parameterCount)
     {
         if (_velocity?.Length == parameterCount) return;
         _velocity = new float[parameterCount];
@@ -62,10 +62,10 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
     }
 
     /// <inheritdoc/>
-    protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
+    private protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
 
     /// <inheritdoc/>
-    protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    private protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
         Span<float> parameters = allParameters.Slice(start, length);
         ReadOnlySpan<float> gradients = allGradients.Slice(start, length);

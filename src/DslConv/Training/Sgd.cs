@@ -16,27 +16,27 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         : this(0.01f, momentum, nesterov, schedule ?? throw new ArgumentNullException(nameof(schedule))) { }
 
     /// <summary>Momentum in [0, 1], Keras's range.</summary>
-    public float Momentum { get; } = momentum is >= 0f and <= 1f
+    internal float Momentum { get; } = momentum is >= 0f and <= 1f
         ? momentum
         : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum is {momentum}; Keras requires it to be in [0, 1].");
     /// <summary>Whether momentum is applied as Nesterov momentum.</summary>
-    public bool Nesterov { get; } = nesterov;
+    internal bool Nesterov { get; } = nesterov;
 
     /// <inheritdoc/>
-    protected override int PreparedCount => _prepared;
+    private protected override int PreparedCount => _prepared;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> StateNames => Momentum > 0f ? ["velocity"] : [];
+    internal override IReadOnlyList<string> StateNames => Momentum > 0f ? ["velocity"] : [];
 
     /// <inheritdoc/>
-    public override Span<float> State(string name) => name == "velocity" && Momentum > 0f ? _velocity : base.State(name);
+    internal override Span<float> State(string name) => name == "velocity" && Momentum > 0f ? _velocity : base.State(name);
 
     /// <inheritdoc/>
     public override string Description => FormattableString.Invariant(
         $"SGD(learning_rate={LearningRateText}, momentum={Momentum:R}, nesterov={(Nesterov ? "True" : "False")}") + CommonArguments + ")";
 
     /// <inheritdoc/>
-    protected override void PrepareState(int parameterCount)
+    private protected override void PrepareState(int parameterCount)
     {
         if (_prepared == parameterCount) return;
         _prepared = parameterCount;
@@ -45,10 +45,10 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
     }
 
     /// <inheritdoc/>
-    protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
+    private protected override void BeginUpdate(float learningRate) => _learningRate = learningRate;
 
     /// <inheritdoc/>
-    protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
+    private protected override void UpdateRange(Span<float> allParameters, ReadOnlySpan<float> allGradients, int start, int length)
     {
         Span<float> parameters = allParameters.Slice(start, length);
         ReadOnlySpan<float> gradients = allGradients.Slice(start, length);

@@ -20,14 +20,14 @@ public struct Xoshiro256
     }
 
     /// <summary>The four state words, for checkpoints.</summary>
-    public (ulong, ulong, ulong, ulong) State
+    internal (ulong, ulong, ulong, ulong) State
     {
         readonly get => (_s0, _s1, _s2, _s3);
         set => (_s0, _s1, _s2, _s3) = value;
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    internal ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
@@ -41,10 +41,10 @@ public struct Xoshiro256
     }
 
     /// <summary>Uniform in [0, 1) with 24 random bits.</summary>
-    public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+    internal float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
 
     /// <summary>Uniform integer in [0, bound) without modulo bias (Lemire's method).</summary>
-    public int NextInt(int bound)
+    internal int NextInt(int bound)
     {
         if (bound <= 0) throw new ArgumentOutOfRangeException(nameof(bound), bound, "Bound must be positive.");
         ulong product = (NextUInt64() >> 32) * (ulong)bound;
@@ -62,7 +62,7 @@ public struct Xoshiro256
     }
 
     /// <summary>Fisher-Yates shuffle in place.</summary>
-    public void Shuffle(Span<int> values)
+    internal void Shuffle(Span<int> values)
     {
         for (int i = values.Length - 1; i > 0; i--)
         {

@@ -53,7 +53,7 @@ public sealed class BackupAndRestore : IFitCallback
             : new(options.Checkpoint?.Path, options.Checkpoint?.EverySteps ?? 0, options.ResumeFrom, mustResume: true, deleteAtEnd: false);
 
     /// <summary>Steps between backups within an epoch; 0: only at the end of each epoch.</summary>
-    public int EverySteps { get; }
+    internal int EverySteps { get; }
 
     /// <summary>
     /// Refuses the fit before anything changes: when the backup's folder is missing, or when the file to restore is
@@ -61,7 +61,7 @@ public sealed class BackupAndRestore : IFitCallback
     /// file is read whole and checked here, and the callbacks' saved state checked against this fit's callbacks, so
     /// that a refused resume leaves the model, the optimizer and every callback's files as they were.
     /// </summary>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         _restore = null;
         if (_writeTo is not null && Path.GetDirectoryName(Path.GetFullPath(_writeTo)) is string folder && !Directory.Exists(folder))
@@ -72,24 +72,24 @@ public sealed class BackupAndRestore : IFitCallback
         _restore = restore;
     }
 
-    /// <summary>Restores the backup read by <see cref="Validate"/>, after every other callback has begun.</summary>
-    public void OnTrainBegin(FitContext context)
+    /// <summary>Restores the backup read by <see cref="IFitCallback.Validate"/>, after every other callback has begun.</summary>
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         _restore?.Apply(context);
         _restore = null;
     }
 
     /// <inheritdoc/>
-    public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
+    void IFitCallback.OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (EverySteps > 0 && step % EverySteps == 0 && step < steps) Write(context);
     }
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result) => Write(context);
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result) => Write(context);
 
     /// <inheritdoc/>
-    public void OnTrainEnd(FitContext context)
+    void IFitCallback.OnTrainEnd(FitContext context)
     {
         if (_deleteAtEnd && _writeTo is not null && WritesFiles(context)) File.Delete(_writeTo);
     }

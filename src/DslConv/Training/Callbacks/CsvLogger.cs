@@ -18,14 +18,14 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
     private bool _hasHeader;
 
     /// <summary>The file's folder must exist: found before training, and before another callback has acted.</summary>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(_path)) ?? ".";
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"CsvLogger's folder {folder} does not exist.");
     }
 
     /// <summary>Opens the file: created or truncated (appended to with <c>append</c>).</summary>
-    public void OnTrainBegin(FitContext context)
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         _keys = [];
         _hasHeader = append && File.Exists(_path) && new FileInfo(_path).Length > 0;
@@ -43,10 +43,10 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
     /// Chooses the columns, and writes the header unless the file had one: after every callback's OnTrainBegin, where a
     /// callback that sets the learning rate tells the optimizer so.
     /// </summary>
-    public void OnEpochBegin(FitContext context, int epoch) => StartRows(context);
+    void IFitCallback.OnEpochBegin(FitContext context, int epoch) => StartRows(context);
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         if (_writer is null) return;
         StartRows(context);
@@ -64,7 +64,7 @@ public sealed class CsvLogger(string path, char separator = ',', bool append = f
     }
 
     /// <inheritdoc/>
-    public void OnTrainEnd(FitContext context)
+    void IFitCallback.OnTrainEnd(FitContext context)
     {
         if (_writer is not null) StartRows(context); // a fit that ran no epoch still leaves the header
         _writer?.Dispose();

@@ -39,10 +39,10 @@ public sealed class EarlyStopping(
     private int _parameterCount;
 
     /// <summary>The quantity watched: "val_loss", "val_accuracy", "loss" or "accuracy".</summary>
-    public string Monitored => _monitor;
+    internal string Monitored => _monitor;
 
     /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
-    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+    internal bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>Best value seen so far (±infinity before any).</summary>
     public double Best { get; private set; }
@@ -54,17 +54,17 @@ public sealed class EarlyStopping(
     public int StoppedEpoch { get; private set; }
 
     /// <summary>"early_stopping_" and the monitor: one EarlyStopping per monitor can keep its state in a checkpoint.</summary>
-    public string CheckpointName => "early_stopping_" + _monitor;
+    string ICheckpointedCallback.CheckpointName => "early_stopping_" + _monitor;
 
     /// <inheritdoc/>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(EarlyStopping));
         _parameterCount = context.Trainer.Network.Architecture.ParameterCount; // what a resumed run's saved weights are checked against
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context)
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         _wait = 0;
         StoppedEpoch = 0;
@@ -74,7 +74,7 @@ public sealed class EarlyStopping(
     }
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         int epoch = result.Epoch - 1; // Keras counts epochs from 0 here
         double current = Monitor.Value(result, _monitor); // NaN (a diverged validation loss) is never an improvement, as in Keras
@@ -103,7 +103,7 @@ public sealed class EarlyStopping(
     }
 
     /// <inheritdoc/>
-    public void OnTrainEnd(FitContext context)
+    void IFitCallback.OnTrainEnd(FitContext context)
     {
         if (StoppedEpoch > 0) (output ?? Console.Out).WriteLine(context.StopReason);
         if (!restoreBestWeights || _bestWeights is null) return;
@@ -115,7 +115,7 @@ public sealed class EarlyStopping(
         Maximises ? value - _minDelta > reference : value + _minDelta < reference;
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
         metadata["wait"] = _wait.ToString(CultureInfo.InvariantCulture);
@@ -125,7 +125,7 @@ public sealed class EarlyStopping(
     }
 
     /// <inheritdoc/>
-    public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)
             throw new InvalidDataException($"it was saved with {metadata["settings"]}, this run has {Settings}");

@@ -9,6 +9,11 @@ namespace DslConv.Training;
 /// a second). A step that fails (<see cref="TrainingDivergedException"/>) goes to <see cref="OnStepFailed"/>, where a
 /// callback such as <see cref="TerminateOnNaN"/> may end training instead of failing the fit.
 /// </summary>
+/// <remarks>
+/// The built-in callbacks implement these hooks (and <see cref="ICheckpointedCallback"/>'s) explicitly: the fit loop
+/// calls them, users construct the callbacks and read their results (EarlyStopping.Best...), so the hooks are not part
+/// of each class's own surface (issue 21).
+/// </remarks>
 public interface IFitCallback
 {
     /// <summary>

@@ -12,17 +12,17 @@ public sealed class LearningRateScheduler(Func<int, double, double> schedule, Te
     private readonly Func<int, double, double> _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
 
     /// <inheritdoc/>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         if (context.Trainer.Optimizer.Schedule is not null)
             throw new InvalidOperationException("LearningRateScheduler sets the learning rate, but this optimizer's learning rate is a schedule.");
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context) => context.Trainer.Optimizer.WillSetLearningRateDuringFit();
+    void IFitCallback.OnTrainBegin(FitContext context) => context.Trainer.Optimizer.WillSetLearningRateDuringFit();
 
     /// <inheritdoc/>
-    public void OnEpochBegin(FitContext context, int epoch)
+    void IFitCallback.OnEpochBegin(FitContext context, int epoch)
     {
         Optimizer optimizer = context.Trainer.Optimizer;
         double rate = _schedule(epoch - 1, optimizer.LearningRate);

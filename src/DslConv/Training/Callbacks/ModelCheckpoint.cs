@@ -21,23 +21,25 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
     /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
-    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+    internal bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>The best value of the monitored quantity so far.</summary>
     public double Best { get; private set; }
 
     /// <inheritdoc/>
-    public string CheckpointName => "model_checkpoint_" + _monitor;
+    string ICheckpointedCallback.CheckpointName => "model_checkpoint_" + _monitor;
 
     /// <summary>The files written so far, in order.</summary>
-    public List<string> Saved { get; } = [];
+    public IReadOnlyList<string> Saved => _saved;
+
+    private readonly List<string> _saved = [];
 
     /// <summary>
     /// Refuses the fit, before anything is written, when the monitor (with <c>saveBestOnly</c>) or a field of the path
     /// is a quantity this fit does not report (Keras refuses a path whose keys are not in the logs rather than writing
     /// w-NaN files), or when the files' folder does not exist.
     /// </summary>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         if (saveBestOnly) Monitor.RequireValidation(_monitor, context, nameof(ModelCheckpoint));
         foreach (var (name, _) in Fields(_filePath, nameof(filePath)))
@@ -57,11 +59,11 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context) =>
+    void IFitCallback.OnTrainBegin(FitContext context) =>
         Best = initialValueThreshold ?? (Maximises ? double.NegativeInfinity : double.PositiveInfinity);
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         if (saveBestOnly)
         {
@@ -73,11 +75,11 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
         }
         string path = Format(_filePath, result);
         context.Trainer.Network.SaveWeights(path);
-        Saved.Add(path);
+        _saved.Add(path);
     }
 
     /// <summary>Python's str.format for the fields Keras passes: epoch and the logs, with d and f format specs.</summary>
-    public static string Format(string template, EpochResult result)
+    internal static string Format(string template, EpochResult result)
     {
         ArgumentNullException.ThrowIfNull(template);
         var text = new StringBuilder();
@@ -165,14 +167,14 @@ public sealed class ModelCheckpoint(string filePath, string monitor = "val_loss"
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
         metadata["best"] = Best.ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc/>
-    public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)
             throw new InvalidDataException($"it was saved with {metadata["settings"]}, this run has {Settings}");

@@ -13,7 +13,7 @@ namespace DslConv.Training;
 public sealed class ProgressBar : IFitCallback
 {
     /// <summary>Characters of the bar itself.</summary>
-    public const int Width = 30;
+    internal const int Width = 30;
     private static readonly long RedrawInterval = Stopwatch.Frequency / 10;
     private readonly TextWriter _output;
     private long _epochStart, _lastDraw;
@@ -29,10 +29,10 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <summary>Whether the bar redraws one line in place (a terminal) rather than printing a line per epoch.</summary>
-    public bool Interactive { get; }
+    internal bool Interactive { get; }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context)
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         string validation = context.ValidationImages > 0
             ? string.Create(CultureInfo.InvariantCulture, $", validate on {context.ValidationImages:N0}") : "";
@@ -42,7 +42,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnEpochBegin(FitContext context, int epoch)
+    void IFitCallback.OnEpochBegin(FitContext context, int epoch)
     {
         if (Interactive) _output.WriteLine($"Epoch {epoch}/{context.Options.Epochs}");
         _epochStart = Stopwatch.GetTimestamp();
@@ -52,7 +52,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
+    void IFitCallback.OnStepEnd(FitContext context, int step, int steps, double loss, double accuracy)
     {
         if (!Interactive) return;
         if (_firstStep == 0) _firstStep = step;
@@ -65,7 +65,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         if (Interactive)
         {
@@ -92,7 +92,7 @@ public sealed class ProgressBar : IFitCallback
     /// The ETA assumes the remaining steps take as long as the <c>stepsTimed</c> steps that took
     /// <c>elapsedSeconds</c> (fewer than <c>step</c> after a resume mid-epoch; all of them by default).
     /// </summary>
-    public static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy, int stepsTimed = -1,
+    internal static string FormatRunning(int step, int steps, double elapsedSeconds, double loss, double accuracy, int stepsTimed = -1,
         string metric = "accuracy")
     {
         if (stepsTimed < 0) stepsTimed = step;
@@ -102,7 +102,7 @@ public sealed class ProgressBar : IFitCallback
     }
 
     /// <summary>An epoch's final line: <c>1875/1875 [====...====] - 15s 8ms/step - loss: ... - accuracy: ...[ - val_loss: ... - val_accuracy: ...]</c>.</summary>
-    public static string FormatFinished(int steps, EpochResult result)
+    internal static string FormatFinished(int steps, EpochResult result)
     {
         var line = new StringBuilder();
         double perStep = steps > 0 ? result.Seconds / steps : 0;

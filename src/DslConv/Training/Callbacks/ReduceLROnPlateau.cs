@@ -32,16 +32,16 @@ public sealed class ReduceLROnPlateau(
     private int _cooldownCounter;
 
     /// <summary>Whether a higher value of the monitored quantity is an improvement.</summary>
-    public bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
+    internal bool Maximises => mode == MonitorMode.Max || (mode == MonitorMode.Auto && Monitor.HigherIsBetter(_monitor));
 
     /// <summary>The best value of the monitored quantity so far.</summary>
     public double Best { get; private set; }
 
     /// <inheritdoc/>
-    public string CheckpointName => "reduce_lr_on_plateau_" + _monitor;
+    string ICheckpointedCallback.CheckpointName => "reduce_lr_on_plateau_" + _monitor;
 
     /// <inheritdoc/>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         Monitor.RequireValidation(_monitor, context, nameof(ReduceLROnPlateau));
         if (context.Trainer.Optimizer.Schedule is not null)
@@ -49,7 +49,7 @@ public sealed class ReduceLROnPlateau(
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context)
+    void IFitCallback.OnTrainBegin(FitContext context)
     {
         context.Trainer.Optimizer.WillSetLearningRateDuringFit();
         Best = Maximises ? double.NegativeInfinity : double.PositiveInfinity;
@@ -58,7 +58,7 @@ public sealed class ReduceLROnPlateau(
     }
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         double current = Monitor.Value(result, _monitor);
         if (_cooldownCounter > 0)
@@ -85,7 +85,7 @@ public sealed class ReduceLROnPlateau(
     }
 
     /// <inheritdoc/>
-    public void SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.SaveState(IDictionary<string, string> metadata, IDictionary<string, float[]> vectors)
     {
         metadata["settings"] = Settings;
         metadata["wait"] = _wait.ToString(CultureInfo.InvariantCulture);
@@ -94,7 +94,7 @@ public sealed class ReduceLROnPlateau(
     }
 
     /// <inheritdoc/>
-    public void RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
+    void ICheckpointedCallback.RestoreState(IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, float[]> vectors)
     {
         if (metadata["settings"] != Settings)
             throw new InvalidDataException($"it was saved with {metadata["settings"]}, this run has {Settings}");

@@ -11,7 +11,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     private readonly string _monitor = Monitor.Canonical(monitor, nameof(monitor));
 
     /// <summary>The accuracy at which training stops.</summary>
-    public double Threshold { get; } = threshold is > 0 and < 1
+    internal double Threshold { get; } = threshold is > 0 and < 1
         ? threshold
         : throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "An accuracy threshold is a fraction in (0, 1), e.g. 0.95 for 95 %.");
 
@@ -19,7 +19,7 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     public int StoppedEpoch { get; private set; }
 
     /// <inheritdoc/>
-    public void Validate(FitContext context)
+    void IFitCallback.Validate(FitContext context)
     {
         if (!Monitor.HigherIsBetter(_monitor))
             throw new InvalidOperationException($"StopAtAccuracy watches an accuracy; {_monitor} is not one.");
@@ -27,10 +27,10 @@ public sealed class StopAtAccuracy(double threshold, string monitor = "accuracy"
     }
 
     /// <inheritdoc/>
-    public void OnTrainBegin(FitContext context) => StoppedEpoch = 0;
+    void IFitCallback.OnTrainBegin(FitContext context) => StoppedEpoch = 0;
 
     /// <inheritdoc/>
-    public void OnEpochEnd(FitContext context, EpochResult result)
+    void IFitCallback.OnEpochEnd(FitContext context, EpochResult result)
     {
         double value = Monitor.Value(result, _monitor);
         if (!(value > Threshold)) return;

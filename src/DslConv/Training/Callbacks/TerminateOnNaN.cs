@@ -9,7 +9,7 @@ namespace DslConv.Training;
 public sealed class TerminateOnNaN(TextWriter? output = null) : IFitCallback
 {
     /// <summary>Ends training at the diverged step: stops the fit with Keras's message, and prints it.</summary>
-    public bool OnStepFailed(FitContext context, int epoch, int step, TrainingDivergedException error)
+    bool IFitCallback.OnStepFailed(FitContext context, int epoch, int step, TrainingDivergedException error)
     {
         string reason = $"Epoch {epoch}, batch {step}: invalid loss, terminating training ({error.Message}).";
         context.Stop(reason);

@@ -10,15 +10,15 @@ public sealed class CosineDecay(double initialLearningRate, long decaySteps, dou
     : LearningRateSchedule
 {
     /// <summary>The learning rate at step 0 (with a warm-up, the rate it rises from to <see cref="WarmupTarget"/>).</summary>
-    public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
+    internal double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
     /// <summary>The steps over which the rate decays.</summary>
-    public long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
+    internal long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
     /// <summary>The smallest rate, as a fraction of the initial one.</summary>
-    public double Alpha { get; } = NonNegative(alpha, nameof(alpha));
+    internal double Alpha { get; } = NonNegative(alpha, nameof(alpha));
     /// <summary>The rate the warm-up rises to, or null for no warm-up.</summary>
-    public double? WarmupTarget { get; } = warmupTarget is { } target ? NonNegative(target, nameof(warmupTarget)) : null;
+    internal double? WarmupTarget { get; } = warmupTarget is { } target ? NonNegative(target, nameof(warmupTarget)) : null;
     /// <summary>The steps of linear warm-up before the decay.</summary>
-    public long WarmupSteps { get; } = warmupSteps >= 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must not be negative.");
+    internal long WarmupSteps { get; } = warmupSteps >= 0 ? warmupSteps : throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, "warmupSteps must not be negative.");
 
     /// <inheritdoc/>
     public override double At(long step)

@@ -4,13 +4,13 @@ namespace DslConv.Training;
 public sealed class ExponentialDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false) : LearningRateSchedule
 {
     /// <summary>The learning rate at step 0.</summary>
-    public double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
+    internal double InitialLearningRate { get; } = NonNegative(initialLearningRate, nameof(initialLearningRate));
     /// <summary>The steps over which the rate is multiplied by <see cref="DecayRate"/> once.</summary>
-    public long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
+    internal long DecaySteps { get; } = decaySteps > 0 ? decaySteps : throw new ArgumentOutOfRangeException(nameof(decaySteps), decaySteps, "decaySteps must be above 0.");
     /// <summary>The factor applied every <see cref="DecaySteps"/> steps.</summary>
-    public double DecayRate { get; } = Positive(decayRate, nameof(decayRate));
+    internal double DecayRate { get; } = Positive(decayRate, nameof(decayRate));
     /// <summary>Whether the rate drops in steps (step / decaySteps rounded down) instead of continuously.</summary>
-    public bool Staircase { get; } = staircase;
+    internal bool Staircase { get; } = staircase;
 
     /// <inheritdoc/>
     public override double At(long step)

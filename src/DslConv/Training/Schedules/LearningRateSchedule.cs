@@ -14,13 +14,13 @@ public abstract class LearningRateSchedule
     public abstract string Description { get; }
 
     /// <summary><paramref name="value"/> when it is finite and above 0, else an <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>.</summary>
-    protected static double Positive(double value, string paramName) =>
+    private protected static double Positive(double value, string paramName) =>
         double.IsFinite(value) && value > 0
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number above 0.");
 
     /// <summary><paramref name="value"/> when it is finite and at least 0, else an <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>.</summary>
-    protected static double NonNegative(double value, string paramName) =>
+    private protected static double NonNegative(double value, string paramName) =>
         double.IsFinite(value) && value >= 0
             ? value
             : throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} is {value}; it must be a finite number of at least 0.");

@@ -23,9 +23,9 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     }
 
     /// <summary>The steps where the rate changes, increasing.</summary>
-    public IReadOnlyList<long> Boundaries => _boundaries;
+    internal IReadOnlyList<long> Boundaries => _boundaries;
     /// <summary>The rates, one more than the boundaries.</summary>
-    public IReadOnlyList<double> Values => _values;
+    internal IReadOnlyList<double> Values => _values;
 
     /// <inheritdoc/>
     public override double At(long step)

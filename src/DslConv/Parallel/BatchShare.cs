@@ -15,7 +15,11 @@ public readonly struct BatchShare
     // Only the runtime's step engine makes shares (generated code reads them), so the constructor is internal.
     internal BatchShare(int workspace, int shard, int firstImage, long step, ShardExchange? exchange)
     {
-        Workspace = workspace; Shard = shard; FirstImage = firstImage; Step = step; Exchange = exchange;
+        Workspace = workspace;
+        Shard = shard;
+        FirstImage = firstImage;
+        Step = step;
+        Exchange = exchange;
     }
 
     /// <summary>The trainer's workspace the pass runs on.</summary>

@@ -42,7 +42,12 @@ public readonly struct EpochResult
 {
     internal EpochResult(int epoch, int epochs, double loss, double accuracy, double seconds, int images)
     {
-        Epoch = epoch; Epochs = epochs; Loss = loss; Accuracy = accuracy; Seconds = seconds; Images = images;
+        Epoch = epoch;
+        Epochs = epochs;
+        Loss = loss;
+        Accuracy = accuracy;
+        Seconds = seconds;
+        Images = images;
     }
 
     /// <summary>The epoch, from 1.</summary>

@@ -63,6 +63,17 @@ public partial class SameMaxPoolParity;
 [Dense(3, Activation.LeakyRelu)]
 public partial class ActivationParity;
 
+// Scaled so that relu6 clips at both ends; the max pool fuses with the first convolution.
+[Input(9, 9, 2)]
+[Rescaling(8)]
+[Conv2D(16, 3, 3, Activation.Relu6)]
+[MaxPool(2)]
+[DepthwiseConv2D(2, 2, Activation.Relu6)]
+[Flatten]
+[Dense(5, Activation.Relu6)]
+[Dense(3)]
+public partial class Relu6Parity;
+
 [Input(10, 9, 2)]
 [Conv2D(4, 3, 3, Activation.Relu, Padding = Padding.Same)]
 [DepthwiseConv2D(3, 3, Activation.Relu, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
@@ -221,6 +232,7 @@ public static class PoolingArchitectures
         ["AnisotropicParity"] = seed => new AnisotropicParity(seed),
         ["SameMaxPoolParity"] = seed => new SameMaxPoolParity(seed),
         ["ActivationParity"] = seed => new ActivationParity(seed),
+        ["Relu6Parity"] = seed => new Relu6Parity(seed),
         ["DepthwiseParity"] = seed => new DepthwiseParity(seed),
         ["GeluSwishParity"] = seed => new GeluSwishParity(seed),
         ["BatchNormParity"] = seed => new BatchNormParity(seed),

@@ -336,6 +336,7 @@ internal sealed class TorchReference : IDisposable
         Activation.Softmax => nn.functional.softmax(x, 1),
         Activation.LeakyRelu => nn.functional.leaky_relu(x, 0.2),
         Activation.Elu => nn.functional.elu(x, 1.0),
+        Activation.Relu6 => nn.functional.relu6(x),
         Activation.Gelu => nn.functional.gelu(x),
         Activation.Swish => nn.functional.silu(x),
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),

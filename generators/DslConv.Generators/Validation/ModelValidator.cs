@@ -160,7 +160,7 @@ internal static class ModelValidator
         if (layer.Activation is < ActivationKind.None or > ActivationNames.Last)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Gelu, Swish"));
+                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Gelu, Swish, Relu6"));
             return false;
         }
         return layer.Definition.CheckEnumArguments(layer, diagnostics);

@@ -28,6 +28,8 @@ enum Activation
     Gelu = 7,
     /// <summary>Keras swish (silu): x sigmoid(x).</summary>
     Swish = 8,
+    /// <summary>Keras relu6 (<c>ReLU(max_value=6)</c>, MobileNet's activation): min(max(0, x), 6).</summary>
+    Relu6 = 9,
 }
 
 /// <summary>Keras's name for each activation (as model.get_config() writes it), shared by the generator and the runtime.</summary>
@@ -44,11 +46,12 @@ internal static class ActivationNames
         Activation.Elu => "elu",
         Activation.Gelu => "gelu",
         Activation.Swish => "swish",
+        Activation.Relu6 => "relu6",
         _ => ((int)activation).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>The largest defined value, for range checks.</summary>
-    public const Activation Last = Activation.Swish;
+    public const Activation Last = Activation.Relu6;
 
     /// <summary>
     /// Whether the derivative needs the pre-activation z (it cannot be written in terms of the output, and the function

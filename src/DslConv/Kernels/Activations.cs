@@ -28,6 +28,10 @@ public static class Activations
             case Activation.LeakyRelu:
                 for (int i = 0; i < values.Length; i++) values[i] = MathF.Max(values[i], LeakyReluSlope * values[i]);
                 break;
+            case Activation.Relu6:
+                TensorPrimitives.Max(values, 0f, values);
+                TensorPrimitives.Min(values, Relu6Limit, values);
+                break;
             case Activation.Elu:
                 for (int i = 0; i < values.Length; i++) values[i] = values[i] > 0f ? values[i] : MathF.Exp(values[i]) - 1f;
                 break;
@@ -71,6 +75,7 @@ public static class Activations
                 break;
             case Activation.LeakyRelu:
             case Activation.Elu:
+            case Activation.Relu6:
                 if (outputs.Length < gradients.Length) throw new ArgumentException("Fewer outputs than gradients.", nameof(outputs));
                 for (int i = 0; i < gradients.Length; i++) gradients[i] *= Derivative(activation, outputs[i]);
                 break;
@@ -209,9 +214,13 @@ public static class Activations
     /// <summary>Keras's default negative slope of leaky_relu.</summary>
     internal const float LeakyReluSlope = 0.2f;
 
+    /// <summary>Where relu6 saturates.</summary>
+    internal const float Relu6Limit = 6f;
+
     /// <summary>
     /// f'(z) written in terms of the output y = f(z), for the activations where that is possible (all but Softmax):
-    /// ReLU 1 or 0, leaky ReLU 1 or 0.2 (y has z's sign), ELU 1 or y + 1 (exp(z) = y + 1), Sigmoid y(1 - y), Tanh 1 - y².
+    /// ReLU 1 or 0, leaky ReLU 1 or 0.2 (y has z's sign), ELU 1 or y + 1 (exp(z) = y + 1), Sigmoid y(1 - y), Tanh 1 - y²,
+    /// ReLU6 1 strictly inside (0, 6) and 0 where it clips (TensorFlow's relu6 gradient).
     /// </summary>
     internal static float Derivative(Activation activation, float y) => activation switch
     {
@@ -219,6 +228,7 @@ public static class Activations
         Activation.Relu => y > 0f ? 1f : 0f,
         Activation.LeakyRelu => y > 0f ? 1f : LeakyReluSlope,
         Activation.Elu => y > 0f ? 1f : y + 1f,
+        Activation.Relu6 => y > 0f && y < Relu6Limit ? 1f : 0f,
         Activation.Sigmoid => y * (1f - y),
         Activation.Tanh => 1f - y * y,
         _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Softmax's derivative is fused with the loss."),

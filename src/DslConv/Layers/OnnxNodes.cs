@@ -40,6 +40,8 @@ internal static class OnnxNodes
         Activation.Softmax => graph.Node("Softmax", [input], $"{layerName}/softmax", OnnxAttribute.Int("axis", 1)),
         Activation.LeakyRelu => graph.Node("LeakyRelu", [input], $"{layerName}/leaky_relu", OnnxAttribute.Float("alpha", Kernels.Activations.LeakyReluSlope)),
         Activation.Elu => graph.Node("Elu", [input], $"{layerName}/elu", OnnxAttribute.Float("alpha", 1f)),
+        Activation.Relu6 => graph.Node("Clip", [input, graph.Constant($"{layerName}/relu6/min", [], [0f]),
+            graph.Constant($"{layerName}/relu6/max", [], [Kernels.Activations.Relu6Limit])], $"{layerName}/relu6"),
         // Opset 13 has no Gelu: x · (1 + erf(x / √2)) / 2, with ONNX's own Erf.
         Activation.Gelu => graph.Node("Mul", [graph.Node("Mul", [input, graph.Constant($"{layerName}/half", [1], [0.5f])], $"{layerName}/gelu/half"),
             graph.Node("Add", [graph.Node("Erf", [graph.Node("Mul", [input, graph.Constant($"{layerName}/inv_sqrt2", [1], [0.70710678118654752f])], $"{layerName}/gelu/scaled")],

@@ -379,6 +379,19 @@ public sealed class KernelTests(ITestOutputHelper output)
 
     /// <summary>The runtime's float erf (for GELU) against a double-precision series, over and beyond where GELU bends.</summary>
     [Fact]
+    public void Relu6ClipsAtBothEndsAndPassesGradientsOnlyBetween()
+    {
+        float[] z = [-3f, -0f, 0.25f, 5.5f, 6f, 6.5f, 11f, float.Epsilon];
+        float[] y = (float[])z.Clone();
+        Activations.Forward(Activation.Relu6, y, y.Length);
+        for (int i = 0; i < z.Length; i++) Assert.Equal(Math.Min(Math.Max((double)z[i], 0), 6), y[i]); // exact: a clamp rounds nothing
+        float[] gradient = [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f];
+        Activations.Backward(Activation.Relu6, y, gradient);
+        // TensorFlow's relu6 gradient: passed strictly inside (0, 6), where the output is z itself; 0 where it clips.
+        Assert.Equal([0f, 0f, 3f, 4f, 0f, 0f, 0f, 8f], gradient);
+    }
+
+    [Fact]
     public void ErfIsAccurateToFloatPrecision()
     {
         double worst = 0;

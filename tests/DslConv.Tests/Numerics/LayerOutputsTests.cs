@@ -199,6 +199,7 @@ public sealed class LayerOutputsTests
         Activation.Tanh => Math.Tanh(x),
         Activation.LeakyRelu => x > 0 ? x : 0.2 * x,
         Activation.Elu => x > 0 ? x : Math.Exp(x) - 1,
+        Activation.Relu6 => Math.Min(Math.Max(x, 0), 6),
         Activation.Gelu => 0.5 * x * (1 + ReferenceNetwork.Erf(x / Math.Sqrt(2))),
         Activation.Swish => x / (1 + Math.Exp(-x)),
         _ => throw new NotSupportedException($"{activation} on a spatial layer"),

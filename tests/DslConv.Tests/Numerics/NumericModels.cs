@@ -72,6 +72,8 @@ public static class NumericModels
             (MobileNetStyle.InputHeight, MobileNetStyle.InputWidth, MobileNetStyle.InputChannels, MobileNetStyle.InputSize, MobileNetStyle.OutputSize, MobileNetStyle.ParameterCount)),
         new(nameof(DropoutNet), seed => new DropoutNet(seed), new(DropoutNet.Shape, DropoutNet.Layers),
             (DropoutNet.InputHeight, DropoutNet.InputWidth, DropoutNet.InputChannels, DropoutNet.InputSize, DropoutNet.OutputSize, DropoutNet.ParameterCount)),
+        new(nameof(Relu6Net), seed => new Relu6Net(seed), new(Relu6Net.Shape, Relu6Net.Layers),
+            (Relu6Net.InputHeight, Relu6Net.InputWidth, Relu6Net.InputChannels, Relu6Net.InputSize, Relu6Net.OutputSize, Relu6Net.ParameterCount)),
         new(nameof(GeluSwishNet), seed => new GeluSwishNet(seed), new(GeluSwishNet.Shape, GeluSwishNet.Layers),
             (GeluSwishNet.InputHeight, GeluSwishNet.InputWidth, GeluSwishNet.InputChannels, GeluSwishNet.InputSize, GeluSwishNet.OutputSize, GeluSwishNet.ParameterCount)),
         new(nameof(BatchNormNet), seed => new BatchNormNet(seed), new(BatchNormNet.Shape, BatchNormNet.Layers),
@@ -371,6 +373,26 @@ public partial class LeakyEluNet : IGeneratedModel
     [
         new RefConv2D(16, 3, 3, Activation.LeakyRelu), new RefMaxPool(2), new RefConv2D(3, 2, 2, Activation.Elu),
         new RefFlatten(), new RefDense(5, Activation.LeakyRelu), new RefDense(4, Activation.Softmax),
+    ];
+}
+
+// (9, 9, 1) scaled by 9, so that relu6 clips at both ends -> conv 3x3 relu6 (7, 7, 16) -> max 2 (3, 3, 16), fused, the
+// winner's derivative from the pooled output -> depthwise 2x2 relu6 (2, 2, 16) -> 64 -> 5 relu6 -> 4 softmax
+[Input(9, 9, 1)]
+[Rescaling(9)]
+[Conv2D(16, 3, 3, Activation.Relu6)]
+[MaxPool(2)]
+[DepthwiseConv2D(2, 2, Activation.Relu6)]
+[Flatten]
+[Dense(5, Activation.Relu6)]
+[Dense(4, Activation.Softmax)]
+public partial class Relu6Net : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 9, 1);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefRescaling(9), new RefConv2D(16, 3, 3, Activation.Relu6), new RefMaxPool(2), new RefDepthwise(2, 2, Activation.Relu6),
+        new RefFlatten(), new RefDense(5, Activation.Relu6), new RefDense(4, Activation.Softmax),
     ];
 }
 

@@ -661,6 +661,10 @@ public sealed class ReferenceNetwork
                 if (pattern is not null)
                     foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);
                 return z.Select(v => v > 0 ? v : 0.2 * v).ToArray();
+            case Activation.Relu6:
+                if (pattern is not null)
+                    foreach (double v in z) pattern.Add(v <= 0 ? 0 : v < 6 ? 1 : 2); // both kinks
+                return z.Select(v => Math.Min(Math.Max(v, 0), 6)).ToArray();
             case Activation.Elu:
                 if (pattern is not null)
                     foreach (double v in z) pattern.Add(v > 0 ? 1 : 0);

@@ -160,7 +160,8 @@ internal static class ModelValidator
         if (layer.Activation is < ActivationKind.None or > ActivationNames.Last)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.DisplayName,
-                "activation", (int)layer.Activation, "Activation.None, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Gelu, Swish, Relu6"));
+                "activation", (int)layer.Activation,
+                "Activation." + string.Join(", ", Enumerable.Range(0, (int)ActivationNames.Last + 1).Select(value => ((ActivationKind)value).ToString()))));
             return false;
         }
         return layer.Definition.CheckEnumArguments(layer, diagnostics);

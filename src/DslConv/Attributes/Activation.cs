@@ -58,4 +58,12 @@ internal static class ActivationNames
     /// is not monotonic): such a layer keeps z for backward and is not fused with a max pool.
     /// </summary>
     public static bool NeedsPreActivation(Activation activation) => activation is Activation.Gelu or Activation.Swish;
+
+    /// <summary>
+    /// Whether the derivative can be written in terms of the output and the function is monotonic, so that a max pool
+    /// after it can take the winner's derivative from the pooled output: every defined activation but the ones that
+    /// keep their pre-activations and Softmax (fused with the loss). A pattern, not Enum.IsDefined, which allocates.
+    /// </summary>
+    public static bool DerivableFromOutput(Activation activation) =>
+        activation >= Activation.None && activation <= Last && activation != Activation.Softmax && !NeedsPreActivation(activation);
 }

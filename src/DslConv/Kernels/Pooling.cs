@@ -210,10 +210,10 @@ public static class Pooling
     {
         Buffers.Require(argmax.Length, outputGradient.Length, nameof(argmax));
         Buffers.Require(pooledOutput.Length, outputGradient.Length, nameof(pooledOutput));
-        // The fusable activations by name, not Enum.IsDefined: that asks reflection's type cache, which the runtime holds
-        // weakly and rebuilds (an allocation) after every garbage collection, so a training step allocated whenever
-        // another thread's allocations had triggered one.
-        if (activation is not (Activation.None or Activation.Relu or Activation.Sigmoid or Activation.Tanh or Activation.LeakyRelu or Activation.Elu or Activation.Relu6))
+        // The fusable activations by a range and pattern test, not Enum.IsDefined: that asks reflection's type cache, which
+        // the runtime holds weakly and rebuilds (an allocation) after every garbage collection, so a training step
+        // allocated whenever another thread's allocations had triggered one.
+        if (!ActivationNames.DerivableFromOutput(activation))
             throw new ArgumentOutOfRangeException(nameof(activation), activation,
                 "Softmax, GELU and swish (or an undefined value) cannot be fused with a max pool: their derivative is not one of the pooled output.");
         CheckWinners(argmax[..outputGradient.Length], imageGradient.Length);

@@ -184,6 +184,13 @@ public sealed class DiagnosticTests
         Assert.Contains(named, d.Diagnostic.GetMessage());
     }
 
+    [Fact]
+    public void DSLC012_AnUnknownActivationListsEveryDefinedOne()
+    {
+        var d = Single(Head + "[Input(8, 8, 1)] [Flatten] [Dense(2, (Activation)42)] public partial class Net;", "DSLC012");
+        Assert.Contains("Activation.None, Relu, Sigmoid, Tanh, Softmax, LeakyRelu, Elu, Gelu, Swish, Relu6", d.Diagnostic.GetMessage());
+    }
+
     [Theory]
     [InlineData("[Conv2D(2, 3, 3)] [RandomFlip]", "a layer with parameters")]
     [InlineData("[Rescaling(1 / 255.0)] [Dense(4)] [RandomRotation(0.1)]", "a layer with parameters")]

@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace DslConv.Generators;
 
-/// <summary>Every diagnostic the generator reports. All are errors: each means no correct model can be generated.</summary>
+/// <summary>Every diagnostic the generator reports. All but DSLC027 are errors: each means no correct model can be generated.</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "DslConv";
@@ -91,6 +91,31 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LossDoesNotFitHead = Error("DSLC021",
         "Loss does not fit the last layer",
         "{0} does not fit the model's head: {1}; {2}");
+
+    public static readonly DiagnosticDescriptor InvalidLayerName = Error("DSLC022",
+        "Layer name not usable",
+        "{0} has Name = \"{1}\": {2}");
+
+    public static readonly DiagnosticDescriptor UnknownLayerName = Error("DSLC023",
+        "Unknown layer name",
+        "{0} reads \"{1}\", which names no layer before it; name one of: {2}");
+
+    public static readonly DiagnosticDescriptor MergeShapeMismatch = Error("DSLC024",
+        "Merged tensors do not fit",
+        "{0} {1} the current tensor {2} and {3}'s output {4}: {5}");
+
+    public static readonly DiagnosticDescriptor MisplacedFrom = Error("DSLC025",
+        "[From] with no layer after it",
+        "[From(\"{0}\")] must be followed by the layer that reads \"{0}\"; {1}");
+
+    public static readonly DiagnosticDescriptor NameClash = Error("DSLC026",
+        "Two layers with one name",
+        "{0} is named \"{1}\", as {2} already is{3}; layer names must be unique in a model");
+
+    public static readonly DiagnosticDescriptor UnusedOutput = new("DSLC027",
+        "Layer output read by nothing",
+        "The output of {0} (\"{1}\") is read by no later layer, so it does not reach the model's output and is not trained; connect it with [Add], [Concatenate] or [From], or remove it",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase);
 
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",

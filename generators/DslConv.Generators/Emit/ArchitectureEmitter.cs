@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -18,7 +19,7 @@ internal static class ArchitectureEmitter
         w.Indent();
         w.Line("[");
         w.Indent();
-        foreach (LayerPlan layer in plan.Layers) EmitLayer(w, layer);
+        for (int i = 0; i < plan.Layers.Count; i++) EmitLayer(w, plan, i);
         w.Unindent();
         w.Line("],");
         var model = new List<string>();
@@ -39,14 +40,16 @@ internal static class ArchitectureEmitter
     /// One layer: the common fields in the constructor, then, in an initializer on the next line, where its parameters
     /// sit (layers that have some) and its kind's arguments (kinds that take some).
     /// </summary>
-    private static void EmitLayer(SourceWriter w, LayerPlan layer)
+    private static void EmitLayer(SourceWriter w, ModelPlan plan, int index)
     {
+        LayerPlan layer = plan.Layers[index];
         string header = $"new(\"{layer.Name}\", {M}.LayerType.{layer.Kind}, {Names.Activation(layer.Activation)}, {Shape(layer.Input)}, {Shape(layer.Output)})";
         var init = new List<string>();
         if (layer.ParameterCount > 0)
             init.Add($"KernelOffset = {layer.KernelOffset}, KernelLength = {layer.KernelSize}, BiasOffset = {layer.BiasOffset}, BiasLength = {layer.BiasSize}" +
                      (layer.NonTrainableSize > 0 ? $", NonTrainableLength = {layer.NonTrainableSize}" : ""));
         if (layer.Definition.DescriptionArguments(layer) is { } arguments) init.Add($"Arguments = {arguments}");
+        if (!layer.ReadsOnly(index - 1)) init.Add($"Inputs = [{string.Join(", ", layer.Sources.Select(source => $"\"{plan.SourceName(source)}\""))}]");
         if (init.Count == 0)
         {
             w.Line(header + ",");
@@ -57,7 +60,8 @@ internal static class ArchitectureEmitter
         else
         {
             w.Line($"    {{ {init[0]},");
-            w.Line($"      {init[1]} }},");
+            for (int i = 1; i < init.Count - 1; i++) w.Line($"      {init[i]},");
+            w.Line($"      {init[init.Count - 1]} }},");
         }
     }
 

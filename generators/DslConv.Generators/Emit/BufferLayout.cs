@@ -5,21 +5,30 @@ using DslConv.Generators.Model;
 namespace DslConv.Generators.Emit;
 
 /// <summary>
-/// Which workspace buffer each layer reads and writes. Flatten owns no buffer: (H, W, C) row-major already is
-/// Keras's flatten order, so its output is its input. Layers before the first one with parameters need no input
-/// gradient, and a parameter-free layer there needs no backward pass at all.
+/// Which workspace buffer each layer reads and writes, for a chain or a graph. Flatten owns no buffer: (H, W, C)
+/// row-major already is Keras's flatten order, so its output is its input. A tensor needs a gradient only when a layer
+/// with parameters made it or lies upstream of it; a layer whose output reaches the model's output through no reader
+/// (DSLC027) has no backward pass. Where a tensor has several readers, the first one backward runs (the last in
+/// attribute order) writes its gradient and the others add theirs: Add and Concatenate themselves, any other layer by
+/// writing into the shared GradientScratch buffer, which the backward pass then adds in.
 /// </summary>
 internal sealed class BufferLayout
 {
+    /// <summary>The per-image buffer a non-merge reader writes its input gradient into when that gradient adds to another's.</summary>
+    public const string GradientScratch = "workspace.GradientScratch";
+
     private readonly ModelPlan _plan;
     private readonly string[] _outputs;
     private readonly string?[] _outputGradients;
-    private readonly bool[] _needsInputGradient;
+    private readonly bool[] _needsGradient;
+    private readonly bool[] _live;
     private readonly bool[] _fusedWithNextPool;
+    private readonly Dictionary<(int Reader, int Slot), bool> _accumulates = new();
 
     /// <summary>
-    /// A Conv2D directly followed by a MaxPool runs as one pass per image (conv, bias, activation, pool, argmax): its
-    /// output lives only in a one-image scratch buffer, and backward needs just the pooled output and the argmax.
+    /// A Conv2D directly followed by a MaxPool that alone reads it runs as one pass per image (conv, bias, activation,
+    /// pool, argmax): its output lives only in a one-image scratch buffer, and backward needs just the pooled output
+    /// and the argmax.
     /// </summary>
     public bool FusedWithNextPool(int index) => _fusedWithNextPool[index];
 
@@ -46,39 +55,52 @@ internal sealed class BufferLayout
     public BufferLayout(ModelPlan plan)
     {
         _plan = plan;
-        _fusedWithNextPool = new bool[plan.Layers.Count];
-        for (int i = 0; i + 1 < plan.Layers.Count; i++)
-            _fusedWithNextPool[i] = plan.Layers[i].Definition.FusesWith(plan.Layers[i], plan.Layers[i + 1]);
         int count = plan.Layers.Count;
+        _fusedWithNextPool = new bool[count];
+        for (int i = 0; i + 1 < count; i++)
+            _fusedWithNextPool[i] = plan.Layers[i].Definition.FusesWith(plan.Layers[i], plan.Layers[i + 1]) && plan.OnlyReaderIs(i, i + 1);
         _outputs = new string[count];
         _outputGradients = new string?[count];
-        _needsInputGradient = new bool[count];
-        bool parametersBefore = false;
+        _needsGradient = new bool[count];
+        _live = new bool[count];
         for (int i = 0; i < count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            _needsInputGradient[i] = parametersBefore;
-            bool needsBackward = parametersBefore || layer.HasParameters;
-            parametersBefore |= layer.HasParameters;
-            if (layer.Definition.IsView)
-            {
-                _outputs[i] = i == 0 ? "images" : _outputs[i - 1];
-                _outputGradients[i] = i == 0 ? null : _outputGradients[i - 1];
-            }
-            else
-            {
-                _outputs[i] = "workspace." + layer.Identifier + "Output";
-                _outputGradients[i] = needsBackward ? "workspace." + layer.Identifier + "OutputGradient" : null;
-            }
+            _needsGradient[i] = layer.HasParameters || layer.Sources.Any(NeedsGradient);
+            _outputs[i] = layer.Definition.IsView ? Tensor(layer.Sources[0]) : "workspace." + layer.Identifier + "Output";
+        }
+        _live[count - 1] = true;
+        for (int i = count - 2; i >= 0; i--) _live[i] = plan.ReadersOf(i).Any(reader => _live[reader]);
+        for (int i = 0; i < count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            _outputGradients[i] = layer.Definition.IsView ? OutputGradient(layer.Sources[0])
+                : _needsGradient[i] && _live[i] ? "workspace." + layer.Identifier + "OutputGradient" : null;
+        }
+        // Who writes each tensor's gradient, in the order backward runs (last reader first; a reader's inputs in order).
+        var written = new HashSet<int>();
+        for (int reader = count - 1; reader >= 0; reader--)
+        {
+            if (!NeedsBackward(reader)) continue;
+            EquatableArray<int> sources = plan.Layers[reader].Sources;
+            for (int slot = 0; slot < sources.Count; slot++)
+                if (NeedsGradient(sources[slot])) _accumulates[(reader, slot)] = !written.Add(Root(sources[slot]));
         }
     }
+
+    private bool NeedsGradient(int source) => source >= 0 && _needsGradient[source];
+
+    /// <summary>The layer whose buffer holds <paramref name="source"/>'s output: itself, or for a view the layer it views.</summary>
+    private int Root(int source) => source >= 0 && _plan.Layers[source].Definition.IsView ? Root(_plan.Layers[source].Sources[0]) : source;
+
+    private string Tensor(int source) => source < 0 ? "images" : _outputs[source];
 
     /// <summary>A span over the first <paramref name="length"/> floats of a buffer (the images span or a workspace array).</summary>
     public static string Prefix(string buffer, string length) =>
         buffer == "images" ? $"images.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 
-    /// <summary>The forward input of layer <paramref name="index"/>: "images" or a workspace buffer.</summary>
-    public string Input(int index) => index == 0 ? "images" : _outputs[index - 1];
+    /// <summary>The forward input of layer <paramref name="index"/> (its input <paramref name="slot"/> for a merge): "images" or a workspace buffer.</summary>
+    public string Input(int index, int slot = 0) => Tensor(_plan.Layers[index].Sources[slot]);
 
     /// <summary>A workspace buffer's name (<c>workspace.X</c>) read through another workspace variable, e.g. <c>_workspace.X</c>.</summary>
     public static string Through(string buffer, string workspace) =>
@@ -88,22 +110,42 @@ internal sealed class BufferLayout
 
     public string Output(int index) => _outputs[index];
 
-    public string? OutputGradient(int index) => _outputGradients[index];
+    public string? OutputGradient(int index) => index < 0 ? null : _outputGradients[index];
 
-    /// <summary>Where layer <paramref name="index"/> writes dL/d(input), or null when nothing upstream needs it.</summary>
-    public string? InputGradient(int index) => _needsInputGradient[index] ? _outputGradients[index - 1] : null;
+    /// <summary>
+    /// Where layer <paramref name="index"/> writes dL/d(input) of its single input, or null when nothing upstream needs
+    /// it: the input's gradient buffer, or <see cref="GradientScratch"/> when another reader already wrote that buffer
+    /// (the backward pass adds the scratch in after the layer's pass).
+    /// </summary>
+    public string? InputGradient(int index) =>
+        !NeedsInputGradient(index, 0) ? null : AccumulatesInputGradient(index, 0) ? GradientScratch : OutputGradient(_plan.Layers[index].Sources[0]);
+
+    /// <summary>The gradient buffer of input <paramref name="slot"/> of layer <paramref name="index"/>, or null when it needs none.</summary>
+    public string? InputGradient(int index, int slot) =>
+        NeedsInputGradient(index, slot) ? OutputGradient(_plan.Layers[index].Sources[slot]) : null;
+
+    /// <summary>Whether input <paramref name="slot"/>'s gradient adds to what a reader backward ran before wrote.</summary>
+    public bool AccumulatesInputGradient(int index, int slot) => _accumulates.TryGetValue((index, slot), out bool adds) && adds;
+
+    /// <summary>Floats per image of <see cref="GradientScratch"/>: the largest input gradient a non-merge reader adds in (0: none does).</summary>
+    public long GradientScratchSize => _accumulates.Where(entry => entry.Value && !_plan.Layers[entry.Key.Reader].Definition.IsMerge)
+        .Select(entry => _plan.Layers[entry.Key.Reader].Input.Size).DefaultIfEmpty(0).Max();
 
     public bool NeedsBackward(int index) =>
-        !_plan.Layers[index].Definition.IsView && (_plan.Layers[index].HasParameters || _needsInputGradient[index]);
+        !_plan.Layers[index].Definition.IsView && _live[index] && (_plan.Layers[index].HasParameters || _plan.Layers[index].Sources.Any(NeedsGradient));
 
-    public bool NeedsInputGradient(int index) => _needsInputGradient[index];
+    /// <summary>Whether layer <paramref name="index"/>'s backward pass writes a gradient for its input <paramref name="slot"/>.</summary>
+    public bool NeedsInputGradient(int index, int slot = 0) => NeedsBackward(index) && NeedsGradient(_plan.Layers[index].Sources[slot]);
+
+    /// <summary>Whether layer <paramref name="index"/>'s output reaches the model's output (the last layer, or a reader that does).</summary>
+    public bool IsLive(int index) => _live[index];
 
     /// <summary>Floats per image in the largest im2col buffer any conv layer needs.</summary>
     public long PatchBufferSize => _plan.Layers.Select(l => l.Definition.PatchFloats(l)).DefaultIfEmpty(0).Max();
 
     /// <summary>Same, for conv layers that pass a gradient back to their input.</summary>
     public long PatchGradientBufferSize => _plan.Layers
-        .Where((layer, i) => _needsInputGradient[i])
+        .Where((layer, i) => NeedsInputGradient(i))
         .Select(l => l.Definition.PatchFloats(l))
         .DefaultIfEmpty(0).Max();
 
@@ -124,7 +166,7 @@ internal sealed class BufferLayout
     public int TransposedKernelsSize => Enumerable.Range(0, _plan.Layers.Count).Where(Transposes).Sum(i => _plan.Layers[i].KernelSize);
 
     private bool Transposes(int index) =>
-        _plan.Layers[index].HasParameters && _needsInputGradient[index] && _plan.Layers[index].Definition.TransposesKernel;
+        _plan.Layers[index].HasParameters && NeedsInputGradient(index) && _plan.Layers[index].Definition.TransposesKernel;
 
     /// <summary>
     /// The workspace arrays that grow with the batch: field name, element type and elements per image. The workspace
@@ -142,6 +184,7 @@ internal sealed class BufferLayout
             foreach (var (suffix, _) in layer.Definition.ExtraPerImageArrays(layer)) yield return (layer.Identifier + suffix, "float", layer.Output.Size);
         }
         if (_plan.HeadKeepsLogits) yield return ("Logits", "float", _plan.OutputSize);
+        if (GradientScratchSize > 0) yield return (GradientScratch.Substring("workspace.".Length), "float", GradientScratchSize);
     }
 
     /// <summary>.NET's largest array length (Array.MaxLength), which no workspace array may exceed.</summary>

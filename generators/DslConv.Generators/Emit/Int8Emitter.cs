@@ -22,7 +22,7 @@ internal static class Int8Emitter
 
     /// <summary>The model's layers as int8's rules (shared with the runtime) see them.</summary>
     public static List<Int8Layer> Int8Layers(ModelPlan plan) =>
-        plan.Layers.Select(layer => new Int8Layer(layer.Definition.Int8Role, layer.Activation, layer.Name, layer.Definition.KerasClass, layer.Output.IsFlat)).ToList();
+        plan.Layers.Select((layer, index) => new Int8Layer(layer.Definition.Int8Role, layer.Activation, layer.Name, layer.Definition.KerasClass, layer.Output.IsFlat, layer.ReadsOnly(index - 1))).ToList();
 
     public static void Emit(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {

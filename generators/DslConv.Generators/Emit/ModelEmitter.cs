@@ -107,8 +107,12 @@ internal static class ModelEmitter
         w.Line("// Dimension letters: B images in the batch; (H, W, C) height, width, channels (channels last, as Keras);");
         w.Line("// F conv filters; U dense units. Shapes per layer:");
         w.Line($"//   input{new string(' ', 14)} {Names.Shape(plan.Input)}");
-        foreach (LayerPlan layer in plan.Layers)
-            w.Line($"//   {layer.Name.PadRight(19)} {Names.Shape(layer.Output).PadRight(18)} {layer.Definition.KerasCall(layer)}");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            string reads = layer.ReadsOnly(i - 1) ? "" : $" <- {string.Join(", ", layer.Sources.Select(plan.SourceName))}";
+            w.Line($"//   {layer.Name.PadRight(19)} {Names.Shape(layer.Output).PadRight(18)} {layer.Definition.KerasCall(layer)}{reads}");
+        }
         w.Line();
     }
 
@@ -279,8 +283,16 @@ internal static class ModelEmitter
                 Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward", profileLayers);
             else if (buffers.NeedsBackward(i))
                 Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward", profileLayers);
+            else if (!buffers.IsLive(i))
+                w.Line($"// {layer.Name}: its output reaches no later layer (DSLC027), so no gradient comes back to it.");
             else if (!layer.Definition.IsView)
                 w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
+            if (!layer.Definition.IsMerge && buffers.NeedsInputGradient(i) && buffers.AccumulatesInputGradient(i, 0))
+            {
+                int source = layer.Sources[0];
+                w.Line($"{K}.Merge.Accumulate({BufferLayout.GradientScratch}.AsSpan(0, batch * {layer.Input.Size}), {buffers.OutputGradient(source)}); " +
+                       $"// {plan.SourceName(source)} feeds several layers: {layer.Name}'s part of its gradient adds to theirs");
+            }
         }
         w.CloseBrace();
         w.Line();

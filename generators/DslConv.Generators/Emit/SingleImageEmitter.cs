@@ -21,6 +21,7 @@ internal static class SingleImageEmitter
 
     public static bool Applies(ModelPlan plan, BufferLayout buffers)
     {
+        if (!plan.IsChain) return false; // the stages hand one buffer on from layer to layer
         // Something to split: a convolution, or a dense layer before the last.
         if (!plan.Layers.Where((layer, i) => layer.Definition.SingleImage == SingleImageSplit.Convolution || (layer.Definition.SingleImage == SingleImageSplit.Units && i < plan.Layers.Count - 1)).Any())
             return false;

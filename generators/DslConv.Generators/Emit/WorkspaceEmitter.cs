@@ -34,6 +34,9 @@ internal static class WorkspaceEmitter
         }
         if (plan.HeadKeepsLogits)
             PerImage(w, "float", "Logits", plan.OutputSize, $"{plan.Last.Name} pre-softmax values (B, {plan.OutputSize}), for the fused loss");
+        if (buffers.GradientScratchSize > 0)
+            PerImage(w, "float", BufferLayout.GradientScratch.Substring("workspace.".Length), buffers.GradientScratchSize,
+                "a layer's input gradient on its way to being added to another reader's (a tensor several layers read)");
         if (buffers.ConvolutionScratchSize > 0)
         {
             Fixed(w, "ConvolutionScratch", buffers.ConvolutionScratchSize, "one image's output of a convolution fused with its pooling layer");

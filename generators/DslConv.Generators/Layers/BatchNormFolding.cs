@@ -25,9 +25,9 @@ internal static class BatchNormFolding
         if (!producer.Definition.FoldsFollowingBatchNorm || producer.Activation != ActivationKind.None || index + 1 >= plan.Layers.Count)
             return null;
         LayerPlan norm = plan.Layers[index + 1];
-        if (norm.Definition is not BatchNormLayer) return null;
+        if (norm.Definition is not BatchNormLayer || !plan.OnlyReaderIs(index, index + 1)) return null; // folded, nothing else could read the product
         bool relu = index + 2 < plan.Layers.Count && plan.Layers[index + 2].Definition is ActivationLayer
-            && plan.Layers[index + 2].Activation == ActivationKind.Relu;
+            && plan.Layers[index + 2].Activation == ActivationKind.Relu && plan.OnlyReaderIs(index + 1, index + 2);
         return new Chain(producer, norm, index + 1, relu ? plan.Layers[index + 2] : null, relu ? index + 2 : index + 1);
     }
 

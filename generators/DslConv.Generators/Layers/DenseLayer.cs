@@ -99,7 +99,7 @@ internal sealed class DenseLayer : LayerDefinition
         DenseConstants(w, layer);
         bool relu = layer.Activation == ActivationKind.Relu;
         bool fusedHead = index == plan.Layers.Count - 1 && plan.HeadKeepsLogits; // softmax or (binary loss) sigmoid
-        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && index > 0 && plan.Layers[index - 1].Definition.IsView ? " // flattened (H, W, C) order" : "")}");
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && layer.Sources[0] >= 0 && plan.Layers[layer.Sources[0]].Definition.IsView ? " // flattened (H, W, C) order" : "")}");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
         w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");

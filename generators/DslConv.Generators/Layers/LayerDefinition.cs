@@ -48,6 +48,16 @@ internal abstract class LayerDefinition
     /// </summary>
     public abstract LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics);
 
+    /// <summary>
+    /// Plans the layer on everything it reads, each input's name and shape in order (one for every kind but the merges,
+    /// which override this and check their inputs agree).
+    /// </summary>
+    public virtual LayerPlan? PlanMerge(LayerSpec spec, IReadOnlyList<(string Name, TensorShape Shape)> inputs, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics) =>
+        Plan(spec, inputs[0].Shape, parameterOffset, names, diagnostics);
+
+    /// <summary>Reads several tensors (Add, Concatenate): its backward pass adds to its inputs' gradients itself where they have several readers.</summary>
+    public virtual bool IsMerge => false;
+
     /// <summary>How the Keras layer is written, for comments: Conv2D(64, (3, 3), strides=(1, 1), ...).</summary>
     public abstract string KerasCall(LayerPlan layer);
 

@@ -25,7 +25,16 @@ internal static class LayerRules
     public static double Double(AttributeData attribute, int index) =>
         index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is double value ? value : double.NaN;
 
+    /// <summary>A named string argument, or null when it is not given.</summary>
+    public static string? NamedString(AttributeData attribute, string name)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value as string;
+        return null;
+    }
+
     /// <summary>Named argument <paramref name="name"/> as a double, or <paramref name="fallback"/> when not given (NaN when not a double).</summary>
+
     public static double NamedDouble(AttributeData attribute, string name, double fallback)
     {
         foreach (var argument in attribute.NamedArguments)

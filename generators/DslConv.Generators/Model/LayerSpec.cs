@@ -27,4 +27,16 @@ internal abstract record LayerSpec(int Position, ActivationKind Activation, Loca
     public double KernelL2 { get; init; }
 
     public bool IsRegularized => KernelL1 != 0 || KernelL2 != 0;
+
+    /// <summary>The attribute's Name argument (Keras's layer name), or null for Keras's automatic one.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The layer a [From] before this attribute names: what it reads instead of the previous layer's output.</summary>
+    public string? From { get; init; }
+
+    /// <summary>Where that [From] is written, for messages about it.</summary>
+    public LocationInfo? FromLocation { get; init; }
+
+    /// <summary>Messages name a layer by its Name when it has one: "[Conv2D] #3 (\"b1_conv\")".</summary>
+    public string NamedDisplayName => Name is null ? DisplayName : $"{DisplayName} (\"{Name}\")";
 }

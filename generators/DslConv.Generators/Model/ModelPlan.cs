@@ -61,6 +61,20 @@ internal sealed record ModelPlan(
     /// <summary>Whether a layer normalises with the whole batch's statistics (BatchNorm): a split batch exchanges them.</summary>
     public bool UsesBatchStatistics => Layers.Any(layer => layer.Definition.UsesBatchStatistics);
 
+    /// <summary>Whether every layer reads the one before it (a Keras Sequential model); false for a graph.</summary>
+    public bool IsChain => Layers.Select((layer, index) => layer.ReadsOnly(index - 1)).All(reads => reads);
+
+    /// <summary>The layers that read layer <paramref name="index"/>'s output (-1: the model's input), in order, each once.</summary>
+    public System.Collections.Generic.IEnumerable<int> ReadersOf(int index) =>
+        Enumerable.Range(index + 1, Layers.Count - index - 1).Where(reader => Layers[reader].Sources.Contains(index));
+
+    /// <summary>Whether layer <paramref name="index"/>'s output is read by layer <paramref name="reader"/> alone (then the two may fuse).</summary>
+    public bool OnlyReaderIs(int index, int reader) =>
+        Layers[reader].ReadsOnly(index) && ReadersOf(index).SequenceEqual(new[] { reader });
+
+    /// <summary>The name of what <paramref name="source"/> (a layer index, or -1) holds: the layer's name or "input".</summary>
+    public string SourceName(int source) => source < 0 ? "input" : Layers[source].Name;
+
     /// <summary>Whether any layer acts differently in training (see <see cref="Layers.LayerDefinition.UsesTrainingMode"/>).</summary>
     public bool UsesTrainingMode => Layers.Any(layer => layer.Definition.UsesTrainingMode);
 }
@@ -91,6 +105,15 @@ internal sealed record LayerPlan(
     int BiasSize,
     int NonTrainableSize = 0)
 {
+    /// <summary>
+    /// The layers whose outputs it reads (-1: the model's input), in order: the previous layer's alone in a chain; a
+    /// [From]'s layer instead; the current tensor then the named ones for Add and Concatenate. Always earlier layers.
+    /// </summary>
+    public EquatableArray<int> Sources { get; init; }
+
+    /// <summary>Whether it reads the output of <paramref name="source"/> and nothing else.</summary>
+    public bool ReadsOnly(int source) => Sources.Count == 1 && Sources[0] == source;
+
     public LayerKind Kind => Spec.Kind;
 
     public Layers.LayerDefinition Definition => Spec.Definition;

@@ -20,6 +20,9 @@ internal static class ModelParser
     public const string Namespace = "DslConv";
     public const string InputAttribute = Namespace + ".InputAttribute";
 
+    /// <summary>[From("layer")]: not a layer and not a trigger; it names what the layer after it reads.</summary>
+    public const string FromAttribute = Namespace + ".FromAttribute";
+
     /// <summary>[Loss(...)]: not a trigger (a model is found by its layers), read when present.</summary>
     public const string LossAttribute = Namespace + ".LossAttribute";
 
@@ -82,6 +85,7 @@ internal static class ModelParser
         double labelSmoothing = 0, huberDelta = 1;
         LocationInfo? lossLocation = null;
         var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
+        var froms = new List<(AttributeSyntax Syntax, string Layer)>();
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,6 +96,12 @@ internal static class ModelParser
                 labelSmoothing = LayerRules.NamedDouble(attribute, "LabelSmoothing", 0);
                 huberDelta = LayerRules.NamedDouble(attribute, "Delta", 1);
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
+                continue;
+            }
+            if (name == FromAttribute && ArgumentsAreUsable(attribute)
+                && attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax fromSyntax)
+            {
+                froms.Add((fromSyntax, attribute.ConstructorArguments[0].Value as string ?? ""));
                 continue;
             }
             if (name is null || !TriggerAttributes.Contains(name)) continue;
@@ -109,6 +119,7 @@ internal static class ModelParser
                 LayerSpec layer = definition.Parse(attribute, location);
                 if (definition.HasKernelRegularizer)
                     layer = layer with { KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0), KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0) };
+                layer = layer with { Name = LayerRules.NamedString(attribute, "Name") };
                 layers.Add((syntax, layer));
             }
         }
@@ -127,9 +138,47 @@ internal static class ModelParser
                 LocationInfo.From(stray.Syntax), className));
         }
 
-        var numbered = ordered.Select((entry, index) => entry.Layer with { Position = index + 1 }).ToEquatableArray();
+        var numbered = AttachFroms(ordered, froms, diagnostics)
+            .Select((layer, index) => layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
             diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing, HuberDelta: huberDelta);
+    }
+
+    /// <summary>
+    /// Gives each [From] to the layer attribute after it in source order; a [From] with no layer after it, or right
+    /// before another [From], is DSLC025.
+    /// </summary>
+    private static IEnumerable<LayerSpec> AttachFroms(List<(AttributeSyntax Syntax, LayerSpec Layer)> ordered,
+        List<(AttributeSyntax Syntax, string Layer)> froms, List<DiagnosticInfo> diagnostics)
+    {
+        var pending = froms
+            .OrderBy(entry => entry.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(entry => entry.Syntax.SpanStart)
+            .ToList();
+        var layers = new List<LayerSpec>();
+        int next = 0;
+        foreach (var (syntax, layer) in ordered)
+        {
+            (AttributeSyntax Syntax, string Layer)? from = null;
+            while (next < pending.Count && Before(pending[next].Syntax, syntax))
+            {
+                if (from is { } earlier)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedFrom, LocationInfo.From(earlier.Syntax), earlier.Layer,
+                        $"another [From(\"{pending[next].Layer}\")] comes first: keep one"));
+                from = pending[next++];
+            }
+            layers.Add(from is { } f ? layer with { From = f.Layer, FromLocation = LocationInfo.From(f.Syntax) } : layer);
+        }
+        for (; next < pending.Count; next++)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedFrom, LocationInfo.From(pending[next].Syntax), pending[next].Layer,
+                "it is the last graph attribute: add the branch's layers after it, or remove it"));
+        return layers;
+    }
+
+    private static bool Before(AttributeSyntax a, AttributeSyntax b)
+    {
+        int file = string.CompareOrdinal(a.SyntaxTree.FilePath, b.SyntaxTree.FilePath);
+        return file < 0 || (file == 0 && a.SpanStart < b.SpanStart);
     }
 
     /// <summary>The containing namespace as code writes it, each keyword segment escaped ("@class.Models"); null for the global one.</summary>
@@ -232,8 +281,14 @@ internal static class ModelParser
 
     private static bool ArgumentsAreUsable(AttributeData attribute) =>
         attribute.AttributeConstructor is not null
-        && attribute.ConstructorArguments.All(argument => argument.Kind != TypedConstantKind.Error && argument.Value is not null)
-        && attribute.NamedArguments.All(argument => argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is not null);
+        && attribute.ConstructorArguments.All(Usable)
+        && attribute.NamedArguments.All(argument => Usable(argument.Value));
+
+    // An array's Value throws: its elements are checked instead ([Add("a", "b")]'s params).
+    private static bool Usable(TypedConstant argument) =>
+        argument.Kind == TypedConstantKind.Array
+            ? !argument.IsNull && argument.Values.All(Usable)
+            : argument.Kind != TypedConstantKind.Error && argument.Value is not null;
 
     private static int Int(AttributeData attribute, int index) =>
         index < attribute.ConstructorArguments.Length ? ToInt(attribute.ConstructorArguments[index].Value) : 0;

@@ -24,7 +24,8 @@ internal static class ModelValidator
         if (diagnostics.Any(diagnostic => diagnostic.Descriptor.Id == DiagnosticDescriptors.GeneratorFailure.Id))
             return new ValidationResult(spec.FullName, null, diagnostics.ToEquatableArray());
         ModelPlan? plan = Plan(spec, diagnostics);
-        return new ValidationResult(spec.FullName, diagnostics.Count == 0 ? plan : null, diagnostics.ToEquatableArray());
+        bool errors = diagnostics.Any(diagnostic => diagnostic.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        return new ValidationResult(spec.FullName, errors ? null : plan, diagnostics.ToEquatableArray());
     }
 
     private static ModelPlan? Plan(ModelSpec spec, List<DiagnosticInfo> diagnostics)
@@ -54,9 +55,10 @@ internal static class ModelValidator
             return null;
         }
 
-        var names = new LayerNamer();
+        if (!GraphNames.CheckGiven(spec.Layers, diagnostics)) return null;
+        var names = new LayerNamer(spec.Layers.Select(layer => layer.Name).OfType<string>());
         var layers = new List<LayerPlan>();
-        TensorShape shape = inputShape;
+        var sourcesByName = new Dictionary<string, int> { [GraphNames.Input] = -1 };
         long parameterCount = 0;
         int lastIndex = spec.Layers.Count - 1;
         for (int index = 0; index <= lastIndex; index++)
@@ -66,8 +68,13 @@ internal static class ModelValidator
             if (layer.Activation == ActivationKind.Softmax && index != lastIndex)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.Location, layer.DisplayName));
 
-            LayerPlan? planned = layer.Definition.Plan(layer, shape, (int)parameterCount, names, diagnostics);
+            if (GraphNames.Sources(layer, index, sourcesByName, diagnostics) is not { } sources) return null;
+            var inputs = sources.Select(source => (Name: source < 0 ? GraphNames.Input : layers[source].Name, Shape: source < 0 ? inputShape : layers[source].Output)).ToList();
+            names.Explicit = layer.Name;
+            LayerPlan? planned = layer.Definition.PlanMerge(layer, inputs, (int)parameterCount, names, diagnostics);
             if (planned is null) return null;
+            planned = planned with { Sources = sources.ToEquatableArray() };
+            sourcesByName[planned.Name] = index;
             parameterCount += planned.ParameterCount;
             if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
             {
@@ -91,7 +98,6 @@ internal static class ModelValidator
                 return null;
             }
             layers.Add(planned);
-            shape = planned.Output;
         }
 
         LayerPlan last = layers[layers.Count - 1];
@@ -102,6 +108,7 @@ internal static class ModelValidator
             return null;
         }
         if (!CheckLoss(spec, last, diagnostics)) return null;
+        GraphNames.WarnUnread(layers, diagnostics);
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
             spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing, spec.HuberDelta);
     }

@@ -18,7 +18,7 @@ public enum Flip
 /// <c>Predict</c> and evaluation. Augmentation layers go before any layer with parameters.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RandomFlipAttribute(Flip mode = Flip.HorizontalAndVertical) : Attribute
+public sealed class RandomFlipAttribute(Flip mode = Flip.HorizontalAndVertical) : LayerAttribute
 {
     /// <summary>Which flips are drawn.</summary>
     public Flip Mode { get; } = mode;
@@ -29,7 +29,7 @@ public sealed class RandomFlipAttribute(Flip mode = Flip.HorizontalAndVertical) 
 /// [-factor, factor] of a full turn (2π), bilinear, reflect fill; identity in <c>Predict</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RandomRotationAttribute(double factor) : Attribute
+public sealed class RandomRotationAttribute(double factor) : LayerAttribute
 {
     /// <summary>The largest rotation as a fraction of a full turn (Keras's <c>factor</c>).</summary>
     public double Factor { get; } = factor;
@@ -41,7 +41,7 @@ public sealed class RandomRotationAttribute(double factor) : Attribute
 /// <see cref="WidthFactor"/> is set. Bilinear, reflect fill; identity in <c>Predict</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RandomZoomAttribute(double heightFactor) : Attribute
+public sealed class RandomZoomAttribute(double heightFactor) : LayerAttribute
 {
     /// <summary>The largest zoom in or out of the height, as a fraction (Keras's <c>height_factor</c>).</summary>
     public double HeightFactor { get; } = heightFactor;
@@ -56,7 +56,7 @@ public sealed class RandomZoomAttribute(double heightFactor) : Attribute
 /// <c>Predict</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RandomTranslationAttribute(double heightFactor, double widthFactor) : Attribute
+public sealed class RandomTranslationAttribute(double heightFactor, double widthFactor) : LayerAttribute
 {
     /// <summary>The largest vertical shift as a fraction of the height (Keras's <c>height_factor</c>).</summary>
     public double HeightFactor { get; } = heightFactor;
@@ -70,7 +70,7 @@ public sealed class RandomTranslationAttribute(double heightFactor, double width
 /// 1 for images already rescaled to [0, 1]); identity in <c>Predict</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RandomContrastAttribute(double factor) : Attribute
+public sealed class RandomContrastAttribute(double factor) : LayerAttribute
 {
     /// <summary>The largest change of contrast, as a fraction (Keras's <c>factor</c>).</summary>
     public double Factor { get; } = factor;

@@ -6,7 +6,7 @@ namespace DslConv;
 /// overlaps the padding averages only the real pixels under it, as TensorFlow does.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class AvgPoolAttribute(int size) : Attribute
+public sealed class AvgPoolAttribute(int size) : LayerAttribute
 {
     /// <summary>The pooling window's side (and, by default, its stride).</summary>
     public int Size { get; } = size;

@@ -7,7 +7,7 @@ namespace DslConv;
 /// Written as Keras users write numbers: <c>[BatchNorm(Momentum = 0.9)]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class BatchNormAttribute : Attribute
+public sealed class BatchNormAttribute : LayerAttribute
 {
     /// <summary>Weight of the old moving statistics in each update (Keras default 0.99).</summary>
     public double Momentum { get; set; } = 0.99;

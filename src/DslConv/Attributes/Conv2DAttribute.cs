@@ -6,7 +6,7 @@ namespace DslConv;
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWidth, Activation activation = Activation.None)
-    : Attribute
+    : LayerAttribute
 {
     /// <summary>The number of output channels (filters).</summary>
     public int Filters { get; } = filters;

@@ -4,7 +4,7 @@ namespace DslConv;
 /// Keras <c>Dense(units, activation=activation)</c> on a flat input: Glorot-uniform kernel (in, units), zero bias (units).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DenseAttribute(int units, Activation activation = Activation.None) : Attribute
+public sealed class DenseAttribute(int units, Activation activation = Activation.None) : LayerAttribute
 {
     /// <summary>The number of outputs.</summary>
     public int Units { get; } = units;

@@ -6,7 +6,7 @@ namespace DslConv;
 /// Glorot-uniform depthwise kernel (kernelHeight, kernelWidth, in, DepthMultiplier) and a zero bias (in * DepthMultiplier).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DepthwiseConv2DAttribute(int kernelHeight, int kernelWidth, Activation activation = Activation.None) : Attribute
+public sealed class DepthwiseConv2DAttribute(int kernelHeight, int kernelWidth, Activation activation = Activation.None) : LayerAttribute
 {
     /// <summary>The kernel's height.</summary>
     public int KernelHeight { get; } = kernelHeight;

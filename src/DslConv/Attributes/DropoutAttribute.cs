@@ -6,7 +6,7 @@ namespace DslConv;
 /// write it: <c>[Dropout(0.25)]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class DropoutAttribute(double rate) : Attribute
+public sealed class DropoutAttribute(double rate) : LayerAttribute
 {
     /// <summary>The fraction of inputs set to 0 in training (the rest are scaled by 1 / (1 - rate)).</summary>
     public double Rate { get; } = rate;

@@ -5,4 +5,4 @@ namespace DslConv;
 /// <c>[Dense]</c> may follow without <c>[Flatten]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class GlobalMaxPoolAttribute : Attribute;
+public sealed class GlobalMaxPoolAttribute : LayerAttribute;

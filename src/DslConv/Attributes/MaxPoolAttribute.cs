@@ -5,7 +5,7 @@ namespace DslConv;
 /// the pool size, as in Keras.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class MaxPoolAttribute(int size) : Attribute
+public sealed class MaxPoolAttribute(int size) : LayerAttribute
 {
     /// <summary>The pooling window's side (and, by default, its stride).</summary>
     public int Size { get; } = size;

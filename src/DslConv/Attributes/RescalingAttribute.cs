@@ -6,7 +6,7 @@ namespace DslConv;
 /// or <c>[Rescaling(1 / 127.5, Offset = -1)]</c> for [-1, 1].
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RescalingAttribute(double scale) : Attribute
+public sealed class RescalingAttribute(double scale) : LayerAttribute
 {
     /// <summary>The factor each input is multiplied by.</summary>
     public double Scale { get; } = scale;

@@ -8,7 +8,7 @@ namespace DslConv;
 /// (<c>padding=((0, 1), (0, 1))</c>, as ResNet's and MobileNet's strided stems pad).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class ZeroPadding2DAttribute : Attribute
+public sealed class ZeroPadding2DAttribute : LayerAttribute
 {
     /// <summary>The same padding on all four sides.</summary>
     public ZeroPadding2DAttribute(int padding) : this(padding, padding, padding, padding) { }

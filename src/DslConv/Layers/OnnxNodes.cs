@@ -55,38 +55,47 @@ internal static class OnnxNodes
 internal static class OnnxLayers
 {
     /// <summary>
-    /// Every layer from <paramref name="first"/> up to (not including) <paramref name="end"/> after <paramref name="input"/>:
-    /// the transposes between Keras's (N, H, W, C) and ONNX's (N, C, H, W) where a kind needs the other layout, the
-    /// kind's nodes, its activation, and its output marked as stored. Identities at inference are left out. Returns
-    /// the last output's name and whether it is channels-first.
+    /// Every layer from <paramref name="first"/> up to (not including) <paramref name="end"/> after <paramref name="input"/>
+    /// (what the layers before <paramref name="first"/> gave): the transposes between Keras's (N, H, W, C) and ONNX's
+    /// (N, C, H, W) where a kind needs the other layout, the kind's nodes, its activation, and its output marked as
+    /// stored. A graph's layers read the outputs they name; a merge's inputs are brought to one layout. Identities at
+    /// inference are left out. Returns the last output's name and whether it is channels-first.
     /// </summary>
     public static (string Output, bool ChannelsFirst) WriteLayers(IOnnxGraph graph, ModelDescription architecture, ReadOnlySpan<float> parameters,
         string input, bool channelsFirst, int first, int end)
     {
-        string current = input;
+        var outputs = new (string Name, bool ChannelsFirst)[architecture.Layers.Count];
+        (string Name, bool ChannelsFirst) current = (input, channelsFirst);
         for (int i = first; i < end; i++)
         {
             LayerDescription layer = architecture.Layers[i];
             ILayerKind kind = layer.Kind;
-            if (kind.IsIdentityAtInference) continue;
-            OnnxLayout layout = kind.OnnxInput(layer);
-            if (layout == OnnxLayout.ChannelsFirst && !channelsFirst)
+            IReadOnlyList<int> sources = architecture.InputsOf(i);
+            var reads = new (string Name, bool ChannelsFirst)[sources.Count];
+            for (int s = 0; s < reads.Length; s++) reads[s] = sources[s] < first ? (input, channelsFirst) : outputs[sources[s]];
+            if (kind.IsIdentityAtInference)
             {
-                current = graph.Stored(graph.Node("Transpose", [current], $"{layer.Name}/to_nchw", OnnxAttribute.Ints("perm", 0, 3, 1, 2)), $"{layer.Name}/to_nchw");
-                channelsFirst = true;
+                outputs[i] = current = reads[0];
+                continue;
             }
-            else if (layout == OnnxLayout.ChannelsLast && channelsFirst)
+            OnnxLayout layout = kind.OnnxInput(layer);
+            bool wanted = layout switch { OnnxLayout.ChannelsFirst => true, OnnxLayout.ChannelsLast => false, _ => reads[0].ChannelsFirst };
+            for (int s = 0; s < reads.Length; s++)
             {
-                current = graph.Stored(graph.Node("Transpose", [current], $"{layer.Name}/to_nhwc", OnnxAttribute.Ints("perm", 0, 2, 3, 1)), $"{layer.Name}/to_nhwc");
-                channelsFirst = false;
+                if (reads[s].ChannelsFirst == wanted) continue;
+                string suffix = (wanted ? "/to_nchw" : "/to_nhwc") + (reads.Length > 1 ? "_" + s : "");
+                long[] perm = wanted ? [0, 3, 1, 2] : [0, 2, 3, 1];
+                reads[s] = (graph.Stored(graph.Node("Transpose", [reads[s].Name], layer.Name + suffix, OnnxAttribute.Ints("perm", perm)), layer.Name + suffix), wanted);
             }
             int last = graph.BeginLayer(i);
-            current = kind.ExportOnnx(graph, layer, parameters, current);
-            current = OnnxNodes.Activate(graph, graph.ActivationOf(layer), layer.Name, current);
-            current = graph.Stored(current, layer.Name);
-            if (layer.OutputShape.Count == 1) channelsFirst = false;
-            i = last;
+            string output = kind is IMergeKind merge
+                ? merge.ExportOnnx(graph, layer, [.. reads.Select(read => read.Name)])
+                : kind.ExportOnnx(graph, layer, parameters, reads[0].Name);
+            output = OnnxNodes.Activate(graph, graph.ActivationOf(layer), layer.Name, output);
+            output = graph.Stored(output, layer.Name);
+            outputs[i] = current = (output, layer.OutputShape.Count == 1 ? false : wanted);
+            for (; i < last; i++) outputs[i + 1] = current;
         }
-        return (current, channelsFirst);
+        return current;
     }
 }

@@ -65,6 +65,13 @@ public sealed class LayerDescription
     /// </summary>
     public LayerArguments? Arguments { get; init; }
 
+    /// <summary>
+    /// The names of the layers whose outputs it reads ("input" for the model's input), in order: set for a layer of a
+    /// graph that does not read the layer before it (a branch's first layer) and for Add and Concatenate, which read
+    /// several; null for a layer that reads the one before it (or the input, if it is the first).
+    /// </summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+
     /// <summary>What the runtime knows about the layer's kind: Keras's names, inference, int8 role, ONNX nodes.</summary>
     internal ILayerKind Kind => LayerKinds.For(Type);
 
@@ -145,6 +152,42 @@ public sealed class ModelDescription
 
     /// <summary>The last layer, whose outputs are the model's.</summary>
     internal LayerDescription Last => Layers[^1];
+
+    /// <summary>The name of the model's input, which a layer's <see cref="LayerDescription.Inputs"/> may name.</summary>
+    public const string InputName = "input";
+
+    /// <summary>Whether every layer reads the one before it (a Keras Sequential model); false for a graph.</summary>
+    public bool IsChain => Layers.All(layer => layer.Inputs is null);
+
+    /// <summary>
+    /// The layers layer <paramref name="index"/> reads, as indices into <see cref="Layers"/> (-1: the model's input);
+    /// an <see cref="ArgumentException"/> when a hand-made description names a layer that is not an earlier one.
+    /// </summary>
+    public IReadOnlyList<int> InputsOf(int index)
+    {
+        LayerDescription layer = Layers[index];
+        if (layer.Inputs is null) return [index - 1];
+        var indices = new int[layer.Inputs.Count];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            string name = layer.Inputs[i];
+            int found = name == InputName ? -1 : IndexOf(name, index);
+            if (found == int.MinValue)
+                throw new ArgumentException($"Layer {index} ({layer.Name}) reads \"{name}\", which is not the name of a layer before it.", LayerChecks.ArchitectureParameter);
+            indices[i] = found;
+        }
+        return indices;
+    }
+
+    private int IndexOf(string name, int before)
+    {
+        for (int i = 0; i < before; i++)
+            if (Layers[i].Name == name) return i;
+        return int.MinValue;
+    }
+
+    /// <summary>The output shape of layer <paramref name="source"/> (-1: the model's input).</summary>
+    internal IReadOnlyList<int> OutputShapeOf(int source) => source < 0 ? InputShape : Layers[source].OutputShape;
 
     /// <summary>Whether the loss is a regression loss (mean squared or absolute error, Huber), trained on float targets.</summary>
     internal bool IsRegression => Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber;

@@ -36,20 +36,28 @@ public static class LayerOutputs
                 nameof(image));
 
         var outputs = new float[architecture.Layers.Count][];
-        IReadOnlyList<int> shape = architecture.InputShape;
-        ReadOnlySpan<float> input = image;
+        float[] imageCopy = image.ToArray();
         for (int i = 0; i < architecture.Layers.Count; i++)
         {
             LayerDescription layer = architecture.Layers[i];
-            if (!layer.InputShape.SequenceEqual(shape))
-                throw new ArgumentException(
-                    $"Layer {i} ({layer.Name}) takes {Describe(layer.InputShape)} but the layer before it gives {Describe(shape)}.",
-                    ArchitectureParameter);
+            IReadOnlyList<int> sources = architecture.InputsOf(i);
+            foreach (int source in sources)
+            {
+                IReadOnlyList<int> shape = architecture.OutputShapeOf(source);
+                if (layer.Kind is not IMergeKind && !layer.InputShape.SequenceEqual(shape))
+                    throw new ArgumentException(
+                        $"Layer {i} ({layer.Name}) takes {Describe(layer.InputShape)} but {(source < 0 ? "the input" : architecture.Layers[source].Name)} gives {Describe(shape)}.",
+                        ArchitectureParameter);
+            }
             float[] output = new float[Size(layer.OutputShape)];
-            layer.Kind.Infer(layer, i, parameters, input, output);
+            if (layer.Kind is IMergeKind merge)
+                merge.Merge(layer, i, [.. sources.Select(source => source < 0 ? imageCopy : outputs[source])], output);
+            else
+            {
+                if (sources.Count != 1) throw new ArgumentException($"Layer {i} ({layer.Name}) is a {layer.Type}, which reads one input, not {sources.Count}.", ArchitectureParameter);
+                layer.Kind.Infer(layer, i, parameters, sources[0] < 0 ? imageCopy : outputs[sources[0]], output);
+            }
             outputs[i] = output;
-            shape = layer.OutputShape;
-            input = output;
         }
         return outputs;
     }

@@ -51,6 +51,10 @@ namespace DslConv.Models
         RandomContrast,
         /// <summary>Keras ZeroPadding2D.</summary>
         ZeroPadding2D,
+        /// <summary>Keras Add: the element-wise sum of its inputs.</summary>
+        Add,
+        /// <summary>Keras Concatenate along channels.</summary>
+        Concatenate,
     }
 }
 
@@ -79,6 +83,8 @@ namespace DslConv.Generators.Layers
             RandomTranslationLayer.Instance,
             RandomContrastLayer.Instance,
             ZeroPadding2DLayer.Instance,
+            AddLayer.Instance,
+            ConcatenateLayer.Instance,
         ];
     }
 }
@@ -107,6 +113,8 @@ namespace DslConv.Layers
             RandomTranslationKind.Instance,
             RandomContrastKind.Instance,
             ZeroPadding2DKind.Instance,
+            AddKind.Instance,
+            ConcatenateKind.Instance,
         ];
     }
 }

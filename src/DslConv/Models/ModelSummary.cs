@@ -3,20 +3,34 @@ using System.Text;
 
 namespace DslConv.Models;
 
-/// <summary>The text of Keras's <c>model.summary()</c> (the classic, ASCII layout) for a model's description.</summary>
+/// <summary>
+/// The text of Keras's <c>model.summary()</c> (the classic, ASCII layout) for a model's description: a Sequential
+/// model's three columns for a chain, a functional model's four (its input row first, then "Connected to", one
+/// inbound layer per line) for a graph.
+/// </summary>
 internal static class ModelSummary
 {
     private const int NameWidth = 31;
     private const int ShapeWidth = 26;
     private const int Width = 65;
 
+    // Keras's functional layout: line_length 98, columns ending at 0.33, 0.55 and 0.67 of it (32, 53, 65).
+    private const int GraphNameWidth = 32;
+    private const int GraphShapeWidth = 21;
+    private const int GraphParamWidth = 12;
+    private const int GraphWidth = 98;
+
     public static string Format(ModelDescription model)
     {
+        bool graph = !model.IsChain;
+        int width = graph ? GraphWidth : Width;
         var text = new StringBuilder();
         text.Append("Model: \"").Append(model.Name).Append("\"\n");
-        text.Append('_', Width).Append('\n');
-        text.Append(Row("Layer (type)", "Output Shape", "Param #")).Append('\n');
-        text.Append('=', Width).Append('\n');
+        text.Append('_', width).Append('\n');
+        text.Append(graph ? GraphRow("Layer (type)", "Output Shape", "Param #", "Connected to") : Row("Layer (type)", "Output Shape", "Param #")).Append('\n');
+        text.Append('=', width).Append('\n');
+        if (graph)
+            text.Append(GraphRow($"{ModelDescription.InputName} (InputLayer)", Shape(model.InputShape), "0", "-")).Append("\n\n");
         long trainable = 0, frozen = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
@@ -24,22 +38,45 @@ internal static class ModelSummary
             trainable += layer.KernelLength + layer.BiasLength;
             frozen += layer.NonTrainableLength;
             long parameters = (long)layer.KernelLength + layer.BiasLength + layer.NonTrainableLength;
-            text.Append(Row($"{layer.Name} ({layer.Kind.KerasClass})", Shape(layer.OutputShape), Count(parameters))).Append('\n');
+            string name = $"{layer.Name} ({layer.Kind.KerasClass})", shape = Shape(layer.OutputShape), count = Count(parameters);
+            if (graph)
+            {
+                IReadOnlyList<int> sources = model.InputsOf(i);
+                for (int s = 0; s < sources.Count; s++)
+                {
+                    string connection = (sources[s] < 0 ? ModelDescription.InputName : model.Layers[sources[s]].Name) + "[0][0]";
+                    text.Append(s == 0 ? GraphRow(name, shape, count, connection) : GraphRow("", "", "", connection)).Append('\n');
+                }
+            }
+            else text.Append(Row(name, shape, count)).Append('\n');
             if (i < model.Layers.Count - 1) text.Append('\n');
         }
+        if (graph)
+        {
+            text.Append('=', width).Append('\n');
+            text.Append(Totals(trainable, frozen));
+            text.Append('_', width);
+            return text.ToString();
+        }
         text.Append('=', Width).Append('\n');
-        text.Append($"Total params: {Count(trainable + frozen)} ({Bytes((trainable + frozen) * 4)})\n");
-        text.Append($"Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})\n");
-        text.Append($"Non-trainable params: {Count(frozen)} ({Bytes(frozen * 4)})\n");
+        text.Append(Totals(trainable, frozen));
         text.Append('_', Width);
         return text.ToString();
     }
+
+    private static string Totals(long trainable, long frozen) =>
+        $"Total params: {Count(trainable + frozen)} ({Bytes((trainable + frozen) * 4)})\n" +
+        $"Trainable params: {Count(trainable)} ({Bytes(trainable * 4)})\n" +
+        $"Non-trainable params: {Count(frozen)} ({Bytes(frozen * 4)})\n";
 
     /// <summary>Keras's shape with the batch axis: (None, 26, 26, 64).</summary>
     private static string Shape(IReadOnlyList<int> shape) => "(None, " + string.Join(", ", shape) + ")";
 
     private static string Row(string name, string shape, string parameters) =>
         (" " + Pad(name, NameWidth) + Pad(shape, ShapeWidth) + parameters).TrimEnd();
+
+    private static string GraphRow(string name, string shape, string parameters, string connection) =>
+        (" " + Pad(name, GraphNameWidth - 1) + Pad(shape, GraphShapeWidth) + Pad(parameters, GraphParamWidth) + connection).TrimEnd();
 
     /// <summary>Pads to the column width, keeping at least one space after text that overflows it.</summary>
     private static string Pad(string text, int width) => text.Length < width ? text.PadRight(width) : text + " ";

@@ -27,8 +27,8 @@ internal enum Int8Role
     View,
 }
 
-/// <summary>One layer as int8's rules see it.</summary>
-internal readonly record struct Int8Layer(Int8Role Role, Activation Activation, string Name, string KerasClass, bool FlatOutput);
+/// <summary>One layer as int8's rules see it; <paramref name="ReadsPrevious"/>: it reads only the layer before it (a chain's layer).</summary>
+internal readonly record struct Int8Layer(Int8Role Role, Activation Activation, string Name, string KerasClass, bool FlatOutput, bool ReadsPrevious = true);
 
 internal static class Int8Support
 {
@@ -63,6 +63,9 @@ internal static class Int8Support
     /// </summary>
     public static string? Unsupported(IReadOnlyList<Int8Layer> layers)
     {
+        foreach (Int8Layer layer in layers)
+            if (!layer.ReadsPrevious)
+                return $"the model is a graph ({layer.Name} does not read the layer before it), and int8 runs chains of layers only";
         int first = FirstQuantizedLayer(layers);
         bool weighted = false;
         for (int i = first; i < layers.Count; i++)

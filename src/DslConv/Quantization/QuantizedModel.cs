@@ -49,7 +49,7 @@ public sealed class QuantizedModel
     }
 
     internal static Int8Layer[] Int8Layers(ModelDescription architecture) =>
-        [.. architecture.Layers.Select(layer => new Int8Layer(layer.Kind.Int8Role, layer.Activation, layer.Name, layer.Kind.KerasClass, layer.OutputShape.Count == 1))];
+        [.. architecture.Layers.Select(layer => new Int8Layer(layer.Kind.Int8Role, layer.Activation, layer.Name, layer.Kind.KerasClass, layer.OutputShape.Count == 1, layer.Inputs is null))];
 
     // The layer's kernel and bias, with a BatchNorm after it folded in with its moving statistics:
     // w' = w · γ / √(σ² + ε), b' = (b - μ) · γ / √(σ² + ε) + β, per output channel (ONNX Runtime folds the same way).

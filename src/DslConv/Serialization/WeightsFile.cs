@@ -225,7 +225,8 @@ public static class WeightsFile
     // The architecture as canonical JSON and as lines
 
     /// <summary>What the architecture text records about one layer, read from a model or back from a file.</summary>
-    private sealed record LayerText(string Name, string Type, string Activation, int[] Input, int[] Output, int[]? Window, int[]? Strides, int[]? Pads);
+    private sealed record LayerText(string Name, string Type, string Activation, int[] Input, int[] Output, int[]? Window, int[]? Strides, int[]? Pads,
+        string[]? Inputs = null);
 
     private sealed record ArchitectureText(int[] Input, List<LayerText> Layers);
 
@@ -240,7 +241,8 @@ public static class WeightsFile
                 [.. layer.InputShape], [.. layer.OutputShape],
                 w is null ? null : [w.Height, w.Width],
                 w is null ? null : [w.StrideHeight, w.StrideWidth],
-                w is null ? null : [w.PadTop, w.PadBottom, w.PadLeft, w.PadRight]));
+                w is null ? null : [w.PadTop, w.PadBottom, w.PadLeft, w.PadRight],
+                layer.Inputs is null ? null : [.. layer.Inputs]));
         }
         return new ArchitectureText([.. architecture.InputShape], layers);
     }
@@ -248,7 +250,8 @@ public static class WeightsFile
     /// <summary>
     /// <c>{"input":[28,28,1],"layers":[{"name":"conv2d","type":"Conv2D","activation":"relu","input":[28,28,1],
     /// "output":[26,26,64],"window":[3,3],"strides":[1,1],"pads":[0,0,0,0]},...]}</c>, compact, fields always in this
-    /// order; window, strides and pads (top, bottom, left, right) only for Conv2D and MaxPooling2D.
+    /// order; window, strides and pads (top, bottom, left, right) only for Conv2D and MaxPooling2D; "inputs" (the names
+    /// of what it reads) only for a graph's layer that does not read the one before it.
     /// </summary>
     private static string ArchitectureJson(ModelDescription architecture)
     {
@@ -270,6 +273,12 @@ public static class WeightsFile
                 if (layer.Window is not null) WriteInts(json, "window", layer.Window);
                 if (layer.Strides is not null) WriteInts(json, "strides", layer.Strides);
                 if (layer.Pads is not null) WriteInts(json, "pads", layer.Pads);
+                if (layer.Inputs is not null)
+                {
+                    json.WriteStartArray("inputs");
+                    foreach (string source in layer.Inputs) json.WriteStringValue(source);
+                    json.WriteEndArray();
+                }
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -305,7 +314,7 @@ public static class WeightsFile
                     || Ints(layer, "input") is not { } layerInput || Ints(layer, "output") is not { } output)
                     return null;
                 layers.Add(new LayerText(name, type, activation, layerInput, output,
-                    Ints(layer, "window"), Ints(layer, "strides"), Ints(layer, "pads")));
+                    Ints(layer, "window"), Ints(layer, "strides"), Ints(layer, "pads"), Strings(layer, "inputs")));
             }
             return new ArchitectureText(input, layers);
         }
@@ -316,6 +325,18 @@ public static class WeightsFile
 
         static string? String(JsonElement owner, string name) =>
             owner.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        static string[]? Strings(JsonElement owner, string name)
+        {
+            if (!owner.TryGetProperty(name, out JsonElement value) || value.ValueKind != JsonValueKind.Array) return null;
+            var result = new List<string>();
+            foreach (JsonElement item in value.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String) return null;
+                result.Add(item.GetString()!);
+            }
+            return [.. result];
+        }
 
         static int[]? Ints(JsonElement owner, string name)
         {
@@ -342,6 +363,7 @@ public static class WeightsFile
             if (layer.Window is { Length: 2 } window) line.Append($" window {window[0]}x{window[1]}");
             if (layer.Strides is { Length: 2 } strides) line.Append($" stride {strides[0]}x{strides[1]}");
             if (layer.Pads is { } pads && pads.Any(p => p != 0)) line.Append($" pads {Shape(pads)}");
+            if (layer.Inputs is { } inputs) line.Append($" reads {string.Join(",", inputs)}");
             lines.Add(line.ToString());
         }
         return lines;

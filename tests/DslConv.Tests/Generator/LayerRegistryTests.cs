@@ -11,10 +11,18 @@ public sealed class LayerRegistryTests
 {
     private static IEnumerable<string> LayerAttributeNames() =>
         typeof(Activation).Assembly.GetExportedTypes()
-            .Where(t => t.Namespace == "DslConv" && t.IsSubclassOf(typeof(Attribute)) && t != typeof(InputAttribute) && t != typeof(LossAttribute)) // the model's, not a layer's
+            .Where(t => t.Namespace == "DslConv" && t.IsSubclassOf(typeof(LayerAttribute)) && !t.IsAbstract)
             .Select(t => t.Name);
 
     public static TheoryData<string> LayerAttributes() => new(LayerAttributeNames());
+
+    [Fact]
+    public void EveryOtherAttributeIsTheModelsOrTheGraphs()
+    {
+        var others = typeof(Activation).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "DslConv" && t.IsSubclassOf(typeof(Attribute)) && !t.IsSubclassOf(typeof(LayerAttribute)) && t != typeof(LayerAttribute));
+        Assert.Equal(["FromAttribute", "InputAttribute", "LossAttribute"], others.Select(t => t.Name).Order());
+    }
 
     [Theory]
     [MemberData(nameof(LayerAttributes))]
@@ -24,7 +32,7 @@ public sealed class LayerRegistryTests
         ConstructorInfo constructor = type.GetConstructors().OrderBy(c => c.GetParameters().Length).First();
         string arguments = string.Join(", ", constructor.GetParameters()
             .Where(parameter => !parameter.HasDefaultValue)
-            .Select(parameter => parameter.ParameterType == typeof(int) ? "2" : parameter.ParameterType == typeof(double) ? "0.5" : $"default({parameter.ParameterType.FullName})"));
+            .Select(parameter => parameter.ParameterType == typeof(int) ? "2" : parameter.ParameterType == typeof(double) ? "0.5" : parameter.ParameterType == typeof(string) ? "\"a\"" : $"default({parameter.ParameterType.FullName})"));
         string name = attributeName[..^"Attribute".Length];
         string source = $"using DslConv;\nnamespace Models;\n[{name}({arguments})] public partial class Net;";
 

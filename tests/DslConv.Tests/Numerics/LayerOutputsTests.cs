@@ -59,7 +59,8 @@ public sealed class LayerOutputsTests
         for (int l = 0; l < architecture.Layers.Count; l++)
         {
             LayerDescription layer = architecture.Layers[l];
-            float[] input = l == 0 ? image : outputs[l - 1];
+            int source = architecture.InputsOf(l)[0]; // a graph's layer reads the layer it names
+            float[] input = source < 0 ? image : outputs[source];
             double[]? expected = layer.Type switch
             {
                 LayerType.Conv2D => NaiveConv2D(layer, parameters, input),

@@ -19,7 +19,19 @@ public abstract record RefLayer
 {
     public double KernelL1 { get; init; }
     public double KernelL2 { get; init; }
+
+    /// <summary>The layer's name, which <see cref="From"/>, <see cref="RefAdd"/> and <see cref="RefConcatenate"/> refer to.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The layer whose output it reads instead of the previous one's ("input": the image).</summary>
+    public string? From { get; init; }
 }
+
+/// <summary>Keras Add()([x, a, ...]): x (the previous layer's output, or <see cref="RefLayer.From"/>'s) plus each named output.</summary>
+public sealed record RefAdd(params string[] Others) : RefLayer;
+
+/// <summary>Keras Concatenate(axis=-1)([x, a, ...]): x's channels then each named output's, pixel by pixel.</summary>
+public sealed record RefConcatenate(params string[] Others) : RefLayer;
 
 /// <summary>
 /// Keras Conv2D(filters, (kernelHeight, kernelWidth), strides=(Stride, StrideX), padding=Padding, activation=Activation);
@@ -104,26 +116,41 @@ public sealed class ReferenceNetwork
     public const double Epsilon = 1e-7;
 
     private readonly RefLayer[] _layers;
-    private readonly RefShape[] _shapes; // _shapes[i] is the input of layer i; _shapes[^1] the output
+    private readonly RefShape _input;
+    private readonly RefShape[] _in; // _in[i] is the (first) input of layer i
+    private readonly RefShape[] _out; // _out[i] its output
+    private readonly int[][] _sources; // the layers each layer reads, -1 for the image
 
     public ReferenceNetwork(RefShape input, IReadOnlyList<RefLayer> layers)
     {
         if (layers.Count == 0 || layers[^1] is not RefDense) throw new ArgumentException("The last layer must be Dense.", nameof(layers));
         _layers = [.. layers];
-        _shapes = new RefShape[layers.Count + 1];
-        _shapes[0] = input;
+        _input = input;
+        _in = new RefShape[layers.Count];
+        _out = new RefShape[layers.Count];
+        _sources = new int[layers.Count][];
         int parameters = 0;
         for (int i = 0; i < _layers.Length; i++)
         {
-            RefShape shape = _shapes[i];
+            _sources[i] = [Find(_layers[i].From, i) ?? i - 1, .. Others(_layers[i]).Select(name => Find(name, i) ?? throw new ArgumentException($"Layer {i} reads unknown {name}.", nameof(layers)))];
+            RefShape shape = _in[i] = ShapeOf(_sources[i][0]);
             switch (_layers[i])
             {
+                case RefAdd:
+                    if (_sources[i].Any(source => ShapeOf(source) != shape)) throw new ArgumentException($"Layer {i} adds different shapes.", nameof(layers));
+                    _out[i] = shape;
+                    break;
+                case RefConcatenate:
+                    if (_sources[i].Any(source => ShapeOf(source) is var other && (other.Height, other.Width, other.Flat) != (shape.Height, shape.Width, shape.Flat)))
+                        throw new ArgumentException($"Layer {i} concatenates different sizes.", nameof(layers));
+                    _out[i] = shape with { Channels = _sources[i].Sum(source => ShapeOf(source).Channels) };
+                    break;
                 case RefConv2D conv:
                 {
                     RequireSpatial(shape, i);
                     var (outH, _) = Window(shape.Height, conv.KernelHeight, conv.Stride, conv.Padding);
                     var (outW, _) = Window(shape.Width, conv.KernelWidth, conv.StrideW, conv.Padding);
-                    _shapes[i + 1] = new RefShape(outH, outW, conv.Filters);
+                    _out[i] = new RefShape(outH, outW, conv.Filters);
                     parameters += conv.KernelHeight * conv.KernelWidth * shape.Channels * conv.Filters + conv.Filters;
                     break;
                 }
@@ -132,7 +159,7 @@ public sealed class ReferenceNetwork
                     RequireSpatial(shape, i);
                     var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, pool.Padding);
                     var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, pool.Padding);
-                    _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
+                    _out[i] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
                 case RefAvgPool pool:
@@ -140,7 +167,7 @@ public sealed class ReferenceNetwork
                     RequireSpatial(shape, i);
                     var (outH, _) = Window(shape.Height, pool.Size, pool.StrideH, pool.Padding);
                     var (outW, _) = Window(shape.Width, pool.Size, pool.StrideW, pool.Padding);
-                    _shapes[i + 1] = new RefShape(outH, outW, shape.Channels);
+                    _out[i] = new RefShape(outH, outW, shape.Channels);
                     break;
                 }
                 case RefDepthwise depthwise:
@@ -149,51 +176,69 @@ public sealed class ReferenceNetwork
                     var (outH, _) = Window(shape.Height, depthwise.KernelHeight, depthwise.Stride, depthwise.Padding);
                     var (outW, _) = Window(shape.Width, depthwise.KernelWidth, depthwise.Stride, depthwise.Padding);
                     int channels = shape.Channels * depthwise.Multiplier;
-                    _shapes[i + 1] = new RefShape(outH, outW, channels);
+                    _out[i] = new RefShape(outH, outW, channels);
                     parameters += depthwise.KernelHeight * depthwise.KernelWidth * channels + channels;
                     break;
                 }
                 case RefDropout:
-                    _shapes[i + 1] = shape;
+                    _out[i] = shape;
                     break;
                 case RefBatchNorm:
-                    _shapes[i + 1] = shape;
+                    _out[i] = shape;
                     parameters += 4 * shape.Channels;
                     break;
                 case RefActivation:
                 case RefRescaling:
-                    _shapes[i + 1] = shape;
+                    _out[i] = shape;
                     break;
                 case RefZeroPadding padding:
                     RequireSpatial(shape, i);
-                    _shapes[i + 1] = new RefShape(padding.Top + shape.Height + padding.Bottom, padding.Left + shape.Width + padding.Right, shape.Channels);
+                    _out[i] = new RefShape(padding.Top + shape.Height + padding.Bottom, padding.Left + shape.Width + padding.Right, shape.Channels);
                     break;
                 case RefGlobalPool:
                     RequireSpatial(shape, i);
-                    _shapes[i + 1] = new RefShape(1, 1, shape.Channels, Flat: true);
+                    _out[i] = new RefShape(1, 1, shape.Channels, Flat: true);
                     break;
                 case RefFlatten:
-                    _shapes[i + 1] = new RefShape(1, 1, shape.Size, Flat: true);
+                    _out[i] = new RefShape(1, 1, shape.Size, Flat: true);
                     break;
                 case RefDense dense:
                     if (!shape.Flat) throw new ArgumentException($"Layer {i} (Dense) needs a flat input, not {shape}.", nameof(layers));
-                    _shapes[i + 1] = new RefShape(1, 1, dense.Units, Flat: true);
+                    _out[i] = new RefShape(1, 1, dense.Units, Flat: true);
                     parameters += shape.Size * dense.Units + dense.Units;
                     break;
                 default:
                     throw new ArgumentException($"Unknown layer {_layers[i]}.", nameof(layers));
             }
-            if (_shapes[i + 1].Height < 1 || _shapes[i + 1].Width < 1)
+            if (_out[i].Height < 1 || _out[i].Width < 1)
                 throw new ArgumentException($"Layer {i} ({_layers[i]}) does not fit its input {shape}.", nameof(layers));
         }
         ParameterCount = parameters;
     }
 
-    public RefShape Input => _shapes[0];
+    public RefShape Input => _input;
 
-    public int InputSize => _shapes[0].Size;
+    private RefShape ShapeOf(int source) => source < 0 ? _input : _out[source];
 
-    public int OutputSize => _shapes[^1].Size;
+    private int? Find(string? name, int before)
+    {
+        if (name is null) return null;
+        if (name == "input") return -1;
+        for (int i = 0; i < before; i++)
+            if (_layers[i].Name == name) return i;
+        throw new ArgumentException($"Layer {before} reads {name}, which is no earlier layer's name.");
+    }
+
+    private static string[] Others(RefLayer layer) => layer switch
+    {
+        RefAdd add => add.Others,
+        RefConcatenate concatenate => concatenate.Others,
+        _ => [],
+    };
+
+    public int InputSize => _input.Size;
+
+    public int OutputSize => _out[^1].Size;
 
     public int ParameterCount { get; }
 
@@ -210,7 +255,7 @@ public sealed class ReferenceNetwork
     public bool HasTrainingRandomness => _layers.Any(layer => layer is RefDropout);
 
     /// <summary>Every layer's output shape, in order.</summary>
-    public IEnumerable<RefShape> OutputShapes => _shapes.Skip(1);
+    public IEnumerable<RefShape> OutputShapes => _out;
 
     /// <summary>The indices of the biases in the flat parameter layout.</summary>
     public IEnumerable<int> BiasIndices()
@@ -220,20 +265,20 @@ public sealed class ReferenceNetwork
         {
             int kernel = _layers[i] switch
             {
-                RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
-                RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _shapes[i].Channels * depthwise.Multiplier,
-                RefDense dense => _shapes[i].Size * dense.Units,
-                RefBatchNorm => _shapes[i].Channels, // gamma; beta is the "bias"
+                RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _in[i].Channels * conv.Filters,
+                RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _in[i].Channels * depthwise.Multiplier,
+                RefDense dense => _in[i].Size * dense.Units,
+                RefBatchNorm => _in[i].Channels, // gamma; beta is the "bias"
                 _ => -1,
             };
             if (kernel < 0) continue;
             if (_layers[i] is RefBatchNorm)
             {
-                for (int b = 0; b < _shapes[i].Channels; b++) yield return offset + kernel + b;
-                offset += 4 * _shapes[i].Channels;
+                for (int b = 0; b < _in[i].Channels; b++) yield return offset + kernel + b;
+                offset += 4 * _in[i].Channels;
                 continue;
             }
-            int biases = _shapes[i + 1].Channels;
+            int biases = _out[i].Channels;
             for (int b = 0; b < biases; b++) yield return offset + kernel + b;
             offset += kernel + biases;
         }
@@ -377,17 +422,17 @@ public sealed class ReferenceNetwork
             if (kernel < 0) continue;
             for (int j = 0; j < kernel; j++)
                 penalty += _layers[i].KernelL1 * Math.Abs(parameters[offset + j]) + _layers[i].KernelL2 * parameters[offset + j] * parameters[offset + j];
-            offset += _layers[i] is RefBatchNorm ? 4 * _shapes[i].Channels : kernel + _shapes[i + 1].Channels;
+            offset += _layers[i] is RefBatchNorm ? 4 * _in[i].Channels : kernel + _out[i].Channels;
         }
         return penalty;
     }
 
     private int KernelLength(int i) => _layers[i] switch
     {
-        RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _shapes[i].Channels * conv.Filters,
-        RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _shapes[i].Channels * depthwise.Multiplier,
-        RefDense dense => _shapes[i].Size * dense.Units,
-        RefBatchNorm => _shapes[i].Channels,
+        RefConv2D conv => conv.KernelHeight * conv.KernelWidth * _in[i].Channels * conv.Filters,
+        RefDepthwise depthwise => depthwise.KernelHeight * depthwise.KernelWidth * _in[i].Channels * depthwise.Multiplier,
+        RefDense dense => _in[i].Size * dense.Units,
+        RefBatchNorm => _in[i].Channels,
         _ => -1,
     };
 
@@ -411,7 +456,7 @@ public sealed class ReferenceNetwork
         for (int k = 0; k < _layers.Length; k++)
         {
             if (_layers[k] is not RefBatchNorm) continue;
-            int channels = _shapes[k].Channels, pixels = _shapes[k].Size / channels;
+            int channels = _in[k].Channels, pixels = _in[k].Size / channels;
             var inputs = new List<double[]>();
             for (int b = 0; b < batch; b++)
                 inputs.Add(Forward(parameters, images.Slice(b * InputSize, InputSize), out _, null, b, training: true, stats, stopBefore: k));
@@ -429,15 +474,38 @@ public sealed class ReferenceNetwork
     private double[] Forward(ReadOnlySpan<double> p, ReadOnlySpan<double> image, out double[] logits, List<int>? pattern, int imageIndex, bool training,
         Dictionary<int, (double[] Mean, double[] Variance)>? stats = null, int stopBefore = int.MaxValue)
     {
-        double[] x = image.ToArray();
+        double[] input = image.ToArray();
+        double[] x = input;
+        var outputs = new double[_layers.Length][];
         logits = x;
         int offset = 0;
         for (int i = 0; i < _layers.Length; i++)
         {
+            x = _sources[i][0] < 0 ? input : outputs[_sources[i][0]];
             if (i == stopBefore) return x;
-            RefShape inShape = _shapes[i], outShape = _shapes[i + 1];
+            RefShape inShape = _in[i], outShape = _out[i];
             switch (_layers[i])
             {
+                case RefAdd:
+                    x = [.. x];
+                    foreach (int source in _sources[i].Skip(1))
+                        for (int e = 0; e < x.Length; e++) x[e] += source < 0 ? input[e] : outputs[source][e];
+                    break;
+                case RefConcatenate:
+                {
+                    int pixels = outShape.Flat ? 1 : outShape.Height * outShape.Width, start = 0;
+                    var y = new double[outShape.Size];
+                    foreach (int source in _sources[i])
+                    {
+                        double[] part = source < 0 ? input : outputs[source];
+                        int channels = part.Length / pixels;
+                        for (int q = 0; q < pixels; q++)
+                            for (int c = 0; c < channels; c++) y[q * outShape.Channels + start + c] = part[q * channels + c];
+                        start += channels;
+                    }
+                    x = y;
+                    break;
+                }
                 case RefConv2D conv:
                 {
                     int kernelOffset = offset;
@@ -643,6 +711,7 @@ public sealed class ReferenceNetwork
                     break;
                 }
             }
+            outputs[i] = x;
         }
         return x;
     }

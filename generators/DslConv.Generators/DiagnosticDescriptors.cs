@@ -117,6 +117,10 @@ internal static class DiagnosticDescriptors
         "The output of {0} (\"{1}\") is read by no later layer, so it does not reach the model's output and is not trained; connect it with [Add], [Concatenate] or [From], or remove it",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase);
 
+    public static readonly DiagnosticDescriptor InvalidBlock = Error("DSLC028",
+        "Block cannot be used",
+        "[Block(typeof({0}))] cannot be inlined: {1}");
+
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",
         "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");

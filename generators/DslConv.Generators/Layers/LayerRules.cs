@@ -11,13 +11,13 @@ internal static class LayerRules
 {
     /// <summary>Positional argument <paramref name="index"/> as an int (0 when absent: the compiler reports that).</summary>
     public static int Int(AttributeData attribute, int index) =>
-        index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int value ? value : 0;
+        index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is int value ? Parsing.BlockScope.Fill(value) : 0;
 
     /// <summary>Named argument <paramref name="name"/> as an int, or <paramref name="fallback"/> when not given.</summary>
     public static int Named(AttributeData attribute, string name, int fallback)
     {
         foreach (var argument in attribute.NamedArguments)
-            if (argument.Key == name) return argument.Value.Value is int value ? value : 0;
+            if (argument.Key == name) return argument.Value.Value is int value ? Parsing.BlockScope.Fill(value) : 0;
         return fallback;
     }
 

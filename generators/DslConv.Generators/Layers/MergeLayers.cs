@@ -12,6 +12,20 @@ internal sealed record MergeSpec(LayerKind MergeKind, EquatableArray<string> Oth
     : LayerSpec(Position, ActivationKind.None, Location)
 {
     public override LayerKind Kind => MergeKind;
+
+    /// <summary>Add's Shortcut argument: what a named tensor of another shape gets.</summary>
+    public ShortcutRule Shortcut { get; init; }
+}
+
+/// <summary>DslConv.Shortcut's values: what [Add] does with a named tensor whose shape differs from the current one's.</summary>
+internal enum ShortcutRule
+{
+    /// <summary>Nothing: the shapes must match (DSLC024).</summary>
+    Identity,
+    /// <summary>A 1x1 Conv2D projection is planned on that input.</summary>
+    Projection,
+    /// <summary>That input is left out, and the Add with it when none is left.</summary>
+    WhenShapesMatch,
 }
 
 /// <summary>What Add and Concatenate share: several inputs, no parameters, a pass each way that handles every input.</summary>
@@ -27,7 +41,7 @@ internal abstract class MergeLayer : LayerDefinition
     {
         var names = attribute.ConstructorArguments.SelectMany(argument =>
             argument.Kind == TypedConstantKind.Array ? argument.Values.Select(value => value.Value as string ?? "") : [argument.Value as string ?? ""]);
-        return new MergeSpec(Kind, names.ToEquatableArray(), 0, location);
+        return new MergeSpec(Kind, names.ToEquatableArray(), 0, location) { Shortcut = (ShortcutRule)LayerRules.Named(attribute, "Shortcut", 0) };
     }
 
     public override LayerPlan? Plan(LayerSpec spec, TensorShape input, int parameterOffset, LayerNamer names, List<DiagnosticInfo> diagnostics) =>

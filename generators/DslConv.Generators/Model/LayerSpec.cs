@@ -37,6 +37,12 @@ internal abstract record LayerSpec(int Position, ActivationKind Activation, Loca
     /// <summary>Where that [From] is written, for messages about it.</summary>
     public LocationInfo? FromLocation { get; init; }
 
+    /// <summary>
+    /// The first layer of an inlined block copy: the names by which the block's layers read what this layer reads first
+    /// (Block.Input, made unique per copy; several when blocks that start together are nested).
+    /// </summary>
+    public EquatableArray<string> BlockInputs { get; init; }
+
     /// <summary>Messages name a layer by its Name when it has one: "[Conv2D] #3 (\"b1_conv\")".</summary>
     public string NamedDisplayName => Name is null ? DisplayName : $"{DisplayName} (\"{Name}\")";
 }

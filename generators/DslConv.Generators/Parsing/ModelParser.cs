@@ -28,7 +28,13 @@ internal static class ModelParser
 
     /// <summary>Every attribute that makes a class a model ([Input] and each layer definition's); the pipeline listens for each.</summary>
     public static readonly ImmutableArray<string> TriggerAttributes =
-        ImmutableArray.Create(InputAttribute).AddRange(LayerDefinitions.All.Select(definition => definition.AttributeMetadataName));
+        ImmutableArray.Create(InputAttribute, BlockAttribute).AddRange(LayerDefinitions.All.Select(definition => definition.AttributeMetadataName));
+
+    /// <summary>[Block(typeof(...))]: inlines a block class's layers (a trigger: a model may be made of blocks alone).</summary>
+    public const string BlockAttribute = Namespace + ".BlockAttribute";
+
+    /// <summary>[LayerBlock]: the class is a block to inline, not a model; the generator makes nothing for it.</summary>
+    public const string LayerBlockAttribute = Namespace + ".LayerBlockAttribute";
 
     /// <summary>
     /// Reads one annotated type. Never throws on user code: anything unexpected becomes DSLC018 on that model alone, so
@@ -36,7 +42,7 @@ internal static class ModelParser
     /// </summary>
     public static ModelSpec? Parse(ISymbol target, SemanticModel semanticModel, int position, CancellationToken cancellationToken)
     {
-        if (target is not INamedTypeSymbol type) return null;
+        if (target is not INamedTypeSymbol type || IsBlock(type)) return null;
         try
         {
             return ParseType(type, cancellationToken) with
@@ -84,8 +90,9 @@ internal static class ModelParser
         LossKind loss = LossKind.SparseCategoricalCrossentropy;
         double labelSmoothing = 0, huberDelta = 1;
         LocationInfo? lossLocation = null;
-        var layers = new List<(AttributeSyntax Syntax, LayerSpec Layer)>();
+        var layers = new List<(AttributeSyntax Syntax, int Sub, LayerSpec Layer)>();
         var froms = new List<(AttributeSyntax Syntax, string Layer)>();
+        var blockNames = new Dictionary<string, int>();
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -98,38 +105,18 @@ internal static class ModelParser
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
                 continue;
             }
-            if (name == FromAttribute && ArgumentsAreUsable(attribute)
-                && attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax fromSyntax)
+            if (name == InputAttribute && ArgumentsAreUsable(attribute)
+                && attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax inputSyntax)
             {
-                froms.Add((fromSyntax, attribute.ConstructorArguments[0].Value as string ?? ""));
+                input = new InputSpec(Int(attribute, 0), Int(attribute, 1), Int(attribute, 2), LocationInfo.From(inputSyntax));
                 continue;
             }
-            if (name is null || !TriggerAttributes.Contains(name)) continue;
-            if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax) continue;
-            if (!ArgumentsAreUsable(attribute)) continue; // the compiler already reports the broken argument
-            LocationInfo? location = LocationInfo.From(syntax);
-
-            if (name == InputAttribute)
-            {
-                input = new InputSpec(Int(attribute, 0), Int(attribute, 1), Int(attribute, 2), location);
-                continue;
-            }
-            if (LayerDefinitions.ForAttribute(name) is { } definition)
-            {
-                LayerSpec layer = definition.Parse(attribute, location);
-                if (definition.HasKernelRegularizer)
-                    layer = layer with { KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0), KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0) };
-                layer = layer with { Name = LayerRules.NamedString(attribute, "Name") };
-                layers.Add((syntax, layer));
-            }
+            CollectLayer(attribute, name, layers, froms, blockNames, depth: 0, diagnostics, cancellationToken);
         }
 
         // Attribute order is layer order: sort by position in source (GetAttributes follows declaration order, which
         // across partial files is not defined, hence DSLC011).
-        var ordered = layers
-            .OrderBy(entry => entry.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal)
-            .ThenBy(entry => entry.Syntax.SpanStart)
-            .ToList();
+        var ordered = Ordered(layers);
         var owners = ordered.Select(entry => entry.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>()).Distinct().ToList();
         if (owners.Count > 1)
         {
@@ -143,6 +130,61 @@ internal static class ModelParser
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
             diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing, HuberDelta: huberDelta);
     }
+
+    /// <summary>The layers in source order; a block use's layers at the use, in the block's order.</summary>
+    private static List<(AttributeSyntax Syntax, LayerSpec Layer)> Ordered(List<(AttributeSyntax Syntax, int Sub, LayerSpec Layer)> layers) =>
+        layers
+            .OrderBy(entry => entry.Syntax.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(entry => entry.Syntax.SpanStart)
+            .ThenBy(entry => entry.Sub)
+            .Select(entry => (entry.Syntax, entry.Layer))
+            .ToList();
+
+    /// <summary>
+    /// One attribute of a model or a block: a layer, a [From], or a [Block] use (inlined here). Anything else is left
+    /// to the caller.
+    /// </summary>
+    private static void CollectLayer(AttributeData attribute, string? name, List<(AttributeSyntax Syntax, int Sub, LayerSpec Layer)> layers,
+        List<(AttributeSyntax Syntax, string Layer)> froms, Dictionary<string, int> blockNames, int depth, List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        if (name is null || attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax) return;
+        if (!ArgumentsAreUsable(attribute)) return; // the compiler already reports the broken argument
+        if (name == FromAttribute)
+        {
+            froms.Add((syntax, attribute.ConstructorArguments[0].Value as string ?? ""));
+            return;
+        }
+        if (name == BlockAttribute)
+        {
+            int sub = 0;
+            foreach (LayerSpec layer in BlockExpander.Expand(attribute, syntax, blockNames, depth, diagnostics, cancellationToken))
+                layers.Add((syntax, sub++, layer));
+            return;
+        }
+        if (LayerDefinitions.ForAttribute(name) is not { } definition) return;
+        LayerSpec spec = definition.Parse(attribute, LocationInfo.From(syntax));
+        if (definition.HasKernelRegularizer)
+            spec = spec with { KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0), KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0) };
+        layers.Add((syntax, 0, spec with { Name = LayerRules.NamedString(attribute, "Name") }));
+    }
+
+    /// <summary>The layers (in order, [From]s attached) that a block class's attributes declare, for one use.</summary>
+    internal static List<LayerSpec> BlockLayers(INamedTypeSymbol block, Dictionary<string, int> blockNames, int depth,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var layers = new List<(AttributeSyntax Syntax, int Sub, LayerSpec Layer)>();
+        var froms = new List<(AttributeSyntax Syntax, string Layer)>();
+        foreach (AttributeData attribute in block.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            CollectLayer(attribute, attribute.AttributeClass?.ToDisplayString(), layers, froms, blockNames, depth, diagnostics, cancellationToken);
+        }
+        return AttachFroms(Ordered(layers), froms, diagnostics).ToList();
+    }
+
+    internal static bool IsBlock(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() == LayerBlockAttribute);
 
     /// <summary>
     /// Gives each [From] to the layer attribute after it in source order; a [From] with no layer after it, or right
@@ -167,7 +209,10 @@ internal static class ModelParser
                         $"another [From(\"{pending[next].Layer}\")] comes first: keep one"));
                 from = pending[next++];
             }
-            layers.Add(from is { } f ? layer with { From = f.Layer, FromLocation = LocationInfo.From(f.Syntax) } : layer);
+            if (from is { } f && layer.From is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedFrom, LocationInfo.From(f.Syntax), f.Layer,
+                    "the block used after it starts with a [From] of its own: keep one"));
+            layers.Add(from is { } f2 && layer.From is null ? layer with { From = f2.Layer, FromLocation = LocationInfo.From(f2.Syntax) } : layer);
         }
         for (; next < pending.Count; next++)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedFrom, LocationInfo.From(pending[next].Syntax), pending[next].Layer,

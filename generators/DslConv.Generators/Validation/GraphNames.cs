@@ -53,18 +53,21 @@ internal static class GraphNames
     private static bool IsLetter(char c) => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z';
 
     /// <summary>
-    /// What layer <paramref name="index"/> reads, as indices of earlier layers (-1: the input): the layer before it, or
-    /// its [From]'s; then, for Add and Concatenate, each named layer. DSLC023 (null) for a name that is no earlier layer's.
+    /// What a layer reads, as indices of planned layers (-1: the input): the current tensor (<paramref name="current"/>,
+    /// the previous layer's output) or its [From]'s; then, for Add and Concatenate, each named layer. The first layer of
+    /// an inlined block also defines the names its block's Block.Input became. DSLC023 (null) for a name that is no
+    /// earlier layer's.
     /// </summary>
-    public static List<int>? Sources(LayerSpec layer, int index, Dictionary<string, int> known, List<DiagnosticInfo> diagnostics)
+    public static List<int>? Sources(LayerSpec layer, int current, Dictionary<string, int> known, List<DiagnosticInfo> diagnostics)
     {
         var sources = new List<int>();
-        if (layer.From is { } from)
+        if (layer.From is { } from && !layer.BlockInputs.Contains(from))
         {
             if (!Find(layer, from, layer.FromLocation ?? layer.Location, known, diagnostics, out int source)) return null;
             sources.Add(source);
         }
-        else sources.Add(index - 1);
+        else sources.Add(current);
+        foreach (string blockInput in layer.BlockInputs) known[blockInput] = sources[0];
         if (layer is MergeSpec merge)
             foreach (string name in merge.Others)
             {
@@ -78,7 +81,8 @@ internal static class GraphNames
     {
         if (known.TryGetValue(name, out source)) return true;
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayerName, location, layer.NamedDisplayName, name,
-            string.Join(", ", known.OrderBy(entry => entry.Value).Select(entry => $"\"{entry.Key}\""))));
+            string.Join(", ", known.Where(entry => !entry.Key.StartsWith(Parsing.BlockScope.InputPlaceholder, System.StringComparison.Ordinal))
+                .OrderBy(entry => entry.Value).Select(entry => $"\"{entry.Key}\""))));
         return false;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using DslConv.Generators.Layers;
 using DslConv.Generators.Losses;
 using DslConv.Generators.Model;
 
@@ -61,6 +62,7 @@ internal static class ModelValidator
         var sourcesByName = new Dictionary<string, int> { [GraphNames.Input] = -1 };
         long parameterCount = 0;
         int lastIndex = spec.Layers.Count - 1;
+        int current = -1; // the tensor the next layer reads by default: the last planned layer's output (or the input)
         for (int index = 0; index <= lastIndex; index++)
         {
             LayerSpec layer = spec.Layers[index];
@@ -68,35 +70,27 @@ internal static class ModelValidator
             if (layer.Activation == ActivationKind.Softmax && index != lastIndex)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.Location, layer.DisplayName));
 
-            if (GraphNames.Sources(layer, index, sourcesByName, diagnostics) is not { } sources) return null;
+            if (GraphNames.Sources(layer, current, sourcesByName, diagnostics) is not { } sources) return null;
+            if (layer is MergeSpec { Shortcut: not ShortcutRule.Identity } merge)
+            {
+                if (!Shortcuts.Apply(merge, sources, inputShape, layers, names, ref parameterCount, sourcesByName, diagnostics)) return null;
+                if (sources.Count == 1)
+                {
+                    // MobileNetV2's rule left no input to add: the Add is not there, and its name is the current tensor's.
+                    if (layer.Name is { } skipped) sourcesByName[skipped] = sources[0];
+                    current = sources[0];
+                    continue;
+                }
+            }
             var inputs = sources.Select(source => (Name: source < 0 ? GraphNames.Input : layers[source].Name, Shape: source < 0 ? inputShape : layers[source].Output)).ToList();
             names.Explicit = layer.Name;
             LayerPlan? planned = layer.Definition.PlanMerge(layer, inputs, (int)parameterCount, names, diagnostics);
             if (planned is null) return null;
             planned = planned with { Sources = sources.ToEquatableArray() };
-            sourcesByName[planned.Name] = index;
+            if (!Fits(spec, layer, planned, parameterCount + planned.ParameterCount, diagnostics)) return null;
             parameterCount += planned.ParameterCount;
-            if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
-                    Sizes.Describe(System.Math.Max(planned.Output.Size, parameterCount)), $"floats at {layer.DisplayName}", MaxFloats));
-                return null;
-            }
-            // The im2col path keeps one image's patches, (OH * OW) rows of KH * KW * C; and the kernels index a window's
-            // last row and column, (O - 1) * stride + window + padding, as an int.
-            long patches = planned.Definition.PatchFloats(planned);
-            long reach = planned.HasWindow
-                ? System.Math.Max((planned.Output.Height - 1L) * planned.StrideHeight + planned.WindowHeight + planned.PadTop,
-                                  (planned.Output.Width - 1L) * planned.StrideWidth + planned.WindowWidth + planned.PadLeft)
-                : 0;
-            if (patches > MaxFloats || reach > MaxFloats)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
-                    Sizes.Describe(System.Math.Max(patches, reach)), patches > MaxFloats
-                        ? $"floats for one image's convolution patches at {layer.DisplayName}"
-                        : $"pixels of reach for the windows of {layer.DisplayName}", MaxFloats));
-                return null;
-            }
+            current = layers.Count;
+            sourcesByName[planned.Name] = current;
             layers.Add(planned);
         }
 
@@ -111,6 +105,36 @@ internal static class ModelValidator
         GraphNames.WarnUnread(layers, diagnostics);
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
             spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing, spec.HuberDelta);
+    }
+
+    /// <summary>
+    /// DSLC013 when a planned layer's output, the parameters so far (<paramref name="parameterCount"/>), one image's
+    /// im2col patches or a window's reach pass what the kernels index with an int.
+    /// </summary>
+    internal static bool Fits(ModelSpec spec, LayerSpec layer, LayerPlan planned, long parameterCount, List<DiagnosticInfo> diagnostics)
+    {
+        if (planned.Output.Size > MaxFloats || parameterCount > MaxFloats)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
+                Sizes.Describe(System.Math.Max(planned.Output.Size, parameterCount)), $"floats at {layer.DisplayName}", MaxFloats));
+            return false;
+        }
+        // The im2col path keeps one image's patches, (OH * OW) rows of KH * KW * C; and the kernels index a window's
+        // last row and column, (O - 1) * stride + window + padding, as an int.
+        long patches = planned.Definition.PatchFloats(planned);
+        long reach = planned.HasWindow
+            ? System.Math.Max((planned.Output.Height - 1L) * planned.StrideHeight + planned.WindowHeight + planned.PadTop,
+                              (planned.Output.Width - 1L) * planned.StrideWidth + planned.WindowWidth + planned.PadLeft)
+            : 0;
+        if (patches > MaxFloats || reach > MaxFloats)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelTooLarge, layer.Location, spec.ClassName,
+                Sizes.Describe(System.Math.Max(patches, reach)), patches > MaxFloats
+                    ? $"floats for one image's convolution patches at {layer.DisplayName}"
+                    : $"pixels of reach for the windows of {layer.DisplayName}", MaxFloats));
+            return false;
+        }
+        return true;
     }
 
     /// <summary>DSLC012 for an unknown loss; DSLC021 when the loss does not fit the head.</summary>

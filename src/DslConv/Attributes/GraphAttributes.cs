@@ -10,6 +10,9 @@ public sealed class AddAttribute(string layer, params string[] moreLayers) : Lay
 {
     /// <summary>The layers whose outputs are added to the current tensor, in the order given.</summary>
     public string[] Layers { get; } = [layer, .. moreLayers];
+
+    /// <summary>What happens when a named tensor's shape differs from the current one's (<see cref="DslConv.Shortcut.Identity"/>: an error).</summary>
+    public Shortcut Shortcut { get; set; }
 }
 
 /// <summary>

@@ -108,4 +108,54 @@ public sealed class GraphDiagnosticTests
         Assert.Contains("new(\"conv2d\", ", generated);
         Assert.Contains("new(\"conv2d_2\", ", generated);
     }
+
+    [Fact]
+    public void DSLC028_BlockClassNotMarked()
+    {
+        string source = "using DslConv;\nnamespace Models;\npublic static class Plain;\n[Input(8, 8, 2)] [Block(typeof(Plain))] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Diagnostics(source));
+        Assert.Equal("DSLC028", diagnostic.Id);
+        Assert.Contains("[LayerBlock]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void DSLC028_BlockThatUsesItself()
+    {
+        string source = "using DslConv;\nnamespace Models;\n[LayerBlock] [Conv2D(2, 1, 1)] [Block(typeof(Loop))] public static class Loop;\n" +
+                        "[Input(8, 8, 2)] [Block(typeof(Loop))] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Diagnostics(source));
+        Assert.Equal("DSLC028", diagnostic.Id);
+        Assert.Contains("more than 8 deep", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void AnErrorInsideABlockPointsAtTheBlocksAttribute()
+    {
+        string source = "using DslConv;\nnamespace Models;\n[LayerBlock] [Conv2D(Block.Filters, 3, 3)] public static class B;\n" +
+                        "[Input(8, 8, 2)] [Block(typeof(B))] [Flatten] [Dense(2, Activation.Softmax)] public partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Diagnostics(source));
+        Assert.Equal("DSLC004", diagnostic.Id); // Filters left out: 0
+        Assert.StartsWith("Conv2D(Block.Filters", source.Substring(diagnostic.Location.SourceSpan.Start));
+    }
+
+    [Fact]
+    public void ProjectionNeedsAWholeStride()
+    {
+        var d = Single("[Conv2D(4, 3, 3, Name = \"a\")] [Flatten] [Dense(6)] [Add(\"a\", Shortcut = Shortcut.Projection)] [Dense(2, Activation.Softmax)]", "DSLC024");
+        Assert.Contains("no 1x1 projection", d.Diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void ABlockModelCompilesWithoutWarnings()
+    {
+        string source = "using DslConv;\nnamespace Models;\n" +
+                        "[LayerBlock] [Conv2D(Block.Filters, 3, 3, Stride = Block.Stride, Padding = Padding.Same, Name = \"conv\")] [Add(Block.Input, Shortcut = Shortcut.Projection, Name = \"add\")] public static class B;\n" +
+                        "[Input(8, 8, 2)] [Block(typeof(B), Filters = 4, Stride = 2, Repeat = 3)] [GlobalAvgPool] [Dense(2, Activation.Softmax)] public partial class Net;";
+        var (result, output) = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        string generated = string.Concat(result.GeneratedTrees.Select(tree => tree.ToString()));
+        Assert.Contains("\"b1_add_projection\"", generated); // Keras's style for a use without a Name: the class's, then the copy
+        Assert.Contains("\"b3_add\"", generated);
+    }
 }

@@ -66,6 +66,30 @@ public sealed class GraphModelTests
         Assert.True(FashionCnn.Architecture.IsChain);
     }
 
+    [Fact]
+    public void BlocksAreInlinedWithNamesScopedPerUse()
+    {
+        ModelDescription architecture = TinyResNet.Architecture;
+        string[] stage2 = [.. architecture.Layers.Select(layer => layer.Name).Where(name => name.StartsWith("stage2_block1_", StringComparison.Ordinal))];
+        Assert.Equal(["stage2_block1_conv1", "stage2_block1_bn1", "stage2_block1_relu1", "stage2_block1_conv2", "stage2_block1_bn2",
+            "stage2_block1_add_projection", "stage2_block1_add", "stage2_block1_out"], stage2);
+        Assert.Equal(["stage1_out"], Sources(architecture, "stage2_block1_conv1")); // Block.Input: what the use reads
+        Assert.Equal(["stage1_out"], Sources(architecture, "stage2_block1_add_projection"));
+        Assert.Equal(["stage2_block1_bn2", "stage2_block1_add_projection"], Sources(architecture, "stage2_block1_add"));
+        Assert.Equal(["stage2_block2_bn2", "stage2_block1_out"], Sources(architecture, "stage2_block2_add")); // the second copy: stride 1, identity
+        Assert.Equal([1, 1, 2, 3], architecture.Layers.Single(layer => layer.Name == "stage2_block1_add_projection").KernelShape);
+    }
+
+    [Fact]
+    public void MobileNetBlocksAddOnlyWhereTheShapesAllow()
+    {
+        string[] names = [.. TinyMobileNet.Architecture.Layers.Select(layer => layer.Name)];
+        Assert.Contains("block_1_add", names);
+        Assert.DoesNotContain("block_2_add", names); // stride 2 and 4 filters: nothing to add to
+        Assert.Contains("block_2_project_BN", names);
+        Assert.Equal(["block_1_project_BN", "Conv1_relu"], Sources(TinyMobileNet.Architecture, "block_1_add"));
+    }
+
     private static string[] Sources(ModelDescription architecture, string layer)
     {
         int index = architecture.Layers.ToList().FindIndex(l => l.Name == layer);

@@ -104,3 +104,106 @@ public partial class InputSkipNet : IGeneratedModel
         new RefDense(4, Activation.Softmax),
     ];
 }
+
+// ResNet's basic block, declared once: two 3x3 convolutions with BatchNorm, and the block's input added back, through
+// a 1x1 projection where the stride or filters change it (Keras's CIFAR ResNet, shortcut option B).
+[LayerBlock]
+[Conv2D(Block.Filters, 3, 3, Stride = Block.Stride, Padding = Padding.Same, Name = "conv1")]
+[BatchNorm(Name = "bn1")]
+[Activation(Activation.Relu, Name = "relu1")]
+[Conv2D(Block.Filters, 3, 3, Padding = Padding.Same, Name = "conv2")]
+[BatchNorm(Name = "bn2")]
+[Add(Block.Input, Shortcut = Shortcut.Projection, Name = "add")]
+[Activation(Activation.Relu, Name = "out")]
+public static class TinyBasicBlock;
+
+// stem (6, 6, 2) -> stage1 (identity shortcut) (6, 6, 2) -> stage2_block1 (stride 2, projection) (3, 3, 3) ->
+// stage2_block2 (identity) (3, 3, 3) -> global average (3) -> 3 softmax (small: every gradient is checked by finite
+// differences, BatchNorm's batch statistics included)
+[Input(6, 6, 1)]
+[Conv2D(2, 3, 3, Padding = Padding.Same, Name = "stem")]
+[Block(typeof(TinyBasicBlock), Filters = 2, Name = "stage1")]
+[Block(typeof(TinyBasicBlock), Filters = 3, Stride = 2, Repeat = 2, Name = "stage2_block")]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class TinyResNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(6, 6, 1);
+
+    private static RefLayer[] BasicBlock(string prefix, int filters, int stride, string input, bool project) =>
+    [
+        new RefConv2D(filters, 3, 3, Stride: stride, Padding: Padding.Same) { Name = prefix + "conv1" },
+        new RefBatchNorm(),
+        new RefActivation(Activation.Relu),
+        new RefConv2D(filters, 3, 3, Padding: Padding.Same) { Name = prefix + "conv2" },
+        new RefBatchNorm { Name = prefix + "bn2" },
+        .. project
+            ? (RefLayer[])[new RefConv2D(filters, 1, 1, Stride: stride) { From = input }, new RefAdd(prefix + "bn2")]
+            : [new RefAdd(input)],
+        new RefActivation(Activation.Relu) { Name = prefix + "out" },
+    ];
+
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(2, 3, 3, Padding: Padding.Same) { Name = "stem" },
+        .. BasicBlock("stage1_", 2, 1, "stem", project: false),
+        .. BasicBlock("stage2_block1_", 3, 2, "stage1_out", project: true),
+        .. BasicBlock("stage2_block2_", 3, 1, "stage2_block1_out", project: false),
+        new RefGlobalPool(Max: false),
+        new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// MobileNetV2's inverted residual, declared once with Keras's layer names: 1x1 expansion to Block.Width with ReLU6, a
+// 3x3 depthwise (Block.Stride) with ReLU6, a linear 1x1 projection to Block.Filters, and the block's input added back
+// only where the shapes allow.
+[LayerBlock]
+[Conv2D(Block.Width, 1, 1, Name = "expand")]
+[BatchNorm(Name = "expand_BN")]
+[Activation(Activation.Relu6, Name = "expand_relu")]
+[DepthwiseConv2D(3, 3, Stride = Block.Stride, Padding = Padding.Same, Name = "depthwise")]
+[BatchNorm(Name = "depthwise_BN")]
+[Activation(Activation.Relu6, Name = "depthwise_relu")]
+[Conv2D(Block.Filters, 1, 1, Name = "project")]
+[BatchNorm(Name = "project_BN")]
+[Add(Block.Input, Shortcut = Shortcut.WhenShapesMatch, Name = "add")]
+public static class InvertedResidual;
+
+// Conv1 stride 2 (4, 4, 3) -> block_1 (expand 6, add) (4, 4, 3) -> block_2 (expand 6, stride 2, no add) (2, 2, 4) ->
+// global average (4) -> 3 softmax
+[Input(7, 7, 1)]
+[Conv2D(3, 3, 3, Stride = 2, Padding = Padding.Same, Name = "Conv1")]
+[BatchNorm(Name = "bn_Conv1")]
+[Activation(Activation.Relu6, Name = "Conv1_relu")]
+[Block(typeof(InvertedResidual), Filters = 3, Width = 6, Name = "block_1")]
+[Block(typeof(InvertedResidual), Filters = 4, Width = 6, Stride = 2, Name = "block_2")]
+[GlobalAvgPool]
+[Dense(3, Activation.Softmax)]
+public partial class TinyMobileNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 7, 1);
+
+    private static RefLayer[] Inverted(string prefix, int filters, int width, int stride, string? input) =>
+    [
+        new RefConv2D(width, 1, 1),
+        new RefBatchNorm(),
+        new RefActivation(Activation.Relu6),
+        new RefDepthwise(3, 3, Stride: stride, Padding: Padding.Same),
+        new RefBatchNorm(),
+        new RefActivation(Activation.Relu6),
+        new RefConv2D(filters, 1, 1),
+        new RefBatchNorm { Name = prefix + "project_BN" },
+        .. input is null ? [] : (RefLayer[])[new RefAdd(input) { Name = prefix + "add" }],
+    ];
+
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(3, 3, 3, Stride: 2, Padding: Padding.Same),
+        new RefBatchNorm(),
+        new RefActivation(Activation.Relu6) { Name = "Conv1_relu" },
+        .. Inverted("block_1_", 3, 6, 1, "Conv1_relu"),
+        .. Inverted("block_2_", 4, 6, 2, null),
+        new RefGlobalPool(Max: false),
+        new RefDense(3, Activation.Softmax),
+    ];
+}

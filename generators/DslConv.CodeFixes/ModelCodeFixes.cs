@@ -15,7 +15,8 @@ namespace DslConv.CodeFixes;
 /// The fixes for DslConv's diagnostics where the change is clear: DSLC001 adds <c>partial</c> to every declaration,
 /// DSLC002 adds an <c>[Input(28, 28, 1)]</c> to fill in, DSLC006 inserts <c>[Flatten]</c> before the Dense,
 /// DSLC008 moves <c>Activation.Softmax</c> to the last Dense, DSLC020 moves an augmentation layer to before the first
-/// layer with parameters, and DSLC021 on a one-unit head adds <c>[Loss(Loss.BinaryCrossentropy)]</c>. Each works on
+/// layer with parameters, DSLC021 on a one-unit head adds <c>[Loss(Loss.BinaryCrossentropy)]</c>, and DSLC024 on an
+/// Add gives it <c>Shortcut = Shortcut.Projection</c> (a 1x1 Conv2D with the stride that makes the shapes match). Each works on
 /// the syntax the diagnostic points at and changes nothing else.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ModelCodeFixes)), Shared]
@@ -27,9 +28,11 @@ public sealed class ModelCodeFixes : CodeFixProvider
     public const string SoftmaxNotLast = "DSLC008";
     public const string AugmentationAfterParameters = "DSLC020";
     public const string LossDoesNotFitHead = "DSLC021";
+    public const string MergeShapeMismatch = "DSLC024";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(NotPartial, MissingInput, DenseNeedsFlatten, SoftmaxNotLast, AugmentationAfterParameters, LossDoesNotFitHead);
+        ImmutableArray.Create(NotPartial, MissingInput, DenseNeedsFlatten, SoftmaxNotLast, AugmentationAfterParameters, LossDoesNotFitHead,
+            MergeShapeMismatch);
 
     public override FixAllProvider? GetFixAllProvider() => null;
 
@@ -63,6 +66,11 @@ public sealed class ModelCodeFixes : CodeFixProvider
                     Edit("Add [Loss(Loss.BinaryCrossentropy)] for a one-output binary model", context.Document, root, type,
                         type.WithAttributeLists(type.AttributeLists.Add(List("Loss(Loss.BinaryCrossentropy)").WithTrailingTrivia(SyntaxFactory.EndOfLine("\n")))),
                         LossDoesNotFitHead),
+                MergeShapeMismatch when diagnostic.GetMessage().Contains("1x1 Conv2D projection")
+                                        && node.FirstAncestorOrSelf<AttributeSyntax>() is { ArgumentList: { } arguments } add =>
+                    Edit("Project the shortcut with a 1x1 Conv2D (Shortcut = Shortcut.Projection)", context.Document, root, add,
+                        add.WithArgumentList(arguments.AddArguments(SyntaxFactory.ParseAttributeArgumentList("(Shortcut = Shortcut.Projection)")!.Arguments[0])),
+                        MergeShapeMismatch),
                 _ => null,
             };
             if (action is not null) context.RegisterCodeFix(action, diagnostic);

@@ -24,6 +24,7 @@ internal sealed class BufferLayout
     private readonly bool[] _live;
     private readonly bool[] _fusedWithNextPool;
     private readonly Dictionary<(int Reader, int Slot), bool> _accumulates = new();
+    private readonly List<(string Field, long PerImage, List<int> Tensors)> _gradientBuffers = new();
 
     /// <summary>
     /// A Conv2D directly followed by a MaxPool that alone reads it runs as one pass per image (conv, bias, activation,
@@ -79,14 +80,73 @@ internal sealed class BufferLayout
         }
         // Who writes each tensor's gradient, in the order backward runs (last reader first; a reader's inputs in order).
         var written = new HashSet<int>();
+        var firstWrite = new Dictionary<int, int>(); // tensor -> the backward step that first writes its gradient
         for (int reader = count - 1; reader >= 0; reader--)
         {
             if (!NeedsBackward(reader)) continue;
             EquatableArray<int> sources = plan.Layers[reader].Sources;
             for (int slot = 0; slot < sources.Count; slot++)
-                if (NeedsGradient(sources[slot])) _accumulates[(reader, slot)] = !written.Add(Root(sources[slot]));
+            {
+                if (!NeedsGradient(sources[slot])) continue;
+                int root = Root(sources[slot]);
+                _accumulates[(reader, slot)] = !written.Add(root);
+                if (!firstWrite.ContainsKey(root)) firstWrite[root] = BackwardStep(reader);
+            }
         }
+        firstWrite[count - 1] = -1; // the loss writes the last layer's, before any backward pass
+        PlanGradientBuffers(firstWrite);
     }
+
+    /// <summary>When layer <paramref name="index"/>'s backward runs, counting from 0 (the last layer's); a fused pool's is its convolution's.</summary>
+    private int BackwardStep(int index) => _plan.Layers.Count - 1 - (IsFusedPool(index) ? index - 1 : index);
+
+    /// <summary>
+    /// Liveness: a tensor's gradient is needed from the backward step that first writes it to the one of the layer that
+    /// made it (a fused pool's: its convolution's). Tensors whose spans do not meet share one buffer, so that a deep
+    /// network keeps a few gradient buffers instead of one per layer; the step where one layer reads its gradient and
+    /// writes its input's keeps the two apart. Greedy by start: the smallest free buffer that is large enough, else the
+    /// largest free one (grown), else a new one.
+    /// </summary>
+    private void PlanGradientBuffers(Dictionary<int, int> firstWrite)
+    {
+        var spans = new List<(int Tensor, int Start, int End)>();
+        for (int i = 0; i < _plan.Layers.Count; i++)
+        {
+            if (_outputGradients[i] is null || _plan.Layers[i].Definition.IsView || _fusedWithNextPool[i]) continue;
+            if (!firstWrite.TryGetValue(i, out int start)) start = BackwardStep(i); // read but written by no one: never happens for a live tensor
+            spans.Add((i, start, BackwardStep(i)));
+        }
+        var ends = new List<int>();
+        foreach (var (tensor, start, end) in spans.OrderBy(span => span.Start).ThenBy(span => span.Tensor))
+        {
+            long size = _plan.Layers[tensor].Output.Size;
+            int chosen = -1;
+            for (int b = 0; b < _gradientBuffers.Count; b++)
+            {
+                if (ends[b] >= start) continue;
+                if (chosen < 0) { chosen = b; continue; }
+                long current = _gradientBuffers[chosen].PerImage, candidate = _gradientBuffers[b].PerImage;
+                bool fits = candidate >= size, chosenFits = current >= size;
+                if ((fits && (!chosenFits || candidate < current)) || (!fits && !chosenFits && candidate > current)) chosen = b;
+            }
+            if (chosen < 0)
+            {
+                _gradientBuffers.Add(($"GradientBuffer{_gradientBuffers.Count}", 0, new List<int>()));
+                ends.Add(int.MinValue);
+                chosen = _gradientBuffers.Count - 1;
+            }
+            var buffer = _gradientBuffers[chosen];
+            buffer.Tensors.Add(tensor);
+            _gradientBuffers[chosen] = (buffer.Field, System.Math.Max(buffer.PerImage, size), buffer.Tensors);
+            ends[chosen] = end;
+            _outputGradients[tensor] = "workspace." + buffer.Field;
+        }
+        for (int i = 0; i < _plan.Layers.Count; i++)
+            if (_plan.Layers[i].Definition.IsView) _outputGradients[i] = OutputGradient(_plan.Layers[i].Sources[0]);
+    }
+
+    /// <summary>The shared gradient buffers (field, floats per image, the layers whose output gradients they hold in turn).</summary>
+    public IReadOnlyList<(string Field, long PerImage, List<int> Tensors)> GradientBuffers => _gradientBuffers;
 
     private bool NeedsGradient(int source) => source >= 0 && _needsGradient[source];
 
@@ -179,10 +239,10 @@ internal sealed class BufferLayout
             LayerPlan layer = _plan.Layers[i];
             if (layer.Definition.IsView || _fusedWithNextPool[i]) continue;
             yield return (layer.Identifier + "Output", "float", layer.Output.Size);
-            if (_outputGradients[i] is not null) yield return (layer.Identifier + "OutputGradient", "float", layer.Output.Size);
             if (layer.Definition.KeepsArgmax) yield return (layer.Identifier + "Argmax", "int", layer.Output.Size);
             foreach (var (suffix, _) in layer.Definition.ExtraPerImageArrays(layer)) yield return (layer.Identifier + suffix, "float", layer.Output.Size);
         }
+        foreach (var (field, perImage, _) in _gradientBuffers) yield return (field, "float", perImage);
         if (_plan.HeadKeepsLogits) yield return ("Logits", "float", _plan.OutputSize);
         if (GradientScratchSize > 0) yield return (GradientScratch.Substring("workspace.".Length), "float", GradientScratchSize);
     }

@@ -78,7 +78,7 @@ internal static class LossEmitter
         if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics");
         w.Line("Forward(workspace, images, batch);");
         w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
-        w.Line($"{S} outputGradient = workspace.{last}Gradient.AsSpan(0, batch * OutputSize);");
+        w.Line($"{S} outputGradient = {new BufferLayout(plan).OutputGradient(plan.Layers.Count - 1)}.AsSpan(0, batch * OutputSize);");
         bool branches = plan.TakesLabels && plan.TakesTargets;
         if (branches) w.Line("float loss;");
         string declare = branches ? "" : "float ";

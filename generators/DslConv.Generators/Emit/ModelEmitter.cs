@@ -170,6 +170,8 @@ internal static class ModelEmitter
     private static void FieldsAndConstructor(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
         w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+        if (DslConv.Generators.Emit.Passes.NoBiasLength(plan) is int noBias and > 0)
+            w.Line($"private static readonly float[] NoBias = new float[{noBias}]; // the zero bias of the layers declared with UseBias = false");
         if (buffers.TransposedKernelsSize > 0)
             w.Line($"private readonly float[] _transposedKernels = new float[{buffers.TransposedKernelsSize}]; // see TransposeKernels");
         w.Line($"private readonly {Names.Models}.NetworkRuntime<{plan.ClassIdentifier}, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads");
@@ -245,7 +247,7 @@ internal static class ModelEmitter
         {
             if (buffers.TransposedKernelOffset(i) is not int offset) continue;
             LayerPlan layer = plan.Layers[i];
-            int columns = layer.BiasSize, rows = layer.KernelSize / columns;
+            int columns = layer.Output.Channels, rows = layer.KernelSize / columns;
             w.Line($"{Names.Kernels}.Matrix.Transpose(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), {rows}, {columns}, " +
                    $"_transposedKernels.AsSpan({offset}, {layer.KernelSize})); // {layer.Name}: [{rows}, {columns}] -> [{columns}, {rows}]");
         }

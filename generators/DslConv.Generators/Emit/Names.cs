@@ -29,4 +29,7 @@ internal static class Names
 
     public static string Shape(TensorShape shape) =>
         shape.IsFlat ? $"(B, {shape.Channels})" : $"(B, {shape.Height}, {shape.Width}, {shape.Channels})";
+
+    /// <summary>", use_bias=False" for a product declared without a bias, "" otherwise (Keras's default).</summary>
+    public static string UseBias(LayerPlan layer) => layer.Spec.UseBias ? "" : ", use_bias=False";
 }

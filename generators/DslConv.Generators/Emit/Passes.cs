@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -16,6 +17,17 @@ internal static class Passes
         w.Line($"const int InputImageSize = {layer.Input.Size};   // {SizeText(layer.Input)}");
         w.Line($"const int OutputImageSize = {layer.Output.Size}; // {SizeText(layer.Output)}");
     }
+
+    /// <summary>
+    /// The layer's bias as a span of <paramref name="count"/> floats from <paramref name="offset"/> on: its slice of the
+    /// parameters, or the model's shared zeros for a layer declared with UseBias = false.
+    /// </summary>
+    public static string Bias(LayerPlan layer, string count, string offset = "") =>
+        layer.BiasSize > 0 ? $"_parameters.AsSpan({layer.Identifier}BiasOffset{offset}, {count})" : $"NoBias.AsSpan(0, {count}) /* use_bias=False */";
+
+    /// <summary>The model's shared zero bias (<see cref="Bias"/>) is needed: some product has no bias of its own.</summary>
+    public static int NoBiasLength(ModelPlan plan) =>
+        plan.Layers.Where(layer => layer.Definition.HasKernelRegularizer && layer.BiasSize == 0).Select(layer => layer.Output.Channels).DefaultIfEmpty(0).Max();
 
     public static void Banner(SourceWriter w, LayerPlan layer, string pass)
     {

@@ -87,7 +87,7 @@ internal static class SingleImageEmitter
         w.Line($"if ({rangeLength} == 0) return;");
         w.Line($"const int Filters = {conv.Output.Channels};");
         w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
-        w.Line($"{Rs} bias = _parameters.AsSpan({conv.Identifier}BiasOffset, Filters);");
+        w.Line($"{Rs} bias = {Passes.Bias(conv, "Filters")};");
         w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {convolvedSize});");
         return index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
     }
@@ -123,7 +123,7 @@ internal static class SingleImageEmitter
         w.Line($"const int Units = {layer.Output.Size};");
         w.Line("input = input.Slice(0, Inputs);");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset + firstUnit, Inputs * Units - firstUnit); // columns from firstUnit on");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset + firstUnit, units);");
+        w.Line($"{Rs} bias = {Passes.Bias(layer, "units", " + firstUnit")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(firstUnit, units);");
         w.Line($"{K}.Gemm.Multiply(1, units, Inputs, input, Inputs, 1, kernel, Units, output, Units, {K}.GemmStart.Bias, bias, relu: {(layer.Activation == ActivationKind.Relu ? "true" : "false")});");
         if (Names.AppliedAfterProduct(layer.Activation))

@@ -1,3 +1,4 @@
+using System.Linq;
 using DslConv.Generators.Model;
 
 namespace DslConv.Generators.Emit;
@@ -25,13 +26,13 @@ internal static class WorkspaceEmitter
             string shape = Names.Shape(layer.Output);
             long size = layer.Output.Size;
             PerImage(w, "float", layer.Identifier + "Output", size, $"{layer.Name} output {shape}");
-            if (buffers.OutputGradient(i) is not null)
-                PerImage(w, "float", layer.Identifier + "OutputGradient", size, $"dL/d({layer.Name} output)");
             if (layer.Definition.KeepsArgmax)
                 PerImage(w, "int", layer.Identifier + "Argmax", size, "per output element, the winner's index within its input image");
             foreach (var (suffix, description) in layer.Definition.ExtraPerImageArrays(layer))
                 PerImage(w, "float", layer.Identifier + suffix, size, $"{layer.Name}: {description} {shape}");
         }
+        foreach (var (field, perImage, tensors) in buffers.GradientBuffers)
+            PerImage(w, "float", field, perImage, $"dL/d(output), in turn, of {string.Join(", ", tensors.Select(t => plan.Layers[t].Name))}");
         if (plan.HeadKeepsLogits)
             PerImage(w, "float", "Logits", plan.OutputSize, $"{plan.Last.Name} pre-softmax values (B, {plan.OutputSize}), for the fused loss");
         if (buffers.GradientScratchSize > 0)

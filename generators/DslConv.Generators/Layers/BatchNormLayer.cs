@@ -81,7 +81,7 @@ internal sealed class BatchNormLayer : LayerDefinition
         if (BatchNormFolding.IntoProducerOf(plan, index) is { } chain)
         {
             yield return ("FoldedKernel", chain.Producer.KernelSize, $"{chain.Producer.Name}'s kernel with this layer's moving statistics folded in, for inference");
-            yield return ("FoldedBias", chain.Producer.BiasSize, $"{chain.Producer.Name}'s bias, folded likewise");
+            yield return ("FoldedBias", chain.Producer.Output.Channels, $"{chain.Producer.Name}'s bias, folded likewise");
         }
     }
 

@@ -52,7 +52,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         if (LayerRules.Strides(layer, layer.Stride, layer.StrideY, layer.StrideX, diagnostics) is not { } strides) return null;
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, input.Channels, layer.Filters));
         return LayerRules.Window(layer, $"{layer.KernelHeight}x{layer.KernelWidth} kernel", input, layer.KernelHeight, layer.KernelWidth, strides,
-            layer.Padding, layer.Filters, names, NamePrefix, parameterOffset, kernelSize, layer.Filters, diagnostics);
+            layer.Padding, layer.Filters, names, NamePrefix, parameterOffset, kernelSize, layer.UseBias ? layer.Filters : 0, diagnostics);
     }
 
     public override SingleImageSplit SingleImage => SingleImageSplit.Convolution;
@@ -68,7 +68,7 @@ internal sealed class Conv2DLayer : LayerDefinition
     {
         var spec = (Conv2DSpec)layer.Spec;
         return $"Conv2D({spec.Filters}, ({spec.KernelHeight}, {spec.KernelWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
-               $"padding=\"{spec.Padding.ToString().ToLowerInvariant()}\", activation={Names.KerasActivation(layer.Activation)})";
+               $"padding=\"{spec.Padding.ToString().ToLowerInvariant()}\", activation={Names.KerasActivation(layer.Activation)}{Names.UseBias(layer)})";
     }
 
     public override long PatchFloats(LayerPlan layer) =>
@@ -224,13 +224,13 @@ internal sealed class Conv2DLayer : LayerDefinition
     private static void ConvParameterSpans(SourceWriter w, LayerPlan layer)
     {
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, PatchSize * Filters); // ({layer.WindowHeight}, {layer.WindowWidth}, {layer.Input.Channels}, {layer.Output.Channels}) = [PatchSize, Filters]");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Filters);");
+        w.Line($"{Rs} bias = {Passes.Bias(layer, "Filters")};");
     }
 
     private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, string? inputGradient, int? transposedOffset)
     {
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, PatchSize * Filters);");
-        w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
+        if (layer.BiasSize > 0) w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
         if (inputGradient is null) return;
         w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({transposedOffset}, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels");
         w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
@@ -260,7 +260,7 @@ internal sealed class Conv2DLayer : LayerDefinition
     /// <summary>One image's kernel, bias and (when wanted) input gradients from dz = <paramref name="outputGradient"/>.</summary>
     private static void ConvImageBackward(SourceWriter w, LayerPlan layer, string input, string outputGradient, string? inputGradient)
     {
-        w.Line($"{K}.Matrix.AddColumnSums({outputGradient}, Pixels, Filters, biasGradient);");
+        if (layer.BiasSize > 0) w.Line($"{K}.Matrix.AddColumnSums({outputGradient}, Pixels, Filters, biasGradient);");
         if (inputGradient is not null)
         {
             w.Line($"{S} imageInputGradient = {inputGradient};");

@@ -46,7 +46,7 @@ internal sealed class DenseLayer : LayerDefinition
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(input.Size, layer.Units));
         var (name, identifier) = names.Next(NamePrefix);
         return new LayerPlan(layer, name, identifier, input, TensorShape.Flat(layer.Units), 0, 0, 1, 1, 0, 0, 0, 0,
-            parameterOffset, kernelSize, parameterOffset + kernelSize, layer.Units);
+            parameterOffset, kernelSize, parameterOffset + kernelSize, layer.UseBias ? layer.Units : 0);
     }
 
     public override SingleImageSplit SingleImage => SingleImageSplit.Units;
@@ -59,7 +59,7 @@ internal sealed class DenseLayer : LayerDefinition
         layer.Spec.IsRegularized ? $"new global::DslConv.Models.DenseArguments(){RegularizerInitializer(layer)}" : null;
 
     public override string KerasCall(LayerPlan layer) =>
-        $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)})";
+        $"Dense({((DenseSpec)layer.Spec).Units}, activation={Names.KerasActivation(layer.Activation)}{Names.UseBias(layer)})";
 
     public override bool CanBeLast => true;
 
@@ -101,7 +101,7 @@ internal sealed class DenseLayer : LayerDefinition
         bool fusedHead = index == plan.Layers.Count - 1 && plan.HeadKeepsLogits; // softmax or (binary loss) sigmoid
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * Inputs")};{(layer.Input.IsFlat && layer.Sources[0] >= 0 && plan.Layers[layer.Sources[0]].Definition.IsView ? " // flattened (H, W, C) order" : "")}");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, Inputs * Units); // ({layer.Input.Size}, {layer.Output.Size})");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, Units);");
+        w.Line($"{Rs} bias = {Passes.Bias(layer, "Units")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
         BatchNormFolding.Chain? folded = BatchNormFolding.FromProducer(plan, index);
         if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "Inputs", "Units", "Units");
@@ -129,7 +129,7 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * Units);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * Units);");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, Inputs * Units);");
-        w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Units);");
+        if (layer.BiasSize > 0) w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Units);");
         if (fusedHead)
             w.Line(layer.Activation == ActivationKind.Softmax
                 ? "// outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss"
@@ -138,7 +138,7 @@ internal sealed class DenseLayer : LayerDefinition
             Passes.ActivationBackward(w, layer);
         w.Line("// kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]");
         w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
-        w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
+        if (layer.BiasSize > 0) w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
         if (inputGradient is null) return;
         w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({buffers.TransposedKernelOffset(index)}, Units * Inputs); // [Units, Inputs], see TransposeKernels");
         w.Line("// inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]");

@@ -51,14 +51,14 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         int outputChannels = (int)System.Math.Min(channels, int.MaxValue); // a larger count is reported as too large by the validator
         int kernelSize = LayerRules.ClampedKernelSize(Sizes.Product(layer.KernelHeight, layer.KernelWidth, channels));
         return LayerRules.Window(layer, $"{layer.KernelHeight}x{layer.KernelWidth} depthwise kernel", input, layer.KernelHeight, layer.KernelWidth,
-            strides, layer.Padding, outputChannels, names, NamePrefix, parameterOffset, kernelSize, outputChannels, diagnostics);
+            strides, layer.Padding, outputChannels, names, NamePrefix, parameterOffset, kernelSize, layer.UseBias ? outputChannels : 0, diagnostics);
     }
 
     public override string KerasCall(LayerPlan layer)
     {
         var spec = (DepthwiseConv2DSpec)layer.Spec;
         return $"DepthwiseConv2D(({spec.KernelHeight}, {spec.KernelWidth}), strides=({layer.StrideHeight}, {layer.StrideWidth}), " +
-               $"padding=\"{spec.Padding.ToString().ToLowerInvariant()}\", depth_multiplier={spec.DepthMultiplier}, activation={Names.KerasActivation(layer.Activation)})";
+               $"padding=\"{spec.Padding.ToString().ToLowerInvariant()}\", depth_multiplier={spec.DepthMultiplier}, activation={Names.KerasActivation(layer.Activation)}{Names.UseBias(layer)})";
     }
 
     public override string KernelShape(LayerPlan layer) =>
@@ -87,7 +87,7 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         Constants(w, layer);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}); // {KernelShape(layer)}");
-        w.Line($"{Rs} bias = _parameters.AsSpan({layer.Identifier}BiasOffset, OutputChannels);");
+        w.Line($"{Rs} bias = {Passes.Bias(layer, "OutputChannels")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         BatchNormFolding.Chain? folded = BatchNormFolding.FromProducer(plan, index);
         if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, $"{layer.WindowHeight * layer.WindowWidth}", "OutputChannels", "OutputImageSize");
@@ -106,7 +106,7 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        Constants(w, layer);
+        Constants(w, layer, outputChannels: layer.BiasSize > 0);
         string? inputGradient = buffers.InputGradient(index);
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
@@ -114,7 +114,7 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         Passes.ActivationBackward(w, layer);
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize});");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize});");
-        w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, OutputChannels);");
+        w.Line(layer.BiasSize > 0 ? $"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, OutputChannels);" : $"{S} biasGradient = default; // use_bias=False");
         if (inputGradient is not null) w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.DepthwiseConvolution.Backward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel,");
@@ -126,10 +126,10 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         w.CloseBrace();
     }
 
-    private static void Constants(SourceWriter w, LayerPlan layer)
+    private static void Constants(SourceWriter w, LayerPlan layer, bool outputChannels = true)
     {
         Passes.PoolConstants(w, layer);
-        w.Line($"const int OutputChannels = {layer.Output.Channels};");
+        if (outputChannels) w.Line($"const int OutputChannels = {layer.Output.Channels};"); // a backward pass without bias has no use for it
         w.Line($"const int Multiplier = {((DepthwiseConv2DSpec)layer.Spec).DepthMultiplier}; // filters per input channel");
     }
 }

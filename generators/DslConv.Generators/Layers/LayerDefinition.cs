@@ -110,7 +110,7 @@ internal abstract class LayerDefinition
     public virtual void EmitParameterOffsets(SourceWriter w, LayerPlan layer)
     {
         w.Line($"private const int {layer.Identifier}KernelOffset = {layer.KernelOffset}; // {layer.Name}/{KernelName} {KernelShape(layer)}");
-        w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
+        if (layer.BiasSize > 0) w.Line($"private const int {layer.Identifier}BiasOffset = {layer.BiasOffset}; // {layer.Name}/bias ({layer.BiasSize})");
     }
 
     /// <summary>Keras's initialisation of its parameters (Glorot-uniform kernel by default; the zero bias is the new array's).</summary>

@@ -25,6 +25,14 @@ internal static class LayerRules
     public static double Double(AttributeData attribute, int index) =>
         index < attribute.ConstructorArguments.Length && attribute.ConstructorArguments[index].Value is double value ? value : double.NaN;
 
+    /// <summary>A named bool argument, or <paramref name="fallback"/> when it is not given.</summary>
+    public static bool NamedBool(AttributeData attribute, string name, bool fallback)
+    {
+        foreach (var argument in attribute.NamedArguments)
+            if (argument.Key == name) return argument.Value.Value is bool value ? value : fallback;
+        return fallback;
+    }
+
     /// <summary>A named string argument, or null when it is not given.</summary>
     public static string? NamedString(AttributeData attribute, string name)
     {

@@ -28,6 +28,9 @@ internal abstract record LayerSpec(int Position, ActivationKind Activation, Loca
 
     public bool IsRegularized => KernelL1 != 0 || KernelL2 != 0;
 
+    /// <summary>Keras's use_bias (named argument UseBias of the products: Conv2D, DepthwiseConv2D, Dense); false: no bias at all.</summary>
+    public bool UseBias { get; init; } = true;
+
     /// <summary>The attribute's Name argument (Keras's layer name), or null for Keras's automatic one.</summary>
     public string? Name { get; init; }
 

@@ -165,7 +165,12 @@ internal static class ModelParser
         if (LayerDefinitions.ForAttribute(name) is not { } definition) return;
         LayerSpec spec = definition.Parse(attribute, LocationInfo.From(syntax));
         if (definition.HasKernelRegularizer)
-            spec = spec with { KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0), KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0) };
+            spec = spec with
+            {
+                KernelL1 = LayerRules.NamedDouble(attribute, "KernelL1", 0),
+                KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0),
+                UseBias = LayerRules.NamedBool(attribute, "UseBias", true),
+            };
         layers.Add((syntax, 0, spec with { Name = LayerRules.NamedString(attribute, "Name") }));
     }
 

@@ -34,4 +34,7 @@ public sealed class Conv2DAttribute(int filters, int kernelHeight, int kernelWid
 
     /// <summary>Keras's kernel_regularizer L2: adds KernelL2 · Σw² over the kernel to the loss (0: none; Keras's "l2" is 0.01).</summary>
     public double KernelL2 { get; set; }
+
+    /// <summary>Keras's use_bias: false leaves the layer without a bias (no weight, no parameter), as before a BatchNorm.</summary>
+    public bool UseBias { get; set; } = true;
 }

@@ -47,7 +47,7 @@ public static class DepthwiseConvolution
 
     /// <summary>
     /// Backward for one image from dz = <paramref name="outputGradient"/>: kernelGradient += Σ_p x · dz per tap,
-    /// biasGradient += Σ_p dz, and, when <paramref name="imageGradient"/> is not empty, imageGradient (overwritten) =
+    /// biasGradient += Σ_p dz (unless it is empty: a layer without bias), and, when <paramref name="imageGradient"/> is not empty, imageGradient (overwritten) =
     /// Σ over the windows that read each pixel of Σ_m dz · kernel.
     /// </summary>
     public static void Backward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> outputGradient,
@@ -55,7 +55,7 @@ public static class DepthwiseConvolution
     {
         int outputChannels = Check(image, g, kernel, outputGradient.Length, multiplier, nameof(outputGradient));
         Buffers.Require(kernelGradient.Length, (long)g.KernelHeight * g.KernelWidth * outputChannels, nameof(kernelGradient));
-        Buffers.Require(biasGradient.Length, outputChannels, nameof(biasGradient));
+        if (!biasGradient.IsEmpty) Buffers.Require(biasGradient.Length, outputChannels, nameof(biasGradient)); // empty: a layer without bias
         bool input = !imageGradient.IsEmpty;
         if (input)
         {
@@ -63,7 +63,7 @@ public static class DepthwiseConvolution
             imageGradient[..g.InputSize].Clear();
         }
         int channels = g.Channels;
-        Matrix.AddColumnSums(outputGradient, g.OutputPixels, outputChannels, biasGradient);
+        if (!biasGradient.IsEmpty) Matrix.AddColumnSums(outputGradient, g.OutputPixels, outputChannels, biasGradient);
         for (int oy = 0; oy < g.OutputHeight; oy++)
         for (int ox = 0; ox < g.OutputWidth; ox++)
         {

@@ -29,7 +29,7 @@ internal sealed class Conv2DKind : ILayerKind
         ConvGeometry g = LayerChecks.Geometry(layer, index);
         int filters = layer.OutputShape[2];
         ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, g.PatchSize * filters, layer, index, "kernel");
-        ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, filters, layer, index, "bias");
+        ReadOnlySpan<float> bias = LayerChecks.Bias(parameters, layer, index, filters);
         var patches = new float[g.OutputPixels * g.PatchSize];
         Convolution.Im2Col(input, g, patches);
         Gemm.Multiply(g.OutputPixels, filters, g.PatchSize, patches, g.PatchSize, 1, kernel, filters, output, filters, GemmStart.Bias, bias);
@@ -44,7 +44,7 @@ internal sealed class Conv2DKind : ILayerKind
         int kh = window.Height, kw = window.Width, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
         string w = graph.Kernel($"{layer.Name}/kernel", [filters, inChannels, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength),
             OnnxNodes.ConvKernelOrder(kh, kw, inChannels, filters), channelAxis: 0);
-        string b = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        string b = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, filters));
         return graph.Node("Conv", [input, w, b], layer.Name, OnnxNodes.Window(layer));
     }
 }

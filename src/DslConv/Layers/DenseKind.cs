@@ -22,7 +22,7 @@ internal sealed class DenseKind : ILayerKind
     {
         int inputs = input.Length, units = output.Length;
         ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, inputs * units, layer, index, "kernel");
-        ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, units, layer, index, "bias");
+        ReadOnlySpan<float> bias = LayerChecks.Bias(parameters, layer, index, units);
         Gemm.Multiply(1, units, inputs, input, inputs, 1, kernel, units, output, units, GemmStart.Bias, bias);
         Activations.Forward(layer.Activation, output, units);
     }
@@ -34,7 +34,7 @@ internal sealed class DenseKind : ILayerKind
     {
         string kernel = graph.Kernel($"{layer.Name}/kernel", [layer.InputShape[0], layer.OutputShape[0]], parameters.Slice(layer.KernelOffset, layer.KernelLength),
             [], channelAxis: 1);
-        string bias = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        string bias = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, layer.OutputShape[0]));
         return graph.Node("Gemm", [input, kernel, bias], layer.Name);
     }
 }

@@ -25,7 +25,7 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
         int channels = layer.InputShape[2], outputChannels = layer.OutputShape[2];
         if (outputChannels % channels != 0) throw LayerChecks.Error(layer, index, $"maps {channels} channels to {outputChannels}, not a multiple.");
         ReadOnlySpan<float> kernel = LayerChecks.Slice(parameters, layer.KernelOffset, layer.KernelLength, g.KernelHeight * g.KernelWidth * outputChannels, layer, index, "kernel");
-        ReadOnlySpan<float> bias = LayerChecks.Slice(parameters, layer.BiasOffset, layer.BiasLength, outputChannels, layer, index, "bias");
+        ReadOnlySpan<float> bias = LayerChecks.Bias(parameters, layer, index, outputChannels);
         DepthwiseConvolution.Forward(input, g, kernel, bias, output, outputChannels / channels);
         Activations.Forward(layer.Activation, output, outputChannels);
     }
@@ -43,7 +43,7 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
                 for (int o = 0; o < outputs; o++) // o = c * M + m, the same order in both layouts
                     order[(o * kh + y) * kw + x] = (y * kw + x) * outputs + o;
         string w = graph.Kernel($"{layer.Name}/depthwise_kernel", [outputs, 1, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength), order, channelAxis: 0);
-        string b = graph.Bias($"{layer.Name}/bias", parameters.Slice(layer.BiasOffset, layer.BiasLength));
+        string b = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, layer.OutputShape[2]));
         return graph.Node("Conv", [input, w, b], layer.Name, OnnxNodes.Window(layer, OnnxAttribute.Int("group", channels)));
     }
 }

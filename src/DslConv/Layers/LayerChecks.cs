@@ -54,6 +54,10 @@ internal static class LayerChecks
         return geometry;
     }
 
+    /// <summary>The layer's bias, <paramref name="channels"/> floats, checked as <see cref="Slice"/> checks it; zeros for a layer without one (Keras's use_bias=False).</summary>
+    public static ReadOnlySpan<float> Bias(ReadOnlySpan<float> parameters, LayerDescription layer, int index, int channels) =>
+        layer.BiasLength == 0 ? new float[channels] : Slice(parameters, layer.BiasOffset, layer.BiasLength, channels, layer, index, "bias");
+
     /// <summary>The <paramref name="what"/> weight of the layer, checked to be <paramref name="expected"/> floats inside the parameters.</summary>
     public static ReadOnlySpan<float> Slice(ReadOnlySpan<float> parameters, int offset, int length, int expected,
         LayerDescription layer, int index, string what)

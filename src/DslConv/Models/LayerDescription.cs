@@ -96,7 +96,8 @@ public sealed class LayerDescription
     {
         if (!HasParameters) return [];
         IReadOnlyList<string> names = Kind.WeightNames;
-        var weights = new List<(string, int[], int, int)> { (names[0], [.. KernelShape], KernelOffset, KernelLength), (names[1], [BiasLength], BiasOffset, BiasLength) };
+        var weights = new List<(string, int[], int, int)> { (names[0], [.. KernelShape], KernelOffset, KernelLength) };
+        if (BiasLength > 0) weights.Add((names[1], [BiasLength], BiasOffset, BiasLength)); // Keras's use_bias=False has none
         int offset = BiasOffset + BiasLength;
         for (int i = 2; i < names.Count; i++, offset += BiasLength) weights.Add((names[i], [BiasLength], offset, BiasLength));
         return weights;

@@ -57,7 +57,7 @@ public sealed class QuantizedModel
     {
         LayerDescription layer = architecture.Layers[index];
         float[] kernel = parameters.Slice(layer.KernelOffset, layer.KernelLength).ToArray();
-        float[] bias = parameters.Slice(layer.BiasOffset, layer.BiasLength).ToArray();
+        float[] bias = layer.BiasLength == 0 ? new float[layer.OutputShape[^1]] : parameters.Slice(layer.BiasOffset, layer.BiasLength).ToArray(); // use_bias=False: zeros
         if (last == index) return (kernel, bias);
         LayerDescription norm = architecture.Layers[index + 1];
         int channels = bias.Length;

@@ -59,6 +59,14 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public void DSLC024_ProjectsTheShortcut()
+    {
+        string fixedText = Fix(Head + "[Input(8, 8, 1)]\n[Conv2D(4, 3, 3, Padding = Padding.Same, Name = \"a\")]\n[Conv2D(6, 3, 3, Stride = 2, Padding = Padding.Same)]\n" +
+                               "[Add(\"a\")]\n[GlobalAvgPool]\n[Dense(2, Activation.Softmax)]\npublic partial class Net;\n", "DSLC024");
+        Assert.Contains("[Add(\"a\", Shortcut = Shortcut.Projection)]", fixedText);
+    }
+
+    [Fact]
     public void OnlyAClearFixIsOffered()
     {
         // BinaryCrossentropy on a Softmax head: the right head depends on the data, so no fix is guessed.

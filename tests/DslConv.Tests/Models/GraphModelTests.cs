@@ -130,6 +130,37 @@ public sealed class GraphModelTests
         }
     }
 
+    [Fact]
+    public void AWeightsFileFromAnotherWiringIsRefused()
+    {
+        // The same layers and shapes, read differently: only the architecture record's "inputs" tell them apart.
+        string path = Path.Combine(Path.GetTempPath(), $"dslconv-wiring-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            new WiredThroughA(1).SaveWeights(path);
+            var other = new WiredFromInput(2);
+            float[] before = other.Parameters.ToArray();
+            var error = Assert.Throws<InvalidDataException>(() => other.LoadWeights(path));
+            Assert.Contains("reads", error.Message);
+            Assert.Equal(before, other.Parameters.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void UseBiasFalseLeavesNoBiasInTheCountsOrTheWeights()
+    {
+        ModelDescription architecture = NoBiasNet.Architecture;
+        LayerDescription conv = architecture.Layers[0], dense = architecture.Layers[^1];
+        Assert.Equal(["kernel"], conv.Weights().Select(weight => weight.Name));
+        Assert.Equal(["kernel"], dense.Weights().Select(weight => weight.Name));
+        Assert.Equal(3 * 3 * 2 * 3 + 4 * 3 + 2 * 2 * 3 + 36 * 4, NoBiasNet.ParameterCount); // kernels and BatchNorm's four vectors only
+        Assert.Contains(" conv2d (Conv2D)                (None, 5, 4, 3)           54\n", NoBiasNet.Summary); // 3 * 3 * 2 * 3, no bias
+    }
+
     private static LabeledImages Data(int count)
     {
         var random = new Random(5);
@@ -178,3 +209,19 @@ public sealed class GraphModelTests
         Assert.Equal(7 * 7 * 9, outputs[4].Length); // mixed: narrow's 2, wide's 3 and pooled's 4 channels
     }
 }
+
+[Input(4, 4, 2)]
+[Conv2D(2, 1, 1, Name = "a")]
+[Conv2D(2, 1, 1, Name = "b")]
+[Add("a", Name = "sum")]
+[GlobalAvgPool]
+[Dense(2, Activation.Softmax)]
+public partial class WiredThroughA;
+
+[Input(4, 4, 2)]
+[Conv2D(2, 1, 1, Name = "a")]
+[From("input")] [Conv2D(2, 1, 1, Name = "b")]
+[Add("a", Name = "sum")]
+[GlobalAvgPool]
+[Dense(2, Activation.Softmax)]
+public partial class WiredFromInput;

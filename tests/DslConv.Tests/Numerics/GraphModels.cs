@@ -207,3 +207,23 @@ public partial class TinyMobileNet : IGeneratedModel
         new RefDense(3, Activation.Softmax),
     ];
 }
+
+// Keras's use_bias=False on every product: a convolution before BatchNorm (folded into it at inference, bias and all),
+// a depthwise convolution, and the Dense head: (7, 6, 2) -> conv 3x3 no bias (5, 4, 3) -> BatchNorm -> ReLU ->
+// depthwise 2x2 no bias tanh (4, 3, 3) -> flatten (36) -> 4 softmax, no bias
+[Input(7, 6, 2)]
+[Conv2D(3, 3, 3, UseBias = false)]
+[BatchNorm]
+[Activation(Activation.Relu)]
+[DepthwiseConv2D(2, 2, Activation.Tanh, UseBias = false)]
+[Flatten]
+[Dense(4, Activation.Softmax, UseBias = false)]
+public partial class NoBiasNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(7, 6, 2);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(3, 3, 3) { UseBias = false }, new RefBatchNorm(), new RefActivation(Activation.Relu),
+        new RefDepthwise(2, 2, Activation.Tanh) { UseBias = false }, new RefFlatten(), new RefDense(4, Activation.Softmax) { UseBias = false },
+    ];
+}

@@ -156,7 +156,7 @@ public sealed class LayerOutputsTests
         for (int ox = 0; ox < ow; ox++)
         for (int k = 0; k < f; k++)
         {
-            double sum = parameters[layer.BiasOffset + k];
+            double sum = layer.BiasLength == 0 ? 0 : parameters[layer.BiasOffset + k]; // use_bias=False: none
             for (int ky = 0; ky < layer.Window().Height; ky++)
             for (int kx = 0; kx < layer.Window().Width; kx++)
             {

@@ -82,6 +82,8 @@ public static class NumericModels
             (TinyResNet.InputHeight, TinyResNet.InputWidth, TinyResNet.InputChannels, TinyResNet.InputSize, TinyResNet.OutputSize, TinyResNet.ParameterCount)),
         new(nameof(TinyMobileNet), seed => new TinyMobileNet(seed), new(TinyMobileNet.Shape, TinyMobileNet.Layers),
             (TinyMobileNet.InputHeight, TinyMobileNet.InputWidth, TinyMobileNet.InputChannels, TinyMobileNet.InputSize, TinyMobileNet.OutputSize, TinyMobileNet.ParameterCount)),
+        new(nameof(NoBiasNet), seed => new NoBiasNet(seed), new(NoBiasNet.Shape, NoBiasNet.Layers),
+            (NoBiasNet.InputHeight, NoBiasNet.InputWidth, NoBiasNet.InputChannels, NoBiasNet.InputSize, NoBiasNet.OutputSize, NoBiasNet.ParameterCount)),
         new(nameof(Relu6Net), seed => new Relu6Net(seed), new(Relu6Net.Shape, Relu6Net.Layers),
             (Relu6Net.InputHeight, Relu6Net.InputWidth, Relu6Net.InputChannels, Relu6Net.InputSize, Relu6Net.OutputSize, Relu6Net.ParameterCount)),
         new(nameof(GeluSwishNet), seed => new GeluSwishNet(seed), new(GeluSwishNet.Shape, GeluSwishNet.Layers),

@@ -25,6 +25,9 @@ public abstract record RefLayer
 
     /// <summary>The layer whose output it reads instead of the previous one's ("input": the image).</summary>
     public string? From { get; init; }
+
+    /// <summary>Keras's use_bias (Conv2D, DepthwiseConv2D, Dense): false, the layer has no bias in the parameters.</summary>
+    public bool UseBias { get; init; } = true;
 }
 
 /// <summary>Keras Add()([x, a, ...]): x (the previous layer's output, or <see cref="RefLayer.From"/>'s) plus each named output.</summary>
@@ -151,7 +154,7 @@ public sealed class ReferenceNetwork
                     var (outH, _) = Window(shape.Height, conv.KernelHeight, conv.Stride, conv.Padding);
                     var (outW, _) = Window(shape.Width, conv.KernelWidth, conv.StrideW, conv.Padding);
                     _out[i] = new RefShape(outH, outW, conv.Filters);
-                    parameters += conv.KernelHeight * conv.KernelWidth * shape.Channels * conv.Filters + conv.Filters;
+                    parameters += conv.KernelHeight * conv.KernelWidth * shape.Channels * conv.Filters + (conv.UseBias ? conv.Filters : 0);
                     break;
                 }
                 case RefMaxPool pool:
@@ -177,7 +180,7 @@ public sealed class ReferenceNetwork
                     var (outW, _) = Window(shape.Width, depthwise.KernelWidth, depthwise.Stride, depthwise.Padding);
                     int channels = shape.Channels * depthwise.Multiplier;
                     _out[i] = new RefShape(outH, outW, channels);
-                    parameters += depthwise.KernelHeight * depthwise.KernelWidth * channels + channels;
+                    parameters += depthwise.KernelHeight * depthwise.KernelWidth * channels + (depthwise.UseBias ? channels : 0);
                     break;
                 }
                 case RefDropout:
@@ -205,7 +208,7 @@ public sealed class ReferenceNetwork
                 case RefDense dense:
                     if (!shape.Flat) throw new ArgumentException($"Layer {i} (Dense) needs a flat input, not {shape}.", nameof(layers));
                     _out[i] = new RefShape(1, 1, dense.Units, Flat: true);
-                    parameters += shape.Size * dense.Units + dense.Units;
+                    parameters += shape.Size * dense.Units + (dense.UseBias ? dense.Units : 0);
                     break;
                 default:
                     throw new ArgumentException($"Unknown layer {_layers[i]}.", nameof(layers));
@@ -278,7 +281,7 @@ public sealed class ReferenceNetwork
                 offset += 4 * _in[i].Channels;
                 continue;
             }
-            int biases = _out[i].Channels;
+            int biases = _layers[i].UseBias ? _out[i].Channels : 0;
             for (int b = 0; b < biases; b++) yield return offset + kernel + b;
             offset += kernel + biases;
         }
@@ -422,7 +425,7 @@ public sealed class ReferenceNetwork
             if (kernel < 0) continue;
             for (int j = 0; j < kernel; j++)
                 penalty += _layers[i].KernelL1 * Math.Abs(parameters[offset + j]) + _layers[i].KernelL2 * parameters[offset + j] * parameters[offset + j];
-            offset += _layers[i] is RefBatchNorm ? 4 * _in[i].Channels : kernel + _out[i].Channels;
+            offset += _layers[i] is RefBatchNorm ? 4 * _in[i].Channels : kernel + (_layers[i].UseBias ? _out[i].Channels : 0);
         }
         return penalty;
     }
@@ -510,7 +513,7 @@ public sealed class ReferenceNetwork
                 {
                     int kernelOffset = offset;
                     int biasOffset = offset + conv.KernelHeight * conv.KernelWidth * inShape.Channels * conv.Filters;
-                    offset = biasOffset + conv.Filters;
+                    offset = biasOffset + (conv.UseBias ? conv.Filters : 0);
                     int padTop = Window(inShape.Height, conv.KernelHeight, conv.Stride, conv.Padding).PadBefore;
                     int padLeft = Window(inShape.Width, conv.KernelWidth, conv.StrideW, conv.Padding).PadBefore;
                     var z = new double[outShape.Size];
@@ -518,7 +521,7 @@ public sealed class ReferenceNetwork
                     for (int ox = 0; ox < outShape.Width; ox++)
                     for (int f = 0; f < conv.Filters; f++)
                     {
-                        double sum = p[biasOffset + f];
+                        double sum = conv.UseBias ? p[biasOffset + f] : 0;
                         for (int ky = 0; ky < conv.KernelHeight; ky++)
                         {
                             int iy = oy * conv.Stride + ky - padTop;
@@ -598,7 +601,7 @@ public sealed class ReferenceNetwork
                     int multiplier = depthwise.Multiplier, outChannels = outShape.Channels;
                     int kernelOffset = offset;
                     int biasOffset = offset + depthwise.KernelHeight * depthwise.KernelWidth * outChannels;
-                    offset = biasOffset + outChannels;
+                    offset = biasOffset + (depthwise.UseBias ? outChannels : 0);
                     int padTop = Window(inShape.Height, depthwise.KernelHeight, depthwise.Stride, depthwise.Padding).PadBefore;
                     int padLeft = Window(inShape.Width, depthwise.KernelWidth, depthwise.Stride, depthwise.Padding).PadBefore;
                     var z = new double[outShape.Size];
@@ -608,7 +611,7 @@ public sealed class ReferenceNetwork
                     for (int m = 0; m < multiplier; m++)
                     {
                         int o = c * multiplier + m;
-                        double sum = p[biasOffset + o];
+                        double sum = depthwise.UseBias ? p[biasOffset + o] : 0;
                         for (int ky = 0; ky < depthwise.KernelHeight; ky++)
                         for (int kx = 0; kx < depthwise.KernelWidth; kx++)
                         {
@@ -697,11 +700,11 @@ public sealed class ReferenceNetwork
                 {
                     int kernelOffset = offset;
                     int biasOffset = offset + inShape.Size * dense.Units;
-                    offset = biasOffset + dense.Units;
+                    offset = biasOffset + (dense.UseBias ? dense.Units : 0);
                     var z = new double[dense.Units];
                     for (int u = 0; u < dense.Units; u++)
                     {
-                        double sum = p[biasOffset + u];
+                        double sum = dense.UseBias ? p[biasOffset + u] : 0;
                         for (int k = 0; k < inShape.Size; k++)
                             sum += x[k] * p[kernelOffset + k * dense.Units + u];
                         z[u] = sum;

@@ -126,7 +126,7 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -387,7 +387,7 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         const int PooledImageSize = 64;
         ReadOnlySpan<float> input = workspace.RandomContrastOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer1.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -432,7 +432,7 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         const int Units = 3;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -442,7 +442,7 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -461,10 +461,10 @@ partial class Augmented : INetwork, IGeneratedNetwork<Augmented, Augmented.Works
         internal readonly float[] RandomTranslationOutput = new float[capacity * 300]; // random_translation output (B, 10, 10, 3)
         internal readonly float[] RandomContrastOutput = new float[capacity * 300]; // random_contrast output (B, 10, 10, 3)
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 64]; // max_pooling2d output (B, 4, 4, 4)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 64]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 64]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 3]; // dense output (B, 3)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 3]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 3]; // dL/d(output), in turn, of dense
+        internal readonly float[] GradientBuffer1 = new float[capacity * 64]; // dL/d(output), in turn, of max_pooling2d
         internal readonly float[] Logits = new float[capacity * 3]; // dense pre-softmax values (B, 3), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[256]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[256]; // and its gradient

@@ -41,7 +41,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 8521760;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 3132;
+    public const long WorkspaceBytesPerImage = 3024;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -130,7 +130,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -237,7 +237,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         const int Filters = 4;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -276,8 +276,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     {
         const int InputImageSize = 252;   // 9 * 7 * 4
         const int OutputImageSize = 48; // 4 * 3 * 4
-        ReadOnlySpan<float> outputGradient = workspace.AveragePooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient, divided by the pixels it averaged, goes to each of them
@@ -324,13 +324,13 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         const int Filters = 3;
         ReadOnlySpan<float> input = workspace.AveragePooling2dOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         // dz = dy · tanh'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Tanh, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
-        Span<float> inputGradient = workspace.AveragePooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
@@ -370,8 +370,8 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     {
         const int InputImageSize = 18;   // 3 * 2 * 3
         const int OutputImageSize = 6; // 2 * 1 * 3
-        ReadOnlySpan<float> outputGradient = workspace.AveragePooling2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient, divided by the pixels it averaged, goes to each of them
@@ -409,7 +409,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         const int Units = 3;
         ReadOnlySpan<float> input = workspace.AveragePooling2d_1Output.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -419,7 +419,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(48, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.AveragePooling2d_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -432,15 +432,12 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 252]; // conv2d output (B, 9, 7, 4)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 252]; // dL/d(conv2d output)
         internal readonly float[] AveragePooling2dOutput = new float[capacity * 48]; // average_pooling2d output (B, 4, 3, 4)
-        internal readonly float[] AveragePooling2dOutputGradient = new float[capacity * 48]; // dL/d(average_pooling2d output)
         internal readonly float[] Conv2d_1Output = new float[capacity * 18]; // conv2d_1 output (B, 3, 2, 3)
-        internal readonly float[] Conv2d_1OutputGradient = new float[capacity * 18]; // dL/d(conv2d_1 output)
         internal readonly float[] AveragePooling2d_1Output = new float[capacity * 6]; // average_pooling2d_1 output (B, 2, 1, 3)
-        internal readonly float[] AveragePooling2d_1OutputGradient = new float[capacity * 6]; // dL/d(average_pooling2d_1 output)
         internal readonly float[] DenseOutput = new float[capacity * 3]; // dense output (B, 3)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 3]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 252]; // dL/d(output), in turn, of dense, conv2d_1, conv2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 48]; // dL/d(output), in turn, of average_pooling2d_1, average_pooling2d
         internal readonly float[] Logits = new float[capacity * 3]; // dense pre-softmax values (B, 3), for the fused loss
         internal readonly float[] Patches = new float[1134]; // one image's im2col rows, sized for the largest conv layer
         internal readonly float[] PatchGradients = new float[96]; // gradients of one image's im2col rows

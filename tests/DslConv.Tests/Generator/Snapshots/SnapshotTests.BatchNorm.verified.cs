@@ -40,7 +40,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 932067;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 53688;
+    public const long WorkspaceBytesPerImage = 51344;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -127,7 +127,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -242,7 +242,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         const int Filters = 16;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
         for (int image = 0; image < batch; image++)
@@ -286,10 +286,10 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         const int Channels = 16;
         int rows = batch * ImageSize / Channels;
         // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+        Kernels.BatchNormalization.Backward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
             gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
     }
 
     /// <summary>
@@ -318,9 +318,9 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     {
         const int InputImageSize = 2304;   // 12 * 12 * 16
         const int OutputImageSize = 576; // 6 * 6 * 16
-        ReadOnlySpan<float> outputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient goes to the element that won it in the forward pass
@@ -358,7 +358,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         const int Units = 10;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -368,7 +368,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -381,15 +381,13 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 2304]; // conv2d output (B, 12, 12, 16)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 2304]; // dL/d(conv2d output)
         internal readonly float[] BatchNormalizationOutput = new float[capacity * 2304]; // batch_normalization output (B, 12, 12, 16)
-        internal readonly float[] BatchNormalizationOutputGradient = new float[capacity * 2304]; // dL/d(batch_normalization output)
         internal readonly float[] BatchNormalizationNormalized = new float[capacity * 2304]; // batch_normalization: the normalised values (x - mean) / std of the training batch, for backward (B, 12, 12, 16)
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 576]; // max_pooling2d output (B, 6, 6, 16)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 576]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 576]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 10]; // dense output (B, 10)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 10]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 2304]; // dL/d(output), in turn, of dense, batch_normalization
+        internal readonly float[] GradientBuffer1 = new float[capacity * 2304]; // dL/d(output), in turn, of max_pooling2d, conv2d
         internal readonly float[] Logits = new float[capacity * 10]; // dense pre-softmax values (B, 10), for the fused loss
         internal readonly float[] BatchNormalizationBatchMean = new float[16]; // batch_normalization: the training batch's per-channel mean
         internal readonly float[] BatchNormalizationBatchVariance = new float[16]; // batch_normalization: its per-channel (biased) variance, which the step moves the moving one towards

@@ -130,7 +130,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         float loss;
         if (labels.IsEmpty)
         {
@@ -255,7 +255,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         const int PooledImageSize = 100;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer1.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -300,7 +300,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         const int Units = 1;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (sigmoid - label) / B from the fused binary loss
@@ -310,7 +310,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -323,10 +323,10 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 100]; // max_pooling2d output (B, 5, 5, 4)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 100]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 100]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 1]; // dense output (B, 1)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 1]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 1]; // dL/d(output), in turn, of dense
+        internal readonly float[] GradientBuffer1 = new float[capacity * 100]; // dL/d(output), in turn, of max_pooling2d
         internal readonly float[] Logits = new float[capacity * 1]; // dense pre-softmax values (B, 1), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[400]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[400]; // and its gradient

@@ -111,7 +111,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -192,7 +192,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         const int Units = 128;
         ReadOnlySpan<float> input = images.Slice(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -231,7 +231,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         const int Units = 10;
         ReadOnlySpan<float> input = workspace.DenseOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.Dense_1Output.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(Dense_1KernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(Dense_1BiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -241,7 +241,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.DenseOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -254,9 +254,9 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] DenseOutput = new float[capacity * 128]; // dense output (B, 128)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 128]; // dL/d(dense output)
         internal readonly float[] Dense_1Output = new float[capacity * 10]; // dense_1 output (B, 10)
-        internal readonly float[] Dense_1OutputGradient = new float[capacity * 10]; // dL/d(dense_1 output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 10]; // dL/d(output), in turn, of dense_1
+        internal readonly float[] GradientBuffer1 = new float[capacity * 128]; // dL/d(output), in turn, of dense
         internal readonly float[] Logits = new float[capacity * 10]; // dense_1 pre-softmax values (B, 10), for the fused loss
     }
 

@@ -42,7 +42,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 10737417;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 5744;
+    public const long WorkspaceBytesPerImage = 5600;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -126,7 +126,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -242,7 +242,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         const int PooledImageSize = 200;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer0.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -289,8 +289,8 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     {
         const int ImageSize = 200;
         // dx = dy · mask: dropped elements get no gradient, kept ones the same 1 / (1 - rate)
-        Kernels.Dropout.Backward(workspace.DropoutOutputGradient.AsSpan(0, batch * ImageSize), workspace.DropoutMask.AsSpan(0, batch * ImageSize),
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * ImageSize));
+        Kernels.Dropout.Backward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.DropoutMask.AsSpan(0, batch * ImageSize),
+            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -319,7 +319,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         const int Units = 16;
         ReadOnlySpan<float> input = workspace.DropoutOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -330,7 +330,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.DropoutOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -364,8 +364,8 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
     {
         const int ImageSize = 16;
         // dx = dy · mask: dropped elements get no gradient, kept ones the same 1 / (1 - rate)
-        Kernels.Dropout.Backward(workspace.Dropout_1OutputGradient.AsSpan(0, batch * ImageSize), workspace.Dropout_1Mask.AsSpan(0, batch * ImageSize),
-            workspace.DenseOutputGradient.AsSpan(0, batch * ImageSize));
+        Kernels.Dropout.Backward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.Dropout_1Mask.AsSpan(0, batch * ImageSize),
+            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -397,7 +397,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         const int Units = 4;
         ReadOnlySpan<float> input = workspace.Dropout_1Output.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.Dense_1Output.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(Dense_1KernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(Dense_1BiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -407,7 +407,7 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(3200, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.Dropout_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -420,18 +420,15 @@ partial class RegularisedNet : INetwork, IGeneratedNetwork<RegularisedNet, Regul
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 200]; // max_pooling2d output (B, 5, 5, 8)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 200]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 200]; // per output element, the winner's index within its input image
         internal readonly float[] DropoutOutput = new float[capacity * 200]; // dropout output (B, 5, 5, 8)
-        internal readonly float[] DropoutOutputGradient = new float[capacity * 200]; // dL/d(dropout output)
         internal readonly float[] DropoutMask = new float[capacity * 200]; // dropout: each element's training factor, 0 or 1 / (1 - rate), for backward (B, 5, 5, 8)
         internal readonly float[] DenseOutput = new float[capacity * 16]; // dense output (B, 16)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 16]; // dL/d(dense output)
         internal readonly float[] Dropout_1Output = new float[capacity * 16]; // dropout_1 output (B, 16)
-        internal readonly float[] Dropout_1OutputGradient = new float[capacity * 16]; // dL/d(dropout_1 output)
         internal readonly float[] Dropout_1Mask = new float[capacity * 16]; // dropout_1: each element's training factor, 0 or 1 / (1 - rate), for backward (B, 16)
         internal readonly float[] Dense_1Output = new float[capacity * 4]; // dense_1 output (B, 4)
-        internal readonly float[] Dense_1OutputGradient = new float[capacity * 4]; // dL/d(dense_1 output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 200]; // dL/d(output), in turn, of dense_1, dense, max_pooling2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 200]; // dL/d(output), in turn, of dropout_1, dropout
         internal readonly float[] Logits = new float[capacity * 4]; // dense_1 pre-softmax values (B, 4), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[800]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[800]; // and its gradient

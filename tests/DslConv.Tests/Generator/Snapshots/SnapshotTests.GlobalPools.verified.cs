@@ -39,7 +39,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 6391320;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 3264;
+    public const long WorkspaceBytesPerImage = 3236;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -122,7 +122,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -221,7 +221,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         const int Filters = 6;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -261,9 +261,9 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
     {
         const int InputImageSize = 336;   // 8 * 7 * 6
         const int OutputImageSize = 6; // 6
-        ReadOnlySpan<float> outputGradient = workspace.GlobalMaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         ReadOnlySpan<int> argmax = workspace.GlobalMaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient goes to the element that won it in the forward pass
@@ -298,7 +298,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         const int Units = 4;
         ReadOnlySpan<float> input = workspace.GlobalMaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -309,7 +309,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.GlobalMaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer0.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -338,7 +338,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         const int Units = 3;
         ReadOnlySpan<float> input = workspace.DenseOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.Dense_1Output.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(Dense_1KernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(Dense_1BiasOffset, Units);
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
@@ -347,7 +347,7 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(24, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.DenseOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -360,14 +360,12 @@ partial class GlobalMaxHead : INetwork, IGeneratedNetwork<GlobalMaxHead, GlobalM
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 336]; // conv2d output (B, 8, 7, 6)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 336]; // dL/d(conv2d output)
         internal readonly float[] GlobalMaxPooling2dOutput = new float[capacity * 6]; // global_max_pooling2d output (B, 6)
-        internal readonly float[] GlobalMaxPooling2dOutputGradient = new float[capacity * 6]; // dL/d(global_max_pooling2d output)
         internal readonly int[] GlobalMaxPooling2dArgmax = new int[capacity * 6]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 4]; // dense output (B, 4)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 4]; // dL/d(dense output)
         internal readonly float[] Dense_1Output = new float[capacity * 3]; // dense_1 output (B, 3)
-        internal readonly float[] Dense_1OutputGradient = new float[capacity * 3]; // dL/d(dense_1 output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 6]; // dL/d(output), in turn, of dense_1, global_max_pooling2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 336]; // dL/d(output), in turn, of dense, conv2d
         internal readonly float[] Patches = new float[1008]; // one image's im2col rows, sized for the largest conv layer
     }
 

@@ -42,7 +42,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 198546;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 153272;
+    public const long WorkspaceBytesPerImage = 152720;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -135,7 +135,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -251,7 +251,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         const int PooledImageSize = 10816;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer1.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -307,13 +307,13 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         const int PooledImageSize = 1600;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2d_1Output.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2d_1OutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer0.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
-        Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
@@ -354,7 +354,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         const int Units = 128;
         ReadOnlySpan<float> input = workspace.MaxPooling2d_1Output.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -365,7 +365,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(36864, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2d_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer0.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -397,7 +397,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         const int Units = 10;
         ReadOnlySpan<float> input = workspace.DenseOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.Dense_1Output.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(Dense_1KernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(Dense_1BiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -407,7 +407,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(241664, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.DenseOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -420,15 +420,13 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 10816]; // max_pooling2d output (B, 13, 13, 64)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 10816]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 10816]; // per output element, the winner's index within its input image
         internal readonly float[] MaxPooling2d_1Output = new float[capacity * 1600]; // max_pooling2d_1 output (B, 5, 5, 64)
-        internal readonly float[] MaxPooling2d_1OutputGradient = new float[capacity * 1600]; // dL/d(max_pooling2d_1 output)
         internal readonly int[] MaxPooling2d_1Argmax = new int[capacity * 1600]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 128]; // dense output (B, 128)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 128]; // dL/d(dense output)
         internal readonly float[] Dense_1Output = new float[capacity * 10]; // dense_1 output (B, 10)
-        internal readonly float[] Dense_1OutputGradient = new float[capacity * 10]; // dL/d(dense_1 output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 1600]; // dL/d(output), in turn, of dense_1, max_pooling2d_1
+        internal readonly float[] GradientBuffer1 = new float[capacity * 10816]; // dL/d(output), in turn, of dense, max_pooling2d
         internal readonly float[] Logits = new float[capacity * 10]; // dense_1 pre-softmax values (B, 10), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[43264]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[43264]; // and its gradient

@@ -38,7 +38,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 7456540;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 2592;
+    public const long WorkspaceBytesPerImage = 2576;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -121,7 +121,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.Dense_1Output.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(outputs, labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -230,7 +230,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         const int PooledImageSize = 96;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer0.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -272,7 +272,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         const int Units = 32;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
@@ -283,7 +283,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer0.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -312,7 +312,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         const int Units = 4;
         ReadOnlySpan<float> input = workspace.DenseOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.Dense_1Output.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.Dense_1OutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(Dense_1KernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(Dense_1BiasOffset, Units);
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
@@ -321,7 +321,7 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(3072, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.DenseOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -334,12 +334,11 @@ partial class LogitsNet : INetwork, IGeneratedNetwork<LogitsNet, LogitsNet.Works
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 96]; // max_pooling2d output (B, 4, 4, 6)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 96]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 96]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 32]; // dense output (B, 32)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 32]; // dL/d(dense output)
         internal readonly float[] Dense_1Output = new float[capacity * 4]; // dense_1 output (B, 4)
-        internal readonly float[] Dense_1OutputGradient = new float[capacity * 4]; // dL/d(dense_1 output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 96]; // dL/d(output), in turn, of dense_1, max_pooling2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 32]; // dL/d(output), in turn, of dense
         internal readonly float[] ConvolutionScratch = new float[384]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[384]; // and its gradient
         internal readonly float[] Patches = new float[3200]; // one image's im2col rows, sized for the largest conv layer

@@ -44,7 +44,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 5965232;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 17684;
+    public const long WorkspaceBytesPerImage = 13208;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -149,7 +149,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -286,7 +286,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Filters = 4;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2dBiasOffset, Filters);
         for (int image = 0; image < batch; image++)
@@ -330,10 +330,10 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Channels = 4;
         int rows = batch * ImageSize / Channels;
         // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+        Kernels.BatchNormalization.Backward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
             gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
     }
 
     /// <summary>
@@ -356,8 +356,8 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     private void ActivationBackward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
         const int ImageSize = 360;
-        Span<float> inputGradient = workspace.BatchNormalizationOutputGradient.AsSpan(0, batch * ImageSize);
-        workspace.ActivationOutputGradient.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
+        Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * ImageSize);
+        workspace.GradientBuffer0.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
         // dz = dy · relu'(z), written in terms of the outputs y
         Kernels.Activations.Backward(Activation.Relu, workspace.ActivationOutput.AsSpan(0, batch * ImageSize), inputGradient);
     }
@@ -411,11 +411,11 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Multiplier = 2; // filters per input channel
         ReadOnlySpan<float> input = workspace.ActivationOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.DepthwiseConv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         ReadOnlySpan<float> kernel = _parameters.AsSpan(DepthwiseConv2dKernelOffset, 72);
         Span<float> kernelGradient = gradients.Slice(DepthwiseConv2dKernelOffset, 72);
         Span<float> biasGradient = gradients.Slice(DepthwiseConv2dBiasOffset, OutputChannels);
-        Span<float> inputGradient = workspace.ActivationOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.DepthwiseConvolution.Backward(input.Slice(image * InputImageSize, InputImageSize), DepthwiseConv2dGeometry, kernel,
@@ -456,10 +456,10 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Channels = 8;
         int rows = batch * ImageSize / Channels;
         // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.BatchNormalization_1OutputGradient.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
+        Kernels.BatchNormalization.Backward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
             _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels), workspace.BatchNormalization_1InverseStd, rows, Channels,
             gradients.Slice(BatchNormalization_1GammaOffset, Channels), gradients.Slice(BatchNormalization_1BetaOffset, Channels),
-            workspace.DepthwiseConv2dOutputGradient.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
     }
 
     /// <summary>
@@ -482,8 +482,8 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     private void Activation_1Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
         const int ImageSize = 200;
-        Span<float> inputGradient = workspace.BatchNormalization_1OutputGradient.AsSpan(0, batch * ImageSize);
-        workspace.Activation_1OutputGradient.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * ImageSize);
+        workspace.GradientBuffer1.AsSpan(0, batch * ImageSize).CopyTo(inputGradient);
         // dz = dy · relu'(z), written in terms of the outputs y
         Kernels.Activations.Backward(Activation.Relu, workspace.Activation_1Output.AsSpan(0, batch * ImageSize), inputGradient);
     }
@@ -525,13 +525,13 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Filters = 6;
         ReadOnlySpan<float> input = workspace.Activation_1Output.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
-        Span<float> inputGradient = workspace.Activation_1OutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
@@ -571,8 +571,8 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     {
         const int InputImageSize = 150;   // 5 * 5 * 6
         const int OutputImageSize = 6; // 6
-        ReadOnlySpan<float> outputGradient = workspace.GlobalAveragePooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient, divided by the pixels it averaged, goes to each of them
@@ -610,7 +610,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int Units = 3;
         ReadOnlySpan<float> input = workspace.GlobalAveragePooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -620,7 +620,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(48, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.GlobalAveragePooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -633,25 +633,18 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 360]; // conv2d output (B, 10, 9, 4)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 360]; // dL/d(conv2d output)
         internal readonly float[] BatchNormalizationOutput = new float[capacity * 360]; // batch_normalization output (B, 10, 9, 4)
-        internal readonly float[] BatchNormalizationOutputGradient = new float[capacity * 360]; // dL/d(batch_normalization output)
         internal readonly float[] BatchNormalizationNormalized = new float[capacity * 360]; // batch_normalization: the normalised values (x - mean) / std of the training batch, for backward (B, 10, 9, 4)
         internal readonly float[] ActivationOutput = new float[capacity * 360]; // activation output (B, 10, 9, 4)
-        internal readonly float[] ActivationOutputGradient = new float[capacity * 360]; // dL/d(activation output)
         internal readonly float[] DepthwiseConv2dOutput = new float[capacity * 200]; // depthwise_conv2d output (B, 5, 5, 8)
-        internal readonly float[] DepthwiseConv2dOutputGradient = new float[capacity * 200]; // dL/d(depthwise_conv2d output)
         internal readonly float[] BatchNormalization_1Output = new float[capacity * 200]; // batch_normalization_1 output (B, 5, 5, 8)
-        internal readonly float[] BatchNormalization_1OutputGradient = new float[capacity * 200]; // dL/d(batch_normalization_1 output)
         internal readonly float[] BatchNormalization_1Normalized = new float[capacity * 200]; // batch_normalization_1: the normalised values (x - mean) / std of the training batch, for backward (B, 5, 5, 8)
         internal readonly float[] Activation_1Output = new float[capacity * 200]; // activation_1 output (B, 5, 5, 8)
-        internal readonly float[] Activation_1OutputGradient = new float[capacity * 200]; // dL/d(activation_1 output)
         internal readonly float[] Conv2d_1Output = new float[capacity * 150]; // conv2d_1 output (B, 5, 5, 6)
-        internal readonly float[] Conv2d_1OutputGradient = new float[capacity * 150]; // dL/d(conv2d_1 output)
         internal readonly float[] GlobalAveragePooling2dOutput = new float[capacity * 6]; // global_average_pooling2d output (B, 6)
-        internal readonly float[] GlobalAveragePooling2dOutputGradient = new float[capacity * 6]; // dL/d(global_average_pooling2d output)
         internal readonly float[] DenseOutput = new float[capacity * 3]; // dense output (B, 3)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 3]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 360]; // dL/d(output), in turn, of dense, conv2d_1, batch_normalization_1, activation, conv2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 360]; // dL/d(output), in turn, of global_average_pooling2d, activation_1, depthwise_conv2d, batch_normalization
         internal readonly float[] Logits = new float[capacity * 3]; // dense pre-softmax values (B, 3), for the fused loss
         internal readonly float[] BatchNormalizationBatchMean = new float[4]; // batch_normalization: the training batch's per-channel mean
         internal readonly float[] BatchNormalizationBatchVariance = new float[4]; // batch_normalization: its per-channel (biased) variance, which the step moves the moving one towards

@@ -38,7 +38,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 4971026;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 5020;
+    public const long WorkspaceBytesPerImage = 5000;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -118,7 +118,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.BinaryCrossEntropy.SumAccuracy(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize);
         float loss = Kernels.BinaryCrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), targets, OutputSize, outputGradient, sampleWeights, labelSmoothing: 0f);
         gradients.Clear();
@@ -212,7 +212,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         const int Filters = 4;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -251,8 +251,8 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
     {
         const int InputImageSize = 400;   // 10 * 10 * 4
         const int OutputImageSize = 4; // 4
-        ReadOnlySpan<float> outputGradient = workspace.GlobalAveragePooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient, divided by the pixels it averaged, goes to each of them
@@ -290,7 +290,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         const int Units = 5;
         ReadOnlySpan<float> input = workspace.GlobalAveragePooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (sigmoid - label) / B from the fused binary loss
@@ -300,7 +300,7 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.GlobalAveragePooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -313,11 +313,10 @@ partial class PhotoTags : INetwork, IGeneratedNetwork<PhotoTags, PhotoTags.Works
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 400]; // conv2d output (B, 10, 10, 4)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 400]; // dL/d(conv2d output)
         internal readonly float[] GlobalAveragePooling2dOutput = new float[capacity * 4]; // global_average_pooling2d output (B, 4)
-        internal readonly float[] GlobalAveragePooling2dOutputGradient = new float[capacity * 4]; // dL/d(global_average_pooling2d output)
         internal readonly float[] DenseOutput = new float[capacity * 5]; // dense output (B, 5)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 5]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 400]; // dL/d(output), in turn, of dense, conv2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 4]; // dL/d(output), in turn, of global_average_pooling2d
         internal readonly float[] Logits = new float[capacity * 5]; // dense pre-softmax values (B, 5), for the fused loss
         internal readonly float[] Patches = new float[2700]; // one image's im2col rows, sized for the largest conv layer
     }

@@ -115,7 +115,7 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.RegressionLoss.SumMeanAbsoluteError(outputs, targets, OutputSize);
         float loss = Kernels.RegressionLoss.Compute(Loss.Huber, outputs, targets, OutputSize, outputGradient, sampleWeights, delta: 0.5f);
         gradients.Clear();
@@ -208,7 +208,7 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         const int Filters = 4;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -248,7 +248,7 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         const int Units = 2;
         ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
@@ -257,7 +257,7 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -270,9 +270,9 @@ partial class Keypoints : INetwork, IGeneratedNetwork<Keypoints, Keypoints.Works
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] Conv2dOutput = new float[capacity * 256]; // conv2d output (B, 8, 8, 4)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 256]; // dL/d(conv2d output)
         internal readonly float[] DenseOutput = new float[capacity * 2]; // dense output (B, 2)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 2]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 2]; // dL/d(output), in turn, of dense
+        internal readonly float[] GradientBuffer1 = new float[capacity * 256]; // dL/d(output), in turn, of conv2d
         internal readonly float[] Patches = new float[576]; // one image's im2col rows, sized for the largest conv layer
     }
 

@@ -41,7 +41,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 33554431;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 1268;
+    public const long WorkspaceBytesPerImage = 1256;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -121,7 +121,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -244,7 +244,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         const int PooledImageSize = 36;
         ReadOnlySpan<float> input = workspace.RescalingOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer0.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -279,8 +279,8 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     {
         const int ImageSize = 36;
         // dx = dy · scale
-        Kernels.Rescale.Backward(workspace.Rescaling_1OutputGradient.AsSpan(0, batch * ImageSize), scale: 2f,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * ImageSize));
+        Kernels.Rescale.Backward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), scale: 2f,
+            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -312,7 +312,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         const int Units = 3;
         ReadOnlySpan<float> input = workspace.Rescaling_1Output.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -322,7 +322,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.Rescaling_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -336,12 +336,11 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
 
         internal readonly float[] RescalingOutput = new float[capacity * 64]; // rescaling output (B, 8, 8, 1)
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 36]; // max_pooling2d output (B, 3, 3, 4)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 36]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 36]; // per output element, the winner's index within its input image
         internal readonly float[] Rescaling_1Output = new float[capacity * 36]; // rescaling_1 output (B, 3, 3, 4)
-        internal readonly float[] Rescaling_1OutputGradient = new float[capacity * 36]; // dL/d(rescaling_1 output)
         internal readonly float[] DenseOutput = new float[capacity * 3]; // dense output (B, 3)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 3]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 36]; // dL/d(output), in turn, of dense, max_pooling2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 36]; // dL/d(output), in turn, of rescaling_1
         internal readonly float[] Logits = new float[capacity * 3]; // dense pre-softmax values (B, 3), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[144]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[144]; // and its gradient

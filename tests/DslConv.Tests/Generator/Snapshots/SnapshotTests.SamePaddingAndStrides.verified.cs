@@ -40,7 +40,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 3670912;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 4476;
+    public const long WorkspaceBytesPerImage = 4436;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -127,7 +127,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -238,7 +238,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         const int PooledImageSize = 72;
         ReadOnlySpan<float> input = images.Slice(0, batch * InputImageSize);
         ReadOnlySpan<float> pooled = workspace.MaxPooling2dOutput.AsSpan(0, batch * PooledImageSize);
-        ReadOnlySpan<float> pooledGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * PooledImageSize);
+        ReadOnlySpan<float> pooledGradient = workspace.GradientBuffer0.AsSpan(0, batch * PooledImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * PooledImageSize);
         Span<float> convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -292,13 +292,13 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         const int Filters = 16;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2d_1OutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         // dz = dy · sigmoid'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Sigmoid, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2d_1KernelOffset, PatchSize * Filters);
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
-        Span<float> inputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
@@ -342,7 +342,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         const int Units = 10;
         ReadOnlySpan<float> input = workspace.Conv2d_1Output.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -352,7 +352,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(384, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.Conv2d_1OutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -365,12 +365,11 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         public int Capacity { get; } = GeneratedCode.CheckBatchSize(capacity, MaxBatchSize, WorkspaceBytesPerImage, nameof(capacity));
 
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 72]; // max_pooling2d output (B, 3, 3, 8)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 72]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 72]; // per output element, the winner's index within its input image
         internal readonly float[] Conv2d_1Output = new float[capacity * 144]; // conv2d_1 output (B, 3, 3, 16)
-        internal readonly float[] Conv2d_1OutputGradient = new float[capacity * 144]; // dL/d(conv2d_1 output)
         internal readonly float[] DenseOutput = new float[capacity * 10]; // dense output (B, 10)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 10]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 72]; // dL/d(output), in turn, of dense, max_pooling2d
+        internal readonly float[] GradientBuffer1 = new float[capacity * 144]; // dL/d(output), in turn, of conv2d_1
         internal readonly float[] Logits = new float[capacity * 10]; // dense pre-softmax values (B, 10), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[448]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[448]; // and its gradient

@@ -41,7 +41,7 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 5478274;
     /// <summary>Bytes of training buffers per image of batch size (checked against available memory before allocating).</summary>
-    public const long WorkspaceBytesPerImage = 8296;
+    public const long WorkspaceBytesPerImage = 7968;
     /// <summary>The layer table of Keras's <c>model.summary()</c>, made from <see cref="Architecture"/>.</summary>
     public static string Summary => Architecture.Summary;
 
@@ -121,7 +121,7 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         int batch = images.Length / InputSize;
         Forward(workspace, images, batch);
         ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * OutputSize);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
         metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
         float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
         gradients.Clear();
@@ -239,7 +239,7 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         const int Filters = 8;
         ReadOnlySpan<float> input = workspace.ZeroPadding2dOutput.AsSpan(0, batch * InputImageSize);
         ReadOnlySpan<float> output = workspace.Conv2dOutput.AsSpan(0, batch * OutputImageSize);
-        Span<float> outputGradient = workspace.Conv2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        Span<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         // dz = dy · relu'(z), written in terms of the outputs y, in place
         Kernels.Activations.Backward(Activation.Relu, output, outputGradient);
         Span<float> kernelGradient = gradients.Slice(Conv2dKernelOffset, PatchSize * Filters);
@@ -275,8 +275,8 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         const int InputImageSize = 288;   // 6 * 6 * 8
         const int OutputImageSize = 392; // 7 * 7 * 8
         // dx = the middle of dy: the padding's gradient goes nowhere
-        Kernels.ZeroPadding.Backward(workspace.ZeroPadding2d_1OutputGradient.AsSpan(0, batch * OutputImageSize), batch, height: 6, width: 6, channels: 8, top: 0, bottom: 1, left: 0, right: 1,
-            workspace.Conv2dOutputGradient.AsSpan(0, batch * InputImageSize));
+        Kernels.ZeroPadding.Backward(workspace.GradientBuffer0.AsSpan(0, batch * OutputImageSize), batch, height: 6, width: 6, channels: 8, top: 0, bottom: 1, left: 0, right: 1,
+            workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize));
     }
 
     /// <summary>
@@ -305,9 +305,9 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
     {
         const int InputImageSize = 392;   // 7 * 7 * 8
         const int OutputImageSize = 72; // 3 * 3 * 8
-        ReadOnlySpan<float> outputGradient = workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * OutputImageSize);
+        ReadOnlySpan<float> outputGradient = workspace.GradientBuffer1.AsSpan(0, batch * OutputImageSize);
         ReadOnlySpan<int> argmax = workspace.MaxPooling2dArgmax.AsSpan(0, batch * OutputImageSize);
-        Span<float> inputGradient = workspace.ZeroPadding2d_1OutputGradient.AsSpan(0, batch * InputImageSize);
+        Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
         for (int image = 0; image < batch; image++)
         {
             // each window's gradient goes to the element that won it in the forward pass
@@ -345,7 +345,7 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         const int Units = 10;
         ReadOnlySpan<float> input = workspace.MaxPooling2dOutput.AsSpan(0, batch * Inputs);
         ReadOnlySpan<float> output = workspace.DenseOutput.AsSpan(0, batch * Units);
-        Span<float> outputGradient = workspace.DenseOutputGradient.AsSpan(0, batch * Units);
+        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * Units);
         Span<float> kernelGradient = gradients.Slice(DenseKernelOffset, Inputs * Units);
         Span<float> biasGradient = gradients.Slice(DenseBiasOffset, Units);
         // outputGradient already holds dL/dlogits = (softmax - onehot) / B from the fused loss
@@ -355,7 +355,7 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
-            workspace.MaxPooling2dOutputGradient.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
+            workspace.GradientBuffer1.AsSpan(0, batch * Inputs), Inputs, Kernels.GemmStart.Zero);
     }
 
     /// <summary>
@@ -369,14 +369,12 @@ partial class PaddedStem : INetwork, IGeneratedNetwork<PaddedStem, PaddedStem.Wo
 
         internal readonly float[] ZeroPadding2dOutput = new float[capacity * 324]; // zero_padding2d output (B, 18, 18, 1)
         internal readonly float[] Conv2dOutput = new float[capacity * 288]; // conv2d output (B, 6, 6, 8)
-        internal readonly float[] Conv2dOutputGradient = new float[capacity * 288]; // dL/d(conv2d output)
         internal readonly float[] ZeroPadding2d_1Output = new float[capacity * 392]; // zero_padding2d_1 output (B, 7, 7, 8)
-        internal readonly float[] ZeroPadding2d_1OutputGradient = new float[capacity * 392]; // dL/d(zero_padding2d_1 output)
         internal readonly float[] MaxPooling2dOutput = new float[capacity * 72]; // max_pooling2d output (B, 3, 3, 8)
-        internal readonly float[] MaxPooling2dOutputGradient = new float[capacity * 72]; // dL/d(max_pooling2d output)
         internal readonly int[] MaxPooling2dArgmax = new int[capacity * 72]; // per output element, the winner's index within its input image
         internal readonly float[] DenseOutput = new float[capacity * 10]; // dense output (B, 10)
-        internal readonly float[] DenseOutputGradient = new float[capacity * 10]; // dL/d(dense output)
+        internal readonly float[] GradientBuffer0 = new float[capacity * 392]; // dL/d(output), in turn, of dense, zero_padding2d_1
+        internal readonly float[] GradientBuffer1 = new float[capacity * 288]; // dL/d(output), in turn, of max_pooling2d, conv2d
         internal readonly float[] Logits = new float[capacity * 10]; // dense pre-softmax values (B, 10), for the fused loss
         internal readonly float[] Patches = new float[1764]; // one image's im2col rows, sized for the largest conv layer
     }

@@ -7,7 +7,8 @@ internal static class ParityData
 {
     /// <summary>The generated space and the hand-written architectures for layers added after it.</summary>
     private static readonly IReadOnlyDictionary<string, Func<int, INetwork>> All =
-        ParityArchitectures.All.Concat(PoolingArchitectures.All).ToDictionary(pair => pair.Key, pair => pair.Value);
+        ParityArchitectures.All.Concat(PoolingArchitectures.All).Concat(GraphArchitectures.All).Concat(BlockArchitectures.All)
+            .ToDictionary(pair => pair.Key, pair => pair.Value);
 
     public static TheoryData<string> Architectures()
     {

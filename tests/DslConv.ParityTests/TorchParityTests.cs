@@ -88,34 +88,34 @@ public sealed class TorchParityTests(ITestOutputHelper output)
         Assert.True(outputError <= outputTolerance, $"outputs differ from libtorch float64 by {outputError:E2} (float32 rounding allows {outputTolerance:E2})");
         Assert.True(lossError <= outputTolerance, $"loss {loss} vs libtorch float64 {exact.Loss} (float32 rounding allows {outputTolerance:E2})");
 
+        // Each weight tensor's error is measured against the larger of its own exact gradient and its layer's: a
+        // gradient that a BatchNorm downstream takes (almost) all effect from is (almost) 0 in exact arithmetic, so both
+        // sides hold rounding noise on the scale of the gradients flowing through the same layer (a bias right before
+        // BatchNorm: 0 exactly; a shift or scale a later BatchNorm removes through linear layers: 0; one that passes a
+        // sigmoid first: small). Where the whole layer's exact gradient is that kind of zero (below 1e-4 of the model's
+        // largest: a BatchNorm's gamma and beta with another BatchNorm after it), the scale is the model's largest.
+        double modelScale = MaxMagnitude(exact.Gradients);
         double worst = 0;
         for (int index = 0; index < architecture.Layers.Count; index++)
         {
             LayerDescription layer = architecture.Layers[index];
             if (!layer.HasParameters) continue;
-            double kernel = ParityData.RelativeError(gradients.AsSpan(layer.KernelOffset, layer.KernelLength),
-                exact.Gradients.AsSpan(layer.KernelOffset, layer.KernelLength));
-            if (layer.Activation == Activation.None && index + 1 < architecture.Layers.Count
-                && architecture.Layers[index + 1].Type == LayerType.BatchNorm)
+            int start = layer.KernelOffset, length = layer.KernelLength + layer.BiasLength; // kernel then bias, contiguous
+            double layerScale = MaxMagnitude(exact.Gradients.AsSpan(start, length));
+            if (layerScale < 1e-4 * modelScale) layerScale = modelScale;
+            var parts = new List<string>();
+            foreach (var (part, offset, count) in new[] { ("kernel", layer.KernelOffset, layer.KernelLength), ("bias", layer.BiasOffset, layer.BiasLength) })
             {
-                // A bias right before BatchNorm does not change the loss (the batch mean takes it away): its exact
-                // gradient is 0, so both sides hold rounding noise, which must be small beside the kernel's gradient.
-                double scale = MaxMagnitude(exact.Gradients.AsSpan(layer.KernelOffset, layer.KernelLength));
-                double ours = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
-                double theirs = MaxMagnitude(exact.Gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
-                output.WriteLine($"  {layer.Name}: kernel gradient {kernel:E2}, bias gradient (exactly 0) {ours:E2} vs {theirs:E2}");
-                Assert.True(kernel <= gradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2} (float32 rounding allows {gradientTolerance:E2})");
-                Assert.True(Math.Abs(ours) <= gradientTolerance * scale,
-                    $"{layer.Name}/bias gradient before BatchNorm is {ours:E2} (libtorch float64 {theirs:E2}), not 0 beside the kernel's {scale:E2}");
-                worst = Math.Max(worst, kernel);
-                continue;
+                if (count == 0) continue; // use_bias=False
+                ReadOnlySpan<double> theirs = exact.Gradients.AsSpan(offset, count);
+                double difference = 0;
+                for (int i = 0; i < count; i++) difference = Math.Max(difference, Math.Abs(gradients[offset + i] - theirs[i]));
+                double error = difference / Math.Max(MaxMagnitude(theirs), layerScale);
+                parts.Add($"{part} gradient {error:E2}");
+                Assert.True(error <= gradientTolerance, $"{layer.Name}/{part} gradient differs by {error:E2} (float32 rounding allows {gradientTolerance:E2})");
+                worst = Math.Max(worst, error);
             }
-            double bias = ParityData.RelativeError(gradients.AsSpan(layer.BiasOffset, layer.BiasLength),
-                exact.Gradients.AsSpan(layer.BiasOffset, layer.BiasLength));
-            output.WriteLine($"  {layer.Name}: kernel gradient {kernel:E2}, bias gradient {bias:E2}");
-            Assert.True(kernel <= gradientTolerance, $"{layer.Name}/kernel gradient differs by {kernel:E2} (float32 rounding allows {gradientTolerance:E2})");
-            Assert.True(bias <= gradientTolerance, $"{layer.Name}/bias gradient differs by {bias:E2} (float32 rounding allows {gradientTolerance:E2})");
-            worst = Math.Max(worst, Math.Max(kernel, bias));
+            output.WriteLine($"  {layer.Name}: {string.Join(", ", parts)} (scale {layerScale:E2})");
         }
         output.WriteLine($"  worst gradient {worst:E2}");
     }

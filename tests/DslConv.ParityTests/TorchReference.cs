@@ -71,13 +71,26 @@ internal sealed class TorchReference : IDisposable
     /// <summary>The last layer's pre-activation (logits for Softmax and None heads) for images (N, H, W, C).</summary>
     public Tensor PreActivation(Tensor images)
     {
+        // Each layer's output and its layout, for a graph's layers that read an earlier one (Add, Concatenate, [From]).
+        var outputs = new (Tensor X, bool ChannelsFirst)[_modules.Length];
         Tensor x = images;
         bool channelsFirst = false;
         for (int i = 0; i < _modules.Length; i++)
         {
             LayerDescription layer = _architecture.Layers[i];
+            IReadOnlyList<int> sources = _architecture.InputsOf(i);
+            (x, channelsFirst) = Read(sources[0], images, outputs);
             switch (layer.Type)
             {
+                case LayerType.Add:
+                    foreach (int source in sources.Skip(1)) x = x + InLayout(Read(source, images, outputs), channelsFirst);
+                    break;
+                case LayerType.Concatenate:
+                {
+                    Tensor[] parts = [.. sources.Select(source => InLayout(Read(source, images, outputs), channelsFirst))];
+                    x = cat(parts, x.dim() == 4 && channelsFirst ? 1 : -1);
+                    break;
+                }
                 case LayerType.Conv2D:
                 case LayerType.DepthwiseConv2D:
                 case LayerType.MaxPool:
@@ -149,9 +162,18 @@ internal sealed class TorchReference : IDisposable
             }
             if (RoundingNoise is { } noise) x = x * (1 + (rand(x.shape, x.dtype, generator: noise.Random) * 2 - 1) * noise.Magnitudes[i]);
             if (i < _modules.Length - 1) x = Activate(x, layer.Activation);
+            outputs[i] = (x, channelsFirst);
         }
         return x;
     }
+
+    private static (Tensor X, bool ChannelsFirst) Read(int source, Tensor images, (Tensor X, bool ChannelsFirst)[] outputs) =>
+        source < 0 ? (images, false) : outputs[source];
+
+    /// <summary>A tensor in the layout a merge works in (channels-first or not; flat tensors have one).</summary>
+    private static Tensor InLayout((Tensor X, bool ChannelsFirst) tensor, bool channelsFirst) =>
+        tensor.X.dim() != 4 || tensor.ChannelsFirst == channelsFirst ? tensor.X
+        : channelsFirst ? tensor.X.permute(0, 3, 1, 2) : tensor.X.permute(0, 2, 3, 1);
 
     /// <summary>The model's outputs: the last layer's activations.</summary>
     public Tensor Outputs(Tensor images)
@@ -227,11 +249,11 @@ internal sealed class TorchReference : IDisposable
             {
                 case Conv2d conv:
                     yield return (_architecture.Layers[i], true, conv.weight!);
-                    yield return (_architecture.Layers[i], false, conv.bias!);
+                    if (conv.bias is not null) yield return (_architecture.Layers[i], false, conv.bias);
                     break;
                 case Linear linear:
                     yield return (_architecture.Layers[i], true, linear.weight!);
-                    yield return (_architecture.Layers[i], false, linear.bias!);
+                    if (linear.bias is not null) yield return (_architecture.Layers[i], false, linear.bias);
                     break;
                 case BatchNorm2d norm:
                     yield return (_architecture.Layers[i], true, norm.weight!); // gamma
@@ -279,9 +301,9 @@ internal sealed class TorchReference : IDisposable
     private static Conv2d Conv(LayerDescription layer, ReadOnlySpan<float> parameters, int groups = 1)
     {
         var conv = nn.Conv2d(layer.InputShape[2], layer.OutputShape[2], (layer.Window().Height, layer.Window().Width),
-            stride: (layer.Window().StrideHeight, layer.Window().StrideWidth), padding: (0, 0), groups: groups);
+            stride: (layer.Window().StrideHeight, layer.Window().StrideWidth), padding: (0, 0), groups: groups, bias: layer.BiasLength > 0);
         Load(conv.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
-        Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
+        if (layer.BiasLength > 0) Load(conv.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
         return conv;
     }
 
@@ -315,9 +337,9 @@ internal sealed class TorchReference : IDisposable
 
     private static Linear Linear(LayerDescription layer, ReadOnlySpan<float> parameters)
     {
-        var linear = nn.Linear(layer.InputShape[0], layer.OutputShape[0]);
+        var linear = nn.Linear(layer.InputShape[0], layer.OutputShape[0], hasBias: layer.BiasLength > 0);
         Load(linear.weight!, FromKeras(layer, true, parameters.Slice(layer.KernelOffset, layer.KernelLength)));
-        Load(linear.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
+        if (layer.BiasLength > 0) Load(linear.bias!, FromKeras(layer, false, parameters.Slice(layer.BiasOffset, layer.BiasLength)));
         return linear;
     }
 

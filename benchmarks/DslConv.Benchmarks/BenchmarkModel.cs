@@ -14,13 +14,13 @@ internal sealed record BenchmarkModel(
     Func<int, INetwork> Create,
     Func<INetwork, int, int, ITrainer> CreateTrainer,
     Func<int, int, TorchBaseline> CreateTorch,
-    Func<INetwork, LabeledImages, DslConv.Quantization.IQuantizedNetwork> CreateInt8)
+    Func<INetwork, LabeledImages, DslConv.Quantization.IQuantizedNetwork>? CreateInt8)
 {
     /// <summary>The lesson's CNN on Fashion-MNIST.</summary>
     /// <summary>The model in int8, calibrated on the first 500 images of the data, running on <paramref name="threads"/>.</summary>
     public DslConv.Quantization.IQuantizedNetwork Int8(INetwork model, int threads)
     {
-        DslConv.Quantization.IQuantizedNetwork int8 = CreateInt8(model, Data);
+        DslConv.Quantization.IQuantizedNetwork int8 = (CreateInt8 ?? throw new InvalidOperationException($"The {Name} model has no int8 form."))(model, Data);
         switch (int8)
         {
             case FashionCnn.Int8 lesson: lesson.InferenceThreads = threads; break;
@@ -52,6 +52,16 @@ internal sealed record BenchmarkModel(
             (threads, seed) => TorchBaseline.Larger(threads, seed),
             (model, calibration) => LargerCnn.Int8.Calibrate((LargerCnn)model, calibration));
     }
+
+    /// <summary>
+    /// ResNet-20 as samples/ResidualCnns declares it (a graph: residual blocks, BatchNorm, projection shortcuts), on
+    /// Fashion-MNIST; no int8 (graphs have none yet).
+    /// </summary>
+    public static BenchmarkModel Residual(LabeledImages data) => new("residual", data,
+        threads => new ResidualCnns.ResNet20(1) { InferenceThreads = threads },
+        (model, batch, threads) => new ResidualCnns.ResNet20.Trainer((ResidualCnns.ResNet20)model, batch, threads: threads),
+        (threads, seed) => TorchBaseline.ResNet20(threads, seed),
+        null);
 }
 
 [Input(32, 32, 3)]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DslConv.Data;
 using DslConv.Diagnostics;
+using DslConv.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace DslConv.Benchmarks;
 /// <summary>The scenarios, each run alternately on DslConv and on the libtorch baseline, and the report.</summary>
 internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTime processStart)
 {
-    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, bool Larger = false);
+    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, bool Larger = false, bool Residual = false);
 
     private static readonly Scenario[] Scenarios =
     [
@@ -24,6 +25,11 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         new("larger train b32", true, 32, 20, 5, Larger: true),
         new("larger infer b1", false, 1, 400, 40, Larger: true),
         new("larger infer b256", false, 256, 4, 2, Larger: true),
+        // A graph: ResNet-20 (samples/ResidualCnns), residual blocks with BatchNorm.
+        new("residual train b32", true, 32, 10, 3, Residual: true),
+        new("residual train b128", true, 128, 3, 1, Residual: true),
+        new("residual infer b1", false, 1, 200, 20, Residual: true),
+        new("residual infer b256", false, 256, 2, 1, Residual: true),
     ];
 
     public int Run()
@@ -53,24 +59,29 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         Console.WriteLine("| scenario | DslConv FP32 | DslConv int8 | libtorch | ONNX Runtime FP32 | ONNX Runtime int8 (QDQ) | vs libtorch | vs ONNX Runtime | int8 vs FP32 | int8 vs ONNX Runtime int8 | DslConv GFLOP/s (% peak) | libtorch GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv int8 GOP/s (% FP32 peak) | DslConv bytes/step | libtorch managed bytes/step |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         string onnxDirectory = Directory.CreateTempSubdirectory("dslconv-benchmark-").FullName;
-        BenchmarkModel lesson = BenchmarkModel.Lesson(data), larger = BenchmarkModel.Larger();
-        var onnxModels = new[] { lesson, larger }.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
+        BenchmarkModel lesson = BenchmarkModel.Lesson(data), larger = BenchmarkModel.Larger(), residual = BenchmarkModel.Residual(data);
+        var onnxModels = new[] { lesson, larger, residual }.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
         var onnxInt8Models = new[] { lesson, larger }.ToDictionary(m => m, m => OnnxRuntimeRunner.ExportInt8(m, onnxDirectory));
         foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
         {
-            BenchmarkModel subject = scenario.Larger ? larger : lesson;
+            BenchmarkModel subject = scenario.Residual ? residual : scenario.Larger ? larger : lesson;
+            ModelDescription architecture = scenario.Residual ? ResidualCnns.ResNet20.Architecture : scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture;
             if (scenario.Larger && scenario.Name == "larger train b32")
                 Console.WriteLine($"| larger model: {LargerCnn.ParameterCount:N0} parameters, forward {Flops.Forward(LargerCnn.Architecture) / 1e6:F1} MFLOP " +
                                   $"({Flops.Forward(LargerCnn.Architecture) / forward:F1}x the lesson's) |" + string.Concat(Enumerable.Repeat(" |", 15)));
-            double scenarioForward = Flops.Forward(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
-            double scenarioTraining = Flops.Training(scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture);
+            if (scenario.Name == "residual train b32")
+                Console.WriteLine($"| ResNet-20 (a graph): {architecture.ParameterCount:N0} parameters, forward {Flops.Forward(architecture) / 1e6:F1} MFLOP " +
+                                  $"({Flops.Forward(architecture) / forward:F1}x the lesson's); no int8 |" + string.Concat(Enumerable.Repeat(" |", 15)));
+            double scenarioForward = Flops.Forward(architecture);
+            double scenarioTraining = Flops.Training(architecture);
             using var dslconv = new DslConvRunner(subject, scenario.Training, scenario.Batch, options.Threads);
             using var torch = new TorchRunner(subject, scenario.Training, scenario.Batch, options.Threads);
             // int8 and ONNX Runtime run inference only.
-            using Int8Runner? int8 = scenario.Training ? null : new Int8Runner(subject, scenario.Batch, options.Threads);
+            bool hasInt8 = !scenario.Training && subject.CreateInt8 is not null;
+            using Int8Runner? int8 = hasInt8 ? new Int8Runner(subject, scenario.Batch, options.Threads) : null;
             using OnnxRuntimeRunner? onnx = scenario.Training ? null : new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxModels[subject]);
-            using OnnxRuntimeRunner? onnxInt8 = scenario.Training ? null : new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxInt8Models[subject]);
-            Runner[] runners = scenario.Training ? [dslconv, torch] : [dslconv, int8!, torch, onnx!, onnxInt8!];
+            using OnnxRuntimeRunner? onnxInt8 = hasInt8 ? new OnnxRuntimeRunner(subject, scenario.Batch, options.Threads, onnxInt8Models[subject]) : null;
+            Runner[] runners = scenario.Training ? [dslconv, torch] : hasInt8 ? [dslconv, int8!, torch, onnx!, onnxInt8!] : [dslconv, torch, onnx!];
             var measured = runners.ToDictionary(runner => runner, _ => new List<Measurement>());
             foreach (Runner runner in runners) runner.Run(scenario.WarmupSteps);
             for (int run = 0; run < options.Runs; run++)
@@ -104,14 +115,17 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
 
     private int LayerBreakdown()
     {
-        const int batch = 32, steps = 100;
-        using var runner = new DslConvRunner(BenchmarkModel.Lesson(data), training: true, batch, options.Threads);
+        const int batch = 32;
+        int steps = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? 10 : 100;
+        // The lesson's model, or ResNet-20 with --only "residual ...".
+        BenchmarkModel subject = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? BenchmarkModel.Residual(data) : BenchmarkModel.Lesson(data);
+        using var runner = new DslConvRunner(subject, training: true, batch, options.Threads);
         runner.Run(5);
         LayerProfiler.Reset();
         Measurement measurement = runner.Run(steps);
         double stepMs = 1000.0 / measurement.ImagesPerSecond * batch;
         var passes = LayerProfiler.Snapshot();
-        Console.WriteLine($"Per-layer breakdown, train b{batch}, {options.Threads} thread(s), {steps} steps: {stepMs:F2} ms per step " +
+        Console.WriteLine($"Per-layer breakdown of the {subject.Name} model, train b{batch}, {options.Threads} thread(s), {steps} steps: {stepMs:F2} ms per step " +
                           $"({measurement.ImagesPerSecond:N0} images/s). Times are summed over threads.");
         Console.WriteLine("| pass | ms per step | share |");
         Console.WriteLine("|---|---:|---:|");

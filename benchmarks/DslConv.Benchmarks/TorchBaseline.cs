@@ -41,6 +41,54 @@ internal sealed class TorchBaseline : IDisposable
         ("dense", nn.Linear(6 * 6 * 128, 256)), ("relu_2", nn.ReLU()),
         ("dense_1", nn.Linear(256, 10))));
 
+    /// <summary>
+    /// ResNet-20 as the ResidualCnns sample declares it (stride-2 stem), as a TorchSharp user writes it: a module per basic
+    /// block (conv-BN-ReLU, conv-BN, the shortcut added, ReLU; a 1x1 projection where the shape changes), padding 1 for
+    /// the 3x3 convolutions, adaptive average pooling. Without the sample's random flip and l2(1e-4), which cost DslConv a
+    /// little and libtorch nothing here.
+    /// </summary>
+    public static TorchBaseline ResNet20(int threads, int seed) => new(threads, seed, (28, 28, 1), () =>
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("stem_conv", nn.Conv2d(1, 16, 3, stride: 2, padding: 1)), ("stem_bn", nn.BatchNorm2d(16, eps: 1e-3, momentum: 0.01)), ("stem_relu", nn.ReLU()),
+        };
+        int channels = 16;
+        foreach (var (stage, filters, stride) in new[] { (1, 16, 1), (2, 32, 2), (3, 64, 2) })
+            for (int block = 1; block <= 3; block++)
+            {
+                layers.Add(($"stage{stage}_block{block}", new BasicBlock($"stage{stage}_block{block}", channels, filters, block == 1 ? stride : 1)));
+                channels = filters;
+            }
+        layers.Add(("avg_pool", nn.AdaptiveAvgPool2d(1)));
+        layers.Add(("flatten", nn.Flatten()));
+        layers.Add(("predictions", nn.Linear(64, 10)));
+        return nn.Sequential(layers);
+    });
+
+    private sealed class BasicBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> conv1, bn1, conv2, bn2;
+        private readonly nn.Module<Tensor, Tensor>? projection;
+
+        public BasicBlock(string name, int input, int filters, int stride) : base(name)
+        {
+            conv1 = nn.Conv2d(input, filters, 3, stride: stride, padding: 1);
+            bn1 = nn.BatchNorm2d(filters, eps: 1e-3, momentum: 0.01);
+            conv2 = nn.Conv2d(filters, filters, 3, padding: 1);
+            bn2 = nn.BatchNorm2d(filters, eps: 1e-3, momentum: 0.01);
+            projection = stride != 1 || input != filters ? nn.Conv2d(input, filters, 1, stride: stride) : null;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            Tensor y = nn.functional.relu(bn1.call(conv1.call(x)));
+            y = bn2.call(conv2.call(y));
+            return nn.functional.relu(y + (projection is null ? x : projection.call(x)));
+        }
+    }
+
     /// <summary>Channels-last floats (N, H, W, C) as an (N, C, H, W) tensor in channels-last memory format.</summary>
     public Tensor Images(float[] images, int count) =>
         tensor(images).reshape(count, _input.Height, _input.Width, _input.Channels).permute(0, 3, 1, 2).contiguous();

@@ -31,6 +31,9 @@ public sealed partial class SampleOutputTests : IDisposable
     public void SmallCnns() => Verify("SmallCnns", "SmallCnns", ["--data", SampleRun.Slice, "--limit", "64", "--epochs", "1", "--seed", "1"]);
 
     [Fact]
+    public void ResidualCnns() => Verify("ResidualCnns", "ResidualCnns", ["--data", SampleRun.Slice, "--limit", "64", "--epochs", "1", "--seed", "1"]);
+
+    [Fact]
     public void ImageFolderOnAFolderOfPngs()
     {
         string root = Path.Combine(_temp.Path, "images");
@@ -60,6 +63,7 @@ public sealed partial class SampleOutputTests : IDisposable
     [InlineData("ImageFolder")]
     [InlineData("DnnVsCnn")]
     [InlineData("SmallCnns")]
+    [InlineData("ResidualCnns")]
     [InlineData("ExploringConvolutions")]
     public void Help(string sample) => Verify(sample + "Help", sample, ["--help"]);
 

@@ -57,6 +57,8 @@ public sealed class SampleProcessTests : IDisposable
     [InlineData("SmallCnns", "--limit NaN", "--limit NaN")]
     [InlineData("SmallCnns", "--data /proc/self/status", "is a file")]
     [InlineData("SmallCnns", "--batch 1000000", "unknown option --batch")]
+    [InlineData("ResidualCnns", "--network vgg", "--network vgg: not a network")]
+    [InlineData("ResidualCnns", "--epochs -1", "--epochs -1")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status", "is a file")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status/below", "is a file")]
     [InlineData("ExploringConvolutions", "--size 3", "unknown option --size")]

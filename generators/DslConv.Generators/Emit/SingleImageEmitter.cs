@@ -31,7 +31,7 @@ internal static class SingleImageEmitter
             if (layer.Definition.SingleImage == SingleImageSplit.Unsupported) return false;
             if (layer.Definition.SingleImage == SingleImageSplit.Convolution)
             {
-                if (!buffers.FusedWithNextPool(i) || !Conv2DLayer.Direct(layer)) return false;
+                if (!buffers.FusedWithNextPool(i) || !Conv2DLayer.DirectInPlace(layer)) return false;
                 LayerPlan pool = plan.Layers[i + 1];
                 if (pool.StrideHeight < pool.WindowHeight) return false;
             }

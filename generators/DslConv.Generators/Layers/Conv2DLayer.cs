@@ -287,9 +287,15 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{K}.Convolution.Col2ImAdd(workspace.PatchGradients, {layer.Identifier}Geometry, imageInputGradient);");
     }
 
-    /// <summary>Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them).</summary>
-    public static bool Direct(LayerPlan layer) =>
-        layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0 && layer.Output.Channels % 16 == 0;
+    /// <summary>
+    /// Whether the shapes allow the im2col-free kernels (the runtime still checks the CPU can run them; a padded layer
+    /// runs them on a zero-padded copy of each image).
+    /// </summary>
+    public static bool Direct(LayerPlan layer) => layer.Output.Channels % 16 == 0;
+
+    /// <summary>Whether the im2col-free kernels read the input in place (no padding), as the single-image split's do.</summary>
+    public static bool DirectInPlace(LayerPlan layer) =>
+        Direct(layer) && layer.PadTop == 0 && layer.PadLeft == 0 && layer.PadBottom == 0 && layer.PadRight == 0;
 
     // int8: byte patches times the int8 kernel, requantised per filter (a max pool after it runs on its bytes or sums).
 

@@ -20,16 +20,37 @@ public static class LayerProfiler
     private static readonly Dictionary<string, (long Ticks, long Calls)> Totals = new(StringComparer.Ordinal);
     private static readonly List<string> Order = [];
 
+    /// <summary>The pass that waiting time is reported under.</summary>
+    internal const string WaitingPass = "(waiting for the batch's other shards)";
+
+    // Ticks this thread spent waiting for other shards: a pass's time leaves them out, since another shard's passes
+    // run meanwhile (and are timed themselves).
+    [ThreadStatic] private static long _waitedTicks;
+
     /// <summary>A timestamp for the layer about to run (0 when the profiler is off).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long Start() => Enabled ? Stopwatch.GetTimestamp() : 0;
+    public static long Start() => Enabled ? OwnClock() : 0;
 
     /// <summary>Adds the time since <paramref name="start"/> to <paramref name="pass"/> (e.g. "conv2d forward").</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Stop(string pass, long start)
     {
-        if (Enabled) Add(pass, Stopwatch.GetTimestamp() - start);
+        if (Enabled) Add(pass, OwnClock() - start);
     }
+
+    /// <summary>
+    /// Records that this thread waited since <paramref name="since"/> (a <see cref="Stopwatch.GetTimestamp"/>) for
+    /// other shards: the time goes to <see cref="WaitingPass"/>, not to the pass that waited.
+    /// </summary>
+    internal static void Waited(long since)
+    {
+        if (!Enabled) return;
+        long ticks = Stopwatch.GetTimestamp() - since;
+        _waitedTicks += ticks;
+        Add(WaitingPass, ticks);
+    }
+
+    private static long OwnClock() => Stopwatch.GetTimestamp() - _waitedTicks;
 
     private static void Add(string pass, long ticks)
     {

@@ -108,12 +108,17 @@ public readonly struct ConvGeometry
         Validate(paramName);
         if (PadTop != 0 || PadLeft != 0)
             throw new ArgumentException($"{paramName} has padding ({PadTop}, {PadLeft}); this kernel supports none.", paramName);
-        if ((long)(OutputHeight - 1) * StrideHeight + KernelHeight > InputHeight
-            || (long)(OutputWidth - 1) * StrideWidth + KernelWidth > InputWidth)
+        if (!WindowsInside)
             throw new ArgumentException(
                 $"{paramName}: an output of ({OutputHeight}, {OutputWidth}) with {KernelHeight}x{KernelWidth} windows and strides " +
                 $"({StrideHeight}, {StrideWidth}) reads past the ({InputHeight}, {InputWidth}) input.", paramName);
     }
+
+    /// <summary>Whether the windows read only the image (no padding before, none after): what <see cref="ValidateWindowsInside"/> checks.</summary>
+    internal bool WindowsInside =>
+        PadTop == 0 && PadLeft == 0
+        && (long)(OutputHeight - 1) * StrideHeight + KernelHeight <= InputHeight
+        && (long)(OutputWidth - 1) * StrideWidth + KernelWidth <= InputWidth;
 
     private static void CheckSizes(int input, int window, int stride)
     {

@@ -6,6 +6,11 @@ namespace DslConv.Kernels;
 /// and <see cref="Gemm"/>, with P = output pixels, K = KH * KW * C taps per pixel, F = filters). The choice is the CPU's
 /// and the shapes', made per call (a few comparisons): on one machine a layer always takes the same path, so results
 /// are repeatable there; two CPUs may differ in the last bits, as their vector widths already make them. The kernel is Keras's (kh, kw, in, out) = [K, F]; its transpose [F, K] is what input gradients read.
+/// <para>
+/// A padded layer ("same") runs the im2col-free kernels on a zero-padded copy of the image, written into the scratch
+/// the im2col path would use (the copy is (OH - 1) * SH + KH rows of (OW - 1) * SW + KW pixels, far smaller than the
+/// patches); its input gradient is computed on a padded scratch and its middle added to the image's.
+/// </para>
 /// </summary>
 public static class ImageConvolution
 {
@@ -13,9 +18,16 @@ public static class ImageConvolution
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu, Span<float> patches)
     {
-        if (DirectConvolution.Supports(g, filters))
+        if (DirectConvolution.Supports(g, filters) && InPlace(g))
         {
             DirectConvolution.Forward(image, g, kernel, bias, output, filters, relu);
+            return;
+        }
+        if (PaddedDirect(g, filters, patches.Length, out ConvGeometry padded))
+        {
+            Span<float> paddedImage = patches[..padded.InputSize];
+            Pad(image, g, padded, paddedImage);
+            DirectConvolution.Forward(paddedImage, padded, kernel, bias, output, filters, relu);
             return;
         }
         Convolution.Im2Col(image, g, patches);
@@ -26,9 +38,16 @@ public static class ImageConvolution
     public static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
         Span<float> kernelGradient, int filters, Span<float> patches)
     {
-        if (DirectConvolution.Supports(g, filters))
+        if (DirectConvolution.Supports(g, filters) && InPlace(g))
         {
             DirectConvolution.KernelGradient(image, g, outputGradient, kernelGradient, filters);
+            return;
+        }
+        if (PaddedDirect(g, filters, patches.Length, out ConvGeometry padded))
+        {
+            Span<float> paddedImage = patches[..padded.InputSize];
+            Pad(image, g, padded, paddedImage);
+            DirectConvolution.KernelGradient(paddedImage, padded, outputGradient, kernelGradient, filters);
             return;
         }
         Convolution.Im2Col(image, g, patches);
@@ -43,12 +62,79 @@ public static class ImageConvolution
     public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
         Span<float> imageGradient, int filters, Span<float> patchGradients)
     {
-        if (DirectConvolution.Supports(g, filters) && g.Channels % 16 == 0)
+        if (DirectConvolution.Supports(g, filters) && InPlace(g) && g.Channels % 16 == 0)
         {
             DirectConvolution.InputGradient(outputGradient, g, transposedKernel, imageGradient, filters);
+            return;
+        }
+        if (g.Channels % 16 == 0 && PaddedDirect(g, filters, patchGradients.Length, out ConvGeometry padded))
+        {
+            Span<float> paddedGradient = patchGradients[..padded.InputSize];
+            paddedGradient.Clear();
+            DirectConvolution.InputGradient(outputGradient, padded, transposedKernel, paddedGradient, filters);
+            AddMiddle(paddedGradient, padded, g, imageGradient);
             return;
         }
         Gemm.Multiply(g.OutputPixels, g.PatchSize, filters, outputGradient, filters, 1, transposedKernel, g.PatchSize, patchGradients, g.PatchSize, GemmStart.Zero);
         Convolution.Col2ImAdd(patchGradients, g, imageGradient);
     }
+
+    /// <summary>Whether the windows read the image in place: no padding on any side (validates the geometry).</summary>
+    private static bool InPlace(in ConvGeometry g)
+    {
+        g.Validate(nameof(g));
+        return g.WindowsInside;
+    }
+
+    /// <summary>
+    /// Whether a padded layer can run the im2col-free kernels on a padded copy held in <paramref name="scratch"/> floats:
+    /// <paramref name="padded"/> is the unpadded geometry over the rows and columns the windows read.
+    /// </summary>
+    private static bool PaddedDirect(in ConvGeometry g, int filters, int scratch, out ConvGeometry padded)
+    {
+        g.Validate(nameof(g));
+        padded = new ConvGeometry(
+            (g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight, (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth, g.Channels,
+            g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, PadTop: 0, PadLeft: 0, g.OutputHeight, g.OutputWidth);
+        return !g.WindowsInside && DirectConvolution.Supports(padded, filters) && padded.InputSize <= scratch;
+    }
+
+    /// <summary>The padded copy: row y, column x of the padded image is the image's (y - PadTop, x - PadLeft), or zero outside it.</summary>
+    private static void Pad(ReadOnlySpan<float> image, in ConvGeometry g, in ConvGeometry padded, Span<float> target)
+    {
+        Buffers.Require(image.Length, g.InputSize, nameof(image));
+        int channels = g.Channels, row = padded.InputWidth * channels;
+        int count = Columns(g, padded);
+        for (int y = 0; y < padded.InputHeight; y++)
+        {
+            Span<float> line = target.Slice(y * row, row);
+            int source = y - g.PadTop;
+            if (source < 0 || source >= g.InputHeight || count == 0)
+            {
+                line.Clear();
+                continue;
+            }
+            line[..(g.PadLeft * channels)].Clear();
+            image.Slice(source * g.InputWidth * channels, count * channels).CopyTo(line.Slice(g.PadLeft * channels));
+            line[((g.PadLeft + count) * channels)..].Clear();
+        }
+    }
+
+    /// <summary>imageGradient += the padded gradient's middle (the padding's share goes nowhere).</summary>
+    private static void AddMiddle(ReadOnlySpan<float> paddedGradient, in ConvGeometry padded, in ConvGeometry g, Span<float> imageGradient)
+    {
+        Buffers.Require(imageGradient.Length, g.InputSize, nameof(imageGradient));
+        int channels = g.Channels, row = padded.InputWidth * channels;
+        int count = Columns(g, padded);
+        for (int y = 0; y < padded.InputHeight; y++)
+        {
+            int target = y - g.PadTop;
+            if (target < 0 || target >= g.InputHeight || count == 0) continue;
+            Span<float> line = imageGradient.Slice(target * g.InputWidth * channels, count * channels);
+            System.Numerics.Tensors.TensorPrimitives.Add(line, paddedGradient.Slice(y * row + g.PadLeft * channels, count * channels), line);
+        }
+    }
+
+    /// <summary>The image's first columns that land inside the padded rows (the windows may not reach its last ones).</summary>
+    private static int Columns(in ConvGeometry g, in ConvGeometry padded) => Math.Max(0, Math.Min(g.InputWidth, padded.InputWidth - g.PadLeft));
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Diagnostics;
+using DslConv.Diagnostics;
 
 namespace DslConv.Parallel;
 
@@ -75,6 +77,7 @@ public sealed class ShardExchange
             throw new ArgumentException($"total holds {total.Length} values; mine holds {mine.Length}.", nameof(total));
         int length = mine.Length;
         bool waited = false, broken = false;
+        long arrived = LayerProfiler.Enabled ? Stopwatch.GetTimestamp() : 0;
         lock (_gate)
         {
             if (_broken) throw new ShardExchangeBrokenException();
@@ -105,6 +108,7 @@ public sealed class ShardExchange
         // The turn is taken back outside the lock, so that the shards still to arrive can enter it meanwhile; a broken
         // exchange takes it back too, for the release the shard makes when it ends.
         if (waited) _turns?.Wait();
+        if (waited) LayerProfiler.Waited(arrived);
         if (broken) throw new ShardExchangeBrokenException();
         // _total changes only when every shard has arrived at the next exchange, after this copy.
         _total.AsSpan(0, length).CopyTo(total);

@@ -201,7 +201,6 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     {
         const int InputImageSize = 144;   // 12 * 12 * 1
         const int OutputImageSize = 2304; // 12 * 12 * 16
-        const int Pixels = 144;           // output pixels per image
         const int PatchSize = 9;          // 3 * 3 * 1 taps per pixel
         const int Filters = 16;
         ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2dKernelOffset, PatchSize * Filters); // (3, 3, 1, 16) = [PatchSize, Filters]
@@ -222,10 +221,8 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         }
         for (int image = 0; image < batch; image++)
         {
-            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
-            Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: false);
+            // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias (im2col-free where this CPU can)
+            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, kernel, bias, output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: false, workspace.Patches);
         }
     }
 
@@ -249,8 +246,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, workspace.Patches);
-            Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
+            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2dGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
         }
     }
 

@@ -262,7 +262,6 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     {
         const int InputImageSize = 72;   // 3 * 3 * 8
         const int OutputImageSize = 144; // 3 * 3 * 16
-        const int Pixels = 9;           // output pixels per image
         const int PatchSize = 24;          // 3 * 1 * 8 taps per pixel
         const int Filters = 16;
         ReadOnlySpan<float> kernel = _parameters.AsSpan(Conv2d_1KernelOffset, PatchSize * Filters); // (3, 1, 8, 16) = [PatchSize, Filters]
@@ -271,10 +270,8 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         Span<float> output = workspace.Conv2d_1Output.AsSpan(0, batch * OutputImageSize);
         for (int image = 0; image < batch; image++)
         {
-            // output[Pixels, Filters] = patches[Pixels, PatchSize] · kernel[PatchSize, Filters] + bias
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
-            Kernels.Gemm.Multiply(Pixels, Filters, PatchSize, workspace.Patches, PatchSize, 1, kernel, Filters,
-                output.Slice(image * OutputImageSize, OutputImageSize), Filters, Kernels.GemmStart.Bias, bias, relu: false);
+            // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias (im2col-free where this CPU can)
+            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: false, workspace.Patches);
         }
         Kernels.Activations.Forward(Activation.Sigmoid, output, Filters);
     }
@@ -305,11 +302,9 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
             Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
             imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
-            Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
-            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-            Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
-            Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
+            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+            Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
         }
     }
 

@@ -13,7 +13,7 @@ internal static class LossEmitter
     private const string S = Names.Span;
     private const string K = Names.Kernels;
     private const string G = Names.GeneratedCode;
-    private const string Labels = "global::System.ReadOnlySpan<int> labels";
+    internal const string Labels = "global::System.ReadOnlySpan<int> labels";
 
     public static void Emit(SourceWriter w, ModelPlan plan)
     {
@@ -68,42 +68,67 @@ internal static class LossEmitter
 
     private static void PrivateGradients(SourceWriter w, ModelPlan plan)
     {
-        string last = plan.Last.Identifier + "Output";
         w.Line("/// <summary>");
         w.Line("/// Forward, loss and backward on one workspace: the images come with labels or targets (the other empty); returns the");
         w.Line($"/// mean loss and, in <paramref name=\"metricSum\"/>, the {MetricDescription(plan)} summed over the images.");
         w.Line("/// </summary>");
         w.OpenBrace($"private float ComputeGradients(Workspace workspace, {Rs} images, {Labels}, {Rs} targets, {Rs} sampleWeights, {S} gradients, out double metricSum)");
+        if (plan.UsesBatchStatistics)
+        {
+            w.Line("// The step's phases back to back: a batch in one piece gathers only its own statistics between them.");
+            w.Line("for (int phase = 0; TrainingPhase(workspace, phase, images, labels, targets, sampleWeights, gradients) > 0; phase++) { }");
+            w.Line("metricSum = workspace.MetricSum;");
+            w.Line("return workspace.Loss;");
+            w.CloseBrace();
+            w.Line();
+            return;
+        }
         w.Line("int batch = images.Length / InputSize;");
         if (plan.UsesTrainingMode) w.Line("workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics");
         w.Line("Forward(workspace, images, batch);");
-        w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
-        w.Line($"{S} outputGradient = {new BufferLayout(plan).OutputGradient(plan.Layers.Count - 1)}.AsSpan(0, batch * OutputSize);");
-        bool branches = plan.TakesLabels && plan.TakesTargets;
-        if (branches) w.Line("float loss;");
-        string declare = branches ? "" : "float ";
-        ByTargetKind(w, plan,
-            () =>
-            {
-                w.Line($"metricSum = {LabelMetric(plan)};");
-                w.Line($"{declare}loss = {LabelLoss(plan)};");
-            },
-            () =>
-            {
-                w.Line($"metricSum = {TargetMetric(plan)};");
-                w.Line($"{declare}loss = {TargetLoss(plan)};");
-            });
+        LossAndOutputGradient(w, plan, "loss", "metricSum");
         w.Line("gradients.Clear();");
         w.Line("Backward(workspace, images, gradients, batch);");
-        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
-        {
-            w.Line($"// {layer.Name}: Keras's kernel_regularizer, added to the loss and its gradient");
-            w.Line($"loss += {K}.Regularization.Apply(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
-                   $"gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize}), {RegularizerArguments(layer)});");
-        }
+        Regularization(w, plan, "loss");
         w.Line("return loss;");
         w.CloseBrace();
         w.Line();
+    }
+
+    /// <summary>
+    /// After the forward pass: the metric's sum into <paramref name="metric"/>, the mean loss into <paramref name="loss"/>
+    /// (a new local when it is "loss") and dL/d(last output) into its gradient buffer.
+    /// </summary>
+    public static void LossAndOutputGradient(SourceWriter w, ModelPlan plan, string loss, string metric)
+    {
+        string last = plan.Last.Identifier + "Output";
+        w.Line($"{Rs} outputs = workspace.{last}.AsSpan(0, batch * OutputSize);");
+        w.Line($"{S} outputGradient = {new BufferLayout(plan).OutputGradient(plan.Layers.Count - 1)}.AsSpan(0, batch * OutputSize);");
+        bool local = loss == "loss", branches = plan.TakesLabels && plan.TakesTargets;
+        if (local && branches) w.Line("float loss;");
+        string declare = local && !branches ? "float " : "";
+        ByTargetKind(w, plan,
+            () =>
+            {
+                w.Line($"{metric} = {LabelMetric(plan)};");
+                w.Line($"{declare}{loss} = {LabelLoss(plan)};");
+            },
+            () =>
+            {
+                w.Line($"{metric} = {TargetMetric(plan)};");
+                w.Line($"{declare}{loss} = {TargetLoss(plan)};");
+            });
+    }
+
+    /// <summary>After the backward pass: each kernel regularizer's penalty added to <paramref name="loss"/> and its gradient to the kernel's.</summary>
+    public static void Regularization(SourceWriter w, ModelPlan plan, string loss)
+    {
+        foreach (LayerPlan layer in plan.Layers.Where(layer => layer.Spec.IsRegularized))
+        {
+            w.Line($"// {layer.Name}: Keras's kernel_regularizer, added to the loss and its gradient");
+            w.Line($"{loss} += {K}.Regularization.Apply(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), " +
+                   $"gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize}), {RegularizerArguments(layer)});");
+        }
     }
 
     private static void Evaluate(SourceWriter w, ModelPlan plan)

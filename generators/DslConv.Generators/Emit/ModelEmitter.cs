@@ -222,7 +222,44 @@ internal static class ModelEmitter
     /// A layer call; with profiling compiled in, between LayerProfiler calls (which then still cost nothing until the
     /// process sets DSLCONV_PROFILE_LAYERS=1).
     /// </summary>
-    private static void Call(SourceWriter w, string call, string pass, bool profileLayers)
+    /// <summary>Layer <paramref name="i"/>'s forward pass in the forward order (a comment for a view or a pool fused into its convolution).</summary>
+    public static void ForwardCall(SourceWriter w, ModelPlan plan, BufferLayout buffers, int i, bool profileLayers)
+    {
+        LayerPlan layer = plan.Layers[i];
+        if (layer.Definition.IsView)
+            w.Line($"// {layer.Name}: {layer.Input} -> {layer.Output} is a view; (H, W, C) row-major is Keras's flatten order.");
+        else if (buffers.IsFusedPool(i))
+            w.Line($"// {layer.Name} ran inside {plan.Layers[i - 1].Identifier}Forward.");
+        else if (buffers.FusedWithNextPool(i))
+            Call(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} forward", profileLayers);
+        else
+            Call(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} forward", profileLayers);
+    }
+
+    /// <summary>Layer <paramref name="i"/>'s backward pass in the backward order, and the sum of its input gradient with other readers'.</summary>
+    public static void BackwardCalls(SourceWriter w, ModelPlan plan, BufferLayout buffers, int i, bool profileLayers)
+    {
+        LayerPlan layer = plan.Layers[i];
+        if (buffers.IsFusedPool(i))
+            w.Line($"// {layer.Name} runs inside {plan.Layers[i - 1].Identifier}Backward.");
+        else if (buffers.FusedWithNextPool(i))
+            Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward", profileLayers);
+        else if (buffers.NeedsBackward(i))
+            Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward", profileLayers);
+        else if (!buffers.IsLive(i))
+            w.Line($"// {layer.Name}: its output reaches no later layer (DSLC027), so no gradient comes back to it.");
+        else if (!layer.Definition.IsView)
+            w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
+        if (!layer.Definition.IsMerge && buffers.NeedsInputGradient(i) && buffers.AccumulatesInputGradient(i, 0))
+        {
+            int source = layer.Sources[0];
+            w.Line($"{K}.Merge.Accumulate({BufferLayout.GradientScratch}.AsSpan(0, batch * {layer.Input.Size}), {buffers.OutputGradient(source)}); " +
+                   $"// {plan.SourceName(source)} feeds several layers: {layer.Name}'s part of its gradient adds to theirs");
+        }
+    }
+
+    /// <summary>A pass call, timed by the layer profiler in a profiling build.</summary>
+    public static void Call(SourceWriter w, string call, string pass, bool profileLayers)
     {
         if (!profileLayers)
         {
@@ -259,45 +296,23 @@ internal static class ModelEmitter
         w.Line("/// <summary>Forward pass over <paramref name=\"batch\"/> images, keeping every layer's output in the workspace.</summary>");
         w.OpenBrace($"private void Forward(Workspace workspace, {Rs} images, int batch)");
         if (profileLayers) w.Line("long start;");
-        for (int i = 0; i < plan.Layers.Count; i++)
-        {
-            LayerPlan layer = plan.Layers[i];
-            if (layer.Definition.IsView)
-                w.Line($"// {layer.Name}: {layer.Input} -> {layer.Output} is a view; (H, W, C) row-major is Keras's flatten order.");
-            else if (buffers.IsFusedPool(i))
-                w.Line($"// {layer.Name} ran inside {plan.Layers[i - 1].Identifier}Forward.");
-            else if (buffers.FusedWithNextPool(i))
-                Call(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} forward", profileLayers);
-            else
-                Call(w, $"{layer.Identifier}Forward(workspace, images, batch);", $"{layer.Name} forward", profileLayers);
-        }
+        for (int i = 0; i < plan.Layers.Count; i++) ForwardCall(w, plan, buffers, i, profileLayers);
         w.CloseBrace();
         w.Line();
-        w.Line("/// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name=\"gradients\"/>.</summary>");
-        w.OpenBrace($"private void Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
-        if (profileLayers) w.Line("long start;");
-        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+        if (plan.UsesBatchStatistics)
         {
-            LayerPlan layer = plan.Layers[i];
-            if (buffers.IsFusedPool(i))
-                w.Line($"// {layer.Name} runs inside {plan.Layers[i - 1].Identifier}Backward.");
-            else if (buffers.FusedWithNextPool(i))
-                Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward", profileLayers);
-            else if (buffers.NeedsBackward(i))
-                Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward", profileLayers);
-            else if (!buffers.IsLive(i))
-                w.Line($"// {layer.Name}: its output reaches no later layer (DSLC027), so no gradient comes back to it.");
-            else if (!layer.Definition.IsView)
-                w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
-            if (!layer.Definition.IsMerge && buffers.NeedsInputGradient(i) && buffers.AccumulatesInputGradient(i, 0))
-            {
-                int source = layer.Sources[0];
-                w.Line($"{K}.Merge.Accumulate({BufferLayout.GradientScratch}.AsSpan(0, batch * {layer.Input.Size}), {buffers.OutputGradient(source)}); " +
-                       $"// {plan.SourceName(source)} feeds several layers: {layer.Name}'s part of its gradient adds to theirs");
-            }
+            PhaseEmitter.Emit(w, plan, buffers, profileLayers);
+            w.Line();
         }
-        w.CloseBrace();
-        w.Line();
+        else
+        {
+            w.Line("/// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name=\"gradients\"/>.</summary>");
+            w.OpenBrace($"private void Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+            if (profileLayers) w.Line("long start;");
+            for (int i = plan.Layers.Count - 1; i >= 0; i--) BackwardCalls(w, plan, buffers, i, profileLayers);
+            w.CloseBrace();
+            w.Line();
+        }
         TransposeKernels(w, plan, buffers);
     }
 }

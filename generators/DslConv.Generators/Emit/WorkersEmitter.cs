@@ -37,6 +37,19 @@ internal static class WorkersEmitter
         w.Line("return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);");
         w.CloseBrace();
         w.Line();
+        if (plan.UsesBatchStatistics)
+        {
+            w.Line($"int {i}.TrainingPhase(Workspace workspace, {Names.Parallel}.BatchShare share, int phase, in {Names.Parallel}.Batch batch, {S} gradients, out float loss, out double metricSum)");
+            w.OpenBrace();
+            w.Line("workspace.Share = share;");
+            w.Line("int gathered = TrainingPhase(workspace, phase, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients);");
+            w.Line("(loss, metricSum) = gathered == 0 ? (workspace.Loss, workspace.MetricSum) : (float.NaN, double.NaN);");
+            w.Line("return gathered;");
+            w.CloseBrace();
+            w.Line();
+            w.Line($"static global::System.ReadOnlySpan<double> {i}.Statistics(Workspace workspace) => workspace.Statistics;");
+            w.Line();
+        }
         w.Line($"void {i}.Evaluate(Workspace workspace, in {Names.Parallel}.Batch batch, out double lossSum, out double metricSum) =>");
         w.Line("    Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);");
         w.Line();

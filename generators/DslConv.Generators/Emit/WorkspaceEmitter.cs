@@ -61,6 +61,13 @@ internal static class WorkspaceEmitter
             w.Line("/// </summary>");
             w.Line($"internal {Names.Parallel}.BatchShare Share;");
         }
+        if (plan.UsesBatchStatistics)
+        {
+            int length = plan.Layers.Where(layer => layer.Definition.UsesBatchStatistics).Max(Layers.BatchNormLayer.StatisticsLength);
+            w.Line($"internal readonly double[] Statistics = new double[{length}]; // a BatchNorm layer's statistics at the end of a training phase, for the other shards");
+            w.Line("internal float Loss; // the training step's mean loss and metric sum, from the phase that computes them to the end of the step");
+            w.Line("internal double MetricSum;");
+        }
         w.CloseBrace();
     }
 

@@ -116,6 +116,18 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override void EmitForward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
+        w.Line("/// <summary>");
+        w.Line($"/// Training forward pass of {layer.Name}, first half: this shard's statistics (per channel Σ x, Σ (x - its mean)²");
+        w.Line("/// and its rows), for the step engine to gather from every shard before the second half normalises.");
+        w.Line("/// </summary>");
+        w.OpenBrace($"private int {layer.Identifier}ForwardStatistics(Workspace workspace, {Rs} images, int batch)");
+        Constants(w, layer);
+        w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * ImageSize")};");
+        w.Line("global::System.Span<double> statistics = workspace.Statistics.AsSpan(0, StatisticsLength);");
+        w.Line($"{K}.BatchNormalization.TrainingStatistics(input, batch * ImageSize / Channels, Channels, statistics);");
+        w.Line("return StatisticsLength;");
+        w.CloseBrace();
+        w.Line();
         BatchNormFolding.Chain? folded = BatchNormFolding.IntoProducerOf(plan, index);
         Passes.Banner(w, layer, "Forward");
         w.OpenBrace($"private void {layer.Identifier}Forward(Workspace workspace, {Rs} images, int batch)");
@@ -136,36 +148,65 @@ internal sealed class BatchNormLayer : LayerDefinition
             w.Line("return;");
             w.CloseBrace();
         }
-        w.Line("// training: the whole batch's statistics (combined across workers when the batch is split), kept with the");
-        w.Line("// normalised values for backward and the step");
-        w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.{layer.Identifier}BatchMean,");
-        w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output,");
-        w.Line("    workspace.Share.Exchange, workspace.Share.Shard);");
+        w.Line($"// training, second half: the whole batch's statistics from every shard's {layer.Identifier}ForwardStatistics, kept with");
+        w.Line("// the normalised values for backward and the step");
+        w.Line("global::System.ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));");
+        w.Line($"{K}.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, shards, workspace.{layer.Identifier}BatchMean,");
+        w.Line($"    workspace.{layer.Identifier}BatchVariance, workspace.{layer.Identifier}InverseStd, workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize), output);");
         w.CloseBrace();
     }
 
     public override void EmitBackward(SourceWriter w, ModelPlan plan, BufferLayout buffers, int index)
     {
         LayerPlan layer = plan.Layers[index];
+        string? inputGradient = buffers.InputGradient(index);
+        string outputGradient = $"{buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize)";
+        string normalized = $"workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize)";
+        if (inputGradient is null)
+        {
+            Passes.Banner(w, layer, "Backward");
+            w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        }
+        else
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// Backward pass of {layer.Name}, first half: dgamma += Σ dy·n and dbeta += Σ dy over this shard, and its Σ dy and");
+            w.Line("/// Σ dy·n, which the input gradient needs from every shard (gathered by the step engine before the second half).");
+            w.Line("/// </summary>");
+            w.OpenBrace($"private int {layer.Identifier}BackwardStatistics(Workspace workspace, {Rs} images, {S} gradients, int batch)");
+        }
+        Constants(w, layer);
+        w.Line("// dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.");
+        w.Line($"{K}.BatchNormalization.BackwardStatistics({outputGradient}, {normalized},");
+        w.Line($"    batch * ImageSize / Channels, Channels, gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
+        w.Line($"    workspace.Statistics.AsSpan(0, StatisticsLength));{(inputGradient is null ? " // nothing upstream needs an input gradient" : "")}");
+        if (inputGradient is null)
+        {
+            w.CloseBrace();
+            return;
+        }
+        w.Line("return StatisticsLength;");
+        w.CloseBrace();
+        w.Line();
         Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
         Constants(w, layer);
-        string? inputGradient = buffers.InputGradient(index);
-        w.Line("int rows = batch * ImageSize / Channels;");
-        w.Line("// dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.");
-        w.Line($"{K}.BatchNormalization.Backward({buffers.OutputGradient(index)}.AsSpan(0, batch * ImageSize), workspace.{layer.Identifier}Normalized.AsSpan(0, batch * ImageSize),");
-        w.Line($"    _parameters.AsSpan({layer.Identifier}GammaOffset, Channels), workspace.{layer.Identifier}InverseStd, rows, Channels,");
-        w.Line($"    gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
-        w.Line(inputGradient is null
-            ? "    default); // nothing upstream needs an input gradient"
-            : $"    {inputGradient}.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);");
+        w.Line("// second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics");
+        w.Line("global::System.ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));");
+        w.Line($"{K}.BatchNormalization.BackwardInput({outputGradient}, {normalized},");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}GammaOffset, Channels), workspace.{layer.Identifier}InverseStd, batch * ImageSize / Channels, Channels, shards,");
+        w.Line($"    {inputGradient}.AsSpan(0, batch * ImageSize));");
         w.CloseBrace();
     }
+
+    /// <summary>The longest statistics vector a model's BatchNorm layers exchange: the workspace's Statistics buffer.</summary>
+    public static int StatisticsLength(LayerPlan layer) => 2 * layer.BiasSize + 1;
 
     private static void Constants(SourceWriter w, LayerPlan layer)
     {
         w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
         w.Line($"const int Channels = {layer.BiasSize};");
+        w.Line($"const int StatisticsLength = {StatisticsLength(layer)}; // two sums per channel, then the rows");
     }
 
     private static string Text(double value) => Literals.Python(value);

@@ -1,4 +1,4 @@
-using DslConv.Parallel;
+using System.Numerics;
 
 namespace DslConv.Kernels;
 
@@ -9,15 +9,42 @@ namespace DslConv.Kernels;
 /// </summary>
 public static class BatchNormalization
 {
+    /// <summary>Doubles of statistics one share of a batch contributes per layer: <see cref="TrainingStatistics"/>'s and <see cref="BackwardStatistics"/>'s.</summary>
+    public static int StatisticsLength(int channels) => 2 * channels + 1;
+
     /// <summary>
-    /// Training: the batch's per-channel mean and (biased) variance, 1 / sqrt(variance + epsilon), the normalised
-    /// values (kept for backward) and the output. Sums are accumulated in double, in two passes (mean, then squared
-    /// deviations). With an <paramref name="exchange"/>, <paramref name="x"/> is micro-shard <paramref name="shard"/> of a
-    /// split batch and both sums are combined across the shards, so that every shard normalises with the whole batch's statistics.
+    /// Training, first half: this share's statistics, the only part of the forward pass that needs the whole batch.
+    /// Per channel c: Σ x in statistics[c], Σ (x - the share's mean)² in statistics[channels + c] (two passes, in
+    /// double), and the rows in statistics[2 · channels]. The shares' statistics are combined by <see cref="TrainingForward"/>.
+    /// </summary>
+    public static void TrainingStatistics(ReadOnlySpan<float> x, int rows, int channels, Span<double> statistics)
+    {
+        Buffers.AtLeast(rows, 1, nameof(rows));
+        Buffers.AtLeast(channels, 1, nameof(channels));
+        Buffers.Require(x.Length, (long)rows * channels, nameof(x));
+        Buffers.Require(statistics.Length, StatisticsLength(channels), nameof(statistics));
+        Span<double> sums = statistics[..channels], squares = statistics.Slice(channels, channels);
+        // Rows in order, all channels at once: each channel's sum is still added in row order.
+        sums.Clear();
+        for (int r = 0; r < rows; r++) RowSums.Add(x.Slice(r * channels, channels), sums);
+        Span<double> means = channels <= 512 ? stackalloc double[channels] : new double[channels];
+        for (int c = 0; c < channels; c++) means[c] = sums[c] / rows;
+        squares.Clear();
+        for (int r = 0; r < rows; r++) RowSums.AddSquaredDeviations(x.Slice(r * channels, channels), means, squares);
+        statistics[2 * channels] = rows;
+    }
+
+    /// <summary>
+    /// Training, second half: the batch's per-channel mean and (biased) variance from every share's
+    /// <see cref="TrainingStatistics"/> (<paramref name="shareStatistics"/>: one after another, in share order; a batch
+    /// in one piece passes its own), 1 / sqrt(variance + epsilon), the normalised values (kept for backward) and the
+    /// output. The shares' squared deviations are combined as Chan, Golub and LeVeque's parallel variance does (each
+    /// share's around its own mean, plus its rows times its mean's distance from the batch's), in double and in share
+    /// order, so every share computes the same statistics bit for bit.
     /// </summary>
     public static void TrainingForward(ReadOnlySpan<float> x, int rows, int channels, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        float epsilon, Span<float> mean, Span<float> variance, Span<float> inverseStd, Span<float> normalized, Span<float> y,
-        ShardExchange? exchange = null, int shard = 0)
+        float epsilon, ReadOnlySpan<double> shareStatistics, Span<float> mean, Span<float> variance, Span<float> inverseStd,
+        Span<float> normalized, Span<float> y)
     {
         Check(x.Length, rows, channels, gamma, beta, epsilon);
         long size = (long)rows * channels;
@@ -26,45 +53,65 @@ public static class BatchNormalization
         Buffers.Require(mean.Length, channels, nameof(mean));
         Buffers.Require(variance.Length, channels, nameof(variance));
         Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
-        // sums[c] per channel and sums[channels] = the rows they cover, so that combined shares know the batch's rows.
-        Span<double> sums = channels < 512 ? stackalloc double[channels + 1] : new double[channels + 1];
-        Span<double> means = channels < 512 ? stackalloc double[channels] : new double[channels];
-        // Rows in order, all channels at once: each channel's sum is still added in row order, so the result is the
-        // column-by-column loop's, read sequentially.
-        Span<double> channelSums = sums[..channels];
-        channelSums.Clear();
-        for (int r = 0; r < rows; r++) RowSums.Add(x.Slice(r * channels, channels), channelSums);
-        sums[channels] = rows;
-        Combine(exchange, shard, sums);
-        double batchRows = sums[channels];
-        for (int c = 0; c < channels; c++) means[c] = sums[c] / batchRows;
-        channelSums.Clear();
-        for (int r = 0; r < rows; r++) RowSums.AddSquaredDeviations(x.Slice(r * channels, channels), means, channelSums);
-        Combine(exchange, shard, sums);
+        int length = StatisticsLength(channels);
+        int shares = Shares(shareStatistics, length);
+        double batchRows = 0;
+        for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + 2 * channels];
         for (int c = 0; c < channels; c++)
         {
-            double v = sums[c] / batchRows;
-            mean[c] = (float)means[c];
+            double sum = 0;
+            for (int share = 0; share < shares; share++) sum += shareStatistics[share * length + c];
+            double batchMean = sum / batchRows, squares = 0;
+            for (int share = 0; share < shares; share++)
+            {
+                ReadOnlySpan<double> theirs = shareStatistics.Slice(share * length, length);
+                double shareRows = theirs[2 * channels], distance = theirs[c] / shareRows - batchMean;
+                squares += theirs[channels + c] + shareRows * distance * distance;
+            }
+            double v = squares / batchRows;
+            mean[c] = (float)batchMean;
             variance[c] = (float)v;
             inverseStd[c] = (float)(1 / Math.Sqrt(v + epsilon));
         }
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < channels; c++)
-            {
-                int at = r * channels + c;
-                float n = (x[at] - mean[c]) * inverseStd[c];
-                normalized[at] = n;
-                y[at] = gamma[c] * n + beta[c];
-            }
+        {
+            int at = r * channels;
+            Normalize(x.Slice(at, channels), mean, inverseStd, gamma, beta, normalized.Slice(at, channels), y.Slice(at, channels));
+        }
     }
 
-    /// <summary>Replaces this share's sums by the whole batch's (in place); without an exchange they already are.</summary>
-    private static void Combine(ShardExchange? exchange, int shard, Span<double> sums)
+    /// <summary>How many shares' statistics of <paramref name="length"/> doubles <paramref name="shareStatistics"/> holds (at least one, each with rows).</summary>
+    private static int Shares(ReadOnlySpan<double> shareStatistics, int length)
     {
-        if (exchange is null) return;
-        Span<double> mine = sums.Length <= 1024 ? stackalloc double[sums.Length] : new double[sums.Length];
-        sums.CopyTo(mine);
-        exchange.SumAcross(shard, mine, sums);
+        if (shareStatistics.Length == 0 || shareStatistics.Length % length != 0)
+            throw new ArgumentException($"shareStatistics holds {shareStatistics.Length} doubles; expected a positive multiple of {length}.", nameof(shareStatistics));
+        int shares = shareStatistics.Length / length;
+        for (int share = 0; share < shares; share++)
+            if (!(shareStatistics[share * length + length - 1] >= 1))
+                throw new ArgumentException($"Share {share}'s statistics cover {shareStatistics[share * length + length - 1]} rows; every share has at least one.", nameof(shareStatistics));
+        return shares;
+    }
+
+    /// <summary>One row: n = (x - mean) · inverseStd, y = gamma · n + beta (multiplies and adds kept apart, so every vector width rounds alike).</summary>
+    private static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, Span<float> normalized, Span<float> y)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<float>.Count <= x.Length; c += Vector<float>.Count)
+            {
+                var n = (new Vector<float>(x[c..]) - new Vector<float>(mean[c..])) * new Vector<float>(inverseStd[c..]);
+                n.CopyTo(normalized[c..]);
+                (new Vector<float>(gamma[c..]) * n + new Vector<float>(beta[c..])).CopyTo(y[c..]);
+            }
+        }
+        for (; c < x.Length; c++)
+        {
+            float n = (x[c] - mean[c]) * inverseStd[c];
+            normalized[c] = n;
+            y[c] = gamma[c] * n + beta[c];
+        }
     }
 
     /// <summary>Inference: normalises with the moving statistics.</summary>
@@ -89,32 +136,24 @@ public static class BatchNormalization
     }
 
     /// <summary>
-    /// Backward from dy: dgamma += Σ dy·n, dbeta += Σ dy, and (when <paramref name="dx"/> is not empty, overwritten)
-    /// dx = gamma·invstd / rows · (rows·dy - Σ dy - n·Σ dy·n), the batch statistics' own dependence included.
-    /// <para>
-    /// With an <paramref name="exchange"/>, dy is one share's gradient of its own mean loss (scaled by the batch's
-    /// images over the share's), and dx needs the whole batch's Σ dy and Σ dy·n on the batch's scale: each share
-    /// contributes its sums times its rows, the total over the batch's rows is the batch-scale sum, and dividing it by
-    /// this share's rows brings it back to this share's scale: dx = gamma·invstd · (dy - S/rowsᵢ - n·SN/rowsᵢ).
-    /// dgamma and dbeta stay this share's own, which the step engine weighs like every other gradient.
-    /// </para>
+    /// Backward, first half: dgamma += Σ dy·n and dbeta += Σ dy over this share, and the share's part of what dx needs
+    /// from the whole batch: per channel c, Σ dy in statistics[c] and Σ dy·n in statistics[channels + c], each times
+    /// the share's rows (dy is the gradient of the share's own mean loss: times its rows, the sums add up across shares
+    /// to the batch's scale times the batch's rows), and the rows in statistics[2 · channels]. A layer with nothing
+    /// upstream stops here.
     /// </summary>
-    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd,
-        int rows, int channels, Span<float> dgamma, Span<float> dbeta, Span<float> dx, ShardExchange? exchange = null, int shard = 0)
+    public static void BackwardStatistics(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, int rows, int channels,
+        Span<float> dgamma, Span<float> dbeta, Span<double> statistics)
     {
         Buffers.AtLeast(rows, 1, nameof(rows));
         Buffers.AtLeast(channels, 1, nameof(channels));
         long size = (long)rows * channels;
         Buffers.Require(dy.Length, size, nameof(dy));
         Buffers.Require(normalized.Length, size, nameof(normalized));
-        Buffers.Require(gamma.Length, channels, nameof(gamma));
-        Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
         Buffers.Require(dgamma.Length, channels, nameof(dgamma));
         Buffers.Require(dbeta.Length, channels, nameof(dbeta));
-        if (!dx.IsEmpty) Buffers.Require(dx.Length, size, nameof(dx));
-        // sums: Σ dy per channel, then Σ dy·n per channel, then the rows.
-        Span<double> sums = channels < 256 ? stackalloc double[2 * channels + 1] : new double[2 * channels + 1];
-        Span<double> sumDy = sums[..channels], sumDyN = sums.Slice(channels, channels);
+        Buffers.Require(statistics.Length, StatisticsLength(channels), nameof(statistics));
+        Span<double> sumDy = statistics[..channels], sumDyN = statistics.Slice(channels, channels);
         sumDy.Clear();
         sumDyN.Clear();
         for (int r = 0; r < rows; r++)
@@ -126,36 +165,70 @@ public static class BatchNormalization
         {
             dgamma[c] += (float)sumDyN[c];
             dbeta[c] += (float)sumDy[c];
+            sumDy[c] *= rows;
+            sumDyN[c] *= rows;
         }
-        if (dx.IsEmpty) return; // nothing upstream: no exchange either, the same on every shard
-        Span<double> scale = channels < 512 ? stackalloc double[channels] : new double[channels];
-        if (exchange is null)
-        {
-            for (int c = 0; c < channels; c++) scale[c] = (double)gamma[c] * inverseStd[c] / rows;
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < channels; c++)
-                {
-                    int at = r * channels + c;
-                    dx[at] = (float)(scale[c] * (rows * (double)dy[at] - sums[c] - normalized[at] * sums[channels + c]));
-                }
-            return;
-        }
-        for (int i = 0; i < 2 * channels; i++) sums[i] *= rows;
-        sums[2 * channels] = rows;
-        Combine(exchange, shard, sums);
-        double toShare = 1 / sums[2 * channels] / rows; // batch-scale sum = total / batch rows; this share's = that / rows
+        statistics[2 * channels] = rows;
+    }
+
+    /// <summary>
+    /// Backward, second half: dx = gamma·invstd · (dy - mean dy - n · mean dy·n), the batch statistics' own dependence
+    /// included, with the means over the whole batch from every share's <see cref="BackwardStatistics"/>
+    /// (<paramref name="shareStatistics"/>, in share order; a batch in one piece passes its own) brought back to this
+    /// share's scale: Σ over the shares / batch rows / this share's rows. Overwrites <paramref name="dx"/>.
+    /// </summary>
+    public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> gamma, ReadOnlySpan<float> inverseStd,
+        int rows, int channels, ReadOnlySpan<double> shareStatistics, Span<float> dx)
+    {
+        Buffers.AtLeast(rows, 1, nameof(rows));
+        Buffers.AtLeast(channels, 1, nameof(channels));
+        long size = (long)rows * channels;
+        Buffers.Require(dy.Length, size, nameof(dy));
+        Buffers.Require(normalized.Length, size, nameof(normalized));
+        Buffers.Require(gamma.Length, channels, nameof(gamma));
+        Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
+        Buffers.Require(dx.Length, size, nameof(dx));
+        int length = StatisticsLength(channels);
+        int shares = Shares(shareStatistics, length);
+        double batchRows = 0;
+        for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + 2 * channels];
+        double toShare = 1 / batchRows / rows;
+        Span<float> scale = channels <= 512 ? stackalloc float[channels] : new float[channels];
+        Span<float> meanDy = channels <= 512 ? stackalloc float[channels] : new float[channels];
+        Span<float> meanDyN = channels <= 512 ? stackalloc float[channels] : new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            scale[c] = (double)gamma[c] * inverseStd[c];
-            sums[c] *= toShare; // this share's mean dy
-            sums[channels + c] *= toShare; // and mean dy·n
+            double sumDy = 0, sumDyN = 0;
+            for (int share = 0; share < shares; share++)
+            {
+                sumDy += shareStatistics[share * length + c];
+                sumDyN += shareStatistics[share * length + channels + c];
+            }
+            scale[c] = (float)((double)gamma[c] * inverseStd[c]);
+            meanDy[c] = (float)(sumDy * toShare);
+            meanDyN[c] = (float)(sumDyN * toShare);
         }
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < channels; c++)
+        {
+            int at = r * channels;
+            InputRow(dy.Slice(at, channels), normalized.Slice(at, channels), scale, meanDy, meanDyN, dx.Slice(at, channels));
+        }
+    }
+
+    /// <summary>One row of dx = scale · ((dy - meanDy) - n · meanDyN), the same operations in every lane and in the scalar tail.</summary>
+    private static void InputRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> scale, ReadOnlySpan<float> meanDy,
+        ReadOnlySpan<float> meanDyN, Span<float> dx)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<float>.Count <= dy.Length; c += Vector<float>.Count)
             {
-                int at = r * channels + c;
-                dx[at] = (float)(scale[c] * (dy[at] - sums[c] - normalized[at] * sums[channels + c]));
+                var centred = new Vector<float>(dy[c..]) - new Vector<float>(meanDy[c..]);
+                (new Vector<float>(scale[c..]) * (centred - new Vector<float>(normalized[c..]) * new Vector<float>(meanDyN[c..]))).CopyTo(dx[c..]);
             }
+        }
+        for (; c < dy.Length; c++) dx[c] = scale[c] * ((dy[c] - meanDy[c]) - normalized[c] * meanDyN[c]);
     }
 
     /// <summary>

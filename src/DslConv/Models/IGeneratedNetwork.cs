@@ -26,6 +26,22 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInfe
     /// <summary>Forward, loss and backward of <paramref name="batch"/> on <paramref name="workspace"/> in training mode: the mean loss, its gradient (overwritten) and the metric's sum.</summary>
     float ComputeGradients(TWorkspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum);
 
+    /// <summary>
+    /// One phase of <see cref="ComputeGradients"/> for models whose shards exchange statistics: the passes up to the
+    /// next layer that needs every shard's statistics. Returns the doubles of statistics left in
+    /// <see cref="Statistics"/> for the step engine to gather, or 0 when the step is done (then <paramref name="loss"/> and
+    /// <paramref name="metricSum"/> are ComputeGradients' results). A model without such layers is one phase.
+    /// </summary>
+    int TrainingPhase(TWorkspace workspace, BatchShare share, int phase, in Batch batch, Span<float> gradients, out float loss, out double metricSum)
+    {
+        if (phase != 0) throw new ArgumentOutOfRangeException(nameof(phase), phase, "This model's training step is one phase.");
+        loss = ComputeGradients(workspace, share, batch, gradients, out metricSum);
+        return 0;
+    }
+
+    /// <summary>The statistics the last training phase left in <paramref name="workspace"/> for the other shards.</summary>
+    static virtual ReadOnlySpan<double> Statistics(TWorkspace workspace) => default;
+
     /// <summary>Sums of per-image losses and of the metric over <paramref name="batch"/>, in inference mode.</summary>
     void Evaluate(TWorkspace workspace, in Batch batch, out double lossSum, out double metricSum);
 

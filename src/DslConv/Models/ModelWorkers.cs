@@ -38,6 +38,13 @@ internal sealed class ModelWorkers<TModel, TWorkspace> : IBatchWorkers, IShardWo
         _model.ComputeGradients(_workspaces[share.Workspace], share, shard, gradients, out metricSum);
 
     /// <inheritdoc/>
+    public int TrainingPhase(BatchShare share, int phase, in Batch shard, Span<float> gradients, out float loss, out double metricSum) =>
+        _model.TrainingPhase(_workspaces[share.Workspace], share, phase, shard, gradients, out loss, out metricSum);
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<double> Statistics(int workspace) => TModel.Statistics(_workspaces[workspace]);
+
+    /// <inheritdoc/>
     public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) =>
         _model.Evaluate(_workspaces[worker], share, out lossSum, out metricSum);
 

@@ -32,4 +32,16 @@ internal interface IShardWorkers
     /// <see cref="BatchShare.Workspace"/>. <paramref name="share"/> says where the shard lies in the whole batch.
     /// </summary>
     float ComputeGradients(BatchShare share, in Batch shard, Span<float> gradients, out double metricSum);
+
+    /// <summary>
+    /// Phase <paramref name="phase"/> of <see cref="ComputeGradients"/> (for models whose shards exchange statistics):
+    /// the passes up to the next point where a layer needs every shard's statistics. Returns how many doubles of
+    /// statistics the shard left in <see cref="Statistics"/> for the engine to gather before the next phase, or 0 when
+    /// the step is done (then <paramref name="loss"/> and <paramref name="metricSum"/> are the shard's, as
+    /// ComputeGradients returns them).
+    /// </summary>
+    int TrainingPhase(BatchShare share, int phase, in Batch shard, Span<float> gradients, out float loss, out double metricSum);
+
+    /// <summary>The statistics a phase left in workspace <paramref name="workspace"/>.</summary>
+    ReadOnlySpan<double> Statistics(int workspace);
 }

@@ -10,16 +10,17 @@ namespace DslConv.Parallel;
 /// parallel over parameter ranges, then the optimizer's update per range: every thread and process count gives the
 /// same weights bit for bit. Allocates nothing per step.
 /// <para>
-/// Models whose layers need the whole batch's statistics (BatchNorm) run each shard on a thread of its own, at most
-/// <see cref="BatchRunner.Threads"/> at once, with one workspace per shard; the shards combine their sums in shard order
-/// through a <see cref="ShardExchange"/> (and the processes' through <see cref="GradientExchange"/>), so they too train
-/// the same weights on any thread or process count.
+/// Models whose layers need the whole batch's statistics (BatchNorm) run a step in phases, one workspace per shard:
+/// each phase runs every shard up to the next such layer on the runner's threads, then the engine gathers the shards'
+/// statistics in shard order (and the processes' through <see cref="GradientExchange"/>) into a
+/// <see cref="ShardExchange"/> that the next phase reads, so they too train the same weights on any thread or process
+/// count, and no shard ever waits inside a pass.
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
 {
-    private enum Job { Gradients, Reduce, Step }
+    private enum Job { Gradients, Phase, Reduce, Step }
 
     private readonly BatchRunner _runner;
     private readonly IShardWorkers _workers;
@@ -28,12 +29,13 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
     private readonly float[] _shardLosses;
     private readonly double[] _shardMetrics;
     private readonly bool[] _usable; // per worker, after the reduction
-    private readonly ShardThreads? _shardThreads; // with a shard exchange
+    private readonly ShardExchange? _exchange; // for models whose shards exchange statistics
+    private readonly int[] _phaseLengths; // per shard, what its last phase left to gather
 
     // The current step, pinned for its duration: spans cannot be stored in fields.
     private Job _job;
     private PinnedBatch _batch;
-    private int _shards, _firstLocal, _localShards;
+    private int _shards, _firstLocal, _localShards, _phase;
     private long _step;
     private float* _gradients;
     private float* _parameters;
@@ -58,7 +60,8 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
         _shardLosses = new float[gradientShards];
         _shardMetrics = new double[gradientShards];
         _usable = new bool[runner.Threads];
-        if (shardsExchangeStatistics) _shardThreads = new ShardThreads(this, gradientShards, Math.Min(runner.Threads, gradientShards));
+        _phaseLengths = new int[gradientShards];
+        if (shardsExchangeStatistics) _exchange = new ShardExchange();
     }
 
     /// <summary>
@@ -85,7 +88,7 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
     public int StatisticsShard => _firstLocal;
 
     /// <summary>Bytes allocated so far on the threads other than the caller's (the runner's and the shard threads).</summary>
-    public long WorkerThreadAllocatedBytes => _runner.WorkerThreadAllocatedBytes + (_shardThreads?.Pool.WorkerThreadAllocatedBytes ?? 0);
+    public long WorkerThreadAllocatedBytes => _runner.WorkerThreadAllocatedBytes;
 
     private int Threads => _runner.Threads;
 
@@ -146,7 +149,7 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
 
     private void ComputeShards()
     {
-        if (_shardThreads is null)
+        if (_exchange is null)
         {
             _job = Job.Gradients;
             _runner.Pool.Run(this);
@@ -156,7 +159,18 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
             throw new InvalidOperationException(
                 $"A model with BatchNorm trained over {GradientExchange!.Processes} processes needs a micro-shard on every process, so at least " +
                 $"{GradientExchange.Processes} images per batch (at most {GradientShards} processes); this batch has {_batch.Count}.");
-        _shardThreads.Run(_shards, _firstLocal, _localShards, GradientExchange);
+        _exchange.Begin(_shards, _firstLocal, _localShards, GradientExchange);
+        _job = Job.Phase;
+        for (_phase = 0; ; _phase++)
+        {
+            _runner.Pool.Run(this);
+            int length = _phaseLengths[_firstLocal];
+            for (int shard = _firstLocal + 1; shard < _firstLocal + _localShards; shard++)
+                if (_phaseLengths[shard] != length)
+                    throw new InvalidOperationException($"Phase {_phase} left {length} statistics on shard {_firstLocal} and {_phaseLengths[shard]} on shard {shard}.");
+            if (length == 0) return;
+            _exchange.Gather(length, _workers);
+        }
     }
 
     // In shard order, so that neither the worker count nor the process count changes a bit.
@@ -183,6 +197,12 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
                 for (int shard = _firstLocal + first; shard < _firstLocal + first + count; shard++)
                     ComputeShard(shard, new BatchShare(worker, shard, Shares.Of(_batch.Count, _shards, shard).Start, _step, null));
                 break;
+            case Job.Phase:
+                // Each shard on its own workspace (the shard's index), whichever worker runs it.
+                var (firstShard, shardCount) = Shares.Of(_localShards, Threads, worker);
+                for (int shard = _firstLocal + firstShard; shard < _firstLocal + firstShard + shardCount; shard++)
+                    ComputeShardPhase(shard);
+                break;
             case Job.Reduce:
                 _usable[worker] = ReduceShards(worker);
                 break;
@@ -198,6 +218,17 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
         var (start, images) = Shares.Of(_batch.Count, _shards, shard);
         _shardLosses[shard] = _workers.ComputeGradients(share, _batch.Slice(start, images),
             _shardGradients.AsSpan(shard * _parameterCount, _parameterCount), out _shardMetrics[shard]);
+    }
+
+    private void ComputeShardPhase(int shard)
+    {
+        var (start, images) = Shares.Of(_batch.Count, _shards, shard);
+        var share = new BatchShare(shard, shard, start, _step, _exchange);
+        _phaseLengths[shard] = _workers.TrainingPhase(share, _phase, _batch.Slice(start, images),
+            _shardGradients.AsSpan(shard * _parameterCount, _parameterCount), out float loss, out double metricSum);
+        if (_phaseLengths[shard] > 0) return;
+        _shardLosses[shard] = loss;
+        _shardMetrics[shard] = metricSum;
     }
 
     // Worker `worker`'s range of Σ (nₛ / n) gₛ over the shards in shard order, element by element (the same sum whichever
@@ -222,56 +253,6 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
         if (length != _parameterCount) throw new ArgumentException($"{paramName} holds {length} floats; expected {_parameterCount}.", paramName);
     }
 
-    /// <summary>Stops the shard threads (the runner's are its own).</summary>
-    public void Dispose() => _shardThreads?.Dispose();
-
-    /// <summary>
-    /// One thread per shard for models whose shards exchange statistics mid-pass: every shard must be able to reach each
-    /// exchange, so none can wait for another to finish first; <c>turns</c> lets only as many run at once as the
-    /// trainer has threads (a shard waiting in the exchange gives its turn up).
-    /// </summary>
-    private sealed class ShardThreads(StepEngine engine, int shards, int turns) : IWorkerJob, IDisposable
-    {
-        private readonly ShardExchange _exchange = new();
-        private readonly SemaphoreSlim _turns = new(turns, turns);
-
-        public WorkerPool Pool { get; } = new(shards);
-
-        public void Run(int shards, int firstLocal, int localShards, IGradientExchange? processes)
-        {
-            _exchange.Begin(shards, firstLocal, localShards, processes, _turns);
-            Pool.Run(this);
-        }
-
-        public void Execute(int thread)
-        {
-            if (thread >= engine._localShards) return;
-            int shard = engine._firstLocal + thread;
-            _turns.Wait();
-            try
-            {
-                engine.ComputeShard(shard, new BatchShare(shard, shard, Shares.Of(engine._batch.Count, engine._shards, shard).Start, engine._step, _exchange));
-            }
-            catch (ShardExchangeBrokenException)
-            {
-                // Another shard failed and released this one from the exchange: its failure is the one reported.
-                engine._shardLosses[shard] = float.NaN;
-            }
-            catch
-            {
-                _exchange.Break();
-                throw;
-            }
-            finally
-            {
-                _turns.Release();
-            }
-        }
-
-        public void Dispose()
-        {
-            Pool.Dispose();
-            _turns.Dispose();
-        }
-    }
+    /// <summary>Nothing to stop: the engine runs on its runner's threads.</summary>
+    public void Dispose() { }
 }

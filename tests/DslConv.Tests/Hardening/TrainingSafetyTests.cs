@@ -164,6 +164,14 @@ public sealed class TrainingSafetyTests
             return 0;
         }
 
+        public int TrainingPhase(BatchShare share, int phase, in Batch shard, Span<float> gradients, out float loss, out double metricSum)
+        {
+            loss = ComputeGradients(share, shard, gradients, out metricSum);
+            return 0;
+        }
+
+        public ReadOnlySpan<double> Statistics(int workspace) => default;
+
         public void Evaluate(int worker, in Batch share, out double lossSum, out double metricSum) => (lossSum, metricSum) = (0, 0);
 
         public void Predict(int worker, ReadOnlySpan<float> images, Span<float> outputs) { }

@@ -123,16 +123,10 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     /// </summary>
     private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
     {
-        int batch = images.Length / InputSize;
-        workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
-        Forward(workspace, images, batch);
-        ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
-        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
-        float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
-        gradients.Clear();
-        Backward(workspace, images, gradients, batch);
-        return loss;
+        // The step's phases back to back: a batch in one piece gathers only its own statistics between them.
+        for (int phase = 0; TrainingPhase(workspace, phase, images, labels, targets, sampleWeights, gradients) > 0; phase++) { }
+        metricSum = workspace.MetricSum;
+        return workspace.Loss;
     }
 
     /// <summary>Sums over the images of the loss and of the correct predictions, without touching the parameters.</summary>
@@ -178,13 +172,48 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         DenseForward(workspace, images, batch);
     }
 
-    /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
-    private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    /// <summary>
+    /// Phase <paramref name="phase"/> of a training step on one shard: the passes up to the next layer that needs the
+    /// statistics of every shard of the batch. Returns how many doubles of <c>workspace.Statistics</c> the step engine
+    /// gathers from every shard before the next phase reads them (<c>workspace.Share.Gathered</c>), or 0 when the step is
+    /// done: then the gradients are final and <c>workspace.Loss</c>, <c>workspace.MetricSum</c> hold the loss and metric.
+    /// </summary>
+    private int TrainingPhase(Workspace workspace, int phase, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
-        DenseBackward(workspace, images, gradients, batch);
-        MaxPooling2dBackward(workspace, images, gradients, batch);
-        BatchNormalizationBackward(workspace, images, gradients, batch);
-        Conv2dBackward(workspace, images, gradients, batch);
+        int batch = images.Length / InputSize;
+        switch (phase)
+        {
+            case 0:
+            {
+                workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
+                Conv2dForward(workspace, images, batch);
+                return BatchNormalizationForwardStatistics(workspace, images, batch); // batch_normalization needs every shard's statistics
+            }
+            case 1:
+            {
+                BatchNormalizationForward(workspace, images, batch);
+                MaxPooling2dForward(workspace, images, batch);
+                // flatten: (6, 6, 16) -> (576) is a view; (H, W, C) row-major is Keras's flatten order.
+                DenseForward(workspace, images, batch);
+                {
+                    ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
+                    Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
+                    workspace.MetricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+                    workspace.Loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
+                }
+                gradients.Clear();
+                DenseBackward(workspace, images, gradients, batch);
+                MaxPooling2dBackward(workspace, images, gradients, batch);
+                return BatchNormalizationBackwardStatistics(workspace, images, gradients, batch); // batch_normalization needs every shard's statistics
+            }
+            case 2:
+            {
+                BatchNormalizationBackward(workspace, images, gradients, batch);
+                Conv2dBackward(workspace, images, gradients, batch);
+                return 0; // the step is done
+            }
+            default: throw new ArgumentOutOfRangeException(nameof(phase), phase, "A training step has phases 0 to 2.");
+        }
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -251,6 +280,21 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     }
 
     /// <summary>
+    /// Training forward pass of batch_normalization, first half: this shard's statistics (per channel Σ x, Σ (x - its mean)²
+    /// and its rows), for the step engine to gather from every shard before the second half normalises.
+    /// </summary>
+    private int BatchNormalizationForwardStatistics(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        const int ImageSize = 2304; // 12 * 12 * 16
+        const int Channels = 16;
+        const int StatisticsLength = 33; // two sums per channel, then the rows
+        ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * ImageSize);
+        Span<double> statistics = workspace.Statistics.AsSpan(0, StatisticsLength);
+        Kernels.BatchNormalization.TrainingStatistics(input, batch * ImageSize / Channels, Channels, statistics);
+        return StatisticsLength;
+    }
+
+    /// <summary>
     /// Forward pass of batch_normalization, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
     /// (B, 12, 12, 16) -> (B, 12, 12, 16).
     /// </summary>
@@ -259,17 +303,34 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         if (!workspace.Training) return; // at inference conv2d computes this layer too (folded into its kernel and bias)
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
+        const int StatisticsLength = 33; // two sums per channel, then the rows
         const float Epsilon = 0.001f;
         ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * ImageSize);
         Span<float> output = workspace.BatchNormalizationOutput.AsSpan(0, batch * ImageSize);
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
-        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
-        // normalised values for backward and the step
-        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
-            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output,
-            workspace.Share.Exchange, workspace.Share.Shard);
+        // training, second half: the whole batch's statistics from every shard's BatchNormalizationForwardStatistics, kept with
+        // the normalised values for backward and the step
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, shards, workspace.BatchNormalizationBatchMean,
+            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output);
+    }
+
+    /// <summary>
+    /// Backward pass of batch_normalization, first half: dgamma += Σ dy·n and dbeta += Σ dy over this shard, and its Σ dy and
+    /// Σ dy·n, which the input gradient needs from every shard (gathered by the step engine before the second half).
+    /// </summary>
+    private int BatchNormalizationBackwardStatistics(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 2304; // 12 * 12 * 16
+        const int Channels = 16;
+        const int StatisticsLength = 33; // two sums per channel, then the rows
+        // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
+        Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+            batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
+            workspace.Statistics.AsSpan(0, StatisticsLength));
+        return StatisticsLength;
     }
 
     /// <summary>
@@ -280,12 +341,12 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     {
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
-        int rows = batch * ImageSize / Channels;
-        // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
-            _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
-            gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+        const int StatisticsLength = 33; // two sums per channel, then the rows
+        // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+            _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, batch * ImageSize / Channels, Channels, shards,
+            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -398,6 +459,9 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         /// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.
         /// </summary>
         internal BatchShare Share;
+        internal readonly double[] Statistics = new double[33]; // a BatchNorm layer's statistics at the end of a training phase, for the other shards
+        internal float Loss; // the training step's mean loss and metric sum, from the phase that computes them to the end of the step
+        internal double MetricSum;
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, Predict's and ComputeGradients' runtime) ask of it.
@@ -413,6 +477,16 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         workspace.Share = share;
         return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);
     }
+
+    int IGeneratedNetwork<NormalisedNet, Workspace>.TrainingPhase(Workspace workspace, BatchShare share, int phase, in Batch batch, Span<float> gradients, out float loss, out double metricSum)
+    {
+        workspace.Share = share;
+        int gathered = TrainingPhase(workspace, phase, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients);
+        (loss, metricSum) = gathered == 0 ? (workspace.Loss, workspace.MetricSum) : (float.NaN, double.NaN);
+        return gathered;
+    }
+
+    static ReadOnlySpan<double> IGeneratedNetwork<NormalisedNet, Workspace>.Statistics(Workspace workspace) => workspace.Statistics;
 
     void IGeneratedNetwork<NormalisedNet, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);

@@ -145,16 +145,10 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     /// </summary>
     private float ComputeGradients(Workspace workspace, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients, out double metricSum)
     {
-        int batch = images.Length / InputSize;
-        workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
-        Forward(workspace, images, batch);
-        ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
-        Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
-        metricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
-        float loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
-        gradients.Clear();
-        Backward(workspace, images, gradients, batch);
-        return loss;
+        // The step's phases back to back: a batch in one piece gathers only its own statistics between them.
+        for (int phase = 0; TrainingPhase(workspace, phase, images, labels, targets, sampleWeights, gradients) > 0; phase++) { }
+        metricSum = workspace.MetricSum;
+        return workspace.Loss;
     }
 
     /// <summary>Sums over the images of the loss and of the correct predictions, without touching the parameters.</summary>
@@ -213,18 +207,65 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         DenseForward(workspace, images, batch);
     }
 
-    /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
-    private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    /// <summary>
+    /// Phase <paramref name="phase"/> of a training step on one shard: the passes up to the next layer that needs the
+    /// statistics of every shard of the batch. Returns how many doubles of <c>workspace.Statistics</c> the step engine
+    /// gathers from every shard before the next phase reads them (<c>workspace.Share.Gathered</c>), or 0 when the step is
+    /// done: then the gradients are final and <c>workspace.Loss</c>, <c>workspace.MetricSum</c> hold the loss and metric.
+    /// </summary>
+    private int TrainingPhase(Workspace workspace, int phase, ReadOnlySpan<float> images, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, Span<float> gradients)
     {
-        DenseBackward(workspace, images, gradients, batch);
-        GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
-        Conv2d_1Backward(workspace, images, gradients, batch);
-        Activation_1Backward(workspace, images, gradients, batch);
-        BatchNormalization_1Backward(workspace, images, gradients, batch);
-        DepthwiseConv2dBackward(workspace, images, gradients, batch);
-        ActivationBackward(workspace, images, gradients, batch);
-        BatchNormalizationBackward(workspace, images, gradients, batch);
-        Conv2dBackward(workspace, images, gradients, batch);
+        int batch = images.Length / InputSize;
+        switch (phase)
+        {
+            case 0:
+            {
+                workspace.Training = true; // Dropout active (keyed on workspace.Share), BatchNorm on batch statistics
+                Conv2dForward(workspace, images, batch);
+                return BatchNormalizationForwardStatistics(workspace, images, batch); // batch_normalization needs every shard's statistics
+            }
+            case 1:
+            {
+                BatchNormalizationForward(workspace, images, batch);
+                ActivationForward(workspace, images, batch);
+                DepthwiseConv2dForward(workspace, images, batch);
+                return BatchNormalization_1ForwardStatistics(workspace, images, batch); // batch_normalization_1 needs every shard's statistics
+            }
+            case 2:
+            {
+                BatchNormalization_1Forward(workspace, images, batch);
+                Activation_1Forward(workspace, images, batch);
+                Conv2d_1Forward(workspace, images, batch);
+                GlobalAveragePooling2dForward(workspace, images, batch);
+                DenseForward(workspace, images, batch);
+                {
+                    ReadOnlySpan<float> outputs = workspace.DenseOutput.AsSpan(0, batch * OutputSize);
+                    Span<float> outputGradient = workspace.GradientBuffer0.AsSpan(0, batch * OutputSize);
+                    workspace.MetricSum = Kernels.CrossEntropy.CountCorrect(outputs, labels, OutputSize);
+                    workspace.Loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
+                }
+                gradients.Clear();
+                DenseBackward(workspace, images, gradients, batch);
+                GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
+                Conv2d_1Backward(workspace, images, gradients, batch);
+                Activation_1Backward(workspace, images, gradients, batch);
+                return BatchNormalization_1BackwardStatistics(workspace, images, gradients, batch); // batch_normalization_1 needs every shard's statistics
+            }
+            case 3:
+            {
+                BatchNormalization_1Backward(workspace, images, gradients, batch);
+                DepthwiseConv2dBackward(workspace, images, gradients, batch);
+                ActivationBackward(workspace, images, gradients, batch);
+                return BatchNormalizationBackwardStatistics(workspace, images, gradients, batch); // batch_normalization needs every shard's statistics
+            }
+            case 4:
+            {
+                BatchNormalizationBackward(workspace, images, gradients, batch);
+                Conv2dBackward(workspace, images, gradients, batch);
+                return 0; // the step is done
+            }
+            default: throw new ArgumentOutOfRangeException(nameof(phase), phase, "A training step has phases 0 to 4.");
+        }
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -299,6 +340,21 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     }
 
     /// <summary>
+    /// Training forward pass of batch_normalization, first half: this shard's statistics (per channel Σ x, Σ (x - its mean)²
+    /// and its rows), for the step engine to gather from every shard before the second half normalises.
+    /// </summary>
+    private int BatchNormalizationForwardStatistics(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        const int ImageSize = 360; // 10 * 9 * 4
+        const int Channels = 4;
+        const int StatisticsLength = 9; // two sums per channel, then the rows
+        ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * ImageSize);
+        Span<double> statistics = workspace.Statistics.AsSpan(0, StatisticsLength);
+        Kernels.BatchNormalization.TrainingStatistics(input, batch * ImageSize / Channels, Channels, statistics);
+        return StatisticsLength;
+    }
+
+    /// <summary>
     /// Forward pass of batch_normalization, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
     /// (B, 10, 9, 4) -> (B, 10, 9, 4).
     /// </summary>
@@ -307,17 +363,34 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         if (!workspace.Training) return; // at inference conv2d computes this layer too (folded into its kernel and bias)
         const int ImageSize = 360; // 10 * 9 * 4
         const int Channels = 4;
+        const int StatisticsLength = 9; // two sums per channel, then the rows
         const float Epsilon = 0.001f;
         ReadOnlySpan<float> input = workspace.Conv2dOutput.AsSpan(0, batch * ImageSize);
         Span<float> output = workspace.BatchNormalizationOutput.AsSpan(0, batch * ImageSize);
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
-        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
-        // normalised values for backward and the step
-        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalizationBatchMean,
-            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output,
-            workspace.Share.Exchange, workspace.Share.Shard);
+        // training, second half: the whole batch's statistics from every shard's BatchNormalizationForwardStatistics, kept with
+        // the normalised values for backward and the step
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, shards, workspace.BatchNormalizationBatchMean,
+            workspace.BatchNormalizationBatchVariance, workspace.BatchNormalizationInverseStd, workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize), output);
+    }
+
+    /// <summary>
+    /// Backward pass of batch_normalization, first half: dgamma += Σ dy·n and dbeta += Σ dy over this shard, and its Σ dy and
+    /// Σ dy·n, which the input gradient needs from every shard (gathered by the step engine before the second half).
+    /// </summary>
+    private int BatchNormalizationBackwardStatistics(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 360; // 10 * 9 * 4
+        const int Channels = 4;
+        const int StatisticsLength = 9; // two sums per channel, then the rows
+        // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
+        Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+            batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
+            workspace.Statistics.AsSpan(0, StatisticsLength));
+        return StatisticsLength;
     }
 
     /// <summary>
@@ -328,12 +401,12 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     {
         const int ImageSize = 360; // 10 * 9 * 4
         const int Channels = 4;
-        int rows = batch * ImageSize / Channels;
-        // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
-            _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, rows, Channels,
-            gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
-            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+        const int StatisticsLength = 9; // two sums per channel, then the rows
+        // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
+            _parameters.AsSpan(BatchNormalizationGammaOffset, Channels), workspace.BatchNormalizationInverseStd, batch * ImageSize / Channels, Channels, shards,
+            workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -425,6 +498,21 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     }
 
     /// <summary>
+    /// Training forward pass of batch_normalization_1, first half: this shard's statistics (per channel Σ x, Σ (x - its mean)²
+    /// and its rows), for the step engine to gather from every shard before the second half normalises.
+    /// </summary>
+    private int BatchNormalization_1ForwardStatistics(Workspace workspace, ReadOnlySpan<float> images, int batch)
+    {
+        const int ImageSize = 200; // 5 * 5 * 8
+        const int Channels = 8;
+        const int StatisticsLength = 17; // two sums per channel, then the rows
+        ReadOnlySpan<float> input = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * ImageSize);
+        Span<double> statistics = workspace.Statistics.AsSpan(0, StatisticsLength);
+        Kernels.BatchNormalization.TrainingStatistics(input, batch * ImageSize / Channels, Channels, statistics);
+        return StatisticsLength;
+    }
+
+    /// <summary>
     /// Forward pass of batch_normalization_1, Keras BatchNormalization(momentum=0.99, epsilon=0.001):
     /// (B, 5, 5, 8) -> (B, 5, 5, 8).
     /// </summary>
@@ -433,17 +521,34 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         if (!workspace.Training) return; // at inference depthwise_conv2d computes this layer too (folded into its kernel and bias)
         const int ImageSize = 200; // 5 * 5 * 8
         const int Channels = 8;
+        const int StatisticsLength = 17; // two sums per channel, then the rows
         const float Epsilon = 0.001f;
         ReadOnlySpan<float> input = workspace.DepthwiseConv2dOutput.AsSpan(0, batch * ImageSize);
         Span<float> output = workspace.BatchNormalization_1Output.AsSpan(0, batch * ImageSize);
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalization_1BetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
-        // training: the whole batch's statistics (combined across workers when the batch is split), kept with the
-        // normalised values for backward and the step
-        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, workspace.BatchNormalization_1BatchMean,
-            workspace.BatchNormalization_1BatchVariance, workspace.BatchNormalization_1InverseStd, workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize), output,
-            workspace.Share.Exchange, workspace.Share.Shard);
+        // training, second half: the whole batch's statistics from every shard's BatchNormalization_1ForwardStatistics, kept with
+        // the normalised values for backward and the step
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.TrainingForward(input, rows, Channels, gamma, beta, Epsilon, shards, workspace.BatchNormalization_1BatchMean,
+            workspace.BatchNormalization_1BatchVariance, workspace.BatchNormalization_1InverseStd, workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize), output);
+    }
+
+    /// <summary>
+    /// Backward pass of batch_normalization_1, first half: dgamma += Σ dy·n and dbeta += Σ dy over this shard, and its Σ dy and
+    /// Σ dy·n, which the input gradient needs from every shard (gathered by the step engine before the second half).
+    /// </summary>
+    private int BatchNormalization_1BackwardStatistics(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
+    {
+        const int ImageSize = 200; // 5 * 5 * 8
+        const int Channels = 8;
+        const int StatisticsLength = 17; // two sums per channel, then the rows
+        // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
+        Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
+            batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalization_1GammaOffset, Channels), gradients.Slice(BatchNormalization_1BetaOffset, Channels),
+            workspace.Statistics.AsSpan(0, StatisticsLength));
+        return StatisticsLength;
     }
 
     /// <summary>
@@ -454,12 +559,12 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     {
         const int ImageSize = 200; // 5 * 5 * 8
         const int Channels = 8;
-        int rows = batch * ImageSize / Channels;
-        // dgamma += Σ dy·n, dbeta += Σ dy; dx through the batch statistics too. moving_mean and moving_variance get no gradient.
-        Kernels.BatchNormalization.Backward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
-            _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels), workspace.BatchNormalization_1InverseStd, rows, Channels,
-            gradients.Slice(BatchNormalization_1GammaOffset, Channels), gradients.Slice(BatchNormalization_1BetaOffset, Channels),
-            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.Share.Exchange, workspace.Share.Shard);
+        const int StatisticsLength = 17; // two sums per channel, then the rows
+        // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
+        ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
+        Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
+            _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels), workspace.BatchNormalization_1InverseStd, batch * ImageSize / Channels, Channels, shards,
+            workspace.GradientBuffer1.AsSpan(0, batch * ImageSize));
     }
 
     /// <summary>
@@ -665,6 +770,9 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         /// on, and the exchange through which BatchNorm combines the shares' statistics when the batch is split.
         /// </summary>
         internal BatchShare Share;
+        internal readonly double[] Statistics = new double[17]; // a BatchNorm layer's statistics at the end of a training phase, for the other shards
+        internal float Loss; // the training step's mean loss and metric sum, from the phase that computes them to the end of the step
+        internal double MetricSum;
     }
 
     // What the runtime's classes generic over this model (its Trainer's base, Predict's and ComputeGradients' runtime) ask of it.
@@ -680,6 +788,16 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         workspace.Share = share;
         return ComputeGradients(workspace, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients, out metricSum);
     }
+
+    int IGeneratedNetwork<MobileBlock, Workspace>.TrainingPhase(Workspace workspace, BatchShare share, int phase, in Batch batch, Span<float> gradients, out float loss, out double metricSum)
+    {
+        workspace.Share = share;
+        int gathered = TrainingPhase(workspace, phase, batch.Images, batch.Labels, batch.Targets, batch.SampleWeights, gradients);
+        (loss, metricSum) = gathered == 0 ? (workspace.Loss, workspace.MetricSum) : (float.NaN, double.NaN);
+        return gathered;
+    }
+
+    static ReadOnlySpan<double> IGeneratedNetwork<MobileBlock, Workspace>.Statistics(Workspace workspace) => workspace.Statistics;
 
     void IGeneratedNetwork<MobileBlock, Workspace>.Evaluate(Workspace workspace, in Batch batch, out double lossSum, out double metricSum) =>
         Evaluate(workspace, batch.Images, batch.Labels, batch.Targets, out lossSum, out metricSum);

@@ -193,9 +193,9 @@ public static class BatchNormalization
         double batchRows = 0;
         for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + 2 * channels];
         double toShare = 1 / batchRows / rows;
-        Span<float> scale = channels <= 512 ? stackalloc float[channels] : new float[channels];
-        Span<float> meanDy = channels <= 512 ? stackalloc float[channels] : new float[channels];
-        Span<float> meanDyN = channels <= 512 ? stackalloc float[channels] : new float[channels];
+        Span<double> scale = channels <= 256 ? stackalloc double[channels] : new double[channels];
+        Span<double> meanDy = channels <= 256 ? stackalloc double[channels] : new double[channels];
+        Span<double> meanDyN = channels <= 256 ? stackalloc double[channels] : new double[channels];
         for (int c = 0; c < channels; c++)
         {
             double sumDy = 0, sumDyN = 0;
@@ -204,9 +204,9 @@ public static class BatchNormalization
                 sumDy += shareStatistics[share * length + c];
                 sumDyN += shareStatistics[share * length + channels + c];
             }
-            scale[c] = (float)((double)gamma[c] * inverseStd[c]);
-            meanDy[c] = (float)(sumDy * toShare);
-            meanDyN[c] = (float)(sumDyN * toShare);
+            scale[c] = (double)gamma[c] * inverseStd[c];
+            meanDy[c] = sumDy * toShare;
+            meanDyN[c] = sumDyN * toShare;
         }
         for (int r = 0; r < rows; r++)
         {
@@ -215,20 +215,29 @@ public static class BatchNormalization
         }
     }
 
-    /// <summary>One row of dx = scale · ((dy - meanDy) - n · meanDyN), the same operations in every lane and in the scalar tail.</summary>
-    private static void InputRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<float> scale, ReadOnlySpan<float> meanDy,
-        ReadOnlySpan<float> meanDyN, Span<float> dx)
+    /// <summary>
+    /// One row of dx = scale · (dy - meanDy - n · meanDyN) in double, rounded to float once (the input gradient of a layer
+    /// before BatchNorm sums these over the batch, where they cancel: rounding each step in float would leave more noise
+    /// than the sum's own). The same operations in every lane and in the scalar tail.
+    /// </summary>
+    private static void InputRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<double> scale, ReadOnlySpan<double> meanDy,
+        ReadOnlySpan<double> meanDyN, Span<float> dx)
     {
         int c = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            int half = Vector<double>.Count;
             for (; c + Vector<float>.Count <= dy.Length; c += Vector<float>.Count)
             {
-                var centred = new Vector<float>(dy[c..]) - new Vector<float>(meanDy[c..]);
-                (new Vector<float>(scale[c..]) * (centred - new Vector<float>(normalized[c..]) * new Vector<float>(meanDyN[c..]))).CopyTo(dx[c..]);
+                Vector.Widen(new Vector<float>(dy[c..]), out Vector<double> dyLow, out Vector<double> dyHigh);
+                Vector.Widen(new Vector<float>(normalized[c..]), out Vector<double> nLow, out Vector<double> nHigh);
+                Vector<double> low = new Vector<double>(scale[c..]) * (dyLow - new Vector<double>(meanDy[c..]) - nLow * new Vector<double>(meanDyN[c..]));
+                Vector<double> high = new Vector<double>(scale[(c + half)..]) *
+                                      (dyHigh - new Vector<double>(meanDy[(c + half)..]) - nHigh * new Vector<double>(meanDyN[(c + half)..]));
+                Vector.Narrow(low, high).CopyTo(dx[c..]);
             }
         }
-        for (; c < dy.Length; c++) dx[c] = scale[c] * ((dy[c] - meanDy[c]) - normalized[c] * meanDyN[c]);
+        for (; c < dy.Length; c++) dx[c] = (float)(scale[c] * (dy[c] - meanDy[c] - normalized[c] * meanDyN[c]));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using DslConv.Diagnostics;
 using DslConv.Training;
 
 namespace DslConv.Parallel;
@@ -119,7 +120,9 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
             (_firstLocal, _localShards) = GradientExchange is { } processes ? Shares.Of(_shards, processes.Processes, processes.Process) : (0, _shards);
             try
             {
+                long start = LayerProfiler.Start();
                 _workers.BeginStep();
+                LayerProfiler.Stop("(step: kernels transposed)", start);
                 ComputeShards();
                 GradientExchange?.Exchange(_shardGradients.AsSpan(0, _shards * _parameterCount), _parameterCount,
                     _shardLosses.AsSpan(0, _shards), _shardMetrics.AsSpan(0, _shards));
@@ -128,13 +131,17 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
                 _gradients = gradientPointer;
                 _parameters = parameterPointer;
                 _optimizer = optimizer;
+                start = LayerProfiler.Start();
                 _job = Job.Reduce;
                 _runner.Pool.Run(this);
+                LayerProfiler.Stop("(step: shard gradients reduced)", start);
                 foreach (bool usable in _usable)
                     if (!usable) throw GradientGuard.Diverged(gradients);
+                start = LayerProfiler.Start();
                 optimizer.BeginStep(gradients);
                 _job = Job.Step;
                 _runner.Pool.Run(this);
+                LayerProfiler.Stop("(step: optimizer)", start);
                 return loss;
             }
             finally
@@ -163,7 +170,9 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
         _job = Job.Phase;
         for (_phase = 0; ; _phase++)
         {
+            long start = LayerProfiler.Start();
             _runner.Pool.Run(this);
+            LayerProfiler.Stop("(step: phases, wall time on the calling thread)", start);
             int length = _phaseLengths[_firstLocal];
             for (int shard = _firstLocal + 1; shard < _firstLocal + _localShards; shard++)
                 if (_phaseLengths[shard] != length)

@@ -98,8 +98,9 @@ internal sealed class WorkerPool : IDisposable
 
         private void WaitForWorkers()
         {
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref _remaining) > 0 && !spinner.NextSpinWillYield) spinner.SpinOnce();
+            // Spin as long as an idle worker does before sleeping: the other workers' share of a job often ends a little
+            // after this one's (a training phase is a few hundred microseconds), and waking from a sleep costs more.
+            for (int spins = 0; spins < SpinRounds && Volatile.Read(ref _remaining) > 0; spins++) Thread.SpinWait(20);
             lock (_doneGate)
                 while (Volatile.Read(ref _remaining) > 0) Monitor.Wait(_doneGate);
         }

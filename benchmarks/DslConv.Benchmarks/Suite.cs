@@ -116,7 +116,8 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
 
     private int LayerBreakdown()
     {
-        const int batch = 32;
+        // The batch of the --only scenario when it names one ("residual train b128"), else 32.
+        int batch = Scenarios.FirstOrDefault(s => s.Name == options.Only && s.Training)?.Batch ?? 32;
         int steps = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? 40 : 100;
         // The lesson's model, or ResNet-20 with --only "residual ...".
         BenchmarkModel subject = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? BenchmarkModel.Residual(data) : BenchmarkModel.Lesson(data);

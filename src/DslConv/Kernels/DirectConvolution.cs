@@ -194,15 +194,27 @@ public static partial class DirectConvolution
                             c += 3 * Lanes;
                             continue;
                         }
+                        // Odd filters into a second set of sums (filters are a multiple of 16, so even in number): eight
+                        // independent chains instead of four.
                         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                        for (int f = 0; f < filters; f++)
+                        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
+                        for (int f = 0; f < filters; f += 2)
                         {
                             var w = Vector512.LoadUnsafe(ref column, (nuint)((nint)f * taps));
+                            var wOdd = Vector512.LoadUnsafe(ref column, (nuint)((nint)(f + 1) * taps));
                             a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow0, f)), w, a0);
                             a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow1, f)), w, a1);
                             a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow2, f)), w, a2);
                             a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow3, f)), w, a3);
+                            o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow0, f + 1)), wOdd, o0);
+                            o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow1, f + 1)), wOdd, o1);
+                            o2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow2, f + 1)), wOdd, o2);
+                            o3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow3, f + 1)), wOdd, o3);
                         }
+                        a0 += o0;
+                        a1 += o1;
+                        a2 += o2;
+                        a3 += o3;
                         AddTo(ref dx, b0 + at, a0);
                         if (rows > 1) AddTo(ref dx, b1 + at, a1);
                         if (rows > 2) AddTo(ref dx, b2 + at, a2);
@@ -362,6 +374,9 @@ public static partial class DirectConvolution
     {
         var biasVector = Vector512.LoadUnsafe(ref bias, (nuint)j);
         Vector512<float> c0 = biasVector, c1 = biasVector, c2 = biasVector, c3 = biasVector;
+        // Odd channels go to a second set of sums: eight independent chains keep both FMA pipes busy, where four
+        // would wait on the FMA's latency.
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
         int channels = g.Channels;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
@@ -369,17 +384,37 @@ public static partial class DirectConvolution
             {
                 int tapOffset = (ky * g.InputWidth + kx) * channels;
                 ref float w = ref Unsafe.Add(ref kernel, (nint)((ky * g.KernelWidth + kx) * channels) * filters + j);
-                for (int c = 0; c < channels; c++)
+                int c = 0;
+                for (; c + 1 < channels; c += 2)
                 {
                     var wv = Vector512.LoadUnsafe(ref w);
-                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + tapOffset + c)), wv, c0);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + tapOffset + c)), wv, c1);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + tapOffset + c)), wv, c2);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + tapOffset + c)), wv, c3);
-                    w = ref Unsafe.Add(ref w, filters);
+                    var wo = Vector512.LoadUnsafe(ref w, (nuint)filters);
+                    int at = tapOffset + c;
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at)), wv, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at)), wv, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at)), wv, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at)), wv, c3);
+                    e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at + 1)), wo, e0);
+                    e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at + 1)), wo, e1);
+                    e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at + 1)), wo, e2);
+                    e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at + 1)), wo, e3);
+                    w = ref Unsafe.Add(ref w, 2 * filters);
+                }
+                if (c < channels)
+                {
+                    var wv = Vector512.LoadUnsafe(ref w);
+                    int at = tapOffset + c;
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at)), wv, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at)), wv, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at)), wv, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at)), wv, c3);
                 }
             }
         }
+        c0 += e0;
+        c1 += e1;
+        c2 += e2;
+        c3 += e3;
         Store(c0, ref out0, relu);
         if (rows > 1) Store(c1, ref Unsafe.Add(ref out0, ldo), relu);
         if (rows > 2) Store(c2, ref Unsafe.Add(ref out0, 2 * ldo), relu);
@@ -479,11 +514,30 @@ public static partial class DirectConvolution
         ref float t0 = ref target;
         Vector512<float> c0 = Vector512.LoadUnsafe(ref t0), c1 = Vector512.LoadUnsafe(ref t0, (nuint)filters),
             c2 = Vector512.LoadUnsafe(ref t0, (nuint)(2 * filters)), c3 = Vector512.LoadUnsafe(ref t0, (nuint)(3 * filters));
+        // Odd output columns go to a second set of sums: eight independent chains instead of four (see ForwardTile16).
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
         ref float dzRow = ref Unsafe.Add(ref dz, j);
         int rowStep = g.StrideHeight * g.InputWidth * g.Channels, columnStep = g.StrideWidth * g.Channels;
         for (int oy = 0, rowBase = offset; oy < g.OutputHeight; oy++, rowBase += rowStep)
         {
-            for (int ox = 0, at = rowBase; ox < g.OutputWidth; ox++, at += columnStep)
+            int ox = 0, at = rowBase;
+            for (; ox + 1 < g.OutputWidth; ox += 2, at += 2 * columnStep)
+            {
+                var d = Vector512.LoadUnsafe(ref dzRow);
+                var dOdd = Vector512.LoadUnsafe(ref dzRow, (nuint)filters);
+                ref float x = ref Unsafe.Add(ref img, at);
+                ref float xOdd = ref Unsafe.Add(ref img, at + columnStep);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(x), d, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 1)), d, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 2)), d, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 3)), d, c3);
+                e0 = Vector512.FusedMultiplyAdd(Vector512.Create(xOdd), dOdd, e0);
+                e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xOdd, 1)), dOdd, e1);
+                e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xOdd, 2)), dOdd, e2);
+                e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xOdd, 3)), dOdd, e3);
+                dzRow = ref Unsafe.Add(ref dzRow, 2 * filters);
+            }
+            if (ox < g.OutputWidth)
             {
                 var d = Vector512.LoadUnsafe(ref dzRow);
                 ref float x = ref Unsafe.Add(ref img, at);
@@ -494,6 +548,10 @@ public static partial class DirectConvolution
                 dzRow = ref Unsafe.Add(ref dzRow, filters);
             }
         }
+        c0 += e0;
+        c1 += e1;
+        c2 += e2;
+        c3 += e3;
         c0.StoreUnsafe(ref t0);
         c1.StoreUnsafe(ref t0, (nuint)filters);
         c2.StoreUnsafe(ref t0, (nuint)(2 * filters));

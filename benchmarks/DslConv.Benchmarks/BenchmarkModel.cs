@@ -55,13 +55,13 @@ internal sealed record BenchmarkModel(
 
     /// <summary>
     /// ResNet-20 as samples/ResidualCnns declares it (a graph: residual blocks, BatchNorm, projection shortcuts), on
-    /// Fashion-MNIST; no int8 (graphs have none yet).
+    /// Fashion-MNIST; its int8 form runs the Adds on bytes.
     /// </summary>
     public static BenchmarkModel Residual(LabeledImages data) => new("residual", data,
         threads => new ResidualCnns.ResNet20(1) { InferenceThreads = threads },
         (model, batch, threads) => new ResidualCnns.ResNet20.Trainer((ResidualCnns.ResNet20)model, batch, threads: threads),
         (threads, seed) => TorchBaseline.ResNet20(threads, seed),
-        null);
+        (model, calibration) => ResidualCnns.ResNet20.Int8.Calibrate((ResidualCnns.ResNet20)model, calibration));
 }
 
 [Input(32, 32, 3)]

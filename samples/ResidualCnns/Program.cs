@@ -56,8 +56,8 @@ return SampleExit.Run(() =>
     foreach (NetworkRun run in runs)
         rows.Add(run.TrainAndTest(training, test, epochs ?? run.DefaultEpochs, seed));
     Console.WriteLine();
-    Console.WriteLine("| network | parameters | epochs | test accuracy | seconds per epoch |");
-    Console.WriteLine("|---|---:|---:|---:|---:|");
+    Console.WriteLine("| network | parameters | epochs | test accuracy | int8 accuracy | seconds per epoch |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
     foreach (string row in rows) Console.WriteLine(row);
     return 0;
 });

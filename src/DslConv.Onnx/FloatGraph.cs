@@ -23,6 +23,8 @@ internal sealed class FloatGraph(GraphBuilder builder) : IOnnxGraph
 
     public string Stored(string tensor, string name) => tensor;
 
+    public string Partial(string tensor, string name) => tensor;
+
     /// <summary>Element i of the result is element <c>order[i]</c> of <paramref name="keras"/>.</summary>
     internal static T[] Reorder<T>(ReadOnlySpan<T> keras, ReadOnlySpan<int> order)
     {

@@ -10,15 +10,23 @@ namespace DslConv.Onnx;
 /// <summary>
 /// The QDQ export's graph: a product's weights are its int8 kernel (per output channel scales) and int32 bias, each
 /// through DequantizeLinear; every tensor DslConv holds as bytes passes QuantizeLinear / DequantizeLinear with
-/// DslConv's scale and zero point. Before the input is quantised (<see cref="QuantizeInput"/>) tensors are float.
+/// DslConv's scale and zero point (in a graph, each tensor its own). Before the input is quantised
+/// (<see cref="QuantizeInput"/>) tensors are float.
 /// </summary>
 internal sealed class QdqGraph(GraphBuilder builder, QuantizedModel quantization) : IOnnxGraph
 {
-    private QuantizationParameters? _stored; // the scale and zero point of the bytes flowing now; null while in float
-    private QuantizedLayer? _product;        // the product whose nodes are being written, until its output is stored
+    private readonly Dictionary<string, QuantizationParameters> _storedAs = []; // a tensor that passed Q/DQ -> its scale and zero point
+    private readonly Dictionary<string, QuantizationParameters> _between = [];  // a node written between layers (a layout transpose) -> its input's
+    private int _layer = -1;                 // the layer whose nodes are being written, from BeginLayer to its Stored; -1 between layers
+    private QuantizedLayer? _product;        // that layer's int8 form when it is a product
 
-    public string Node(string op, string[] inputs, string name, params OnnxAttribute[] attributes) => builder.Node(op, inputs, name, attributes);
-
+    public string Node(string op, string[] inputs, string name, params OnnxAttribute[] attributes)
+    {
+        string output = builder.Node(op, inputs, name, attributes);
+        // Between layers only transposes are written, on a tensor some layer reads: its bytes keep their scale.
+        if (_layer < 0 && inputs.Length > 0 && _storedAs.TryGetValue(inputs[0], out QuantizationParameters stored)) _between[output] = stored;
+        return output;
+    }
     public string Constant(string name, long[] dimensions, ReadOnlySpan<float> values) => builder.Initializer(name, dimensions, values);
 
     public string Int64Constant(string name, long[] dimensions, ReadOnlySpan<long> values) => builder.Int64Initializer(name, dimensions, values);
@@ -43,31 +51,33 @@ internal sealed class QdqGraph(GraphBuilder builder, QuantizedModel quantization
 
     public int BeginLayer(int index)
     {
-        _product = _stored is null ? null : quantization.Layer(index);
+        _layer = index;
+        _product = index < quantization.FirstQuantizedLayer ? null : quantization.Layer(index);
         return _product?.LastIndex ?? index; // a folded BatchNorm (and Activation) is in the weights already
     }
 
-    // A product's own activation, or its folded Activation layer's; on bytes, pools and views apply none.
-    public Activation ActivationOf(LayerDescription layer) =>
-        _product?.Activation ?? (_stored is null ? layer.Activation : Activation.None);
+    // A product's own activation, or its folded Activation layer's; any other layer's own (an Activation layer on bytes).
+    public Activation ActivationOf(LayerDescription layer) => _product?.Activation ?? layer.Activation;
 
+    // A layer's output passes Q/DQ with how DslConv stores it (a product's calibrated range, an Add's or Concatenate's
+    // own, the input's for pools, views and activations on bytes; the last layer gives floats); a transpose between
+    // layers with its input's.
     public string Stored(string tensor, string name)
     {
-        if (_product is { } product)
-        {
-            _product = null;
-            if (product.Output is null) return tensor; // the last layer gives floats
-            _stored = product.Output;
-        }
-        return _stored is { } stored ? QuantizeDequantize(tensor, stored, name) : tensor;
+        if (_layer < 0) return _between.Remove(tensor, out QuantizationParameters kept) ? QuantizeDequantize(tensor, kept, name) : tensor;
+        int index = _layer;
+        QuantizedLayer? product = _product;
+        _layer = -1;
+        _product = null;
+        QuantizationParameters? stored = product is not null ? product.Output : index < quantization.FirstQuantizedLayer ? null : quantization.Output(index);
+        return stored is { } parameters ? QuantizeDequantize(tensor, parameters, name) : tensor;
     }
 
+    public string Partial(string tensor, string name) =>
+        _layer >= quantization.FirstQuantizedLayer && quantization.Output(_layer) is { } stored ? QuantizeDequantize(tensor, stored, name) : tensor;
+
     /// <summary>Where the bytes begin: the input (after the layers that run in float) quantised with the calibrated range.</summary>
-    public string QuantizeInput(string input)
-    {
-        _stored = quantization.Input;
-        return QuantizeDequantize(input, quantization.Input, "input");
-    }
+    public string QuantizeInput(string input) => QuantizeDequantize(input, quantization.Input, "input");
 
     private QuantizedLayer Product(string name) =>
         _product ?? throw new InvalidOperationException($"{name}: only a quantised Conv2D or Dense layer has int8 weights.");
@@ -78,7 +88,9 @@ internal sealed class QdqGraph(GraphBuilder builder, QuantizedModel quantization
         string scale = builder.Initializer($"{name}/output_scale", [], [p.Scale]);
         string zero = builder.RawInitializer($"{name}/output_zero_point", TensorProto.Types.DataType.Uint8, [], [p.ZeroPoint]);
         string quantized = builder.Node("QuantizeLinear", [input, scale, zero], $"{name}/quantize");
-        return builder.Node("DequantizeLinear", [quantized, scale, zero], $"{name}/dequantize");
+        string dequantized = builder.Node("DequantizeLinear", [quantized, scale, zero], $"{name}/dequantize");
+        _storedAs[dequantized] = p;
+        return dequantized;
     }
 
     private string Dequantize(string quantized, float[] scales, TensorProto.Types.DataType type, string name, int axis)

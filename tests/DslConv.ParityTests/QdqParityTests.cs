@@ -19,7 +19,8 @@ public sealed class QdqParityTests(ITestOutputHelper output) : IDisposable
     public static TheoryData<string> Int8Architectures()
     {
         var data = new TheoryData<string>();
-        foreach (string name in ParityArchitectures.All.Keys.Concat(PoolingArchitectures.All.Keys).Concat(TargetArchitectures.All.Keys))
+        foreach (string name in ParityArchitectures.All.Keys.Concat(PoolingArchitectures.All.Keys).Concat(GraphArchitectures.All.Keys)
+                     .Concat(BlockArchitectures.All.Keys).Concat(TargetArchitectures.All.Keys))
         {
             if (ParityData.Model(name).GetType().GetNestedType("Int8") is not null) data.Add(name);
         }

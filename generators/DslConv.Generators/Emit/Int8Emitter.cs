@@ -22,7 +22,7 @@ internal static class Int8Emitter
 
     /// <summary>The model's layers as int8's rules (shared with the runtime) see them.</summary>
     public static List<Int8Layer> Int8Layers(ModelPlan plan) =>
-        plan.Layers.Select((layer, index) => new Int8Layer(layer.Definition.Int8Role, layer.Activation, layer.Name, layer.Definition.KerasClass, layer.Output.IsFlat, layer.ReadsOnly(index - 1))).ToList();
+        plan.Layers.Select(layer => new Int8Layer(layer.Definition.Int8Role, layer.Activation, layer.Name, layer.Definition.KerasClass, layer.Output.IsFlat, layer.Sources.ToArray())).ToList();
 
     public static void Emit(SourceWriter w, ModelPlan plan, BufferLayout buffers)
     {
@@ -185,24 +185,24 @@ internal sealed class Int8Tensors
         if (First > 0 && plan.Layers.Take(First).Any(layer => layer.Definition.Int8Role == Int8Role.FloatInput))
             list.Add(new Int8Buffer("Rescaled", "float", plan.Input.Size, true, "the input after Rescaling, in float"));
         list.Add(new Int8Buffer("Input", "byte", plan.Layers[First].Input.Size, true, "the quantised input"));
-        string current = "Input";
         var scratch = new Int8Scratch();
         for (int i = First; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
             bool last = i == plan.Layers.Count - 1;
-            if (_foldedInto[i] is not null)
+            if (_foldedInto[i] is int producer)
             {
-                _outputs[i] = current; // the producer's output is this layer's
+                _outputs[i] = _outputs[producer]; // the producer's output is this layer's
                 continue;
             }
-            if (!IsView(i) && !last && !FusedWithNextPool(i))
+            if (IsView(i) || last || FusedWithNextPool(i))
+                _outputs[i] = Input(i); // a view or identity passes its input's bytes on; the last layer writes floats
+            else
             {
-                current = layer.Identifier + "Output";
-                list.Add(new Int8Buffer(current, "byte", IsFusedPool(i) ? layer.Output.Size : layer.Definition.Int8OutputSize(layer, this, i), true,
+                _outputs[i] = layer.Identifier + "Output";
+                list.Add(new Int8Buffer(_outputs[i], "byte", IsFusedPool(i) ? layer.Output.Size : layer.Definition.Int8OutputSize(layer, this, i), true,
                     $"{layer.Name} {layer.Output}"));
             }
-            _outputs[i] = current;
             layer.Definition.AddInt8Scratch(scratch, plan, this, i);
         }
         long patches = scratch.Patches, sums = scratch.Sums, pooledSums = scratch.PooledSums, convolved = scratch.Convolved, floats = scratch.Floats;
@@ -237,7 +237,18 @@ internal sealed class Int8Tensors
 
     public (int Height, int Width) UsedOutput(int index) => _buffers.UsedOutput(index);
 
-    public string Input(int index) => index == First ? "Input" : _outputs[index - 1];
+    /// <summary>The buffer holding what layer <paramref name="index"/> reads in its input <paramref name="slot"/>: the quantised input, or the source's output.</summary>
+    public string Input(int index, int slot = 0)
+    {
+        int source = _plan.Layers[index].Sources[slot];
+        return source < First ? "Input" : _outputs[source];
+    }
+
+    /// <summary>
+    /// How the tensor layer <paramref name="index"/> reads in <paramref name="slot"/> is stored, as generated code asks the
+    /// quantisation for it.
+    /// </summary>
+    public string StoredAs(int index, int slot = 0) => $"Quantization.Stored({_plan.Layers[index].Sources[slot]})";
 
     public string Output(int index) => _outputs[index];
 

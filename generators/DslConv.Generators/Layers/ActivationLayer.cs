@@ -30,6 +30,20 @@ internal sealed class ActivationLayer : LayerDefinition
     public override string NamePrefix => "activation";
     public override Int8Role Int8Role => Int8Role.FoldsAsActivation;
 
+    /// <summary>Not folded into a product (it follows an Add, say): ReLU and ReLU6 clamp the bytes, keeping their scale.</summary>
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        w.Line("/// <summary>");
+        w.Line($"/// {layer.Name} on bytes, Keras {KerasCall(layer)}: a clamp of its input's bytes, which keeps their scale.");
+        w.Line("/// </summary>");
+        w.OpenBrace($"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
+        w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
+        w.Line($"var (low, high) = {Int8Passes.Q}.ByteLayers.Bounds({Names.Activation(layer.Activation)}, {tensors.StoredAs(index)});");
+        w.Line($"{Int8Passes.Q}.ByteLayers.Clamp(workspace.{tensors.Input(index)}.AsSpan(0, batch * ImageSize), low, high, workspace.{tensors.Output(index)}.AsSpan(0, batch * ImageSize));");
+        w.CloseBrace();
+    }
+
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location) =>
         new ActivationSpec((ActivationKind)LayerRules.Int(attribute, 0), 0, location);
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
+using DslConv.Quantization;
 using DslConv.Generators.Validation;
 using Microsoft.CodeAnalysis;
 
@@ -36,6 +37,16 @@ internal abstract class MergeLayer : LayerDefinition
     protected const string S = Names.Span;
 
     public override bool IsMerge => true;
+
+    public override Int8Role Int8Role => Int8Role.Merge;
+
+    /// <summary>The int8 pass's banner: what the layer does on bytes.</summary>
+    protected static void Int8Banner(SourceWriter w, LayerPlan layer, string what)
+    {
+        w.Line("/// <summary>");
+        w.Line($"/// {layer.Name} in int8, Keras {layer.Definition.KerasCall(layer)}: {what}");
+        w.Line("/// </summary>");
+    }
 
     public override LayerSpec Parse(AttributeData attribute, LocationInfo? location)
     {
@@ -97,6 +108,24 @@ internal sealed class AddLayer : MergeLayer
     public override string NamePrefix => "add";
     protected override string Verb => "adds";
 
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Int8Banner(w, layer, "ONNX Runtime's QLinearAdd arithmetic, from the inputs' bytes to bytes of its own calibrated scale" +
+                             (layer.Sources.Count > 2 ? " (two at a time, each partial sum in those bytes too, as its QDQ export stores it)." : "."));
+        w.OpenBrace($"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
+        w.Line($"const int ImageSize = {layer.Output.Size}; // {Passes.SizeText(layer.Output)}");
+        w.Line($"{Int8Passes.Q}.QuantizationParameters stored = Quantization.Output({index})!.Value;");
+        w.Line($"Span<byte> output = workspace.{tensors.Output(index)}.AsSpan(0, batch * ImageSize);");
+        w.Line($"{Int8Passes.Q}.ByteLayers.Add(workspace.{tensors.Input(index, 0)}.AsSpan(0, batch * ImageSize), {tensors.StoredAs(index, 0)}, " +
+               $"workspace.{tensors.Input(index, 1)}.AsSpan(0, batch * ImageSize), {tensors.StoredAs(index, 1)}, stored, output); " +
+               $"// {plan.SourceName(layer.Sources[0])} + {plan.SourceName(layer.Sources[1])}");
+        for (int slot = 2; slot < layer.Sources.Count; slot++)
+            w.Line($"{Int8Passes.Q}.ByteLayers.Add(output, stored, workspace.{tensors.Input(index, slot)}.AsSpan(0, batch * ImageSize), {tensors.StoredAs(index, slot)}, stored, output); " +
+                   $"// + {plan.SourceName(layer.Sources[slot])}");
+        w.CloseBrace();
+    }
+
     protected override string? Mismatch(TensorShape current, TensorShape other) =>
         current == other ? null : "Add needs equal shapes; give the shortcut a 1x1 Conv2D projection with the stride and filters that make them equal";
 
@@ -146,6 +175,27 @@ internal sealed class ConcatenateLayer : MergeLayer
     public override string NamePrefix => "concatenate";
     protected override string Verb => "concatenates";
     protected override string KerasArguments => "axis=-1";
+
+    public override void EmitInt8Forward(SourceWriter w, ModelPlan plan, Int8Tensors tensors, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        Int8Banner(w, layer, "each input's bytes requantised to the output's one calibrated scale, its channels placed in turn (ONNX Runtime's QLinearConcat).");
+        w.OpenBrace($"private void {Int8Passes.Method(layer)}(Workspace workspace, int batch)");
+        w.Line($"const int Pixels = {(layer.Output.IsFlat ? 1 : layer.Output.Height * layer.Output.Width)}; // per image");
+        w.Line($"const int Channels = {layer.Output.Channels};");
+        w.Line($"{Int8Passes.Q}.QuantizationParameters stored = Quantization.Output({index})!.Value;");
+        w.Line("Span<byte> output = workspace." + tensors.Output(index) + ".AsSpan(0, batch * Pixels * Channels);");
+        int offset = 0;
+        for (int slot = 0; slot < layer.Sources.Count; slot++)
+        {
+            int source = layer.Sources[slot];
+            int channels = (source < 0 ? plan.Input : plan.Layers[source].Output).Channels;
+            w.Line($"{Int8Passes.Q}.ByteLayers.IntoChannels(workspace.{tensors.Input(index, slot)}.AsSpan(0, batch * Pixels * {channels}), {tensors.StoredAs(index, slot)}, stored, " +
+                   $"batch * Pixels, {channels}, output, Channels, offset: {offset}); // {plan.SourceName(layer.Sources[slot])}");
+            offset += channels;
+        }
+        w.CloseBrace();
+    }
 
     protected override string? Mismatch(TensorShape current, TensorShape other) =>
         current.IsFlat != other.IsFlat ? "Concatenate joins (H, W, C) tensors with (H, W, C) ones and flat ones with flat ones; add a Flatten or a global pool to one side"

@@ -40,6 +40,12 @@ internal interface IOnnxGraph
 
     /// <summary>Marks <paramref name="tensor"/> as a tensor int8 stores as bytes; returns the name to read it by.</summary>
     string Stored(string tensor, string name);
+
+    /// <summary>
+    /// A partial result inside the layer's nodes that int8 also stores as bytes, with the layer's own output scale (the
+    /// running sum of an Add of more than two inputs); returns the name to read it by.
+    /// </summary>
+    string Partial(string tensor, string name);
 }
 
 /// <summary>An ONNX node attribute: an integer, a list of integers or a float.</summary>

@@ -17,7 +17,7 @@ internal interface IMergeKind
     string ExportOnnx(IOnnxGraph graph, LayerDescription layer, IReadOnlyList<string> inputs);
 }
 
-/// <summary>What Add and Concatenate share: no weights, no int8 kernel yet, several inputs.</summary>
+/// <summary>What Add and Concatenate share: no weights, several inputs, bytes of their own scale in int8.</summary>
 internal abstract class MergeKind : ILayerKind, IMergeKind
 {
     public abstract LayerType Type { get; }
@@ -25,7 +25,7 @@ internal abstract class MergeKind : ILayerKind, IMergeKind
     public abstract string NamePrefix { get; }
     public IReadOnlyList<string> WeightNames => [];
     public bool IsIdentityAtInference => false;
-    public Int8Role Int8Role => Int8Role.None;
+    public Int8Role Int8Role => Int8Role.Merge;
 
     public IReadOnlyList<int> KernelShape(LayerDescription layer) => [];
 
@@ -66,9 +66,14 @@ internal sealed class AddKind : MergeKind
 
     public override string ExportOnnx(IOnnxGraph graph, LayerDescription layer, IReadOnlyList<string> inputs)
     {
-        // ONNX's Add takes two inputs: a chain of them for more.
+        // ONNX's Add takes two inputs: a chain of them for more, each partial sum stored as int8 stores it (in bytes of
+        // the Add's own scale, so that every link is a two-input QLinearAdd).
         string sum = graph.Node("Add", [inputs[0], inputs[1]], inputs.Count == 2 ? layer.Name : layer.Name + "_1");
-        for (int i = 2; i < inputs.Count; i++) sum = graph.Node("Add", [sum, inputs[i]], i == inputs.Count - 1 ? layer.Name : $"{layer.Name}_{i}");
+        for (int i = 2; i < inputs.Count; i++)
+        {
+            sum = graph.Partial(sum, $"{layer.Name}_{i - 1}");
+            sum = graph.Node("Add", [sum, inputs[i]], i == inputs.Count - 1 ? layer.Name : $"{layer.Name}_{i}");
+        }
         return sum;
     }
 }

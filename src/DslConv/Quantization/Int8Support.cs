@@ -25,10 +25,15 @@ internal enum Int8Role
     OnBytes,
     /// <summary>A view of its input's bytes (Flatten).</summary>
     View,
+    /// <summary>
+    /// Combines several byte tensors into bytes of its own calibrated scale (Add: the dequantised sum, requantised;
+    /// Concatenate: each input requantised to the output's one scale), as ONNX Runtime's QLinearAdd and QLinearConcat do.
+    /// </summary>
+    Merge,
 }
 
-/// <summary>One layer as int8's rules see it; <paramref name="ReadsPrevious"/>: it reads only the layer before it (a chain's layer).</summary>
-internal readonly record struct Int8Layer(Int8Role Role, Activation Activation, string Name, string KerasClass, bool FlatOutput, bool ReadsPrevious = true);
+/// <summary>One layer as int8's rules see it; <paramref name="Sources"/>: the layers it reads (-1: the model's input).</summary>
+internal readonly record struct Int8Layer(Int8Role Role, Activation Activation, string Name, string KerasClass, bool FlatOutput, int[] Sources);
 
 internal static class Int8Support
 {
@@ -52,9 +57,21 @@ internal static class Int8Support
     public static int FoldedThrough(IReadOnlyList<Int8Layer> layers, int index)
     {
         if (layers[index].Role != Int8Role.Product || layers[index].Activation != Activation.None) return index;
-        if (index + 1 >= layers.Count || layers[index + 1].Role != Int8Role.FoldsIntoProduct) return index;
-        return index + 2 < layers.Count && layers[index + 2].Role == Int8Role.FoldsAsActivation ? index + 2 : index + 1;
+        if (index + 1 >= layers.Count || layers[index + 1].Role != Int8Role.FoldsIntoProduct || !OnlyReader(layers, index, index + 1)) return index;
+        return index + 2 < layers.Count && layers[index + 2].Role == Int8Role.FoldsAsActivation && OnlyReader(layers, index + 1, index + 2) ? index + 2 : index + 1;
     }
+
+    /// <summary>Whether <paramref name="reader"/> reads only <paramref name="index"/>'s output and no other layer reads it (folding needs both).</summary>
+    private static bool OnlyReader(IReadOnlyList<Int8Layer> layers, int index, int reader)
+    {
+        if (layers[reader].Sources.Length != 1 || layers[reader].Sources[0] != index) return false;
+        for (int i = index + 1; i < layers.Count; i++)
+            if (i != reader && System.Array.IndexOf(layers[i].Sources, index) >= 0) return false;
+        return true;
+    }
+
+    /// <summary>Whether an Activation layer that is not folded into a product runs on bytes: the ones that only clamp (ReLU, ReLU6, linear).</summary>
+    public static bool ActivatesBytes(Activation activation) => activation is Activation.None or Activation.Relu or Activation.Relu6;
 
     /// <summary>
     /// Null when a model with these layers has int8 inference; otherwise the reason, naming the first layer that has
@@ -63,9 +80,6 @@ internal static class Int8Support
     /// </summary>
     public static string? Unsupported(IReadOnlyList<Int8Layer> layers)
     {
-        foreach (Int8Layer layer in layers)
-            if (!layer.ReadsPrevious)
-                return $"the model is a graph ({layer.Name} does not read the layer before it), and int8 runs chains of layers only";
         int first = FirstQuantizedLayer(layers);
         bool weighted = false;
         for (int i = first; i < layers.Count; i++)
@@ -79,6 +93,10 @@ internal static class Int8Support
                     break;
                 case Int8Role.FloatInput when weighted:
                     return $"{layer.Name} ({layer.KerasClass}) comes after a quantised layer; int8 runs {layer.KerasClass} only on the float input";
+                case Int8Role.FoldsAsActivation when ActivatesBytes(layer.Activation):
+                    break; // on the bytes of whatever it reads: a clamp at the zero point (and at 6)
+                case Int8Role.Merge:
+                    break;
                 case Int8Role.FoldsIntoProduct:
                     return $"{layer.Name} ({layer.KerasClass}) does not follow a Conv2D or Dense layer without activation, so it cannot be folded into one";
                 case Int8Role.OnBytes or Int8Role.View or Int8Role.Identity:
@@ -87,6 +105,10 @@ internal static class Int8Support
                     return $"{layer.Name} ({layer.KerasClass}) has no int8 kernel";
             }
         }
+        for (int i = first; i < layers.Count; i++)
+            foreach (int source in layers[i].Sources)
+                if (source >= 0 && source < first - 1 || source == -1 && first > 0)
+                    return $"{layers[i].Name} reads {(source < 0 ? "the model's input" : layers[source].Name)}, which runs in float before the input is quantised; int8 reads only the last float layer's output";
         if (!weighted) return "the model has no Conv2D or Dense layer to quantise";
         Int8Layer last = layers[layers.Count - 1];
         if (!(last.Role == Int8Role.Product && last.FlatOutput))

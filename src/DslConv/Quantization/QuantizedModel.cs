@@ -27,29 +27,35 @@ public sealed class QuantizedModel
         _layers = new QuantizedLayer?[types.Length];
         _outputs = new QuantizationParameters?[types.Length];
         Input = Range(ranges, FirstQuantizedLayer - 1);
-        QuantizationParameters current = Input;
         int final = types.Length - 1;
         for (int i = FirstQuantizedLayer; i < types.Length; i++)
         {
             LayerDescription layer = architecture.Layers[i];
+            QuantizationParameters input = InputOf(types[i].Sources[0]);
             if (layer.Kind.Int8Role == Int8Role.Product)
             {
                 int last = Int8Support.FoldedThrough(types, i);
                 QuantizationParameters? output = last == final ? null : Range(ranges, last);
                 var (kernel, bias) = Weights(architecture, parameters, i, last);
                 Activation activation = last > i + 1 ? architecture.Layers[last].Activation : layer.Activation;
-                _layers[i] = new QuantizedLayer(i, layer, last, activation, kernel, bias, current, output);
-                if (output is { } next) current = next;
+                _layers[i] = new QuantizedLayer(i, layer, last, activation, kernel, bias, input, output);
                 for (int j = i; j <= last; j++) _outputs[j] = output;
                 i = last;
                 continue;
             }
-            _outputs[i] = i == final ? null : current; // pooling, Flatten and identities keep their input's
+            // Add and Concatenate store bytes of their own calibrated range; pooling, Flatten, identities and
+            // activations on bytes keep their input's.
+            _outputs[i] = i == final ? null : layer.Kind.Int8Role == Int8Role.Merge ? Range(ranges, i) : input;
         }
     }
 
+    /// <summary>How the tensor a quantised layer reads is stored: the quantised input's, or the layer's that wrote it.</summary>
+    private QuantizationParameters InputOf(int source) =>
+        source < FirstQuantizedLayer ? Input : _outputs[source] ?? throw new InvalidOperationException($"Layer {source}'s output is read but has no int8 form.");
+
     internal static Int8Layer[] Int8Layers(ModelDescription architecture) =>
-        [.. architecture.Layers.Select(layer => new Int8Layer(layer.Kind.Int8Role, layer.Activation, layer.Name, layer.Kind.KerasClass, layer.OutputShape.Count == 1, layer.Inputs is null))];
+        [.. architecture.Layers.Select((layer, index) => new Int8Layer(layer.Kind.Int8Role, layer.Activation, layer.Name, layer.Kind.KerasClass,
+            layer.OutputShape.Count == 1, [.. architecture.InputsOf(index)]))];
 
     // The layer's kernel and bias, with a BatchNorm after it folded in with its moving statistics:
     // w' = w · γ / √(σ² + ε), b' = (b - μ) · γ / √(σ² + ε) + β, per output channel (ONNX Runtime folds the same way).
@@ -114,6 +120,12 @@ public sealed class QuantizedModel
 
     /// <summary>How layer <paramref name="index"/>'s output is stored; null for the last layer (floats) and the float prefix.</summary>
     public QuantizationParameters? Output(int index) => _outputs[index];
+
+    /// <summary>
+    /// How the output of layer <paramref name="source"/> (-1: the model's input) is stored where a quantised layer reads
+    /// it: as the quantised input before the first quantised layer, else as the source stores its output.
+    /// </summary>
+    public QuantizationParameters Stored(int source) => InputOf(source);
 
     /// <summary>The Conv2D and Dense layers, in order.</summary>
     internal IEnumerable<QuantizedLayer> QuantizedLayers => _layers.OfType<QuantizedLayer>();

@@ -66,6 +66,28 @@ public sealed class SnapshotTests
             """
         },
         {
+            "ResidualGraph", """
+            using DslConv;
+            namespace Models;
+            [Input(8, 8, 1)]
+            [Conv2D(16, 3, 3, Padding = Padding.Same, Name = "stem")]
+            [BatchNorm(Name = "stem_bn")]
+            [Activation(Activation.Relu, Name = "stem_relu")]
+            [Conv2D(16, 3, 3, Padding = Padding.Same, Name = "conv")]
+            [BatchNorm(Name = "bn")]
+            [Add("stem_relu", Name = "add")]
+            [Activation(Activation.Relu, Name = "out")]
+            [Conv2D(32, 1, 1, Stride = 2, Name = "narrow")]
+            [From("out")] [MaxPool(2, Name = "pooled")]
+            [Concatenate("narrow", Name = "joined")]
+            [From("pooled")] [Conv2D(48, 1, 1, Activation.Relu, Name = "side")]
+            [Add("joined", "joined", Name = "sum3")]
+            [GlobalAvgPool]
+            [Dense(3, Activation.Softmax)]
+            public partial class ResidualGraph;
+            """
+        },
+        {
             "Rescaling", """
             using DslConv;
             namespace Models;
@@ -229,7 +251,7 @@ public sealed class SnapshotTests
     }
 
     /// <summary>Models with an int8 form, whose Int8 class the DslConvInt8 property adds in a file of its own.</summary>
-    public static TheoryData<string> Int8Models => new() { "LessonCnn", "BatchNorm", "GlobalPools", "ZeroPadding", "Augmentation" };
+    public static TheoryData<string> Int8Models => new() { "LessonCnn", "BatchNorm", "GlobalPools", "ZeroPadding", "Augmentation", "ResidualGraph" };
 
     [Theory]
     [MemberData(nameof(Int8Models))]

@@ -24,10 +24,16 @@ public static class Int8Reference
             if (layer.Type == LayerType.Rescaling) Rescale.Forward(x, layer.Rescaling().Scale, layer.Rescaling().Offset, x);
         }
         QuantizationParameters p = quantization.Input;
-        byte[] q = x.Select(value => QuantizeScalar(value, p)).ToArray();
+        byte[] quantizedInput = x.Select(value => QuantizeScalar(value, p)).ToArray();
+        // Each layer's bytes, for the layers that read it (a graph); a folded layer's are its product's.
+        var stored = new byte[architecture.Layers.Count][];
+        byte[] Read(int source) => source < quantization.FirstQuantizedLayer ? quantizedInput : stored[source];
         for (int i = quantization.FirstQuantizedLayer; i < architecture.Layers.Count; i++)
         {
             LayerDescription layer = architecture.Layers[i];
+            IReadOnlyList<int> sources = architecture.InputsOf(i);
+            byte[] q = Read(sources[0]);
+            int first = i;
             bool last = i == architecture.Layers.Count - 1;
             switch (layer.Type)
             {
@@ -64,6 +70,53 @@ public static class Int8Reference
                     i = ql.LastIndex; // a folded BatchNorm (and Activation layer) is in the integers already
                     break;
                 }
+                case LayerType.Add:
+                {
+                    // ONNX Runtime's QLinearAdd (MLAS, x64): ratios to the output scale, a fixed part, float steps in this
+                    // order; more than two inputs two at a time, each partial sum in the output's bytes
+                    QuantizationParameters to = quantization.Output(i)!.Value;
+                    byte[] sum = Read(sources[0]);
+                    QuantizationParameters sumStored = quantization.Stored(sources[0]);
+                    for (int s = 1; s < sources.Count; s++)
+                    {
+                        QuantizationParameters a = sumStored, b = quantization.Stored(sources[s]);
+                        float ratioA = a.Scale / to.Scale, ratioB = b.Scale / to.Scale;
+                        float fixedPart = to.ZeroPoint - (ratioA * a.ZeroPoint + ratioB * b.ZeroPoint);
+                        byte[] left = sum, right = Read(sources[s]);
+                        sum = left.Select((value, j) => (byte)Math.Clamp(Math.Round((double)(fixedPart + value * ratioA + right[j] * ratioB), MidpointRounding.ToEven), 0, 255)).ToArray();
+                        sumStored = to;
+                    }
+                    q = sum;
+                    break;
+                }
+                case LayerType.Concatenate:
+                {
+                    // each input's bytes requantised to the output's scale, channels in input order
+                    QuantizationParameters to = quantization.Output(i)!.Value;
+                    int outputChannels = layer.OutputShape[^1], pixels = layer.OutputShape.Count == 1 ? 1 : layer.OutputShape[0] * layer.OutputShape[1], offset = 0;
+                    var joined = new byte[pixels * outputChannels];
+                    foreach (int source in sources)
+                    {
+                        QuantizationParameters from = quantization.Stored(source);
+                        byte[] bytes = Read(source);
+                        int channels = bytes.Length / pixels;
+                        for (int pixel = 0; pixel < pixels; pixel++)
+                            for (int c = 0; c < channels; c++)
+                                joined[pixel * outputChannels + offset + c] = QuantizeScalar((bytes[pixel * channels + c] - from.ZeroPoint) * from.Scale, to);
+                        offset += channels;
+                    }
+                    q = joined;
+                    break;
+                }
+                case LayerType.Activation:
+                {
+                    // not folded into a product: ReLU keeps the bytes at or above the zero point, ReLU6 also at or below 6's
+                    QuantizationParameters kept = quantization.Stored(sources[0]);
+                    byte low = layer.Activation == Activation.None ? (byte)0 : kept.ZeroPoint;
+                    byte high = layer.Activation == Activation.Relu6 ? QuantizeScalar(6f, kept) : (byte)255;
+                    q = q.Select(b => Math.Clamp(b, low, high)).ToArray();
+                    break;
+                }
                 case LayerType.MaxPool:
                 case LayerType.GlobalMaxPool:
                     q = MaxPool(layer, q);
@@ -87,6 +140,7 @@ public static class Int8Reference
                 default: // Flatten and the identities: the same bytes
                     break;
             }
+            for (int j = first; j <= i; j++) stored[j] = q;
         }
         throw new InvalidOperationException("The model does not end in a Dense layer.");
     }

@@ -36,6 +36,10 @@ public sealed class Int8Tests
         [nameof(DenseBnReluNet)] = DenseBnReluNet.Int8.FromQuantization,
         [nameof(GlobalAvgNet)] = GlobalAvgNet.Int8.FromQuantization,
         [nameof(ZeroPaddingNet)] = ZeroPaddingNet.Int8.FromQuantization,
+        // graphs: Add and Concatenate on bytes, ReLU on an Add's bytes, a projected shortcut, a skip from the input
+        [nameof(BranchesNet)] = BranchesNet.Int8.FromQuantization,
+        [nameof(InputSkipNet)] = InputSkipNet.Int8.FromQuantization,
+        [nameof(TinyResNet)] = TinyResNet.Int8.FromQuantization,
     };
 
     public static TheoryData<string> Names()

@@ -81,7 +81,7 @@ internal sealed class NetworkRun(INetwork model, int defaultEpochs, Action<int> 
             {
                 reason = e.Message;
             }
-            Console.WriteLine($"Int8: not available ({reason})");
+            Console.WriteLine($"Int8: not available ({reason.TrimEnd('.')})");
             return "-";
         }
         var clock = Stopwatch.StartNew();

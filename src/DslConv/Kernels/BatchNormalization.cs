@@ -54,9 +54,7 @@ public static class BatchNormalization
         Buffers.Require(variance.Length, channels, nameof(variance));
         Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
         int length = StatisticsLength(channels);
-        int shares = Shares(shareStatistics, length);
-        double batchRows = 0;
-        for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + 2 * channels];
+        int shares = Shares(shareStatistics, length, out double batchRows);
         for (int c = 0; c < channels; c++)
         {
             double sum = 0;
@@ -80,8 +78,11 @@ public static class BatchNormalization
         }
     }
 
-    /// <summary>How many shares' statistics of <paramref name="length"/> doubles <paramref name="shareStatistics"/> holds (at least one, each with rows).</summary>
-    private static int Shares(ReadOnlySpan<double> shareStatistics, int length)
+    /// <summary>
+    /// How many shares' statistics of <paramref name="length"/> doubles <paramref name="shareStatistics"/> holds (at
+    /// least one, each with rows), and the rows of them all (each share's last double), summed in share order.
+    /// </summary>
+    private static int Shares(ReadOnlySpan<double> shareStatistics, int length, out double batchRows)
     {
         if (shareStatistics.Length == 0 || shareStatistics.Length % length != 0)
             throw new ArgumentException($"shareStatistics holds {shareStatistics.Length} doubles; expected a positive multiple of {length}.", nameof(shareStatistics));
@@ -89,6 +90,8 @@ public static class BatchNormalization
         for (int share = 0; share < shares; share++)
             if (!(shareStatistics[share * length + length - 1] >= 1))
                 throw new ArgumentException($"Share {share}'s statistics cover {shareStatistics[share * length + length - 1]} rows; every share has at least one.", nameof(shareStatistics));
+        batchRows = 0;
+        for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + length - 1];
         return shares;
     }
 
@@ -189,9 +192,7 @@ public static class BatchNormalization
         Buffers.Require(inverseStd.Length, channels, nameof(inverseStd));
         Buffers.Require(dx.Length, size, nameof(dx));
         int length = StatisticsLength(channels);
-        int shares = Shares(shareStatistics, length);
-        double batchRows = 0;
-        for (int share = 0; share < shares; share++) batchRows += shareStatistics[share * length + 2 * channels];
+        int shares = Shares(shareStatistics, length, out double batchRows);
         double toShare = 1 / batchRows / rows;
         Span<double> scale = channels <= 256 ? stackalloc double[channels] : new double[channels];
         Span<double> meanDy = channels <= 256 ? stackalloc double[channels] : new double[channels];

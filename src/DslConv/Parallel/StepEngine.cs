@@ -88,7 +88,7 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
     /// </summary>
     public int StatisticsShard => _firstLocal;
 
-    /// <summary>Bytes allocated so far on the threads other than the caller's (the runner's and the shard threads).</summary>
+    /// <summary>Bytes allocated so far on the threads other than the caller's (the runner's).</summary>
     public long WorkerThreadAllocatedBytes => _runner.WorkerThreadAllocatedBytes;
 
     private int Threads => _runner.Threads;

@@ -18,12 +18,13 @@ public static class ImageConvolution
     public static void Forward(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
         Span<float> output, int filters, bool relu, Span<float> patches)
     {
-        if (DirectConvolution.Supports(g, filters) && InPlace(g))
+        Path path = Choose(g, filters, patches.Length, out ConvGeometry padded);
+        if (path == Path.InPlace)
         {
             DirectConvolution.Forward(image, g, kernel, bias, output, filters, relu);
             return;
         }
-        if (PaddedDirect(g, filters, patches.Length, out ConvGeometry padded))
+        if (path == Path.Padded)
         {
             Span<float> paddedImage = patches[..padded.InputSize];
             Pad(image, g, padded, paddedImage);
@@ -38,12 +39,13 @@ public static class ImageConvolution
     public static void KernelGradient(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> outputGradient,
         Span<float> kernelGradient, int filters, Span<float> patches)
     {
-        if (DirectConvolution.Supports(g, filters) && InPlace(g))
+        Path path = Choose(g, filters, patches.Length, out ConvGeometry padded);
+        if (path == Path.InPlace)
         {
             DirectConvolution.KernelGradient(image, g, outputGradient, kernelGradient, filters);
             return;
         }
-        if (PaddedDirect(g, filters, patches.Length, out ConvGeometry padded))
+        if (path == Path.Padded)
         {
             Span<float> paddedImage = patches[..padded.InputSize];
             Pad(image, g, padded, paddedImage);
@@ -62,12 +64,15 @@ public static class ImageConvolution
     public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transposedKernel,
         Span<float> imageGradient, int filters, Span<float> patchGradients)
     {
-        if (DirectConvolution.Supports(g, filters) && InPlace(g) && g.Channels % 16 == 0)
+        // The im2col-free input gradient also needs the input channels in whole 16-float vectors.
+        Path path = Choose(g, filters, patchGradients.Length, out ConvGeometry padded);
+        if (g.Channels % 16 != 0) path = Path.Im2Col;
+        if (path == Path.InPlace)
         {
             DirectConvolution.InputGradient(outputGradient, g, transposedKernel, imageGradient, filters);
             return;
         }
-        if (g.Channels % 16 == 0 && PaddedDirect(g, filters, patchGradients.Length, out ConvGeometry padded))
+        if (path == Path.Padded)
         {
             Span<float> paddedGradient = patchGradients[..padded.InputSize];
             paddedGradient.Clear();
@@ -79,24 +84,22 @@ public static class ImageConvolution
         Convolution.Col2ImAdd(patchGradients, g, imageGradient);
     }
 
-    /// <summary>Whether the windows read the image in place: no padding on any side (validates the geometry).</summary>
-    private static bool InPlace(in ConvGeometry g)
-    {
-        g.Validate(nameof(g));
-        return g.WindowsInside;
-    }
+    private enum Path { InPlace, Padded, Im2Col }
 
     /// <summary>
-    /// Whether a padded layer can run the im2col-free kernels on a padded copy held in <paramref name="scratch"/> floats:
-    /// <paramref name="padded"/> is the unpadded geometry over the rows and columns the windows read.
+    /// Which path a layer takes here (validating the geometry once): the im2col-free kernels on the image itself when
+    /// its windows read no padding, on a padded copy that fits in <paramref name="scratch"/> floats otherwise
+    /// (<paramref name="padded"/>: the unpadded geometry over the rows and columns the windows read), else im2col.
     /// </summary>
-    private static bool PaddedDirect(in ConvGeometry g, int filters, int scratch, out ConvGeometry padded)
+    private static Path Choose(in ConvGeometry g, int filters, int scratch, out ConvGeometry padded)
     {
         g.Validate(nameof(g));
+        padded = default;
+        if (g.WindowsInside) return DirectConvolution.Supports(g, filters) ? Path.InPlace : Path.Im2Col;
         padded = new ConvGeometry(
             (g.OutputHeight - 1) * g.StrideHeight + g.KernelHeight, (g.OutputWidth - 1) * g.StrideWidth + g.KernelWidth, g.Channels,
             g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, PadTop: 0, PadLeft: 0, g.OutputHeight, g.OutputWidth);
-        return !g.WindowsInside && DirectConvolution.Supports(padded, filters) && padded.InputSize <= scratch;
+        return DirectConvolution.Supports(padded, filters) && padded.InputSize <= scratch ? Path.Padded : Path.Im2Col;
     }
 
     /// <summary>The padded copy: row y, column x of the padded image is the image's (y - PadTop, x - PadLeft), or zero outside it.</summary>

@@ -8,8 +8,10 @@ namespace DslConv.Kernels;
 /// Convolution without im2col, for layers without padding whose filters are a multiple of 16 (the input gradient
 /// also needs channels in multiples of 16); the generator picks it from the shapes. The matrix products read the image
 /// in place through per-pixel base offsets, so no patch matrix is written or read back. Register tiles of 4 output pixels by 64 filters
-/// (16 Vector512 accumulators), narrowing to 16 filters at the edge. The last pixel tile repeats a pixel's address for
-/// the missing rows and does not store them.
+/// (16 Vector512 accumulators), narrowing to 32 and 16 filters at the edge; the kernel gradient takes 4 taps by 64 or
+/// 32 filters, or 8 taps by 16; the input gradient 4 pixels by up to 64 taps. Every tile walks a window row as one
+/// contiguous run of KW x C floats (see WindowRow). The last pixel tile repeats a pixel's address for the missing
+/// rows and does not store them.
 /// </summary>
 public static partial class DirectConvolution
 {
@@ -89,6 +91,11 @@ public static partial class DirectConvolution
                     ForwardTile64(ref img, g, b0, b1, b2, b3, ref k, filters, j, ref b, ref Unsafe.Add(ref o, (nint)p0 * filters + j), filters, rows, relu);
                     j += 3 * Lanes;
                 }
+                else if (j + 2 * Lanes <= filters)
+                {
+                    ForwardTile32(ref img, g, b0, b1, b2, b3, ref k, filters, j, ref b, ref Unsafe.Add(ref o, (nint)p0 * filters + j), filters, rows, relu);
+                    j += Lanes;
+                }
                 else
                 {
                     ForwardTile16(ref img, g, b0, b1, b2, b3, ref k, filters, j, ref b, ref Unsafe.Add(ref o, (nint)p0 * filters + j), filters, rows, relu);
@@ -111,39 +118,41 @@ public static partial class DirectConvolution
             KernelGradientNarrow(ref img, g, ref dz, ref dk, filters);
             return;
         }
-        int channels = g.Channels;
+        // A window row's KW * C taps are contiguous in the image and in the kernel (see WindowRow): tiles take groups of
+        // taps along it whatever the channel count, and a group may span two kernel columns.
+        int span = (int)WindowRow(g), row = g.InputWidth * g.Channels;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
-            for (int kx = 0; kx < g.KernelWidth; kx++)
+            int rowOffset = ky * row, firstTap = ky * span;
+            int j = 0;
+            for (; j + 4 * Lanes <= filters; j += 4 * Lanes)
             {
-                int tapOffset = (ky * g.InputWidth + kx) * channels;
-                int c = 0;
-                for (; c + 4 <= channels; c += 4)
+                int t = 0;
+                for (; t + 4 <= span; t += 4)
+                    KernelGradientTile64(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+                for (; t < span; t++)
+                    KernelGradientSingleTap64(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+            }
+            for (; j + 2 * Lanes <= filters; j += 2 * Lanes)
+            {
+                int t = 0;
+                for (; t + 4 <= span; t += 4)
+                    KernelGradientTile32(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+                for (; t < span; t++)
                 {
-                    int tap = (ky * g.KernelWidth + kx) * channels + c;
-                    for (int j = 0; j < filters; j += Lanes)
-                    {
-                        ref float target = ref Unsafe.Add(ref dk, (nint)tap * filters + j);
-                        if (j + 4 * Lanes <= filters)
-                        {
-                            KernelGradientTile64(ref img, g, tapOffset + c, ref dz, filters, j, ref target);
-                            j += 3 * Lanes;
-                        }
-                        else
-                        {
-                            KernelGradientTile16(ref img, g, tapOffset + c, ref dz, filters, j, ref target);
-                        }
-                    }
+                    KernelGradientSingleTap(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+                    KernelGradientSingleTap(ref img, g, rowOffset + t, ref dz, filters, j + Lanes, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j + Lanes));
                 }
-                for (; c < channels; c++)
-                {
-                    int tap = (ky * g.KernelWidth + kx) * channels + c;
-                    int j = 0;
-                    for (; j + 4 * Lanes <= filters; j += 4 * Lanes)
-                        KernelGradientSingleTap64(ref img, g, tapOffset + c, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)tap * filters + j));
-                    for (; j < filters; j += Lanes)
-                        KernelGradientSingleTap(ref img, g, tapOffset + c, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)tap * filters + j));
-                }
+            }
+            for (; j < filters; j += Lanes)
+            {
+                int t = 0;
+                for (; t + 8 <= span; t += 8)
+                    KernelGradientTile16x8(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+                for (; t + 4 <= span; t += 4)
+                    KernelGradientTile16(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
+                for (; t < span; t++)
+                    KernelGradientSingleTap(ref img, g, rowOffset + t, ref dz, filters, j, ref Unsafe.Add(ref dk, (nint)(firstTap + t) * filters + j));
             }
         }
     }
@@ -168,7 +177,7 @@ public static partial class DirectConvolution
             InputGradientNarrow(ref dz, g, ref kt, ref dx, filters);
             return;
         }
-        int channels = g.Channels, taps = g.PatchSize, pixels = g.OutputPixels;
+        int taps = g.PatchSize, pixels = g.OutputPixels, span = (int)WindowRow(g), row = g.InputWidth * g.Channels;
         for (int p0 = 0; p0 < pixels; p0 += 4)
         {
             int rows = Math.Min(4, pixels - p0);
@@ -179,50 +188,118 @@ public static partial class DirectConvolution
             ref float dzRow3 = ref Unsafe.Add(ref dz, (nint)Math.Min(p0 + 3, pixels - 1) * filters);
             for (int ky = 0; ky < g.KernelHeight; ky++)
             {
-                for (int kx = 0; kx < g.KernelWidth; kx++)
+                // A window row's taps are contiguous in the image and in each row of the transposed kernel (see
+                // WindowRow): tiles of up to 64 taps along it, whatever the channel count (a multiple of 16).
+                int rowOffset = ky * row, firstTap = ky * span, t = 0;
+                for (; t + 4 * Lanes <= span; t += 4 * Lanes)
                 {
-                    int tapOffset = (ky * g.InputWidth + kx) * channels;
-                    int tap0 = (ky * g.KernelWidth + kx) * channels;
-                    for (int c = 0; c < channels; c += Lanes)
-                    {
-                        ref float column = ref Unsafe.Add(ref kt, tap0 + c);
-                        int at = tapOffset + c;
-                        if (c + 4 * Lanes <= channels)
-                        {
-                            InputGradientTile64(ref column, taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3,
-                                ref dx, b0 + at, b1 + at, b2 + at, b3 + at, rows);
-                            c += 3 * Lanes;
-                            continue;
-                        }
-                        // Odd filters into a second set of sums (filters are a multiple of 16, so even in number): eight
-                        // independent chains instead of four.
-                        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
-                        for (int f = 0; f < filters; f += 2)
-                        {
-                            var w = Vector512.LoadUnsafe(ref column, (nuint)((nint)f * taps));
-                            var wOdd = Vector512.LoadUnsafe(ref column, (nuint)((nint)(f + 1) * taps));
-                            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow0, f)), w, a0);
-                            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow1, f)), w, a1);
-                            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow2, f)), w, a2);
-                            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow3, f)), w, a3);
-                            o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow0, f + 1)), wOdd, o0);
-                            o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow1, f + 1)), wOdd, o1);
-                            o2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow2, f + 1)), wOdd, o2);
-                            o3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dzRow3, f + 1)), wOdd, o3);
-                        }
-                        a0 += o0;
-                        a1 += o1;
-                        a2 += o2;
-                        a3 += o3;
-                        AddTo(ref dx, b0 + at, a0);
-                        if (rows > 1) AddTo(ref dx, b1 + at, a1);
-                        if (rows > 2) AddTo(ref dx, b2 + at, a2);
-                        if (rows > 3) AddTo(ref dx, b3 + at, a3);
-                    }
+                    int at = rowOffset + t;
+                    InputGradientTile64(ref Unsafe.Add(ref kt, firstTap + t), taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3,
+                        ref dx, b0 + at, b1 + at, b2 + at, b3 + at, rows);
                 }
+                int rest = span - t, last = rowOffset + t;
+                ref float column = ref Unsafe.Add(ref kt, firstTap + t);
+                if (rest == 3 * Lanes)
+                    InputGradientTile48(ref column, taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3, ref dx, b0 + last, b1 + last, b2 + last, b3 + last, rows);
+                else if (rest == 2 * Lanes)
+                    InputGradientTile32(ref column, taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3, ref dx, b0 + last, b1 + last, b2 + last, b3 + last, rows);
+                else if (rest == Lanes)
+                    InputGradientTile16(ref column, taps, filters, ref dzRow0, ref dzRow1, ref dzRow2, ref dzRow3, ref dx, b0 + last, b1 + last, b2 + last, b3 + last, rows);
             }
         }
+    }
+
+    /// <summary>4 pixels by 48 taps of the input gradient: 12 accumulators over the filters, then added into the image.</summary>
+    private static void InputGradientTile48(ref float column, int taps, int filters, ref float dz0, ref float dz1, ref float dz2, ref float dz3,
+        ref float dx, int at0, int at1, int at2, int at3, int rows)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default;
+        ref float w = ref column;
+        for (nint f = 0; f < filters; f++)
+        {
+            var w0 = Vector512.LoadUnsafe(ref w);
+            var w1 = Vector512.LoadUnsafe(ref w, 16);
+            var w2 = Vector512.LoadUnsafe(ref w, 32);
+            var x = Vector512.Create(Unsafe.Add(ref dz0, f));
+            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01); c02 = Vector512.FusedMultiplyAdd(x, w2, c02);
+            x = Vector512.Create(Unsafe.Add(ref dz1, f));
+            c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11); c12 = Vector512.FusedMultiplyAdd(x, w2, c12);
+            x = Vector512.Create(Unsafe.Add(ref dz2, f));
+            c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21); c22 = Vector512.FusedMultiplyAdd(x, w2, c22);
+            x = Vector512.Create(Unsafe.Add(ref dz3, f));
+            c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31); c32 = Vector512.FusedMultiplyAdd(x, w2, c32);
+            w = ref Unsafe.Add(ref w, taps);
+        }
+        AddTo(ref dx, at0, c00); AddTo(ref dx, at0 + 16, c01); AddTo(ref dx, at0 + 32, c02);
+        if (rows < 2) return;
+        AddTo(ref dx, at1, c10); AddTo(ref dx, at1 + 16, c11); AddTo(ref dx, at1 + 32, c12);
+        if (rows < 3) return;
+        AddTo(ref dx, at2, c20); AddTo(ref dx, at2 + 16, c21); AddTo(ref dx, at2 + 32, c22);
+        if (rows < 4) return;
+        AddTo(ref dx, at3, c30); AddTo(ref dx, at3 + 16, c31); AddTo(ref dx, at3 + 32, c32);
+    }
+
+    /// <summary>4 pixels by 32 taps of the input gradient: eight accumulators over the filters, then added into the image.</summary>
+    private static void InputGradientTile32(ref float column, int taps, int filters, ref float dz0, ref float dz1, ref float dz2, ref float dz3,
+        ref float dx, int at0, int at1, int at2, int at3, int rows)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        ref float w = ref column;
+        for (nint f = 0; f < filters; f++)
+        {
+            var w0 = Vector512.LoadUnsafe(ref w);
+            var w1 = Vector512.LoadUnsafe(ref w, 16);
+            var x = Vector512.Create(Unsafe.Add(ref dz0, f));
+            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+            x = Vector512.Create(Unsafe.Add(ref dz1, f));
+            c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+            x = Vector512.Create(Unsafe.Add(ref dz2, f));
+            c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+            x = Vector512.Create(Unsafe.Add(ref dz3, f));
+            c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+            w = ref Unsafe.Add(ref w, taps);
+        }
+        AddTo(ref dx, at0, c00); AddTo(ref dx, at0 + 16, c01);
+        if (rows < 2) return;
+        AddTo(ref dx, at1, c10); AddTo(ref dx, at1 + 16, c11);
+        if (rows < 3) return;
+        AddTo(ref dx, at2, c20); AddTo(ref dx, at2 + 16, c21);
+        if (rows < 4) return;
+        AddTo(ref dx, at3, c30); AddTo(ref dx, at3 + 16, c31);
+    }
+
+    /// <summary>
+    /// 4 pixels by 16 taps of the input gradient, odd filters into a second set of sums (filters are a multiple of 16,
+    /// so even in number): eight independent chains instead of four.
+    /// </summary>
+    private static void InputGradientTile16(ref float column, int taps, int filters, ref float dz0, ref float dz1, ref float dz2, ref float dz3,
+        ref float dx, int at0, int at1, int at2, int at3, int rows)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
+        ref float w = ref column;
+        for (nint f = 0; f < filters; f += 2)
+        {
+            var we = Vector512.LoadUnsafe(ref w);
+            var wo = Vector512.LoadUnsafe(ref w, (nuint)taps);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz0, f)), we, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz1, f)), we, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz2, f)), we, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz3, f)), we, a3);
+            o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz0, f + 1)), wo, o0);
+            o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz1, f + 1)), wo, o1);
+            o2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz2, f + 1)), wo, o2);
+            o3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref dz3, f + 1)), wo, o3);
+            w = ref Unsafe.Add(ref w, 2 * (nint)taps);
+        }
+        AddTo(ref dx, at0, a0 + o0);
+        if (rows > 1) AddTo(ref dx, at1, a1 + o1);
+        if (rows > 2) AddTo(ref dx, at2, a2 + o2);
+        if (rows > 3) AddTo(ref dx, at3, a3 + o3);
     }
 
     /// <summary>4 pixels by 64 taps of the input gradient: 16 accumulators over the filters, then added into the image.</summary>
@@ -290,6 +367,12 @@ public static partial class DirectConvolution
             throw new ArgumentException($"{nameof(filters)} is {filters}; the direct convolution needs a multiple of {FilterMultiple} here (use the im2col path).", nameof(filters));
     }
 
+    /// <summary>
+    /// Floats in one row of a window: KW pixels of C channels lie side by side in a channels-last image, and the
+    /// kernel's (kx, c) rows for one ky follow each other too, so a window row is one contiguous run in both.
+    /// </summary>
+    private static nint WindowRow(in ConvGeometry g) => (nint)g.KernelWidth * g.Channels;
+
     /// <summary>Offset in the image of the first element of output pixel p's window.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Base(in ConvGeometry g, int p)
@@ -320,37 +403,33 @@ public static partial class DirectConvolution
         Vector512<float> c10 = bias0, c11 = bias1, c12 = bias2, c13 = bias3;
         Vector512<float> c20 = bias0, c21 = bias1, c22 = bias2, c23 = bias3;
         Vector512<float> c30 = bias0, c31 = bias1, c32 = bias2, c33 = bias3;
-        int channels = g.Channels;
+        nint span = WindowRow(g), row = (nint)g.InputWidth * g.Channels;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
-            for (int kx = 0; kx < g.KernelWidth; kx++)
+            ref float x0 = ref Unsafe.Add(ref img, b0 + ky * row);
+            ref float x1 = ref Unsafe.Add(ref img, b1 + ky * row);
+            ref float x2 = ref Unsafe.Add(ref img, b2 + ky * row);
+            ref float x3 = ref Unsafe.Add(ref img, b3 + ky * row);
+            ref float w = ref Unsafe.Add(ref kernel, ky * span * filters + j);
+            for (nint c = 0; c < span; c++)
             {
-                int tapOffset = (ky * g.InputWidth + kx) * channels;
-                ref float x0 = ref Unsafe.Add(ref img, b0 + tapOffset);
-                ref float x1 = ref Unsafe.Add(ref img, b1 + tapOffset);
-                ref float x2 = ref Unsafe.Add(ref img, b2 + tapOffset);
-                ref float x3 = ref Unsafe.Add(ref img, b3 + tapOffset);
-                ref float w = ref Unsafe.Add(ref kernel, (nint)((ky * g.KernelWidth + kx) * channels) * filters + j);
-                for (int c = 0; c < channels; c++)
-                {
-                    var w0 = Vector512.LoadUnsafe(ref w);
-                    var w1 = Vector512.LoadUnsafe(ref w, 16);
-                    var w2 = Vector512.LoadUnsafe(ref w, 32);
-                    var w3 = Vector512.LoadUnsafe(ref w, 48);
-                    var x = Vector512.Create(Unsafe.Add(ref x0, c));
-                    c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
-                    c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
-                    x = Vector512.Create(Unsafe.Add(ref x1, c));
-                    c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
-                    c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
-                    x = Vector512.Create(Unsafe.Add(ref x2, c));
-                    c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
-                    c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
-                    x = Vector512.Create(Unsafe.Add(ref x3, c));
-                    c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
-                    c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
-                    w = ref Unsafe.Add(ref w, filters);
-                }
+                var w0 = Vector512.LoadUnsafe(ref w);
+                var w1 = Vector512.LoadUnsafe(ref w, 16);
+                var w2 = Vector512.LoadUnsafe(ref w, 32);
+                var w3 = Vector512.LoadUnsafe(ref w, 48);
+                var x = Vector512.Create(Unsafe.Add(ref x0, c));
+                c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+                c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
+                x = Vector512.Create(Unsafe.Add(ref x1, c));
+                c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+                c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
+                x = Vector512.Create(Unsafe.Add(ref x2, c));
+                c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+                c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
+                x = Vector512.Create(Unsafe.Add(ref x3, c));
+                c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
+                w = ref Unsafe.Add(ref w, filters);
             }
         }
         Store(c00, ref out0, relu); Store(c01, ref Unsafe.Add(ref out0, 16), relu);
@@ -369,46 +448,88 @@ public static partial class DirectConvolution
         Store(c32, ref Unsafe.Add(ref out3, 32), relu); Store(c33, ref Unsafe.Add(ref out3, 48), relu);
     }
 
+    /// <summary>4 pixels by 32 filters: eight chains, two weight vectors per four broadcasts.</summary>
+    private static void ForwardTile32(ref float img, in ConvGeometry g, int b0, int b1, int b2, int b3, ref float kernel, int filters, int j,
+        ref float bias, ref float out0, int ldo, int rows, bool relu)
+    {
+        var bias0 = Vector512.LoadUnsafe(ref bias, (nuint)j);
+        var bias1 = Vector512.LoadUnsafe(ref bias, (nuint)(j + 16));
+        Vector512<float> c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1, c30 = bias0, c31 = bias1;
+        nint span = WindowRow(g), row = (nint)g.InputWidth * g.Channels;
+        for (int ky = 0; ky < g.KernelHeight; ky++)
+        {
+            ref float x0 = ref Unsafe.Add(ref img, b0 + ky * row);
+            ref float x1 = ref Unsafe.Add(ref img, b1 + ky * row);
+            ref float x2 = ref Unsafe.Add(ref img, b2 + ky * row);
+            ref float x3 = ref Unsafe.Add(ref img, b3 + ky * row);
+            ref float w = ref Unsafe.Add(ref kernel, ky * span * filters + j);
+            for (nint c = 0; c < span; c++)
+            {
+                var w0 = Vector512.LoadUnsafe(ref w);
+                var w1 = Vector512.LoadUnsafe(ref w, 16);
+                var x = Vector512.Create(Unsafe.Add(ref x0, c));
+                c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
+                x = Vector512.Create(Unsafe.Add(ref x1, c));
+                c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
+                x = Vector512.Create(Unsafe.Add(ref x2, c));
+                c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
+                x = Vector512.Create(Unsafe.Add(ref x3, c));
+                c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
+                w = ref Unsafe.Add(ref w, filters);
+            }
+        }
+        Store(c00, ref out0, relu); Store(c01, ref Unsafe.Add(ref out0, 16), relu);
+        if (rows < 2) return;
+        ref float out1 = ref Unsafe.Add(ref out0, ldo);
+        Store(c10, ref out1, relu); Store(c11, ref Unsafe.Add(ref out1, 16), relu);
+        if (rows < 3) return;
+        ref float out2 = ref Unsafe.Add(ref out1, ldo);
+        Store(c20, ref out2, relu); Store(c21, ref Unsafe.Add(ref out2, 16), relu);
+        if (rows < 4) return;
+        ref float out3 = ref Unsafe.Add(ref out2, ldo);
+        Store(c30, ref out3, relu); Store(c31, ref Unsafe.Add(ref out3, 16), relu);
+    }
+
     private static void ForwardTile16(ref float img, in ConvGeometry g, int b0, int b1, int b2, int b3, ref float kernel, int filters, int j,
         ref float bias, ref float out0, int ldo, int rows, bool relu)
     {
         var biasVector = Vector512.LoadUnsafe(ref bias, (nuint)j);
         Vector512<float> c0 = biasVector, c1 = biasVector, c2 = biasVector, c3 = biasVector;
-        // Odd channels go to a second set of sums: eight independent chains keep both FMA pipes busy, where four
-        // would wait on the FMA's latency.
+        // Odd elements of a window row go to a second set of sums: eight independent chains keep both FMA pipes busy,
+        // where four would wait on the FMA's latency.
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
-        int channels = g.Channels;
+        nint span = WindowRow(g), row = (nint)g.InputWidth * g.Channels, pair = 2 * (nint)filters;
         for (int ky = 0; ky < g.KernelHeight; ky++)
         {
-            for (int kx = 0; kx < g.KernelWidth; kx++)
+            // Four fixed pointers and one moving index: every broadcast is an FMA's memory operand with no address
+            // arithmetic of its own (index sums per load cost more than the FMAs at 16 filters).
+            ref float x0 = ref Unsafe.Add(ref img, b0 + ky * row);
+            ref float x1 = ref Unsafe.Add(ref img, b1 + ky * row);
+            ref float x2 = ref Unsafe.Add(ref img, b2 + ky * row);
+            ref float x3 = ref Unsafe.Add(ref img, b3 + ky * row);
+            ref float w = ref Unsafe.Add(ref kernel, ky * span * filters + j);
+            nint c = 0;
+            for (; c + 1 < span; c += 2)
             {
-                int tapOffset = (ky * g.InputWidth + kx) * channels;
-                ref float w = ref Unsafe.Add(ref kernel, (nint)((ky * g.KernelWidth + kx) * channels) * filters + j);
-                int c = 0;
-                for (; c + 1 < channels; c += 2)
-                {
-                    var wv = Vector512.LoadUnsafe(ref w);
-                    var wo = Vector512.LoadUnsafe(ref w, (nuint)filters);
-                    int at = tapOffset + c;
-                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at)), wv, c0);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at)), wv, c1);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at)), wv, c2);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at)), wv, c3);
-                    e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at + 1)), wo, e0);
-                    e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at + 1)), wo, e1);
-                    e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at + 1)), wo, e2);
-                    e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at + 1)), wo, e3);
-                    w = ref Unsafe.Add(ref w, 2 * filters);
-                }
-                if (c < channels)
-                {
-                    var wv = Vector512.LoadUnsafe(ref w);
-                    int at = tapOffset + c;
-                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b0 + at)), wv, c0);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b1 + at)), wv, c1);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b2 + at)), wv, c2);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref img, b3 + at)), wv, c3);
-                }
+                var wv = Vector512.LoadUnsafe(ref w);
+                var wo = Vector512.LoadUnsafe(ref w, (nuint)filters);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, c)), wv, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, c)), wv, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, c)), wv, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, c)), wv, c3);
+                e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, c + 1)), wo, e0);
+                e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, c + 1)), wo, e1);
+                e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, c + 1)), wo, e2);
+                e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, c + 1)), wo, e3);
+                w = ref Unsafe.Add(ref w, pair);
+            }
+            if (c < span)
+            {
+                var wv = Vector512.LoadUnsafe(ref w);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, c)), wv, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x1, c)), wv, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x2, c)), wv, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x3, c)), wv, c3);
             }
         }
         c0 += e0;
@@ -507,6 +628,78 @@ public static partial class DirectConvolution
             }
         }
         (c0 + c1).StoreUnsafe(ref target);
+    }
+
+    /// <summary>4 taps by 32 filters: eight chains, two output-gradient vectors per four broadcasts.</summary>
+    private static void KernelGradientTile32(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        ref float t0 = ref target;
+        ref float t1 = ref Unsafe.Add(ref t0, filters);
+        ref float t2 = ref Unsafe.Add(ref t1, filters);
+        ref float t3 = ref Unsafe.Add(ref t2, filters);
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref t0), c01 = Vector512.LoadUnsafe(ref t0, 16);
+        Vector512<float> c10 = Vector512.LoadUnsafe(ref t1), c11 = Vector512.LoadUnsafe(ref t1, 16);
+        Vector512<float> c20 = Vector512.LoadUnsafe(ref t2), c21 = Vector512.LoadUnsafe(ref t2, 16);
+        Vector512<float> c30 = Vector512.LoadUnsafe(ref t3), c31 = Vector512.LoadUnsafe(ref t3, 16);
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        nint rowStep = (nint)g.StrideHeight * g.InputWidth * g.Channels, columnStep = (nint)g.StrideWidth * g.Channels;
+        ref float rowStart = ref Unsafe.Add(ref img, offset);
+        for (int oy = 0; oy < g.OutputHeight; oy++, rowStart = ref Unsafe.Add(ref rowStart, rowStep))
+        {
+            ref float x = ref rowStart;
+            for (int ox = 0; ox < g.OutputWidth; ox++, x = ref Unsafe.Add(ref x, columnStep))
+            {
+                var d0 = Vector512.LoadUnsafe(ref dzRow);
+                var d1 = Vector512.LoadUnsafe(ref dzRow, 16);
+                var v = Vector512.Create(x);
+                c00 = Vector512.FusedMultiplyAdd(v, d0, c00); c01 = Vector512.FusedMultiplyAdd(v, d1, c01);
+                v = Vector512.Create(Unsafe.Add(ref x, 1));
+                c10 = Vector512.FusedMultiplyAdd(v, d0, c10); c11 = Vector512.FusedMultiplyAdd(v, d1, c11);
+                v = Vector512.Create(Unsafe.Add(ref x, 2));
+                c20 = Vector512.FusedMultiplyAdd(v, d0, c20); c21 = Vector512.FusedMultiplyAdd(v, d1, c21);
+                v = Vector512.Create(Unsafe.Add(ref x, 3));
+                c30 = Vector512.FusedMultiplyAdd(v, d0, c30); c31 = Vector512.FusedMultiplyAdd(v, d1, c31);
+                dzRow = ref Unsafe.Add(ref dzRow, filters);
+            }
+        }
+        c00.StoreUnsafe(ref t0); c01.StoreUnsafe(ref t0, 16);
+        c10.StoreUnsafe(ref t1); c11.StoreUnsafe(ref t1, 16);
+        c20.StoreUnsafe(ref t2); c21.StoreUnsafe(ref t2, 16);
+        c30.StoreUnsafe(ref t3); c31.StoreUnsafe(ref t3, 16);
+    }
+
+    /// <summary>8 taps by 16 filters: eight chains, one output-gradient vector per eight broadcasts.</summary>
+    private static void KernelGradientTile16x8(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)
+    {
+        nint ld = filters;
+        Vector512<float> c0 = Vector512.LoadUnsafe(ref target), c1 = Vector512.LoadUnsafe(ref target, (nuint)ld),
+            c2 = Vector512.LoadUnsafe(ref target, (nuint)(2 * ld)), c3 = Vector512.LoadUnsafe(ref target, (nuint)(3 * ld)),
+            c4 = Vector512.LoadUnsafe(ref target, (nuint)(4 * ld)), c5 = Vector512.LoadUnsafe(ref target, (nuint)(5 * ld)),
+            c6 = Vector512.LoadUnsafe(ref target, (nuint)(6 * ld)), c7 = Vector512.LoadUnsafe(ref target, (nuint)(7 * ld));
+        ref float dzRow = ref Unsafe.Add(ref dz, j);
+        nint rowStep = (nint)g.StrideHeight * g.InputWidth * g.Channels, columnStep = (nint)g.StrideWidth * g.Channels;
+        ref float rowStart = ref Unsafe.Add(ref img, offset);
+        for (int oy = 0; oy < g.OutputHeight; oy++, rowStart = ref Unsafe.Add(ref rowStart, rowStep))
+        {
+            ref float x = ref rowStart;
+            for (int ox = 0; ox < g.OutputWidth; ox++, x = ref Unsafe.Add(ref x, columnStep))
+            {
+                var d = Vector512.LoadUnsafe(ref dzRow);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(x), d, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 1)), d, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 2)), d, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 3)), d, c3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 4)), d, c4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 5)), d, c5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 6)), d, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, 7)), d, c7);
+                dzRow = ref Unsafe.Add(ref dzRow, ld);
+            }
+        }
+        c0.StoreUnsafe(ref target); c1.StoreUnsafe(ref target, (nuint)ld);
+        c2.StoreUnsafe(ref target, (nuint)(2 * ld)); c3.StoreUnsafe(ref target, (nuint)(3 * ld));
+        c4.StoreUnsafe(ref target, (nuint)(4 * ld)); c5.StoreUnsafe(ref target, (nuint)(5 * ld));
+        c6.StoreUnsafe(ref target, (nuint)(6 * ld)); c7.StoreUnsafe(ref target, (nuint)(7 * ld));
     }
 
     private static void KernelGradientTile16(ref float img, in ConvGeometry g, int offset, ref float dz, int filters, int j, ref float target)

@@ -16,6 +16,8 @@ public sealed class DirectConvolutionTests
         { 28, 28, 1, 64, 3, 3, 1 },    // the lesson's first convolution: one channel
         { 9, 8, 6, 32, 2, 3, 2 },      // 6 channels: 4-tap tiles and single taps
         { 6, 7, 5, 24, 3, 3, 1 },      // 128-bit tiles only: 3 groups of 8 filters, a last channel group of 1
+        { 6, 6, 5, 16, 3, 3, 1 },      // window rows of 15 taps: an 8-tap and a 4-tap kernel-gradient tile, then single taps
+        { 5, 6, 16, 48, 3, 3, 1 },     // 32 + 16 filters; 48-tap input-gradient tiles
     };
 
     [Theory]

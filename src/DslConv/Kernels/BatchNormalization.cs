@@ -1,4 +1,5 @@
-using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DslConv.Kernels;
 
@@ -24,13 +25,10 @@ public static class BatchNormalization
         Buffers.Require(x.Length, (long)rows * channels, nameof(x));
         Buffers.Require(statistics.Length, StatisticsLength(channels), nameof(statistics));
         Span<double> sums = statistics[..channels], squares = statistics.Slice(channels, channels);
-        // Rows in order, all channels at once: each channel's sum is still added in row order.
-        sums.Clear();
-        for (int r = 0; r < rows; r++) RowSums.Add(x.Slice(r * channels, channels), sums);
+        RowSums.Sum(x, rows, channels, sums);
         Span<double> means = channels <= 512 ? stackalloc double[channels] : new double[channels];
         for (int c = 0; c < channels; c++) means[c] = sums[c] / rows;
-        squares.Clear();
-        for (int r = 0; r < rows; r++) RowSums.AddSquaredDeviations(x.Slice(r * channels, channels), means, squares);
+        RowSums.SquaredDeviations(x, rows, channels, means, squares);
         statistics[2 * channels] = rows;
     }
 
@@ -71,11 +69,7 @@ public static class BatchNormalization
             variance[c] = (float)v;
             inverseStd[c] = (float)(1 / Math.Sqrt(v + epsilon));
         }
-        for (int r = 0; r < rows; r++)
-        {
-            int at = r * channels;
-            Normalize(x.Slice(at, channels), mean, inverseStd, gamma, beta, normalized.Slice(at, channels), y.Slice(at, channels));
-        }
+        Normalize(x, rows, channels, mean, inverseStd, gamma, beta, normalized, y);
     }
 
     /// <summary>
@@ -95,25 +89,39 @@ public static class BatchNormalization
         return shares;
     }
 
-    /// <summary>One row: n = (x - mean) · inverseStd, y = gamma · n + beta (multiplies and adds kept apart, so every vector width rounds alike).</summary>
-    private static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd, ReadOnlySpan<float> gamma,
-        ReadOnlySpan<float> beta, Span<float> normalized, Span<float> y)
+    /// <summary>
+    /// n = (x - mean) · inverseStd, y = gamma · n + beta (multiplies and adds kept apart, so every vector width rounds
+    /// alike): blocks of 16 channels with their statistics held in registers down all the rows, the rest one by one.
+    /// </summary>
+    private static void Normalize(ReadOnlySpan<float> x, int rows, int channels, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> normalized, Span<float> y)
     {
+        ref float xStart = ref MemoryMarshal.GetReference(x);
+        ref float nStart = ref MemoryMarshal.GetReference(normalized);
+        ref float yStart = ref MemoryMarshal.GetReference(y);
         int c = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (; c + Vector<float>.Count <= x.Length; c += Vector<float>.Count)
+            for (; c + 16 <= channels; c += 16)
             {
-                var n = (new Vector<float>(x[c..]) - new Vector<float>(mean[c..])) * new Vector<float>(inverseStd[c..]);
-                n.CopyTo(normalized[c..]);
-                (new Vector<float>(gamma[c..]) * n + new Vector<float>(beta[c..])).CopyTo(y[c..]);
+                Vector512<float> m = Vector512.Create(mean.Slice(c, 16)), s = Vector512.Create(inverseStd.Slice(c, 16));
+                Vector512<float> g = Vector512.Create(gamma.Slice(c, 16)), b = Vector512.Create(beta.Slice(c, 16));
+                for (nint at = c, end = (nint)rows * channels; at < end; at += channels)
+                {
+                    Vector512<float> n = (Vector512.LoadUnsafe(ref xStart, (nuint)at) - m) * s;
+                    n.StoreUnsafe(ref nStart, (nuint)at);
+                    (g * n + b).StoreUnsafe(ref yStart, (nuint)at);
+                }
             }
         }
-        for (; c < x.Length; c++)
+        for (; c < channels; c++)
         {
-            float n = (x[c] - mean[c]) * inverseStd[c];
-            normalized[c] = n;
-            y[c] = gamma[c] * n + beta[c];
+            for (int at = c; at < rows * channels; at += channels)
+            {
+                float n = (x[at] - mean[c]) * inverseStd[c];
+                normalized[at] = n;
+                y[at] = gamma[c] * n + beta[c];
+            }
         }
     }
 
@@ -157,13 +165,7 @@ public static class BatchNormalization
         Buffers.Require(dbeta.Length, channels, nameof(dbeta));
         Buffers.Require(statistics.Length, StatisticsLength(channels), nameof(statistics));
         Span<double> sumDy = statistics[..channels], sumDyN = statistics.Slice(channels, channels);
-        sumDy.Clear();
-        sumDyN.Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            RowSums.Add(dy.Slice(r * channels, channels), sumDy);
-            RowSums.AddProducts(dy.Slice(r * channels, channels), normalized.Slice(r * channels, channels), sumDyN);
-        }
+        RowSums.SumAndProducts(dy, normalized, rows, channels, sumDy, sumDyN);
         for (int c = 0; c < channels; c++)
         {
             dgamma[c] += (float)sumDyN[c];
@@ -209,36 +211,44 @@ public static class BatchNormalization
             meanDy[c] = sumDy * toShare;
             meanDyN[c] = sumDyN * toShare;
         }
-        for (int r = 0; r < rows; r++)
-        {
-            int at = r * channels;
-            InputRow(dy.Slice(at, channels), normalized.Slice(at, channels), scale, meanDy, meanDyN, dx.Slice(at, channels));
-        }
+        InputGradient(dy, normalized, rows, channels, scale, meanDy, meanDyN, dx);
     }
 
     /// <summary>
-    /// One row of dx = scale · (dy - meanDy - n · meanDyN) in double, rounded to float once (the input gradient of a layer
-    /// before BatchNorm sums these over the batch, where they cancel: rounding each step in float would leave more noise
-    /// than the sum's own). The same operations in every lane and in the scalar tail.
+    /// dx = scale · (dy - meanDy - n · meanDyN) in double, rounded to float once (the input gradient of a layer before
+    /// BatchNorm sums these over the batch, where they cancel: rounding each step in float would leave more noise than
+    /// the sum's own). Blocks of 16 channels keep their factors in registers down all the rows; the same operations in
+    /// every lane and for the channels left over.
     /// </summary>
-    private static void InputRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, ReadOnlySpan<double> scale, ReadOnlySpan<double> meanDy,
-        ReadOnlySpan<double> meanDyN, Span<float> dx)
+    private static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> normalized, int rows, int channels, ReadOnlySpan<double> scale,
+        ReadOnlySpan<double> meanDy, ReadOnlySpan<double> meanDyN, Span<float> dx)
     {
+        ref float dyStart = ref MemoryMarshal.GetReference(dy);
+        ref float nStart = ref MemoryMarshal.GetReference(normalized);
+        ref float dxStart = ref MemoryMarshal.GetReference(dx);
         int c = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            int half = Vector<double>.Count;
-            for (; c + Vector<float>.Count <= dy.Length; c += Vector<float>.Count)
+            for (; c + 16 <= channels; c += 16)
             {
-                Vector.Widen(new Vector<float>(dy[c..]), out Vector<double> dyLow, out Vector<double> dyHigh);
-                Vector.Widen(new Vector<float>(normalized[c..]), out Vector<double> nLow, out Vector<double> nHigh);
-                Vector<double> low = new Vector<double>(scale[c..]) * (dyLow - new Vector<double>(meanDy[c..]) - nLow * new Vector<double>(meanDyN[c..]));
-                Vector<double> high = new Vector<double>(scale[(c + half)..]) *
-                                      (dyHigh - new Vector<double>(meanDy[(c + half)..]) - nHigh * new Vector<double>(meanDyN[(c + half)..]));
-                Vector.Narrow(low, high).CopyTo(dx[c..]);
+                Vector512<double> scaleLow = Vector512.Create(scale.Slice(c, 8)), scaleHigh = Vector512.Create(scale.Slice(c + 8, 8));
+                Vector512<double> dyLowMean = Vector512.Create(meanDy.Slice(c, 8)), dyHighMean = Vector512.Create(meanDy.Slice(c + 8, 8));
+                Vector512<double> nLowMean = Vector512.Create(meanDyN.Slice(c, 8)), nHighMean = Vector512.Create(meanDyN.Slice(c + 8, 8));
+                for (nint at = c, end = (nint)rows * channels; at < end; at += channels)
+                {
+                    var (dyLow, dyHigh) = Vector512.Widen(Vector512.LoadUnsafe(ref dyStart, (nuint)at));
+                    var (nLow, nHigh) = Vector512.Widen(Vector512.LoadUnsafe(ref nStart, (nuint)at));
+                    Vector512<double> low = scaleLow * (dyLow - dyLowMean - nLow * nLowMean);
+                    Vector512<double> high = scaleHigh * (dyHigh - dyHighMean - nHigh * nHighMean);
+                    Vector512.Narrow(low, high).StoreUnsafe(ref dxStart, (nuint)at);
+                }
             }
         }
-        for (; c < dy.Length; c++) dx[c] = (float)(scale[c] * (dy[c] - meanDy[c] - normalized[c] * meanDyN[c]));
+        for (; c < channels; c++)
+        {
+            for (int at = c; at < rows * channels; at += channels)
+                dx[at] = (float)(scale[c] * (dy[at] - meanDy[c] - normalized[at] * meanDyN[c]));
+        }
     }
 
     /// <summary>

@@ -236,8 +236,12 @@ public static class BatchNormalization
                 Vector512<double> nLowMean = Vector512.Create(meanDyN.Slice(c, 8)), nHighMean = Vector512.Create(meanDyN.Slice(c + 8, 8));
                 for (nint at = c, end = (nint)rows * channels; at < end; at += channels)
                 {
-                    var (dyLow, dyHigh) = Vector512.Widen(Vector512.LoadUnsafe(ref dyStart, (nuint)at));
-                    var (nLow, nHigh) = Vector512.Widen(Vector512.LoadUnsafe(ref nStart, (nuint)at));
+                    var dyRow = Vector512.LoadUnsafe(ref dyStart, (nuint)at);
+                    var dyLow = Vector512.WidenLower(dyRow);
+                    var dyHigh = Vector512.WidenUpper(dyRow);
+                    var nRow = Vector512.LoadUnsafe(ref nStart, (nuint)at);
+                    var nLow = Vector512.WidenLower(nRow);
+                    var nHigh = Vector512.WidenUpper(nRow);
                     Vector512<double> low = scaleLow * (dyLow - dyLowMean - nLow * nLowMean);
                     Vector512<double> high = scaleHigh * (dyHigh - dyHighMean - nHigh * nHighMean);
                     Vector512.Narrow(low, high).StoreUnsafe(ref dxStart, (nuint)at);

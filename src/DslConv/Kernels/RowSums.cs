@@ -26,7 +26,9 @@ internal static class RowSums
                 ref float at = ref Unsafe.Add(ref start, c);
                 for (int r = 0; r < rows; r++, at = ref Unsafe.Add(ref at, channels))
                 {
-                    var (l, h) = Vector512.Widen(Vector512.LoadUnsafe(ref at));
+                    var row = Vector512.LoadUnsafe(ref at);
+                    var l = Vector512.WidenLower(row);
+                    var h = Vector512.WidenUpper(row);
                     low += l;
                     high += h;
                 }
@@ -42,7 +44,9 @@ internal static class RowSums
                 ref float at = ref Unsafe.Add(ref start, c);
                 for (int r = 0; r < rows; r++, at = ref Unsafe.Add(ref at, channels))
                 {
-                    var (l, h) = Vector256.Widen(Vector256.LoadUnsafe(ref at));
+                    var row = Vector256.LoadUnsafe(ref at);
+                    var l = Vector256.WidenLower(row);
+                    var h = Vector256.WidenUpper(row);
                     low += l;
                     high += h;
                 }
@@ -74,7 +78,9 @@ internal static class RowSums
                 ref float at = ref Unsafe.Add(ref start, c);
                 for (int r = 0; r < rows; r++, at = ref Unsafe.Add(ref at, channels))
                 {
-                    var (l, h) = Vector512.Widen(Vector512.LoadUnsafe(ref at));
+                    var row = Vector512.LoadUnsafe(ref at);
+                    var l = Vector512.WidenLower(row);
+                    var h = Vector512.WidenUpper(row);
                     Vector512<double> dl = l - meanLow, dh = h - meanHigh;
                     low += dl * dl;
                     high += dh * dh;
@@ -92,7 +98,9 @@ internal static class RowSums
                 ref float at = ref Unsafe.Add(ref start, c);
                 for (int r = 0; r < rows; r++, at = ref Unsafe.Add(ref at, channels))
                 {
-                    var (l, h) = Vector256.Widen(Vector256.LoadUnsafe(ref at));
+                    var row = Vector256.LoadUnsafe(ref at);
+                    var l = Vector256.WidenLower(row);
+                    var h = Vector256.WidenUpper(row);
                     Vector256<double> dl = l - meanLow, dh = h - meanHigh;
                     low += dl * dl;
                     high += dh * dh;
@@ -130,8 +138,12 @@ internal static class RowSums
                 ref float atB = ref Unsafe.Add(ref bStart, c);
                 for (int r = 0; r < rows; r++, atA = ref Unsafe.Add(ref atA, channels), atB = ref Unsafe.Add(ref atB, channels))
                 {
-                    var (al, ah) = Vector512.Widen(Vector512.LoadUnsafe(ref atA));
-                    var (bl, bh) = Vector512.Widen(Vector512.LoadUnsafe(ref atB));
+                    var rowA = Vector512.LoadUnsafe(ref atA);
+                    var al = Vector512.WidenLower(rowA);
+                    var ah = Vector512.WidenUpper(rowA);
+                    var rowB = Vector512.LoadUnsafe(ref atB);
+                    var bl = Vector512.WidenLower(rowB);
+                    var bh = Vector512.WidenUpper(rowB);
                     low += al;
                     high += ah;
                     productLow += al * bl;
@@ -152,8 +164,12 @@ internal static class RowSums
                 ref float atB = ref Unsafe.Add(ref bStart, c);
                 for (int r = 0; r < rows; r++, atA = ref Unsafe.Add(ref atA, channels), atB = ref Unsafe.Add(ref atB, channels))
                 {
-                    var (al, ah) = Vector256.Widen(Vector256.LoadUnsafe(ref atA));
-                    var (bl, bh) = Vector256.Widen(Vector256.LoadUnsafe(ref atB));
+                    var rowA = Vector256.LoadUnsafe(ref atA);
+                    var al = Vector256.WidenLower(rowA);
+                    var ah = Vector256.WidenUpper(rowA);
+                    var rowB = Vector256.LoadUnsafe(ref atB);
+                    var bl = Vector256.WidenLower(rowB);
+                    var bh = Vector256.WidenUpper(rowB);
                     low += al;
                     high += ah;
                     productLow += al * bl;

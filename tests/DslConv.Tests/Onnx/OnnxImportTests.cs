@@ -1,0 +1,175 @@
+using System.Reflection;
+using DslConv.Models;
+using DslConv.Onnx;
+using DslConv.Serialization;
+using DslConv.Tests.Generator;
+using DslConv.Tests.Numerics;
+using Microsoft.CodeAnalysis;
+
+namespace DslConv.Tests.Onnx;
+
+/// <summary>
+/// ONNX import: every numeric model exported by <see cref="OnnxExport"/>, imported back, compiled with the generator
+/// and loaded with the imported weights, predicts what the original predicts; what the importer does not take yet is
+/// refused with the node and operator named.
+/// </summary>
+public sealed class OnnxImportTests
+{
+    /// <summary>What this version refuses, by model: the node's operator and the reason its message must give.</summary>
+    private static readonly Dictionary<string, (string Op, string Why)> Refused = new()
+    {
+        ["BranchesNet"] = ("(MaxPool)", "chains only"),
+        ["TinyResNet"] = ("(Add)", "only chains"),
+        ["ResidualNet"] = ("(Add)", "only chains"),
+        ["InputSkipNet"] = ("(Transpose)", "chains only"),
+        ["NoBiasNet"] = ("(Conv)", "depthwise convolutions are not imported yet"),
+        ["RegularizedNet"] = ("(Conv)", "depthwise convolutions are not imported yet"),
+        ["TinyMobileNet"] = ("(Conv)", "depthwise convolutions are not imported yet"),
+        ["MobileNetStyle"] = ("(Conv)", "depthwise convolutions are not imported yet"),
+        ["ConvBnReluNet"] = ("(Conv)", "depthwise convolutions are not imported yet"),
+        ["RescalingNet"] = ("(Mul)", "no layer for this operator"),
+        ["Relu6Net"] = ("(Mul)", "no layer for this operator"),
+        ["LeakyEluNet"] = ("(LeakyRelu)", "no layer for this operator"),
+        ["GeluSwishNet"] = ("(Mul)", "no layer for this operator"),
+    };
+
+    public static TheoryData<string> Imported()
+    {
+        var data = new TheoryData<string>();
+        foreach (NumericModel model in NumericModels.All.Where(m => !Refused.ContainsKey(m.Name))) data.Add(model.Name);
+        return data;
+    }
+
+    public static TheoryData<string> NotImported()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in Refused.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NotImported))]
+    public void WhatIsNotImportedYetIsRefusedNamingTheNodeAndOperator(string name)
+    {
+        var original = (INetwork)NumericModels.Get(name).Create(7);
+        var error = Assert.Throws<OnnxImportException>(() => OnnxImport.Import(OnnxExport.ToOnnx(original), "Imported", "ImportTest", name + ".onnx"));
+        Assert.StartsWith("Node '", error.Message);
+        Assert.Contains(Refused[name].Op, error.Message);
+        Assert.Contains(Refused[name].Why, error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Imported))]
+    public void ExportedModelImportsBackAndPredictsTheSame(string name)
+    {
+        NumericModel numeric = NumericModels.Get(name);
+        var original = (INetwork)numeric.Create(7);
+        ImportedNetwork imported = OnnxImport.Import(OnnxExport.ToOnnx(original), "Imported", "ImportTest", name + ".onnx");
+        INetwork copy = CompileAndLoad(imported);
+
+        Assert.Equal(original.Parameters.Length, copy.Parameters.Length);
+        ModelDescription a = original.Architecture, b = copy.Architecture;
+        Assert.Equal(a.InputShape, b.InputShape);
+        Assert.Equal(a.OutputSize, b.OutputSize);
+        float[] images = Images(a.InputSize, 3, seed: 11);
+        var expected = new float[3 * a.OutputSize];
+        var actual = new float[3 * a.OutputSize];
+        original.Predict(images, expected);
+        copy.Predict(images, actual);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-6f);
+    }
+
+    /// <summary>
+    /// A network as PyTorch's exporter lays one out, built with the onnx helper API (Fixtures/make-pytorch-style.py):
+    /// NCHW input, symmetric pads (one Keras's "same", one not: a ZeroPadding2D), BatchNormalization with PyTorch's
+    /// epsilon and momentum, Flatten over (C, H, W) into a Gemm with transB. Checked against the script's naive float64
+    /// evaluation of the graph.
+    /// </summary>
+    [Fact]
+    public void PyTorchStyleNchwNetworkPredictsWhatItsGraphComputes()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Onnx", "Fixtures");
+        ImportedNetwork imported = OnnxImport.Import(Path.Combine(fixtures, "pytorch-style.onnx"), "PyTorchStyleNet", "ImportTest");
+        Assert.Contains("[Input(8, 8, 2)]", imported.Source);
+        Assert.Contains("[Conv2D(4, 3, 3, Padding = Padding.Same)]", imported.Source);
+        Assert.Contains("[BatchNorm(Momentum = 0.9, Epsilon = 1E-05)]", imported.Source);
+        Assert.Contains("[ZeroPadding2D(1, 1, 1, 1)]", imported.Source);
+        Assert.Contains("[Conv2D(6, 3, 3, Activation.Relu, Stride = 2)]", imported.Source);
+        Assert.Contains("[Dense(5, Activation.Softmax)]", imported.Source);
+        Assert.Contains("pytorch-style.onnx (ONNX opset 13, written by pytorch)", imported.Source);
+        INetwork network = CompileAndLoad(imported);
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtures, "pytorch-style.expected.json")));
+        float[] nchw = [.. json.RootElement.GetProperty("inputNchw").EnumerateArray().Select(v => v.GetSingle())];
+        double[] expected = [.. json.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetDouble())];
+        const int images = 2, channels = 2, height = 8, width = 8;
+        var nhwc = new float[nchw.Length];
+        for (int n = 0; n < images; n++)
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < height; y++)
+                    for (int x = 0; x < width; x++)
+                        nhwc[((n * height + y) * width + x) * channels + c] = nchw[((n * channels + c) * height + y) * width + x];
+        var outputs = new float[expected.Length];
+        network.Predict(nhwc, outputs);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], outputs[i], 1e-5);
+    }
+
+    [Fact]
+    public void AFileThatIsNotOnnxIsRefusedNamingIt()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("dslconv-import-").FullName, "broken.onnx");
+        File.WriteAllBytes(path, [0xFF, 0xFF, 0xFF, 0x07, 0x01]);
+        var error = Assert.Throws<OnnxImportException>(() => OnnxImport.Import(path, "Net", "Models"));
+        Assert.Contains(path, error.Message);
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    [Fact]
+    public void AnOperatorWithoutALayerIsRefusedAndNothingIsWritten()
+    {
+        var original = (INetwork)NumericModels.Get("ValidReluNet").Create(7);
+        global::Onnx.ModelProto model = OnnxExport.ToOnnx(original);
+        model.Graph.Node.First(n => n.OpType == "Relu").OpType = "Erf";
+        var error = Assert.Throws<OnnxImportException>(() => OnnxImport.Import(model, "Net", "Models", "edited.onnx"));
+        Assert.Contains("(Erf): DslConv has no layer for this operator", error.Message);
+    }
+
+    [Fact]
+    public void NamesThatAreNotIdentifiersAreRefused()
+    {
+        var original = (INetwork)NumericModels.Get("ValidReluNet").Create(7);
+        Assert.Throws<ArgumentException>(() => OnnxImport.Import(OnnxExport.ToOnnx(original), "2Net", "Models", "x.onnx"));
+        Assert.Throws<ArgumentException>(() => OnnxImport.Import(OnnxExport.ToOnnx(original), "Net", "My.Models;", "x.onnx"));
+    }
+
+    private static float[] Images(int size, int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, size * count).Select(_ => (float)random.NextDouble())];
+    }
+
+    /// <summary>Compiles the imported declaration with the generator, loads it, and loads the imported weights into a new instance.</summary>
+    internal static INetwork CompileAndLoad(ImportedNetwork imported)
+    {
+        var (result, output) = GeneratorHarness.Run(imported.Source);
+        var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Concat(GeneratorHarness.CompileErrors(output)).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems) + "\n" + imported.Source);
+        using var stream = new MemoryStream();
+        var emitted = output.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        Type type = Assembly.Load(stream.ToArray()).GetType("ImportTest." + imported.ClassName)!;
+        var network = (INetwork)Activator.CreateInstance(type, 1)!;
+        string directory = Directory.CreateTempSubdirectory("dslconv-import-").FullName;
+        try
+        {
+            imported.Write(directory);
+            network.LoadWeights(Path.Combine(directory, imported.ClassName + ".safetensors"));
+            Assert.Equal(imported.Source, File.ReadAllText(Path.Combine(directory, imported.ClassName + ".cs")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        return network;
+    }
+}

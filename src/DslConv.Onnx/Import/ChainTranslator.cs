@@ -375,7 +375,7 @@ internal sealed class ChainTranslator
         if (!allowZeroPadding)
             throw OnnxImportException.At(node, $"its pads ({string.Join(", ", pads)}) are neither none nor Keras's \"same\" ({top}, {left}, {bottom}, {right})");
         var padding = Add(node, "ZeroPadding2D", "zero_padding2d", Int((int)pads[0]), Int((int)pads[2]), Int((int)pads[1]), Int((int)pads[3]));
-        padding.Source = Describe(node) + "'s pads";
+        padding.Source = "the pads of " + Describe(node);
         _shape = [_shape[0] + (int)(pads[0] + pads[2]), _shape[1] + (int)(pads[1] + pads[3]), _shape[2]];
         return "Valid";
     }

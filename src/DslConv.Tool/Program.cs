@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using DslConv.Onnx;
+
+namespace DslConv.Tool;
+
+/// <summary>
+/// The dslconv command. Exit codes: 0 done, 1 the model cannot be imported (the node and why on standard error,
+/// nothing written), 2 the command line is wrong.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        var model = new Argument<FileInfo>("model") { Description = "The ONNX file to import." };
+        var name = new Option<string>("--name") { Description = "The model class's name (a C# identifier).", Required = true };
+        var @namespace = new Option<string>("--namespace") { Description = "Its namespace.", DefaultValueFactory = _ => "Models" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where NAME.cs and NAME.safetensors go (created when missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+        var import = new Command("import", "Import an ONNX network as a DslConv attribute class and its weights.") { model, name, @namespace, output };
+        import.SetAction(parse => Import(parse.GetValue(model)!, parse.GetValue(name)!, parse.GetValue(@namespace)!, parse.GetValue(output)!));
+        var root = new RootCommand("DslConv's command-line tool.") { import };
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {result.Errors[0].Message}");
+            return 2;
+        }
+        return result.Invoke();
+    }
+
+    private static int Import(FileInfo model, string name, string @namespace, DirectoryInfo output)
+    {
+        if (!model.Exists)
+        {
+            Console.Error.WriteLine($"error: {model.FullName} does not exist.");
+            return 2;
+        }
+        try
+        {
+            ImportedNetwork imported = OnnxImport.Import(model.FullName, name, @namespace);
+            imported.Write(output.FullName);
+            Console.WriteLine(imported.Source);
+            Console.WriteLine($"Wrote {Path.Combine(output.FullName, name + ".cs")} and {name}.safetensors ({imported.ParameterCount:N0} weights).");
+            Console.WriteLine($"Use: var model = new {name}(seed: 1); model.LoadWeights(\"{name}.safetensors\");");
+            return 0;
+        }
+        catch (OnnxImportException e)
+        {
+            string where = e.Message.Contains(model.FullName, StringComparison.Ordinal) ? "" : model.Name + ": ";
+            Console.Error.WriteLine($"error: {where}{e.Message} Nothing was written.");
+            return 1;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}

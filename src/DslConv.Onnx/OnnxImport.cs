@@ -41,7 +41,7 @@ public static class OnnxImport
         foreach (string part in @namespace.Split('.')) RequireIdentifier(part, nameof(@namespace));
         if (model.Graph is null) throw new OnnxImportException($"{sourceName} has no graph.");
         long opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0;
-        var translator = new ChainTranslator();
+        var translator = new GraphTranslator();
         translator.Translate(model.Graph, model.ProducerName);
         return new ImportedNetwork(className, @namespace, sourceName, opset, model.ProducerName, translator.InputShape, translator.Layers);
     }
@@ -113,7 +113,10 @@ public sealed class ImportedNetwork
         text.Append("[Input(").Append(string.Join(", ", _inputShape)).Append(")]\n");
         int width = _layers.Max(layer => layer.Attribute.Length) + 2;
         foreach (ImportedLayer layer in _layers)
+        {
+            if (layer.From is not null) text.Append("[From(\"").Append(layer.From).Append("\")]\n");
             text.Append(('[' + layer.Attribute + ']').PadRight(width)).Append(" // ").Append(layer.KerasName).Append(": ").Append(layer.Source).Append('\n');
+        }
         // ONNX carries no loss: a single output is a two-class probability (or logit), as Keras's binary crossentropy takes it.
         if (_layers[^1] is { Kind: "Dense", Arguments: ["1"] })
             text.Append("[Loss(Loss.BinaryCrossentropy)]".PadRight(width)).Append(" // one output: ONNX stores no loss, and one unit is a two-class head\n");

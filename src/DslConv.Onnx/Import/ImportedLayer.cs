@@ -25,6 +25,12 @@ internal sealed class ImportedLayer(string kind, string kerasName, string source
     /// <summary>Named properties: <c>Stride = 2</c>, <c>Padding = Padding.Same</c>, <c>UseBias = false</c>.</summary>
     public List<string> Properties { get; } = [];
 
+    /// <summary>The layer (or "input") it reads when that is not the layer before it: a <c>[From]</c> line above it.</summary>
+    public string? From { get; set; }
+
+    /// <summary>Whether another layer names it ([From], [Add], [Concatenate]): its name is then written out.</summary>
+    public bool Referenced { get; set; }
+
     /// <summary>(Keras weight name, shape, values) in the order Keras saves them.</summary>
     public List<(string Name, int[] Shape, float[] Values)> Weights { get; } = [];
 
@@ -36,6 +42,7 @@ internal sealed class ImportedLayer(string kind, string kerasName, string source
             var parts = new List<string>(Arguments);
             if (Activation is not null && Activation != "None") parts.Add($"Activation.{Activation}");
             parts.AddRange(Properties);
+            if (Referenced) parts.Add($"Name = \"{KerasName}\"");
             return parts.Count == 0 ? Kind : $"{Kind}({string.Join(", ", parts)})";
         }
     }

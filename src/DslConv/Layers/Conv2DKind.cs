@@ -44,6 +44,8 @@ internal sealed class Conv2DKind : ILayerKind
         int kh = window.Height, kw = window.Width, inChannels = layer.InputShape[2], filters = layer.OutputShape[2];
         string w = graph.Kernel($"{layer.Name}/kernel", [filters, inChannels, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength),
             OnnxNodes.ConvKernelOrder(kh, kw, inChannels, filters), channelAxis: 0);
+        // Keras's use_bias=False: no bias input (optional in ONNX), so that an import gives the layer back without one.
+        if (layer.BiasLength == 0) return graph.Node("Conv", [input, w], layer.Name, OnnxNodes.Window(layer));
         string b = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, filters));
         return graph.Node("Conv", [input, w, b], layer.Name, OnnxNodes.Window(layer));
     }

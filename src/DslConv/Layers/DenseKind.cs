@@ -34,6 +34,8 @@ internal sealed class DenseKind : ILayerKind
     {
         string kernel = graph.Kernel($"{layer.Name}/kernel", [layer.InputShape[0], layer.OutputShape[0]], parameters.Slice(layer.KernelOffset, layer.KernelLength),
             [], channelAxis: 1);
+        // Keras's use_bias=False: Gemm without C (optional in ONNX), so that an import gives the layer back without a bias.
+        if (layer.BiasLength == 0) return graph.Node("Gemm", [input, kernel], layer.Name);
         string bias = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, layer.OutputShape[0]));
         return graph.Node("Gemm", [input, kernel, bias], layer.Name);
     }

@@ -43,6 +43,8 @@ internal sealed class DepthwiseConv2DKind : ILayerKind
                 for (int o = 0; o < outputs; o++) // o = c * M + m, the same order in both layouts
                     order[(o * kh + y) * kw + x] = (y * kw + x) * outputs + o;
         string w = graph.Kernel($"{layer.Name}/depthwise_kernel", [outputs, 1, kh, kw], parameters.Slice(layer.KernelOffset, layer.KernelLength), order, channelAxis: 0);
+        // Keras's use_bias=False: no bias input (optional in ONNX), so that an import gives the layer back without one.
+        if (layer.BiasLength == 0) return graph.Node("Conv", [input, w], layer.Name, OnnxNodes.Window(layer, OnnxAttribute.Int("group", channels)));
         string b = graph.Bias($"{layer.Name}/bias", LayerChecks.Bias(parameters, layer, -1, layer.OutputShape[2]));
         return graph.Node("Conv", [input, w, b], layer.Name, OnnxNodes.Window(layer, OnnxAttribute.Int("group", channels)));
     }

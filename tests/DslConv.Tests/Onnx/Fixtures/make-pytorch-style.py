@@ -2,7 +2,9 @@
 """Writes pytorch-style.onnx, a small CNN laid out as PyTorch's exporter writes one (NCHW input, Conv with symmetric
 pads, BatchNormalization, MaxPool, a stride-2 Conv whose pads are not Keras's "same", Flatten over (C, H, W), Gemm with
 transB = 1, Softmax), built with the onnx helper API and not with DslConv's exporter; and pytorch-style.expected.json:
-two input images (NCHW) and the outputs a naive float64 numpy evaluation of the graph gives for them.
+two input images (NCHW) and the outputs a naive float64 numpy evaluation of the graph gives for them. Then the same for
+pytorch-residual.onnx, a residual block (an Add that reads a tensor two layers back, a convolution without bias, global
+average pooling).
 
 Run with Debian's python3-onnx: /usr/bin/python3 make-pytorch-style.py
 """
@@ -75,3 +77,43 @@ y = np.exp(y - y.max(axis=1, keepdims=True))
 y = y / y.sum(axis=1, keepdims=True)
 with open("pytorch-style.expected.json", "w") as f:
     json.dump({"inputNchw": x.astype(np.float32).ravel().tolist(), "shape": [2, 2, 8, 8], "outputs": y.ravel().tolist()}, f)
+
+# A residual block as PyTorch exports one: conv -> relu -> conv, plus the block's input, relu, global average pooling,
+# flatten, linear. pytorch-residual.onnx and pytorch-residual.expected.json.
+wa = rng.normal(0, 0.4, (4, 2, 3, 3)).astype(np.float32)
+ba = rng.normal(0, 0.1, 4).astype(np.float32)
+wb = rng.normal(0, 0.3, (4, 4, 3, 3)).astype(np.float32)
+bb = rng.normal(0, 0.1, 4).astype(np.float32)
+wc = rng.normal(0, 0.3, (4, 4, 3, 3)).astype(np.float32)
+fc = rng.normal(0, 0.3, (3, 4)).astype(np.float32)
+fcb = rng.normal(0, 0.1, 3).astype(np.float32)
+inits = [numpy_helper.from_array(a, n) for a, n in [
+    (wa, "stem.weight"), (ba, "stem.bias"), (wb, "conv1.weight"), (bb, "conv1.bias"), (wc, "conv2.weight"),
+    (fc, "fc.weight"), (fcb, "fc.bias")]]
+nodes = [
+    helper.make_node("Conv", ["input", "stem.weight", "stem.bias"], ["s"], name="/stem/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["s"], ["s_relu"], name="/stem_relu/Relu"),
+    helper.make_node("Conv", ["s_relu", "conv1.weight", "conv1.bias"], ["c1"], name="/conv1/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Relu", ["c1"], ["c1_relu"], name="/relu1/Relu"),
+    helper.make_node("Conv", ["c1_relu", "conv2.weight"], ["c2"], name="/conv2/Conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("Add", ["c2", "s_relu"], ["sum"], name="/Add"),
+    helper.make_node("Relu", ["sum"], ["sum_relu"], name="/relu2/Relu"),
+    helper.make_node("GlobalAveragePool", ["sum_relu"], ["pooled"], name="/pool/GlobalAveragePool"),
+    helper.make_node("Flatten", ["pooled"], ["flat"], name="/Flatten", axis=1),
+    helper.make_node("Gemm", ["flat", "fc.weight", "fc.bias"], ["output"], name="/fc/Gemm", transB=1),
+]
+graph = helper.make_graph(nodes, "PyTorchResidualNet",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 2, 6, 6])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])], inits)
+model = helper.make_model(graph, producer_name="pytorch", producer_version="2.5.0", opset_imports=[helper.make_opsetid("", 13)])
+model.ir_version = 8
+onnx.checker.check_model(model)
+onnx.save(model, "pytorch-residual.onnx")
+
+x = rng.uniform(0, 1, (2, 2, 6, 6)).astype(np.float32).astype(np.float64)
+s = np.maximum(conv(x, wa.astype(np.float64), ba, 1, 1), 0)
+c = np.maximum(conv(s, wb.astype(np.float64), bb, 1, 1), 0)
+c = conv(c, wc.astype(np.float64), np.zeros(4), 1, 1)
+y = np.maximum(c + s, 0).mean(axis=(2, 3)) @ fc.T.astype(np.float64) + fcb
+with open("pytorch-residual.expected.json", "w") as f:
+    json.dump({"inputNchw": x.astype(np.float32).ravel().tolist(), "shape": [2, 2, 6, 6], "outputs": y.ravel().tolist()}, f)

@@ -10,50 +10,53 @@ namespace DslConv.Tool;
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>The command with its output and errors going to the given writers (the tests read them).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error)
     {
         CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
         var model = new Argument<FileInfo>("model") { Description = "The ONNX file to import." };
         var name = new Option<string>("--name") { Description = "The model class's name (a C# identifier).", Required = true };
         var @namespace = new Option<string>("--namespace") { Description = "Its namespace.", DefaultValueFactory = _ => "Models" };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Where NAME.cs and NAME.safetensors go (created when missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
-        var import = new Command("import", "Import an ONNX network as a DslConv attribute class and its weights.") { model, name, @namespace, output };
-        import.SetAction(parse => Import(parse.GetValue(model)!, parse.GetValue(name)!, parse.GetValue(@namespace)!, parse.GetValue(output)!));
+        var folder = new Option<DirectoryInfo>("--out") { Description = "Where NAME.cs and NAME.safetensors go (created when missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+        var import = new Command("import", "Import an ONNX network as a DslConv attribute class and its weights.") { model, name, @namespace, folder };
+        import.SetAction(parse => Import(parse.GetValue(model)!, parse.GetValue(name)!, parse.GetValue(@namespace)!, parse.GetValue(folder)!, output, error));
         var root = new RootCommand("DslConv's command-line tool.") { import };
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {result.Errors[0].Message}");
+            error.WriteLine($"error: {result.Errors[0].Message}");
             return 2;
         }
-        return result.Invoke();
+        return result.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static int Import(FileInfo model, string name, string @namespace, DirectoryInfo output)
+    private static int Import(FileInfo model, string name, string @namespace, DirectoryInfo folder, TextWriter output, TextWriter error)
     {
         if (!model.Exists)
         {
-            Console.Error.WriteLine($"error: {model.FullName} does not exist.");
+            error.WriteLine($"error: {model.FullName} does not exist.");
             return 2;
         }
         try
         {
             ImportedNetwork imported = OnnxImport.Import(model.FullName, name, @namespace);
-            imported.Write(output.FullName);
-            Console.WriteLine(imported.Source);
-            Console.WriteLine($"Wrote {Path.Combine(output.FullName, name + ".cs")} and {name}.safetensors ({imported.ParameterCount:N0} weights).");
-            Console.WriteLine($"Use: var model = new {name}(seed: 1); model.LoadWeights(\"{name}.safetensors\");");
+            imported.Write(folder.FullName);
+            output.WriteLine(imported.Source);
+            output.WriteLine($"Wrote {Path.Combine(folder.FullName, name + ".cs")} and {name}.safetensors ({imported.ParameterCount:N0} weights).");
+            output.WriteLine($"Use: var model = new {name}(seed: 1); model.LoadWeights(\"{name}.safetensors\");");
             return 0;
         }
         catch (OnnxImportException e)
         {
             string where = e.Message.Contains(model.FullName, StringComparison.Ordinal) ? "" : model.Name + ": ";
-            Console.Error.WriteLine($"error: {where}{e.Message} Nothing was written.");
+            error.WriteLine($"error: {where}{e.Message} Nothing was written.");
             return 1;
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {e.Message}");
             return 2;
         }
     }

@@ -48,6 +48,7 @@ internal static class ArchitectureEmitter
         if (layer.ParameterCount > 0)
             init.Add($"KernelOffset = {layer.KernelOffset}, KernelLength = {layer.KernelSize}, BiasOffset = {layer.BiasOffset}, BiasLength = {layer.BiasSize}" +
                      (layer.NonTrainableSize > 0 ? $", NonTrainableLength = {layer.NonTrainableSize}" : ""));
+        if (!layer.Spec.Trainable) init.Add("Trainable = false");
         if (layer.Definition.DescriptionArguments(layer) is { } arguments) init.Add($"Arguments = {arguments}");
         if (!layer.ReadsOnly(index - 1)) init.Add($"Inputs = [{string.Join(", ", layer.Sources.Select(source => $"\"{plan.SourceName(source)}\""))}]");
         if (init.Count == 0)

@@ -128,7 +128,7 @@ internal static class ModelEmitter
         w.Line($"public const int InputSize = {plan.Input.Size};");
         w.Line("/// <summary>Floats per output: the last layer's units (the number of classes).</summary>");
         w.Line($"public const int OutputSize = {plan.OutputSize};");
-        w.Line("/// <summary>Number of trainable parameters, the length of <see cref=\"Parameters\"/>.</summary>");
+        w.Line("/// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref=\"Parameters\"/>.</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
         w.Line("/// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>");
         w.Line($"public const int MaxBatchSize = {buffers.MaxBatchSize};");
@@ -176,6 +176,7 @@ internal static class ModelEmitter
             w.Line($"private readonly float[] _transposedKernels = new float[{buffers.TransposedKernelsSize}]; // see TransposeKernels");
         w.Line($"private readonly {Names.Models}.NetworkRuntime<{plan.ClassIdentifier}, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads");
         w.Line("private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter");
+        w.Line($"private readonly {Names.Training}.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a");
@@ -241,24 +242,39 @@ internal static class ModelEmitter
     {
         LayerPlan layer = plan.Layers[i];
         if (buffers.IsFusedPool(i))
+        {
             w.Line($"// {layer.Name} runs inside {plan.Layers[i - 1].Identifier}Backward.");
-        else if (buffers.FusedWithNextPool(i))
-            Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} + {plan.Layers[i + 1].Name} backward", profileLayers);
-        else if (buffers.NeedsBackward(i))
-            Call(w, $"{layer.Identifier}Backward(workspace, images, gradients, batch);", $"{layer.Name} backward", profileLayers);
-        else if (!buffers.IsLive(i))
-            w.Line($"// {layer.Name}: its output reaches no later layer (DSLC027), so no gradient comes back to it.");
-        else if (!layer.Definition.IsView)
-            w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
-        if (!layer.Definition.IsMerge && buffers.NeedsInputGradient(i) && buffers.AccumulatesInputGradient(i, 0))
+            return;
+        }
+        if (!buffers.NeedsBackward(i))
+        {
+            if (!buffers.IsLive(i))
+                w.Line($"// {layer.Name}: its output reaches no later layer (DSLC027), so no gradient comes back to it.");
+            else if (!layer.Definition.IsView)
+                w.Line($"// {layer.Name}: no parameters before it, so no gradient flows back through it.");
+            return;
+        }
+        string call = $"{layer.Identifier}Backward(workspace, images, gradients, batch);";
+        string pass = buffers.FusedWithNextPool(i) ? $"{layer.Name} + {plan.Layers[i + 1].Name} backward" : $"{layer.Name} backward";
+        bool accumulates = !layer.Definition.IsMerge && buffers.NeedsInputGradient(i) && buffers.AccumulatesInputGradient(i, 0);
+        // Frozen layers with nothing trainable upstream (a fine-tuned model's base) need no backward pass.
+        string guard = $"if (_trainable.RunsBackward({i}))";
+        if (!profileLayers && !accumulates)
+        {
+            w.Line($"{guard} {call}");
+            return;
+        }
+        w.OpenBrace(guard);
+        Call(w, call, pass, profileLayers);
+        if (accumulates)
         {
             int source = layer.Sources[0];
             w.Line($"{K}.Merge.Accumulate({BufferLayout.GradientScratch}.AsSpan(0, batch * {layer.Input.Size}), {buffers.OutputGradient(source)}); " +
                    $"// {plan.SourceName(source)} feeds several layers: {layer.Name}'s part of its gradient adds to theirs");
         }
+        w.CloseBrace();
     }
 
-    /// <summary>A pass call, timed by the layer profiler in a profiling build.</summary>
     public static void Call(SourceWriter w, string call, string pass, bool profileLayers)
     {
         if (!profileLayers)

@@ -30,6 +30,7 @@ internal static class WorkersEmitter
         w.Line($"static long {i}.WorkspaceBytesPerImage => WorkspaceBytesPerImage;");
         if (plan.UsesBatchStatistics) w.Line($"static bool {i}.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics");
         w.Line($"ref int {p}.Busy => ref _busy;");
+        w.Line($"{Names.Training}.LayerTrainability {i}.Trainability => _trainable;");
         w.Line();
         w.Line($"float {i}.ComputeGradients(Workspace workspace, {Names.Parallel}.BatchShare share, in {Names.Parallel}.Batch batch, {S} gradients, out double metricSum)");
         w.OpenBrace();
@@ -61,13 +62,13 @@ internal static class WorkersEmitter
         w.Line("Forward(workspace, images, batch);");
         w.Line($"workspace.{plan.Last.Identifier}Output.AsSpan(0, batch * OutputSize).CopyTo(outputs);");
         w.CloseBrace();
-        if (plan.Layers.Any(layer => layer.Definition.EmitAfterStep(new SourceWriter(), layer)))
+        if (plan.Layers.Select((layer, index) => layer.Definition.EmitAfterStep(new SourceWriter(), layer, index)).Any(emits => emits))
         {
             w.Line();
             w.Line($"void {i}.AfterStep(Workspace statistics)");
             w.OpenBrace();
-            foreach (LayerPlan layer in plan.Layers)
-                layer.Definition.EmitAfterStep(w, layer);
+            for (int index = 0; index < plan.Layers.Count; index++)
+                plan.Layers[index].Definition.EmitAfterStep(w, plan.Layers[index], index);
             w.CloseBrace();
         }
         if (SingleImageEmitter.Applies(plan, buffers))

@@ -103,11 +103,12 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override string? DescriptionArguments(LayerPlan layer) =>
         $"new global::DslConv.Models.BatchNormArguments(epsilon: {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)})";
 
-    public override bool EmitAfterStep(SourceWriter w, LayerPlan layer)
+    public override bool EmitAfterStep(SourceWriter w, LayerPlan layer, int index)
     {
         float momentum = (float)((BatchNormSpec)layer.Spec).Momentum;
-        w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))");
-        w.Line($"{K}.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
+        w.Line($"// {layer.Name}: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));");
+        w.Line("// frozen, it normalised with them and leaves them as they are");
+        w.Line($"if (!_trainable.IsFrozen({index})) {K}.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan({layer.Identifier}MovingMeanOffset, {layer.BiasSize}),");
         w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, {layer.BiasSize}), statistics.{layer.Identifier}BatchMean, " +
                $"statistics.{layer.Identifier}BatchVariance, momentum: {Literals.Float(momentum)});");
         return true;
@@ -140,14 +141,12 @@ internal sealed class BatchNormLayer : LayerDefinition
         w.Line($"{Rs} gamma = _parameters.AsSpan({layer.Identifier}GammaOffset, Channels);");
         w.Line($"{Rs} beta = _parameters.AsSpan({layer.Identifier}BetaOffset, Channels);");
         w.Line("int rows = batch * ImageSize / Channels; // every pixel of every image");
-        if (folded is null)
-        {
-            w.OpenBrace("if (!workspace.Training)");
-            w.Line($"{K}.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan({layer.Identifier}MovingMeanOffset, Channels),");
-            w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
-            w.Line("return;");
-            w.CloseBrace();
-        }
+        // Keras: a frozen BatchNormalization (trainable=False) runs in inference mode in training too.
+        w.OpenBrace(folded is null ? $"if (!workspace.Training || _trainable.IsFrozen({index}))" : $"if (_trainable.IsFrozen({index}))");
+        w.Line($"{K}.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan({layer.Identifier}MovingMeanOffset, Channels),");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), Epsilon, output);");
+        w.Line("return;");
+        w.CloseBrace();
         w.Line($"// training, second half: the whole batch's statistics from every shard's {layer.Identifier}ForwardStatistics, kept with");
         w.Line("// the normalised values for backward and the step");
         w.Line("global::System.ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));");
@@ -176,6 +175,9 @@ internal sealed class BatchNormLayer : LayerDefinition
             w.OpenBrace($"private int {layer.Identifier}BackwardStatistics(Workspace workspace, {Rs} images, {S} gradients, int batch)");
         }
         Constants(w, layer);
+        w.Line(inputGradient is null
+            ? $"if (_trainable.IsFrozen({index})) return; // frozen: no gradients of its own, and nothing upstream needs one"
+            : $"if (_trainable.IsFrozen({index})) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums");
         w.Line("// dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.");
         w.Line($"{K}.BatchNormalization.BackwardStatistics({outputGradient}, {normalized},");
         w.Line($"    batch * ImageSize / Channels, Channels, gradients.Slice({layer.Identifier}GammaOffset, Channels), gradients.Slice({layer.Identifier}BetaOffset, Channels),");
@@ -191,6 +193,13 @@ internal sealed class BatchNormLayer : LayerDefinition
         Passes.Banner(w, layer, "Backward");
         w.OpenBrace($"private void {layer.Identifier}Backward(Workspace workspace, {Rs} images, {S} gradients, int batch)");
         Constants(w, layer);
+        w.OpenBrace($"if (_trainable.IsFrozen({index}))");
+        w.Line("// frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)");
+        w.Line($"{K}.BatchNormalization.InferenceBackward({outputGradient}, batch * ImageSize / Channels, Channels, _parameters.AsSpan({layer.Identifier}GammaOffset, Channels),");
+        w.Line($"    _parameters.AsSpan({layer.Identifier}MovingVarianceOffset, Channels), {Literals.Float(((BatchNormSpec)layer.Spec).Epsilon)}, {inputGradient}.AsSpan(0, batch * ImageSize));");
+        w.Line("return;");
+        w.CloseBrace();
+        w.Line($"if (!_trainable.PassesGradient({index})) return; // every layer upstream is frozen");
         w.Line("// second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics");
         w.Line("global::System.ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));");
         w.Line($"{K}.BatchNormalization.BackwardInput({outputGradient}, {normalized},");

@@ -150,7 +150,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         Passes.ActivationBackward(w, layer);
-        ConvGradientSpans(w, layer, inputGradient, buffers.TransposedKernelOffset(index));
+        ConvGradientSpans(w, layer, index, inputGradient, buffers.TransposedKernelOffset(index));
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageBackward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)",
             "outputGradient.Slice(image * OutputImageSize, OutputImageSize)",
@@ -203,7 +203,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} pooledGradient = {buffers.OutputGradient(index + 1)}.AsSpan(0, batch * PooledImageSize);");
         w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
         w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
-        ConvGradientSpans(w, conv, inputGradient, buffers.TransposedKernelOffset(index));
+        ConvGradientSpans(w, conv, index, inputGradient, buffers.TransposedKernelOffset(index));
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
         w.Line($"    pooled.Slice(image * PooledImageSize, PooledImageSize), {Names.Activation(conv.Activation)}, convolvedGradient);");
@@ -227,13 +227,14 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} bias = {Passes.Bias(layer, "Filters")};");
     }
 
-    private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, string? inputGradient, int? transposedOffset)
+    private static void ConvGradientSpans(SourceWriter w, LayerPlan layer, int index, string? inputGradient, int? transposedOffset)
     {
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, PatchSize * Filters);");
         if (layer.BiasSize > 0) w.Line($"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, Filters);");
         if (inputGradient is null) return;
         w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({transposedOffset}, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels");
         w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
+        w.Line($"bool passesGradient = _trainable.PassesGradient({index}); // false when every layer upstream is frozen");
     }
 
     /// <summary>
@@ -261,23 +262,31 @@ internal sealed class Conv2DLayer : LayerDefinition
     private static void ConvImageBackward(SourceWriter w, LayerPlan layer, string input, string outputGradient, string? inputGradient)
     {
         if (layer.BiasSize > 0) w.Line($"{K}.Matrix.AddColumnSums({outputGradient}, Pixels, Filters, biasGradient);");
-        if (inputGradient is not null)
-        {
-            w.Line($"{S} imageInputGradient = {inputGradient};");
-            w.Line("imageInputGradient.Clear();");
-        }
         w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
         if (Direct(layer))
         {
             w.Line($"{K}.ImageConvolution.KernelGradient({input}, {layer.Identifier}Geometry, {outputGradient}, kernelGradient, Filters, workspace.Patches);");
             if (inputGradient is null) return;
+            w.OpenBrace("if (passesGradient)");
+            ClearedImageGradient(w, inputGradient);
             w.Line("// imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels");
             w.Line($"{K}.ImageConvolution.InputGradient({outputGradient}, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
+            w.CloseBrace();
             return;
         }
         w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
         w.Line($"{K}.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, {outputGradient}, Filters, kernelGradient, Filters, {K}.GemmStart.Accumulate);");
-        if (inputGradient is not null) ScatteredInputGradient(w, layer, outputGradient);
+        if (inputGradient is null) return;
+        w.OpenBrace("if (passesGradient)");
+        ClearedImageGradient(w, inputGradient);
+        ScatteredInputGradient(w, layer, outputGradient);
+        w.CloseBrace();
+    }
+
+    private static void ClearedImageGradient(SourceWriter w, string inputGradient)
+    {
+        w.Line($"{S} imageInputGradient = {inputGradient};");
+        w.Line("imageInputGradient.Clear();");
     }
 
     private static void ScatteredInputGradient(SourceWriter w, LayerPlan layer, string outputGradient)

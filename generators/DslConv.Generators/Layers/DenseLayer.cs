@@ -140,6 +140,7 @@ internal sealed class DenseLayer : LayerDefinition
         w.Line($"{K}.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, {K}.GemmStart.Accumulate);");
         if (layer.BiasSize > 0) w.Line($"{K}.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);");
         if (inputGradient is null) return;
+        w.Line($"if (!_trainable.PassesGradient({index})) return; // every layer upstream is frozen: no input gradient needed");
         w.Line($"{Rs} transposedKernel = _transposedKernels.AsSpan({buffers.TransposedKernelOffset(index)}, Units * Inputs); // [Units, Inputs], see TransposeKernels");
         w.Line("// inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]");
         w.Line($"{K}.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,");

@@ -115,13 +115,17 @@ internal sealed class DepthwiseConv2DLayer : LayerDefinition
         w.Line($"{Rs} kernel = _parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize});");
         w.Line($"{S} kernelGradient = gradients.Slice({layer.Identifier}KernelOffset, {layer.KernelSize});");
         w.Line(layer.BiasSize > 0 ? $"{S} biasGradient = gradients.Slice({layer.Identifier}BiasOffset, OutputChannels);" : $"{S} biasGradient = default; // use_bias=False");
-        if (inputGradient is not null) w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
+        if (inputGradient is not null)
+        {
+            w.Line($"{S} inputGradient = {inputGradient}.AsSpan(0, batch * InputImageSize);");
+            w.Line($"bool passesGradient = _trainable.PassesGradient({index}); // false when every layer upstream is frozen");
+        }
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.DepthwiseConvolution.Backward(input.Slice(image * InputImageSize, InputImageSize), {layer.Identifier}Geometry, kernel,");
         w.Line("    outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, biasGradient,");
         w.Line(inputGradient is null
             ? "    default, Multiplier); // nothing upstream needs an input gradient"
-            : "    inputGradient.Slice(image * InputImageSize, InputImageSize), Multiplier);");
+            : "    passesGradient ? inputGradient.Slice(image * InputImageSize, InputImageSize) : default, Multiplier);");
         w.CloseBrace();
         w.CloseBrace();
     }

@@ -124,7 +124,7 @@ internal abstract class LayerDefinition
     /// What the layer does after a training step's update (BatchNorm: its moving statistics), from the workspace
     /// <c>statistics</c>; returns whether it wrote anything.
     /// </summary>
-    public virtual bool EmitAfterStep(SourceWriter w, LayerPlan layer) => false;
+    public virtual bool EmitAfterStep(SourceWriter w, LayerPlan layer, int index) => false;
 
     /// <summary>
     /// The <c>LayerArguments</c> its Architecture entry carries beyond the common fields, as a C# expression

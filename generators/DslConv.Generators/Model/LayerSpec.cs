@@ -34,6 +34,12 @@ internal abstract record LayerSpec(int Position, ActivationKind Activation, Loca
     /// <summary>The attribute's Name argument (Keras's layer name), or null for Keras's automatic one.</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// Keras's trainable (named argument Trainable of every layer attribute): false starts the layer frozen, its weights
+    /// without updates and a BatchNormalization in inference mode; a trainer can change it at run time.
+    /// </summary>
+    public bool Trainable { get; init; } = true;
+
     /// <summary>The layer a [From] before this attribute names: what it reads instead of the previous layer's output.</summary>
     public string? From { get; init; }
 

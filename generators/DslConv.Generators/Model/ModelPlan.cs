@@ -56,7 +56,7 @@ internal sealed record ModelPlan(
     public int OutputSize => (int)Last.Output.Size;
 
     /// <summary>Parameters an optimizer trains (Keras's "Trainable params").</summary>
-    public long TrainableParameterCount => Layers.Sum(layer => (long)layer.TrainableCount);
+    public long TrainableParameterCount => Layers.Where(layer => layer.Spec.Trainable).Sum(layer => (long)layer.TrainableCount);
 
     /// <summary>Whether a layer normalises with the whole batch's statistics (BatchNorm): a split batch exchanges them.</summary>
     public bool UsesBatchStatistics => Layers.Any(layer => layer.Definition.UsesBatchStatistics);

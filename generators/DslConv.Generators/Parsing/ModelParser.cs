@@ -171,7 +171,7 @@ internal static class ModelParser
                 KernelL2 = LayerRules.NamedDouble(attribute, "KernelL2", 0),
                 UseBias = LayerRules.NamedBool(attribute, "UseBias", true),
             };
-        layers.Add((syntax, 0, spec with { Name = LayerRules.NamedString(attribute, "Name") }));
+        layers.Add((syntax, 0, spec with { Name = LayerRules.NamedString(attribute, "Name"), Trainable = LayerRules.NamedBool(attribute, "Trainable", true) }));
     }
 
     /// <summary>The layers (in order, [From]s attached) that a block class's attributes declare, for one use.</summary>

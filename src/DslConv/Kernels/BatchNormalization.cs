@@ -147,6 +147,28 @@ public static class BatchNormalization
     }
 
     /// <summary>
+    /// Backward of <see cref="InferenceForward"/>, for a frozen layer in training (Keras runs a BatchNormalization with
+    /// trainable=False in inference mode): the moving statistics are constants, so dx = dy · gamma / sqrt(moving_var + ε)
+    /// per channel, written to <paramref name="dx"/>.
+    /// </summary>
+    public static void InferenceBackward(ReadOnlySpan<float> dy, int rows, int channels, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> movingVariance, float epsilon, Span<float> dx)
+    {
+        Buffers.AtLeast(rows, 1, nameof(rows));
+        Buffers.AtLeast(channels, 1, nameof(channels));
+        Buffers.Require(dy.Length, (long)rows * channels, nameof(dy));
+        Buffers.Require(gamma.Length, channels, nameof(gamma));
+        Buffers.Require(movingVariance.Length, channels, nameof(movingVariance));
+        Buffers.Require(dx.Length, (long)rows * channels, nameof(dx));
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < channels; c++)
+            {
+                int at = r * channels + c;
+                dx[at] = dy[at] * gamma[c] / MathF.Sqrt(movingVariance[c] + epsilon);
+            }
+    }
+
+    /// <summary>
     /// Backward, first half: dgamma += Σ dy·n and dbeta += Σ dy over this share, and the share's part of what dx needs
     /// from the whole batch: per channel c, Σ dy in statistics[c] and Σ dy·n in statistics[channels + c], each times
     /// the share's rows (dy is the gradient of the share's own mean loss: times its rows, the sums add up across shares

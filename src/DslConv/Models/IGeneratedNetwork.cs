@@ -23,6 +23,9 @@ public interface IGeneratedNetwork<TSelf, TWorkspace> : INetwork, IGeneratedInfe
     /// <summary>Whether a training pass combines batch statistics across the batch's shards (BatchNorm).</summary>
     static virtual bool ShardsExchangeStatistics => false;
 
+    /// <summary>Which layers train (Keras's layer.trainable): the model's own, read by its backward passes and changed by a trainer.</summary>
+    DslConv.Training.LayerTrainability Trainability { get; }
+
     /// <summary>Forward, loss and backward of <paramref name="batch"/> on <paramref name="workspace"/> in training mode: the mean loss, its gradient (overwritten) and the metric's sum.</summary>
     float ComputeGradients(TWorkspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum);
 

@@ -58,6 +58,13 @@ public sealed class LayerDescription
     public int NonTrainableLength { get; init; }
 
     /// <summary>
+    /// Keras's <c>trainable</c> as declared (<c>Trainable = false</c> on the attribute): a frozen layer's weights take no
+    /// update and a frozen BatchNormalization runs in inference mode. A trainer starts from this and can change it
+    /// (<see cref="Training.LayerTrainability"/>).
+    /// </summary>
+    public bool Trainable { get; init; } = true;
+
+    /// <summary>
     /// What its kind takes beyond the common fields: <see cref="ConvolutionArguments"/> (Conv2D, DepthwiseConv2D),
     /// <see cref="WindowArguments"/> (MaxPool, AvgPool), <see cref="PaddingArguments"/> (ZeroPadding2D),
     /// <see cref="BatchNormArguments"/>, <see cref="RescalingArguments"/>, <see cref="DenseArguments"/> (optional);

@@ -20,7 +20,11 @@ internal static class ModelSummary
     private const int GraphParamWidth = 12;
     private const int GraphWidth = 98;
 
-    public static string Format(ModelDescription model)
+    /// <summary>The summary with each layer trainable as declared.</summary>
+    public static string Format(ModelDescription model) => Format(model, i => model.Layers[i].Trainable);
+
+    /// <summary>The summary with layer i's kernel and bias counted trainable where <paramref name="trains"/>(i) says so.</summary>
+    public static string Format(ModelDescription model, Func<int, bool> trains)
     {
         bool graph = !model.IsChain;
         int width = graph ? GraphWidth : Width;
@@ -35,7 +39,9 @@ internal static class ModelSummary
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerDescription layer = model.Layers[i];
-            trainable += layer.KernelLength + layer.BiasLength;
+            long weights = (long)layer.KernelLength + layer.BiasLength;
+            if (trains(i)) trainable += weights;
+            else frozen += weights;
             frozen += layer.NonTrainableLength;
             long parameters = (long)layer.KernelLength + layer.BiasLength + layer.NonTrainableLength;
             string name = $"{layer.Name} ({layer.Kind.KerasClass})", shape = Shape(layer.OutputShape), count = Count(parameters);

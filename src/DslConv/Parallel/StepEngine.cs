@@ -138,6 +138,7 @@ internal sealed unsafe class StepEngine : IWorkerJob, IDisposable
                 foreach (bool usable in _usable)
                     if (!usable) throw GradientGuard.Diverged(gradients);
                 start = LayerProfiler.Start();
+                optimizer.ClearFrozen(gradients);
                 optimizer.BeginStep(gradients);
                 _job = Job.Step;
                 _runner.Pool.Run(this);

@@ -57,6 +57,7 @@ internal sealed class Checkpoint
         Put("shuffle", options.Shuffle ? "true" : "false");
         Put("seed", Text(options.Seed));
         if (options.Weighted) Put("weighting", options.WeightingDescription);
+        if (trainer.Trainability is { } trainability) Put("frozen_layers", string.Join(",", trainability.FrozenLayers));
 
         foreach (ICheckpointedCallback callback in options.Callbacks.OfType<ICheckpointedCallback>())
         {
@@ -108,6 +109,10 @@ internal sealed class Checkpoint
             if (WeightsFile.FirstNonFinite(state.Data) is int bad)
                 throw checkpoint.Error($"holds {state.Data[bad]} at index {bad} of optimizer/{name}; optimizer state must be finite");
         }
+        if (fit.TryGetValue("frozen_layers", out string? frozen))
+            foreach (string layer in FrozenLayers(frozen))
+                if (!architecture.Layers.Any(l => l.Name == layer))
+                    throw checkpoint.Error($"freezes a layer called \"{layer}\", which {architecture.Name} does not have");
         int steps = (trainingImages + trainer.BatchSize - 1) / trainer.BatchSize;
         int step = checkpoint.Int("step");
         if (step < 0 || step >= Math.Max(steps, 1)) throw checkpoint.Error($"is at step {step} of an epoch of {steps} steps");
@@ -136,6 +141,9 @@ internal sealed class Checkpoint
         var (trainer, run, history) = (context.Trainer, context.Run, context.Epochs);
         RestoreCallbacks(context.Options.Callbacks);
         WeightsFile.CopyInto(trainer.Network, _file);
+        // Fine-tuning checkpoints: the layers frozen when it was written (absent in checkpoints from before freezing existed).
+        if (_fit.TryGetValue("frozen_layers", out string? frozen) && trainer.Trainability is { } trainability)
+            trainability.SetFrozenLayers(FrozenLayers(frozen));
         foreach (string name in trainer.Optimizer.StateNames) _file[$"optimizer/{name}"].Data.CopyTo(trainer.Optimizer.State(name));
         trainer.Optimizer.RestoreIterations(Long("optimizer_iterations"));
         if (_fit.ContainsKey("optimizer_learning_rate") && trainer.Optimizer.Schedule is null)
@@ -182,6 +190,8 @@ internal sealed class Checkpoint
     }
 
     /// <summary>The running metric's key: "correct_sum" in checkpoints from before float targets, which counted correct images.</summary>
+    private static string[] FrozenLayers(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
     private static string MetricSumKey(IReadOnlyDictionary<string, string> fit) => fit.ContainsKey("correct_sum") ? "correct_sum" : "metric_sum";
 
     private InvalidDataException Error(string what) => new($"Checkpoint {_file.Source} {what}.");

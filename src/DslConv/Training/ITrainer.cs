@@ -31,6 +31,9 @@ public interface ITrainer
     /// </summary>
     int GradientShards => 0;
 
+    /// <summary>Which layers train, for checkpoints to record and restore; null (the default for a trainer written by hand): all of them, always.</summary>
+    LayerTrainability? Trainability => null;
+
     /// <summary>
     /// Other processes training the same model on the same data (data-parallel, e.g. over MPI): each computes its block
     /// of every batch's micro-shards and all take the same step, the weights equal to a single process's bit for bit.

@@ -204,6 +204,20 @@ public abstract class Optimizer
         if (start < 0 || length < 0 || (long)start + length > parameters.Length)
             throw new ArgumentOutOfRangeException(nameof(start), $"Range [{start}, {(long)start + length}) is outside the {parameters.Length} parameters.");
         if (_useClipped) gradients = _clipped;
+        // Frozen layers' parameters (ascending, disjoint ranges) take no update at all: no decay, no state change.
+        int at = start, end = start + length;
+        foreach (var (frozenStart, frozenLength) in _frozen)
+        {
+            if (frozenStart + frozenLength <= at) continue;
+            if (frozenStart >= end) break;
+            if (frozenStart > at) UpdateTrainable(parameters, gradients, at, frozenStart - at);
+            at = Math.Max(at, frozenStart + frozenLength);
+        }
+        if (at < end) UpdateTrainable(parameters, gradients, at, end - at);
+    }
+
+    private void UpdateTrainable(Span<float> parameters, ReadOnlySpan<float> gradients, int start, int length)
+    {
         if (_weightDecay > 0f)
         {
             // Keras applies the decay to every trainable variable before the update step, with the step's learning rate.
@@ -218,6 +232,24 @@ public abstract class Optimizer
             }
         }
         UpdateRange(parameters, gradients, start, length);
+    }
+
+    private (int Start, int Length)[] _frozen = [];
+
+    /// <summary>
+    /// The parameter ranges of frozen layers (ascending, disjoint), which <see cref="StepRange"/> leaves alone; a trainer
+    /// sets them from its model's <see cref="LayerTrainability"/> before each step.
+    /// </summary>
+    internal (int Start, int Length)[] FrozenRanges
+    {
+        get => _frozen;
+        set => _frozen = value ?? [];
+    }
+
+    /// <summary>Zeroes the frozen ranges of a step's gradient, so that clipping norms and <c>Gradients</c> count only what trains (as Keras's trainable_variables).</summary>
+    internal void ClearFrozen(Span<float> gradients)
+    {
+        foreach (var (frozenStart, frozenLength) in _frozen) gradients.Slice(frozenStart, frozenLength).Clear();
     }
 
     /// <summary>The optimizer's own update of parameters [start, start + length), given the (clipped) gradients.</summary>

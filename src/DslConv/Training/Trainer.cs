@@ -76,7 +76,26 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
     /// <inheritdoc/>
     public int OutputSize => TModel.Description.OutputSize;
 
-    /// <summary>The gradients of the last step, same layout as the model's Parameters.</summary>
+    /// <summary>
+    /// Which of the model's layers train (Keras's <c>layer.trainable</c>): the model's own, so every trainer of the model
+    /// sees the same. Starts as the attributes declare (<c>Trainable = false</c>); checkpoints record it.
+    /// </summary>
+    public LayerTrainability Trainability => _model.Trainability;
+
+    /// <summary>
+    /// Freezes the layer called <paramref name="through"/> (Keras's name, "conv2d_1") and every layer before it, as
+    /// fine-tuning on a pretrained base does: their weights take no update, their BatchNorms run in inference mode, and
+    /// a step's backward pass stops at the first layer with something trainable upstream.
+    /// </summary>
+    public void Freeze(string through) => Trainability.Freeze(through);
+
+    /// <summary>Makes the layer called <paramref name="from"/> and every later one trainable; null: every layer.</summary>
+    public void Unfreeze(string? from = null) => Trainability.Unfreeze(from);
+
+    /// <summary>Keras's <c>model.summary()</c> with the trainable and non-trainable totals as frozen now.</summary>
+    public string Summary => Trainability.Summary;
+
+    /// <summary>The gradients of the last step, same layout as the model's Parameters (0 for frozen layers).</summary>
     public ReadOnlySpan<float> Gradients => _gradients;
 
     /// <summary>Keras's <c>model.fit</c>: shuffled batches of <see cref="BatchSize"/>, one result per epoch.</summary>
@@ -153,6 +172,7 @@ public abstract class Trainer<TModel, TWorkspace> : ITrainer, IDisposable
         GeneratedCode.Enter(ref _model.Busy, TModel.Description.Name, operation);
         try
         {
+            Optimizer.FrozenRanges = _model.Trainability.FrozenRanges;
             float loss = _engine.TrainStep(batch, _gradients, _model.Parameters, Optimizer, out metricSum);
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException($"the loss is {loss}, so the step was not applied; lower the learning rate or check the images for NaN or infinity.");

@@ -254,6 +254,12 @@ public sealed class ReferenceNetwork
     /// <summary>How many label values there are: 2 for a binary loss, else one per output.</summary>
     public int Classes => BinaryLoss ? 2 : OutputSize;
 
+    /// <summary>
+    /// Indices of BatchNorm layers that are frozen (Keras's trainable=False): they normalise with their moving statistics
+    /// in the loss (training mode) too.
+    /// </summary>
+    public IReadOnlySet<int> FrozenNorms { get; init; } = new HashSet<int>();
+
     /// <summary>Whether the loss (training mode) draws random masks (Dropout).</summary>
     public bool HasTrainingRandomness => _layers.Any(layer => layer is RefDropout);
 
@@ -648,7 +654,7 @@ public sealed class ReferenceNetwork
                     int gamma = offset, beta = offset + channels, movingMean = offset + 2 * channels, movingVariance = offset + 3 * channels;
                     offset += 4 * channels;
                     double[] mean, variance;
-                    if (training) (mean, variance) = stats![i];
+                    if (training && !FrozenNorms.Contains(i)) (mean, variance) = stats![i];
                     else
                     {
                         mean = p.Slice(movingMean, channels).ToArray();

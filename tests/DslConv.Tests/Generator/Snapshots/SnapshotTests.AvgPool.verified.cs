@@ -36,7 +36,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     public const int InputSize = 126;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 3;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 148;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 8521760;
@@ -70,6 +70,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     private readonly float[] _transposedKernels = new float[66]; // see TransposeKernels
     private readonly NetworkRuntime<PooledNet, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -186,11 +187,11 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        DenseBackward(workspace, images, gradients, batch);
-        AveragePooling2d_1Backward(workspace, images, gradients, batch);
-        Conv2d_1Backward(workspace, images, gradients, batch);
-        AveragePooling2dBackward(workspace, images, gradients, batch);
-        Conv2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(5)) DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(3)) AveragePooling2d_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(2)) Conv2d_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(1)) AveragePooling2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -331,17 +332,21 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(2); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
-            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-            Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
-            Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
+                Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
+                Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            }
         }
     }
 
@@ -416,6 +421,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(5)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(48, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -449,6 +455,7 @@ partial class PooledNet : INetwork, IGeneratedNetwork<PooledNet, PooledNet.Works
     static int IGeneratedNetwork<PooledNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<PooledNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<PooledNet, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<PooledNet, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<PooledNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

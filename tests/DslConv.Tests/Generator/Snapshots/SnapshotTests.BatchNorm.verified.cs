@@ -35,7 +35,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     public const int InputSize = 144;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 10;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 5994;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 932067;
@@ -65,6 +65,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     private readonly float[] _transposedKernels = new float[5760]; // see TransposeKernels
     private readonly NetworkRuntime<NormalisedNet, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -202,14 +203,14 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
                     workspace.Loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
                 }
                 gradients.Clear();
-                DenseBackward(workspace, images, gradients, batch);
-                MaxPooling2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(4)) DenseBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(2)) MaxPooling2dBackward(workspace, images, gradients, batch);
                 return BatchNormalizationBackwardStatistics(workspace, images, gradients, batch); // batch_normalization needs every shard's statistics
             }
             case 2:
             {
-                BatchNormalizationBackward(workspace, images, gradients, batch);
-                Conv2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(1)) BatchNormalizationBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
                 return 0; // the step is done
             }
             default: throw new ArgumentOutOfRangeException(nameof(phase), phase, "A training step has phases 0 to 2.");
@@ -310,6 +311,12 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
+        if (_trainable.IsFrozen(1))
+        {
+            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(BatchNormalizationMovingMeanOffset, Channels),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), Epsilon, output);
+            return;
+        }
         // training, second half: the whole batch's statistics from every shard's BatchNormalizationForwardStatistics, kept with
         // the normalised values for backward and the step
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
@@ -326,6 +333,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1)) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums
         // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
         Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
@@ -342,6 +350,14 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         const int ImageSize = 2304; // 12 * 12 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1))
+        {
+            // frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)
+            Kernels.BatchNormalization.InferenceBackward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), batch * ImageSize / Channels, Channels, _parameters.AsSpan(BatchNormalizationGammaOffset, Channels),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), 0.001f, workspace.GradientBuffer1.AsSpan(0, batch * ImageSize));
+            return;
+        }
+        if (!_trainable.PassesGradient(1)) return; // every layer upstream is frozen
         // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
         Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
@@ -422,6 +438,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(4)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -471,6 +488,7 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
     static long IGeneratedNetwork<NormalisedNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<NormalisedNet, Workspace>.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics
     ref int IGeneratedInference<NormalisedNet, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<NormalisedNet, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<NormalisedNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -502,8 +520,9 @@ partial class NormalisedNet : INetwork, IGeneratedNetwork<NormalisedNet, Normali
 
     void IGeneratedNetwork<NormalisedNet, Workspace>.AfterStep(Workspace statistics)
     {
-        // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
-        Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalizationMovingMeanOffset, 16),
+        // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));
+        // frozen, it normalised with them and leaves them as they are
+        if (!_trainable.IsFrozen(1)) Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalizationMovingMeanOffset, 16),
             _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 16), statistics.BatchNormalizationBatchMean, statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
     }
 

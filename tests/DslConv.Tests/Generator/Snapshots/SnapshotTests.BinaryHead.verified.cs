@@ -34,7 +34,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     public const int InputSize = 432;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 1;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 213;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 4971026;
@@ -60,6 +60,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     private readonly float[] _transposedKernels = new float[100]; // see TransposeKernels
     private readonly NetworkRuntime<CatOrDog, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -200,9 +201,9 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(3)) DenseBackward(workspace, images, gradients, batch);
         // max_pooling2d runs inside Conv2dBackward.
-        Conv2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -307,6 +308,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(3)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -339,6 +341,7 @@ partial class CatOrDog : INetwork, IGeneratedNetwork<CatOrDog, CatOrDog.Workspac
     static int IGeneratedNetwork<CatOrDog, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<CatOrDog, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<CatOrDog, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<CatOrDog, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<CatOrDog, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

@@ -33,7 +33,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     public const int InputSize = 784;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 10;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 101770;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 2739137;
@@ -52,6 +52,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     private readonly float[] _transposedKernels = new float[1280]; // see TransposeKernels
     private readonly NetworkRuntime<FashionDnn, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -156,8 +157,8 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        Dense_1Backward(workspace, images, gradients, batch);
-        DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(2)) Dense_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(1)) DenseBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -238,6 +239,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(2)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -279,6 +281,7 @@ partial class FashionDnn : INetwork, IGeneratedNetwork<FashionDnn, FashionDnn.Wo
     static int IGeneratedNetwork<FashionDnn, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<FashionDnn, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<FashionDnn, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<FashionDnn, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<FashionDnn, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

@@ -37,7 +37,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     public const int InputSize = 784;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 10;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 243786;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 198546;
@@ -74,6 +74,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     private readonly float[] _transposedKernels = new float[242944]; // see TransposeKernels
     private readonly NetworkRuntime<FashionCnn, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -194,12 +195,12 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        Dense_1Backward(workspace, images, gradients, batch);
-        DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(6)) Dense_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(5)) DenseBackward(workspace, images, gradients, batch);
         // max_pooling2d_1 runs inside Conv2d_1Backward.
-        Conv2d_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(2)) Conv2d_1Backward(workspace, images, gradients, batch);
         // max_pooling2d runs inside Conv2dBackward.
-        Conv2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -314,17 +315,21 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(2); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
                 pooled.Slice(image * PooledImageSize, PooledImageSize), Activation.Relu, convolvedGradient);
             Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters, workspace.Patches);
-            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-            Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+                Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            }
         }
     }
 
@@ -362,6 +367,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(5)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(36864, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -404,6 +410,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(6)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(241664, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -484,6 +491,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     static int IGeneratedNetwork<FashionCnn, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<FashionCnn, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<FashionCnn, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<FashionCnn, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<FashionCnn, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

@@ -39,7 +39,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     public const int InputSize = 180;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 3;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 279;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 5965232;
@@ -83,6 +83,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     private readonly float[] _transposedKernels = new float[66]; // see TransposeKernels
     private readonly NetworkRuntime<MobileBlock, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -245,23 +246,23 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
                     workspace.Loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
                 }
                 gradients.Clear();
-                DenseBackward(workspace, images, gradients, batch);
-                GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
-                Conv2d_1Backward(workspace, images, gradients, batch);
-                Activation_1Backward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(8)) DenseBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(7)) GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(6)) Conv2d_1Backward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(5)) Activation_1Backward(workspace, images, gradients, batch);
                 return BatchNormalization_1BackwardStatistics(workspace, images, gradients, batch); // batch_normalization_1 needs every shard's statistics
             }
             case 3:
             {
-                BatchNormalization_1Backward(workspace, images, gradients, batch);
-                DepthwiseConv2dBackward(workspace, images, gradients, batch);
-                ActivationBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(4)) BatchNormalization_1Backward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(3)) DepthwiseConv2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(2)) ActivationBackward(workspace, images, gradients, batch);
                 return BatchNormalizationBackwardStatistics(workspace, images, gradients, batch); // batch_normalization needs every shard's statistics
             }
             case 4:
             {
-                BatchNormalizationBackward(workspace, images, gradients, batch);
-                Conv2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(1)) BatchNormalizationBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
                 return 0; // the step is done
             }
             default: throw new ArgumentOutOfRangeException(nameof(phase), phase, "A training step has phases 0 to 4.");
@@ -370,6 +371,12 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalizationGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalizationBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
+        if (_trainable.IsFrozen(1))
+        {
+            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(BatchNormalizationMovingMeanOffset, Channels),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), Epsilon, output);
+            return;
+        }
         // training, second half: the whole batch's statistics from every shard's BatchNormalizationForwardStatistics, kept with
         // the normalised values for backward and the step
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
@@ -386,6 +393,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int ImageSize = 360; // 10 * 9 * 4
         const int Channels = 4;
         const int StatisticsLength = 9; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1)) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums
         // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
         Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
             batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalizationGammaOffset, Channels), gradients.Slice(BatchNormalizationBetaOffset, Channels),
@@ -402,6 +410,14 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int ImageSize = 360; // 10 * 9 * 4
         const int Channels = 4;
         const int StatisticsLength = 9; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1))
+        {
+            // frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)
+            Kernels.BatchNormalization.InferenceBackward(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), batch * ImageSize / Channels, Channels, _parameters.AsSpan(BatchNormalizationGammaOffset, Channels),
+                _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, Channels), 0.001f, workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
+            return;
+        }
+        if (!_trainable.PassesGradient(1)) return; // every layer upstream is frozen
         // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
         Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer1.AsSpan(0, batch * ImageSize), workspace.BatchNormalizationNormalized.AsSpan(0, batch * ImageSize),
@@ -489,11 +505,12 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         Span<float> kernelGradient = gradients.Slice(DepthwiseConv2dKernelOffset, 72);
         Span<float> biasGradient = gradients.Slice(DepthwiseConv2dBiasOffset, OutputChannels);
         Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(3); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.DepthwiseConvolution.Backward(input.Slice(image * InputImageSize, InputImageSize), DepthwiseConv2dGeometry, kernel,
                 outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, biasGradient,
-                inputGradient.Slice(image * InputImageSize, InputImageSize), Multiplier);
+                passesGradient ? inputGradient.Slice(image * InputImageSize, InputImageSize) : default, Multiplier);
         }
     }
 
@@ -528,6 +545,12 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BatchNormalization_1BetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
+        if (_trainable.IsFrozen(4))
+        {
+            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(BatchNormalization_1MovingMeanOffset, Channels),
+                _parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, Channels), Epsilon, output);
+            return;
+        }
         // training, second half: the whole batch's statistics from every shard's BatchNormalization_1ForwardStatistics, kept with
         // the normalised values for backward and the step
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
@@ -544,6 +567,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int ImageSize = 200; // 5 * 5 * 8
         const int Channels = 8;
         const int StatisticsLength = 17; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(4)) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums
         // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
         Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
             batch * ImageSize / Channels, Channels, gradients.Slice(BatchNormalization_1GammaOffset, Channels), gradients.Slice(BatchNormalization_1BetaOffset, Channels),
@@ -560,6 +584,14 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         const int ImageSize = 200; // 5 * 5 * 8
         const int Channels = 8;
         const int StatisticsLength = 17; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(4))
+        {
+            // frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)
+            Kernels.BatchNormalization.InferenceBackward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), batch * ImageSize / Channels, Channels, _parameters.AsSpan(BatchNormalization_1GammaOffset, Channels),
+                _parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, Channels), 0.001f, workspace.GradientBuffer1.AsSpan(0, batch * ImageSize));
+            return;
+        }
+        if (!_trainable.PassesGradient(4)) return; // every layer upstream is frozen
         // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
         Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.BatchNormalization_1Normalized.AsSpan(0, batch * ImageSize),
@@ -637,17 +669,21 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(6); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.Convolution.Im2Col(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Patches);
             Kernels.Gemm.Multiply(PatchSize, Filters, Pixels, workspace.Patches, 1, PatchSize, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, kernelGradient, Filters, Kernels.GemmStart.Accumulate);
-            // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
-            Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
-            Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // patchGradients[Pixels, PatchSize] = dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], then scattered back
+                Kernels.Gemm.Multiply(Pixels, PatchSize, Filters, outputGradient.Slice(image * OutputImageSize, OutputImageSize), Filters, 1, transposedKernel, PatchSize, workspace.PatchGradients, PatchSize, Kernels.GemmStart.Zero);
+                Kernels.Convolution.Col2ImAdd(workspace.PatchGradients, Conv2d_1Geometry, imageInputGradient);
+            }
         }
     }
 
@@ -722,6 +758,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(8)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(48, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -782,6 +819,7 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
     static long IGeneratedNetwork<MobileBlock, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<MobileBlock, Workspace>.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics
     ref int IGeneratedInference<MobileBlock, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<MobileBlock, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<MobileBlock, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -813,11 +851,13 @@ partial class MobileBlock : INetwork, IGeneratedNetwork<MobileBlock, MobileBlock
 
     void IGeneratedNetwork<MobileBlock, Workspace>.AfterStep(Workspace statistics)
     {
-        // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
-        Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalizationMovingMeanOffset, 4),
+        // batch_normalization: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));
+        // frozen, it normalised with them and leaves them as they are
+        if (!_trainable.IsFrozen(1)) Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalizationMovingMeanOffset, 4),
             _parameters.AsSpan(BatchNormalizationMovingVarianceOffset, 4), statistics.BatchNormalizationBatchMean, statistics.BatchNormalizationBatchVariance, momentum: 0.99f);
-        // batch_normalization_1: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
-        Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalization_1MovingMeanOffset, 8),
+        // batch_normalization_1: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));
+        // frozen, it normalised with them and leaves them as they are
+        if (!_trainable.IsFrozen(4)) Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BatchNormalization_1MovingMeanOffset, 8),
             _parameters.AsSpan(BatchNormalization_1MovingVarianceOffset, 8), statistics.BatchNormalization_1BatchMean, statistics.BatchNormalization_1BatchVariance, momentum: 0.99f);
     }
 

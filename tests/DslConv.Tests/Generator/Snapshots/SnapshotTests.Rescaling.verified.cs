@@ -36,7 +36,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     public const int InputSize = 64;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 3;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 151;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 33554431;
@@ -62,6 +62,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     private readonly float[] _transposedKernels = new float[108]; // see TransposeKernels
     private readonly NetworkRuntime<RawPixels, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -176,10 +177,10 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        DenseBackward(workspace, images, gradients, batch);
-        Rescaling_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(5)) DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(3)) Rescaling_1Backward(workspace, images, gradients, batch);
         // max_pooling2d runs inside Conv2dBackward.
-        Conv2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(1)) Conv2dBackward(workspace, images, gradients, batch);
         // rescaling: no parameters before it, so no gradient flows back through it.
     }
 
@@ -319,6 +320,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(5)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -353,6 +355,7 @@ partial class RawPixels : INetwork, IGeneratedNetwork<RawPixels, RawPixels.Works
     static int IGeneratedNetwork<RawPixels, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<RawPixels, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<RawPixels, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<RawPixels, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<RawPixels, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

@@ -44,7 +44,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
     public const int InputSize = 64;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 3;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 4115;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 2097151;
@@ -96,6 +96,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
     private readonly float[] _transposedKernels = new float[3728]; // see TransposeKernels
     private readonly NetworkRuntime<ResidualGraph, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -282,30 +283,36 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
                     workspace.Loss = Kernels.CrossEntropy.FromLogits(workspace.Logits.AsSpan(0, batch * OutputSize), labels, OutputSize, outputGradient, sampleWeights);
                 }
                 gradients.Clear();
-                DenseBackward(workspace, images, gradients, batch);
-                GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
-                Sum3Backward(workspace, images, gradients, batch);
-                SideBackward(workspace, images, gradients, batch);
-                JoinedBackward(workspace, images, gradients, batch);
-                PooledBackward(workspace, images, gradients, batch);
-                NarrowBackward(workspace, images, gradients, batch);
-                Kernels.Merge.Accumulate(workspace.GradientScratch.AsSpan(0, batch * 1024), workspace.GradientBuffer1); // out feeds several layers: narrow's part of its gradient adds to theirs
-                OutBackward(workspace, images, gradients, batch);
-                AddBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(13)) DenseBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(12)) GlobalAveragePooling2dBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(11)) Sum3Backward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(10)) SideBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(9)) JoinedBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(8)) PooledBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(7))
+                {
+                    NarrowBackward(workspace, images, gradients, batch);
+                    Kernels.Merge.Accumulate(workspace.GradientScratch.AsSpan(0, batch * 1024), workspace.GradientBuffer1); // out feeds several layers: narrow's part of its gradient adds to theirs
+                }
+                if (_trainable.RunsBackward(6)) OutBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(5)) AddBackward(workspace, images, gradients, batch);
                 return BnBackwardStatistics(workspace, images, gradients, batch); // bn needs every shard's statistics
             }
             case 3:
             {
-                BnBackward(workspace, images, gradients, batch);
-                ConvBackward(workspace, images, gradients, batch);
-                Kernels.Merge.Accumulate(workspace.GradientScratch.AsSpan(0, batch * 1024), workspace.GradientBuffer1); // stem_relu feeds several layers: conv's part of its gradient adds to theirs
-                StemReluBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(4)) BnBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(3))
+                {
+                    ConvBackward(workspace, images, gradients, batch);
+                    Kernels.Merge.Accumulate(workspace.GradientScratch.AsSpan(0, batch * 1024), workspace.GradientBuffer1); // stem_relu feeds several layers: conv's part of its gradient adds to theirs
+                }
+                if (_trainable.RunsBackward(2)) StemReluBackward(workspace, images, gradients, batch);
                 return StemBnBackwardStatistics(workspace, images, gradients, batch); // stem_bn needs every shard's statistics
             }
             case 4:
             {
-                StemBnBackward(workspace, images, gradients, batch);
-                StemBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(1)) StemBnBackward(workspace, images, gradients, batch);
+                if (_trainable.RunsBackward(0)) StemBackward(workspace, images, gradients, batch);
                 return 0; // the step is done
             }
             default: throw new ArgumentOutOfRangeException(nameof(phase), phase, "A training step has phases 0 to 4.");
@@ -412,6 +419,12 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         ReadOnlySpan<float> gamma = _parameters.AsSpan(StemBnGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(StemBnBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
+        if (_trainable.IsFrozen(1))
+        {
+            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(StemBnMovingMeanOffset, Channels),
+                _parameters.AsSpan(StemBnMovingVarianceOffset, Channels), Epsilon, output);
+            return;
+        }
         // training, second half: the whole batch's statistics from every shard's StemBnForwardStatistics, kept with
         // the normalised values for backward and the step
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
@@ -428,6 +441,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         const int ImageSize = 1024; // 8 * 8 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1)) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums
         // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
         Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.StemBnNormalized.AsSpan(0, batch * ImageSize),
             batch * ImageSize / Channels, Channels, gradients.Slice(StemBnGammaOffset, Channels), gradients.Slice(StemBnBetaOffset, Channels),
@@ -444,6 +458,14 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         const int ImageSize = 1024; // 8 * 8 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(1))
+        {
+            // frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)
+            Kernels.BatchNormalization.InferenceBackward(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), batch * ImageSize / Channels, Channels, _parameters.AsSpan(StemBnGammaOffset, Channels),
+                _parameters.AsSpan(StemBnMovingVarianceOffset, Channels), 0.001f, workspace.GradientBuffer1.AsSpan(0, batch * ImageSize));
+            return;
+        }
+        if (!_trainable.PassesGradient(1)) return; // every layer upstream is frozen
         // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
         Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer0.AsSpan(0, batch * ImageSize), workspace.StemBnNormalized.AsSpan(0, batch * ImageSize),
@@ -528,15 +550,19 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         Span<float> biasGradient = gradients.Slice(ConvBiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientScratch.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(3); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
-            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-            Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), ConvGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+                Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), ConvGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            }
         }
     }
 
@@ -571,6 +597,12 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         ReadOnlySpan<float> gamma = _parameters.AsSpan(BnGammaOffset, Channels);
         ReadOnlySpan<float> beta = _parameters.AsSpan(BnBetaOffset, Channels);
         int rows = batch * ImageSize / Channels; // every pixel of every image
+        if (_trainable.IsFrozen(4))
+        {
+            Kernels.BatchNormalization.InferenceForward(input, rows, Channels, gamma, beta, _parameters.AsSpan(BnMovingMeanOffset, Channels),
+                _parameters.AsSpan(BnMovingVarianceOffset, Channels), Epsilon, output);
+            return;
+        }
         // training, second half: the whole batch's statistics from every shard's BnForwardStatistics, kept with
         // the normalised values for backward and the step
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
@@ -587,6 +619,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         const int ImageSize = 1024; // 8 * 8 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(4)) return StatisticsLength; // frozen: inference mode, whose backward needs no batch sums
         // dgamma += Σ dy·n, dbeta += Σ dy. moving_mean and moving_variance get no gradient.
         Kernels.BatchNormalization.BackwardStatistics(workspace.GradientBuffer2.AsSpan(0, batch * ImageSize), workspace.BnNormalized.AsSpan(0, batch * ImageSize),
             batch * ImageSize / Channels, Channels, gradients.Slice(BnGammaOffset, Channels), gradients.Slice(BnBetaOffset, Channels),
@@ -603,6 +636,14 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         const int ImageSize = 1024; // 8 * 8 * 16
         const int Channels = 16;
         const int StatisticsLength = 33; // two sums per channel, then the rows
+        if (_trainable.IsFrozen(4))
+        {
+            // frozen, so in inference mode: the moving statistics are constants and dx = dy · gamma / sqrt(moving_variance + epsilon)
+            Kernels.BatchNormalization.InferenceBackward(workspace.GradientBuffer2.AsSpan(0, batch * ImageSize), batch * ImageSize / Channels, Channels, _parameters.AsSpan(BnGammaOffset, Channels),
+                _parameters.AsSpan(BnMovingVarianceOffset, Channels), 0.001f, workspace.GradientBuffer0.AsSpan(0, batch * ImageSize));
+            return;
+        }
+        if (!_trainable.PassesGradient(4)) return; // every layer upstream is frozen
         // second half: dx through the batch statistics too, with every shard's sums from BackwardStatistics
         ReadOnlySpan<double> shards = workspace.Share.Gathered(workspace.Statistics.AsSpan(0, StatisticsLength));
         Kernels.BatchNormalization.BackwardInput(workspace.GradientBuffer2.AsSpan(0, batch * ImageSize), workspace.BnNormalized.AsSpan(0, batch * ImageSize),
@@ -702,15 +743,19 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         Span<float> biasGradient = gradients.Slice(NarrowBiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(2304, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientScratch.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(7); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), NarrowGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
-            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-            Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), NarrowGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+                Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), NarrowGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            }
         }
     }
 
@@ -819,15 +864,19 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         Span<float> biasGradient = gradients.Slice(SideBiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(2816, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(10); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), SideGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
-            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-            Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), SideGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+                Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), SideGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            }
         }
     }
 
@@ -933,6 +982,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(13)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(3584, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -1001,6 +1051,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
     static long IGeneratedNetwork<ResidualGraph, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     static bool IGeneratedNetwork<ResidualGraph, Workspace>.ShardsExchangeStatistics => true; // BatchNorm: a step's shards combine their batch statistics
     ref int IGeneratedInference<ResidualGraph, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<ResidualGraph, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<ResidualGraph, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {
@@ -1032,11 +1083,13 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
 
     void IGeneratedNetwork<ResidualGraph, Workspace>.AfterStep(Workspace statistics)
     {
-        // stem_bn: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
-        Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(StemBnMovingMeanOffset, 16),
+        // stem_bn: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));
+        // frozen, it normalised with them and leaves them as they are
+        if (!_trainable.IsFrozen(1)) Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(StemBnMovingMeanOffset, 16),
             _parameters.AsSpan(StemBnMovingVarianceOffset, 16), statistics.StemBnBatchMean, statistics.StemBnBatchVariance, momentum: 0.99f);
-        // bn: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum))
-        Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BnMovingMeanOffset, 16),
+        // bn: moving statistics move towards this batch's (Keras: moving = moving * momentum + batch * (1 - momentum));
+        // frozen, it normalised with them and leaves them as they are
+        if (!_trainable.IsFrozen(4)) Kernels.BatchNormalization.UpdateMovingAverages(_parameters.AsSpan(BnMovingMeanOffset, 16),
             _parameters.AsSpan(BnMovingVarianceOffset, 16), statistics.BnBatchMean, statistics.BnBatchVariance, momentum: 0.99f);
     }
 

@@ -35,7 +35,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     public const int InputSize = 585;
     /// <summary>Floats per output: the last layer's units (the number of classes).</summary>
     public const int OutputSize = 10;
-    /// <summary>Number of trainable parameters, the length of <see cref="Parameters"/>.</summary>
+    /// <summary>Number of parameters, trainable or not (frozen layers, BatchNorm's moving statistics): the length of <see cref="Parameters"/>.</summary>
     public const int ParameterCount = 2242;
     /// <summary>The largest batch a trainer or ComputeGradients accepts: beyond it a per-batch buffer would exceed a .NET array.</summary>
     public const int MaxBatchSize = 3670912;
@@ -67,6 +67,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     private readonly float[] _transposedKernels = new float[1824]; // see TransposeKernels
     private readonly NetworkRuntime<StridedNet, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
+    private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
 
     /// <summary>
     /// Creates the model with Keras's initialisation: Glorot-uniform kernels and zero biases, drawn from a
@@ -180,10 +181,10 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     /// <summary>Backward pass: from dL/d(last output) in the workspace, accumulates into <paramref name="gradients"/>.</summary>
     private void Backward(Workspace workspace, ReadOnlySpan<float> images, Span<float> gradients, int batch)
     {
-        DenseBackward(workspace, images, gradients, batch);
-        Conv2d_1Backward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(4)) DenseBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(2)) Conv2d_1Backward(workspace, images, gradients, batch);
         // max_pooling2d runs inside Conv2dBackward.
-        Conv2dBackward(workspace, images, gradients, batch);
+        if (_trainable.RunsBackward(0)) Conv2dBackward(workspace, images, gradients, batch);
     }
 
     /// <summary>Transposes to (out, in) the kernels that input gradients read; once per step, before the backward passes.</summary>
@@ -296,15 +297,19 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         Span<float> biasGradient = gradients.Slice(Conv2d_1BiasOffset, Filters);
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer0.AsSpan(0, batch * InputImageSize);
+        bool passesGradient = _trainable.PassesGradient(2); // false when every layer upstream is frozen
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
-            Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
-            imageInputGradient.Clear();
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
             Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
-            // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-            Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            if (passesGradient)
+            {
+                Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
+                imageInputGradient.Clear();
+                // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
+                Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+            }
         }
     }
 
@@ -344,6 +349,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
         // kernelGradient[Inputs, Units] += inputᵀ[Inputs, B] · dz[B, Units]
         Kernels.Gemm.Multiply(Inputs, Units, batch, input, 1, Inputs, outputGradient, Units, kernelGradient, Units, Kernels.GemmStart.Accumulate);
         Kernels.Matrix.AddColumnSums(outputGradient, batch, Units, biasGradient);
+        if (!_trainable.PassesGradient(4)) return; // every layer upstream is frozen: no input gradient needed
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(384, Units * Inputs); // [Units, Inputs], see TransposeKernels
         // inputGradient[B, Inputs] = dz[B, Units] · kernelᵀ[Units, Inputs]
         Kernels.Gemm.Multiply(batch, Inputs, Units, outputGradient, Units, 1, transposedKernel, Inputs,
@@ -378,6 +384,7 @@ partial class StridedNet : INetwork, IGeneratedNetwork<StridedNet, StridedNet.Wo
     static int IGeneratedNetwork<StridedNet, Workspace>.MaxBatchSize => MaxBatchSize;
     static long IGeneratedNetwork<StridedNet, Workspace>.WorkspaceBytesPerImage => WorkspaceBytesPerImage;
     ref int IGeneratedInference<StridedNet, Workspace>.Busy => ref _busy;
+    Training.LayerTrainability IGeneratedNetwork<StridedNet, Workspace>.Trainability => _trainable;
 
     float IGeneratedNetwork<StridedNet, Workspace>.ComputeGradients(Workspace workspace, BatchShare share, in Batch batch, Span<float> gradients, out double metricSum)
     {

@@ -34,6 +34,10 @@ public sealed partial class SampleOutputTests : IDisposable
     public void ResidualCnns() => Verify("ResidualCnns", "ResidualCnns", ["--data", SampleRun.Slice, "--limit", "64", "--epochs", "1", "--seed", "1"]);
 
     [Fact]
+    public void FineTuning() => Verify("FineTuning", "FineTuning",
+        ["--data", SampleRun.Slice, "--limit", "64", "--images", "48", "--pretrain-epochs", "1", "--epochs", "1", "--seed", "1"]);
+
+    [Fact]
     public void ImageFolderOnAFolderOfPngs()
     {
         string root = Path.Combine(_temp.Path, "images");
@@ -64,6 +68,7 @@ public sealed partial class SampleOutputTests : IDisposable
     [InlineData("DnnVsCnn")]
     [InlineData("SmallCnns")]
     [InlineData("ResidualCnns")]
+    [InlineData("FineTuning")]
     [InlineData("ExploringConvolutions")]
     public void Help(string sample) => Verify(sample + "Help", sample, ["--help"]);
 
@@ -86,6 +91,7 @@ public sealed partial class SampleOutputTests : IDisposable
         text = Rates().Replace(text, "{rate} images/s");
         text = Seconds().Replace(text, "{time}");
         text = SecondsColumn().Replace(text, "| {seconds} |");
+        text = Milliseconds().Replace(text, "{time}");
         return text;
     }
 
@@ -100,4 +106,7 @@ public sealed partial class SampleOutputTests : IDisposable
 
     [GeneratedRegex(@"\| [0-9,]+ \|$", RegexOptions.Multiline)]
     private static partial Regex SecondsColumn();
+
+    [GeneratedRegex(@"\b[0-9]+(?:\.[0-9]+)? ms\b")]
+    private static partial Regex Milliseconds();
 }

@@ -59,6 +59,8 @@ public sealed class SampleProcessTests : IDisposable
     [InlineData("SmallCnns", "--batch 1000000", "unknown option --batch")]
     [InlineData("ResidualCnns", "--network vgg", "--network vgg: not a network")]
     [InlineData("ResidualCnns", "--epochs -1", "--epochs -1")]
+    [InlineData("FineTuning", "--images 0", "--images 0")]
+    [InlineData("FineTuning", "--epochs 0", "--epochs 0")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status", "is a file")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status/below", "is a file")]
     [InlineData("ExploringConvolutions", "--size 3", "unknown option --size")]

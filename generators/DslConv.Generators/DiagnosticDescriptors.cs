@@ -121,6 +121,18 @@ internal static class DiagnosticDescriptors
         "Block cannot be used",
         "[Block(typeof({0}))] cannot be inlined: {1}");
 
+    public static readonly DiagnosticDescriptor EmbeddedWeightsNotFound = Error("DSLC029",
+        "Weights file to embed not found",
+        "[EmbedWeights(\"{0}\")] on '{1}': no AdditionalFiles item is that file; add <AdditionalFiles Include=\"{0}\" /> to the project (an item whose path ends with the path given)");
+
+    public static readonly DiagnosticDescriptor EmbeddedWeightsUnreadable = Error("DSLC030",
+        "Weights file to embed cannot be read",
+        "[EmbedWeights(\"{0}\")] on '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor EmbeddedWeightsMismatch = Error("DSLC031",
+        "Embedded weights do not fit the model",
+        "[EmbedWeights(\"{0}\")] on '{1}': {2}; embed a file saved from this model (SaveWeights) or written for it by dslconv import");
+
     public static readonly DiagnosticDescriptor GeneratorFailure = Error("DSLC018",
         "DslConv could not generate this model",
         "DslConv's generator failed on '{0}' ({1}); nothing was generated for it. This is a bug in DslConv: please report it with the model's declaration.");

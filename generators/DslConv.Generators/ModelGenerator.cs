@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DslConv.Generators.Embedding;
 using DslConv.Generators.Emit;
 using DslConv.Generators.Model;
 using DslConv.Generators.Parsing;
@@ -25,6 +26,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         public const string Validated = nameof(Validated);
         public const string Plans = nameof(Plans);
         public const string Sources = nameof(Sources);
+        public const string Embedded = nameof(Embedded);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -80,6 +82,22 @@ public sealed class ModelGenerator : IIncrementalGenerator
             if (generated.Source is null) return;
             production.AddSource(generated.HintName, generated.Source);
             if (generated.Int8Source is not null) production.AddSource(generated.Int8HintName, generated.Int8Source);
+        });
+
+        // [EmbedWeights]: the project's .safetensors AdditionalFiles, checked against each model that asks and compiled in.
+        IncrementalValueProvider<ImmutableArray<WeightsFileData>> weightsFiles = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".safetensors", System.StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, cancellationToken) => EmbeddedWeights.Read(text, cancellationToken))
+            .Collect();
+        IncrementalValuesProvider<EmbeddedWeightsSource> embedded = plans
+            .Where(static plan => plan.EmbedWeights is not null)
+            .Combine(weightsFiles)
+            .Select(static (pair, _) => EmbeddedWeights.Create(pair.Left, pair.Right))
+            .WithTrackingName(StepNames.Embedded);
+        context.RegisterSourceOutput(embedded, static (production, generated) =>
+        {
+            foreach (DiagnosticInfo diagnostic in generated.Diagnostics) production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (generated.Source is not null) production.AddSource(generated.HintName, generated.Source);
         });
 
         IncrementalValueProvider<(ImmutableArray<GeneratedSource> Left, ImmutableArray<ModelPlan> Right)> problems = sources

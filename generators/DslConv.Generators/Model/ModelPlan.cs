@@ -17,7 +17,9 @@ internal sealed record ModelPlan(
     EquatableArray<string> TakenShortNames = default,
     LossKind Loss = LossKind.SparseCategoricalCrossentropy,
     double LabelSmoothing = 0,
-    double HuberDelta = 1)
+    double HuberDelta = 1,
+    string? EmbedWeights = null,
+    LocationInfo? EmbedWeightsLocation = null)
 {
     /// <summary>Everything the generator knows about the model's loss.</summary>
     public Losses.LossDefinition LossDefinition => Losses.LossDefinitions.For(Loss);
@@ -44,6 +46,7 @@ internal sealed record ModelPlan(
     public ModelPlan WithoutLocations() => this with
     {
         ClassLocation = null,
+        EmbedWeightsLocation = null,
         Layers = Layers.Select(layer => layer with { Spec = layer.Spec with { Location = null } }).ToEquatableArray(),
         UserMembers = UserMembers.Select(member => member with { Location = null }).ToEquatableArray(),
     };

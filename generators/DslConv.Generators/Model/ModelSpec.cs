@@ -21,7 +21,9 @@ internal sealed record ModelSpec(
     LossKind Loss = LossKind.SparseCategoricalCrossentropy,
     LocationInfo? LossLocation = null,
     double LabelSmoothing = 0,
-    double HuberDelta = 1);
+    double HuberDelta = 1,
+    string? EmbedWeights = null,
+    LocationInfo? EmbedWeightsLocation = null);
 
 /// <summary>The [Input(height, width, channels)] attribute.</summary>
 internal sealed record InputSpec(int Height, int Width, int Channels, LocationInfo? Location);

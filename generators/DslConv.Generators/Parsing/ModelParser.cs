@@ -25,6 +25,7 @@ internal static class ModelParser
 
     /// <summary>[Loss(...)]: not a trigger (a model is found by its layers), read when present.</summary>
     public const string LossAttribute = Namespace + ".LossAttribute";
+    public const string EmbedWeightsAttribute = Namespace + ".EmbedWeightsAttribute";
 
     /// <summary>Every attribute that makes a class a model ([Input] and each layer definition's); the pipeline listens for each.</summary>
     public static readonly ImmutableArray<string> TriggerAttributes =
@@ -90,6 +91,8 @@ internal static class ModelParser
         LossKind loss = LossKind.SparseCategoricalCrossentropy;
         double labelSmoothing = 0, huberDelta = 1;
         LocationInfo? lossLocation = null;
+        string? embedWeights = null;
+        LocationInfo? embedWeightsLocation = null;
         var layers = new List<(AttributeSyntax Syntax, int Sub, LayerSpec Layer)>();
         var froms = new List<(AttributeSyntax Syntax, string Layer)>();
         var blockNames = new Dictionary<string, int>();
@@ -103,6 +106,12 @@ internal static class ModelParser
                 labelSmoothing = LayerRules.NamedDouble(attribute, "LabelSmoothing", 0);
                 huberDelta = LayerRules.NamedDouble(attribute, "Delta", 1);
                 lossLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax lossSyntax ? LocationInfo.From(lossSyntax) : null;
+                continue;
+            }
+            if (name == EmbedWeightsAttribute && ArgumentsAreUsable(attribute))
+            {
+                embedWeights = attribute.ConstructorArguments[0].Value as string;
+                embedWeightsLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax embedSyntax ? LocationInfo.From(embedSyntax) : null;
                 continue;
             }
             if (name == InputAttribute && ArgumentsAreUsable(attribute)
@@ -128,7 +137,8 @@ internal static class ModelParser
         var numbered = AttachFroms(ordered, froms, diagnostics)
             .Select((layer, index) => layer with { Position = index + 1 }).ToEquatableArray();
         return new ModelSpec(type.ToDisplayString(), NamespaceInCode(type), className, classLocation, input, numbered,
-            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing, HuberDelta: huberDelta);
+            diagnostics.ToEquatableArray(), UserMembers(type, classLocation).ToEquatableArray(), Loss: loss, LossLocation: lossLocation, LabelSmoothing: labelSmoothing, HuberDelta: huberDelta,
+            EmbedWeights: embedWeights, EmbedWeightsLocation: embedWeightsLocation);
     }
 
     /// <summary>The layers in source order; a block use's layers at the use, in the block's order.</summary>

@@ -104,7 +104,8 @@ internal static class ModelValidator
         if (!CheckLoss(spec, last, diagnostics)) return null;
         GraphNames.WarnUnread(layers, diagnostics);
         return new ModelPlan(spec.Namespace, spec.ClassName, inputShape, layers.ToEquatableArray(), (int)parameterCount,
-            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing, spec.HuberDelta);
+            spec.ClassLocation, spec.UserMembers, spec.TakenShortNames, spec.Loss, spec.LabelSmoothing, spec.HuberDelta,
+            spec.EmbedWeights, spec.EmbedWeightsLocation);
     }
 
     /// <summary>

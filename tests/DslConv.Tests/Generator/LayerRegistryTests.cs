@@ -21,7 +21,7 @@ public sealed class LayerRegistryTests
     {
         var others = typeof(Activation).Assembly.GetExportedTypes()
             .Where(t => t.Namespace == "DslConv" && t.IsSubclassOf(typeof(Attribute)) && !t.IsSubclassOf(typeof(LayerAttribute)) && t != typeof(LayerAttribute));
-        Assert.Equal(["BlockAttribute", "FromAttribute", "InputAttribute", "LayerBlockAttribute", "LossAttribute"], others.Select(t => t.Name).Order());
+        Assert.Equal(["BlockAttribute", "EmbedWeightsAttribute", "FromAttribute", "InputAttribute", "LayerBlockAttribute", "LossAttribute"], others.Select(t => t.Name).Order());
     }
 
     [Theory]

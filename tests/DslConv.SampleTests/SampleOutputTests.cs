@@ -38,6 +38,10 @@ public sealed partial class SampleOutputTests : IDisposable
         ["--data", SampleRun.Slice, "--limit", "64", "--images", "48", "--pretrain-epochs", "1", "--epochs", "1", "--seed", "1"]);
 
     [Fact]
+    public void ShipClassifier() => Verify("ShipClassifier", "ShipClassifier",
+        ["--data", SampleRun.Slice, "--compare", Path.Combine(SampleRun.Root, "samples", "ShipClassifier", "fashion-cnn.safetensors")]);
+
+    [Fact]
     public void ImageFolderOnAFolderOfPngs()
     {
         string root = Path.Combine(_temp.Path, "images");

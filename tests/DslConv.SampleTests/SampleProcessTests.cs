@@ -61,6 +61,7 @@ public sealed class SampleProcessTests : IDisposable
     [InlineData("ResidualCnns", "--epochs -1", "--epochs -1")]
     [InlineData("FineTuning", "--images 0", "--images 0")]
     [InlineData("FineTuning", "--epochs 0", "--epochs 0")]
+    [InlineData("ShipClassifier", "--images 3", "unknown argument --images")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status", "is a file")]
     [InlineData("ExploringConvolutions", "--out /proc/self/status/below", "is a file")]
     [InlineData("ExploringConvolutions", "--size 3", "unknown option --size")]

@@ -16,12 +16,12 @@ internal sealed record EmbeddedWeightsSource(string HintName, string? Source, Eq
 /// <summary>
 /// [EmbedWeights("X.safetensors")]: finds the file among the AdditionalFiles, checks every weight the architecture has
 /// against it (names, dtype, shapes, finite values: what LoadWeights checks at run time, here at compile time), and
-/// writes the weights in the parameter vector's order into the assembly as a <c>ReadOnlySpan&lt;byte&gt;</c> with a
+/// writes the weights in the parameter vector's order into the assembly as <c>ReadOnlySpan&lt;byte&gt;</c> data (base64 lines) with a
 /// <c>Pretrained()</c> factory.
 /// </summary>
 internal static class EmbeddedWeights
 {
-    private const int BytesPerLine = 32;
+    private const int BytesPerLine = 72; // 96 base64 characters a line
 
     /// <summary>
     /// Reads an AdditionalFiles item's bytes. A binary file has no faithful AdditionalText.GetText() (it decodes the
@@ -155,37 +155,34 @@ internal static class EmbeddedWeights
         w.Line("if (!global::System.BitConverter.IsLittleEndian)");
         w.Line("    throw new global::System.PlatformNotSupportedException(\"The embedded weights are little-endian float32, as safetensors stores them.\");");
         w.Line($"{plan.ClassIdentifier} model = new(0);");
-        w.Line("global::System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(EmbeddedWeights).CopyTo(model.Parameters);");
+        w.Line("global::System.Span<byte> parameters = global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters);");
+        w.Line("global::System.ReadOnlySpan<byte> text = EmbeddedWeights;");
+        w.Line("int written = 0;");
+        w.OpenBrace("while (!text.IsEmpty) // one line of base64 at a time");
+        w.Line("int end = global::System.MemoryExtensions.IndexOf(text, (byte)'\\n');");
+        w.Line("global::System.ReadOnlySpan<byte> line = global::System.MemoryExtensions.TrimEnd(end < 0 ? text : text.Slice(0, end), (byte)'\\r');");
+        w.Line("text = end < 0 ? default : text.Slice(end + 1);");
+        w.Line("global::System.Buffers.Text.Base64.DecodeFromUtf8(line, parameters.Slice(written), out _, out int decoded);");
+        w.Line("written += decoded;");
+        w.CloseBrace();
         w.Line("return model;");
         w.CloseBrace();
         w.Line();
-        w.Line($"/// <summary>The {plan.ParameterCount:N0} parameters of {Escape(path)} in Parameters' order, float32 little-endian: data in the assembly, not a copy.</summary>");
-        w.Line("private static global::System.ReadOnlySpan<byte> EmbeddedWeights =>");
-        w.Line("[");
-        w.Indent();
-        int cursor = 0; // in floats
+        w.Line("/// <summary>");
+        w.Line($"/// The {KerasCounts.Count(plan.ParameterCount)} parameters of {Escape(path)} in Parameters' order, float32 little-endian, as base64 lines of");
+        w.Line($"/// {BytesPerLine} bytes: UTF-8 data in the assembly (a byte literal of {KerasCounts.Count(parameters.Length)} elements would take the compiler");
+        w.Line("/// seconds to bind; one string token takes milliseconds). Where each weight starts, in bytes:");
         foreach (var (name, shape, start, length) in plan.Layers.SelectMany(Weights).OrderBy(weight => weight.Offset))
-        {
-            if (start > cursor) Bytes(w, "(between weights)", parameters, cursor, start);
-            Bytes(w, $"{name} {Shape(shape)}", parameters, start, start + length);
-            cursor = start + length;
-        }
-        if (cursor < plan.ParameterCount) Bytes(w, "(after the weights)", parameters, cursor, plan.ParameterCount);
+            w.Line($"///   {(start * 4).ToString("N0", CultureInfo.InvariantCulture),10}  {name} {Shape(shape)}");
+        w.Line("/// </summary>");
+        w.Line("private static global::System.ReadOnlySpan<byte> EmbeddedWeights => \"\"\"");
+        w.Indent();
+        for (int line = 0; line < parameters.Length; line += BytesPerLine)
+            w.Line(Convert.ToBase64String(parameters, line, Math.Min(BytesPerLine, parameters.Length - line)));
+        w.Line("\"\"\"u8;");
         w.Unindent();
-        w.Line("];");
         w.CloseBrace();
         return w.ToString();
-    }
-
-    /// <summary>Floats [from, to) of the parameter vector as byte literals, under a comment naming them.</summary>
-    private static void Bytes(SourceWriter w, string comment, byte[] parameters, int from, int to)
-    {
-        w.Line($"// {comment}");
-        for (int line = from * 4; line < to * 4; line += BytesPerLine)
-        {
-            int end = Math.Min(line + BytesPerLine, to * 4);
-            w.Line(string.Join(",", Enumerable.Range(line, end - line).Select(i => parameters[i].ToString(CultureInfo.InvariantCulture))) + ",");
-        }
     }
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

@@ -1,0 +1,36 @@
+// The lesson's network exported to ONNX (DslConv's ExportOnnx of samples/ShipClassifier/fashion-cnn.safetensors), run
+// by ONNX Runtime: the shipping comparison's peer for inference.   OrtClassifier MODEL.onnx DATA_DIR
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using ShipClassifier;
+
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: OrtClassifier MODEL.onnx FASHION_MNIST_DIR");
+    return 2;
+}
+using var session = new InferenceSession(args[0]);
+string input = session.InputMetadata.Keys.First();
+double ready = FirstPrediction.SinceStart();
+double start = FirstPrediction.SinceStart();
+var (images, labels) = FirstPrediction.TestSet(args[1]);
+double reading = FirstPrediction.SinceStart() - start;
+
+float[] Run(int from, int count)
+{
+    var tensor = new DenseTensor<float>(images.AsMemory(from * 784, count * 784), [count, 28, 28, 1]);
+    using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);
+    return results.First().AsEnumerable<float>().ToArray();
+}
+
+int predicted = FirstPrediction.ArgMax(Run(0, 1));
+double first = FirstPrediction.SinceStart() - reading;
+int count = labels.Length, correct = 0;
+for (int from = 0; from < count; from += 250)
+{
+    float[] scores = Run(from, 250);
+    for (int i = 0; i < 250; i++)
+        if (FirstPrediction.ArgMax(scores.AsSpan(i * 10, 10)) == labels[from + i]) correct++;
+}
+FirstPrediction.Report(ready, first, reading, predicted, labels[0], correct, count);
+return 0;

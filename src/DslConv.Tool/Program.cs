@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using DslConv.Importing;
+using DslConv.Keras;
 using DslConv.Onnx;
 
 namespace DslConv.Tool;
 
 /// <summary>
-/// The dslconv command. Exit codes: 0 done, 1 the model cannot be imported (the node and why on standard error,
-/// nothing written), 2 the command line is wrong.
+/// The dslconv command. Exit codes: 0 done, 1 the model cannot be imported (the node or layer and why on standard
+/// error, nothing written), 2 the command line is wrong.
 /// </summary>
 internal static class Program
 {
@@ -16,12 +18,13 @@ internal static class Program
     internal static int Run(string[] args, TextWriter output, TextWriter error)
     {
         CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
-        var model = new Argument<FileInfo>("model") { Description = "The ONNX file to import." };
+        var model = new Argument<FileInfo>("model") { Description = "The model to import: an ONNX file, a Keras 3 .keras archive, or a Keras .json architecture (model.to_json()) with --weights." };
+        var weights = new Option<FileInfo?>("--weights") { Description = "A Keras weights file (.weights.h5) for a .json architecture, or instead of a .keras archive's own." };
         var name = new Option<string>("--name") { Description = "The model class's name (a C# identifier).", Required = true };
         var @namespace = new Option<string>("--namespace") { Description = "Its namespace.", DefaultValueFactory = _ => "Models" };
         var folder = new Option<DirectoryInfo>("--out") { Description = "Where NAME.cs and NAME.safetensors go (created when missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
-        var import = new Command("import", "Import an ONNX network as a DslConv attribute class and its weights.") { model, name, @namespace, folder };
-        import.SetAction(parse => Import(parse.GetValue(model)!, parse.GetValue(name)!, parse.GetValue(@namespace)!, parse.GetValue(folder)!, output, error));
+        var import = new Command("import", "Import an ONNX or Keras network as a DslConv attribute class and its weights.") { model, name, @namespace, folder, weights };
+        import.SetAction(parse => Import(parse.GetValue(model)!, parse.GetValue(weights), parse.GetValue(name)!, parse.GetValue(@namespace)!, parse.GetValue(folder)!, output, error));
         var root = new RootCommand("DslConv's command-line tool.") { import };
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
@@ -32,23 +35,32 @@ internal static class Program
         return result.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static int Import(FileInfo model, string name, string @namespace, DirectoryInfo folder, TextWriter output, TextWriter error)
+    private static int Import(FileInfo model, FileInfo? weights, string name, string @namespace, DirectoryInfo folder, TextWriter output, TextWriter error)
     {
-        if (!model.Exists)
+        foreach (FileInfo file in new[] { model, weights }.OfType<FileInfo>())
+            if (!file.Exists)
+            {
+                error.WriteLine($"error: {file.FullName} does not exist.");
+                return 2;
+            }
+        bool keras = model.Extension.ToLowerInvariant() is ".keras" or ".json";
+        if (weights is not null && !keras)
         {
-            error.WriteLine($"error: {model.FullName} does not exist.");
+            error.WriteLine("error: --weights goes with a Keras model (.keras or .json); an ONNX file holds its own weights.");
             return 2;
         }
         try
         {
-            ImportedNetwork imported = OnnxImport.Import(model.FullName, name, @namespace);
+            ImportedNetwork imported = keras
+                ? KerasImport.Import(model.FullName, name, @namespace, weights?.FullName)
+                : OnnxImport.Import(model.FullName, name, @namespace);
             imported.Write(folder.FullName);
             output.WriteLine(imported.Source);
             output.WriteLine($"Wrote {Path.Combine(folder.FullName, name + ".cs")} and {name}.safetensors ({imported.ParameterCount:N0} weights).");
             output.WriteLine($"Use: var model = new {name}(seed: 1); model.LoadWeights(\"{name}.safetensors\");");
             return 0;
         }
-        catch (OnnxImportException e)
+        catch (Exception e) when (e is OnnxImportException or KerasImportException)
         {
             string where = e.Message.Contains(model.FullName, StringComparison.Ordinal) ? "" : model.Name + ": ";
             error.WriteLine($"error: {where}{e.Message} Nothing was written.");

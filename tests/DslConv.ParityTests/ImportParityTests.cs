@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using DslConv.Models;
+using DslConv.Importing;
 using DslConv.Onnx;
 using DslConv.ParityTests.Imported;
 using DslConv.Serialization;

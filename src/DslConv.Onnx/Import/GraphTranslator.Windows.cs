@@ -1,4 +1,5 @@
 using System.Globalization;
+using DslConv.Importing;
 using Onnx;
 
 namespace DslConv.Onnx.Import;

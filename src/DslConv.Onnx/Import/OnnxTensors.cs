@@ -1,3 +1,4 @@
+using DslConv.Importing;
 using Google.Protobuf;
 using Onnx;
 

@@ -38,6 +38,36 @@ public sealed class ImportCommandTests
     }
 
     [Fact]
+    public void AKerasArchiveAndAnArchitectureWithWeightsImport()
+    {
+        string keras = Path.Combine(AppContext.BaseDirectory, "Keras", "Fixtures");
+        string folder = Directory.CreateTempSubdirectory("dslconv-tool-").FullName;
+        try
+        {
+            var (code, output, error) = Run("import", Path.Combine(keras, "residual.keras"), "--name", "Residual", "--out", folder);
+            Assert.Equal(0, code);
+            Assert.Equal("", error);
+            Assert.Contains("[Add(\"conv2d\", Name = \"skip_add\")]", File.ReadAllText(Path.Combine(folder, "Residual.cs")));
+            Assert.Contains("(431 weights)", output);
+            (code, _, error) = Run("import", Path.Combine(keras, "residual.json"), "--weights", Path.Combine(keras, "residual.weights.h5"),
+                "--name", "FromJson", "--out", folder);
+            Assert.Equal(0, code);
+            Assert.True(File.Exists(Path.Combine(folder, "FromJson.safetensors")), error);
+            (code, _, error) = Run("import", Path.Combine(keras, "residual.json"), "--name", "NoWeights", "--out", folder);
+            Assert.Equal(1, code);
+            Assert.Contains("give its weights with --weights", error);
+            (code, _, error) = Run("import", Fixture, "--weights", Path.Combine(keras, "residual.weights.h5"), "--name", "Onnx", "--out", folder);
+            Assert.Equal(2, code);
+            Assert.Contains("an ONNX file holds its own weights", error);
+            Assert.False(File.Exists(Path.Combine(folder, "NoWeights.cs")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AModelThatCannotBeImportedExitsWithOneAndWritesNothing()
     {
         string folder = Directory.CreateTempSubdirectory("dslconv-tool-").FullName;

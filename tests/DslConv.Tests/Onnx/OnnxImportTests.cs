@@ -1,5 +1,6 @@
 using System.Reflection;
 using DslConv.Models;
+using DslConv.Importing;
 using DslConv.Onnx;
 using DslConv.Serialization;
 using DslConv.Tests.Generator;

@@ -1,8 +1,8 @@
-namespace DslConv.Onnx.Import;
+namespace DslConv.Importing;
 
 /// <summary>
 /// One layer of an imported network: its attribute (kind, positional arguments, activation where the kind takes one,
-/// named properties), the Keras name the generator will give it, the ONNX nodes it came from, and its weights in
+/// named properties), the Keras name the generator will give it, what it came from (ONNX nodes, a Keras layer), and its weights in
 /// Keras's names, shapes and layouts (kernel, bias; BatchNormalization's four vectors).
 /// </summary>
 internal sealed class ImportedLayer(string kind, string kerasName, string source, params string[] arguments)
@@ -13,7 +13,7 @@ internal sealed class ImportedLayer(string kind, string kerasName, string source
     /// <summary>Keras's automatic name ("conv2d_1"): the weights file's prefix.</summary>
     public string KerasName { get; } = kerasName;
 
-    /// <summary>The ONNX node(s) it came from, for the comment beside it.</summary>
+    /// <summary>What it came from (ONNX nodes, a Keras layer), for the comment beside it.</summary>
     public string Source { get; set; } = source;
 
     /// <summary>The constructor's arguments before the activation.</summary>

@@ -40,14 +40,15 @@ internal sealed partial class GraphTranslator
     public void Translate(GraphProto graph, string producer)
     {
         foreach (TensorProto initializer in graph.Initializer) _constants[initializer.Name] = initializer;
-        foreach (NodeProto node in graph.Node)
+        List<NodeProto> nodes = ActivationPatterns.Fold(graph);
+        foreach (NodeProto node in nodes)
             foreach (string input in node.Input)
                 _readers[input] = _readers.GetValueOrDefault(input) + 1;
         var inputs = graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1)
             throw new OnnxImportException($"The graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); DslConv models take one image tensor.");
         ReadInput(inputs[0], graph, producer);
-        foreach (NodeProto node in graph.Node) Translate(node);
+        foreach (NodeProto node in nodes) Translate(node);
         if (graph.Output.Count != 1 || !_tensors.TryGetValue(graph.Output[0].Name, out Tensor? output))
             throw new OnnxImportException($"The graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => o.Name))}); DslConv models have one.");
         if (output.Layer != _lastLayer)
@@ -100,6 +101,9 @@ internal sealed partial class GraphTranslator
             case "Relu": Activate(node, "Relu"); break;
             case "Sigmoid": Activate(node, "Sigmoid"); break;
             case "Tanh": Activate(node, "Tanh"); break;
+            case "Gelu": Activate(node, "Gelu"); break;   // folded by ActivationPatterns: exact GELU, as an Erf pattern or opset 20's node
+            case "Swish": Activate(node, "Swish"); break; // folded by ActivationPatterns: x · sigmoid(x)
+            case "HardSwish" or "HardSigmoid": throw OnnxImportException.At(node, "DslConv has no hard-swish or hard-sigmoid activation (Keras's hard_swish is not one of its layers' activations)");
             case "Elu" when OnnxTensors.Float(node, "alpha", 1f) == 1f: Activate(node, "Elu"); break;
             case "LeakyRelu" when Math.Abs(OnnxTensors.Float(node, "alpha", 0.01f) - 0.2f) < 1e-7f: Activate(node, "LeakyRelu"); break;
             case "Clip": Clip(node); break;

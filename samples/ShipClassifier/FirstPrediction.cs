@@ -41,6 +41,26 @@ internal static class FirstPrediction
         return best;
     }
 
+    /// <summary>
+    /// A peer's measurement: the first prediction (image 0) timed from the process's start, less the test set's
+    /// <paramref name="reading"/>, then the whole test set in batches of 250 through <paramref name="run"/> (first
+    /// image, count: count x 10 scores); prints the report.
+    /// </summary>
+    public static void Measure(Func<int, int, float[]> run, byte[] labels, double ready, double reading)
+    {
+        int predicted = ArgMax(run(0, 1));
+        double first = SinceStart() - reading;
+        int correct = 0;
+        for (int from = 0; from < labels.Length; from += 250)
+        {
+            int count = Math.Min(250, labels.Length - from);
+            float[] scores = run(from, count);
+            for (int i = 0; i < count; i++)
+                if (ArgMax(scores.AsSpan(i * 10, 10)) == labels[from + i]) correct++;
+        }
+        Report(ready, first, reading, predicted, labels[0], correct, labels.Length);
+    }
+
     /// <summary>The lines every classifier prints (parsed by measure.sh).</summary>
     public static void Report(double ready, double first, double reading, int predicted, int label, int correct, int count)
     {

@@ -23,14 +23,5 @@ float[] Run(int from, int count)
     return results.First().AsEnumerable<float>().ToArray();
 }
 
-int predicted = FirstPrediction.ArgMax(Run(0, 1));
-double first = FirstPrediction.SinceStart() - reading;
-int count = labels.Length, correct = 0;
-for (int from = 0; from < count; from += 250)
-{
-    float[] scores = Run(from, 250);
-    for (int i = 0; i < 250; i++)
-        if (FirstPrediction.ArgMax(scores.AsSpan(i * 10, 10)) == labels[from + i]) correct++;
-}
-FirstPrediction.Report(ready, first, reading, predicted, labels[0], correct, count);
+FirstPrediction.Measure(Run, labels, ready, reading);
 return 0;

@@ -89,15 +89,25 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Where(static text => text.Path.EndsWith(".safetensors", System.StringComparison.OrdinalIgnoreCase))
             .Select(static (text, cancellationToken) => EmbeddedWeights.Read(text, cancellationToken))
             .Collect();
+        // As for the model's file: the embedding sees the plan without locations (an edit elsewhere in the file leaves the
+        // megabyte of weights cached), and its problems are placed on the [EmbedWeights] attribute afterwards.
         IncrementalValuesProvider<EmbeddedWeightsSource> embedded = plans
             .Where(static plan => plan.EmbedWeights is not null)
+            .Select(static (plan, _) => plan.WithoutLocations())
             .Combine(weightsFiles)
             .Select(static (pair, _) => EmbeddedWeights.Create(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Embedded);
         context.RegisterSourceOutput(embedded, static (production, generated) =>
         {
-            foreach (DiagnosticInfo diagnostic in generated.Diagnostics) production.ReportDiagnostic(diagnostic.ToDiagnostic());
             if (generated.Source is not null) production.AddSource(generated.HintName, generated.Source);
+        });
+        context.RegisterSourceOutput(embedded.Where(static generated => generated.Diagnostics.Count > 0).Collect().Combine(plans.Collect()), static (production, pair) =>
+        {
+            foreach (EmbeddedWeightsSource generated in pair.Left)
+            {
+                LocationInfo? attribute = pair.Right.FirstOrDefault(plan => EmbeddedWeights.HintNameOf(plan) == generated.HintName)?.EmbedWeightsLocation;
+                foreach (DiagnosticInfo diagnostic in generated.Diagnostics) production.ReportDiagnostic((diagnostic with { Location = attribute }).ToDiagnostic());
+            }
         });
 
         IncrementalValueProvider<(ImmutableArray<GeneratedSource> Left, ImmutableArray<ModelPlan> Right)> problems = sources

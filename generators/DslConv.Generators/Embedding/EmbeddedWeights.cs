@@ -43,13 +43,16 @@ internal static class EmbeddedWeights
         }
     }
 
+    /// <summary>The embedded weights' file name: the model's with ".EmbeddedWeights" before ".g.cs".</summary>
+    public static string HintNameOf(ModelPlan plan) => GeneratedSource.HintNameOf(plan).Replace(".g.cs", ".EmbeddedWeights.g.cs");
+
     /// <summary>The embedded weights' source for <paramref name="plan"/>, which asks for them, from the project's weights files.</summary>
     public static EmbeddedWeightsSource Create(ModelPlan plan, IReadOnlyList<WeightsFileData> files)
     {
-        string hintName = GeneratedSource.HintNameOf(plan).Replace(".g.cs", ".EmbeddedWeights.g.cs");
+        string hintName = HintNameOf(plan);
         string path = plan.EmbedWeights!;
         EmbeddedWeightsSource Fail(DiagnosticDescriptor descriptor, params object[] arguments) =>
-            new(hintName, null, new[] { DiagnosticInfo.Create(descriptor, plan.EmbedWeightsLocation, arguments) }.ToEquatableArray());
+            new(hintName, null, new[] { DiagnosticInfo.Create(descriptor, null, arguments) }.ToEquatableArray()); // placed on the attribute by the pipeline
 
         List<WeightsFileData> matches = files.Where(file => Matches(file.Path, path)).OrderBy(file => file.Path, StringComparer.Ordinal).ToList();
         if (matches.Count == 0) return Fail(DiagnosticDescriptors.EmbeddedWeightsNotFound, path, plan.ClassName);

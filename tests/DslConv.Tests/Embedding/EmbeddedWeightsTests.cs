@@ -127,15 +127,48 @@ public sealed class EmbeddedWeightsTests : IDisposable
         Assert.Contains("tensor 'conv2d/kernel' holds a NaN or an infinity at element 3", Assert.Single(diagnostics).GetMessage());
     }
 
+    /// <summary>
+    /// Typing above the model moves the attribute but leaves the embedding step's input equal: the weights are not read,
+    /// checked and written again, and a problem's diagnostic moves with the attribute.
+    /// </summary>
+    [Fact]
+    public void TypingAboveTheModelKeepsTheEmbeddingCachedAndMovesItsDiagnostic()
+    {
+        string path = WriteItem(("weights/net.safetensors", File.ReadAllBytes(Fixture)));
+        foreach (string source in new[] { Model, Model.Replace("[Dense(4, Activation.Softmax)]", "[Dense(5, Activation.Softmax)]") })
+        {
+            CSharpCompilation compilation = GeneratorHarness.Compile(source);
+            GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], [new BinaryFile(path)], GeneratorHarness.ParseOptions,
+                driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true)).RunGenerators(compilation);
+            var before = driver.GetRunResult().Diagnostics;
+            SyntaxTree tree = compilation.SyntaxTrees.Single();
+            driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree,
+                CSharpSyntaxTree.ParseText(source.Replace("namespace Shipped;\n", "namespace Shipped;\n// typed\n\n"), GeneratorHarness.ParseOptions, tree.FilePath)));
+            GeneratorRunResult result = driver.GetRunResult().Results.Single();
+            var embedded = result.TrackedSteps[ModelGenerator.StepNames.Embedded].SelectMany(run => run.Outputs).ToList();
+            Assert.NotEmpty(embedded);
+            Assert.All(embedded, output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"the embedding ran again: {output.Reason}"));
+            Assert.Equal(before.Length, result.Diagnostics.Length);
+            for (int i = 0; i < before.Length; i++)
+                Assert.Equal(before[i].Location.GetLineSpan().StartLinePosition.Line + 2, result.Diagnostics[i].Location.GetLineSpan().StartLinePosition.Line);
+        }
+    }
+
     /// <summary>The generator over <paramref name="source"/> with one AdditionalFiles item written to a scratch folder.</summary>
     private (ImmutableArray<Diagnostic> Diagnostics, Compilation Output) Run(string source, (string Path, byte[] Bytes) file)
+    {
+        string path = WriteItem(file);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], [new BinaryFile(path)], GeneratorHarness.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(GeneratorHarness.Compile(source), out Compilation output, out _);
+        return (driver.GetRunResult().Diagnostics, output);
+    }
+
+    private string WriteItem((string Path, byte[] Bytes) file)
     {
         string path = System.IO.Path.Combine(_directory, Guid.NewGuid().ToString("N"), file.Path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, file.Bytes);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], [new BinaryFile(path)], GeneratorHarness.ParseOptions)
-            .RunGeneratorsAndUpdateCompilation(GeneratorHarness.Compile(source), out Compilation output, out _);
-        return (driver.GetRunResult().Diagnostics, output);
+        return path;
     }
 
     /// <summary>An AdditionalFiles item as the compiler gives one: a path (a binary file has no meaningful text).</summary>

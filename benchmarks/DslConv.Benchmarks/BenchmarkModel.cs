@@ -25,6 +25,7 @@ internal sealed record BenchmarkModel(
         {
             case FashionCnn.Int8 lesson: lesson.InferenceThreads = threads; break;
             case LargerCnn.Int8 larger: larger.InferenceThreads = threads; break;
+            case WideCnn.Int8 wide: wide.InferenceThreads = threads; break;
         }
         return int8;
     }
@@ -54,6 +55,16 @@ internal sealed record BenchmarkModel(
     }
 
     /// <summary>
+    /// The wide lesson: the lesson's layers with 128 filters per convolution and Dense(256), about four times its cost,
+    /// on Fashion-MNIST: where the lesson's small products end and wide ones begin.
+    /// </summary>
+    public static BenchmarkModel Wide(LabeledImages data) => new("wide", data,
+        threads => new WideCnn(1) { InferenceThreads = threads },
+        (model, batch, threads) => new WideCnn.Trainer((WideCnn)model, batch, threads: threads),
+        (threads, seed) => TorchBaseline.Wide(threads, seed),
+        (model, calibration) => WideCnn.Int8.Calibrate((WideCnn)model, calibration));
+
+    /// <summary>
     /// ResNet-20 as samples/ResidualCnns declares it (a graph: residual blocks, BatchNorm, projection shortcuts), on
     /// Fashion-MNIST; its int8 form runs the Adds on bytes.
     /// </summary>
@@ -73,3 +84,13 @@ internal sealed record BenchmarkModel(
 [Dense(256, Activation.Relu)]
 [Dense(10, Activation.Softmax)]
 public partial class LargerCnn;
+
+[Input(28, 28, 1)]
+[Conv2D(128, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(128, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(256, Activation.Relu)]
+[Dense(10, Activation.Softmax)]
+public partial class WideCnn;

@@ -13,7 +13,8 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
     /// <summary>The least time each runner's warm-up takes (see the warm-up loop).</summary>
     private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(1.5);
 
-    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, bool Larger = false, bool Residual = false);
+    /// <summary>A measurement: its name (starting with its model's, but for the lesson's), mode, batch, steps per run and warm-up steps.</summary>
+    private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, string Model = "lesson");
 
     private static readonly Scenario[] Scenarios =
     [
@@ -24,17 +25,23 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         new("infer b64", false, 64, 60, 10),
         new("infer b256", false, 256, 20, 10),
         new("infer b512", false, 512, 10, 4),
-        // The same questions for a model about six times the lesson's cost.
-        new("larger train b32", true, 32, 20, 5, Larger: true),
-        new("larger infer b1", false, 1, 400, 40, Larger: true),
-        new("larger infer b256", false, 256, 4, 2, Larger: true),
+        // The same questions for the wide lesson (128 filters per convolution, Dense 256: about four times the cost)
+        // and for a model about six times the lesson's cost.
+        new("wide train b32", true, 32, 25, 5, "wide"),
+        new("wide infer b1", false, 1, 500, 50, "wide"),
+        new("wide infer b32", false, 32, 40, 10, "wide"),
+        new("wide infer b256", false, 256, 5, 2, "wide"),
+        new("larger train b32", true, 32, 20, 5, "larger"),
+        new("larger infer b1", false, 1, 400, 40, "larger"),
+        new("larger infer b32", false, 32, 30, 10, "larger"),
+        new("larger infer b256", false, 256, 4, 2, "larger"),
         // A graph: ResNet-20 (samples/ResidualCnns), residual blocks with BatchNorm. Warm-ups long enough for both
         // libraries' first calls and .NET's tiered JIT (ResNet-20 has some 150 pass methods) to be behind them.
-        new("residual train b32", true, 32, 20, 40, Residual: true),
-        new("residual train b64", true, 64, 20, 20, Residual: true), // the sample's batch
-        new("residual train b128", true, 128, 10, 10, Residual: true),
-        new("residual infer b1", false, 1, 200, 200, Residual: true),
-        new("residual infer b256", false, 256, 3, 5, Residual: true),
+        new("residual train b32", true, 32, 20, 40, "residual"),
+        new("residual train b64", true, 64, 20, 20, "residual"), // the sample's batch
+        new("residual train b128", true, 128, 10, 10, "residual"),
+        new("residual infer b1", false, 1, 200, 200, "residual"),
+        new("residual infer b256", false, 256, 3, 5, "residual"),
     ];
 
     public int Run()
@@ -58,25 +65,25 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         if (options.Layers) return LayerBreakdown();
 
         double forward = Flops.Forward(FashionCnn.Architecture), training = Flops.Training(FashionCnn.Architecture);
-        double peak = Machine.PeakGflops(options.Threads);
+        double peak = Machine.MeasuredPeakGflops(options.Threads);
         Console.WriteLine($"FLOPs per image: forward {forward / 1e6:F2} M, training {training / 1e6:F2} M.");
         Console.WriteLine();
         Console.WriteLine("| scenario | DslConv FP32 | DslConv int8 | libtorch | ONNX Runtime FP32 | ONNX Runtime int8 (QDQ) | vs libtorch | vs ONNX Runtime | int8 vs FP32 | int8 vs ONNX Runtime int8 | DslConv GFLOP/s (% peak) | libtorch GFLOP/s (% peak) | ONNX Runtime GFLOP/s (% peak) | DslConv int8 GOP/s (% FP32 peak) | DslConv bytes/step | libtorch managed bytes/step |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         string onnxDirectory = Directory.CreateTempSubdirectory("dslconv-benchmark-").FullName;
-        BenchmarkModel lesson = BenchmarkModel.Lesson(data), larger = BenchmarkModel.Larger(), residual = BenchmarkModel.Residual(data);
-        var onnxModels = new[] { lesson, larger, residual }.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
-        var onnxInt8Models = new[] { lesson, larger, residual }.ToDictionary(m => m, m => OnnxRuntimeRunner.ExportInt8(m, onnxDirectory));
-        foreach (Scenario scenario in Scenarios.Where(s => options.Only is null || s.Name == options.Only))
+        var scenarios = Scenarios.Where(s => options.Only is null || s.Name == options.Only).ToList();
+        Dictionary<string, BenchmarkModel> models = scenarios.Select(s => s.Model).Distinct().ToDictionary(name => name, Model);
+        var onnxModels = models.Values.ToDictionary(m => m, m => OnnxRuntimeRunner.Export(m, onnxDirectory));
+        var onnxInt8Models = models.Values.ToDictionary(m => m, m => OnnxRuntimeRunner.ExportInt8(m, onnxDirectory));
+        string? heading = null;
+        foreach (Scenario scenario in scenarios)
         {
-            BenchmarkModel subject = scenario.Residual ? residual : scenario.Larger ? larger : lesson;
-            ModelDescription architecture = scenario.Residual ? ResidualCnns.ResNet20.Architecture : scenario.Larger ? LargerCnn.Architecture : FashionCnn.Architecture;
-            if (scenario.Larger && scenario.Name == "larger train b32")
-                Console.WriteLine($"| larger model: {LargerCnn.ParameterCount:N0} parameters, forward {Flops.Forward(LargerCnn.Architecture) / 1e6:F1} MFLOP " +
-                                  $"({Flops.Forward(LargerCnn.Architecture) / forward:F1}x the lesson's) |" + string.Concat(Enumerable.Repeat(" |", 15)));
-            if (scenario.Name == "residual train b32")
-                Console.WriteLine($"| ResNet-20 (a graph): {architecture.ParameterCount:N0} parameters, forward {Flops.Forward(architecture) / 1e6:F1} MFLOP " +
+            BenchmarkModel subject = models[scenario.Model];
+            ModelDescription architecture = subject.Create(1).Architecture;
+            if (scenario.Model != "lesson" && heading != scenario.Model)
+                Console.WriteLine($"| {Title(scenario.Model)}: {architecture.ParameterCount:N0} parameters, forward {Flops.Forward(architecture) / 1e6:F1} MFLOP " +
                                   $"({Flops.Forward(architecture) / forward:F1}x the lesson's) |" + string.Concat(Enumerable.Repeat(" |", 15)));
+            heading = scenario.Model;
             double scenarioForward = Flops.Forward(architecture);
             double scenarioTraining = Flops.Training(architecture);
             using var dslconv = new DslConvRunner(subject, scenario.Training, scenario.Batch, options.Threads);
@@ -125,13 +132,32 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
         return 0;
     }
 
+    /// <summary>The benchmark model a scenario names.</summary>
+    private BenchmarkModel Model(string name) => name switch
+    {
+        "lesson" => BenchmarkModel.Lesson(data),
+        "wide" => BenchmarkModel.Wide(data),
+        "larger" => BenchmarkModel.Larger(),
+        "residual" => BenchmarkModel.Residual(data),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such benchmark model."),
+    };
+
+    private static string Title(string model) => model switch
+    {
+        "wide" => "wide lesson (128 filters, Dense 256)",
+        "larger" => "larger model (32x32x3, 128 filters, Dense 256)",
+        "residual" => "ResNet-20 (a graph)",
+        _ => model,
+    };
+
     private int LayerBreakdown()
     {
-        // The batch of the --only scenario when it names one ("residual train b128"), else 32.
-        int batch = Scenarios.FirstOrDefault(s => s.Name == options.Only && s.Training)?.Batch ?? 32;
-        int steps = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? 40 : 100;
-        // The lesson's model, or ResNet-20 with --only "residual ...".
-        BenchmarkModel subject = options.Only?.StartsWith("residual", StringComparison.Ordinal) == true ? BenchmarkModel.Residual(data) : BenchmarkModel.Lesson(data);
+        // The model and training batch of the --only scenario when it names one ("residual train b128"), else the lesson at 32.
+        Scenario? named = Scenarios.FirstOrDefault(s => s.Name == options.Only);
+        int batch = named is { Training: true } ? named.Batch : 32;
+        string model = named?.Model ?? "lesson";
+        int steps = model == "lesson" ? 100 : 40;
+        BenchmarkModel subject = Model(model);
         using var runner = new DslConvRunner(subject, training: true, batch, options.Threads);
         runner.Run(40); // past the JIT's tiering, whose first-tier code would otherwise dominate a short profile
         LayerProfiler.Reset();

@@ -33,6 +33,14 @@ internal sealed class TorchBaseline : IDisposable
         ("dense", nn.Linear(1600, 128)), ("relu_2", nn.ReLU()),
         ("dense_1", nn.Linear(128, 10))));
 
+    /// <summary>The wide lesson (see BenchmarkModel.Wide).</summary>
+    public static TorchBaseline Wide(int threads, int seed) => new(threads, seed, (28, 28, 1), () => nn.Sequential(
+        ("conv2d", nn.Conv2d(1, 128, 3)), ("relu", nn.ReLU()), ("max_pooling2d", nn.MaxPool2d(2)),
+        ("conv2d_1", nn.Conv2d(128, 128, 3)), ("relu_1", nn.ReLU()), ("max_pooling2d_1", nn.MaxPool2d(2)),
+        ("flatten", nn.Flatten()),
+        ("dense", nn.Linear(5 * 5 * 128, 256)), ("relu_2", nn.ReLU()),
+        ("dense_1", nn.Linear(256, 10))));
+
     /// <summary>The larger benchmark model (see BenchmarkModel.Larger).</summary>
     public static TorchBaseline Larger(int threads, int seed) => new(threads, seed, (32, 32, 3), () => nn.Sequential(
         ("conv2d", nn.Conv2d(3, 128, 3)), ("relu", nn.ReLU()), ("max_pooling2d", nn.MaxPool2d(2)),

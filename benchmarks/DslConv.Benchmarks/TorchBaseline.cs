@@ -5,10 +5,16 @@ namespace DslConv.Benchmarks;
 
 /// <summary>
 /// A benchmark model written the way a TorchSharp user would: nn.Sequential, cross_entropy, torch.optim.Adam with
-/// Keras's lr and ε. Images go in as (N, C, H, W) views of the channels-last data, that is in libtorch's channels-last
-/// memory format, which its oneDNN convolutions run fastest on: in alternating runs against NCHW-contiguous inputs,
-/// training at batch 32 went from 2,830 to 3,920-4,150 images/s and inference at batch 8 from 4,850-5,390 to
-/// 10,980-11,000. The peer is measured in its best configuration. Batches are made once up front so the timed loop measures libtorch.
+/// Keras's lr and ε. Images go in as (N, C, H, W) views of the channels-last data (a permute, no copy): libtorch's
+/// channels-last memory format, which TorchSharp 0.107 has no API for (no memory_format argument) but which libtorch
+/// reads from the strides. Its oneDNN convolutions then run channels-last and hand that format on through the network
+/// (a conv's output strides are (N, 1, W·C, C) after such an input, (C·H·W, H·W, W, 1) after an NCHW one). With one
+/// channel (the lesson, ResNet-20) the permuted view had these strides even behind the .contiguous() this used to call,
+/// which is a no-op there: that is what made libtorch faster in the change that introduced it (training at batch 32
+/// 2,830 -> 3,920-4,150 images/s, inference at batch 8 4,850-5,390 -> 10,980-11,000). With three channels (the larger
+/// model) .contiguous() copied the images back to NCHW and libtorch ran NCHW; without it, in one run of each here,
+/// larger train b32 went 541-650 -> 764 images/s, infer b1 1,074-1,193 -> 1,547, infer b256 1,472-1,487 -> 2,200. The
+/// peer is measured in its best configuration. Batches are made once up front so the timed loop measures libtorch.
 /// </summary>
 internal sealed class TorchBaseline : IDisposable
 {
@@ -99,7 +105,7 @@ internal sealed class TorchBaseline : IDisposable
 
     /// <summary>Channels-last floats (N, H, W, C) as an (N, C, H, W) tensor in channels-last memory format.</summary>
     public Tensor Images(float[] images, int count) =>
-        tensor(images).reshape(count, _input.Height, _input.Width, _input.Channels).permute(0, 3, 1, 2).contiguous();
+        tensor(images).reshape(count, _input.Height, _input.Width, _input.Channels).permute(0, 3, 1, 2);
 
     public static Tensor Labels(int[] labels) => tensor(labels.Select(l => (long)l).ToArray());
 

@@ -14,18 +14,36 @@ internal static class Machine
 
     /// <summary>
     /// The attainable FP32 peak measured here and now: <paramref name="threads"/> threads at once, each a register-only
-    /// loop of 12 independent fused multiply-add chains (Vector512 where accelerated, else Vector256), the best of five
+    /// loop of 12 independent fused multiply-add chains (Vector512 where accelerated, else Vector256), the best of nine
     /// timings. No kernel can beat it, unlike the reported clock times the lanes (which turbo and the 2 vCPUs' sharing
-    /// make wrong in both directions); measured once per thread count and process.
+    /// make wrong in both directions); measured once per thread count and process. On this shared machine a neighbour
+    /// can hold a vCPU for a second: a several-thread peak that comes out below 1.3 times the one-thread peak is measured
+    /// again (up to three times), and <see cref="PeakWarning"/> says so if it stays low.
     /// </summary>
     public static double MeasuredPeakGflops(int threads)
     {
         if (MeasuredPeaks.TryGetValue(threads, out double known)) return known;
+        if (threads > 1)
+        {
+            double single = MeasuredPeakGflops(1), best = 0;
+            for (int attempt = 0; attempt < 3 && best < 1.3 * single; attempt++) best = Math.Max(best, Measure(threads));
+            if (best < 1.3 * single)
+                PeakWarning = $"the {threads}-thread peak ({best:F0} GFLOP/s) stayed below 1.3x the one-thread peak ({single:F0}): another process held a core while it was measured, so the % peak columns are too high";
+            return MeasuredPeaks[threads] = best;
+        }
+        return MeasuredPeaks[threads] = Measure(threads);
+    }
+
+    /// <summary>Why the measured peak may be wrong, or null.</summary>
+    public static string? PeakWarning { get; private set; }
+
+    private static double Measure(int threads)
+    {
         int lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256<float>.Count;
         double flopsPerThread = 2.0 * lanes * Chains * Iterations;
         FmaLoop(1_000_000); // compiled and warm before the timings
         double best = 0;
-        for (int timing = 0; timing < 5; timing++)
+        for (int timing = 0; timing < 9; timing++)
         {
             using var start = new Barrier(threads + 1);
             var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
@@ -39,7 +57,7 @@ internal static class Machine
             foreach (Thread worker in workers) worker.Join();
             best = Math.Max(best, threads * flopsPerThread / clock.Elapsed.TotalSeconds / 1e9);
         }
-        return MeasuredPeaks[threads] = best;
+        return best;
     }
 
     /// <summary>12 FMA chains in registers; the result is returned so that the JIT keeps the work.</summary>

@@ -93,9 +93,9 @@ public static class KerasImport
                 : throw new KerasImportException($"{source} has no 'layers' group: it is not a Keras 3 weights file.");
             foreach (var (layer, group) in groups)
             {
-                foreach (var (name, shape, values) in layer.Weights.ToList())
+                for (int index = 0; index < layer.Weights.Count; index++)
                 {
-                    int index = layer.Weights.FindIndex(w => w.Name == name);
+                    var (name, shape, _) = layer.Weights[index];
                     string dataset = $"{root}/{group}/vars/{index}";
                     if (!file.LinkExists(dataset))
                         throw new KerasImportException($"{source} has no {dataset}, {layer.KerasName}'s {name} {Shape(shape)}.");
@@ -144,8 +144,6 @@ public static class KerasImport
                 && compile.TryGetProperty("loss", out JsonElement loss))
                 Loss = LossName(loss);
             foreach (JsonElement layer in layers.EnumerateArray()) TranslateLayer(layer, Kind == "Sequential");
-            if (InputShape.Length == 0 && root.TryGetProperty("build_config", out JsonElement build))
-                throw new KerasImportException($"{source} has no InputLayer; DslConv needs the input shape (build the model with keras.Input).");
             if (_layers.Count == 0) throw new KerasImportException($"{source} has no layers.");
             Names.Assign(_layers);
             return _layers;
@@ -175,7 +173,7 @@ public static class KerasImport
             if (inputs.Length == 0) throw At(name, kind, "it reads nothing (the model's first layer must follow its InputLayer)");
             if (InputShape.Length == 0) throw At(name, kind, "it comes before any InputLayer: DslConv needs the input shape (build the model with keras.Input)");
             int[] input = _shapes[inputs[0]];
-            ImportedLayer? layer = kind switch
+            ImportedLayer layer = kind switch
             {
                 "Conv2D" => Convolution(c, name, kind, input),
                 "DepthwiseConv2D" => Depthwise(c, name, kind, input),
@@ -193,7 +191,6 @@ public static class KerasImport
                 "Concatenate" => Merge("Concatenate", name, kind, inputs, ConcatenatedShape(c, name, kind, inputs, input)),
                 _ => throw At(name, kind, "DslConv has no such layer; see docs/import.md for the layers taken"),
             };
-            if (layer is null) return;
             if (kind is not ("Add" or "Concatenate") && inputs.Length != 1) throw At(name, kind, $"it reads {inputs.Length} tensors");
             if (inputs[0] != _last && kind is not ("Add" or "Concatenate")) layer.From = inputs[0];
             if (layer.Weights.Count > 0) _weightGroups.Add((layer, group));

@@ -43,13 +43,7 @@ public sealed class OnnxImportTests
         Assert.Equal(WithoutComments(expected.Source), WithoutComments(imported.Source)); // the comments name the source nodes
         Assert.Contains("Activation.Gelu", imported.Source);
         Assert.Contains("Activation.Swish", imported.Source);
-        INetwork copy = CompileAndLoad(imported);
-        float[] images = Images(original.Architecture.InputSize, 3, seed: 12);
-        var a = new float[3 * original.Architecture.OutputSize];
-        var b = new float[a.Length];
-        original.Predict(images, a);
-        copy.Predict(images, b);
-        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 1e-6f);
+        AssertPredictsAsTheOriginal(original, CompileAndLoad(imported), seed: 12);
     }
 
     private static string WithoutComments(string source) =>
@@ -79,9 +73,15 @@ public sealed class OnnxImportTests
         ModelDescription a = original.Architecture, b = copy.Architecture;
         Assert.Equal(a.InputShape, b.InputShape);
         Assert.Equal(a.OutputSize, b.OutputSize);
-        float[] images = Images(a.InputSize, 3, seed: 11);
-        var expected = new float[3 * a.OutputSize];
-        var actual = new float[3 * a.OutputSize];
+        AssertPredictsAsTheOriginal(original, copy, seed: 11);
+    }
+
+    /// <summary>Three random images through both networks: the outputs agree to 1e-6.</summary>
+    private static void AssertPredictsAsTheOriginal(INetwork original, INetwork copy, int seed)
+    {
+        float[] images = Images(original.Architecture.InputSize, 3, seed);
+        var expected = new float[3 * original.Architecture.OutputSize];
+        var actual = new float[expected.Length];
         original.Predict(images, expected);
         copy.Predict(images, actual);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-6f);

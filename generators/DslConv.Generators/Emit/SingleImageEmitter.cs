@@ -34,6 +34,13 @@ internal static class SingleImageEmitter
                 if (!buffers.FusedWithNextPool(i) || !Conv2DLayer.DirectInPlace(layer)) return false;
                 LayerPlan pool = plan.Layers[i + 1];
                 if (pool.StrideHeight < pool.WindowHeight) return false;
+                if (Conv2DLayer.Winograd(layer))
+                {
+                    // The stage before transforms its kernel; a row range's 2x2 tiles must be the pooled rows' own.
+                    // Its activation must be stored with the product: tiles are not the contiguous pixel ranges it would run on.
+                    if (i == FirstStageLayer(plan) || Names.AppliedAfterProduct(layer.Activation)) return false;
+                    if (i != LastConv(plan) && (pool.WindowHeight != 2 || pool.StrideHeight != 2)) return false;
+                }
             }
             else if (layer.Definition.SingleImage == SingleImageSplit.InsideConvolution && !buffers.IsFusedPool(i)) return false;
         }
@@ -51,6 +58,25 @@ internal static class SingleImageEmitter
             else if (layer.Definition.SingleImage == SingleImageSplit.Convolution) EmitConvRows(w, plan, buffers, i);
             else if (layer.Definition.SingleImage == SingleImageSplit.Units && i < plan.Layers.Count - 1) EmitDenseUnits(w, plan, buffers, i);
         }
+    }
+
+    /// <summary>In the stage before a Winograd convolution's: this worker's share of its kernel's transform, in 16-filter groups.</summary>
+    private static void TransformNextKernel(SourceWriter w, LayerPlan conv)
+    {
+        int filters = conv.Output.Channels;
+        w.OpenBrace($"if ({K}.WinogradConvolution.Supports({conv.Identifier}Geometry, {filters}))");
+        w.Line($"// {conv.Name}'s kernel in Winograd's domain (again if it changed), for the next stage: whole 16-filter groups per worker");
+        w.Line($"(int firstGroup, int groups) = {Names.Parallel}.Shares.Of({filters / 16}, workers, worker);");
+        w.Line($"{K}.WinogradConvolution.UpdateKernel(_parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize}), {conv.Identifier}Geometry, {filters},");
+        w.Line($"    workspace.{conv.Identifier}WinogradKernel, workspace.{conv.Identifier}WinogradKernelFrom, firstGroup * 16, groups * 16);");
+        w.CloseBrace();
+    }
+
+    private static int FirstStageLayer(ModelPlan plan)
+    {
+        for (int i = 0; i < plan.Layers.Count - 1; i++)
+            if (plan.Layers[i].Definition.SingleImage is SingleImageSplit.Convolution or SingleImageSplit.Units) return i;
+        return -1;
     }
 
     private static int LastConv(ModelPlan plan)
@@ -74,6 +100,17 @@ internal static class SingleImageEmitter
             w.Line($"{K}.Activations.Forward({Names.Activation(conv.Activation)}, convolved.Slice(firstPixel * Filters, pixels * Filters), Filters);");
         w.CloseBrace();
         w.Line();
+        if (Conv2DLayer.Winograd(conv))
+        {
+            w.Line($"/// <summary>{conv.Name} forward as Winograd F(2x2, 3x3) for filters [firstFilter, firstFilter + filters) of the {usedHeight}x{usedWidth} that {pool.Name} reads, of one image.</summary>");
+            w.OpenBrace($"private void {conv.Identifier}ForwardFilters(Workspace workspace, {Rs} image, int firstFilter, int filters, {S} scratch)");
+            string filtersInput = EmitConvLocals(w, buffers, conv, index, "filters", convolvedSize, kernel: false);
+            int tiles = ((usedHeight + 1) / 2) * ((usedWidth + 1) / 2);
+            w.Line($"{K}.WinogradConvolution.ForwardTiles({filtersInput}, {conv.Identifier}Geometry, workspace.{conv.Identifier}WinogradKernel, bias, convolved, Filters, " +
+                   $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, scratch, 0, {tiles}, firstFilter, filters);");
+            w.CloseBrace();
+            w.Line();
+        }
         w.Line($"/// <summary>{pool.Name} forward over the whole of {conv.Name}'s pixels, into the given buffers.</summary>");
         w.OpenBrace($"private void {pool.Identifier}ForwardWhole(Workspace workspace, {S} pooled, global::System.Span<int> argmax)");
         w.Line($"{K}.Pooling.MaxForward(workspace.ConvolutionScratch.AsSpan(0, {convolvedSize}), {pool.Identifier}Geometry, pooled, argmax);");
@@ -82,11 +119,11 @@ internal static class SingleImageEmitter
     }
 
     /// <summary>The opening both range methods share: nothing to do for an empty range, the layer's kernel, bias and scratch; returns the input expression.</summary>
-    private static string EmitConvLocals(SourceWriter w, BufferLayout buffers, LayerPlan conv, int index, string rangeLength, int convolvedSize)
+    private static string EmitConvLocals(SourceWriter w, BufferLayout buffers, LayerPlan conv, int index, string rangeLength, int convolvedSize, bool kernel = true)
     {
         w.Line($"if ({rangeLength} == 0) return;");
         w.Line($"const int Filters = {conv.Output.Channels};");
-        w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
+        if (kernel) w.Line($"{Rs} kernel = _parameters.AsSpan({conv.Identifier}KernelOffset, {conv.KernelSize});");
         w.Line($"{Rs} bias = {Passes.Bias(conv, "Filters")};");
         w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, {convolvedSize});");
         return index == 0 ? "image" : $"{buffers.Output(index - 1)}.AsSpan(0, {conv.Input.Size})";
@@ -97,11 +134,22 @@ internal static class SingleImageEmitter
         LayerPlan conv = plan.Layers[index], pool = plan.Layers[index + 1];
         var (usedHeight, usedWidth) = buffers.UsedOutput(index);
         w.Line($"/// <summary>{conv.Name} + {pool.Name} forward for pooled rows [firstRow, firstRow + rows) of one image.</summary>");
-        w.OpenBrace($"private void {conv.Identifier}ForwardRows(Workspace workspace, {Rs} image, int firstRow, int rows)");
+        bool winograd = Conv2DLayer.Winograd(conv);
+        w.OpenBrace($"private void {conv.Identifier}ForwardRows(Workspace workspace, {Rs} image, int firstRow, int rows{(winograd ? $", {S} scratch" : "")})");
         string input = EmitConvLocals(w, buffers, conv, index, "rows", usedHeight * usedWidth * conv.Output.Channels);
+        string relu = conv.Activation == ActivationKind.Relu ? "true" : "false";
         w.Line($"// pooled rows [firstRow, firstRow + rows) read convolution rows [firstRow * {pool.StrideHeight}, (firstRow + rows - 1) * {pool.StrideHeight} + {pool.WindowHeight})");
+        if (winograd)
+        {
+            w.Line($"// as Winograd F(2x2, 3x3) where this CPU runs it: those rows are the 2x2 tiles of rows [firstRow, firstRow + rows)");
+            w.Line($"if ({K}.WinogradConvolution.Supports({conv.Identifier}Geometry, Filters))");
+            w.Line($"    {K}.WinogradConvolution.ForwardTiles({input}, {conv.Identifier}Geometry, workspace.{conv.Identifier}WinogradKernel, bias, convolved, Filters, relu: {relu}, scratch, firstRow * {(usedWidth + 1) / 2}, rows * {(usedWidth + 1) / 2});");
+            w.Line("else");
+            w.Indent();
+        }
         w.Line($"{K}.DirectConvolution.Forward({input}, {conv.Identifier}Geometry, kernel, bias, convolved, Filters, " +
-               $"relu: {(conv.Activation == ActivationKind.Relu ? "true" : "false")}, firstRow * {pool.StrideHeight}, (rows - 1) * {pool.StrideHeight} + {pool.WindowHeight});");
+               $"relu: {relu}, firstRow * {pool.StrideHeight}, (rows - 1) * {pool.StrideHeight} + {pool.WindowHeight});");
+        if (winograd) w.Unindent();
         if (Names.AppliedAfterProduct(conv.Activation))
         {
             w.Line($"int start = firstRow * {pool.StrideHeight * usedWidth * conv.Output.Channels}, length = ((rows - 1) * {pool.StrideHeight} + {pool.WindowHeight}) * {usedWidth * conv.Output.Channels};");
@@ -153,8 +201,15 @@ internal static class SingleImageEmitter
             w.Line($"    {K}.DirectConvolution.Supports({convs[c].Identifier}Geometry, {convs[c].Output.Channels}){(c == convs.Count - 1 ? ";" : " &&")}");
         w.Line();
         w.Line($"static int {inference}.SingleImageStages => SingleImageSplitAvailable ? {stages.Count} : 0;");
-        if (workersPool)
-            w.Line($"static int {inference}.SingleImageWorkerBuffer => {lastPool!.Output.Size}; // each worker's own copy of {lastPool.Name}'s output");
+        var winogradScratch = convs.Where(Conv2DLayer.Winograd).Select(c => $"{K}.WinogradConvolution.ScratchSize({c.Input.Channels}, {c.Output.Channels})").ToList();
+        if (workersPool || winogradScratch.Count > 0)
+        {
+            var sizes = (workersPool ? new[] { $"{lastPool!.Output.Size}" } : []).Concat(winogradScratch).ToList();
+            string what = (workersPool ? $"each worker's own copy of {lastPool!.Name}'s output" : "") + (workersPool && winogradScratch.Count > 0 ? ", and before that " : "") +
+                          (winogradScratch.Count > 0 ? "its Winograd scratch in a convolution's stage" : "");
+            string size = sizes.Count == 1 ? sizes[0] : sizes.Skip(1).Aggregate(sizes[0], (max, next) => $"global::System.Math.Max({max}, {next})");
+            w.Line($"static int {inference}.SingleImageWorkerBuffer => {size}; // {what}");
+        }
         w.Line();
         w.Line("/// <summary>Predict for one image, split over threads: this worker's share of one stage (a barrier follows each).</summary>");
         w.OpenBrace($"void {inference}.RunSingleImageStage(Workspace workspace, {Rs} image, int stage, int worker, int workers, {S} pooled, global::System.Span<int> argmax)");
@@ -168,6 +223,16 @@ internal static class SingleImageEmitter
             {
                 var (usedHeight, usedWidth) = buffers.UsedOutput(index);
                 int pixels = usedHeight * usedWidth;
+                if (Conv2DLayer.Winograd(layer))
+                {
+                    w.OpenBrace($"if ({K}.WinogradConvolution.Supports({layer.Identifier}Geometry, {layer.Output.Channels}))");
+                    w.Line($"// Winograd: the 16-filter groups whose kernel this worker transformed in the stage before (still in its cache),");
+                    w.Line($"// over all {pixels} pixels {plan.Layers[index + 1].Name} reads; the worker's buffer is its scratch");
+                    w.Line($"(int firstGroup, int groups) = {Names.Parallel}.Shares.Of({layer.Output.Channels / 16}, workers, worker);");
+                    w.Line($"{layer.Identifier}ForwardFilters(workspace, image, firstGroup * 16, groups * 16, pooled);");
+                    w.Line("break;");
+                    w.CloseBrace();
+                }
                 w.Line($"// whole 4-pixel tiles per worker, of the {pixels} pixels {plan.Layers[index + 1].Name} reads");
                 w.Line($"(int firstTile, int tiles) = {Names.Parallel}.Shares.Of({(pixels + 3) / 4}, workers, worker);");
                 w.Line($"int firstPixel = firstTile * 4, pixels = global::System.Math.Min(tiles * 4, {pixels} - firstPixel);");
@@ -177,7 +242,7 @@ internal static class SingleImageEmitter
             {
                 LayerPlan pool = plan.Layers[index + 1];
                 w.Line($"(int firstRow, int rows) = {Names.Parallel}.Shares.Of({pool.Output.Height}, workers, worker);");
-                w.Line($"{layer.Identifier}ForwardRows(workspace, image, firstRow, rows);");
+                w.Line($"{layer.Identifier}ForwardRows(workspace, image, firstRow, rows{(Conv2DLayer.Winograd(layer) ? ", pooled" : "")});");
             }
             else
             {
@@ -194,6 +259,7 @@ internal static class SingleImageEmitter
                 w.Line(units % 16 == 0 ? "int units = blocks * 16;" : $"int units = blocks * 16 + (worker == workers - 1 ? {units % 16} : 0);");
                 w.Line($"{layer.Identifier}ForwardUnits(workspace, {input}, firstBlock * 16, units);");
             }
+            if (s + 1 < stages.Count && Conv2DLayer.Winograd(plan.Layers[stages[s + 1]])) TransformNextKernel(w, plan.Layers[stages[s + 1]]);
             w.Line("break;");
             w.CloseBrace();
         }

@@ -74,6 +74,8 @@ internal static class WorkspaceEmitter
     private static void PerImage(SourceWriter w, string element, string field, long perImage, string comment) =>
         w.Line($"internal readonly {element}[] {field} = new {element}[capacity * {perImage}]; // {comment}");
 
-    private static void Fixed(SourceWriter w, string field, long length, string comment) =>
+    private static void Fixed(SourceWriter w, string field, long length, string comment) => Fixed(w, field, $"{length}", comment);
+
+    private static void Fixed(SourceWriter w, string field, string length, string comment) =>
         w.Line($"internal readonly float[] {field} = new float[{length}]; // {comment}");
 }

@@ -72,16 +72,16 @@ internal sealed class BatchNormLayer : LayerDefinition
     public override IEnumerable<(string Suffix, string Description)> ExtraPerImageArrays(LayerPlan layer) =>
         [("Normalized", "the normalised values (x - mean) / std of the training batch, for backward")];
 
-    public override IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(ModelPlan plan, int index)
+    public override IEnumerable<(string Suffix, string Length, string Description)> FixedArrays(ModelPlan plan, int index)
     {
         LayerPlan layer = plan.Layers[index];
-        yield return ("BatchMean", layer.BiasSize, "the training batch's per-channel mean");
-        yield return ("BatchVariance", layer.BiasSize, "its per-channel (biased) variance, which the step moves the moving one towards");
-        yield return ("InverseStd", layer.BiasSize, "1 / sqrt(variance + epsilon) per channel");
+        yield return ("BatchMean", $"{layer.BiasSize}", "the training batch's per-channel mean");
+        yield return ("BatchVariance", $"{layer.BiasSize}", "its per-channel (biased) variance, which the step moves the moving one towards");
+        yield return ("InverseStd", $"{layer.BiasSize}", "1 / sqrt(variance + epsilon) per channel");
         if (BatchNormFolding.IntoProducerOf(plan, index) is { } chain)
         {
-            yield return ("FoldedKernel", chain.Producer.KernelSize, $"{chain.Producer.Name}'s kernel with this layer's moving statistics folded in, for inference");
-            yield return ("FoldedBias", chain.Producer.Output.Channels, $"{chain.Producer.Name}'s bias, folded likewise");
+            yield return ("FoldedKernel", $"{chain.Producer.KernelSize}", $"{chain.Producer.Name}'s kernel with this layer's moving statistics folded in, for inference");
+            yield return ("FoldedBias", $"{chain.Producer.Output.Channels}", $"{chain.Producer.Name}'s bias, folded likewise");
         }
     }
 

@@ -135,6 +135,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{Rs} input = {BufferLayout.Prefix(buffers.Input(index), "batch * InputImageSize")};");
         w.Line($"{S} output = {buffers.Output(index)}.AsSpan(0, batch * OutputImageSize);");
         if (folded is not null) BatchNormFolding.EmitInferenceSwitch(w, folded, buffers, "PatchSize", "Filters", "OutputImageSize");
+        WinogradKernel(w, layer);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)", "output.Slice(image * OutputImageSize, OutputImageSize)",
             BatchNormFolding.ReluArgument(folded, layer));
@@ -174,6 +175,7 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{S} convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's {conv.Name} output");
         w.Line($"{S} pooled = {buffers.Output(index + 1)}.AsSpan(0, batch * PooledImageSize);");
         w.Line($"global::System.Span<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
+        WinogradKernel(w, conv);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageForward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolved");
         if (Names.AppliedAfterProduct(conv.Activation))
@@ -250,7 +252,9 @@ internal sealed class Conv2DLayer : LayerDefinition
                (Direct(layer) ? " (im2col-free where this CPU can)" : ""));
         if (Direct(layer))
         {
-            w.Line($"{K}.ImageConvolution.Forward({input}, {layer.Identifier}Geometry, kernel, bias, {output}, Filters, relu: {relu}, workspace.Patches);");
+            if (Winograd(layer))
+                w.Line($"if (winograd) {K}.WinogradConvolution.Forward({input}, {layer.Identifier}Geometry, workspace.{layer.Identifier}WinogradKernel, bias, {output}, Filters, relu: {relu}, workspace.{layer.Identifier}WinogradScratch);");
+            w.Line($"{(Winograd(layer) ? "else " : "")}{K}.ImageConvolution.Forward({input}, {layer.Identifier}Geometry, kernel, bias, {output}, Filters, relu: {relu}, workspace.Patches);");
             return;
         }
         w.Line($"{K}.Convolution.Im2Col({input}, {layer.Identifier}Geometry, workspace.Patches);");
@@ -301,6 +305,34 @@ internal sealed class Conv2DLayer : LayerDefinition
     /// runs them on a zero-padded copy of each image).
     /// </summary>
     public static bool Direct(LayerPlan layer) => layer.Output.Channels % 16 == 0;
+
+    /// <summary>
+    /// Whether the shapes allow Winograd F(2x2, 3x3) (the runtime's WinogradConvolution, where the CPU has Vector512): a
+    /// 3x3 kernel at stride 1 over channels and filters in whole 16-float vectors. Padding and odd sizes are fine.
+    /// </summary>
+    public static bool Winograd(LayerPlan layer) =>
+        Direct(layer) && layer.WindowHeight == 3 && layer.WindowWidth == 3 && layer.StrideHeight == 1 && layer.StrideWidth == 1
+        && layer.Input.Channels % 16 == 0;
+
+    /// <summary>Before a Winograd layer's images: whether this CPU takes that path and, if so, the kernel's transform for this pass.</summary>
+    private static void WinogradKernel(SourceWriter w, LayerPlan layer)
+    {
+        if (!Winograd(layer)) return;
+        w.Line("// Winograd F(2x2, 3x3) where this CPU runs it: the kernel transformed again if it changed since the last pass, then");
+        w.Line("// 16 multiplications per 2x2 output tile, channel and filter where the direct kernel spends 36");
+        w.Line($"bool winograd = {K}.WinogradConvolution.Supports({layer.Identifier}Geometry, Filters);");
+        w.Line($"if (winograd) {K}.WinogradConvolution.UpdateKernel(kernel, {layer.Identifier}Geometry, Filters, workspace.{layer.Identifier}WinogradKernel, workspace.{layer.Identifier}WinogradKernelFrom);");
+    }
+
+    public override IEnumerable<(string Suffix, string Length, string Description)> FixedArrays(ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        if (!Winograd(layer)) yield break;
+        int channels = layer.Input.Channels, filters = layer.Output.Channels;
+        yield return ("WinogradKernel", $"{K}.WinogradConvolution.KernelSize({channels}, {filters})", "the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]");
+        yield return ("WinogradKernelFrom", $"{layer.KernelSize}", "the kernel WinogradKernel was transformed from, to see whether it changed");
+        yield return ("WinogradScratch", $"{K}.WinogradConvolution.ScratchSize({channels}, {filters})", "a block of transformed input tiles and their products");
+    }
 
     /// <summary>Whether the im2col-free kernels read the input in place (no padding), as the single-image split's do.</summary>
     public static bool DirectInPlace(LayerPlan layer) =>

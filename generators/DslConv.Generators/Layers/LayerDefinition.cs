@@ -94,8 +94,11 @@ internal abstract class LayerDefinition
     /// <summary>Normalises with the whole batch's statistics (BatchNorm): the trainer keeps worker 0's for the step that follows.</summary>
     public virtual bool UsesBatchStatistics => false;
 
-    /// <summary>Arrays of a fixed length (not per image) the layer keeps in the workspace: field suffix, length, doc.</summary>
-    public virtual IEnumerable<(string Suffix, int Length, string Description)> FixedArrays(ModelPlan plan, int index) => [];
+    /// <summary>
+    /// Arrays of a fixed length (not per image) the layer keeps in the workspace: field suffix, length (a C# expression:
+    /// a number, or a runtime call where the runtime decides the size), doc.
+    /// </summary>
+    public virtual IEnumerable<(string Suffix, string Length, string Description)> FixedArrays(ModelPlan plan, int index) => [];
 
     /// <summary>
     /// A product with a kernel and a bias per output channel (Conv2D, DepthwiseConv2D, Dense): a BatchNorm right after

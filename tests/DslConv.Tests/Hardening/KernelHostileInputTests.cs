@@ -42,6 +42,8 @@ public sealed class KernelHostileInputTests
         public readonly Guarded<float> Output = Guarded.Floats(Valid.OutputPixels * Filters);
         public readonly Guarded<float> Patches = Guarded.Floats(Valid.OutputPixels * Valid.PatchSize);
         public readonly Guarded<int> Argmax = Guarded.Ints(Valid.OutputPixels * Filters);
+        public readonly Guarded<float> Transformed = Guarded.Floats(WinogradConvolution.KernelSize(Valid.Channels, Filters));
+        public readonly Guarded<float> WinogradScratch = Guarded.Floats(WinogradConvolution.ScratchSize(Valid.Channels, Filters));
 
         public void AssertIntact(string call)
         {
@@ -51,6 +53,8 @@ public sealed class KernelHostileInputTests
             Output.AssertGuardsIntact(call);
             Patches.AssertGuardsIntact(call);
             Argmax.AssertGuardsIntact(call);
+            Transformed.AssertGuardsIntact(call);
+            WinogradScratch.AssertGuardsIntact(call);
         }
     }
 
@@ -87,6 +91,10 @@ public sealed class KernelHostileInputTests
             ("DirectConvolution.ForwardPixels", () => DirectConvolution.ForwardPixels(b.Image.Span, g, b.Kernel.Span, b.Bias.Span, b.Output.Span, Filters, false, 0, 4)),
             ("DirectConvolution.KernelGradient", () => DirectConvolution.KernelGradient(b.Image.Span, g, b.Output.Span, b.Kernel.Span, Filters)),
             ("DirectConvolution.InputGradient", () => DirectConvolution.InputGradient(b.Output.Span, g, b.Kernel.Span, b.Image.Span, Filters)),
+            ("WinogradConvolution.TransformKernel", () => WinogradConvolution.TransformKernel(b.Kernel.Span, g, Filters, b.Transformed.Span)),
+            ("WinogradConvolution.UpdateKernel", () => WinogradConvolution.UpdateKernel(b.Kernel.Span, g, Filters, b.Transformed.Span, b.Patches.Span)),
+            ("WinogradConvolution.Forward", () => WinogradConvolution.Forward(b.Image.Span, g, b.Transformed.Span, b.Bias.Span, b.Output.Span, Filters, true, b.WinogradScratch.Span)),
+            ("WinogradConvolution.ForwardTiles", () => WinogradConvolution.ForwardTiles(b.Image.Span, g, b.Transformed.Span, b.Bias.Span, b.Output.Span, Filters, false, b.WinogradScratch.Span, 0, 1, 16, 16)),
         };
         foreach (var (name, call) in calls)
         {

@@ -29,6 +29,22 @@ public partial class OneConvNet;
 [Dense(5, Activation.Softmax)]
 public partial class TwoConvNet;
 
+/// <summary>
+/// Three convolutions whose last two run as Winograd F(2x2, 3x3) where the CPU can: the middle one split by pooled rows
+/// (its tiles are the rows'), the last by 16-filter groups (one group: other workers get none).
+/// </summary>
+[Input(30, 30, 1)]
+[Conv2D(16, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(32, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Conv2D(16, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(24, Activation.Relu)]
+[Dense(5, Activation.Softmax)]
+public partial class ThreeConvNet;
+
 /// <summary>The lesson's input through Conv2D-BatchNorm-ReLU-MaxPool: batch statistics shared by a step's micro-shards.</summary>
 [Input(28, 28, 1)]
 [Conv2D(8, 3, 3)]

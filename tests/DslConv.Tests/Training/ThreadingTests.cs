@@ -168,6 +168,7 @@ public sealed class ThreadingTests
         float[] Image(int size) => Enumerable.Range(0, size).Select(_ => (float)random.NextDouble()).ToArray();
         OneConvNet oneSerial = new(7), oneSplit = new(7) { InferenceThreads = threads };
         TwoConvNet twoSerial = new(8), twoSplit = new(8) { InferenceThreads = threads };
+        ThreeConvNet threeSerial = new(9), threeSplit = new(9) { InferenceThreads = threads };
         for (int i = 0; i < 3; i++)
         {
             float[] one = Image(OneConvNet.InputSize), two = Image(TwoConvNet.InputSize);
@@ -180,8 +181,45 @@ public sealed class ThreadingTests
             Assert.Equal(a, b);
             Assert.Equal(c, d);
             Assert.Contains(c, x => x != c[0]); // not a degenerate constant output
+            float[] three = Image(ThreeConvNet.InputSize), e = new float[ThreeConvNet.OutputSize], f = new float[ThreeConvNet.OutputSize];
+            threeSerial.Predict(three, e);
+            threeSplit.Predict(three, f);
+            Assert.Equal(e, f);
+            Assert.Contains(e, x => x != e[0]);
         }
-        oneSplit.InferenceThreads = twoSplit.InferenceThreads = 1; // stops their worker threads
+        oneSplit.InferenceThreads = twoSplit.InferenceThreads = threeSplit.InferenceThreads = 1; // stops their worker threads
+    }
+
+    /// <summary>
+    /// Weights written through Parameters between two Predict calls are seen by the second, on one image split over
+    /// threads and on a batch: the Winograd layers keep their kernel transformed between calls and must notice. The
+    /// change is one weight of the last filters of the lesson's second convolution (the second worker's share).
+    /// </summary>
+    [Fact]
+    public void PredictSeesWeightsChangedBetweenCalls()
+    {
+        var (images, _) = Batch(5, 13);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var model = new FashionCnn(6) { InferenceThreads = threads };
+            float[] before = new float[10], batchBefore = new float[50];
+            model.Predict(images.AsSpan(0, FashionCnn.InputSize), before);
+            model.Predict(images, batchBefore);
+            const int Conv2d1Kernel = 3 * 3 * 1 * 64 + 64; // after conv2d's kernel and bias
+            model.Parameters[Conv2d1Kernel + (4 * 64 + 3) * 64 + 63] += 5f; // the centre tap of channel 3 into filter 63
+            float[] after = new float[10], batchAfter = new float[50], fresh = new float[10], freshBatch = new float[50];
+            model.Predict(images.AsSpan(0, FashionCnn.InputSize), after);
+            model.Predict(images, batchAfter);
+            var copy = new FashionCnn(1);
+            model.Parameters.CopyTo(copy.Parameters);
+            copy.Predict(images.AsSpan(0, FashionCnn.InputSize), fresh);
+            copy.Predict(images, freshBatch);
+            Assert.NotEqual(before, after);
+            Assert.NotEqual(batchBefore, batchAfter);
+            Assert.Equal(fresh, after);
+            Assert.Equal(freshBatch, batchAfter);
+            model.InferenceThreads = 1;
+        }
     }
 
     [Fact]

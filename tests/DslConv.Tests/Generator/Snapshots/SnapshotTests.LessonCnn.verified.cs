@@ -284,10 +284,15 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, OutputImageSize); // one image's conv2d_1 output
         Span<float> pooled = workspace.MaxPooling2d_1Output.AsSpan(0, batch * PooledImageSize);
         Span<int> argmax = workspace.MaxPooling2d_1Argmax.AsSpan(0, batch * PooledImageSize);
+        // Winograd F(2x2, 3x3) where this CPU runs it: the kernel transformed again if it changed since the last pass, then
+        // 16 multiplications per 2x2 output tile, channel and filter where the direct kernel spends 36
+        bool winograd = Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, Filters);
+        if (winograd) Kernels.WinogradConvolution.UpdateKernel(kernel, Conv2d_1Geometry, Filters, workspace.Conv2d_1WinogradKernel, workspace.Conv2d_1WinogradKernelFrom);
         for (int image = 0; image < batch; image++)
         {
             // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias, ReLU as it is stored (im2col-free where this CPU can)
-            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, workspace.Patches);
+            if (winograd) Kernels.WinogradConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, workspace.Conv2d_1WinogradKernel, bias, convolved, Filters, relu: true, workspace.Conv2d_1WinogradScratch);
+            else Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, workspace.Patches);
             // max_pooling2d_1: each window's maximum and where it was, which is all backward needs of the convolution's output
             Kernels.Pooling.MaxForward(convolved, MaxPooling2d_1Geometry, pooled.Slice(image * PooledImageSize, PooledImageSize),
                 argmax.Slice(image * PooledImageSize, PooledImageSize));
@@ -437,6 +442,9 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         internal readonly float[] Logits = new float[capacity * 10]; // dense_1 pre-softmax values (B, 10), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[43264]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[43264]; // and its gradient
+        internal readonly float[] Conv2d_1WinogradKernel = new float[Kernels.WinogradConvolution.KernelSize(64, 64)]; // conv2d_1: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
+        internal readonly float[] Conv2d_1WinogradKernelFrom = new float[36864]; // conv2d_1: the kernel WinogradKernel was transformed from, to see whether it changed
+        internal readonly float[] Conv2d_1WinogradScratch = new float[Kernels.WinogradConvolution.ScratchSize(64, 64)]; // conv2d_1: a block of transformed input tiles and their products
         internal readonly float[] Patches = new float[69696]; // one image's im2col rows, sized for the largest conv layer
         internal readonly float[] PatchGradients = new float[69696]; // gradients of one image's im2col rows
     }
@@ -464,6 +472,16 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
         Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, 6400);
         Kernels.DirectConvolution.ForwardPixels(workspace.MaxPooling2dOutput.AsSpan(0, 10816), Conv2d_1Geometry, kernel, bias, convolved, Filters, relu: true, firstPixel, pixels);
+    }
+
+    /// <summary>conv2d_1 forward as Winograd F(2x2, 3x3) for filters [firstFilter, firstFilter + filters) of the 10x10 that max_pooling2d_1 reads, of one image.</summary>
+    private void Conv2d_1ForwardFilters(Workspace workspace, ReadOnlySpan<float> image, int firstFilter, int filters, Span<float> scratch)
+    {
+        if (filters == 0) return;
+        const int Filters = 64;
+        ReadOnlySpan<float> bias = _parameters.AsSpan(Conv2d_1BiasOffset, Filters);
+        Span<float> convolved = workspace.ConvolutionScratch.AsSpan(0, 6400);
+        Kernels.WinogradConvolution.ForwardTiles(workspace.MaxPooling2dOutput.AsSpan(0, 10816), Conv2d_1Geometry, workspace.Conv2d_1WinogradKernel, bias, convolved, Filters, relu: true, scratch, 0, 25, firstFilter, filters);
     }
 
     /// <summary>max_pooling2d_1 forward over the whole of conv2d_1's pixels, into the given buffers.</summary>
@@ -515,7 +533,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         Kernels.DirectConvolution.Supports(Conv2d_1Geometry, 64);
 
     static int IGeneratedInference<FashionCnn, Workspace>.SingleImageStages => SingleImageSplitAvailable ? 3 : 0;
-    static int IGeneratedInference<FashionCnn, Workspace>.SingleImageWorkerBuffer => 1600; // each worker's own copy of max_pooling2d_1's output
+    static int IGeneratedInference<FashionCnn, Workspace>.SingleImageWorkerBuffer => Math.Max(1600, Kernels.WinogradConvolution.ScratchSize(64, 64)); // each worker's own copy of max_pooling2d_1's output, and before that its Winograd scratch in a convolution's stage
 
     /// <summary>Predict for one image, split over threads: this worker's share of one stage (a barrier follows each).</summary>
     void IGeneratedInference<FashionCnn, Workspace>.RunSingleImageStage(Workspace workspace, ReadOnlySpan<float> image, int stage, int worker, int workers, Span<float> pooled, Span<int> argmax)
@@ -526,10 +544,25 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
             {
                 (int firstRow, int rows) = Shares.Of(13, workers, worker);
                 Conv2dForwardRows(workspace, image, firstRow, rows);
+                if (Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64))
+                {
+                    // conv2d_1's kernel in Winograd's domain (again if it changed), for the next stage: whole 16-filter groups per worker
+                    (int firstGroup, int groups) = Shares.Of(4, workers, worker);
+                    Kernels.WinogradConvolution.UpdateKernel(_parameters.AsSpan(Conv2d_1KernelOffset, 36864), Conv2d_1Geometry, 64,
+                        workspace.Conv2d_1WinogradKernel, workspace.Conv2d_1WinogradKernelFrom, firstGroup * 16, groups * 16);
+                }
                 break;
             }
             case 1:
             {
+                if (Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64))
+                {
+                    // Winograd: the 16-filter groups whose kernel this worker transformed in the stage before (still in its cache),
+                    // over all 100 pixels max_pooling2d_1 reads; the worker's buffer is its scratch
+                    (int firstGroup, int groups) = Shares.Of(4, workers, worker);
+                    Conv2d_1ForwardFilters(workspace, image, firstGroup * 16, groups * 16, pooled);
+                    break;
+                }
                 // whole 4-pixel tiles per worker, of the 100 pixels max_pooling2d_1 reads
                 (int firstTile, int tiles) = Shares.Of(25, workers, worker);
                 int firstPixel = firstTile * 4, pixels = Math.Min(tiles * 4, 100 - firstPixel);

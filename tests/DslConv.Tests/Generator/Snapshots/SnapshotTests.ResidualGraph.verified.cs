@@ -525,10 +525,15 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
             bias = workspace.BnFoldedBias;
             output = workspace.BnOutput.AsSpan(0, batch * OutputImageSize);
         }
+        // Winograd F(2x2, 3x3) where this CPU runs it: the kernel transformed again if it changed since the last pass, then
+        // 16 multiplications per 2x2 output tile, channel and filter where the direct kernel spends 36
+        bool winograd = Kernels.WinogradConvolution.Supports(ConvGeometry, Filters);
+        if (winograd) Kernels.WinogradConvolution.UpdateKernel(kernel, ConvGeometry, Filters, workspace.ConvWinogradKernel, workspace.ConvWinogradKernelFrom);
         for (int image = 0; image < batch; image++)
         {
             // output[pixel, Filters] = patches[pixel, PatchSize] · kernel[PatchSize, Filters] + bias (im2col-free where this CPU can)
-            Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, kernel, bias, output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: false, workspace.Patches);
+            if (winograd) Kernels.WinogradConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, workspace.ConvWinogradKernel, bias, output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: false, workspace.ConvWinogradScratch);
+            else Kernels.ImageConvolution.Forward(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, kernel, bias, output.Slice(image * OutputImageSize, OutputImageSize), Filters, relu: false, workspace.Patches);
         }
     }
 
@@ -1025,6 +1030,9 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         internal readonly float[] StemBnInverseStd = new float[16]; // stem_bn: 1 / sqrt(variance + epsilon) per channel
         internal readonly float[] StemBnFoldedKernel = new float[144]; // stem_bn: stem's kernel with this layer's moving statistics folded in, for inference
         internal readonly float[] StemBnFoldedBias = new float[16]; // stem_bn: stem's bias, folded likewise
+        internal readonly float[] ConvWinogradKernel = new float[Kernels.WinogradConvolution.KernelSize(16, 16)]; // conv: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
+        internal readonly float[] ConvWinogradKernelFrom = new float[2304]; // conv: the kernel WinogradKernel was transformed from, to see whether it changed
+        internal readonly float[] ConvWinogradScratch = new float[Kernels.WinogradConvolution.ScratchSize(16, 16)]; // conv: a block of transformed input tiles and their products
         internal readonly float[] BnBatchMean = new float[16]; // bn: the training batch's per-channel mean
         internal readonly float[] BnBatchVariance = new float[16]; // bn: its per-channel (biased) variance, which the step moves the moving one towards
         internal readonly float[] BnInverseStd = new float[16]; // bn: 1 / sqrt(variance + epsilon) per channel

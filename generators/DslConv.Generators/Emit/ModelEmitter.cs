@@ -174,6 +174,13 @@ internal static class ModelEmitter
             w.Line($"private static readonly float[] NoBias = new float[{noBias}]; // the zero bias of the layers declared with UseBias = false");
         if (buffers.TransposedKernelsSize > 0)
             w.Line($"private readonly float[] _transposedKernels = new float[{buffers.TransposedKernelsSize}]; // see TransposeKernels");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (buffers.TransposedKernelOffset(i) is null || !Layers.Conv2DLayer.Winograd(layer)) continue;
+            w.Line($"private readonly float[] {Layers.Conv2DLayer.GradientKernelField(layer)} = new float[{Layers.Conv2DLayer.WhereWinograd(layer, $"{Names.Kernels}.WinogradConvolution.KernelSize({layer.Output.Channels}, {layer.Input.Channels})", "SupportsInputGradient")}]; " +
+                   $"// {layer.Name}'s transposed kernel turned and transformed for its Winograd input gradient, see TransposeKernels");
+        }
         w.Line($"private readonly {Names.Models}.NetworkRuntime<{plan.ClassIdentifier}, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads");
         w.Line("private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter");
         w.Line($"private readonly {Names.Training}.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it");
@@ -303,6 +310,11 @@ internal static class ModelEmitter
             int columns = layer.Output.Channels, rows = layer.KernelSize / columns;
             w.Line($"{Names.Kernels}.Matrix.Transpose(_parameters.AsSpan({layer.Identifier}KernelOffset, {layer.KernelSize}), {rows}, {columns}, " +
                    $"_transposedKernels.AsSpan({offset}, {layer.KernelSize})); // {layer.Name}: [{rows}, {columns}] -> [{columns}, {rows}]");
+            if (Layers.Conv2DLayer.Winograd(layer))
+            {
+                w.Line($"if ({Names.Kernels}.WinogradConvolution.SupportsInputGradient({layer.Identifier}Geometry, {columns})) // {layer.Name}'s input gradient as Winograd F(2x2, 3x3)");
+                w.Line($"    {Names.Kernels}.WinogradConvolution.TransformTransposedKernel(_transposedKernels.AsSpan({offset}, {layer.KernelSize}), {layer.Identifier}Geometry, {columns}, {Layers.Conv2DLayer.GradientKernelField(layer)});");
+            }
         }
         w.CloseBrace();
     }

@@ -152,11 +152,13 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{S} outputGradient = {buffers.OutputGradient(index)}.AsSpan(0, batch * OutputImageSize);");
         Passes.ActivationBackward(w, layer);
         ConvGradientSpans(w, layer, index, inputGradient, buffers.TransposedKernelOffset(index));
+        WinogradBackwardSwitch(w, layer, inputGradient is not null);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         ConvImageBackward(w, layer, "input.Slice(image * InputImageSize, InputImageSize)",
             "outputGradient.Slice(image * OutputImageSize, OutputImageSize)",
             inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)");
         w.CloseBrace();
+        WinogradKernelGradientFinish(w, layer);
     }
 
     /// <summary>
@@ -206,13 +208,31 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"global::System.ReadOnlySpan<int> argmax = workspace.{pool.Identifier}Argmax.AsSpan(0, batch * PooledImageSize);");
         w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
         ConvGradientSpans(w, conv, index, inputGradient, buffers.TransposedKernelOffset(index));
+        WinogradBackwardSwitch(w, conv, inputGradient is not null);
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
         w.Line($"    pooled.Slice(image * PooledImageSize, PooledImageSize), {Names.Activation(conv.Activation)}, convolvedGradient);");
         ConvImageBackward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolvedGradient",
             inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)");
         w.CloseBrace();
+        WinogradKernelGradientFinish(w, conv);
         w.CloseBrace();
+    }
+
+    private static void WinogradBackwardSwitch(SourceWriter w, LayerPlan layer, bool inputGradient)
+    {
+        if (!Winograd(layer)) return;
+        w.Line("// Winograd F(2x2, 3x3) where this CPU runs it: the kernel gradient gathered in Winograd's domain over the images,");
+        w.Line("// then turned back once; the input gradient, where that pays, a Winograd convolution of dz with the kernel turned");
+        w.Line("// by 180 degrees");
+        w.Line($"bool winograd = {K}.WinogradConvolution.Supports({layer.Identifier}Geometry, Filters);");
+        if (inputGradient) w.Line($"bool winogradInputGradient = {K}.WinogradConvolution.SupportsInputGradient({layer.Identifier}Geometry, Filters);");
+    }
+
+    private static void WinogradKernelGradientFinish(SourceWriter w, LayerPlan layer)
+    {
+        if (!Winograd(layer)) return;
+        w.Line($"if (winograd) {K}.WinogradConvolution.FinishKernelGradient(workspace.{layer.Identifier}WinogradKernelGradient, {layer.Identifier}Geometry, Filters, kernelGradient);");
     }
 
     private static void FusedBanner(SourceWriter w, LayerPlan conv, LayerPlan pool, string pass)
@@ -269,12 +289,18 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
         if (Direct(layer))
         {
-            w.Line($"{K}.ImageConvolution.KernelGradient({input}, {layer.Identifier}Geometry, {outputGradient}, kernelGradient, Filters, workspace.Patches);");
+            string id = layer.Identifier;
+            bool winograd = Winograd(layer);
+            if (winograd)
+                w.Line($"if (winograd) {K}.WinogradConvolution.KernelGradient({input}, {id}Geometry, {outputGradient}, workspace.{id}WinogradKernelGradient, Filters, workspace.{id}WinogradGradientScratch);");
+            w.Line($"{(winograd ? "else " : "")}{K}.ImageConvolution.KernelGradient({input}, {id}Geometry, {outputGradient}, kernelGradient, Filters, workspace.Patches);");
             if (inputGradient is null) return;
             w.OpenBrace("if (passesGradient)");
             ClearedImageGradient(w, inputGradient);
             w.Line("// imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels");
-            w.Line($"{K}.ImageConvolution.InputGradient({outputGradient}, {layer.Identifier}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
+            if (winograd)
+                w.Line($"if (winogradInputGradient) {K}.WinogradConvolution.InputGradient({outputGradient}, {id}Geometry, {GradientKernelField(layer)}, imageInputGradient, Filters, workspace.{id}WinogradScratch);");
+            w.Line($"{(winograd ? "else " : "")}{K}.ImageConvolution.InputGradient({outputGradient}, {id}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
             w.CloseBrace();
             return;
         }
@@ -329,10 +355,19 @@ internal sealed class Conv2DLayer : LayerDefinition
         LayerPlan layer = plan.Layers[index];
         if (!Winograd(layer)) yield break;
         int channels = layer.Input.Channels, filters = layer.Output.Channels;
-        yield return ("WinogradKernel", $"{K}.WinogradConvolution.KernelSize({channels}, {filters})", "the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]");
-        yield return ("WinogradKernelFrom", $"{layer.KernelSize}", "the kernel WinogradKernel was transformed from, to see whether it changed");
-        yield return ("WinogradScratch", $"{K}.WinogradConvolution.ScratchSize({channels}, {filters})", "a block of transformed input tiles and their products");
+        yield return ("WinogradKernel", WhereWinograd(layer, $"{K}.WinogradConvolution.KernelSize({channels}, {filters})"), "the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]");
+        yield return ("WinogradKernelFrom", WhereWinograd(layer, $"{layer.KernelSize}"), "the kernel WinogradKernel was transformed from, to see whether it changed");
+        yield return ("WinogradScratch", WhereWinograd(layer, $"{K}.WinogradConvolution.ScratchSize({channels}, {filters})"), "a block of transformed tiles and their products");
+        yield return ("WinogradKernelGradient", WhereWinograd(layer, $"{K}.WinogradConvolution.KernelSize({channels}, {filters})"), "the kernel gradient's sums over a pass's images, in Winograd's domain");
+        yield return ("WinogradGradientScratch", WhereWinograd(layer, $"{K}.WinogradConvolution.KernelGradientScratchSize({channels}, {filters})"), "a block of transformed input and output-gradient tiles");
     }
+
+    /// <summary>An array length that is <paramref name="length"/> where this CPU runs the layer as Winograd, else 0.</summary>
+    public static string WhereWinograd(LayerPlan layer, string length, string predicate = "Supports") =>
+        $"{K}.WinogradConvolution.{predicate}({layer.Identifier}Geometry, {layer.Output.Channels}) ? {length} : 0";
+
+    /// <summary>The model's field for a Winograd layer's kernel as its input gradient reads it.</summary>
+    public static string GradientKernelField(LayerPlan layer) => $"_{char.ToLowerInvariant(layer.Identifier[0])}{layer.Identifier.Substring(1)}GradientWinogradKernel";
 
     /// <summary>Whether the im2col-free kernels read the input in place (no padding), as the single-image split's do.</summary>
     public static bool DirectInPlace(LayerPlan layer) =>

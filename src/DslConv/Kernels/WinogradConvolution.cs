@@ -21,7 +21,7 @@ namespace DslConv.Kernels;
 /// copy: a tile reads zero outside the image and stores only the outputs that exist. Runs where Vector512 does, on
 /// channels and filters in whole 16-float vectors; <see cref="Supports"/> says when.
 /// </remarks>
-public static class WinogradConvolution
+public static partial class WinogradConvolution
 {
     private const int Lanes = 16;
     private const int Points = 16;      // the 4x4 transformed tile
@@ -61,87 +61,6 @@ public static class WinogradConvolution
     }
 
     /// <summary>
-    /// transformed[ξ, c, f] = (G g Gᵀ)[ξ] for the 3x3 kernel g of (c, f), kernel laid out as Keras's (3, 3, C, F).
-    /// <paramref name="firstFilter"/> and <paramref name="filterCount"/> (multiples of 16) let threads share the work.
-    /// </summary>
-    public static void TransformKernel(ReadOnlySpan<float> kernel, in ConvGeometry g, int filters, Span<float> transformed,
-        int firstFilter = 0, int filterCount = -1)
-    {
-        if (filterCount < 0) filterCount = filters - firstFilter;
-        Check(g, filters);
-        int channels = g.Channels;
-        Buffers.Require(kernel.Length, (long)9 * channels * filters, nameof(kernel));
-        Buffers.Require(transformed.Length, KernelSize(channels, filters), nameof(transformed));
-        CheckFilterRange(filters, firstFilter, filterCount);
-        ref float k = ref MemoryMarshal.GetReference(kernel);
-        ref float u = ref MemoryMarshal.GetReference(transformed);
-        nint tap = (nint)channels * filters, point = PointStride(channels, filters); // floats between kernel taps, and between transformed points
-        var half = Vector512.Create(0.5f);
-        for (int c = 0; c < channels; c++)
-        {
-            for (int f = firstFilter; f < firstFilter + filterCount; f += Lanes)
-            {
-                nint at = (nint)c * filters + f;
-                // Rows of G g: g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2, for each kernel column.
-                KernelRows col0 = Rows(ref k, at, tap, 0, half), col1 = Rows(ref k, at, tap, 1, half), col2 = Rows(ref k, at, tap, 2, half);
-                // Then the same along each row: (G g) Gᵀ.
-                StoreKernelRow(ref u, at, point, 0, col0.R0, col1.R0, col2.R0, half);
-                StoreKernelRow(ref u, at, point, 1, col0.R1, col1.R1, col2.R1, half);
-                StoreKernelRow(ref u, at, point, 2, col0.R2, col1.R2, col2.R2, half);
-                StoreKernelRow(ref u, at, point, 3, col0.R3, col1.R3, col2.R3, half);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="TransformKernel"/> for filters [firstFilter, firstFilter + filterCount) (all by default) only where the
-    /// kernel differs, bit for bit, from <paramref name="lastKernel"/> (what was transformed last time, 9 x C x F floats;
-    /// both may start as zeros: the transform of zeros is zeros), which it then updates. Comparing reads the kernel; transforming writes 16/9 of it, which at
-    /// one image costs more than the convolution saves (128 x 128: 55 µs against a 24 µs comparison, measured). Threads
-    /// that split the filters keep to their own columns of both buffers. Returns whether it transformed.
-    /// </summary>
-    public static bool UpdateKernel(ReadOnlySpan<float> kernel, in ConvGeometry g, int filters, Span<float> transformed, Span<float> lastKernel,
-        int firstFilter = 0, int filterCount = -1)
-    {
-        if (filterCount < 0) filterCount = filters - firstFilter;
-        Check(g, filters);
-        CheckFilterRange(filters, firstFilter, filterCount);
-        int rows = 9 * g.Channels;
-        Buffers.Require(kernel.Length, (long)rows * filters, nameof(kernel));
-        Buffers.Require(lastKernel.Length, (long)rows * filters, nameof(lastKernel));
-        ReadOnlySpan<int> now = MemoryMarshal.Cast<float, int>(kernel), before = MemoryMarshal.Cast<float, int>(lastKernel);
-        int row = 0;
-        while (row < rows && now.Slice(row * filters + firstFilter, filterCount).SequenceEqual(before.Slice(row * filters + firstFilter, filterCount))) row++;
-        if (row == rows) return false;
-        TransformKernel(kernel, g, filters, transformed, firstFilter, filterCount);
-        for (; row < rows; row++)
-            kernel.Slice(row * filters + firstFilter, filterCount).CopyTo(lastKernel.Slice(row * filters + firstFilter, filterCount));
-        return true;
-    }
-
-    private readonly record struct KernelRows(Vector512<float> R0, Vector512<float> R1, Vector512<float> R2, Vector512<float> R3);
-
-    /// <summary>G applied to kernel column <paramref name="kx"/> (taps (0, kx), (1, kx), (2, kx)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static KernelRows Rows(ref float k, nint at, nint tap, int kx, Vector512<float> half)
-    {
-        var g0 = Vector512.LoadUnsafe(ref k, (nuint)(at + kx * tap));
-        var g1 = Vector512.LoadUnsafe(ref k, (nuint)(at + (3 + kx) * tap));
-        var g2 = Vector512.LoadUnsafe(ref k, (nuint)(at + (6 + kx) * tap));
-        return new KernelRows(g0, (g0 + g1 + g2) * half, (g0 - g1 + g2) * half, g2);
-    }
-
-    /// <summary>Gᵀ applied along row <paramref name="row"/> of G g, stored as points (row, 0..3).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreKernelRow(ref float u, nint at, nint point, int row, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> half)
-    {
-        a0.StoreUnsafe(ref u, (nuint)(at + (4 * row) * point));
-        ((a0 + a1 + a2) * half).StoreUnsafe(ref u, (nuint)(at + (4 * row + 1) * point));
-        ((a0 - a1 + a2) * half).StoreUnsafe(ref u, (nuint)(at + (4 * row + 2) * point));
-        a2.StoreUnsafe(ref u, (nuint)(at + (4 * row + 3) * point));
-    }
-
-    /// <summary>
     /// output[p, f] = bias[f] + Σ image[window of p] · kernel[(ky, kx, c), f] for every output pixel, ReLU as it is stored
     /// when asked, from the kernel <see cref="TransformKernel"/> wrote; <paramref name="scratch"/> holds <see cref="ScratchSize"/> floats.
     /// </summary>
@@ -168,9 +87,66 @@ public static class WinogradConvolution
         Buffers.Require(output.Length, (long)g.OutputPixels * filters, nameof(output));
         Buffers.Require(scratch.Length, ScratchSize(channels, filters), nameof(scratch));
         Buffers.Range(firstTile, tileCount, TileCount(g), nameof(firstTile), nameof(tileCount));
+        Run(image, g, transformedKernel, bias, output, filters, relu ? Finish.Relu : Finish.Store, scratch, firstTile, tileCount, firstFilter, filterCount);
+    }
+
+    /// <summary>
+    /// Whether <see cref="InputGradient"/> runs here and pays: the gradient's convolution covers the whole input, padding
+    /// included, so a small output (the 10 x 10 a pool reads of a 13 x 13 input) leaves it 49 tiles of 16 products against
+    /// the direct kernel's 100 pixels of 9 (measured slower, 289 µs against 260 at 128 x 128 filters). It is taken where it
+    /// needs at most 0.6 of the direct kernel's multiplications (a "same" layer of 7 x 7 or more).
+    /// </summary>
+    public static bool SupportsInputGradient(in ConvGeometry g, int filters)
+    {
+        if (!Supports(g, filters) || g.PadTop > 2 || g.PadLeft > 2) return false;
+        g.Validate(nameof(g));
+        long tiles = ((g.InputHeight + 1L) / 2) * ((g.InputWidth + 1L) / 2), pixels = (long)g.OutputHeight * g.OutputWidth;
+        return 16 * tiles * 10 <= 9 * pixels * 6;
+    }
+
+    /// <summary>
+    /// imageGradient[pixel, c] += Σ over the outputs its windows reach, Σ_f outputGradient[output, f] · kernel[tap, c, f]:
+    /// the input gradient as a Winograd convolution of the output gradient (padded by 2 - the layer's padding on each
+    /// side) with the kernel turned by 180 degrees and transposed, <paramref name="transformedTransposedKernel"/> from
+    /// <see cref="TransformTransposedKernel"/>. <paramref name="g"/> is the layer's own geometry; <paramref name="scratch"/>
+    /// holds <see cref="ScratchSize"/> floats.
+    /// </summary>
+    public static void InputGradient(ReadOnlySpan<float> outputGradient, in ConvGeometry g, ReadOnlySpan<float> transformedTransposedKernel,
+        Span<float> imageGradient, int filters, Span<float> scratch)
+    {
+        Check(g, filters);
+        ConvGeometry back = InputGradientGeometry(g, filters);
+        int channels = g.Channels;
+        Buffers.Require(outputGradient.Length, (long)g.OutputPixels * filters, nameof(outputGradient));
+        Buffers.Require(transformedTransposedKernel.Length, KernelSize(filters, channels), nameof(transformedTransposedKernel));
+        Buffers.Require(imageGradient.Length, g.InputSize, nameof(imageGradient));
+        Buffers.Require(scratch.Length, ScratchSize(filters, channels), nameof(scratch));
+        Run(outputGradient, back, transformedTransposedKernel, default, imageGradient, channels, Finish.Add, scratch, 0, TileCount(back), 0, channels);
+    }
+
+    /// <summary>
+    /// The convolution that gives a layer's input gradient from its output gradient: input (OH, OW, F), padding 2 - the
+    /// layer's before each side (the outputs past the last are zeros), output the layer's (H, W, C).
+    /// </summary>
+    private static ConvGeometry InputGradientGeometry(in ConvGeometry g, int filters)
+    {
+        if (g.PadTop > 2 || g.PadLeft > 2)
+            throw new ArgumentException($"{nameof(g)} has padding ({g.PadTop}, {g.PadLeft}); a 3x3 kernel reads at most 2 before the image.", nameof(g));
+        return new ConvGeometry(g.OutputHeight, g.OutputWidth, filters, 3, 3, 1, 1, 2 - g.PadTop, 2 - g.PadLeft, g.InputHeight, g.InputWidth);
+    }
+
+    /// <summary>What a tile's outputs do once transformed back: stored, stored through ReLU, or added to what is there.</summary>
+    private enum Finish { Store, Relu, Add }
+
+    /// <summary>The three steps over tiles and filters whose arguments are checked: input transform, 16 products, output transform.</summary>
+    private static void Run(ReadOnlySpan<float> image, in ConvGeometry g, ReadOnlySpan<float> transformedKernel, ReadOnlySpan<float> bias,
+        Span<float> output, int filters, Finish finish, Span<float> scratch, int firstTile, int tileCount, int firstFilter, int filterCount)
+    {
+        int channels = g.Channels;
         ref float img = ref MemoryMarshal.GetReference(image);
         ref float u = ref MemoryMarshal.GetReference(transformedKernel);
-        ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float b = ref MemoryMarshal.GetReference(bias); // empty: no bias
+        bool hasBias = !bias.IsEmpty;
         ref float o = ref MemoryMarshal.GetReference(output);
         ref float v = ref MemoryMarshal.GetReference(scratch);                 // [16][BlockTiles][C]
         ref float m = ref Unsafe.Add(ref v, Points * BlockTiles * channels);   // [16][BlockTiles][F]
@@ -178,12 +154,12 @@ public static class WinogradConvolution
         for (int t0 = firstTile; t0 < end; t0 += BlockTiles)
         {
             int tiles = Math.Min(BlockTiles, end - t0);
-            for (int t = 0; t < tiles; t++) TransformInput(ref img, g, t0 + t, ref Unsafe.Add(ref v, t * channels));
+            for (int t = 0; t < tiles; t++) TransformInput(ref img, g, t0 + t, ref Unsafe.Add(ref v, t * channels), BlockTiles * (nint)channels);
             for (int point = 0; point < Points; point++)
                 Multiply(ref Unsafe.Add(ref v, point * BlockTiles * channels), tiles, channels,
                     ref Unsafe.Add(ref u, point * PointStride(channels, filters) + firstFilter), filters, filterCount,
                     ref Unsafe.Add(ref m, point * BlockTiles * filters + firstFilter));
-            for (int t = 0; t < tiles; t++) TransformOutput(ref Unsafe.Add(ref m, t * filters), g, t0 + t, ref b, ref o, filters, firstFilter, filterCount, relu);
+            for (int t = 0; t < tiles; t++) TransformOutput(ref Unsafe.Add(ref m, t * filters), g, t0 + t, ref b, hasBias, ref o, filters, firstFilter, filterCount, finish);
         }
     }
 
@@ -205,9 +181,10 @@ public static class WinogradConvolution
 
     /// <summary>
     /// V[ξ, t, c] = (Bᵀ d B)[ξ] for tile <paramref name="tile"/>'s 4x4 input block d (zero where it lies in the padding or
-    /// past the image), every channel; <paramref name="v"/> points at row t of point 0.
+    /// past the image), every channel; <paramref name="v"/> points at row t of point 0, <paramref name="point"/> floats
+    /// before point 1.
     /// </summary>
-    private static void TransformInput(ref float img, in ConvGeometry g, int tile, ref float v)
+    private static void TransformInput(ref float img, in ConvGeometry g, int tile, ref float v, nint point)
     {
         int tilesAcross = (g.OutputWidth + 1) / 2, channels = g.Channels;
         int top = (tile / tilesAcross) * 2 - g.PadTop, left = (tile % tilesAcross) * 2 - g.PadLeft;
@@ -218,7 +195,6 @@ public static class WinogradConvolution
                 int y = top + i, x = left + j;
                 at[4 * i + j] = y >= 0 && y < g.InputHeight && x >= 0 && x < g.InputWidth ? (y * g.InputWidth + x) * channels : -1;
             }
-        nint point = (nint)BlockTiles * channels;
         for (int c = 0; c < channels; c += Lanes)
         {
             // Bᵀ d: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3, for each of the 4 columns
@@ -258,10 +234,11 @@ public static class WinogradConvolution
     }
 
     /// <summary>
-    /// Y = Aᵀ M A for tile <paramref name="tile"/>, every filter, plus the bias (ReLU as it is stored when asked), into
-    /// the outputs that exist; <paramref name="m"/> points at row t of point 0.
+    /// Y = Aᵀ M A for tile <paramref name="tile"/>, the given filters, plus the bias where there is one, into the outputs
+    /// that exist as <paramref name="finish"/> says; <paramref name="m"/> points at row t of point 0.
     /// </summary>
-    private static void TransformOutput(ref float m, in ConvGeometry g, int tile, ref float bias, ref float output, int filters, int firstFilter, int filterCount, bool relu)
+    private static void TransformOutput(ref float m, in ConvGeometry g, int tile, ref float bias, bool hasBias, ref float output,
+        int filters, int firstFilter, int filterCount, Finish finish)
     {
         int tilesAcross = (g.OutputWidth + 1) / 2;
         int y0 = (tile / tilesAcross) * 2, x0 = (tile % tilesAcross) * 2;
@@ -276,13 +253,13 @@ public static class WinogradConvolution
             OutputColumn(ref source, point, 1, out var s01, out var s11);
             OutputColumn(ref source, point, 2, out var s02, out var s12);
             OutputColumn(ref source, point, 3, out var s03, out var s13);
-            var b = Vector512.LoadUnsafe(ref bias, (nuint)f);
+            var b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)f) : Vector512<float>.Zero;
             // (Aᵀ M) A along each row
-            Store(s00 + s01 + s02 + b, ref Unsafe.Add(ref output, p00 + f), relu);
-            if (right) Store(s01 - s02 - s03 + b, ref Unsafe.Add(ref output, p00 + filters + f), relu);
+            Store(s00 + s01 + s02 + b, ref Unsafe.Add(ref output, p00 + f), finish);
+            if (right) Store(s01 - s02 - s03 + b, ref Unsafe.Add(ref output, p00 + filters + f), finish);
             if (!down) continue;
-            Store(s10 + s11 + s12 + b, ref Unsafe.Add(ref output, p10 + f), relu);
-            if (right) Store(s11 - s12 - s13 + b, ref Unsafe.Add(ref output, p10 + filters + f), relu);
+            Store(s10 + s11 + s12 + b, ref Unsafe.Add(ref output, p10 + f), finish);
+            if (right) Store(s11 - s12 - s13 + b, ref Unsafe.Add(ref output, p10 + filters + f), finish);
         }
     }
 
@@ -298,131 +275,10 @@ public static class WinogradConvolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<float> value, ref float target, bool relu)
+    private static void Store(Vector512<float> value, ref float target, Finish finish)
     {
-        if (relu) value = Vector512.Max(value, Vector512<float>.Zero);
+        if (finish == Finish.Relu) value = Vector512.Max(value, Vector512<float>.Zero);
+        else if (finish == Finish.Add) value += Vector512.LoadUnsafe(ref target);
         value.StoreUnsafe(ref target);
-    }
-
-    /// <summary>
-    /// m[t, f] = Σ_c v[t, c] · u[c, f] for <paramref name="rows"/> rows and <paramref name="columns"/> filters (rows of u
-    /// and m are <paramref name="filters"/> apart): tiles of 4 rows by 64, 32 or 16 filters.
-    /// </summary>
-    private static void Multiply(ref float v, int rows, int channels, ref float u, int filters, int columns, ref float m)
-    {
-        // Filters outer: a 64-filter slab of u (C x 64 floats) stays in L1 while every row group passes over it.
-        for (int f = 0; f < columns;)
-        {
-            int width = columns - f >= 64 ? 64 : columns - f >= 32 ? 32 : 16;
-            for (int r0 = 0; r0 < rows; r0 += 4)
-            {
-                int count = Math.Min(4, rows - r0);
-                ref float a0 = ref Unsafe.Add(ref v, r0 * channels);
-                ref float a1 = ref Unsafe.Add(ref v, Math.Min(r0 + 1, rows - 1) * channels);
-                ref float a2 = ref Unsafe.Add(ref v, Math.Min(r0 + 2, rows - 1) * channels);
-                ref float a3 = ref Unsafe.Add(ref v, Math.Min(r0 + 3, rows - 1) * channels);
-                ref float c = ref Unsafe.Add(ref m, r0 * filters + f);
-                if (width == 64) Tile64(ref a0, ref a1, ref a2, ref a3, channels, ref Unsafe.Add(ref u, f), filters, ref c, count);
-                else if (width == 32) Tile32(ref a0, ref a1, ref a2, ref a3, channels, ref Unsafe.Add(ref u, f), filters, ref c, count);
-                else Tile16(ref a0, ref a1, ref a2, ref a3, channels, ref Unsafe.Add(ref u, f), filters, ref c, count);
-            }
-            f += width;
-        }
-    }
-
-    private static void Tile64(ref float a0, ref float a1, ref float a2, ref float a3, int channels, ref float u, int ldu, ref float c, int rows)
-    {
-        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
-        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
-        ref float w = ref u;
-        for (nint k = 0; k < channels; k++)
-        {
-            var w0 = Vector512.LoadUnsafe(ref w);
-            var w1 = Vector512.LoadUnsafe(ref w, 16);
-            var w2 = Vector512.LoadUnsafe(ref w, 32);
-            var w3 = Vector512.LoadUnsafe(ref w, 48);
-            var x = Vector512.Create(Unsafe.Add(ref a0, k));
-            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
-            c02 = Vector512.FusedMultiplyAdd(x, w2, c02); c03 = Vector512.FusedMultiplyAdd(x, w3, c03);
-            x = Vector512.Create(Unsafe.Add(ref a1, k));
-            c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
-            c12 = Vector512.FusedMultiplyAdd(x, w2, c12); c13 = Vector512.FusedMultiplyAdd(x, w3, c13);
-            x = Vector512.Create(Unsafe.Add(ref a2, k));
-            c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
-            c22 = Vector512.FusedMultiplyAdd(x, w2, c22); c23 = Vector512.FusedMultiplyAdd(x, w3, c23);
-            x = Vector512.Create(Unsafe.Add(ref a3, k));
-            c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
-            c32 = Vector512.FusedMultiplyAdd(x, w2, c32); c33 = Vector512.FusedMultiplyAdd(x, w3, c33);
-            w = ref Unsafe.Add(ref w, ldu);
-        }
-        StoreRow(ref c, c00, c01, c02, c03);
-        if (rows < 2) return;
-        StoreRow(ref Unsafe.Add(ref c, ldu), c10, c11, c12, c13);
-        if (rows < 3) return;
-        StoreRow(ref Unsafe.Add(ref c, 2 * ldu), c20, c21, c22, c23);
-        if (rows < 4) return;
-        StoreRow(ref Unsafe.Add(ref c, 3 * ldu), c30, c31, c32, c33);
-    }
-
-    private static void Tile32(ref float a0, ref float a1, ref float a2, ref float a3, int channels, ref float u, int ldu, ref float c, int rows)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        ref float w = ref u;
-        for (nint k = 0; k < channels; k++)
-        {
-            var w0 = Vector512.LoadUnsafe(ref w);
-            var w1 = Vector512.LoadUnsafe(ref w, 16);
-            var x = Vector512.Create(Unsafe.Add(ref a0, k));
-            c00 = Vector512.FusedMultiplyAdd(x, w0, c00); c01 = Vector512.FusedMultiplyAdd(x, w1, c01);
-            x = Vector512.Create(Unsafe.Add(ref a1, k));
-            c10 = Vector512.FusedMultiplyAdd(x, w0, c10); c11 = Vector512.FusedMultiplyAdd(x, w1, c11);
-            x = Vector512.Create(Unsafe.Add(ref a2, k));
-            c20 = Vector512.FusedMultiplyAdd(x, w0, c20); c21 = Vector512.FusedMultiplyAdd(x, w1, c21);
-            x = Vector512.Create(Unsafe.Add(ref a3, k));
-            c30 = Vector512.FusedMultiplyAdd(x, w0, c30); c31 = Vector512.FusedMultiplyAdd(x, w1, c31);
-            w = ref Unsafe.Add(ref w, ldu);
-        }
-        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
-        if (rows < 2) return;
-        c10.StoreUnsafe(ref c, (nuint)ldu); c11.StoreUnsafe(ref c, (nuint)ldu + 16);
-        if (rows < 3) return;
-        c20.StoreUnsafe(ref c, (nuint)(2 * ldu)); c21.StoreUnsafe(ref c, (nuint)(2 * ldu) + 16);
-        if (rows < 4) return;
-        c30.StoreUnsafe(ref c, (nuint)(3 * ldu)); c31.StoreUnsafe(ref c, (nuint)(3 * ldu) + 16);
-    }
-
-    /// <summary>4 rows by 16 filters, odd channels into a second set of sums: eight independent chains instead of four.</summary>
-    private static void Tile16(ref float a0, ref float a1, ref float a2, ref float a3, int channels, ref float u, int ldu, ref float c, int rows)
-    {
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
-        ref float w = ref u;
-        for (nint k = 0; k < channels; k += 2) // channels are a multiple of 16, so even
-        {
-            var we = Vector512.LoadUnsafe(ref w);
-            var wo = Vector512.LoadUnsafe(ref w, (nuint)ldu);
-            e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, k)), we, e0);
-            e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, k)), we, e1);
-            e2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, k)), we, e2);
-            e3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, k)), we, e3);
-            o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a0, k + 1)), wo, o0);
-            o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a1, k + 1)), wo, o1);
-            o2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a2, k + 1)), wo, o2);
-            o3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a3, k + 1)), wo, o3);
-            w = ref Unsafe.Add(ref w, 2 * (nint)ldu);
-        }
-        (e0 + o0).StoreUnsafe(ref c);
-        if (rows > 1) (e1 + o1).StoreUnsafe(ref c, (nuint)ldu);
-        if (rows > 2) (e2 + o2).StoreUnsafe(ref c, (nuint)(2 * ldu));
-        if (rows > 3) (e3 + o3).StoreUnsafe(ref c, (nuint)(3 * ldu));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(ref float c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
-    {
-        v0.StoreUnsafe(ref c); v1.StoreUnsafe(ref c, 16); v2.StoreUnsafe(ref c, 32); v3.StoreUnsafe(ref c, 48);
     }
 }

@@ -44,6 +44,7 @@ public sealed class KernelHostileInputTests
         public readonly Guarded<int> Argmax = Guarded.Ints(Valid.OutputPixels * Filters);
         public readonly Guarded<float> Transformed = Guarded.Floats(WinogradConvolution.KernelSize(Valid.Channels, Filters));
         public readonly Guarded<float> WinogradScratch = Guarded.Floats(WinogradConvolution.ScratchSize(Valid.Channels, Filters));
+        public readonly Guarded<float> WinogradGradientScratch = Guarded.Floats(WinogradConvolution.KernelGradientScratchSize(Valid.Channels, Filters));
 
         public void AssertIntact(string call)
         {
@@ -55,6 +56,7 @@ public sealed class KernelHostileInputTests
             Argmax.AssertGuardsIntact(call);
             Transformed.AssertGuardsIntact(call);
             WinogradScratch.AssertGuardsIntact(call);
+            WinogradGradientScratch.AssertGuardsIntact(call);
         }
     }
 
@@ -94,6 +96,10 @@ public sealed class KernelHostileInputTests
             ("WinogradConvolution.TransformKernel", () => WinogradConvolution.TransformKernel(b.Kernel.Span, g, Filters, b.Transformed.Span)),
             ("WinogradConvolution.UpdateKernel", () => WinogradConvolution.UpdateKernel(b.Kernel.Span, g, Filters, b.Transformed.Span, b.Patches.Span)),
             ("WinogradConvolution.Forward", () => WinogradConvolution.Forward(b.Image.Span, g, b.Transformed.Span, b.Bias.Span, b.Output.Span, Filters, true, b.WinogradScratch.Span)),
+            ("WinogradConvolution.TransformTransposedKernel", () => WinogradConvolution.TransformTransposedKernel(b.Kernel.Span, g, Filters, b.Transformed.Span)),
+            ("WinogradConvolution.InputGradient", () => WinogradConvolution.InputGradient(b.Output.Span, g, b.Transformed.Span, b.Image.Span, Filters, b.WinogradScratch.Span)),
+            ("WinogradConvolution.KernelGradient", () => WinogradConvolution.KernelGradient(b.Image.Span, g, b.Output.Span, b.Transformed.Span, Filters, b.WinogradGradientScratch.Span)),
+            ("WinogradConvolution.FinishKernelGradient", () => WinogradConvolution.FinishKernelGradient(b.Transformed.Span, g, Filters, b.Kernel.Span)),
             ("WinogradConvolution.ForwardTiles", () => WinogradConvolution.ForwardTiles(b.Image.Span, g, b.Transformed.Span, b.Bias.Span, b.Output.Span, Filters, false, b.WinogradScratch.Span, 0, 1, 16, 16)),
         };
         foreach (var (name, call) in calls)

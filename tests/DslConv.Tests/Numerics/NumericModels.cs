@@ -110,6 +110,8 @@ public static class NumericModels
             (GlobalMaxNet.InputHeight, GlobalMaxNet.InputWidth, GlobalMaxNet.InputChannels, GlobalMaxNet.InputSize, GlobalMaxNet.OutputSize, GlobalMaxNet.ParameterCount)),
         new(nameof(ZeroPaddingNet), seed => new ZeroPaddingNet(seed), new(ZeroPaddingNet.Shape, ZeroPaddingNet.Layers),
             (ZeroPaddingNet.InputHeight, ZeroPaddingNet.InputWidth, ZeroPaddingNet.InputChannels, ZeroPaddingNet.InputSize, ZeroPaddingNet.OutputSize, ZeroPaddingNet.ParameterCount)),
+        new(nameof(WinogradNet), seed => new WinogradNet(seed), new(WinogradNet.Shape, WinogradNet.Layers),
+            (WinogradNet.InputHeight, WinogradNet.InputWidth, WinogradNet.InputChannels, WinogradNet.InputSize, WinogradNet.OutputSize, WinogradNet.ParameterCount)),
     ];
 
     public static NumericModel Get(string name) => All.Single(model => model.Name == name);
@@ -626,5 +628,25 @@ public partial class ZeroPaddingNet : IGeneratedModel
     [
         new RefZeroPadding(1, 1, 1, 1), new RefConv2D(3, 3, 3, Activation.Relu), new RefZeroPadding(0, 1, 2, 0), new RefMaxPool(2), new RefFlatten(),
         new RefDense(3, Activation.Softmax),
+    ];
+}
+
+// (9, 9, 1) -> conv 3x3 relu (7, 7, 16) -> conv 3x3 "same" tanh (7, 7, 16), Winograd with padding and odd sizes, its
+// activation after the product, its input gradient Winograd too (7 x 7 is large enough for that to pay) -> conv 3x3 relu
+// (5, 5, 16), Winograd fused with max 2 (2, 2, 16), which reads 4 x 4 of it, its input gradient direct -> 64 -> 4 softmax.
+[Input(9, 9, 1)]
+[Conv2D(16, 3, 3, Activation.Relu)]
+[Conv2D(16, 3, 3, Activation.Tanh, Padding = Padding.Same)]
+[Conv2D(16, 3, 3, Activation.Relu)]
+[MaxPool(2)]
+[Flatten]
+[Dense(4, Activation.Softmax)]
+public partial class WinogradNet : IGeneratedModel
+{
+    internal static readonly RefShape Shape = new(9, 9, 1);
+    internal static readonly RefLayer[] Layers =
+    [
+        new RefConv2D(16, 3, 3, Activation.Relu), new RefConv2D(16, 3, 3, Activation.Tanh, Padding: Padding.Same),
+        new RefConv2D(16, 3, 3, Activation.Relu), new RefMaxPool(2), new RefFlatten(), new RefDense(4, Activation.Softmax),
     ];
 }

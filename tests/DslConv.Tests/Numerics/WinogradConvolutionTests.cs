@@ -77,6 +77,69 @@ public sealed class WinogradConvolutionTests(ITestOutputHelper output)
         Assert.Equal(whole, pieced); // bit for bit: a tile's sums do not depend on which range holds it
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void InputGradientMatchesNaiveSum(int h, int w, int c, int f, int pad, int oh, int ow)
+    {
+        var g = Geometry(h, w, c, pad, oh, ow);
+        if (!WinogradConvolution.Supports(g, f)) return;
+        var random = new Random(h * 500 + f + pad);
+        float[] dy = Random(random, g.OutputPixels * f), kernel = Random(random, 9 * c * f);
+        float[] transposed = new float[kernel.Length]; // (F, 3, 3, C), as TransposeKernels writes it
+        for (int tap = 0; tap < 9 * c; tap++)
+            for (int o = 0; o < f; o++) transposed[o * 9 * c + tap] = kernel[tap * f + o];
+        float[] transformed = new float[WinogradConvolution.KernelSize(f, c)];
+        WinogradConvolution.TransformTransposedKernel(transposed, g, f, transformed);
+        float[] dx = Enumerable.Repeat(0.5f, g.InputSize).ToArray(); // it adds: start from something
+        WinogradConvolution.InputGradient(dy, g, transformed, dx, f, new float[WinogradConvolution.ScratchSize(c, f)]);
+        var expected = Enumerable.Repeat(0.5, g.InputSize).ToArray();
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int y = oy + ky - pad, x = ox + kx - pad;
+                        if (y < 0 || y >= h || x < 0 || x >= w) continue;
+                        for (int ch = 0; ch < c; ch++)
+                            for (int o = 0; o < f; o++)
+                                expected[(y * w + x) * c + ch] += (double)dy[(oy * ow + ox) * f + o] * kernel[((ky * 3 + kx) * c + ch) * f + o];
+                    }
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - dx[i]) <= 16 * 9 * f * 6e-8 + 1e-5, $"input gradient {i}: {dx[i]} vs {expected[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void KernelGradientMatchesNaiveSumOverTwoImages(int h, int w, int c, int f, int pad, int oh, int ow)
+    {
+        var g = Geometry(h, w, c, pad, oh, ow);
+        if (!WinogradConvolution.Supports(g, f)) return;
+        var random = new Random(h * 700 + f + pad);
+        float[][] images = [Random(random, g.InputSize), Random(random, g.InputSize)];
+        float[][] gradients = [Random(random, g.OutputPixels * f), Random(random, g.OutputPixels * f)];
+        float[] sums = new float[WinogradConvolution.KernelSize(c, f)], scratch = new float[WinogradConvolution.KernelGradientScratchSize(c, f)];
+        foreach (int i in new[] { 0, 1 }) WinogradConvolution.KernelGradient(images[i], g, gradients[i], sums, f, scratch);
+        float[] dk = Enumerable.Repeat(0.25f, 9 * c * f).ToArray(); // it adds
+        WinogradConvolution.FinishKernelGradient(sums, g, f, dk);
+        Assert.All(sums, x => Assert.Equal(0f, x)); // cleared for the next pass
+        var expected = Enumerable.Repeat(0.25, dk.Length).ToArray();
+        foreach (int i in new[] { 0, 1 })
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            int y = oy + ky - pad, x = ox + kx - pad;
+                            if (y < 0 || y >= h || x < 0 || x >= w) continue;
+                            for (int ch = 0; ch < c; ch++)
+                                for (int o = 0; o < f; o++)
+                                    expected[((ky * 3 + kx) * c + ch) * f + o] += (double)images[i][(y * w + x) * c + ch] * gradients[i][(oy * ow + ox) * f + o];
+                        }
+        int terms = 2 * oh * ow;
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - dk[i]) <= 16 * terms * 6e-8 + 1e-5, $"kernel gradient {i}: {dk[i]} vs {expected[i]}");
+    }
+
     [Fact]
     public void KernelTransformSplitByFiltersEqualsTheWhole()
     {
@@ -88,6 +151,17 @@ public sealed class WinogradConvolutionTests(ITestOutputHelper output)
         WinogradConvolution.TransformKernel(kernel, g, 80, pieced, 48, 32);
         Assert.Equal(whole, pieced);
         Assert.Throws<ArgumentException>(() => WinogradConvolution.TransformKernel(kernel, g, 80, pieced, 8, 16));
+    }
+
+    [Fact]
+    public void InputGradientIsTakenWhereItPays()
+    {
+        if (!WinogradConvolution.Supports(Geometry(13, 13, 64, 0, 10, 10), 64)) return;
+        Assert.False(WinogradConvolution.SupportsInputGradient(Geometry(13, 13, 64, 0, 10, 10), 64)); // the lesson's: 49 tiles for 100 pixels
+        Assert.True(WinogradConvolution.SupportsInputGradient(Geometry(28, 28, 16, 1, 28, 28), 16)); // "same" 28 x 28: 196 tiles for 784 pixels
+        Assert.True(WinogradConvolution.SupportsInputGradient(Geometry(7, 7, 16, 1, 7, 7), 16));
+        Assert.False(WinogradConvolution.SupportsInputGradient(Geometry(5, 5, 16, 1, 5, 5), 16));
+        Assert.False(WinogradConvolution.SupportsInputGradient(Geometry(9, 9, 16, 3, 13, 13), 16)); // padding a 3x3 kernel's gradient cannot mirror
     }
 
     [Fact]

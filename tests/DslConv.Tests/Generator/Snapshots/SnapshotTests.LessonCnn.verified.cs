@@ -72,6 +72,7 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
 
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _transposedKernels = new float[242944]; // see TransposeKernels
+    private readonly float[] _conv2d_1GradientWinogradKernel = new float[Kernels.WinogradConvolution.SupportsInputGradient(Conv2d_1Geometry, 64) ? Kernels.WinogradConvolution.KernelSize(64, 64) : 0]; // conv2d_1's transposed kernel turned and transformed for its Winograd input gradient, see TransposeKernels
     private readonly NetworkRuntime<FashionCnn, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
     private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
@@ -207,6 +208,8 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
     private void TransposeKernels()
     {
         Kernels.Matrix.Transpose(_parameters.AsSpan(Conv2d_1KernelOffset, 36864), 576, 64, _transposedKernels.AsSpan(0, 36864)); // conv2d_1: [576, 64] -> [64, 576]
+        if (Kernels.WinogradConvolution.SupportsInputGradient(Conv2d_1Geometry, 64)) // conv2d_1's input gradient as Winograd F(2x2, 3x3)
+            Kernels.WinogradConvolution.TransformTransposedKernel(_transposedKernels.AsSpan(0, 36864), Conv2d_1Geometry, 64, _conv2d_1GradientWinogradKernel);
         Kernels.Matrix.Transpose(_parameters.AsSpan(DenseKernelOffset, 204800), 1600, 128, _transposedKernels.AsSpan(36864, 204800)); // dense: [1600, 128] -> [128, 1600]
         Kernels.Matrix.Transpose(_parameters.AsSpan(Dense_1KernelOffset, 1280), 128, 10, _transposedKernels.AsSpan(241664, 1280)); // dense_1: [128, 10] -> [10, 128]
     }
@@ -321,21 +324,29 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientBuffer1.AsSpan(0, batch * InputImageSize);
         bool passesGradient = _trainable.PassesGradient(2); // false when every layer upstream is frozen
+        // Winograd F(2x2, 3x3) where this CPU runs it: the kernel gradient gathered in Winograd's domain over the images,
+        // then turned back once; the input gradient, where that pays, a Winograd convolution of dz with the kernel turned
+        // by 180 degrees
+        bool winograd = Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, Filters);
+        bool winogradInputGradient = Kernels.WinogradConvolution.SupportsInputGradient(Conv2d_1Geometry, Filters);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
                 pooled.Slice(image * PooledImageSize, PooledImageSize), Activation.Relu, convolvedGradient);
             Kernels.Matrix.AddColumnSums(convolvedGradient, Pixels, Filters, biasGradient);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters, workspace.Patches);
+            if (winograd) Kernels.WinogradConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, workspace.Conv2d_1WinogradKernelGradient, Filters, workspace.Conv2d_1WinogradGradientScratch);
+            else Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), Conv2d_1Geometry, convolvedGradient, kernelGradient, Filters, workspace.Patches);
             if (passesGradient)
             {
                 Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
                 imageInputGradient.Clear();
                 // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-                Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+                if (winogradInputGradient) Kernels.WinogradConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, _conv2d_1GradientWinogradKernel, imageInputGradient, Filters, workspace.Conv2d_1WinogradScratch);
+                else Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
             }
         }
+        if (winograd) Kernels.WinogradConvolution.FinishKernelGradient(workspace.Conv2d_1WinogradKernelGradient, Conv2d_1Geometry, Filters, kernelGradient);
     }
 
     /// <summary>
@@ -442,9 +453,11 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         internal readonly float[] Logits = new float[capacity * 10]; // dense_1 pre-softmax values (B, 10), for the fused loss
         internal readonly float[] ConvolutionScratch = new float[43264]; // one image's output of a convolution fused with its pooling layer
         internal readonly float[] ConvolutionGradientScratch = new float[43264]; // and its gradient
-        internal readonly float[] Conv2d_1WinogradKernel = new float[Kernels.WinogradConvolution.KernelSize(64, 64)]; // conv2d_1: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
-        internal readonly float[] Conv2d_1WinogradKernelFrom = new float[36864]; // conv2d_1: the kernel WinogradKernel was transformed from, to see whether it changed
-        internal readonly float[] Conv2d_1WinogradScratch = new float[Kernels.WinogradConvolution.ScratchSize(64, 64)]; // conv2d_1: a block of transformed input tiles and their products
+        internal readonly float[] Conv2d_1WinogradKernel = new float[Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64) ? Kernels.WinogradConvolution.KernelSize(64, 64) : 0]; // conv2d_1: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
+        internal readonly float[] Conv2d_1WinogradKernelFrom = new float[Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64) ? 36864 : 0]; // conv2d_1: the kernel WinogradKernel was transformed from, to see whether it changed
+        internal readonly float[] Conv2d_1WinogradScratch = new float[Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64) ? Kernels.WinogradConvolution.ScratchSize(64, 64) : 0]; // conv2d_1: a block of transformed tiles and their products
+        internal readonly float[] Conv2d_1WinogradKernelGradient = new float[Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64) ? Kernels.WinogradConvolution.KernelSize(64, 64) : 0]; // conv2d_1: the kernel gradient's sums over a pass's images, in Winograd's domain
+        internal readonly float[] Conv2d_1WinogradGradientScratch = new float[Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, 64) ? Kernels.WinogradConvolution.KernelGradientScratchSize(64, 64) : 0]; // conv2d_1: a block of transformed input and output-gradient tiles
         internal readonly float[] Patches = new float[69696]; // one image's im2col rows, sized for the largest conv layer
         internal readonly float[] PatchGradients = new float[69696]; // gradients of one image's im2col rows
     }

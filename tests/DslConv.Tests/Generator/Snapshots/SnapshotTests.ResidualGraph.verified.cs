@@ -94,6 +94,7 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
 
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _transposedKernels = new float[3728]; // see TransposeKernels
+    private readonly float[] _convGradientWinogradKernel = new float[Kernels.WinogradConvolution.SupportsInputGradient(ConvGeometry, 16) ? Kernels.WinogradConvolution.KernelSize(16, 16) : 0]; // conv's transposed kernel turned and transformed for its Winograd input gradient, see TransposeKernels
     private readonly NetworkRuntime<ResidualGraph, Workspace> _runtime = new(); // Predict's and ComputeGradients' workspaces and threads
     private int _busy; // 1 while a public call runs: one call at a time, see GeneratedCode.Enter
     private readonly Training.LayerTrainability _trainable = new(Architecture); // Keras's layer.trainable; a Trainer's Freeze and Unfreeze change it
@@ -323,6 +324,8 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
     private void TransposeKernels()
     {
         Kernels.Matrix.Transpose(_parameters.AsSpan(ConvKernelOffset, 2304), 144, 16, _transposedKernels.AsSpan(0, 2304)); // conv: [144, 16] -> [16, 144]
+        if (Kernels.WinogradConvolution.SupportsInputGradient(ConvGeometry, 16)) // conv's input gradient as Winograd F(2x2, 3x3)
+            Kernels.WinogradConvolution.TransformTransposedKernel(_transposedKernels.AsSpan(0, 2304), ConvGeometry, 16, _convGradientWinogradKernel);
         Kernels.Matrix.Transpose(_parameters.AsSpan(NarrowKernelOffset, 512), 16, 32, _transposedKernels.AsSpan(2304, 512)); // narrow: [16, 32] -> [32, 16]
         Kernels.Matrix.Transpose(_parameters.AsSpan(SideKernelOffset, 768), 16, 48, _transposedKernels.AsSpan(2816, 768)); // side: [16, 48] -> [48, 16]
         Kernels.Matrix.Transpose(_parameters.AsSpan(DenseKernelOffset, 144), 48, 3, _transposedKernels.AsSpan(3584, 144)); // dense: [48, 3] -> [3, 48]
@@ -556,19 +559,27 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         ReadOnlySpan<float> transposedKernel = _transposedKernels.AsSpan(0, Filters * PatchSize); // [Filters, PatchSize], see TransposeKernels
         Span<float> inputGradient = workspace.GradientScratch.AsSpan(0, batch * InputImageSize);
         bool passesGradient = _trainable.PassesGradient(3); // false when every layer upstream is frozen
+        // Winograd F(2x2, 3x3) where this CPU runs it: the kernel gradient gathered in Winograd's domain over the images,
+        // then turned back once; the input gradient, where that pays, a Winograd convolution of dz with the kernel turned
+        // by 180 degrees
+        bool winograd = Kernels.WinogradConvolution.Supports(ConvGeometry, Filters);
+        bool winogradInputGradient = Kernels.WinogradConvolution.SupportsInputGradient(ConvGeometry, Filters);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Matrix.AddColumnSums(outputGradient.Slice(image * OutputImageSize, OutputImageSize), Pixels, Filters, biasGradient);
             // kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]
-            Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
+            if (winograd) Kernels.WinogradConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), workspace.ConvWinogradKernelGradient, Filters, workspace.ConvWinogradGradientScratch);
+            else Kernels.ImageConvolution.KernelGradient(input.Slice(image * InputImageSize, InputImageSize), ConvGeometry, outputGradient.Slice(image * OutputImageSize, OutputImageSize), kernelGradient, Filters, workspace.Patches);
             if (passesGradient)
             {
                 Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
                 imageInputGradient.Clear();
                 // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-                Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), ConvGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
+                if (winogradInputGradient) Kernels.WinogradConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), ConvGeometry, _convGradientWinogradKernel, imageInputGradient, Filters, workspace.ConvWinogradScratch);
+                else Kernels.ImageConvolution.InputGradient(outputGradient.Slice(image * OutputImageSize, OutputImageSize), ConvGeometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
             }
         }
+        if (winograd) Kernels.WinogradConvolution.FinishKernelGradient(workspace.ConvWinogradKernelGradient, ConvGeometry, Filters, kernelGradient);
     }
 
     /// <summary>
@@ -1030,9 +1041,11 @@ partial class ResidualGraph : INetwork, IGeneratedNetwork<ResidualGraph, Residua
         internal readonly float[] StemBnInverseStd = new float[16]; // stem_bn: 1 / sqrt(variance + epsilon) per channel
         internal readonly float[] StemBnFoldedKernel = new float[144]; // stem_bn: stem's kernel with this layer's moving statistics folded in, for inference
         internal readonly float[] StemBnFoldedBias = new float[16]; // stem_bn: stem's bias, folded likewise
-        internal readonly float[] ConvWinogradKernel = new float[Kernels.WinogradConvolution.KernelSize(16, 16)]; // conv: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
-        internal readonly float[] ConvWinogradKernelFrom = new float[2304]; // conv: the kernel WinogradKernel was transformed from, to see whether it changed
-        internal readonly float[] ConvWinogradScratch = new float[Kernels.WinogradConvolution.ScratchSize(16, 16)]; // conv: a block of transformed input tiles and their products
+        internal readonly float[] ConvWinogradKernel = new float[Kernels.WinogradConvolution.Supports(ConvGeometry, 16) ? Kernels.WinogradConvolution.KernelSize(16, 16) : 0]; // conv: the kernel in Winograd's 4x4 domain, 16 matrices [channels, filters]
+        internal readonly float[] ConvWinogradKernelFrom = new float[Kernels.WinogradConvolution.Supports(ConvGeometry, 16) ? 2304 : 0]; // conv: the kernel WinogradKernel was transformed from, to see whether it changed
+        internal readonly float[] ConvWinogradScratch = new float[Kernels.WinogradConvolution.Supports(ConvGeometry, 16) ? Kernels.WinogradConvolution.ScratchSize(16, 16) : 0]; // conv: a block of transformed tiles and their products
+        internal readonly float[] ConvWinogradKernelGradient = new float[Kernels.WinogradConvolution.Supports(ConvGeometry, 16) ? Kernels.WinogradConvolution.KernelSize(16, 16) : 0]; // conv: the kernel gradient's sums over a pass's images, in Winograd's domain
+        internal readonly float[] ConvWinogradGradientScratch = new float[Kernels.WinogradConvolution.Supports(ConvGeometry, 16) ? Kernels.WinogradConvolution.KernelGradientScratchSize(16, 16) : 0]; // conv: a block of transformed input and output-gradient tiles
         internal readonly float[] BnBatchMean = new float[16]; // bn: the training batch's per-channel mean
         internal readonly float[] BnBatchVariance = new float[16]; // bn: its per-channel (biased) variance, which the step moves the moving one towards
         internal readonly float[] BnInverseStd = new float[16]; // bn: 1 / sqrt(variance + epsilon) per channel

@@ -15,7 +15,8 @@ public static partial class WinogradConvolution
     private const int GradientBlockTiles = 32; // tiles whose transforms are kept for one round of the 16 products
 
     /// <summary>Floats of scratch <see cref="KernelGradient"/> needs: a block of transformed input and output-gradient tiles.</summary>
-    public static int KernelGradientScratchSize(int channels, int filters) => checked(Points * GradientBlockTiles * (channels + filters));
+    public static int KernelGradientScratchSize(int channels, int filters) =>
+        checked((int)(Points * (BlockStride(GradientBlockTiles, channels) + BlockStride(GradientBlockTiles, filters))));
 
     /// <summary>
     /// sums[ξ, c, f] += Σ over tiles t of (Bᵀ d_t B)[ξ, c] · (A dY_t Aᵀ)[ξ, f], for one image and its output gradient;
@@ -35,19 +36,20 @@ public static partial class WinogradConvolution
         ref float dy = ref MemoryMarshal.GetReference(outputGradient);
         ref float s = ref MemoryMarshal.GetReference(sums);
         ref float v = ref MemoryMarshal.GetReference(scratch);                         // [16][GradientBlockTiles][C]
-        ref float z = ref Unsafe.Add(ref v, Points * GradientBlockTiles * channels);   // [16][GradientBlockTiles][F]
+        nint vPoint = BlockStride(GradientBlockTiles, channels), zPoint = BlockStride(GradientBlockTiles, filters);
+        ref float z = ref Unsafe.Add(ref v, Points * vPoint);                          // [16][GradientBlockTiles][F]
         nint pointStride = PointStride(channels, filters);
         for (int t0 = 0; t0 < tileCount; t0 += GradientBlockTiles)
         {
             int tiles = Math.Min(GradientBlockTiles, tileCount - t0);
             for (int t = 0; t < tiles; t++)
             {
-                TransformInput(ref img, g, t0 + t, ref Unsafe.Add(ref v, t * channels), GradientBlockTiles * (nint)channels);
-                TransformOutputGradient(ref dy, g, t0 + t, filters, ref Unsafe.Add(ref z, t * filters), GradientBlockTiles * (nint)filters);
+                TransformInput(ref img, g, t0 + t, ref Unsafe.Add(ref v, t * channels), vPoint);
+                TransformOutputGradient(ref dy, g, t0 + t, filters, ref Unsafe.Add(ref z, t * filters), zPoint);
             }
             for (int point = 0; point < Points; point++)
-                MultiplyTransposed(ref Unsafe.Add(ref v, point * GradientBlockTiles * channels), channels,
-                    ref Unsafe.Add(ref z, point * GradientBlockTiles * filters), filters, tiles, ref Unsafe.Add(ref s, point * pointStride));
+                MultiplyTransposed(ref Unsafe.Add(ref v, point * vPoint), channels,
+                    ref Unsafe.Add(ref z, point * zPoint), filters, tiles, ref Unsafe.Add(ref s, point * pointStride));
         }
     }
 

@@ -209,11 +209,16 @@ internal sealed class Conv2DLayer : LayerDefinition
         w.Line($"{S} convolvedGradient = workspace.ConvolutionGradientScratch.AsSpan(0, OutputImageSize); // dz of one image");
         ConvGradientSpans(w, conv, index, inputGradient, buffers.TransposedKernelOffset(index));
         WinogradBackwardSwitch(w, conv, inputGradient is not null);
+        if (inputGradient is not null && Direct(conv))
+        {
+            w.Line($"// dz is mostly zeros (only each pool window's winner has a gradient): where this CPU can, the input gradient skips them");
+            w.Line($"bool sparse = {K}.SparseConvolution.Supports({conv.Identifier}Geometry, Filters);");
+        }
         w.OpenBrace("for (int image = 0; image < batch; image++)");
         w.Line($"{K}.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),");
         w.Line($"    pooled.Slice(image * PooledImageSize, PooledImageSize), {Names.Activation(conv.Activation)}, convolvedGradient);");
         ConvImageBackward(w, conv, "input.Slice(image * InputImageSize, InputImageSize)", "convolvedGradient",
-            inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)");
+            inputGradient is null ? null : "inputGradient.Slice(image * InputImageSize, InputImageSize)", pooled: true);
         w.CloseBrace();
         WinogradKernelGradientFinish(w, conv);
         w.CloseBrace();
@@ -283,7 +288,7 @@ internal sealed class Conv2DLayer : LayerDefinition
     }
 
     /// <summary>One image's kernel, bias and (when wanted) input gradients from dz = <paramref name="outputGradient"/>.</summary>
-    private static void ConvImageBackward(SourceWriter w, LayerPlan layer, string input, string outputGradient, string? inputGradient)
+    private static void ConvImageBackward(SourceWriter w, LayerPlan layer, string input, string outputGradient, string? inputGradient, bool pooled = false)
     {
         if (layer.BiasSize > 0) w.Line($"{K}.Matrix.AddColumnSums({outputGradient}, Pixels, Filters, biasGradient);");
         w.Line("// kernelGradient[PatchSize, Filters] += patchesᵀ[PatchSize, Pixels] · dz[Pixels, Filters]");
@@ -298,9 +303,18 @@ internal sealed class Conv2DLayer : LayerDefinition
             w.OpenBrace("if (passesGradient)");
             ClearedImageGradient(w, inputGradient);
             w.Line("// imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels");
+            string otherwise = "";
+            if (pooled)
+            {
+                w.Line($"if (sparse) {K}.SparseConvolution.InputGradient({outputGradient}, {id}Geometry, transposedKernel, imageInputGradient, Filters);");
+                otherwise = "else ";
+            }
             if (winograd)
-                w.Line($"if (winogradInputGradient) {K}.WinogradConvolution.InputGradient({outputGradient}, {id}Geometry, {GradientKernelField(layer)}, imageInputGradient, Filters, workspace.{id}WinogradScratch);");
-            w.Line($"{(winograd ? "else " : "")}{K}.ImageConvolution.InputGradient({outputGradient}, {id}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
+            {
+                w.Line($"{otherwise}if (winogradInputGradient) {K}.WinogradConvolution.InputGradient({outputGradient}, {id}Geometry, {GradientKernelField(layer)}, imageInputGradient, Filters, workspace.{id}WinogradScratch);");
+                otherwise = "else ";
+            }
+            w.Line($"{otherwise}{K}.ImageConvolution.InputGradient({outputGradient}, {id}Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);");
             w.CloseBrace();
             return;
         }

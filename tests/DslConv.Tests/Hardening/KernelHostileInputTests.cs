@@ -100,6 +100,7 @@ public sealed class KernelHostileInputTests
             ("WinogradConvolution.InputGradient", () => WinogradConvolution.InputGradient(b.Output.Span, g, b.Transformed.Span, b.Image.Span, Filters, b.WinogradScratch.Span)),
             ("WinogradConvolution.KernelGradient", () => WinogradConvolution.KernelGradient(b.Image.Span, g, b.Output.Span, b.Transformed.Span, Filters, b.WinogradGradientScratch.Span)),
             ("WinogradConvolution.FinishKernelGradient", () => WinogradConvolution.FinishKernelGradient(b.Transformed.Span, g, Filters, b.Kernel.Span)),
+            ("SparseConvolution.InputGradient", () => SparseConvolution.InputGradient(b.Output.Span, g, b.Kernel.Span, b.Image.Span, Filters)),
             ("WinogradConvolution.ForwardTiles", () => WinogradConvolution.ForwardTiles(b.Image.Span, g, b.Transformed.Span, b.Bias.Span, b.Output.Span, Filters, false, b.WinogradScratch.Span, 0, 1, 16, 16)),
         };
         foreach (var (name, call) in calls)

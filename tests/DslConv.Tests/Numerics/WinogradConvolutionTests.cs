@@ -93,17 +93,12 @@ public sealed class WinogradConvolutionTests(ITestOutputHelper output)
         float[] dx = Enumerable.Repeat(0.5f, g.InputSize).ToArray(); // it adds: start from something
         WinogradConvolution.InputGradient(dy, g, transformed, dx, f, new float[WinogradConvolution.ScratchSize(c, f)]);
         var expected = Enumerable.Repeat(0.5, g.InputSize).ToArray();
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++)
-                for (int ky = 0; ky < 3; ky++)
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int y = oy + ky - pad, x = ox + kx - pad;
-                        if (y < 0 || y >= h || x < 0 || x >= w) continue;
-                        for (int ch = 0; ch < c; ch++)
-                            for (int o = 0; o < f; o++)
-                                expected[(y * w + x) * c + ch] += (double)dy[(oy * ow + ox) * f + o] * kernel[((ky * 3 + kx) * c + ch) * f + o];
-                    }
+        ForEachTap(g, (output, tap, input) =>
+        {
+            for (int ch = 0; ch < c; ch++)
+                for (int o = 0; o < f; o++)
+                    expected[input * c + ch] += (double)dy[output * f + o] * kernel[(tap * c + ch) * f + o];
+        });
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - dx[i]) <= 16 * 9 * f * 6e-8 + 1e-5, $"input gradient {i}: {dx[i]} vs {expected[i]}");
     }
@@ -124,17 +119,12 @@ public sealed class WinogradConvolutionTests(ITestOutputHelper output)
         Assert.All(sums, x => Assert.Equal(0f, x)); // cleared for the next pass
         var expected = Enumerable.Repeat(0.25, dk.Length).ToArray();
         foreach (int i in new[] { 0, 1 })
-            for (int oy = 0; oy < oh; oy++)
-                for (int ox = 0; ox < ow; ox++)
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
-                        {
-                            int y = oy + ky - pad, x = ox + kx - pad;
-                            if (y < 0 || y >= h || x < 0 || x >= w) continue;
-                            for (int ch = 0; ch < c; ch++)
-                                for (int o = 0; o < f; o++)
-                                    expected[((ky * 3 + kx) * c + ch) * f + o] += (double)images[i][(y * w + x) * c + ch] * gradients[i][(oy * ow + ox) * f + o];
-                        }
+            ForEachTap(g, (output, tap, input) =>
+            {
+                for (int ch = 0; ch < c; ch++)
+                    for (int o = 0; o < f; o++)
+                        expected[(tap * c + ch) * f + o] += (double)images[i][input * c + ch] * gradients[i][output * f + o];
+            });
         int terms = 2 * oh * ow;
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - dk[i]) <= 16 * terms * 6e-8 + 1e-5, $"kernel gradient {i}: {dk[i]} vs {expected[i]}");
@@ -256,27 +246,34 @@ public sealed class WinogradConvolutionTests(ITestOutputHelper output)
     /// <summary>The convolution in double precision (or of absolute values: the scale of each output's rounding error), zero outside the image.</summary>
     private static double[] Naive(float[] image, ConvGeometry g, float[] kernel, float[] bias, int f, bool absolute = false)
     {
-        int oh = g.OutputHeight, ow = g.OutputWidth, c = g.Channels;
-        var result = new double[oh * ow * f];
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++)
-                for (int o = 0; o < f; o++)
+        int c = g.Channels;
+        var result = new double[g.OutputPixels * f];
+        for (int p = 0; p < g.OutputPixels; p++)
+            for (int o = 0; o < f; o++) result[p * f + o] = absolute ? Math.Abs((double)bias[o]) : bias[o];
+        ForEachTap(g, (output, tap, input) =>
+        {
+            for (int o = 0; o < f; o++)
+                for (int ch = 0; ch < c; ch++)
                 {
-                    double sum = absolute ? Math.Abs((double)bias[o]) : bias[o];
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
-                        {
-                            int y = oy + ky - g.PadTop, x = ox + kx - g.PadLeft;
-                            if (y < 0 || y >= g.InputHeight || x < 0 || x >= g.InputWidth) continue;
-                            for (int ch = 0; ch < c; ch++)
-                            {
-                                double term = (double)image[(y * g.InputWidth + x) * c + ch] * kernel[((ky * 3 + kx) * c + ch) * f + o];
-                                sum += absolute ? Math.Abs(term) : term;
-                            }
-                        }
-                    result[(oy * ow + ox) * f + o] = sum;
+                    double term = (double)image[input * c + ch] * kernel[(tap * c + ch) * f + o];
+                    result[output * f + o] += absolute ? Math.Abs(term) : term;
                 }
+        });
         return result;
+    }
+
+    /// <summary>Calls back with (output pixel, tap 3 ky + kx, input pixel) for every 3x3 tap that reads inside the image (zeros elsewhere).</summary>
+    private static void ForEachTap(ConvGeometry g, Action<int, int, int> visit)
+    {
+        for (int oy = 0; oy < g.OutputHeight; oy++)
+            for (int ox = 0; ox < g.OutputWidth; ox++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int y = oy + ky - g.PadTop, x = ox + kx - g.PadLeft;
+                        if (y >= 0 && y < g.InputHeight && x >= 0 && x < g.InputWidth)
+                            visit(oy * g.OutputWidth + ox, ky * 3 + kx, y * g.InputWidth + x);
+                    }
     }
 
     private static float[] Random(Random random, int length) =>

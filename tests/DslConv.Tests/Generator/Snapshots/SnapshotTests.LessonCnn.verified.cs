@@ -329,6 +329,8 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
         // by 180 degrees
         bool winograd = Kernels.WinogradConvolution.Supports(Conv2d_1Geometry, Filters);
         bool winogradInputGradient = Kernels.WinogradConvolution.SupportsInputGradient(Conv2d_1Geometry, Filters);
+        // dz is mostly zeros (only each pool window's winner has a gradient): where this CPU can, the input gradient skips them
+        bool sparse = Kernels.SparseConvolution.Supports(Conv2d_1Geometry, Filters);
         for (int image = 0; image < batch; image++)
         {
             Kernels.Pooling.MaxBackward(pooledGradient.Slice(image * PooledImageSize, PooledImageSize), argmax.Slice(image * PooledImageSize, PooledImageSize),
@@ -342,7 +344,8 @@ partial class FashionCnn : INetwork, IGeneratedNetwork<FashionCnn, FashionCnn.Wo
                 Span<float> imageInputGradient = inputGradient.Slice(image * InputImageSize, InputImageSize);
                 imageInputGradient.Clear();
                 // imageInputGradient += dz[Pixels, Filters] · kernelᵀ[Filters, PatchSize], scattered back onto the image's pixels
-                if (winogradInputGradient) Kernels.WinogradConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, _conv2d_1GradientWinogradKernel, imageInputGradient, Filters, workspace.Conv2d_1WinogradScratch);
+                if (sparse) Kernels.SparseConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters);
+                else if (winogradInputGradient) Kernels.WinogradConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, _conv2d_1GradientWinogradKernel, imageInputGradient, Filters, workspace.Conv2d_1WinogradScratch);
                 else Kernels.ImageConvolution.InputGradient(convolvedGradient, Conv2d_1Geometry, transposedKernel, imageInputGradient, Filters, workspace.PatchGradients);
             }
         }

@@ -14,6 +14,11 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
     /// <summary>The least time each runner's warm-up takes (see the warm-up loop).</summary>
     private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(1.5);
 
+    // An idle pause before every timed run: ONNX Runtime's and libgomp's pool threads spin for a while after a run
+    // returns, and took a core from whichever runner came next. Measured without it (ResNet-20 b256, one run each way):
+    // DslConv 10,786 against 19,480 images/s with it, ONNX Runtime 15,245 against 18,739, its int8 15,036 against 34,418.
+    private const int IdleBetweenRuns = 100; // ms
+
     /// <summary>A measurement: its name (starting with its model's, but for the lesson's), mode, batch, steps per run and warm-up steps.</summary>
     private sealed record Scenario(string Name, bool Training, int Batch, int Steps, int WarmupSteps, string Model = "lesson");
 
@@ -111,6 +116,7 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
                 for (int i = 0; i < runners.Length; i++)
                 {
                     Runner runner = runners[(run + i) % runners.Length];
+                    Thread.Sleep(IdleBetweenRuns);
                     measured[runner].Add(runner.Run(scenario.Steps));
                 }
             }
@@ -154,19 +160,25 @@ internal sealed class Suite(LabeledImages data, BenchmarkOptions options, DateTi
 
     private int LayerBreakdown()
     {
-        // The model and training batch of the --only scenario when it names one ("residual train b128"), else the lesson at 32.
+        // The model, batch and kind of the --only scenario when it names one ("residual train b128", "residual infer b1"),
+        // else the lesson's training at 32. Inference runs the same profiled forward passes through Predict (on each
+        // worker's share of a batch; a single image split over workers is timed by its stages, not its layers).
         Scenario? named = Scenarios.FirstOrDefault(s => s.Name == options.Only);
-        int batch = named is { Training: true } ? named.Batch : 32;
+        bool training = named?.Training ?? true;
+        int batch = named?.Batch ?? 32;
         string model = named?.Model ?? "lesson";
-        int steps = model == "lesson" ? 100 : 40;
+        int steps = training ? (model == "lesson" ? 100 : 40) : Math.Max(40, named!.Steps);
         BenchmarkModel subject = Model(model);
-        using var runner = new DslConvRunner(subject, training: true, batch, options.Threads);
-        runner.Run(40); // past the JIT's tiering, whose first-tier code would otherwise dominate a short profile
+        using var runner = new DslConvRunner(subject, training, batch, options.Threads);
+        // Past the JIT's tiering, whose first-tier code would otherwise dominate a short profile (see WarmupTime).
+        var warmup = System.Diagnostics.Stopwatch.StartNew();
+        do runner.Run(training ? 40 : Math.Max(40, named!.WarmupSteps));
+        while (warmup.Elapsed < WarmupTime);
         LayerProfiler.Reset();
         Measurement measurement = runner.Run(steps);
         double stepMs = 1000.0 / measurement.ImagesPerSecond * batch;
         var passes = LayerProfiler.Snapshot();
-        Console.WriteLine($"Per-layer breakdown of the {subject.Name} model, train b{batch}, {options.Threads} thread(s), {steps} steps: {stepMs:F2} ms per step " +
+        Console.WriteLine($"Per-layer breakdown of the {subject.Name} model, {(training ? "train" : "infer")} b{batch}, {options.Threads} thread(s), {steps} steps: {stepMs:F3} ms per step " +
                           $"({measurement.ImagesPerSecond:N0} images/s). Times are summed over threads.");
         Console.WriteLine("| pass | ms per step | share |");
         Console.WriteLine("|---|---:|---:|");

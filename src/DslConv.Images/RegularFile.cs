@@ -10,7 +10,7 @@ namespace DslConv.Images;
 /// opened. .NET reports pipes and devices as ordinary files (their attributes are <c>Normal</c>, their length 0), so the
 /// type comes from the C library: <c>statx</c> on Linux, whose layout is the same on every architecture, and
 /// <c>stat</c> on macOS. Both are found in the process's own symbol table (every process links its C library), which
-/// also works in a NativeAOT build. Where neither answers (another Unix, a C library before glibc 2.28, a sandbox
+/// also works in a NativeAOT build. Where neither answers (another Unix, a browser's WebAssembly, a C library before glibc 2.28, a sandbox
 /// that refuses statx), a final target that reports no length is refused unopened, as pipes and devices report none;
 /// what is left there is a file swapped for a pipe between that check and the open.
 /// </summary>
@@ -117,6 +117,9 @@ internal static unsafe class RegularFile
 
         static Stat()
         {
+            // Elsewhere (a browser's WebAssembly, where there is no main program to look into and asking throws), the
+            // fallback in TypeOf decides.
+            if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
             nint program = NativeLibrary.GetMainProgramHandle();
             if (OperatingSystem.IsLinux() && NativeLibrary.TryGetExport(program, "statx", out nint statx))
             {

@@ -31,11 +31,13 @@ public partial class Demo
         if (!firstRender) return;
         _self = DotNetObjectReference.Create(this);
         await Js.InvokeVoidAsync("dslconvDrawing.attach", _pad, _self);
-        _inferenceRate = _classifier.ImagesPerSecond(_image, 20); // a blank image: the time does not depend on what it shows
         var query = QueryOf(Navigation.Uri);
         if (query.TryGetValue("image", out string? image)) await ShowTestImageAsync(image);
-        if (query.TryGetValue("train", out string? steps)) await TrainAsync(steps);
+        // After the first prediction, not before it: 20 images hold the page's thread for most of a second here. What
+        // the image shows does not change the time.
+        _inferenceRate = _classifier.ImagesPerSecond(_image, 20);
         StateHasChanged();
+        if (query.TryGetValue("train", out string? steps)) await TrainAsync(steps);
     }
 
     /// <summary>Called by drawing.js after a stroke: the pad shrunk to 28 x 28 grey bytes.</summary>
